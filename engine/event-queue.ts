@@ -1,0 +1,35 @@
+/**
+ * The pending-event set. Events are totally ordered by time, then by insertion
+ * sequence, so events at equal times pop first-in first-out.
+ *
+ * An event is five scalars and one reference, never an object the queue
+ * allocates: `kind` says what it is, `target` is usually a node id, `a` and `b`
+ * are kind-specific numbers and `ref` an optional payload (a message, a fault).
+ * `pop()` copies the earliest live event into the queue's `current*` fields,
+ * which stay valid until the next `pop()`.
+ */
+export type EventHandle = number;
+
+export interface EventQueue {
+  /** Live events: pushed, not yet popped, not cancelled. */
+  readonly size: number;
+  /** Sequence number the next push will get; also how many events were ever pushed. */
+  readonly nextSeq: number;
+
+  push(timeUs: number, kind: number, target: number, a: number, b: number, ref: unknown): EventHandle;
+  /** Cancels a pending event; false if it already popped or was cancelled. O(1). */
+  cancel(handle: EventHandle): boolean;
+  /** Moves the earliest live event into the `current*` fields; false when empty. */
+  pop(): boolean;
+  /** Time of the earliest live event, or Infinity when empty. */
+  peekTimeUs(): number;
+  clear(): void;
+
+  readonly currentTimeUs: number;
+  readonly currentSeq: number;
+  readonly currentKind: number;
+  readonly currentTarget: number;
+  readonly currentA: number;
+  readonly currentB: number;
+  readonly currentRef: unknown;
+}

@@ -1,0 +1,88 @@
+import type { EventHandle } from './event-queue.js';
+import type { RandomStream } from './random-stream.js';
+import type { Simulation } from './simulation.js';
+import type { DurationUs, TimeUs } from './time.js';
+
+/** A node's integer address, dense from 0 in the order nodes were added. */
+export type NodeId = number;
+export type TimerHandle = EventHandle;
+
+/**
+ * One incarnation of a node's behaviour: a plain state machine. Its fields are
+ * the node's volatile state: a crash discards the instance, and a restart asks
+ * the factory for a new one. Whatever must survive a crash lives in
+ * `ctx.durable`.
+ */
+export interface Process<M = unknown> {
+  /** Runs when the node first starts and after every restart. */
+  onStart?(): void;
+  onMessage(from: NodeId, message: M, sizeBytes: number): void;
+  onTimer?(tag: number, data: unknown): void;
+}
+
+export type ProcessFactory<D extends object = Record<string, unknown>> = (ctx: NodeContext<D>) => Process<any>;
+
+/**
+ * What a model sees of the engine: its own identity, the clocks, the network
+ * and timers. One context per node, kept across crashes.
+ */
+export class NodeContext<D extends object = Record<string, unknown>> {
+  private streams: Map<string, RandomStream> | undefined;
+
+  constructor(
+    private readonly sim: Simulation,
+    readonly id: NodeId,
+    readonly name: string,
+    readonly region: string,
+    readonly group: string | undefined,
+    /** State that survives crashes (a disk). Everything else is lost at a crash. */
+    readonly durable: D,
+  ) {}
+
+  /** True simulated time: for measuring, not for protocol logic (use `localTimeUs`). */
+  get nowUs(): TimeUs {
+    return this.sim.nowUs;
+  }
+
+  /** This node's clock, with its offset, drift and jumps. */
+  localTimeUs(): TimeUs {
+    return this.sim.localTimeUs(this.id);
+  }
+
+  send(to: NodeId, message: unknown, sizeBytes = 0): void {
+    this.sim.send(this.id, to, message, sizeBytes);
+  }
+
+  /**
+   * Fires `onTimer(tag, data)` after `delayUs` measured on this node's clock
+   * (drift stretches it; jumps do not). Lost if the node crashes first.
+   */
+  setTimer(delayUs: DurationUs, tag = 0, data?: unknown): TimerHandle {
+    return this.sim.setTimer(this.id, delayUs, tag, data);
+  }
+
+  cancelTimer(handle: TimerHandle): boolean {
+    return this.sim.cancelTimer(handle);
+  }
+
+  /** This node's stream for one purpose, independent of every other node and purpose. */
+  random(purpose: string): RandomStream {
+    this.streams ??= new Map();
+    let stream = this.streams.get(purpose);
+    if (stream === undefined) {
+      stream = this.sim.stream(this.name, purpose);
+      this.streams.set(purpose, stream);
+    }
+    return stream;
+  }
+
+  /** The id of the node with this name. */
+  lookup(name: string): NodeId {
+    return this.sim.nodeId(name);
+  }
+
+  /** Every node in a group, in the order they were added. */
+  members(group: string): readonly NodeId[] {
+    return this.sim.group(group);
+  }
+}

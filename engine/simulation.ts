@@ -1,0 +1,439 @@
+import { Clocks } from './clocks.js';
+import { EV_CALL, EV_DELIVER, EV_START, EV_TIMER } from './event-kinds.js';
+import type { EventQueue } from './event-queue.js';
+import { HeapEventQueue } from './heap-event-queue.js';
+import { DROP_LOSS, DROP_PARTITION, Network, type Degradation, type LinkSpec, type NetworkConfig } from './network.js';
+import { NodeContext, type NodeId, type Process, type ProcessFactory, type TimerHandle } from './node-context.js';
+import type { Cut } from './partition.js';
+import { deriveStream, type RandomStream } from './random-stream.js';
+import { toTicks, type DurationUs, type TimeUs } from './time.js';
+import { TraceHash } from './trace-hash.js';
+import { TypedEventQueue } from './typed-event-queue.js';
+
+export interface SimulationOptions {
+  /** Every random number in the run derives from this. */
+  seed: number | string;
+  network?: NetworkConfig;
+  /** `typed` (default) is the fast queue; `heap` is the heap-js reference. */
+  queue?: 'typed' | 'heap';
+}
+
+export interface NodeSpec<D extends object = Record<string, unknown>> {
+  /** Unique; also the node's path for deriving its random streams. */
+  name: string;
+  region?: string;
+  /** A label for selecting nodes together in faults (`server`, `replica`). */
+  group?: string;
+  process: ProcessFactory<D>;
+  /** Initial durable state, kept across crashes. */
+  durable?: () => D;
+  clock?: { offsetUs?: number; driftPpm?: number };
+}
+
+export interface RunOptions {
+  /** Stop before the first event later than this; the clock then reads `untilUs`. */
+  untilUs?: TimeUs;
+  /** Stop after processing this many events in this call. */
+  maxEvents?: number;
+}
+
+/** Called for every processed event; used by the determinism check and trace recorders. */
+export interface EventObserver {
+  onEvent(index: number, timeUs: TimeUs, kind: number, target: number, a: number, b: number, hashLow: number): void;
+}
+
+export interface FaultRecord {
+  timeUs: TimeUs;
+  kind: string;
+  nodes: string[];
+  detail?: string;
+}
+
+export interface MessageStats {
+  sent: number;
+  delivered: number;
+  duplicated: number;
+  droppedByPartition: number;
+  droppedByLoss: number;
+  /** Arrived at a crashed node, or sent by a node that was not running. */
+  droppedAtDownNode: number;
+}
+
+export interface RunResult {
+  seed: number | string;
+  /** 16 hex digits over every processed event; equal seeds give equal hashes. */
+  traceHash: string;
+  events: number;
+  simulatedUs: TimeUs;
+  messages: MessageStats;
+  faults: FaultRecord[];
+}
+
+const UP = 0;
+const DOWN = 1;
+const PAUSED = 2;
+
+/**
+ * The kernel: one event queue, one clock of true time, nodes, a network and
+ * faults. It knows nothing of what models do; it only delivers their messages
+ * and timers in a total order (time, then sequence).
+ */
+export class Simulation {
+  readonly seed: number | string;
+  readonly network: Network;
+  readonly clocks = new Clocks();
+  nowUs: TimeUs = 0;
+
+  private readonly queue: EventQueue;
+  private readonly hash = new TraceHash();
+  private eventCount = 0;
+  private observer: EventObserver | null = null;
+
+  private readonly names: string[] = [];
+  private readonly groups: (string | undefined)[] = [];
+  private readonly ids = new Map<string, NodeId>();
+  private readonly groupMembers = new Map<string, NodeId[]>();
+  private readonly status: number[] = [];
+  private readonly incarnation: number[] = [];
+  private readonly processes: (Process | null)[] = [];
+  private readonly factories: ProcessFactory<any>[] = [];
+  private readonly contexts: NodeContext<any>[] = [];
+  private readonly netStreams: (RandomStream | undefined)[] = [];
+  /** Events that reached a paused node, flattened as (kind, a, b, ref) quadruples. */
+  private readonly deferred: (unknown[] | undefined)[] = [];
+
+  readonly messages: MessageStats = {
+    sent: 0,
+    delivered: 0,
+    duplicated: 0,
+    droppedByPartition: 0,
+    droppedByLoss: 0,
+    droppedAtDownNode: 0,
+  };
+  readonly faultLog: FaultRecord[] = [];
+
+  constructor(options: SimulationOptions) {
+    this.seed = options.seed;
+    this.network = new Network(options.network);
+    this.queue = options.queue === 'heap' ? new HeapEventQueue() : new TypedEventQueue();
+  }
+
+  // ---- building -----------------------------------------------------------
+
+  addNode<D extends object = Record<string, unknown>>(spec: NodeSpec<D>): NodeId {
+    if (this.ids.has(spec.name)) throw new RangeError(`node "${spec.name}" is already defined`);
+    const id = this.names.length;
+    const region = spec.region ?? 'default';
+    this.network.addNode(id, this.network.region(region));
+    this.clocks.add(id, spec.clock?.offsetUs ?? 0, spec.clock?.driftPpm ?? 0);
+    this.names.push(spec.name);
+    this.groups.push(spec.group);
+    this.ids.set(spec.name, id);
+    if (spec.group !== undefined) {
+      let members = this.groupMembers.get(spec.group);
+      if (members === undefined) this.groupMembers.set(spec.group, (members = []));
+      members.push(id);
+    }
+    this.status.push(UP);
+    this.incarnation.push(0);
+    this.processes.push(null);
+    this.factories.push(spec.process);
+    const durable = spec.durable ? spec.durable() : ({} as D);
+    this.contexts.push(new NodeContext<D>(this, id, spec.name, region, spec.group, durable));
+    this.netStreams.push(undefined);
+    this.deferred.push(undefined);
+    this.queue.push(this.nowUs, EV_START, id, 0, 0, null);
+    return id;
+  }
+
+  /** Overrides one direction of the link between two nodes (both directions with `bothWays`). */
+  setLink(from: string, to: string, spec: LinkSpec, bothWays = false): void {
+    this.network.setLink(this.nodeId(from), this.nodeId(to), spec);
+    if (bothWays) this.network.setLink(this.nodeId(to), this.nodeId(from), spec);
+  }
+
+  get nodeCount(): number {
+    return this.names.length;
+  }
+
+  nodeId(name: string): NodeId {
+    const id = this.ids.get(name);
+    if (id === undefined) throw new RangeError(`no node named "${name}"`);
+    return id;
+  }
+
+  nodeName(id: NodeId): string {
+    return this.names[id];
+  }
+
+  /** Members of a group in insertion order (empty if none). */
+  group(group: string): readonly NodeId[] {
+    return this.groupMembers.get(group) ?? [];
+  }
+
+  /**
+   * Resolves node selectors: `*` is every node, otherwise each entry is a node
+   * name or a group name. Unknown names are an error, so a typo in a fault
+   * schedule cannot silently hit nothing.
+   */
+  resolve(selector: string | readonly string[]): NodeId[] {
+    const entries = typeof selector === 'string' ? [selector] : selector;
+    const out: NodeId[] = [];
+    const seen = new Set<NodeId>();
+    const add = (id: NodeId) => {
+      if (!seen.has(id)) {
+        seen.add(id);
+        out.push(id);
+      }
+    };
+    for (const entry of entries) {
+      if (entry === '*') {
+        for (let id = 0; id < this.names.length; id++) add(id);
+      } else if (this.ids.has(entry)) {
+        add(this.ids.get(entry)!);
+      } else if (this.groupMembers.has(entry)) {
+        for (const id of this.groupMembers.get(entry)!) add(id);
+      } else {
+        throw new RangeError(`"${entry}" is neither a node nor a group`);
+      }
+    }
+    return out;
+  }
+
+  context(id: NodeId): NodeContext<any> {
+    return this.contexts[id];
+  }
+
+  /** The running process of a node (null while it is down): for inspecting model state. */
+  process(id: NodeId): Process | null {
+    return this.processes[id];
+  }
+
+  isUp(id: NodeId): boolean {
+    return this.status[id] === UP;
+  }
+
+  isPaused(id: NodeId): boolean {
+    return this.status[id] === PAUSED;
+  }
+
+  /** A stream for (component path, purpose), independent of all others in this run. */
+  stream(componentPath: string, purpose: string): RandomStream {
+    return deriveStream(this.seed, componentPath, purpose);
+  }
+
+  setObserver(observer: EventObserver | null): void {
+    this.observer = observer;
+  }
+
+  // ---- what models call through their context ------------------------------
+
+  localTimeUs(id: NodeId): TimeUs {
+    return this.clocks.localTimeUs(id, this.nowUs);
+  }
+
+  send(from: NodeId, to: NodeId, message: unknown, sizeBytes: number): void {
+    const m = this.messages;
+    m.sent++;
+    if (!(to >= 0 && to < this.names.length)) throw new RangeError(`${this.names[from]} sent to unknown node id ${to}`);
+    if (this.status[from] !== UP) {
+      m.droppedAtDownNode++;
+      return;
+    }
+    let rng = this.netStreams[from];
+    if (rng === undefined) rng = this.netStreams[from] = deriveStream(this.seed, this.names[from], 'network');
+    const net = this.network;
+    const arrival = net.transmit(from, to, sizeBytes, this.nowUs, rng);
+    if (arrival < 0) {
+      if (arrival === DROP_PARTITION) m.droppedByPartition++;
+      else if (arrival === DROP_LOSS) m.droppedByLoss++;
+      return;
+    }
+    this.queue.push(arrival, EV_DELIVER, to, from, sizeBytes, message);
+    if (net.duplicateArrivalUs >= 0) {
+      m.duplicated++;
+      this.queue.push(net.duplicateArrivalUs, EV_DELIVER, to, from, sizeBytes, message);
+    }
+  }
+
+  setTimer(node: NodeId, delayUs: DurationUs, tag: number, data: unknown): TimerHandle {
+    const trueDelay = toTicks(this.clocks.trueDelayUs(node, delayUs));
+    return this.queue.push(this.nowUs + trueDelay, EV_TIMER, node, tag, this.incarnation[node], data);
+  }
+
+  cancelTimer(handle: TimerHandle): boolean {
+    return this.queue.cancel(handle);
+  }
+
+  /** Runs `fn` at true time `atUs` (for harnesses, workloads and faults, not per-event work). */
+  at(atUs: TimeUs, fn: () => void): TimerHandle {
+    if (!(atUs >= this.nowUs)) throw new RangeError(`cannot schedule at ${atUs}us: the clock already reads ${this.nowUs}us`);
+    return this.queue.push(Math.ceil(atUs), EV_CALL, -1, 0, 0, fn);
+  }
+
+  // ---- faults ----------------------------------------------------------------
+
+  /** Volatile state and pending timers are lost; messages to the node are dropped until restart. */
+  crash(id: NodeId): void {
+    if (this.status[id] === DOWN) return;
+    this.status[id] = DOWN;
+    this.incarnation[id]++;
+    this.processes[id] = null;
+    this.deferred[id] = undefined;
+    this.log('crash', [id]);
+  }
+
+  /** A crashed node comes back with its durable state and a fresh process. */
+  restart(id: NodeId): void {
+    if (this.status[id] !== DOWN) return;
+    this.status[id] = UP;
+    this.log('restart', [id]);
+    this.startProcess(id);
+  }
+
+  /** A stop-the-world pause: messages and timers wait and are handled at resume. */
+  pause(id: NodeId): void {
+    if (this.status[id] !== UP) return;
+    this.status[id] = PAUSED;
+    this.log('pause', [id]);
+  }
+
+  resume(id: NodeId): void {
+    if (this.status[id] !== PAUSED) return;
+    this.status[id] = UP;
+    this.log('resume', [id]);
+    const waiting = this.deferred[id];
+    this.deferred[id] = undefined;
+    if (waiting === undefined) return;
+    for (let i = 0; i < waiting.length; i += 4) {
+      this.queue.push(this.nowUs, waiting[i] as number, id, waiting[i + 1] as number, waiting[i + 2] as number, waiting[i + 3]);
+    }
+  }
+
+  /** Replaces any partition in force. */
+  partition(cut: Cut, detail: string): void {
+    this.network.cut = cut;
+    this.log('partition', cut.groups.flat(), detail);
+  }
+
+  heal(): void {
+    if (this.network.cut === null) return;
+    this.network.cut = null;
+    this.log('heal', []);
+  }
+
+  jumpClock(id: NodeId, deltaUs: DurationUs): void {
+    this.clocks.jump(id, this.nowUs, deltaUs);
+    this.log('clock-jump', [id], `${deltaUs}us`);
+  }
+
+  setClockDrift(id: NodeId, driftPpm: number): void {
+    this.clocks.setDrift(id, this.nowUs, driftPpm);
+    this.log('clock-drift', [id], `${driftPpm}ppm`);
+  }
+
+  degradeLinks(d: Degradation, nodes: NodeId[]): void {
+    this.network.degrade(d);
+    const parts = [`x${d.latencyFactor}`];
+    if (d.extraLatencyUs > 0) parts.push(`+${d.extraLatencyUs}us`);
+    if (d.lossProbability > 0) parts.push(`loss ${d.lossProbability}`);
+    this.log('degrade', nodes, `${d.id}: ${parts.join(', ')}`);
+  }
+
+  restoreLinks(id?: string): void {
+    this.network.restore(id);
+    this.log('restore-links', [], id);
+  }
+
+  private log(kind: string, nodes: NodeId[], detail?: string): void {
+    const record: FaultRecord = { timeUs: this.nowUs, kind, nodes: nodes.map((id) => this.names[id]) };
+    if (detail !== undefined) record.detail = detail;
+    this.faultLog.push(record);
+  }
+
+  // ---- running -------------------------------------------------------------
+
+  run(options: RunOptions = {}): RunResult {
+    const until = options.untilUs ?? Infinity;
+    const maxEvents = options.maxEvents ?? Infinity;
+    const q = this.queue;
+    const hash = this.hash;
+    const status = this.status;
+    const processes = this.processes;
+    let processed = 0;
+
+    while (processed < maxEvents && q.size > 0 && q.peekTimeUs() <= until) {
+      q.pop();
+      processed++;
+      const t = q.currentTimeUs;
+      const kind = q.currentKind;
+      const target = q.currentTarget;
+      const a = q.currentA;
+      const b = q.currentB;
+      this.nowUs = t;
+      hash.mixWide(t);
+      hash.mix(kind);
+      hash.mix(target);
+      hash.mix(a);
+      const index = this.eventCount++;
+      if (this.observer !== null) this.observer.onEvent(index, t, kind, target, a, b, hash.low);
+
+      if (kind === EV_DELIVER) {
+        const s = status[target];
+        if (s === UP) {
+          this.messages.delivered++;
+          processes[target]!.onMessage(a, q.currentRef, b);
+        } else if (s === PAUSED) {
+          this.defer(target, kind, a, b, q.currentRef);
+        } else {
+          this.messages.droppedAtDownNode++;
+        }
+      } else if (kind === EV_TIMER) {
+        if (b !== this.incarnation[target]) continue;
+        const s = status[target];
+        if (s === UP) processes[target]!.onTimer?.(a, q.currentRef);
+        else if (s === PAUSED) this.defer(target, kind, a, b, q.currentRef);
+      } else if (kind === EV_CALL) {
+        (q.currentRef as () => void)();
+      } else if (kind === EV_START) {
+        const s = status[target];
+        if (s === UP && processes[target] === null) this.startProcess(target);
+        else if (s === PAUSED) this.defer(target, kind, a, b, null);
+      }
+    }
+    if (until !== Infinity && until > this.nowUs && processed < maxEvents) this.nowUs = until;
+    return this.result();
+  }
+
+  result(): RunResult {
+    return {
+      seed: this.seed,
+      traceHash: this.hash.digest(),
+      events: this.eventCount,
+      simulatedUs: this.nowUs,
+      messages: { ...this.messages },
+      faults: this.faultLog.map((f) => ({ ...f, nodes: [...f.nodes] })),
+    };
+  }
+
+  get events(): number {
+    return this.eventCount;
+  }
+
+  /** Events waiting in the queue. */
+  get pending(): number {
+    return this.queue.size;
+  }
+
+  private startProcess(id: NodeId): void {
+    const process = this.factories[id](this.contexts[id]);
+    this.processes[id] = process;
+    process.onStart?.();
+  }
+
+  private defer(id: NodeId, kind: number, a: number, b: number, ref: unknown): void {
+    let list = this.deferred[id];
+    if (list === undefined) this.deferred[id] = list = [];
+    list.push(kind, a, b, ref);
+  }
+}
