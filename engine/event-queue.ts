@@ -25,6 +25,8 @@ export interface EventQueue {
   peekTimeUs(): number;
   clear(): void;
 
+  /** The handle `push` returned for the current event (no longer cancellable). */
+  readonly currentHandle: EventHandle;
   readonly currentTimeUs: number;
   readonly currentSeq: number;
   readonly currentKind: number;

@@ -65,12 +65,16 @@ export type FaultProcessSpec =
       endUs?: TimeUs;
     };
 
-/** Schedules a fault timeline. Selectors are resolved now, so a typo fails before the run. */
+/**
+ * Schedules a fault timeline, all or nothing: every entry is checked first
+ * (selectors resolved, numbers in range), so a typo fails before the run.
+ */
 export function scheduleFaults(sim: Simulation, timeline: readonly TimedFault[]): void {
   for (const { atUs, action } of timeline) {
     checkAction(sim, action);
-    sim.at(atUs, () => applyFault(sim, action));
+    if (!(atUs >= sim.nowUs)) throw new RangeError(`${action.kind} at ${atUs}us: the clock already reads ${sim.nowUs}us`);
   }
+  for (const { atUs, action } of timeline) sim.at(atUs, () => applyFault(sim, action));
 }
 
 export function applyFault(sim: Simulation, action: FaultAction): void {
@@ -115,7 +119,7 @@ export function applyFault(sim: Simulation, action: FaultAction): void {
     case 'degrade': {
       const from = action.from === undefined ? null : sim.resolve(action.from);
       const to = action.to === undefined ? null : sim.resolve(action.to);
-      const id = action.id ?? `degrade@${sim.nowUs}`;
+      const id = action.id ?? `degrade#${sim.faultLog.length}`;
       sim.degradeLinks(
         {
           id,

@@ -65,8 +65,12 @@ export class NodeContext<D extends object = Record<string, unknown>> {
     return this.sim.cancelTimer(handle);
   }
 
-  /** This node's stream for one purpose, independent of every other node and purpose. */
+  /**
+   * This node's stream for one purpose, independent of every other node and
+   * purpose. Purposes starting with `@` are reserved for the engine.
+   */
   random(purpose: string): RandomStream {
+    if (purpose.startsWith('@')) throw new RangeError(`random purpose "${purpose}": names starting with @ are reserved for the engine`);
     this.streams ??= new Map();
     let stream = this.streams.get(purpose);
     if (stream === undefined) {

@@ -69,6 +69,9 @@ export interface RunResult {
   faults: FaultRecord[];
 }
 
+/** Purposes starting with `@` belong to the engine, so no model can draw the network's numbers. */
+export const NETWORK_PURPOSE = '@network';
+
 const UP = 0;
 const DOWN = 1;
 const PAUSED = 2;
@@ -99,8 +102,10 @@ export class Simulation {
   private readonly factories: ProcessFactory<any>[] = [];
   private readonly contexts: NodeContext<any>[] = [];
   private readonly netStreams: (RandomStream | undefined)[] = [];
-  /** Events that reached a paused node, flattened as (kind, a, b, ref) quadruples. */
-  private readonly deferred: (unknown[] | undefined)[] = [];
+  /** Events that reached a paused node, flattened as (kind, a, b, ref, handle) tuples. */
+  private readonly held: (unknown[] | undefined)[] = [];
+  /** Handles of held timers not cancelled since, so a model can still cancel them. */
+  private readonly heldTimers = new Set<TimerHandle>();
 
   readonly messages: MessageStats = {
     sent: 0,
@@ -141,7 +146,7 @@ export class Simulation {
     const durable = spec.durable ? spec.durable() : ({} as D);
     this.contexts.push(new NodeContext<D>(this, id, spec.name, region, spec.group, durable));
     this.netStreams.push(undefined);
-    this.deferred.push(undefined);
+    this.held.push(undefined);
     this.queue.push(this.nowUs, EV_START, id, 0, 0, null);
     return id;
   }
@@ -233,15 +238,15 @@ export class Simulation {
   }
 
   send(from: NodeId, to: NodeId, message: unknown, sizeBytes: number): void {
+    if (!(to >= 0 && to < this.names.length)) throw new RangeError(`${this.names[from]} sent to unknown node id ${to}`);
     const m = this.messages;
     m.sent++;
-    if (!(to >= 0 && to < this.names.length)) throw new RangeError(`${this.names[from]} sent to unknown node id ${to}`);
     if (this.status[from] !== UP) {
       m.droppedAtDownNode++;
       return;
     }
     let rng = this.netStreams[from];
-    if (rng === undefined) rng = this.netStreams[from] = deriveStream(this.seed, this.names[from], 'network');
+    if (rng === undefined) rng = this.netStreams[from] = deriveStream(this.seed, this.names[from], NETWORK_PURPOSE);
     const net = this.network;
     const arrival = net.transmit(from, to, sizeBytes, this.nowUs, rng);
     if (arrival < 0) {
@@ -262,7 +267,7 @@ export class Simulation {
   }
 
   cancelTimer(handle: TimerHandle): boolean {
-    return this.queue.cancel(handle);
+    return this.queue.cancel(handle) || (this.heldTimers.size > 0 && this.heldTimers.delete(handle));
   }
 
   /** Runs `fn` at true time `atUs` (for harnesses, workloads and faults, not per-event work). */
@@ -279,7 +284,7 @@ export class Simulation {
     this.status[id] = DOWN;
     this.incarnation[id]++;
     this.processes[id] = null;
-    this.deferred[id] = undefined;
+    this.dropHeld(id);
     this.log('crash', [id]);
   }
 
@@ -291,7 +296,10 @@ export class Simulation {
     this.startProcess(id);
   }
 
-  /** A stop-the-world pause: messages and timers wait and are handled at resume. */
+  /**
+   * A stop-the-world pause: messages and timers wait, and are handled at
+   * resume in the order they fell due, before anything else at that instant.
+   */
   pause(id: NodeId): void {
     if (this.status[id] !== UP) return;
     this.status[id] = PAUSED;
@@ -302,11 +310,27 @@ export class Simulation {
     if (this.status[id] !== PAUSED) return;
     this.status[id] = UP;
     this.log('resume', [id]);
-    const waiting = this.deferred[id];
-    this.deferred[id] = undefined;
+    const waiting = this.held[id];
+    this.held[id] = undefined;
     if (waiting === undefined) return;
-    for (let i = 0; i < waiting.length; i += 4) {
-      this.queue.push(this.nowUs, waiting[i] as number, id, waiting[i + 1] as number, waiting[i + 2] as number, waiting[i + 3]);
+    let i = 0;
+    for (; i < waiting.length && this.status[id] === UP; i += 5) {
+      const kind = waiting[i] as number;
+      const a = waiting[i + 1] as number;
+      const ref = waiting[i + 3];
+      if (kind === EV_DELIVER) {
+        this.messages.delivered++;
+        this.processes[id]!.onMessage(a, ref, waiting[i + 2] as number);
+      } else if (kind === EV_TIMER) {
+        if (this.heldTimers.delete(waiting[i + 4] as TimerHandle)) this.processes[id]!.onTimer?.(a, ref);
+      } else if (this.processes[id] === null) {
+        this.startProcess(id);
+      }
+    }
+    if (i < waiting.length) {
+      // A handler took the node down again: what is left waits, or is lost with a crash.
+      this.held[id] = waiting.slice(i).concat(this.held[id] ?? []);
+      if (this.status[id] === DOWN) this.dropHeld(id);
     }
   }
 
@@ -384,7 +408,7 @@ export class Simulation {
           this.messages.delivered++;
           processes[target]!.onMessage(a, q.currentRef, b);
         } else if (s === PAUSED) {
-          this.defer(target, kind, a, b, q.currentRef);
+          this.hold(target, kind, a, b, q.currentRef, q.currentHandle);
         } else {
           this.messages.droppedAtDownNode++;
         }
@@ -392,13 +416,13 @@ export class Simulation {
         if (b !== this.incarnation[target]) continue;
         const s = status[target];
         if (s === UP) processes[target]!.onTimer?.(a, q.currentRef);
-        else if (s === PAUSED) this.defer(target, kind, a, b, q.currentRef);
+        else if (s === PAUSED) this.hold(target, kind, a, b, q.currentRef, q.currentHandle);
       } else if (kind === EV_CALL) {
         (q.currentRef as () => void)();
       } else if (kind === EV_START) {
         const s = status[target];
         if (s === UP && processes[target] === null) this.startProcess(target);
-        else if (s === PAUSED) this.defer(target, kind, a, b, null);
+        else if (s === PAUSED) this.hold(target, kind, a, b, null, -1);
       }
     }
     if (until !== Infinity && until > this.nowUs && processed < maxEvents) this.nowUs = until;
@@ -431,9 +455,22 @@ export class Simulation {
     process.onStart?.();
   }
 
-  private defer(id: NodeId, kind: number, a: number, b: number, ref: unknown): void {
-    let list = this.deferred[id];
-    if (list === undefined) this.deferred[id] = list = [];
-    list.push(kind, a, b, ref);
+  private hold(id: NodeId, kind: number, a: number, b: number, ref: unknown, handle: TimerHandle): void {
+    let list = this.held[id];
+    if (list === undefined) this.held[id] = list = [];
+    list.push(kind, a, b, ref, handle);
+    if (kind === EV_TIMER) this.heldTimers.add(handle);
   }
+
+  /** A crash loses what a paused node was holding; held messages count as dropped. */
+  private dropHeld(id: NodeId): void {
+    const list = this.held[id];
+    if (list === undefined) return;
+    this.held[id] = undefined;
+    for (let i = 0; i < list.length; i += 5) {
+      if (list[i] === EV_DELIVER) this.messages.droppedAtDownNode++;
+      else if (list[i] === EV_TIMER) this.heldTimers.delete(list[i + 4] as TimerHandle);
+    }
+  }
+
 }

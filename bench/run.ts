@@ -1,0 +1,29 @@
+/**
+ * `npm run bench`: every engine benchmark in one run, so figures and ratios
+ * are measured side by side on the same machine state.
+ */
+import { formatHoldTable, holdBenchmarks } from './hold.js';
+import { simulationBenchmarks } from './simulations.js';
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const started = performance.now();
+
+console.log('Hold model: pop one event, push one at t + Exp(1 ms), at a steady number of pending events\n');
+const hold = await holdBenchmarks();
+console.log(formatHoldTable(hold));
+
+const typedAt = (n: number) => hold.find((r) => r.queue === 'typed' && r.pending === n);
+const targets: [string, boolean | undefined][] = [
+  ['typed queue >= 4M events/s at 1e4 pending', typedAt(1e4) && typedAt(1e4)!.opsPerSec >= 4e6],
+  ['typed queue >= 1M events/s at 1e6 pending', typedAt(1e6) && typedAt(1e6)!.opsPerSec >= 1e6],
+  ['typed queue >= 2.5x heap-js at 1e5 pending', typedAt(1e5) && typedAt(1e5)!.vsHeap! >= 2.5],
+];
+console.log('\nTargets:');
+for (const [name, met] of targets) console.log(`  ${met === undefined ? 'not measured' : met ? 'met    ' : 'MISSED '} ${name}`);
+
+console.log('\nWhole simulations (steady state)\n');
+for (const f of await simulationBenchmarks()) {
+  const extra = f.extra ? `   ${fmt(f.extra.perSec)} ${f.extra.label}` : '';
+  console.log(`  ${f.name.padEnd(44)} ${fmt(f.eventsPerSec).padStart(11)} events/s${extra}`);
+}
+console.log(`\nNode ${process.version}, ${((performance.now() - started) / 1000).toFixed(0)} s in all`);

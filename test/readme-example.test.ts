@@ -1,0 +1,27 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterAll, expect, it, vi } from 'vitest';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'faultline-readme-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+it("the README's model example runs as written against the public API", async () => {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Writing a model'));
+  const code = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
+  expect(code).toBeDefined();
+  const entry = pathToFileURL(join(root, 'engine/index.ts')).href;
+  const file = join(dir, 'example.ts');
+  writeFileSync(file, code!.replace("from 'faultline'", `from '${entry}'`));
+
+  const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+  await import(pathToFileURL(file).href);
+  const [hash, events] = log.mock.calls[0] as [string, number];
+  log.mockRestore();
+  expect(hash).toMatch(/^[0-9a-f]{16}$/);
+  // Two pingers, one ping each per 100 ms for 10 s: 100 pings and 100 pongs each way, plus timers.
+  expect(events).toBeGreaterThanOrEqual(400);
+});
