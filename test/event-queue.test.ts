@@ -1,0 +1,130 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { EventHandle, EventQueue } from '../engine/event-queue.js';
+import { HeapEventQueue } from '../engine/heap-event-queue.js';
+import { TypedEventQueue } from '../engine/typed-event-queue.js';
+
+type Op =
+  | { op: 'push'; delay: number; kind: number; target: number; a: number }
+  | { op: 'pop' }
+  | { op: 'cancel'; pick: number };
+
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  {
+    arbitrary: fc.record({
+      op: fc.constant('push' as const),
+      // Small delays make many equal times, including pushes at the current time.
+      delay: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 1_000_000 })),
+      kind: fc.integer({ min: 0, max: 3 }),
+      target: fc.integer({ min: -1, max: 1000 }),
+      a: fc.double({ noNaN: true }),
+    }),
+    weight: 5,
+  },
+  { arbitrary: fc.constant({ op: 'pop' as const }), weight: 3 },
+  { arbitrary: fc.record({ op: fc.constant('cancel' as const), pick: fc.nat() }), weight: 2 },
+);
+
+function snapshot(q: EventQueue) {
+  return [q.currentTimeUs, q.currentSeq, q.currentKind, q.currentTarget, q.currentA, q.currentB, q.currentRef];
+}
+
+describe('event queues', () => {
+  it('the typed-array queue pops exactly what the heap-js reference pops, for any schedule', () => {
+    fc.assert(
+      fc.property(fc.array(opArb, { maxLength: 400 }), fc.integer({ min: 1, max: 8 }), (ops, capacity) => {
+        const ref = new HeapEventQueue();
+        const fast = new TypedEventQueue(capacity);
+        // Handles issued so far, live or not: cancels also hit popped and cancelled ones.
+        const handles: [EventHandle, EventHandle][] = [];
+        let now = 0;
+        let lastSeq = -1;
+        for (const o of ops) {
+          if (o.op === 'push') {
+            const payload = { n: handles.length };
+            const t = now + o.delay;
+            const hr = ref.push(t, o.kind, o.target, o.a, handles.length, payload);
+            const hf = fast.push(t, o.kind, o.target, o.a, handles.length, payload);
+            handles.push([hr, hf]);
+          } else if (o.op === 'cancel') {
+            if (handles.length === 0) continue;
+            const [hr, hf] = handles[o.pick % handles.length];
+            expect(fast.cancel(hf)).toBe(ref.cancel(hr));
+          } else {
+            const popped = ref.pop();
+            expect(fast.pop()).toBe(popped);
+            if (popped) {
+              expect(snapshot(fast)).toEqual(snapshot(ref));
+              expect(ref.currentTimeUs).toBeGreaterThanOrEqual(now);
+              if (ref.currentTimeUs === now) expect(ref.currentSeq).toBeGreaterThan(lastSeq);
+              now = ref.currentTimeUs;
+              lastSeq = ref.currentSeq;
+            }
+          }
+          expect(fast.size).toBe(ref.size);
+          expect(fast.peekTimeUs()).toBe(ref.peekTimeUs());
+          expect(fast.nextSeq).toBe(ref.nextSeq);
+        }
+        // Drain: the rest comes out identically too.
+        while (ref.pop()) {
+          expect(fast.pop()).toBe(true);
+          expect(snapshot(fast)).toEqual(snapshot(ref));
+        }
+        expect(fast.pop()).toBe(false);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  for (const [name, make] of [
+    ['typed', () => new TypedEventQueue(2)],
+    ['heap', () => new HeapEventQueue()],
+  ] as const) {
+    describe(name, () => {
+      it('pops events at equal times first-in first-out', () => {
+        const q = make();
+        for (let i = 0; i < 50; i++) q.push(100, 0, i, 0, 0, null);
+        q.push(50, 0, 999, 0, 0, null);
+        const order: number[] = [];
+        while (q.pop()) order.push(q.currentTarget);
+        expect(order).toEqual([999, ...Array.from({ length: 50 }, (_, i) => i)]);
+      });
+
+      it('cancel works once, and never on a popped event or on a stale handle to a reused slot', () => {
+        const q = make();
+        const h1 = q.push(10, 0, 1, 0, 0, null);
+        expect(q.cancel(h1)).toBe(true);
+        expect(q.cancel(h1)).toBe(false);
+        const h2 = q.push(20, 0, 2, 0, 0, null);
+        expect(q.pop()).toBe(true);
+        expect(q.currentTarget).toBe(2);
+        expect(q.currentHandle).toBe(h2);
+        expect(q.cancel(h2)).toBe(false);
+        // The freed slot is reused; the old handles must not touch the new event.
+        q.push(30, 0, 3, 0, 0, null);
+        expect(q.cancel(h1)).toBe(false);
+        expect(q.cancel(h2)).toBe(false);
+        expect(q.size).toBe(1);
+        expect(q.pop()).toBe(true);
+        expect(q.currentTarget).toBe(3);
+      });
+
+      it('grows past its initial capacity and clear() empties it', () => {
+        const q = make();
+        for (let i = 0; i < 10_000; i++) q.push((i * 7919) % 1000, 0, i, 0, 0, null);
+        expect(q.size).toBe(10_000);
+        let last = -1;
+        let popped = 0;
+        while (popped < 5_000 && q.pop()) {
+          expect(q.currentTimeUs).toBeGreaterThanOrEqual(last);
+          last = q.currentTimeUs;
+          popped++;
+        }
+        q.clear();
+        expect(q.size).toBe(0);
+        expect(q.pop()).toBe(false);
+        expect(q.peekTimeUs()).toBe(Infinity);
+      });
+    });
+  }
+});
