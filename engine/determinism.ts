@@ -12,7 +12,7 @@ export class DeterminismError extends Error {
     super(
       `nondeterminism: runs with the same seed diverged at event #${eventIndex}` +
         `\n  first run:  ${show(first)}\n  second run: ${show(second)}` +
-        '\n  look for Math.random, wall-clock reads or iteration over unordered state in the code that handled these events',
+        '\n  look for unseeded randomness, wall-clock reads or iteration over unordered state in the code that handled these events',
     );
     this.name = 'DeterminismError';
   }
