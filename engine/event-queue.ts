@@ -13,7 +13,7 @@ export type EventHandle = number;
 export interface EventQueue {
   /** Live events: pushed, not yet popped, not cancelled. */
   readonly size: number;
-  /** Sequence number the next push will get; also how many events were ever pushed. */
+  /** Sequence number the next push will get: how many events were pushed since creation or the last `clear()`. */
   readonly nextSeq: number;
 
   push(timeUs: number, kind: number, target: number, a: number, b: number, ref: unknown): EventHandle;

@@ -7,7 +7,8 @@ import { TypedEventQueue } from '../engine/typed-event-queue.js';
 type Op =
   | { op: 'push'; delay: number; kind: number; target: number; a: number }
   | { op: 'pop' }
-  | { op: 'cancel'; pick: number };
+  | { op: 'cancel'; pick: number }
+  | { op: 'clear' };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   {
@@ -23,6 +24,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   },
   { arbitrary: fc.constant({ op: 'pop' as const }), weight: 3 },
   { arbitrary: fc.record({ op: fc.constant('cancel' as const), pick: fc.nat() }), weight: 2 },
+  { arbitrary: fc.constant({ op: 'clear' as const }), weight: 1 },
 );
 
 function snapshot(q: EventQueue) {
@@ -50,11 +52,20 @@ describe('event queues', () => {
             if (handles.length === 0) continue;
             const [hr, hf] = handles[o.pick % handles.length];
             expect(fast.cancel(hf)).toBe(ref.cancel(hr));
+          } else if (o.op === 'clear') {
+            // Earlier handles stay in `handles`, so later cancels also try handles from before the clear.
+            ref.clear();
+            fast.clear();
+            now = 0;
+            lastSeq = -1;
           } else {
             const popped = ref.pop();
             expect(fast.pop()).toBe(popped);
             if (popped) {
               expect(snapshot(fast)).toEqual(snapshot(ref));
+              const [hr, hf] = handles[ref.currentB];
+              expect(ref.currentHandle).toBe(hr);
+              expect(fast.currentHandle).toBe(hf);
               expect(ref.currentTimeUs).toBeGreaterThanOrEqual(now);
               if (ref.currentTimeUs === now) expect(ref.currentSeq).toBeGreaterThan(lastSeq);
               now = ref.currentTimeUs;
@@ -122,8 +133,21 @@ describe('event queues', () => {
         }
         q.clear();
         expect(q.size).toBe(0);
+        expect(q.nextSeq).toBe(0);
         expect(q.pop()).toBe(false);
         expect(q.peekTimeUs()).toBe(Infinity);
+      });
+
+      it('clear() makes earlier handles stale and starts seq again at 0', () => {
+        const q = make();
+        const before = [q.push(5, 0, 1, 0, 0, null), q.push(5, 0, 2, 0, 0, null)];
+        q.clear();
+        q.push(7, 0, 3, 0, 0, null);
+        q.push(7, 0, 4, 0, 0, null);
+        for (const h of before) expect(q.cancel(h)).toBe(false);
+        expect(q.size).toBe(2);
+        expect(q.pop()).toBe(true);
+        expect([q.currentTarget, q.currentSeq]).toEqual([3, 0]);
       });
     });
   }
