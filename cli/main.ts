@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { DeterminismError, checkDeterminism } from '../engine/determinism.js';
 import { formatDuration } from '../engine/time.js';
+import type { RequestStats } from '../models/request-stats.js';
 import { buildDemo, DEMO_DURATION_US } from './demo-scenario.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -32,19 +33,15 @@ program
       program.error(`error: --queue must be "typed" or "heap", got "${opts.queue}"`, { exitCode: 2 });
     }
     const queue = opts.queue as 'typed' | 'heap';
-    let stats = buildDemo(opts.seed, queue).stats;
+    let stats!: RequestStats;
+    const build = () => {
+      const demo = buildDemo(opts.seed, queue);
+      stats = demo.stats;
+      return demo.sim;
+    };
     const started = performance.now();
-    const result = opts.checkDeterminism
-      ? checkDeterminism(() => {
-          const demo = buildDemo(opts.seed, queue);
-          stats = demo.stats;
-          return demo.sim;
-        }, { untilUs: DEMO_DURATION_US })
-      : (() => {
-          const demo = buildDemo(opts.seed, queue);
-          stats = demo.stats;
-          return demo.sim.run({ untilUs: DEMO_DURATION_US });
-        })();
+    const run = { untilUs: DEMO_DURATION_US };
+    const result = opts.checkDeterminism ? checkDeterminism(build, run) : build().run(run);
     const wallSeconds = (performance.now() - started) / 1000;
     const runs = opts.checkDeterminism ? 2 : 1;
 
