@@ -2,7 +2,8 @@ import { Bench } from 'tinybench';
 import { Simulation, type NodeContext, type NodeId, type Process } from '../engine/index.js';
 import { PoissonClient } from '../models/poisson-client.js';
 import { QueueServer } from '../models/queue-server.js';
-import { RequestStats } from '../models/request-stats.js';
+import { RequestMetrics } from '../models/metrics/request-metrics.js';
+import { SECOND } from '../engine/time.js';
 
 export interface SimulationFigure {
   name: string;
@@ -47,11 +48,11 @@ function pingPong(nodes: number): Simulation {
   return sim;
 }
 
-function mm1(): { sim: Simulation; stats: RequestStats } {
+function mm1(): { sim: Simulation; stats: RequestMetrics } {
   const sim = new Simulation({ seed: 1 });
-  const stats = new RequestStats();
+  const stats = new RequestMetrics({ windowUs: SECOND, durationUs: 3_600 * SECOND, availabilityThresholdUs: SECOND, measureFromUs: 0 });
   sim.addNode({ name: 'server', process: (ctx) => new QueueServer(ctx, { serviceTimeUs: { type: 'exponential', mean: 1000 } }) });
-  sim.addNode({ name: 'client', process: (ctx) => new PoissonClient(ctx, { targets: ['server'], ratePerSec: 800, stats }) });
+  sim.addNode({ name: 'client', process: (ctx) => new PoissonClient(ctx, { targets: ['server'], ratePerSec: 800, metrics: stats }) });
   sim.setLink('client', 'server', { latencyUs: { type: 'constant', value: 0 } }, true);
   return { sim, stats };
 }
@@ -70,7 +71,7 @@ export async function simulationBenchmarks(): Promise<SimulationFigure[]> {
     station.sim.run({ maxEvents: BATCH });
   }, {
     beforeAll() {
-      customersAtStart = station.stats.completed;
+      customersAtStart = station.stats.succeeded;
       eventsAtStart = station.sim.events;
     },
   });
@@ -82,7 +83,7 @@ export async function simulationBenchmarks(): Promise<SimulationFigure[]> {
     const eventsPerSec = BATCH / (r.period / 1000);
     const figure: SimulationFigure = { name: task.name, eventsPerSec };
     if (task.name.startsWith('M/M/1')) {
-      const customers = station.stats.completed - customersAtStart;
+      const customers = station.stats.succeeded - customersAtStart;
       const events = station.sim.events - eventsAtStart;
       figure.extra = { label: 'customers/s', perSec: eventsPerSec * (customers / events) };
     }

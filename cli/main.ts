@@ -1,13 +1,18 @@
 #!/usr/bin/env node
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { createRequire } from 'node:module';
-import { performance } from 'node:perf_hooks';
-import { DeterminismError, checkDeterminism } from '../engine/determinism.js';
-import { formatDuration } from '../engine/time.js';
-import type { RequestStats } from '../models/request-stats.js';
-import { buildDemo, DEMO_DURATION_US } from './demo-scenario.js';
+import Table from 'cli-table3';
+import { DeterminismError } from '../engine/determinism.js';
+import { runCommand } from './commands/run.js';
+import { reportCommand } from './commands/report.js';
+import { validateCommand } from './commands/validate.js';
+import { CheckFailed, EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, UsageError } from './exit-codes.js';
+import { listBundledScenarios } from './scenario/bundled.js';
+import { ScenarioError } from './scenario/scenario-error.js';
+import { RunInterrupted } from './scenario/run.js';
+import { scenarioJsonSchema } from './scenario/schema.js';
 
-const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+const { version, bugs } = createRequire(import.meta.url)('../../package.json') as { version: string; bugs?: { url?: string } };
 
 function parseSeed(value: string): number {
   const n = Number(value);
@@ -15,70 +20,125 @@ function parseSeed(value: string): number {
   return n;
 }
 
+const collect = (value: string, previous: string[]) => [...previous, value];
+
 const program = new Command()
   .name('faultline')
   .description('A deterministic discrete-event simulator for distributed systems.')
   .version(version)
-  .exitOverride();
+  .option('--debug', 'print stack traces for internal errors')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride()
+  .addHelpText(
+    'after',
+    `
+Examples:
+  faultline list                                 the bundled scenarios
+  faultline run regional-partition               run one; writes out/regional-partition-1/
+  faultline run my.yaml --seed 7 --set components.api.workers=8
+  faultline validate scenarios/*.yaml
+  faultline report out/regional-partition-1/report.json
+
+Exit codes: 0 success, 1 an SLO or check failed, 2 bad input or usage, 3 internal error.`,
+  );
+
+let exitCode = EXIT_OK;
 
 program
-  .command('demo')
-  .description('Run the built-in scenario: clients and servers in two regions, a partition and a crash.')
-  .option('--seed <n>', 'seed for every random stream', parseSeed, 1)
-  .option('--queue <impl>', 'event queue: typed (fast) or heap (reference)', 'typed')
-  .option('--check-determinism', 'run the seed twice and fail at the first divergent event')
-  .addHelpText('after', '\nExamples:\n  faultline demo\n  faultline demo --seed 7 --check-determinism\n')
-  .action((opts: { seed: number; queue: string; checkDeterminism?: boolean }) => {
-    if (opts.queue !== 'typed' && opts.queue !== 'heap') {
-      program.error(`error: --queue must be "typed" or "heap", got "${opts.queue}"`, { exitCode: 2 });
-    }
-    const queue = opts.queue as 'typed' | 'heap';
-    let stats!: RequestStats;
-    const build = () => {
-      const demo = buildDemo(opts.seed, queue);
-      stats = demo.stats;
-      return demo.sim;
-    };
-    const started = performance.now();
-    const run = { untilUs: DEMO_DURATION_US };
-    const result = opts.checkDeterminism ? checkDeterminism(build, run) : build().run(run);
-    const wallSeconds = (performance.now() - started) / 1000;
-    const runs = opts.checkDeterminism ? 2 : 1;
+  .command('run')
+  .description('Run a scenario (every variant, same seed) and write report.json, SVG charts and report.html.')
+  .argument('<scenario>', 'a scenario file, or the name of a bundled scenario (see faultline list)')
+  .option('--seed <n>', 'seed for every random stream (overrides the file)', parseSeed)
+  .option('--duration <d>', 'simulated time to run, like 30s or 5m (overrides the file)')
+  .option('--set <path=value>', 'override a scenario field by its path; repeatable', collect, [])
+  .option('--out <dir>', 'output directory (default out/<scenario>-<seed>)')
+  .option('--json', 'print the JSON report on stdout and nothing else')
+  .option('--quiet', 'print nothing but errors')
+  .option('--check-determinism', 'run everything twice and fail unless the reports are identical')
+  .option('--exit-zero', 'exit 0 even when an SLO fails (errors still exit 2 or 3)')
+  .addOption(new Option('--queue <impl>', 'event queue implementation').choices(['typed', 'heap']).default('typed'))
+  .addHelpText(
+    'after',
+    `
+Examples:
+  faultline run regional-partition
+  faultline run scenarios/server-sizing.yaml --seed 42 --out results/sizing
+  faultline run my.yaml --duration 5m --set components.api.workers=8 --set 'slo.availability.target=99.9%'
+  faultline run my.yaml --json > report.json
+  faultline run my.yaml --check-determinism`,
+  )
+  .action(async (scenario: string, opts) => {
+    exitCode = await runCommand(scenario, opts, version);
+  });
 
-    const rows: [string, string][] = [
-      ['seed', String(result.seed)],
-      ['trace hash', result.traceHash],
-      ['events processed', result.events.toLocaleString('en-US')],
-      ['simulated time', formatDuration(result.simulatedUs)],
-      ['wall time', `${wallSeconds.toFixed(3)}s${runs > 1 ? ' (two runs)' : ''}`],
-      ['events per second', Math.round((result.events * runs) / wallSeconds).toLocaleString('en-US')],
-      ['requests sent', String(stats.sent)],
-      ['  completed', String(stats.completed)],
-      ['  timed out', String(stats.timedOut)],
-      ['  rejected', String(stats.failed)],
-      ['mean latency', formatDuration(Math.round(stats.meanLatencyUs))],
-      ['messages dropped', `${result.messages.droppedByPartition} by partition, ${result.messages.droppedAtDownNode} at a down node`],
-    ];
-    if (opts.checkDeterminism) rows.push(['determinism', 'both runs identical']);
-    const width = Math.max(...rows.map(([k]) => k.length));
-    for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
-    console.log('\nfaults:');
-    for (const f of result.faults) {
-      console.log(`  ${formatDuration(f.timeUs).padStart(8)}  ${f.kind}${f.nodes.length && f.kind !== 'partition' ? ' ' + f.nodes.join(',') : ''}${f.detail ? ' ' + f.detail : ''}`);
-    }
+program
+  .command('validate')
+  .description('Check scenario files and print every problem as file:line:col path: message.')
+  .argument('<file...>', 'scenario files')
+  .addHelpText('after', '\nExamples:\n  faultline validate scenarios/*.yaml\n  faultline validate my.yaml')
+  .action((files: string[]) => {
+    const result = validateCommand(files);
+    for (const line of result.lines) console.log(line);
+    for (const problem of result.problems) console.error(problem);
+    exitCode = result.ok ? EXIT_OK : EXIT_BAD_INPUT;
+  });
+
+program
+  .command('list')
+  .description('List the bundled scenarios with their one-line descriptions.')
+  .addHelpText('after', '\nExamples:\n  faultline list\n  faultline run $(faultline list | head -1 | cut -d" " -f1)')
+  .action(() => {
+    const table = new Table({ style: { head: [], border: [], compact: true }, chars: { left: '', right: '', mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '', middle: '  ', top: '', bottom: '', 'top-left': '', 'top-right': '', 'bottom-left': '', 'bottom-right': '', 'top-mid': '', 'bottom-mid': '' } });
+    for (const s of listBundledScenarios()) table.push([s.name, s.description]);
+    console.log(table.toString().split('\n').map((l) => l.trimEnd()).join('\n'));
+  });
+
+program
+  .command('schema')
+  .description('Print the JSON Schema of scenario files (for editors: yaml-language-server).')
+  .addHelpText('after', '\nExamples:\n  faultline schema > scenario.schema.json\n  # then start a scenario with: # yaml-language-server: $schema=./scenario.schema.json')
+  .action(() => {
+    console.log(JSON.stringify(scenarioJsonSchema(), null, 2));
+  });
+
+program
+  .command('report')
+  .description('Render the charts and report.html again from a saved report.json.')
+  .argument('<report.json>', 'a report written by faultline run')
+  .option('--out <dir>', 'output directory (default: beside the report)')
+  .addHelpText('after', '\nExamples:\n  faultline report out/regional-partition-1/report.json\n  faultline report saved/report.json --out /tmp/view')
+  .action((file: string, opts: { out?: string }) => {
+    const written = reportCommand(file, opts);
+    console.log(`wrote ${written.length} files; open ${written.find((f) => f.endsWith('report.html')) ?? written[0]}`);
   });
 
 try {
   await program.parseAsync();
+  process.exitCode = exitCode;
 } catch (error) {
+  process.exitCode = exitCodeFor(error);
+}
+
+function exitCodeFor(error: unknown): number {
   if (error instanceof CommanderError) {
-    // Commander has already printed the message; usage errors exit 2.
-    process.exit(error.exitCode === 0 ? 0 : 2);
+    // Commander has printed its message already; help and version exit 0.
+    return error.exitCode === 0 ? EXIT_OK : EXIT_BAD_INPUT;
   }
-  if (error instanceof DeterminismError) {
+  if (error instanceof ScenarioError || error instanceof UsageError) {
     console.error(error.message);
-    process.exit(1);
+    return EXIT_BAD_INPUT;
   }
-  console.error(`faultline: internal error: ${(error as Error).message}\nPlease report this with the command you ran.`);
-  process.exit(3);
+  if (error instanceof RunInterrupted) {
+    console.error(`\nfaultline: ${error.message}`);
+    return EXIT_INTERRUPTED;
+  }
+  if (error instanceof DeterminismError || error instanceof CheckFailed) {
+    console.error(error.message);
+    return EXIT_CHECK_FAILED;
+  }
+  const where = bugs?.url ?? 'the faultline issue tracker';
+  console.error(`faultline: internal error: ${(error as Error)?.message ?? String(error)}`);
+  if (program.opts().debug) console.error((error as Error)?.stack);
+  else console.error(`This is a bug in faultline, not in your input. Please report it at ${where} with the command you ran (add --debug for the stack trace).`);
+  return EXIT_INTERNAL;
 }

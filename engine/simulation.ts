@@ -106,6 +106,8 @@ export class Simulation {
   private readonly held: (unknown[] | undefined)[] = [];
   /** Handles of held timers not cancelled since, so a model can still cancel them. */
   private readonly heldTimers = new Set<TimerHandle>();
+  private readonly sentCounts: number[] = [];
+  private readonly crashListeners: ((id: NodeId) => void)[] = [];
 
   readonly messages: MessageStats = {
     sent: 0,
@@ -147,6 +149,7 @@ export class Simulation {
     this.contexts.push(new NodeContext<D>(this, id, spec.name, region, spec.group, durable));
     this.netStreams.push(undefined);
     this.held.push(undefined);
+    this.sentCounts.push(0);
     this.queue.push(this.nowUs, EV_START, id, 0, 0, null);
     return id;
   }
@@ -241,6 +244,7 @@ export class Simulation {
     if (!(to >= 0 && to < this.names.length)) throw new RangeError(`${this.names[from]} sent to unknown node id ${to}`);
     const m = this.messages;
     m.sent++;
+    this.sentCounts[from]++;
     if (this.status[from] !== UP) {
       m.droppedAtDownNode++;
       return;
@@ -270,6 +274,16 @@ export class Simulation {
     return this.queue.cancel(handle) || (this.heldTimers.size > 0 && this.heldTimers.delete(handle));
   }
 
+  /** Messages the node has sent, including those the network then dropped. */
+  sentBy(id: NodeId): number {
+    return this.sentCounts[id];
+  }
+
+  /** Calls `listener` whenever a node crashes, after its process is gone (for metrics that must forget what it held). */
+  onCrash(listener: (id: NodeId) => void): void {
+    this.crashListeners.push(listener);
+  }
+
   /** Runs `fn` at true time `atUs` (for harnesses, workloads and faults, not per-event work). */
   at(atUs: TimeUs, fn: () => void): TimerHandle {
     if (!(atUs >= this.nowUs)) throw new RangeError(`cannot schedule at ${atUs}us: the clock already reads ${this.nowUs}us`);
@@ -286,6 +300,7 @@ export class Simulation {
     this.processes[id] = null;
     this.dropHeld(id);
     this.log('crash', [id]);
+    for (const listener of this.crashListeners) listener(id);
   }
 
   /** A crashed node comes back with its durable state and a fresh process. */

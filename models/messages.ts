@@ -1,3 +1,4 @@
+import type { ErrorKind } from '../reports/report-types.js';
 import type { TimeUs } from '../engine/time.js';
 
 /** A client's call to a server. `sentUs` is true time, carried for measurement only. */
@@ -11,6 +12,6 @@ export interface Response {
   readonly kind: 'response';
   readonly id: number;
   readonly sentUs: TimeUs;
-  /** False when the server shed the request (its queue was full). */
-  readonly ok: boolean;
+  /** Why the server failed the request; absent on success. */
+  readonly error?: ErrorKind;
 }

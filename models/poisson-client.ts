@@ -1,9 +1,13 @@
+import { z } from 'zod';
 import { distribution } from '../engine/distribution.js';
 import type { NodeContext, NodeId, Process, TimerHandle } from '../engine/node-context.js';
 import type { RandomStream } from '../engine/random-stream.js';
 import { SECOND, type DurationUs, type TimeUs } from '../engine/time.js';
 import type { Request, Response } from './messages.js';
-import type { RequestStats } from './request-stats.js';
+import type { LatencyHistogram } from './metrics/latency-histogram.js';
+import type { RequestMetrics } from './metrics/request-metrics.js';
+import type { ModelDefinition } from './registry.js';
+import { durationUs, ratePerSec, sizeBytes } from './schema/units.js';
 
 export interface PoissonClientParams {
   /** Servers by name; each request goes to one picked uniformly at random. */
@@ -14,7 +18,9 @@ export interface PoissonClientParams {
   requestSizeBytes?: number;
   /** No new requests from this true time on. */
   stopAtUs?: TimeUs;
-  stats: RequestStats;
+  /** The operation name latencies are filed under. */
+  operation?: string;
+  metrics: RequestMetrics;
 }
 
 const ARRIVAL = 1;
@@ -27,6 +33,8 @@ export class PoissonClient implements Process<Response> {
   private readonly arrivals: RandomStream;
   private readonly routing: RandomStream;
   private readonly pending = new Map<number, TimerHandle>();
+  private readonly metrics: RequestMetrics;
+  private readonly operation: LatencyHistogram;
   private nextId = 0;
 
   constructor(
@@ -39,6 +47,8 @@ export class PoissonClient implements Process<Response> {
     this.interarrival = distribution({ type: 'exponential', mean: SECOND / params.ratePerSec });
     this.arrivals = ctx.random('arrivals');
     this.routing = ctx.random('routing');
+    this.metrics = params.metrics;
+    this.operation = params.metrics.operation(params.operation ?? 'request');
   }
 
   onStart(): void {
@@ -49,21 +59,21 @@ export class PoissonClient implements Process<Response> {
     if (tag === ARRIVAL) {
       this.sendRequest();
       this.scheduleArrival();
-    } else if (tag === TIMEOUT && this.pending.delete(data as number)) {
-      this.params.stats.timedOut++;
+    } else if (tag === TIMEOUT) {
+      const [id, sentUs] = data as [number, TimeUs];
+      if (this.pending.delete(id)) this.metrics.recordFailure('timeout', sentUs, this.ctx.nowUs);
     }
   }
 
   onMessage(_from: NodeId, response: Response): void {
-    const stats = this.params.stats;
     if (this.params.timeoutUs !== undefined) {
       const timer = this.pending.get(response.id);
       if (timer === undefined) return;
       this.pending.delete(response.id);
       this.ctx.cancelTimer(timer);
     }
-    if (response.ok) stats.recordLatency(response.sentUs, this.ctx.nowUs);
-    else stats.failed++;
+    if (response.error === undefined) this.metrics.recordSuccess(this.operation, response.sentUs, this.ctx.nowUs);
+    else this.metrics.recordFailure(response.error, response.sentUs, this.ctx.nowUs);
   }
 
   private scheduleArrival(): void {
@@ -77,11 +87,42 @@ export class PoissonClient implements Process<Response> {
     const id = this.nextId++;
     const targets = this.targets;
     const to = targets.length === 1 ? targets[0] : targets[this.routing.int(targets.length)];
-    const request: Request = { kind: 'request', id, sentUs: this.ctx.nowUs };
-    this.params.stats.sent++;
+    const now = this.ctx.nowUs;
+    const request: Request = { kind: 'request', id, sentUs: now };
+    this.metrics.recordSent(now);
     this.ctx.send(to, request, this.params.requestSizeBytes ?? 0);
     if (this.params.timeoutUs !== undefined) {
-      this.pending.set(id, this.ctx.setTimer(this.params.timeoutUs, TIMEOUT, id));
+      this.pending.set(id, this.ctx.setTimer(this.params.timeoutUs, TIMEOUT, [id, now]));
     }
   }
 }
+
+const poissonParams = z.strictObject({
+  target: z.string().describe('The component every request goes to; each request picks one of its nodes uniformly.'),
+  rate: ratePerSec.describe('Arrivals per node, like 500/s: the open-loop Poisson rate λ.'),
+  timeout: durationUs.optional().describe('Give up on a request after this long (counted as a timeout error). No timeout when absent.'),
+  requestSize: sizeBytes.default(0).describe('Bytes per request, for links with a bandwidth.'),
+  operation: z.string().default('request').describe('The operation name its latencies are reported under.'),
+  stopAt: durationUs.optional().describe('Send no new requests from this simulated time on.'),
+});
+
+export const poissonWorkloadModel: ModelDefinition<typeof poissonParams> = {
+  type: 'poisson',
+  role: 'workload',
+  description: 'Open-loop clients: requests leave at Poisson times whatever the answers do.',
+  params: poissonParams,
+  references: (params) => [{ path: ['target'], component: params.target }],
+  instantiate(params, ctx) {
+    const targets = ctx.nodesOf(params.target);
+    return () => (nodeCtx) =>
+      new PoissonClient(nodeCtx, {
+        targets,
+        ratePerSec: params.rate,
+        timeoutUs: params.timeout,
+        requestSizeBytes: params.requestSize,
+        operation: params.operation,
+        stopAtUs: params.stopAt,
+        metrics: ctx.requests,
+      });
+  },
+};

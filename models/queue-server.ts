@@ -1,6 +1,12 @@
+import { z } from 'zod';
 import { distribution, type DistributionSpec } from '../engine/distribution.js';
 import type { NodeContext, NodeId, Process } from '../engine/node-context.js';
+import type { TimeUs } from '../engine/time.js';
 import type { Request, Response } from './messages.js';
+import type { ComponentMetrics } from './metrics/component-metrics.js';
+import type { ModelDefinition } from './registry.js';
+import { durationDistribution } from './schema/distribution.js';
+import { positiveInt, nonNegativeInt, sizeBytes } from './schema/units.js';
 
 export interface QueueServerParams {
   /** Time one worker spends on one request. */
@@ -10,9 +16,13 @@ export interface QueueServerParams {
   /** Requests that may wait beyond those in service; more are rejected. */
   queueCapacity?: number;
   responseSizeBytes?: number;
+  /** Where this node reports busy workers, queue length and time per request. */
+  metrics?: { component: ComponentMetrics; node: number };
 }
 
 const DONE = 1;
+/** Slots per waiting request in the ring buffer: request, sender, arrival time. */
+const STRIDE = 3;
 
 /**
  * A FIFO queueing station (M/G/c/K in Kendall's notation): `workers` servers
@@ -24,9 +34,10 @@ export class QueueServer implements Process<Request> {
   private readonly workers: number;
   private readonly capacity: number;
   private readonly responseSize: number;
+  private readonly metrics: ComponentMetrics | null;
+  private readonly node: number;
   private busy = 0;
-  /** Waiting requests as a ring buffer of (request, sender) pairs. */
-  private waiting: unknown[] = new Array(64);
+  private waiting: unknown[] = new Array(64 * STRIDE);
   private head = 0;
   private length = 0;
   served = 0;
@@ -41,6 +52,8 @@ export class QueueServer implements Process<Request> {
     this.workers = params.workers ?? 1;
     this.capacity = params.queueCapacity ?? Infinity;
     this.responseSize = params.responseSizeBytes ?? 0;
+    this.metrics = params.metrics?.component ?? null;
+    this.node = params.metrics?.node ?? 0;
     if (!(Number.isInteger(this.workers) && this.workers >= 1)) throw new RangeError(`workers must be a whole number >= 1, got ${this.workers}`);
     if (!(this.capacity >= 0)) throw new RangeError(`queueCapacity must be >= 0, got ${this.capacity}`);
   }
@@ -50,54 +63,93 @@ export class QueueServer implements Process<Request> {
   }
 
   onMessage(from: NodeId, request: Request): void {
+    const now = this.ctx.nowUs;
     if (this.busy < this.workers) {
-      this.begin(request, from);
+      this.begin(request, from, now);
     } else if (this.length < this.capacity) {
-      this.enqueue(request, from);
+      this.enqueue(request, from, now);
     } else {
       this.rejected++;
-      this.reply(from, request, false);
+      this.metrics?.recordRejected(now);
+      this.reply(from, request, 'rejected');
     }
   }
 
   onTimer(_tag: number, data: unknown): void {
-    const job = data as [Request, NodeId];
+    const job = data as [Request, NodeId, TimeUs];
+    const now = this.ctx.nowUs;
     this.served++;
-    this.reply(job[1], job[0], true);
+    this.reply(job[1], job[0], undefined);
     this.busy--;
+    if (this.metrics !== null) {
+      this.metrics.recordServed(job[2], now);
+      this.metrics.busyChanged(this.node, -1, now);
+    }
     if (this.length > 0) {
       const w = this.waiting;
       const i = this.head;
       const request = w[i] as Request;
-      const from = w[i + 1] as NodeId;
+      const sender = w[i + 1] as NodeId;
+      const arrived = w[i + 2] as TimeUs;
       w[i] = undefined;
-      this.head = (i + 2) % w.length;
+      this.head = (i + STRIDE) % w.length;
       this.length--;
-      this.begin(request, from);
+      this.metrics?.queueChanged(this.node, -1, now);
+      this.begin(request, sender, arrived);
     }
   }
 
-  private begin(request: Request, from: NodeId): void {
+  private begin(request: Request, from: NodeId, arrivedUs: TimeUs): void {
     this.busy++;
-    this.ctx.setTimer(this.service.sample(this.rng), DONE, [request, from]);
+    this.metrics?.busyChanged(this.node, 1, this.ctx.nowUs);
+    this.ctx.setTimer(this.service.sample(this.rng), DONE, [request, from, arrivedUs]);
   }
 
-  private enqueue(request: Request, from: NodeId): void {
+  private enqueue(request: Request, from: NodeId, nowUs: TimeUs): void {
     let w = this.waiting;
-    if (this.length * 2 === w.length) {
+    if (this.length * STRIDE === w.length) {
       const bigger = new Array(w.length * 2);
-      for (let k = 0; k < this.length * 2; k++) bigger[k] = w[(this.head + k) % w.length];
+      for (let k = 0; k < this.length * STRIDE; k++) bigger[k] = w[(this.head + k) % w.length];
       this.waiting = w = bigger;
       this.head = 0;
     }
-    const tail = (this.head + this.length * 2) % w.length;
+    const tail = (this.head + this.length * STRIDE) % w.length;
     w[tail] = request;
     w[tail + 1] = from;
+    w[tail + 2] = nowUs;
     this.length++;
+    this.metrics?.queueChanged(this.node, 1, nowUs);
   }
 
-  private reply(to: NodeId, request: Request, ok: boolean): void {
-    const response: Response = { kind: 'response', id: request.id, sentUs: request.sentUs, ok };
+  private reply(to: NodeId, request: Request, error: Response['error']): void {
+    const response: Response = error === undefined
+      ? { kind: 'response', id: request.id, sentUs: request.sentUs }
+      : { kind: 'response', id: request.id, sentUs: request.sentUs, error };
     this.ctx.send(to, response, this.responseSize);
   }
 }
+
+const queueServerParams = z.strictObject({
+  serviceTime: durationDistribution.describe('Time one worker spends on one request: a duration (constant) or a distribution.'),
+  workers: positiveInt.default(1).describe('Requests served at once on each node.'),
+  queueCapacity: nonNegativeInt.optional().describe('Requests that may wait beyond those in service; more are rejected. Unbounded when absent.'),
+  responseSize: sizeBytes.default(0).describe('Bytes per response, for links with a bandwidth.'),
+});
+
+export const queueServerModel: ModelDefinition<typeof queueServerParams> = {
+  type: 'queue-server',
+  role: 'component',
+  description: 'A FIFO queueing station (M/G/c/K): worker slots, a bounded queue, rejection when full.',
+  params: queueServerParams,
+  instantiate(params, ctx) {
+    const component = ctx.componentMetrics(params.workers);
+    return (node) => (nodeCtx) =>
+      new QueueServer(nodeCtx, {
+        serviceTimeUs: params.serviceTime,
+        workers: params.workers,
+        queueCapacity: params.queueCapacity,
+        responseSizeBytes: params.responseSize,
+        metrics: { component, node },
+      });
+  },
+};

@@ -19,7 +19,7 @@ import {
 } from '../engine/index.js';
 import { QueueServer } from '../models/queue-server.js';
 import { PoissonClient } from '../models/poisson-client.js';
-import { RequestStats } from '../models/request-stats.js';
+import { RequestMetrics } from '../models/metrics/request-metrics.js';
 
 // ---- a gossip node that sends to random peers and records what it sees ----
 
@@ -301,7 +301,7 @@ describe('determinism over generated scenarios', () => {
 
 describe('determinism of the example models', () => {
   function clientServer(seed: number, queue: 'typed' | 'heap') {
-    const stats = new RequestStats();
+    const metrics = new RequestMetrics({ windowUs: SECOND, durationUs: SECOND, availabilityThresholdUs: SECOND, measureFromUs: 0 });
     const sim = new Simulation({ seed, queue });
     sim.addNode({ name: 'server-0', region: 'r1', process: (ctx) => new QueueServer(ctx, { serviceTimeUs: { type: 'exponential', mean: 800 }, workers: 2, queueCapacity: 20 }) });
     sim.addNode({ name: 'server-1', region: 'r2', process: (ctx) => new QueueServer(ctx, { serviceTimeUs: { type: 'exponential', mean: 800 } }) });
@@ -309,12 +309,13 @@ describe('determinism of the example models', () => {
       sim.addNode({
         name: `client-${i}`,
         region: i % 2 === 0 ? 'r1' : 'r2',
-        process: (ctx) => new PoissonClient(ctx, { targets: ['server-0', 'server-1'], ratePerSec: 400, timeoutUs: 60 * MILLISECOND, stats }),
+        process: (ctx) => new PoissonClient(ctx, { targets: ['server-0', 'server-1'], ratePerSec: 400, timeoutUs: 60 * MILLISECOND, metrics }),
       });
     }
     scheduleFaults(sim, [{ atUs: 300 * MILLISECOND, action: { kind: 'crash', nodes: 'server-1', forUs: 200 * MILLISECOND } }]);
     const result = sim.run({ untilUs: SECOND });
-    return { result, stats: { ...stats, mean: stats.meanLatencyUs } };
+    metrics.finish();
+    return { result, stats: { sent: metrics.sent, succeeded: metrics.succeeded, errors: metrics.errors, latency: metrics.latency.summary(), windows: metrics.windows } };
   }
 
   it('a Poisson-client / queue-server run repeats exactly, on either queue', () => {

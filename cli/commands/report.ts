@@ -1,0 +1,28 @@
+import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { REPORT_FORMAT_VERSION, type Report } from '../../reports/report-types.js';
+import { writeFilesAtomically } from '../atomic-write.js';
+import { UsageError } from '../exit-codes.js';
+import { reportFiles } from '../write-report.js';
+
+/** `faultline report`: charts and report.html again from a saved report.json, without re-running. */
+export function reportCommand(file: string, options: { out?: string }): string[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  let report: Report;
+  try {
+    report = JSON.parse(text) as Report;
+  } catch (error) {
+    throw new UsageError(`${file}: not JSON (${(error as Error).message}); give the report.json that faultline run wrote`);
+  }
+  if (report === null || typeof report !== 'object' || report.format !== REPORT_FORMAT_VERSION || typeof report.metrics !== 'object') {
+    throw new UsageError(`${file}: not a faultline report (format ${REPORT_FORMAT_VERSION}); give the report.json that faultline run wrote`);
+  }
+  const files = reportFiles(report, options.out ?? dirname(file)).filter((f) => !f.path.endsWith('report.json') || options.out !== undefined);
+  writeFilesAtomically(files);
+  return files.map((f) => f.path);
+}

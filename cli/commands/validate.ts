@@ -1,0 +1,19 @@
+import { loadScenario } from '../scenario/load-scenario.js';
+import { ScenarioError } from '../scenario/scenario-error.js';
+
+/** `faultline validate`: every problem in every file, then exit 2 if there was any. */
+export function validateCommand(files: string[]): { ok: boolean; lines: string[]; problems: string[] } {
+  const lines: string[] = [];
+  const problems: string[] = [];
+  for (const file of files) {
+    try {
+      const loaded = loadScenario(file);
+      const variants = loaded.variants.length;
+      lines.push(`${file}: ok (${loaded.scenario.name}${variants > 0 ? `, ${variants} variant${variants === 1 ? '' : 's'}` : ''})`);
+    } catch (error) {
+      if (!(error instanceof ScenarioError)) throw error;
+      problems.push(error.message);
+    }
+  }
+  return { ok: problems.length === 0, lines, problems };
+}

@@ -1,0 +1,65 @@
+import Table from 'cli-table3';
+import pc from 'picocolors';
+import { ERROR_KINDS } from '../models/metrics/request-metrics.js';
+import { formatCount, formatDurationUs, formatNines, formatPercent, formatRatePerSec } from '../reports/format.js';
+import type { Report, VariantRun } from '../reports/report-types.js';
+
+type Colors = ReturnType<typeof pc.createColors>;
+
+/** Colour only on a terminal, and never with NO_COLOR set (https://no-color.org). */
+export function terminalColors(stream: NodeJS.WriteStream): Colors {
+  return pc.createColors(Boolean(stream.isTTY) && !('NO_COLOR' in process.env));
+}
+
+/** The headline numbers as a table: one column per run (the base, or each variant). */
+export function summaryTable(report: Report, colors: Colors): string {
+  const runs: VariantRun[] = report.variants ?? [
+    {
+      name: report.variant,
+      overrides: {},
+      traceHash: report.traceHash,
+      events: report.events,
+      simulatedSeconds: report.simulatedSeconds,
+      metrics: report.metrics,
+      faults: report.faults,
+      faultIntervals: report.faultIntervals,
+      slo: report.slo,
+    },
+  ];
+  const table = new Table({
+    head: ['', ...runs.map((r) => colors.bold(r.name))],
+    style: { head: [], border: [], compact: true },
+    colAligns: ['left', ...runs.map(() => 'right' as const)],
+  });
+  const add = (label: string, cell: (r: VariantRun) => string) => table.push([label, ...runs.map(cell)]);
+  add('trace hash', (r) => r.traceHash);
+  add('events', (r) => formatCount(r.events));
+  add('simulated', (r) => `${r.simulatedSeconds}s`);
+  add('requests sent', (r) => formatCount(r.metrics.requests.sent));
+  add('succeeded', (r) => formatCount(r.metrics.requests.succeeded));
+  for (const kind of ERROR_KINDS) {
+    if (runs.some((r) => r.metrics.requests.errors[kind] > 0)) add(`  ${kind}`, (r) => formatCount(r.metrics.requests.errors[kind]));
+  }
+  add('availability', (r) => `${formatPercent(r.metrics.availability.overall)} (${formatNines(r.metrics.availability.nines)})`);
+  add('downtime', (r) => formatDurationUs(r.metrics.availability.downtimeUs));
+  add('latency p50', (r) => formatDurationUs(r.metrics.latency.p50Us));
+  add('latency p99', (r) => formatDurationUs(r.metrics.latency.p99Us));
+  add('latency p99.9', (r) => formatDurationUs(r.metrics.latency.p999Us));
+  add('latency max', (r) => formatDurationUs(r.metrics.latency.maxUs));
+  add('throughput', (r) => formatRatePerSec(r.metrics.throughputPerSec));
+  add('goodput', (r) => formatRatePerSec(r.metrics.goodputPerSec));
+  for (const c of runs[0].metrics.components) {
+    add(`${c.name} utilization`, (r) => formatPercent(r.metrics.components.find((x) => x.name === c.name)?.utilization, 1));
+  }
+  add('messages / operation', (r) => r.metrics.messages.perClientOperation.toFixed(2));
+  const verdictNames = [...new Set(runs.flatMap((r) => r.slo.verdicts.map((v) => v.name)))];
+  for (const name of verdictNames) {
+    add(`SLO ${name}`, (r) => {
+      const v = r.slo.verdicts.find((x) => x.name === name);
+      if (v === undefined) return '';
+      const actual = v.unit === 'us' ? formatDurationUs(v.actual) : formatPercent(v.actual);
+      return v.passed ? colors.green(`pass ${actual}`) : colors.red(`FAIL ${actual}`);
+    });
+  }
+  return table.toString();
+}

@@ -1,0 +1,13 @@
+import { poissonWorkloadModel } from './poisson-client.js';
+import { queueServerModel } from './queue-server.js';
+import { registerModel } from './registry.js';
+
+let registered = false;
+
+/** Registers the bundled models once; the scenario format calls this before building its schema. */
+export function registerBuiltinModels(): void {
+  if (registered) return;
+  registered = true;
+  registerModel(queueServerModel);
+  registerModel(poissonWorkloadModel);
+}

@@ -1,0 +1,60 @@
+import { LatencyHistogram } from './latency-histogram.js';
+import { WindowIntegral } from './window-series.js';
+
+/**
+ * What one component's nodes report: busy workers and queue length (summed
+ * over nodes, integrated over time), time spent per request, and outcomes.
+ * Per-node levels are kept so a crash can zero what the lost process held.
+ */
+export class ComponentMetrics {
+  readonly busy: WindowIntegral;
+  readonly queue: WindowIntegral;
+  readonly latency = new LatencyHistogram();
+  served = 0;
+  rejected = 0;
+  private readonly nodeBusy: Float64Array;
+  private readonly nodeQueue: Float64Array;
+
+  constructor(
+    readonly name: string,
+    readonly type: string,
+    readonly nodes: number,
+    /** Worker slots per node, the denominator of utilization. */
+    readonly workersPerNode: number,
+    windowUs: number,
+    windows: number,
+    private readonly measureFromUs: number,
+  ) {
+    this.busy = new WindowIntegral(windowUs, windows);
+    this.queue = new WindowIntegral(windowUs, windows);
+    this.nodeBusy = new Float64Array(nodes);
+    this.nodeQueue = new Float64Array(nodes);
+  }
+
+  busyChanged(node: number, delta: number, nowUs: number): void {
+    this.nodeBusy[node] += delta;
+    this.busy.add(delta, nowUs);
+  }
+
+  queueChanged(node: number, delta: number, nowUs: number): void {
+    this.nodeQueue[node] += delta;
+    this.queue.add(delta, nowUs);
+  }
+
+  /** A request left the component having been served; `arrivedUs` is when it reached it. */
+  recordServed(arrivedUs: number, nowUs: number): void {
+    if (arrivedUs < this.measureFromUs) return;
+    this.served++;
+    this.latency.record(nowUs - arrivedUs);
+  }
+
+  recordRejected(nowUs: number): void {
+    if (nowUs >= this.measureFromUs) this.rejected++;
+  }
+
+  /** The node's process is gone (crash): whatever it held no longer occupies it. */
+  nodeLost(node: number, nowUs: number): void {
+    if (this.nodeBusy[node] !== 0) this.busyChanged(node, -this.nodeBusy[node], nowUs);
+    if (this.nodeQueue[node] !== 0) this.queueChanged(node, -this.nodeQueue[node], nowUs);
+  }
+}

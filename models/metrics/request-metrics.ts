@@ -1,0 +1,104 @@
+import type { ErrorCounts, ErrorKind } from '../../reports/report-types.js';
+import { LatencyHistogram } from './latency-histogram.js';
+
+export const ERROR_KINDS: readonly ErrorKind[] = ['timeout', 'rejected', 'dropped', 'unavailable'];
+
+export interface MetricsOptions {
+  windowUs: number;
+  /** The run's planned length; sets the number of windows. */
+  durationUs: number;
+  /** A success within this counts as available. */
+  availabilityThresholdUs: number;
+  /** Requests sent before this (warm-up) are left out of totals and histograms. */
+  measureFromUs: number;
+}
+
+/** Counts for one reporting window, by the time requests finish. */
+export interface WindowCounts {
+  sent: number;
+  succeeded: number;
+  good: number;
+  errors: ErrorCounts;
+  p50Us: number | null;
+  p99Us: number | null;
+}
+
+const emptyErrors = (): ErrorCounts => ({ timeout: 0, rejected: 0, dropped: 0, unavailable: 0 });
+
+/**
+ * Client-side outcomes of every request: end-to-end latency overall and per
+ * operation, errors by kind, and per-window counts and percentiles. Windows
+ * close lazily as simulated time passes them, so only the open window keeps a
+ * histogram.
+ */
+export class RequestMetrics {
+  readonly latency = new LatencyHistogram();
+  readonly byOperation = new Map<string, LatencyHistogram>();
+  sent = 0;
+  succeeded = 0;
+  good = 0;
+  readonly errors = emptyErrors();
+  readonly windows: WindowCounts[] = [];
+  private readonly windowLatency = new LatencyHistogram();
+  private openWindow = 0;
+
+  constructor(readonly options: MetricsOptions) {
+    const count = Math.max(1, Math.ceil(options.durationUs / options.windowUs));
+    for (let i = 0; i < count; i++) {
+      this.windows.push({ sent: 0, succeeded: 0, good: 0, errors: emptyErrors(), p50Us: null, p99Us: null });
+    }
+  }
+
+  /** The histogram for an operation name; workloads look it up once and keep it. */
+  operation(name: string): LatencyHistogram {
+    let h = this.byOperation.get(name);
+    if (h === undefined) this.byOperation.set(name, (h = new LatencyHistogram()));
+    return h;
+  }
+
+  recordSent(nowUs: number): void {
+    this.window(nowUs).sent++;
+    if (nowUs >= this.options.measureFromUs) this.sent++;
+  }
+
+  recordSuccess(operation: LatencyHistogram, sentUs: number, nowUs: number): void {
+    const latency = nowUs - sentUs;
+    const good = latency <= this.options.availabilityThresholdUs;
+    const w = this.window(nowUs);
+    w.succeeded++;
+    if (good) w.good++;
+    this.windowLatency.record(latency);
+    if (sentUs < this.options.measureFromUs) return;
+    this.succeeded++;
+    if (good) this.good++;
+    this.latency.record(latency);
+    operation.record(latency);
+  }
+
+  recordFailure(kind: ErrorKind, sentUs: number, nowUs: number): void {
+    this.window(nowUs).errors[kind]++;
+    if (sentUs >= this.options.measureFromUs) this.errors[kind]++;
+  }
+
+  /** Closes every window; call once at the end of the run. */
+  finish(): void {
+    this.closeWindowsBefore(this.windows.length);
+  }
+
+  private window(nowUs: number): WindowCounts {
+    const index = Math.min(Math.floor(nowUs / this.options.windowUs), this.windows.length - 1);
+    if (index !== this.openWindow) this.closeWindowsBefore(index);
+    return this.windows[index];
+  }
+
+  private closeWindowsBefore(index: number): void {
+    if (index <= this.openWindow) return;
+    const open = this.windows[this.openWindow];
+    if (this.windowLatency.count > 0) {
+      open.p50Us = this.windowLatency.percentileUs(50);
+      open.p99Us = this.windowLatency.percentileUs(99);
+      this.windowLatency.reset();
+    }
+    this.openWindow = index;
+  }
+}

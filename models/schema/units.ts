@@ -1,0 +1,119 @@
+import { z } from 'zod';
+
+/**
+ * Human units, parsed once at the edge: scenario files and `--set` values say
+ * `250us`, `10ms`, `500/s` or `4MB`; everything past this file works in whole
+ * or fractional microseconds, events per second and bytes.
+ */
+
+const DURATION_UNITS_US: Record<string, number> = {
+  us: 1,
+  µs: 1,
+  ms: 1_000,
+  s: 1_000_000,
+  m: 60_000_000,
+  min: 60_000_000,
+  h: 3_600_000_000,
+  d: 86_400_000_000,
+};
+const RATE_PER_UNITS: Record<string, number> = { us: 1e6, µs: 1e6, ms: 1_000, s: 1, sec: 1, m: 1 / 60, min: 1 / 60, h: 1 / 3600 };
+const SIZE_UNITS: Record<string, number> = {
+  B: 1,
+  KB: 1e3,
+  MB: 1e6,
+  GB: 1e9,
+  KiB: 1024,
+  MiB: 1024 ** 2,
+  GiB: 1024 ** 3,
+};
+const BANDWIDTH_UNITS: Record<string, number> = { bps: 1, Kbps: 1e3, Mbps: 1e6, Gbps: 1e9 };
+
+const NUMBER = String.raw`(\d+(?:\.\d+)?|\.\d+)`;
+const DURATION_RE = new RegExp(`^${NUMBER}\\s*(us|µs|ms|s|min|m|h|d)$`);
+const RATE_RE = new RegExp(`^${NUMBER}\\s*/\\s*(us|µs|ms|sec|s|min|m|h)$`);
+const SIZE_RE = new RegExp(`^${NUMBER}\\s*(B|KB|MB|GB|KiB|MiB|GiB)$`);
+const BANDWIDTH_RE = new RegExp(`^${NUMBER}\\s*(bps|Kbps|Mbps|Gbps)$`);
+const PERCENT_RE = new RegExp(`^${NUMBER}\\s*%$`);
+
+export function parseDurationUs(text: string): number | null {
+  if (text === '0') return 0;
+  const m = DURATION_RE.exec(text.trim());
+  return m ? Number(m[1]) * DURATION_UNITS_US[m[2]] : null;
+}
+
+export function parseRatePerSec(text: string): number | null {
+  const m = RATE_RE.exec(text.trim());
+  return m ? Number(m[1]) * RATE_PER_UNITS[m[2]] : null;
+}
+
+export function parseSizeBytes(text: string): number | null {
+  if (text === '0') return 0;
+  const m = SIZE_RE.exec(text.trim());
+  return m ? Number(m[1]) * SIZE_UNITS[m[2]] : null;
+}
+
+export function parseBitsPerSec(text: string): number | null {
+  const m = BANDWIDTH_RE.exec(text.trim());
+  return m ? Number(m[1]) * BANDWIDTH_UNITS[m[2]] : null;
+}
+
+/** Renders microseconds back in the largest unit that keeps the number whole, so a round trip is exact. */
+export function formatDurationUnit(us: number): string {
+  if (us === 0) return '0';
+  for (const unit of ['d', 'h', 'm', 's', 'ms'] as const) {
+    const scale = DURATION_UNITS_US[unit];
+    if (us % scale === 0) return `${us / scale}${unit}`;
+  }
+  return `${us}us`;
+}
+
+/** A string in one of the `units` forms, transformed to a number; plain numbers are refused so the unit is never guessed. */
+function unitString(kind: string, pattern: RegExp, example: string, parse: (text: string) => number | null) {
+  return z
+    .string({ error: (issue) => (issue.input === undefined ? undefined : `expected a ${kind} with a unit, like ${example}`) })
+    .meta({ pattern: pattern.source.replace('^', '^0$|^'), description: `a ${kind}, like ${example}` })
+    .transform((text, ctx) => {
+      const value = parse(text);
+      if (value === null) {
+        ctx.issues.push({ code: 'custom', input: text, message: `"${text}" is not a ${kind}; write a number and a unit, like ${example}` });
+        return z.NEVER;
+      }
+      return value;
+    });
+}
+
+/** Microseconds, from `250us`, `10ms`, `2s`, `5m`, `1h`, `1d` (or `0`). */
+export const durationUs = unitString('duration', DURATION_RE, '250us, 10ms, 2s, 5m or 1h', parseDurationUs);
+/** A duration that may be negative (`-5s`), for clock jumps. */
+export const signedDurationUs = z
+  .string({ error: 'expected a duration with a unit and an optional sign, like -5s or 200ms' })
+  .meta({ pattern: `^-?(${DURATION_RE.source.slice(1, -1)})$`, description: 'a signed duration, like -5s or 200ms' })
+  .transform((text, ctx) => {
+    const negative = text.trim().startsWith('-');
+    const value = parseDurationUs(negative ? text.trim().slice(1) : text);
+    if (value === null) {
+      ctx.issues.push({ code: 'custom', input: text, message: `"${text}" is not a duration; write a number and a unit, like -5s or 200ms` });
+      return z.NEVER;
+    }
+    return negative ? -value : value;
+  });
+/** Events per second, from `500/s`, `2/min`, `10/ms`. */
+export const ratePerSec = unitString('rate', RATE_RE, '500/s or 2/min', parseRatePerSec).refine((r) => r > 0, 'a rate must be above zero');
+/** Bytes, from `512B`, `1KB` (1000), `4MiB` (1024²). */
+export const sizeBytes = unitString('size', SIZE_RE, '512B, 1KB or 4MB', parseSizeBytes);
+/** Bits per second, from `100Mbps`, `1Gbps`. */
+export const bitsPerSec = unitString('bandwidth', BANDWIDTH_RE, '100Mbps or 1Gbps', parseBitsPerSec).refine(
+  (r) => r > 0,
+  'a bandwidth must be above zero',
+);
+
+/** A share in [0, 1], written `0.999` or `99.9%`. */
+export const fraction = z
+  .union([z.number(), z.string().regex(PERCENT_RE, 'expected a number from 0 to 1 or a percentage like 99.9%')], {
+    error: 'expected a number from 0 to 1 or a percentage like 99.9%',
+  })
+  .transform((v) => (typeof v === 'number' ? v : Number(`${v.trim().slice(0, -1).trim()}e-2`)))
+  .refine((v) => v >= 0 && v <= 1, 'must be between 0 and 1 (0% to 100%)');
+
+export const positiveInt = z.int().min(1);
+export const nonNegativeInt = z.int().min(0);

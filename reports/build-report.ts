@@ -1,0 +1,110 @@
+import type { CompletedRun } from '../cli/scenario/run.js';
+import type { Scenario } from '../cli/scenario/schema.js';
+import { ERROR_KINDS } from '../models/metrics/request-metrics.js';
+import { faultIntervals } from './fault-intervals.js';
+import { REPORT_FORMAT_VERSION, type Comparison, type Report, type RunMetrics, type VariantRun } from './report-types.js';
+import { runMetrics } from './run-metrics.js';
+import { evaluateSlo } from './slo.js';
+
+export interface ReportInput {
+  faultlineVersion: string;
+  /** The file as given on the command line; null for a built-in scenario. */
+  file: string | null;
+  /** The base scenario (overrides from the command line applied). */
+  scenario: Scenario;
+  /** One run per variant, in order; a single `base` run when there are none. */
+  runs: { name: string; overrides: Record<string, unknown>; run: CompletedRun }[];
+  wallSeconds: number;
+}
+
+/** Assembles report.json with keys in a fixed order, so equal runs serialize to equal bytes. */
+export function buildReport(input: ReportInput): Report {
+  const { scenario } = input;
+  const runs: VariantRun[] = input.runs.map(({ name, overrides, run }) => {
+    const metrics = runMetrics(run.built, run.result);
+    const faults = run.result.faults.map((f) => ({ ...f }));
+    return {
+      name,
+      overrides,
+      traceHash: run.result.traceHash,
+      events: run.result.events,
+      simulatedSeconds: run.result.simulatedUs / 1e6,
+      metrics,
+      faults,
+      faultIntervals: faultIntervals(faults, run.result.simulatedUs),
+      slo: evaluateSlo(run.built, metrics),
+    };
+  });
+  const first = runs[0];
+  const events = runs.reduce((sum, r) => sum + r.events, 0);
+  const report: Omit<Report, 'wall'> = {
+    format: REPORT_FORMAT_VERSION,
+    faultline: input.faultlineVersion,
+    scenario: {
+      name: scenario.name,
+      description: scenario.description,
+      file: input.file,
+      durationUs: scenario.duration,
+      windowUs: scenario.slo.window,
+      availabilityThresholdUs: scenario.slo.availability.threshold,
+      components: Object.entries(scenario.components).map(([name, c]) => instanceSummary(scenario, name, c)),
+      workloads: Object.entries(scenario.workloads).map(([name, w]) => ({
+        ...instanceSummary(scenario, name, w),
+        target: String((w as { target?: unknown }).target ?? ''),
+      })),
+      variantNames: scenario.variants.map((v) => v.name),
+    },
+    seed: scenario.seed,
+    variant: first.name,
+    traceHash: first.traceHash,
+    events: first.events,
+    simulatedSeconds: first.simulatedSeconds,
+    metrics: first.metrics,
+    faults: first.faults,
+    faultIntervals: first.faultIntervals,
+    slo: first.slo,
+  };
+  if (scenario.variants.length > 0) {
+    report.variants = runs;
+    report.comparison = compare(runs);
+  }
+  const wall = { seconds: round(input.wallSeconds, 3), eventsPerSecond: input.wallSeconds > 0 ? Math.round(events / input.wallSeconds) : 0 };
+  return { ...report, wall };
+}
+
+/** The report without wall-clock figures: what must be byte-identical across runs of one seed. */
+export function deterministicPart(report: Report): Omit<Report, 'wall'> {
+  const { wall: _wall, ...rest } = report;
+  return rest;
+}
+
+function instanceSummary(scenario: Scenario, name: string, instance: unknown) {
+  const { type, nodes } = instance as { type: string; nodes: string };
+  return { name, type, nodes: scenario.topology.nodes[nodes]?.count ?? 0 };
+}
+
+const round = (x: number, digits: number) => Number(x.toFixed(digits));
+
+function compare(runs: VariantRun[]): Comparison {
+  const row = (key: string, label: string, unit: Comparison['rows'][number]['unit'], higherIsBetter: boolean, value: (m: RunMetrics) => number) => ({
+    key,
+    label,
+    unit,
+    higherIsBetter,
+    values: runs.map((r) => value(r.metrics)),
+  });
+  const failures = (m: RunMetrics) => ERROR_KINDS.reduce((sum, k) => sum + m.requests.errors[k], 0);
+  return {
+    variants: runs.map((r) => r.name),
+    rows: [
+      row('availability', 'availability', 'fraction', true, (m) => m.availability.overall),
+      row('p50', 'p50 latency', 'us', false, (m) => m.latency.p50Us),
+      row('p99', 'p99 latency', 'us', false, (m) => m.latency.p99Us),
+      row('p999', 'p99.9 latency', 'us', false, (m) => m.latency.p999Us),
+      row('throughput', 'throughput', 'perSec', true, (m) => m.throughputPerSec),
+      row('goodput', 'goodput', 'perSec', true, (m) => m.goodputPerSec),
+      row('errors', 'failed requests', 'count', false, failures),
+      row('messagesPerOperation', 'messages per client operation', 'count', false, (m) => m.messages.perClientOperation),
+    ],
+  };
+}

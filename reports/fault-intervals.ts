@@ -1,0 +1,82 @@
+import type { FaultEvent, FaultInterval } from './report-types.js';
+
+/**
+ * Pairs each fault with what undid it (crash→restart, pause→resume,
+ * partition→heal or the next partition, degrade→restore-links), for shading
+ * charts. Nodes that fail and recover together become one interval.
+ */
+export function faultIntervals(faults: readonly FaultEvent[], endUs: number): FaultInterval[] {
+  const intervals: FaultInterval[] = [];
+  const downSince = new Map<string, { kind: string; startUs: number }>();
+  const degraded = new Map<string, { startUs: number; label: string }>();
+  let partition: { startUs: number; label: string } | null = null;
+
+  const close = (kind: string, label: string, startUs: number, stopUs: number) => intervals.push({ kind, label, startUs, endUs: stopUs });
+  const closePartition = (atUs: number) => {
+    if (partition !== null) close('partition', partition.label, partition.startUs, atUs);
+    partition = null;
+  };
+
+  for (const f of faults) {
+    switch (f.kind) {
+      case 'crash':
+      case 'pause':
+        for (const node of f.nodes) if (!downSince.has(node)) downSince.set(node, { kind: f.kind, startUs: f.timeUs });
+        break;
+      case 'restart':
+      case 'resume':
+        for (const node of f.nodes) {
+          const down = downSince.get(node);
+          if (down !== undefined && (down.kind === 'crash') === (f.kind === 'restart')) {
+            downSince.delete(node);
+            close(down.kind, `${down.kind} ${node}`, down.startUs, f.timeUs);
+          }
+        }
+        break;
+      case 'partition':
+        closePartition(f.timeUs);
+        partition = { startUs: f.timeUs, label: f.detail ?? 'partition' };
+        break;
+      case 'heal':
+        closePartition(f.timeUs);
+        break;
+      case 'degrade': {
+        const id = f.detail?.split(':')[0] ?? 'degrade';
+        degraded.set(id, { startUs: f.timeUs, label: `degrade ${f.detail ?? ''}`.trim() });
+        break;
+      }
+      case 'restore-links':
+        for (const [id, d] of degraded) {
+          if (f.detail !== undefined && f.detail !== id) continue;
+          close('degrade', d.label, d.startUs, f.timeUs);
+          degraded.delete(id);
+        }
+        break;
+      default:
+        break;
+    }
+  }
+  closePartition(endUs);
+  for (const [node, down] of downSince) close(down.kind, `${down.kind} ${node}`, down.startUs, endUs);
+  for (const d of degraded.values()) close('degrade', d.label, d.startUs, endUs);
+  return mergeTogether(intervals.sort((a, b) => a.startUs - b.startUs || a.endUs - b.endUs || compareText(a.label, b.label)));
+}
+
+/** "crash api-1" and "crash api-2" over the same span become "crash api-1, api-2". */
+function mergeTogether(intervals: FaultInterval[]): FaultInterval[] {
+  const merged: FaultInterval[] = [];
+  for (const i of intervals) {
+    const last = merged[merged.length - 1];
+    if (last && last.kind === i.kind && last.startUs === i.startUs && last.endUs === i.endUs && (i.kind === 'crash' || i.kind === 'pause')) {
+      last.label += `, ${i.label.slice(i.kind.length + 1)}`;
+    } else {
+      merged.push({ ...i });
+    }
+  }
+  return merged;
+}
+
+/** Code-unit order, never the locale's, so reports match across machines. */
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,118 @@
+import type { RunResult } from '../engine/simulation.js';
+import type { BuiltScenario } from '../cli/scenario/build.js';
+import { ERROR_KINDS } from '../models/metrics/request-metrics.js';
+import type { AvailabilityReport, ComponentReport, ErrorCounts, RunMetrics, WindowRow } from './report-types.js';
+
+/** Below this share, with no availability target declared, a window counts as down. */
+const DEFAULT_DOWN_BELOW = 0.5;
+const MAX_NINES = 9;
+
+const sumErrors = (e: ErrorCounts) => ERROR_KINDS.reduce((sum, k) => sum + e[k], 0);
+const round = (x: number, digits = 6) => Number(x.toFixed(digits));
+
+/** The metrics section of a report, read off a finished run. */
+export function runMetrics(built: BuiltScenario, result: RunResult): RunMetrics {
+  const { scenario, sim, requests } = built;
+  requests.finish();
+  const endUs = result.simulatedUs;
+  const measuredSeconds = Math.max(endUs - scenario.warmup, 1) / 1e6;
+  const windowUs = scenario.slo.window;
+  const target = scenario.slo.availability.target ?? null;
+
+  const failures = sumErrors(requests.errors);
+  const finished = requests.succeeded + failures;
+  const windowCount = Math.min(requests.windows.length, Math.max(1, Math.ceil(endUs / windowUs)));
+  const timeline: WindowRow[] = requests.windows.slice(0, windowCount).map((w, i) => {
+    const startUs = i * windowUs;
+    const stopUs = i === windowCount - 1 ? endUs : (i + 1) * windowUs;
+    const seconds = Math.max(stopUs - startUs, 1) / 1e6;
+    const done = w.succeeded + sumErrors(w.errors);
+    return {
+      startUs,
+      endUs: stopUs,
+      sent: w.sent,
+      succeeded: w.succeeded,
+      good: w.good,
+      errors: { ...w.errors },
+      throughputPerSec: round(w.succeeded / seconds, 3),
+      goodputPerSec: round(w.good / seconds, 3),
+      availability: done === 0 ? null : round(w.good / done),
+      p50Us: w.p50Us,
+      p99Us: w.p99Us,
+    };
+  });
+
+  const overall = finished === 0 ? 1 : requests.good / finished;
+  const downBelow = target ?? DEFAULT_DOWN_BELOW;
+  const availability: AvailabilityReport = {
+    thresholdUs: scenario.slo.availability.threshold,
+    overall: round(overall),
+    nines: overall >= 1 ? MAX_NINES : round(Math.min(MAX_NINES, -Math.log10(1 - overall)), 3),
+    downtimeUs: timeline.reduce((sum, w) => sum + (w.availability !== null && w.availability < downBelow ? w.endUs - w.startUs : 0), 0),
+    target,
+    errorBudget: null,
+  };
+  if (target !== null) {
+    const allowed = (1 - target) * finished;
+    const failed = finished - requests.good;
+    availability.errorBudget = {
+      allowedFailures: round(allowed, 3),
+      failures: failed,
+      burn: allowed === 0 ? (failed === 0 ? 0 : MAX_NINES) : round(failed / allowed, 4),
+    };
+  }
+
+  const components: ComponentReport[] = built.components.map(({ metrics: m, nodeIds }) => {
+    m.busy.advance(endUs);
+    m.queue.advance(endUs);
+    const capacity = m.workersPerNode * m.nodes;
+    const utilization: number[] = [];
+    const queueDepthMean: number[] = [];
+    const queueDepthMax: number[] = [];
+    for (const row of timeline) {
+      const i = row.startUs / windowUs;
+      const span = Math.max(row.endUs - row.startUs, 1);
+      utilization.push(round(m.busy.integral[i] / (capacity * span), 4));
+      queueDepthMean.push(round(m.queue.integral[i] / span, 3));
+      queueDepthMax.push(m.queue.peak[i]);
+    }
+    return {
+      name: m.name,
+      type: m.type,
+      nodes: m.nodes,
+      utilization: round(m.busy.total() / (capacity * Math.max(endUs, 1)), 4),
+      served: m.served,
+      rejected: m.rejected,
+      latency: m.latency.summary(),
+      queueDepth: { mean: round(m.queue.total() / Math.max(endUs, 1), 3), max: Math.max(0, ...queueDepthMax) },
+      timeline: { utilization, queueDepthMean, queueDepthMax },
+      messagesSent: nodeIds.reduce((sum, id) => sum + sim.sentBy(id), 0),
+    };
+  });
+
+  const clientOperations = requests.windows.reduce((sum, w) => sum + w.sent, 0);
+  const latencyByOperation: RunMetrics['latencyByOperation'] = {};
+  for (const [name, histogram] of requests.byOperation) latencyByOperation[name] = histogram.summary();
+
+  return {
+    requests: {
+      sent: requests.sent,
+      succeeded: requests.succeeded,
+      good: requests.good,
+      errors: { ...requests.errors },
+      inFlight: Math.max(0, requests.sent - finished),
+    },
+    latency: requests.latency.summary(),
+    latencyByOperation,
+    latencyCdf: requests.latency.cdf().map(([us, f]) => [us, round(f)]),
+    throughputPerSec: round(requests.succeeded / measuredSeconds, 3),
+    goodputPerSec: round(requests.good / measuredSeconds, 3),
+    availability,
+    timeline,
+    components,
+    messages: {
+      ...result.messages,
+      perClientOperation: clientOperations === 0 ? 0 : round(result.messages.sent / clientOperations, 4),
+    },
+  };
+}
