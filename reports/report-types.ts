@@ -148,6 +148,8 @@ export interface ComponentReport {
   /** Per window: utilization and time-averaged / peak queue depth summed over nodes. */
   timeline: { utilization: number[]; queueDepthMean: number[]; queueDepthMax: number[] };
   messagesSent: number;
+  /** messagesSent per request the workloads sent. */
+  messagesPerClientOperation: number;
 }
 
 export interface MessageReport {

@@ -62,7 +62,10 @@ export function runMetrics(built: BuiltScenario, result: RunResult): RunMetrics 
     };
   }
 
+  const clientOperations = requests.windows.reduce((sum, w) => sum + w.sent, 0);
+  const perOperation = (messages: number) => (clientOperations === 0 ? 0 : round(messages / clientOperations, 4));
   const components: ComponentReport[] = built.components.map(({ metrics: m, nodeIds }) => {
+    const messagesSent = nodeIds.reduce((sum, id) => sum + sim.sentBy(id), 0);
     m.busy.advance(endUs);
     m.queue.advance(endUs);
     const capacity = m.workersPerNode * m.nodes;
@@ -86,11 +89,11 @@ export function runMetrics(built: BuiltScenario, result: RunResult): RunMetrics 
       latency: m.latency.summary(),
       queueDepth: { mean: round(m.queue.total() / Math.max(endUs, 1), 3), max: Math.max(0, ...queueDepthMax) },
       timeline: { utilization, queueDepthMean, queueDepthMax },
-      messagesSent: nodeIds.reduce((sum, id) => sum + sim.sentBy(id), 0),
+      messagesSent,
+      messagesPerClientOperation: perOperation(messagesSent),
     };
   });
 
-  const clientOperations = requests.windows.reduce((sum, w) => sum + w.sent, 0);
   const latencyByOperation: RunMetrics['latencyByOperation'] = {};
   for (const [name, histogram] of requests.byOperation) latencyByOperation[name] = histogram.summary();
 
@@ -112,7 +115,7 @@ export function runMetrics(built: BuiltScenario, result: RunResult): RunMetrics 
     components,
     messages: {
       ...result.messages,
-      perClientOperation: clientOperations === 0 ? 0 : round(result.messages.sent / clientOperations, 4),
+      perClientOperation: perOperation(result.messages.sent),
     },
   };
 }

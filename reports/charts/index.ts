@@ -1,0 +1,26 @@
+import type { Report } from '../report-types.js';
+import { availabilityOverTimeChart } from './availability-over-time.js';
+import type { Chart } from './common.js';
+import { comparisonCharts } from './comparison.js';
+import { latencyCdfChart } from './latency-cdf.js';
+import { latencyOverTimeChart } from './latency-over-time.js';
+import { throughputOverTimeChart } from './throughput-over-time.js';
+import { utilizationChart } from './utilization.js';
+
+export type { Chart } from './common.js';
+
+/**
+ * Every chart the report's data supports, in reading order. A chart whose
+ * data is empty (no successful request, no component) is left out rather
+ * than drawn blank. Deterministic: equal reports give byte-identical SVG.
+ */
+export function renderCharts(report: Report): Chart[] {
+  const single = [
+    latencyCdfChart(report),
+    latencyOverTimeChart(report),
+    throughputOverTimeChart(report),
+    availabilityOverTimeChart(report),
+    utilizationChart(report),
+  ].filter((chart): chart is Chart => chart !== null);
+  return [...single, ...comparisonCharts(report)];
+}

@@ -1,0 +1,366 @@
+import type { Chart } from './charts/index.js';
+import {
+  formatCount,
+  formatDurationUs,
+  formatNines,
+  formatNumber,
+  formatPercent,
+  formatRatePerSec,
+  formatTimestampUs,
+  formatValue,
+  MISSING,
+} from './format.js';
+import type { ComparisonRow, ErrorKind, LatencySummary, Report, SloVerdict } from './report-types.js';
+
+/**
+ * One self-contained HTML page: inline CSS and SVG, the report itself as JSON
+ * for tools, no script needed to read it and nothing fetched over the
+ * network. Every string from the report is escaped. Deterministic: equal
+ * reports give identical pages (the only wall-clock figures are in the
+ * footer, labelled as such, and come from the report).
+ */
+export function renderHtmlReport(report: Report, charts: Chart[]): string {
+  const title = `${report.scenario.name} · faultline report`;
+  const sections = [
+    header(report),
+    headline(report),
+    sloSection(report),
+    chartsSection(charts),
+    faultsSection(report),
+    componentsSection(report),
+    messagesSection(report),
+    comparisonSection(report),
+  ];
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<main>
+${sections.join('\n')}
+</main>
+${footer(report)}
+<script type="application/json" id="report-data">${embedJson(report)}</script>
+</body>
+</html>
+`;
+}
+
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
+}
+
+/** JSON safe inside <script>: no "<" can close the element or open a comment; JSON.parse restores them. */
+function embedJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
+}
+
+const ERROR_KINDS: ErrorKind[] = ['timeout', 'rejected', 'dropped', 'unavailable'];
+
+function section(id: string, heading: string, body: string): string {
+  return `<section id="${id}">\n<h2>${escapeHtml(heading)}</h2>\n${body}\n</section>`;
+}
+
+/** A table with a header row; `numeric` columns are right-aligned with tabular figures. Cells are already HTML. */
+function table(headers: string[], rows: string[][], numeric: ReadonlySet<number> = new Set()): string {
+  const cls = (i: number) => (numeric.has(i) ? ' class="num"' : '');
+  const head = headers.map((h, i) => `<th scope="col"${cls(i)}>${escapeHtml(h)}</th>`).join('');
+  const body = rows.map((row) => `<tr>${row.map((cell, i) => `<td${cls(i)}>${cell}</td>`).join('')}</tr>`).join('\n');
+  return `<div class="table-wrap"><table>\n<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody>\n</table></div>`;
+}
+
+const range = (from: number, to: number) => new Set(Array.from({ length: to - from }, (_, i) => from + i));
+
+function passBadge(passed: boolean): string {
+  return passed ? '<span class="badge pass">✓ PASS</span>' : '<span class="badge fail">✗ FAIL</span>';
+}
+
+function header(report: Report): string {
+  const { scenario } = report;
+  const facts: [string, string][] = [
+    ['seed', `<code>${escapeHtml(String(report.seed))}</code>`],
+    ['trace hash', `<code>${escapeHtml(report.traceHash)}</code>`],
+    ['simulated', `${escapeHtml(formatDurationUs(scenario.durationUs))} in ${escapeHtml(formatDurationUs(scenario.windowUs))} windows`],
+    ['events', escapeHtml(formatCount(report.events))],
+  ];
+  if (report.variants && report.variants.length > 0) facts.push(['variant shown', escapeHtml(report.variant)]);
+  facts.push(['scenario file', scenario.file === null ? 'built-in' : `<code>${escapeHtml(scenario.file)}</code>`]);
+  const dl = facts.map(([term, value]) => `<div><dt>${escapeHtml(term)}</dt><dd>${value}</dd></div>`).join('');
+  return `<header>
+<p class="eyebrow">faultline ${escapeHtml(report.faultline)} · simulation report</p>
+<h1>${escapeHtml(scenario.name)}</h1>
+${scenario.description ? `<p class="lede">${escapeHtml(scenario.description)}</p>` : ''}
+<dl class="facts">${dl}</dl>
+<p class="verdict">SLOs: ${passBadge(report.slo.passed)}${report.slo.verdicts.length === 0 ? ' <span class="muted">(none declared)</span>' : ''}</p>
+</header>`;
+}
+
+function card(label: string, value: string, details: string[] = []): string {
+  const lines = details.map((d) => `<li>${d}</li>`).join('');
+  return `<div class="card"><div class="card-label">${escapeHtml(label)}</div><div class="card-value">${escapeHtml(value)}</div>${
+    lines ? `<ul>${lines}</ul>` : ''
+  }</div>`;
+}
+
+function headline(report: Report): string {
+  const { requests, latency, availability } = report.metrics;
+  const failed = ERROR_KINDS.reduce((sum, kind) => sum + requests.errors[kind], 0);
+  const budget = availability.errorBudget;
+  const availabilityDetails = [
+    escapeHtml(formatNines(availability.nines)),
+    `success within ${escapeHtml(formatDurationUs(availability.thresholdUs))}`,
+  ];
+  if (availability.target !== null) availabilityDetails.push(`below target for ${escapeHtml(formatDurationUs(availability.downtimeUs))}`);
+  // No success, no latency: show a dash rather than a meaningless 0µs.
+  const latencyText = (us: number) => (latency.count > 0 ? formatDurationUs(us) : MISSING);
+  const cards = [
+    card('requests sent', formatCount(requests.sent), [
+      `${escapeHtml(formatCount(requests.succeeded))} succeeded`,
+      `${escapeHtml(formatCount(requests.good))} good`,
+      `${escapeHtml(formatCount(requests.inFlight))} in flight at the end`,
+    ]),
+    card('availability', formatPercent(availability.overall), availabilityDetails),
+    card('throughput', formatRatePerSec(report.metrics.throughputPerSec), [`goodput ${escapeHtml(formatRatePerSec(report.metrics.goodputPerSec))}`]),
+    card('failed requests', formatCount(failed), ERROR_KINDS.map((kind) => `${escapeHtml(kind)} ${escapeHtml(formatCount(requests.errors[kind]))}`)),
+    card('latency p50', latencyText(latency.p50Us), [`mean ${escapeHtml(latencyText(latency.meanUs))}`]),
+    card('latency p99', latencyText(latency.p99Us), [`p90 ${escapeHtml(latencyText(latency.p90Us))}`, `p95 ${escapeHtml(latencyText(latency.p95Us))}`]),
+    card('latency p99.9', latencyText(latency.p999Us), [`max ${escapeHtml(latencyText(latency.maxUs))}`]),
+    budget && availability.target !== null
+      ? card('error budget burn', `${formatNumber(budget.burn)}×`, [
+          `${escapeHtml(formatCount(budget.failures))} failures`,
+          `${escapeHtml(formatNumber(budget.allowedFailures))} allowed at ${escapeHtml(formatPercent(availability.target))}`,
+        ])
+      : card('error budget burn', MISSING, [availability.target === null ? 'no availability target declared' : 'no budget computed']),
+  ];
+  return section('headline', 'Headline', `<div class="cards">${cards.join('\n')}</div>`);
+}
+
+const verdictValue = (v: SloVerdict, value: number) => escapeHtml(formatValue(value, v.unit));
+
+function sloSection(report: Report): string {
+  const verdicts = report.slo.verdicts;
+  if (verdicts.length === 0) return section('slo', 'SLOs', '<p class="muted">The scenario declares no SLOs.</p>');
+  const rows = verdicts.map((v) => [
+    passBadge(v.passed),
+    escapeHtml(v.name),
+    escapeHtml(v.kind),
+    escapeHtml(v.objective),
+    verdictValue(v, v.target),
+    verdictValue(v, v.actual),
+  ]);
+  return section('slo', 'SLOs', table(['verdict', 'name', 'kind', 'objective', 'target', 'actual'], rows, range(4, 6)));
+}
+
+function chartsSection(charts: Chart[]): string {
+  if (charts.length === 0) return section('charts', 'Charts', '<p class="muted">No chart: the run has no data to plot.</p>');
+  const figure = (chart: Chart) =>
+    `<figure class="chart" id="chart-${escapeHtml(chart.id)}" aria-label="${escapeHtml(chart.title)}">${chart.svg}</figure>`;
+  const main = charts.filter((c) => !c.id.startsWith('comparison-'));
+  const comparison = charts.filter((c) => c.id.startsWith('comparison-'));
+  const parts = [main.map(figure).join('\n')];
+  if (comparison.length > 0) parts.push(`<h3>Variants side by side</h3>\n<div class="chart-grid">${comparison.map(figure).join('\n')}</div>`);
+  return section('charts', 'Charts', parts.join('\n'));
+}
+
+function faultsSection(report: Report): string {
+  if (report.faults.length === 0) return section('faults', 'Fault timeline', '<p class="muted">No fault happened.</p>');
+  const faults = [...report.faults].sort((a, b) => a.timeUs - b.timeUs);
+  const rows = faults.map((f) => [
+    escapeHtml(formatTimestampUs(f.timeUs)),
+    escapeHtml(f.kind),
+    f.nodes.length === 0 ? MISSING : escapeHtml(f.nodes.join(', ')),
+    f.detail ? escapeHtml(f.detail) : MISSING,
+  ]);
+  const parts = [table(['time', 'kind', 'nodes', 'detail'], rows, new Set([0]))];
+  if (report.faultIntervals.length > 0) {
+    const intervals = [...report.faultIntervals].sort((a, b) => a.startUs - b.startUs);
+    const intervalRows = intervals.map((i) => [
+      escapeHtml(i.label),
+      escapeHtml(i.kind),
+      escapeHtml(formatTimestampUs(i.startUs)),
+      escapeHtml(formatTimestampUs(i.endUs)),
+      escapeHtml(formatDurationUs(i.endUs - i.startUs)),
+    ]);
+    parts.push(`<h3>Fault intervals (shaded in the charts)</h3>\n${table(['fault', 'kind', 'from', 'to', 'lasted'], intervalRows, range(2, 5))}`);
+  }
+  return section('faults', 'Fault timeline', parts.join('\n'));
+}
+
+const latencyCell = (summary: LatencySummary, us: number) => escapeHtml(summary.count > 0 ? formatDurationUs(us) : MISSING);
+
+function componentsSection(report: Report): string {
+  const { components, latencyByOperation } = report.metrics;
+  const parts: string[] = [];
+  if (components.length === 0) {
+    parts.push('<p class="muted">The scenario has no modelled components.</p>');
+  } else {
+    const rows = components.map((c) => [
+      escapeHtml(c.name),
+      escapeHtml(c.type),
+      escapeHtml(formatCount(c.nodes)),
+      escapeHtml(formatPercent(c.utilization, 1)),
+      escapeHtml(formatCount(c.served)),
+      escapeHtml(formatCount(c.rejected)),
+      latencyCell(c.latency, c.latency.p50Us),
+      latencyCell(c.latency, c.latency.p99Us),
+      escapeHtml(formatNumber(c.queueDepth.mean)),
+      escapeHtml(formatNumber(c.queueDepth.max)),
+      escapeHtml(formatCount(c.messagesSent)),
+      escapeHtml(formatNumber(c.messagesPerClientOperation)),
+    ]);
+    parts.push(
+      table(
+        ['component', 'type', 'nodes', 'util.', 'served', 'rejected', 'p50', 'p99', 'queue avg', 'queue max', 'msgs sent', 'msgs/req'],
+        rows,
+        range(2, 12),
+      ),
+      '<p class="note">p50 and p99: time a request spent at the component, queueing plus service. Queue depth: time-averaged and peak, summed over the nodes. Msgs/req: messages the component sent per request the workloads sent.</p>',
+    );
+  }
+  const operations = Object.keys(latencyByOperation).sort();
+  if (operations.length > 0) {
+    const rows = operations.map((name) => {
+      const s = latencyByOperation[name];
+      return [
+        escapeHtml(name),
+        escapeHtml(formatCount(s.count)),
+        latencyCell(s, s.p50Us),
+        latencyCell(s, s.p90Us),
+        latencyCell(s, s.p99Us),
+        latencyCell(s, s.p999Us),
+        latencyCell(s, s.maxUs),
+      ];
+    });
+    parts.push(`<h3>Latency by operation (clients' view)</h3>\n${table(['operation', 'succeeded', 'p50', 'p90', 'p99', 'p99.9', 'max'], rows, range(1, 7))}`);
+  }
+  return section('components', 'Components', parts.join('\n'));
+}
+
+function messagesSection(report: Report): string {
+  const m = report.metrics.messages;
+  const rows = [
+    ['sent', formatCount(m.sent)],
+    ['delivered', formatCount(m.delivered)],
+    ['duplicated', formatCount(m.duplicated)],
+    ['dropped by partition', formatCount(m.droppedByPartition)],
+    ['dropped by loss', formatCount(m.droppedByLoss)],
+    ['dropped at a down node', formatCount(m.droppedAtDownNode)],
+    ['sent per client request', formatNumber(m.perClientOperation)],
+  ].map(([label, value]) => [escapeHtml(label), escapeHtml(value)]);
+  return section('messages', 'Messages', table(['messages', 'count'], rows, new Set([1])));
+}
+
+/** Index of the best value in a row, or -1 when all are equal (nothing to highlight). */
+function bestIndex(row: ComparisonRow): number {
+  const finite = row.values.filter((v) => Number.isFinite(v));
+  if (finite.length < 2 || finite.every((v) => v === finite[0])) return -1;
+  const best = row.higherIsBetter ? Math.max(...finite) : Math.min(...finite);
+  return row.values.indexOf(best);
+}
+
+function comparisonSection(report: Report): string {
+  const { comparison, variants } = report;
+  if (!comparison || !variants || variants.length === 0) return '';
+  const headers = ['metric', ...comparison.variants];
+  const rows = comparison.rows.map((row) => {
+    const best = bestIndex(row);
+    const cells = row.values.map((value, i) => {
+      const text = escapeHtml(formatValue(value, row.unit));
+      return i === best ? `<strong class="best" title="best">${text} ★</strong>` : text;
+    });
+    return [`${escapeHtml(row.label)} <span class="muted">(${row.higherIsBetter ? 'higher' : 'lower'} is better)</span>`, ...cells];
+  });
+  rows.push(['SLOs', ...variants.map((v) => passBadge(v.slo.passed))]);
+  const numeric = range(1, headers.length);
+  const runRows = variants.map((v) => {
+    const overrides = Object.entries(v.overrides);
+    return [
+      escapeHtml(v.name),
+      overrides.length === 0
+        ? '<span class="muted">none</span>'
+        : overrides.map(([path, value]) => `<code>${escapeHtml(path)}: ${escapeHtml(JSON.stringify(value) ?? 'undefined')}</code>`).join('<br>'),
+      `<code>${escapeHtml(v.traceHash)}</code>`,
+      escapeHtml(formatCount(v.events)),
+    ];
+  });
+  return section(
+    'comparison',
+    'Variants compared',
+    `${table(headers, rows, numeric)}\n<h3>Variants</h3>\n${table(['variant', 'overrides', 'trace hash', 'events'], runRows, new Set([3]))}`,
+  );
+}
+
+function footer(report: Report): string {
+  const { wall } = report;
+  return `<footer>
+<p><strong>Wall-clock figures</strong> (they vary from run to run and are not part of the deterministic result):
+ran in ${escapeHtml(formatNumber(wall.seconds))} s of wall time, ${escapeHtml(formatCount(wall.eventsPerSecond))} events per wall-clock second.</p>
+<p>Everything else on this page is a pure function of the scenario and seed ${escapeHtml(String(report.seed))}; trace hash <code>${escapeHtml(report.traceHash)}</code>. The full report is embedded in this file as JSON (<code>#report-data</code>).</p>
+</footer>`;
+}
+
+const STYLE = `
+:root {
+  --text: #1f2937; --muted: #6b7280; --line: #e5e7eb; --bg: #f8fafc; --card: #ffffff;
+  --pass: #15803d; --pass-bg: #dcfce7; --fail: #b91c1c; --fail-bg: #fee2e2; --accent: #1d4ed8;
+  font-family: system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif;
+  color: var(--text); background: var(--bg); line-height: 1.5;
+}
+* { box-sizing: border-box; }
+body { margin: 0; }
+main, footer { max-width: 1120px; margin: 0 auto; padding: 0 20px; }
+header { padding: 28px 0 8px; }
+.eyebrow { margin: 0; color: var(--muted); font-size: 13px; letter-spacing: .04em; text-transform: uppercase; }
+h1 { margin: 4px 0 8px; font-size: 30px; line-height: 1.2; overflow-wrap: anywhere; }
+h2 { margin: 36px 0 12px; font-size: 21px; border-bottom: 2px solid var(--line); padding-bottom: 4px; }
+h3 { margin: 24px 0 8px; font-size: 16px; }
+.lede { margin: 0 0 16px; font-size: 16px; max-width: 75ch; }
+.muted { color: var(--muted); font-weight: normal; }
+.note { color: var(--muted); font-size: 13px; margin: 6px 0 0; }
+code { font-family: ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace; font-size: .9em; background: #eef2f7; padding: 1px 5px; border-radius: 4px; overflow-wrap: anywhere; }
+.facts { display: flex; flex-wrap: wrap; gap: 8px 28px; margin: 0 0 12px; }
+.facts div { min-width: 0; }
+.facts dt { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .04em; }
+.facts dd { margin: 0; }
+.verdict { margin: 8px 0 0; font-size: 15px; }
+.badge { display: inline-block; padding: 1px 8px; border-radius: 999px; font-size: 12px; font-weight: 700; letter-spacing: .03em; white-space: nowrap; border: 1px solid currentColor; }
+.badge.pass { color: var(--pass); background: var(--pass-bg); }
+.badge.fail { color: var(--fail); background: var(--fail-bg); }
+.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 230px), 1fr)); gap: 12px; }
+.card { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; }
+.card-label { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .04em; }
+.card-value { font-size: 26px; font-weight: 650; font-variant-numeric: tabular-nums; margin: 2px 0 4px; }
+.card ul { list-style: none; margin: 0; padding: 0; font-size: 13px; color: var(--muted); font-variant-numeric: tabular-nums; }
+.table-wrap { overflow-x: auto; background: var(--card); border: 1px solid var(--line); border-radius: 8px; }
+table { border-collapse: collapse; width: 100%; font-size: 14px; }
+th, td { text-align: left; padding: 7px 9px; border-bottom: 1px solid var(--line); vertical-align: top; }
+th { font-size: 13px; font-weight: 600; color: var(--muted); background: #f1f5f9; white-space: nowrap; }
+tbody tr:last-child td { border-bottom: none; }
+tbody tr:nth-child(even) td { background: #fafbfc; }
+.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.best { color: var(--pass); }
+figure.chart { margin: 0 0 16px; background: #fff; border: 1px solid var(--line); border-radius: 8px; overflow: hidden; }
+figure.chart svg { display: block; width: 100%; height: auto; }
+.chart-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 440px), 1fr)); gap: 12px; }
+.chart-grid figure.chart { margin: 0; }
+footer { margin-top: 40px; padding-top: 12px; padding-bottom: 32px; border-top: 1px solid var(--line); color: var(--muted); font-size: 13px; }
+@media (max-width: 600px) {
+  h1 { font-size: 24px; }
+  .card-value { font-size: 22px; }
+  th, td { padding: 6px 8px; }
+}
+@media print {
+  :root { background: #fff; font-size: 11pt; }
+  main, footer { max-width: none; padding: 0; }
+  h2 { break-after: avoid; }
+  figure.chart, .card, tr { break-inside: avoid; }
+  .table-wrap { overflow: visible; border: none; }
+  .badge { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
+`;

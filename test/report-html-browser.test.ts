@@ -1,0 +1,152 @@
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderCharts } from '../reports/charts/index.js';
+import { renderHtmlReport } from '../reports/html-report.js';
+import type { Report } from '../reports/report-types.js';
+import { emptyReport, sampleReport } from './fixtures/sample-report.js';
+
+const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SCREENSHOT = fileURLToPath(new URL('../out/screenshots/report.png', import.meta.url));
+
+/** Axis names each chart must show, with their units. */
+function expectedAxes(report: Report): Record<string, string[]> {
+  const axes: Record<string, string[]> = {
+    'latency-cdf': ['latency (ms, log scale)', 'requests at or under latency (%)'],
+    'latency-over-time': ['time (s)', 'latency (ms, log scale)'],
+    'throughput-over-time': ['time (s)', 'requests/s'],
+    'availability-over-time': ['time (s)', 'availability (%)'],
+    utilization: ['time (s)', 'utilization (%)'],
+  };
+  const unit = { us: 'ms', fraction: '%', perSec: 'requests/s', count: 'count' } as const;
+  for (const row of report.comparison?.rows ?? []) axes[`comparison-${row.key}`] = ['variant', `${row.label} (${unit[row.unit]})`];
+  return axes;
+}
+
+/** Variants and hostile text: the JSON block and the escaping both get exercised. */
+function hostileReport(): Report {
+  const report = sampleReport({ variants: true });
+  report.scenario.description += ' </script><script>window.injected = true</script> <!-- & "quotes"';
+  report.scenario.name = 'two-region <partition> & friends';
+  return report;
+}
+
+describe('renderHtmlReport', () => {
+  it('is deterministic', () => {
+    const render = () => {
+      const report = sampleReport({ variants: true });
+      return renderHtmlReport(report, renderCharts(report));
+    };
+    expect(render()).toBe(render());
+  });
+
+  it('renders a run without data, saying so instead of drawing charts', () => {
+    const report = emptyReport();
+    const html = renderHtmlReport(report, renderCharts(report));
+    expect(html).toContain('No chart: the run has no data to plot.');
+    expect(html).not.toContain('<svg');
+  });
+});
+
+describe('HTML report in headless Chromium', () => {
+  if (!existsSync(CHROMIUM_PATH)) {
+    if (process.env.CI) {
+      it('needs chromium', () => {
+        throw new Error(`chromium is not installed (looked for ${CHROMIUM_PATH}); .ci/run installs it with apt-get`);
+      });
+    } else {
+      it.skip(`skipped: chromium not found at ${CHROMIUM_PATH} (install it, or set CHROMIUM_PATH)`, () => {});
+    }
+    return;
+  }
+
+  const report = hostileReport();
+  const charts = renderCharts(report);
+  let dir: string;
+  let fileUrl: string;
+  let browser: Browser;
+  let page: Page;
+  const consoleErrors: string[] = [];
+  const pageErrors: string[] = [];
+  const requests: string[] = [];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'faultline-report-'));
+    const file = join(dir, 'report.html');
+    await writeFile(file, renderHtmlReport(report, charts));
+    fileUrl = pathToFileURL(file).href;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM_PATH,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(message.text());
+    });
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('request', (request) => requests.push(request.url()));
+    await page.goto(fileUrl, { waitUntil: 'load' });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('loads without console or page errors, fetching nothing but itself', async () => {
+    expect(consoleErrors).toEqual([]);
+    expect(pageErrors).toEqual([]);
+    expect(requests).toEqual([fileUrl]);
+    // Nothing executable: the only script is the JSON data block, which the hostile description did not escape.
+    expect(await page.locator('script').evaluateAll((scripts) => scripts.map((s) => s.getAttribute('type')))).toEqual(['application/json']);
+    expect(await page.evaluate(() => (globalThis as { injected?: boolean }).injected)).toBeUndefined();
+  });
+
+  it('shows the scenario text as text, not markup', async () => {
+    await expect(page.locator('h1').textContent()).resolves.toBe(report.scenario.name);
+    await expect(page.locator('.lede').textContent()).resolves.toBe(report.scenario.description);
+  });
+
+  it('renders every chart as a visible SVG with its axis names', async () => {
+    const axes = expectedAxes(report);
+    expect(charts.map((c) => c.id).sort()).toEqual(Object.keys(axes).sort());
+    for (const chart of charts) {
+      const svg = page.locator(`#chart-${chart.id} > svg`);
+      const box = await svg.boundingBox();
+      expect(box?.width, chart.id).toBeGreaterThan(100);
+      expect(box?.height, chart.id).toBeGreaterThan(100);
+      // The text as laid out by the browser, with its rendered size.
+      const texts = await svg.locator('text').evaluateAll((nodes) =>
+        nodes.map((node) => {
+          const rect = node.getBoundingClientRect();
+          return { text: node.textContent ?? '', visible: rect.width > 0 && rect.height > 0 };
+        }),
+      );
+      for (const name of [chart.title, ...axes[chart.id]]) {
+        expect(texts.filter((t) => t.visible).map((t) => t.text), `${chart.id}: ${name}`).toContain(name);
+      }
+    }
+  });
+
+  it('embeds the report as JSON equal to the report', async () => {
+    const embedded: unknown = JSON.parse((await page.locator('#report-data').textContent()) ?? '');
+    expect(embedded).toEqual(report);
+  });
+
+  it('fits a phone-width screen without sideways scrolling', async () => {
+    const narrow = await browser.newPage({ viewport: { width: 390, height: 800 } });
+    await narrow.goto(fileUrl);
+    expect(await narrow.locator('html').evaluate((html) => html.scrollWidth)).toBeLessThanOrEqual(390);
+    await narrow.close();
+  });
+
+  it('saves a full-page screenshot', async () => {
+    await mkdir(join(SCREENSHOT, '..'), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    expect(existsSync(SCREENSHOT)).toBe(true);
+  });
+});
