@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { createRequire } from 'node:module';
-import Table from 'cli-table3';
 import { DeterminismError } from '../engine/determinism.js';
 import { runCommand } from './commands/run.js';
 import { reportCommand } from './commands/report.js';
@@ -88,9 +87,9 @@ program
   .description('List the bundled scenarios with their one-line descriptions.')
   .addHelpText('after', '\nExamples:\n  faultline list\n  faultline run $(faultline list | head -1 | cut -d" " -f1)')
   .action(() => {
-    const table = new Table({ style: { head: [], border: [], compact: true }, chars: { left: '', right: '', mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '', middle: '  ', top: '', bottom: '', 'top-left': '', 'top-right': '', 'bottom-left': '', 'bottom-right': '', 'top-mid': '', 'bottom-mid': '' } });
-    for (const s of listBundledScenarios()) table.push([s.name, s.description]);
-    console.log(table.toString().split('\n').map((l) => l.trimEnd()).join('\n'));
+    const scenarios = listBundledScenarios();
+    const width = Math.max(...scenarios.map((s) => s.name.length));
+    for (const s of scenarios) console.log(`${s.name.padEnd(width)}  ${s.description}`);
   });
 
 program
