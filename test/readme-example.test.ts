@@ -25,3 +25,13 @@ it("the README's model example runs as written against the public API", async ()
   // Two pingers, one ping each per 100 ms for 10 s: 100 pings and 100 pongs each way, plus timers.
   expect(events).toBeGreaterThanOrEqual(400);
 });
+
+it("the README's scenario example is a valid scenario, variants and all", async () => {
+  const { parseScenarioText } = await import('../cli/scenario/load-scenario.js');
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const yaml = /```yaml\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf('### Scenario files')))?.[1];
+  expect(yaml).toBeDefined();
+  const loaded = parseScenarioText(yaml!, join(dir, 'readme.yaml'));
+  expect(loaded.variants.map((v) => v.name)).toEqual(['small', 'large']);
+  expect(loaded.variants[1].scenario.components.api).toMatchObject({ workers: 8 });
+});
