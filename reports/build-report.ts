@@ -104,7 +104,7 @@ function compare(runs: VariantRun[]): Comparison {
       row('throughput', 'throughput', 'perSec', true, (m) => m.throughputPerSec),
       row('goodput', 'goodput', 'perSec', true, (m) => m.goodputPerSec),
       row('errors', 'failed requests', 'count', false, failures),
-      row('messagesPerOperation', 'messages per client operation', 'count', false, (m) => m.messages.perClientOperation),
+      row('messages-per-operation', 'messages per client operation', 'count', false, (m) => m.messages.perClientOperation),
     ],
   };
 }

@@ -145,7 +145,7 @@ export interface ComponentReport {
   /** Time a request spent at the component: queueing plus service. */
   latency: LatencySummary;
   queueDepth: { mean: number; max: number };
-  /** Per window: utilization and time-averaged / peak queue depth summed over nodes. */
+  /** Per window, aligned with `metrics.timeline`: utilization and time-averaged / peak queue depth summed over nodes. */
   timeline: { utilization: number[]; queueDepthMean: number[]; queueDepthMax: number[] };
   messagesSent: number;
   /** messagesSent per request the workloads sent. */
@@ -205,6 +205,7 @@ export interface Comparison {
 }
 
 export interface ComparisonRow {
+  /** A stable slug (lower case, digits, dashes); chart file names are built from it. */
   key: string;
   label: string;
   unit: 'us' | 'fraction' | 'perSec' | 'count';

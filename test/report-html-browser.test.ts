@@ -9,6 +9,10 @@ import { renderCharts } from '../reports/charts/index.js';
 import { renderHtmlReport } from '../reports/html-report.js';
 import type { Report } from '../reports/report-types.js';
 import { emptyReport, sampleReport } from './fixtures/sample-report.js';
+import { resolveScenarioArgument } from '../cli/scenario/bundled.js';
+import { loadScenario } from '../cli/scenario/load-scenario.js';
+import { runScenario } from '../cli/scenario/run.js';
+import { buildReport } from '../reports/build-report.js';
 
 const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOT = fileURLToPath(new URL('../out/screenshots/report.png', import.meta.url));
@@ -142,6 +146,34 @@ describe('HTML report in headless Chromium', () => {
     await narrow.goto(fileUrl);
     expect(await narrow.locator('html').evaluate((html) => html.scrollWidth)).toBeLessThanOrEqual(390);
     await narrow.close();
+  });
+
+  it('renders a real run (server-sizing, three variants) the same way: every chart with its axes, no errors, no requests', async () => {
+    const loaded = loadScenario(resolveScenarioArgument('server-sizing'), { overrides: ['duration=4s', 'warmup=1s'] });
+    const runs = [];
+    for (const v of loaded.variants) runs.push({ name: v.name, overrides: v.overrides, run: await runScenario(v.scenario) });
+    const real = buildReport({ faultlineVersion: 'test', file: null, scenario: loaded.scenario, runs, wallSeconds: 1 });
+    const realCharts = renderCharts(real);
+    const file = join(dir, 'real.html');
+    await writeFile(file, renderHtmlReport(real, realCharts));
+    const realPage = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const errors: string[] = [];
+    const fetched: string[] = [];
+    realPage.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    realPage.on('pageerror', (e) => errors.push(e.message));
+    realPage.on('request', (r) => fetched.push(r.url()));
+    await realPage.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+    expect(errors).toEqual([]);
+    expect(fetched).toEqual([pathToFileURL(file).href]);
+    const axes = expectedAxes(real);
+    expect(realCharts.map((c) => c.id).sort()).toEqual(Object.keys(axes).sort());
+    for (const chart of realCharts) {
+      const svg = realPage.locator(`#chart-${chart.id} > svg`);
+      expect((await svg.boundingBox())?.height, chart.id).toBeGreaterThan(100);
+      const texts = await svg.locator('text').allTextContents();
+      for (const name of [chart.title, ...axes[chart.id]]) expect(texts, `${chart.id}: ${name}`).toContain(name);
+    }
+    await realPage.close();
   });
 
   it('saves a full-page screenshot', async () => {

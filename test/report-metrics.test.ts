@@ -105,3 +105,15 @@ describe('report numbers against the raw measurements', () => {
     expect(JSON.stringify(deterministicPart(await run(SCENARIO.replace('duration: 20s', 'duration: 20s\nseed: 2'))))).not.toBe(a);
   });
 });
+
+describe('stop conditions', () => {
+  it('stop.afterRequests ends the run at the first window boundary after that many requests finished', async () => {
+    // Three clients at 250/s finish about 750 requests a second: 1,000 are done during the second window.
+    const report = await run(SCENARIO.replace('duration: 20s', 'duration: 20s\nstop: { afterRequests: 1000 }'));
+    expect(report.simulatedSeconds).toBe(2);
+    expect(report.metrics.timeline).toHaveLength(2);
+    const finished = report.metrics.requests.succeeded + ERROR_KINDS.reduce((s, k) => s + report.metrics.requests.errors[k], 0);
+    expect(finished).toBeGreaterThanOrEqual(1000);
+    expect(finished).toBeLessThan(1600);
+  });
+});
