@@ -1,7 +1,7 @@
 import cliProgress from 'cli-progress';
 import { performance } from 'node:perf_hooks';
 
-/** Runs shorter than this show no progress at all. */
+/** Runs shorter than this show no progress at all. (cli-progress reserves the tokens value, total, duration and eta, hence `planned`.) */
 const QUIET_FOR_MS = 1000;
 /** Without a terminal, one plain line this often. */
 const PLAIN_EVERY_MS = 5000;
@@ -25,12 +25,12 @@ export class Progress {
     const now = performance.now();
     if (now - this.startedMs < QUIET_FOR_MS) return;
     const percent = Math.min(100, Math.floor((simulatedUs / durationUs) * 100));
-    const payload = { simulated: (simulatedUs / 1e6).toFixed(1), duration: (durationUs / 1e6).toFixed(1), events: events.toLocaleString('en-US') };
+    const payload = { simulated: (simulatedUs / 1e6).toFixed(1), planned: (durationUs / 1e6).toFixed(1), events: events.toLocaleString('en-US') };
     if (process.stderr.isTTY) {
       if (this.bar === null) {
         this.bar = new cliProgress.SingleBar(
           {
-            format: `${this.label} [{bar}] {percentage}% | {simulated}s of {duration}s simulated | {events} events | eta {eta_formatted}`,
+            format: `${this.label} [{bar}] {percentage}% | {simulated}s of {planned}s simulated | {events} events | eta {eta_formatted}`,
             stream: process.stderr,
             hideCursor: true,
             clearOnComplete: true,
@@ -43,7 +43,7 @@ export class Progress {
       }
     } else if (now - this.lastLineMs >= PLAIN_EVERY_MS) {
       this.lastLineMs = now;
-      process.stderr.write(`${this.label}: ${payload.simulated}s of ${payload.duration}s simulated (${percent}%), ${payload.events} events\n`);
+      process.stderr.write(`${this.label}: ${payload.simulated}s of ${payload.planned}s simulated (${percent}%), ${payload.events} events\n`);
     }
   }
 

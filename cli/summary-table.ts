@@ -41,7 +41,7 @@ export function summaryTable(report: Report, colors: Colors): string {
     if (runs.some((r) => r.metrics.requests.errors[kind] > 0)) add(`  ${kind}`, (r) => formatCount(r.metrics.requests.errors[kind]));
   }
   add('availability', (r) => `${formatPercent(r.metrics.availability.overall)} (${formatNines(r.metrics.availability.nines)})`);
-  add('downtime', (r) => formatDurationUs(r.metrics.availability.downtimeUs));
+  add('downtime', (r) => (r.metrics.availability.downtimeUs === 0 ? 'none' : formatDurationUs(r.metrics.availability.downtimeUs)));
   add('latency p50', (r) => formatDurationUs(r.metrics.latency.p50Us));
   add('latency p99', (r) => formatDurationUs(r.metrics.latency.p99Us));
   add('latency p99.9', (r) => formatDurationUs(r.metrics.latency.p999Us));

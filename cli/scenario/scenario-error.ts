@@ -1,6 +1,7 @@
 /**
- * One problem in a scenario: where (file, 1-based line and column, when the
- * problem has a place in a file) and which field (a dotted path).
+ * One problem in a scenario: where (a file, or `--set`; the 1-based line and
+ * column when the problem has a place in a file) and which field (a dotted
+ * path, `(root)` for the document itself).
  */
 export interface ScenarioProblem {
   file: string;
@@ -10,8 +11,10 @@ export interface ScenarioProblem {
   message: string;
 }
 
+/** `file:line:col path: message`, or `file path: message` without a position; empty parts are left out. */
 export function formatProblem(p: ScenarioProblem): string {
-  return p.line === undefined ? `${p.file} ${p.path}: ${p.message}` : `${p.file}:${p.line}:${p.col} ${p.path}: ${p.message}`;
+  const where = [p.line === undefined ? p.file : `${p.file}:${p.line}:${p.col}`, p.path].filter((part) => part !== '').join(' ');
+  return where === '' ? p.message : `${where}: ${p.message}`;
 }
 
 /** Every problem found in a scenario, reported together; the CLI prints the message and exits 2. */

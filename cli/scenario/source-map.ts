@@ -6,8 +6,9 @@ export interface Position {
 }
 
 /**
- * Finds where a value of the parsed document came from, following aliases and
- * merge keys, so a problem found after parsing can name its line and column.
+ * Finds where a value of a parsed scenario file came from, following aliases
+ * and merge keys (`<<`), so a problem found after parsing can name its line
+ * and column.
  */
 export class SourceMap {
   constructor(
@@ -21,10 +22,7 @@ export class SourceMap {
     return { line, col };
   }
 
-  /**
-   * The deepest node along `path`: `found` tells whether the whole path
-   * resolved; `key` is the key node of the last step when it did.
-   */
+  /** The deepest node along `path` (`depth` steps resolved), and the key node of the last step when all of it resolved. */
   lookup(path: readonly PropertyKey[]): { depth: number; node: Node | null; key: Node | null } {
     let node = this.resolve(this.doc.contents as Node | null);
     let key: Node | null = null;
@@ -53,6 +51,29 @@ export class SourceMap {
     return this.start(node);
   }
 
+  /** The path of the innermost key or value written at `offset`, for YAML errors; empty outside any. */
+  pathAt(offset: number): (string | number)[] {
+    const path: (string | number)[] = [];
+    let node = this.doc.contents as Node | null;
+    const holds = (n: unknown) => n !== null && typeof n === 'object' && 'range' in n && within((n as Node).range, offset);
+    for (;;) {
+      if (isMap(node)) {
+        const pair = node.items.find((p) => holds(p.key) || holds(p.value));
+        if (pair === undefined || keyText(pair) === undefined) return path;
+        path.push(keyText(pair)!);
+        if (holds(pair.key)) return path;
+        node = pair.value as Node;
+      } else if (isSeq(node)) {
+        const index = node.items.findIndex(holds);
+        if (index < 0) return path;
+        path.push(index);
+        node = node.items[index] as Node;
+      } else {
+        return path;
+      }
+    }
+  }
+
   private resolve(node: Node | null): Node | null {
     let n = node;
     for (let hops = 0; isAlias(n) && hops < 100; hops++) n = (n.resolve(this.doc) as Node | undefined) ?? null;
@@ -67,7 +88,12 @@ export class SourceMap {
     }
     if (!isMap(node)) return null;
     const own = node.items.find((p) => keyText(p) === String(step));
-    if (own) return { key: own.key as Node, value: this.resolve((own.value as Node | null) ?? null) ?? (own.key as Node) };
+    if (own) {
+      const value = this.resolve((own.value as Node | null) ?? null);
+      // `key:` with nothing after it has an empty value node; its key is the place to point at.
+      const empty = value === null || (isScalar(value) && value.range !== undefined && value.range !== null && value.range[0] === value.range[1]);
+      return { key: own.key as Node, value: empty ? (own.key as Node) : value };
+    }
     for (const pair of node.items) {
       if (keyText(pair) !== '<<') continue;
       const sources = isSeq(pair.value) ? pair.value.items : [pair.value];
@@ -80,8 +106,10 @@ export class SourceMap {
   }
 }
 
+function within(range: Node['range'], offset: number): boolean {
+  return range !== undefined && range !== null && range[0] <= offset && offset < Math.max(range[2], range[0] + 1);
+}
+
 function keyText(pair: Pair): string | undefined {
-  const key = pair.key;
-  if (isScalar(key)) return String(key.value);
-  return undefined;
+  return isScalar(pair.key) ? String(pair.key.value) : undefined;
 }
