@@ -13,19 +13,7 @@ export function terminalColors(stream: NodeJS.WriteStream): Colors {
 
 /** The headline numbers as a table: one column per run (the base, or each variant). */
 export function summaryTable(report: Report, colors: Colors): string {
-  const runs: VariantRun[] = report.variants ?? [
-    {
-      name: report.variant,
-      overrides: {},
-      traceHash: report.traceHash,
-      events: report.events,
-      simulatedSeconds: report.simulatedSeconds,
-      metrics: report.metrics,
-      faults: report.faults,
-      faultIntervals: report.faultIntervals,
-      slo: report.slo,
-    },
-  ];
+  const runs: VariantRun[] = report.variants ?? [{ ...report, name: report.variant, overrides: {} }];
   const table = new Table({
     head: ['', ...runs.map((r) => colors.bold(r.name))],
     style: { head: [], border: [], compact: true },

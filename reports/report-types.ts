@@ -7,15 +7,12 @@
  * simulated second, shares are fractions in [0, 1].
  */
 
+import type { MessageStats } from '../engine/simulation.js';
+
 export const REPORT_FORMAT_VERSION = 1;
 
-export interface Report {
-  format: typeof REPORT_FORMAT_VERSION;
-  faultline: string;
-  scenario: ScenarioSummary;
-  seed: number;
-  /** The run the top-level figures describe: `base`, or the first variant. */
-  variant: string;
+/** What one run produced; the report's top level repeats it for its first run. */
+export interface RunOutcome {
   traceHash: string;
   events: number;
   simulatedSeconds: number;
@@ -23,6 +20,15 @@ export interface Report {
   faults: FaultEvent[];
   faultIntervals: FaultInterval[];
   slo: SloReport;
+}
+
+export interface Report extends RunOutcome {
+  format: typeof REPORT_FORMAT_VERSION;
+  faultline: string;
+  scenario: ScenarioSummary;
+  seed: number;
+  /** The run the top-level figures describe: `base`, or the first variant. */
+  variant: string;
   /** Every run, the first one included, when the scenario declares variants. */
   variants?: VariantRun[];
   comparison?: Comparison;
@@ -43,17 +49,10 @@ export interface ScenarioSummary {
   variantNames: string[];
 }
 
-export interface VariantRun {
+export interface VariantRun extends RunOutcome {
   name: string;
   /** The overrides that make this variant, as `path: value` pairs. */
   overrides: Record<string, unknown>;
-  traceHash: string;
-  events: number;
-  simulatedSeconds: number;
-  metrics: RunMetrics;
-  faults: FaultEvent[];
-  faultIntervals: FaultInterval[];
-  slo: SloReport;
 }
 
 export interface LatencySummary {
@@ -152,13 +151,8 @@ export interface ComponentReport {
   messagesPerClientOperation: number;
 }
 
-export interface MessageReport {
-  sent: number;
-  delivered: number;
-  duplicated: number;
-  droppedByPartition: number;
-  droppedByLoss: number;
-  droppedAtDownNode: number;
+/** The engine's message counts, plus messages per client request. */
+export interface MessageReport extends MessageStats {
   /** Messages sent by every node per request a client sent. */
   perClientOperation: number;
 }
