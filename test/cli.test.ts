@@ -153,5 +153,9 @@ describe('the other commands', () => {
     writeFileSync(join(work, 'not-a-report.json'), '{"hello": 1}');
     expect(faultline(['report', 'not-a-report.json']).code).toBe(2);
     expect(faultline(['report', 'missing.json']).code).toBe(2);
+    writeFileSync(join(work, 'partial.json'), '{"format": 1, "metrics": {}}');
+    const partial = faultline(['report', 'partial.json']);
+    expect(partial.code).toBe(2);
+    expect(partial.stderr).toContain('the report lacks scenario');
   });
 });
