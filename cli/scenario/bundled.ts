@@ -43,6 +43,6 @@ export function resolveScenarioArgument(argument: string): string {
   const bundled = join(bundledScenariosDir(), `${name}.yaml`);
   if (!name.includes('/') && existsSync(bundled)) return bundled;
   throw new ScenarioError([
-    { file: argument, path: '(root)', message: `no scenario file or bundled scenario named "${argument}"; run faultline list to see the bundled ones` },
+    { file: argument, path: '', message: `no scenario file or bundled scenario named "${argument}"; run faultline list to see the bundled ones` },
   ]);
 }

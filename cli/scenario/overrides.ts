@@ -3,53 +3,59 @@ import { parse } from 'yaml';
 
 /** One override: a path into the scenario document and the value to put there. */
 export interface Override {
-  /** As written, e.g. `components.api.workers`. */
+  /** The path as written, e.g. `components.api.workers`. */
   text: string;
   path: string[];
   value: unknown;
 }
 
-/** Parses `--set path=value`; the value is read as YAML, so `8` is a number and `[a, b]` a list. */
-export function parseSetArgument(argument: string): Override | string {
-  const eq = argument.indexOf('=');
-  if (eq < 0) return `expected path=value, like components.api.workers=8`;
-  const text = argument.slice(0, eq).trim();
-  const path = splitPath(text);
-  if (path === null) return `"${text}" is not a field path; write dotted keys, like components.api.workers or faults.timeline.0.at`;
-  try {
-    return { text, path, value: parse(argument.slice(eq + 1)) ?? null };
-  } catch (error) {
-    return `the value is not valid YAML: ${(error as Error).message.split('\n')[0]}`;
-  }
+const EXAMPLE = 'components.api.workers or faults.timeline.0.at';
+
+/** A dotted field path, or why it is not one. */
+export function parseOverridePath(text: string): string[] | string {
+  const path = text.trim().split('.');
+  return path.every((s) => s.length > 0) ? path : `"${text}" is not a field path; write dotted keys, like ${EXAMPLE}`;
 }
 
-export function splitPath(text: string): string[] | null {
-  const path = text.split('.');
-  return text.length > 0 && path.every((s) => s.length > 0) ? path : null;
+/** Parses `path=value` as given to `--set`; the value is read as YAML, so `8` is a number, `25s` a string and `[a, b]` a list. */
+export function parseSetArgument(argument: string): Override | string {
+  const eq = argument.indexOf('=');
+  if (eq < 0) return 'expected path=value, like components.api.workers=8';
+  const text = argument.slice(0, eq).trim();
+  const path = parseOverridePath(text);
+  if (typeof path === 'string') return path;
+  try {
+    return { text, path, value: parse(argument.slice(eq + 1), { prettyErrors: false }) ?? null };
+  } catch (error) {
+    return `the value is not valid YAML: ${(error as Error).message}`;
+  }
 }
 
 /**
  * Applies overrides to a raw scenario document, immutably. Missing mappings
  * on the way are created; numeric steps index lists (one past the end
- * appends). Returns the problem with an override instead when its path runs
- * into a value that is neither a mapping nor a list.
+ * appends). When override paths run into a scalar, or index a list that is
+ * not there, those overrides and the reasons come back instead.
  */
-export function applyOverrides(document: unknown, overrides: readonly Override[]): { document: unknown } | { override: Override; message: string } {
-  for (const override of overrides) {
-    const problem = checkPath(document, override.path);
-    if (problem !== null) return { override, message: problem };
-  }
+export function applyOverrides(
+  document: unknown,
+  overrides: readonly Override[],
+): { document: unknown } | { problems: { override: Override; message: string }[] } {
+  const problems = overrides.flatMap((override) => {
+    const message = checkPath(document, override.path);
+    return message === null ? [] : [{ override, message }];
+  });
+  if (problems.length > 0) return { problems };
   return {
     document: produce(document, (draft: Record<string, unknown>) => {
       for (const { path, value } of overrides) {
-        let node: Record<string, unknown> | unknown[] = draft;
-        for (let i = 0; i < path.length - 1; i++) {
-          const key = step(node, path[i]);
-          let next = (node as Record<string | number, unknown>)[key];
-          if (next === undefined || next === null) (node as Record<string | number, unknown>)[key] = next = {};
-          node = next as Record<string, unknown>;
+        let node: Record<string | number, unknown> = draft;
+        for (const segment of path.slice(0, -1)) {
+          const key = step(node, segment);
+          if (node[key] === undefined || node[key] === null) node[key] = {};
+          node = node[key] as Record<string | number, unknown>;
         }
-        (node as Record<string | number, unknown>)[step(node, path[path.length - 1])] = value;
+        node[step(node, path[path.length - 1])] = value;
       }
     }),
   };
@@ -59,17 +65,21 @@ function step(node: unknown, segment: string): string | number {
   return Array.isArray(node) ? Number(segment) : segment;
 }
 
+const isIndex = (segment: string) => /^\d+$/.test(segment);
+
 function checkPath(document: unknown, path: readonly string[]): string | null {
   let node: unknown = document;
   for (let i = 0; i < path.length; i++) {
-    const here = path.slice(0, i).join('.') || 'the scenario';
+    const here = path.slice(0, i).join('.');
     if (node === undefined || node === null) {
-      // A number names an item of a list that is not there; anything else makes a new mapping.
-      return path.slice(i).some((s) => /^\d+$/.test(s)) ? `${here} is not set, so it has no item ${path.slice(i).find((s) => /^\d+$/.test(s))}` : null;
+      const j = path.findIndex((segment, k) => k >= i && isIndex(segment));
+      if (j < 0) return null;
+      const list = path.slice(0, j).join('.');
+      return `${list} is not set, so it has no item ${path[j]}; set the whole list instead, like ${list}=[...]`;
     }
     if (Array.isArray(node)) {
       const index = Number(path[i]);
-      if (!Number.isInteger(index) || index < 0 || index > node.length) {
+      if (!isIndex(path[i]) || index > node.length) {
         return `${here} is a list of ${node.length}; "${path[i]}" is not an index from 0 to ${node.length}`;
       }
       node = node[index];

@@ -20,7 +20,7 @@ const selector = z
   .union([z.string().min(1), z.array(z.string().min(1)).min(1)], { error: 'expected a node, group or region name, "*", or a list of them' })
   .describe('A node (api-1), a node group (api), a region (us-east), "*", or a list of them.');
 
-const regionList = z.union([name('region'), z.array(name('region')).min(1)]);
+const regionList = z.union([name('region'), z.array(name('region')).min(1)], { error: 'expected a region name or a list of them' });
 
 const linkFields = {
   latency: durationDistribution.optional().describe('One-way delay: a duration or a distribution.'),
@@ -45,7 +45,13 @@ const topology = z.strictObject({
         .describe('Round trips for particular region pairs (symmetric).'),
     })
     .default({ between: [] }),
-  link: z.strictObject({ ...linkFields, latency: z.never().optional() }).optional().describe('Defaults for every link (latency comes from the RTTs).'),
+  link: z
+    .strictObject({
+      ...linkFields,
+      latency: z.never({ error: 'link latency comes from the round trips; set topology.rtt (sameRegion, crossRegion or between) instead' }).optional(),
+    })
+    .optional()
+    .describe('Defaults for every link (latency comes from the RTTs).'),
   nodes: z
     .record(
       name('node group'),
@@ -183,7 +189,7 @@ export function scenarioSchema() {
     name: name('scenario'),
     description: z.string().default(''),
     seed: nonNegativeInt.default(1).describe('Every random number derives from this.'),
-    duration: durationUs.refine((d) => d > 0, 'duration must be above zero').describe('Simulated time to run.'),
+    duration: durationUs.refine((d) => d > 0, 'must be above zero').describe('Simulated time to run.'),
     warmup: durationUs.default(0).describe('Requests sent before this are left out of the metrics.'),
     stop: z
       .strictObject({ afterRequests: positiveInt.describe('End at the first window boundary after this many requests finished.') })
@@ -206,5 +212,9 @@ export type FaultProcess = z.output<typeof faultProcess>;
 
 /** The JSON Schema of scenario files (input form, with unit patterns), for editors. */
 export function scenarioJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(scenarioSchema(), { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  const schema = z.toJSONSchema(scenarioSchema(), { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return { ...schema, patternProperties: { [`^${EXTENSION_PREFIX}`]: { description: 'Free-form: a place for YAML anchors to reuse; ignored.' } } };
 }
+
+/** Root keys starting with this hold YAML anchors for reuse (as in Compose files); the loader drops them. */
+export const EXTENSION_PREFIX = 'x-';

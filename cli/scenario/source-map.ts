@@ -51,7 +51,7 @@ export class SourceMap {
     return this.start(node);
   }
 
-  /** The path of the innermost key or value written at `offset`, for YAML errors; empty outside any. */
+  /** The path of the innermost key or value written at `offset` (where yaml reports a duplicate key); empty outside any. */
   pathAt(offset: number): (string | number)[] {
     const path: (string | number)[] = [];
     let node = this.doc.contents as Node | null;
@@ -110,6 +110,9 @@ function within(range: Node['range'], offset: number): boolean {
   return range !== undefined && range !== null && range[0] <= offset && offset < Math.max(range[2], range[0] + 1);
 }
 
-function keyText(pair: Pair): string | undefined {
-  return isScalar(pair.key) ? String(pair.key.value) : undefined;
+export function keyText(pair: Pair): string | undefined {
+  // yaml parses a merge key to the value Symbol(<<), not the string "<<".
+  if (!isScalar(pair.key)) return undefined;
+  const value = pair.key.value;
+  return typeof value === 'symbol' ? value.description : String(value);
 }

@@ -67,26 +67,62 @@ export function formatDurationUnit(us: number): string {
   return `${us}us`;
 }
 
-/** A string in one of the `units` forms, transformed to a number; plain numbers are refused so the unit is never guessed. */
-function unitString(kind: string, pattern: RegExp, example: string, parse: (text: string) => number | null) {
-  return z
-    .string({ error: (issue) => (issue.input === undefined ? undefined : `expected a ${kind} with a unit, like ${example}`) })
-    .meta({ pattern: pattern.source.replace('^', '^0$|^'), description: `a ${kind}, like ${example}` })
-    .transform((text, ctx) => {
-      const value = parse(text);
-      if (value === null) {
-        ctx.issues.push({ code: 'custom', input: text, message: `"${text}" is not a ${kind}; write a number and a unit, like ${example}` });
-        return z.NEVER;
-      }
-      return value;
+interface UnitKind {
+  /** `duration`, `rate`, ... as messages name it. */
+  kind: string;
+  pattern: RegExp;
+  example: string;
+  /** The value a bare number was probably meant as, for the message: 60 → `60s or 60ms`. */
+  withUnit: (n: number) => string;
+  /** Whether 0 needs no unit (a zero duration is zero in any unit; a zero rate is not allowed at all). */
+  zero: boolean;
+  parse: (text: string) => number | null;
+}
+
+/**
+ * A string in one of the `units` forms, transformed to a number. Plain
+ * numbers are refused (the unit is never guessed), except 0 where zero is
+ * allowed; negative values are refused with a message that says so.
+ */
+function unitString({ kind, pattern, example, withUnit, zero, parse }: UnitKind) {
+  const outOfRange = zero ? `a ${kind} cannot be negative` : `a ${kind} must be above zero`;
+  const message = (input: unknown) => {
+    if (input === undefined) return undefined;
+    if (typeof input !== 'number') return `expected a ${kind} with a unit, like ${example}`;
+    if (input < 0 || (input === 0 && !zero)) return outOfRange;
+    return `${input} has no unit; write a ${kind} like ${withUnit(input)}`;
+  };
+  const text = z.string({ error: (issue) => message(issue.input) }).meta({
+    pattern: zero ? `^0$|${pattern.source}` : pattern.source,
+    description: `a ${kind}, like ${example}`,
+  });
+  const input = zero ? z.union([text, z.literal(0)], { error: (issue) => message(issue.input) }) : text;
+  return input.transform((value, ctx) => {
+    if (value === 0) return 0;
+    const parsed = parse(value);
+    if (parsed !== null) return parsed;
+    const negative = value.trim().startsWith('-') && parse(value.trim().slice(1)) !== null;
+    ctx.issues.push({
+      code: 'custom',
+      input: value,
+      message: negative ? outOfRange : `"${value}" is not a ${kind}; write a number and a unit, like ${example}`,
     });
+    return z.NEVER;
+  });
 }
 
 /** Microseconds, from `250us`, `10ms`, `2s`, `5m`, `1h`, `1d` (or `0`). */
-export const durationUs = unitString('duration', DURATION_RE, '250us, 10ms, 2s, 5m or 1h', parseDurationUs);
+export const durationUs = unitString({
+  kind: 'duration',
+  pattern: DURATION_RE,
+  example: '250us, 10ms, 2s, 5m or 1h',
+  withUnit: (n) => `${n}s or ${n}ms`,
+  zero: true,
+  parse: parseDurationUs,
+});
 /** A duration that may be negative (`-5s`), for clock jumps. */
 export const signedDurationUs = z
-  .string({ error: 'expected a duration with a unit and an optional sign, like -5s or 200ms' })
+  .string({ error: (issue) => (issue.input === undefined ? undefined : 'expected a duration with a unit and an optional sign, like -5s or 200ms') })
   .meta({ pattern: `^-?(${DURATION_RE.source.slice(1, -1)})$`, description: 'a signed duration, like -5s or 200ms' })
   .transform((text, ctx) => {
     const negative = text.trim().startsWith('-');
@@ -98,22 +134,49 @@ export const signedDurationUs = z
     return negative ? -value : value;
   });
 /** Events per second, from `500/s`, `2/min`, `10/ms`. */
-export const ratePerSec = unitString('rate', RATE_RE, '500/s or 2/min', parseRatePerSec).refine((r) => r > 0, 'a rate must be above zero');
+export const ratePerSec = unitString({
+  kind: 'rate',
+  pattern: RATE_RE,
+  example: '500/s or 2/min',
+  withUnit: (n) => `${n}/s`,
+  zero: false,
+  parse: parseRatePerSec,
+}).refine((r) => r > 0, 'a rate must be above zero');
 /** Bytes, from `512B`, `1KB` (1000), `4MiB` (1024²). */
-export const sizeBytes = unitString('size', SIZE_RE, '512B, 1KB or 4MB', parseSizeBytes);
+export const sizeBytes = unitString({
+  kind: 'size',
+  pattern: SIZE_RE,
+  example: '512B, 1KB or 4MB',
+  withUnit: (n) => `${n}B or ${n}KB`,
+  zero: true,
+  parse: parseSizeBytes,
+});
 /** Bits per second, from `100Mbps`, `1Gbps`. */
-export const bitsPerSec = unitString('bandwidth', BANDWIDTH_RE, '100Mbps or 1Gbps', parseBitsPerSec).refine(
-  (r) => r > 0,
-  'a bandwidth must be above zero',
-);
+export const bitsPerSec = unitString({
+  kind: 'bandwidth',
+  pattern: BANDWIDTH_RE,
+  example: '100Mbps or 1Gbps',
+  withUnit: (n) => `${n}Mbps`,
+  zero: false,
+  parse: parseBitsPerSec,
+}).refine((r) => r > 0, 'a bandwidth must be above zero');
 
 /** A share in [0, 1], written `0.999` or `99.9%`. */
 export const fraction = z
   .union([z.number(), z.string().regex(PERCENT_RE, 'expected a number from 0 to 1 or a percentage like 99.9%')], {
     error: 'expected a number from 0 to 1 or a percentage like 99.9%',
   })
-  .transform((v) => (typeof v === 'number' ? v : Number(`${v.trim().slice(0, -1).trim()}e-2`)))
-  .refine((v) => v >= 0 && v <= 1, 'must be between 0 and 1 (0% to 100%)');
+  .transform((v, ctx) => {
+    const share = typeof v === 'number' ? v : Number(`${v.trim().slice(0, -1).trim()}e-2`);
+    if (share >= 0 && share <= 1) return share;
+    const percentMeant = typeof v === 'number' && v > 1 && v <= 100;
+    ctx.issues.push({
+      code: 'custom',
+      input: v,
+      message: percentMeant ? `must be between 0 and 1; for a percentage write ${v}%` : 'must be between 0 and 1 (0% to 100%)',
+    });
+    return z.NEVER;
+  });
 
 export const positiveInt = z.int().min(1);
 export const nonNegativeInt = z.int().min(0);
