@@ -4,6 +4,9 @@ import { PoissonClient } from '../models/poisson-client.js';
 import { QueueServer } from '../models/queue-server.js';
 import { RequestMetrics } from '../models/metrics/request-metrics.js';
 import { SECOND } from '../engine/time.js';
+import { buildScenario } from '../cli/scenario/build.js';
+import { resolveScenarioArgument } from '../cli/scenario/bundled.js';
+import { loadScenario } from '../cli/scenario/load-scenario.js';
 
 export interface SimulationFigure {
   name: string;
@@ -61,6 +64,9 @@ function mm1(): { sim: Simulation; stats: RequestMetrics } {
 export async function simulationBenchmarks(): Promise<SimulationFigure[]> {
   const ping = pingPong(10_000);
   const station = mm1();
+  // The flagship scenario as `faultline run` builds it: HDR histograms, windows, utilization, faults.
+  const flagship = buildScenario(loadScenario(resolveScenarioArgument('regional-partition'), { overrides: ['duration=10h'] }).scenario);
+  let requestsAtStart = 0;
   let customersAtStart = 0;
   let eventsAtStart = 0;
   const bench = new Bench({ time: 3_000, warmupTime: 500, iterations: 5 });
@@ -75,6 +81,14 @@ export async function simulationBenchmarks(): Promise<SimulationFigure[]> {
       eventsAtStart = station.sim.events;
     },
   });
+  bench.add('regional-partition scenario, with metrics', () => {
+    flagship.sim.run({ maxEvents: BATCH });
+  }, {
+    beforeAll() {
+      requestsAtStart = flagship.requests.windows.reduce((sum, w) => sum + w.sent, 0);
+      eventsAtStart = flagship.sim.events;
+    },
+  });
   await bench.run();
   const figures: SimulationFigure[] = [];
   for (const task of bench.tasks) {
@@ -86,6 +100,10 @@ export async function simulationBenchmarks(): Promise<SimulationFigure[]> {
       const customers = station.stats.succeeded - customersAtStart;
       const events = station.sim.events - eventsAtStart;
       figure.extra = { label: 'customers/s', perSec: eventsPerSec * (customers / events) };
+    }
+    if (task.name.startsWith('regional-partition')) {
+      const requests = flagship.requests.windows.reduce((sum, w) => sum + w.sent, 0) - requestsAtStart;
+      figure.extra = { label: 'requests/s', perSec: eventsPerSec * (requests / (flagship.sim.events - eventsAtStart)) };
     }
     figures.push(figure);
   }

@@ -94,6 +94,7 @@ export function runMetrics(built: BuiltScenario, result: RunResult): RunMetrics 
     };
   });
 
+  const overallLatency = requests.latency;
   const latencyByOperation: RunMetrics['latencyByOperation'] = {};
   for (const [name, histogram] of requests.byOperation) latencyByOperation[name] = histogram.summary();
 
@@ -105,9 +106,9 @@ export function runMetrics(built: BuiltScenario, result: RunResult): RunMetrics 
       errors: { ...requests.errors },
       inFlight: Math.max(0, requests.sent - finished),
     },
-    latency: requests.latency.summary(),
+    latency: overallLatency.summary(),
     latencyByOperation,
-    latencyCdf: requests.latency.cdf().map(([us, f]) => [us, round(f)]),
+    latencyCdf: overallLatency.cdf().map(([us, f]) => [us, round(f)]),
     throughputPerSec: round(requests.succeeded / measuredSeconds, 3),
     goodputPerSec: round(requests.good / measuredSeconds, 3),
     availability,

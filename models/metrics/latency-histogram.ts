@@ -12,6 +12,10 @@ export class LatencyHistogram {
     this.histogram.recordValue(latencyUs);
   }
 
+  add(other: LatencyHistogram): void {
+    this.histogram.add(other.histogram);
+  }
+
   get count(): number {
     return this.histogram.totalCount;
   }
