@@ -24,6 +24,6 @@ for (const [name, met] of targets) console.log(`  ${met === undefined ? 'not mea
 console.log('\nWhole simulations (steady state)\n');
 for (const f of await simulationBenchmarks()) {
   const extra = f.extra ? `   ${fmt(f.extra.perSec)} ${f.extra.label}` : '';
-  console.log(`  ${f.name.padEnd(44)} ${fmt(f.eventsPerSec).padStart(11)} events/s${extra}`);
+  console.log(`  ${f.name.padEnd(48)} ${fmt(f.eventsPerSec).padStart(11)} events/s${extra}`);
 }
 console.log(`\nNode ${process.version}, ${((performance.now() - started) / 1000).toFixed(0)} s in all`);

@@ -1,9 +1,5 @@
 import { Bench } from 'tinybench';
 import { Simulation, type NodeContext, type NodeId, type Process } from '../engine/index.js';
-import { PoissonClient } from '../models/poisson-client.js';
-import { QueueServer } from '../models/queue-server.js';
-import { RequestMetrics } from '../models/metrics/request-metrics.js';
-import { SECOND } from '../engine/time.js';
 import { buildScenario } from '../cli/scenario/build.js';
 import { resolveScenarioArgument } from '../cli/scenario/bundled.js';
 import { loadScenario } from '../cli/scenario/load-scenario.js';
@@ -11,7 +7,7 @@ import { loadScenario } from '../cli/scenario/load-scenario.js';
 export interface SimulationFigure {
   name: string;
   eventsPerSec: number;
-  /** A second figure in the workload's own unit (customers per second for M/M/1). */
+  /** A second figure in the workload's own unit (completed requests per second for scenarios). */
   extra?: { label: string; perSec: number };
 }
 
@@ -51,44 +47,33 @@ function pingPong(nodes: number): Simulation {
   return sim;
 }
 
-function mm1(): { sim: Simulation; stats: RequestMetrics } {
-  const sim = new Simulation({ seed: 1 });
-  const stats = new RequestMetrics({ windowUs: SECOND, durationUs: 3_600 * SECOND, availabilityThresholdUs: SECOND, measureFromUs: 0 });
-  sim.addNode({ name: 'server', process: (ctx) => new QueueServer(ctx, { serviceTimeUs: { type: 'exponential', mean: 1000 } }) });
-  sim.addNode({ name: 'client', process: (ctx) => new PoissonClient(ctx, { targets: ['server'], ratePerSec: 800, metrics: stats }) });
-  sim.setLink('client', 'server', { latencyUs: { type: 'constant', value: 0 } }, true);
-  return { sim, stats };
+/** A bundled scenario as `faultline run` builds it (HDR histograms, windows, utilization, faults), made long enough never to end. */
+function bundled(name: string) {
+  return buildScenario(loadScenario(resolveScenarioArgument(name), { overrides: ['duration=100h'] }).scenario);
 }
 
 /** Whole simulations in steady state: each iteration continues the same run for BATCH events. */
 export async function simulationBenchmarks(): Promise<SimulationFigure[]> {
   const ping = pingPong(10_000);
-  const station = mm1();
-  // The flagship scenario as `faultline run` builds it: HDR histograms, windows, utilization, faults.
-  const flagship = buildScenario(loadScenario(resolveScenarioArgument('regional-partition'), { overrides: ['duration=10h'] }).scenario);
-  let requestsAtStart = 0;
-  let customersAtStart = 0;
-  let eventsAtStart = 0;
+  const scenarios = new Map([
+    ['mm1 scenario (M/M/1 at rho 0.8), with metrics', bundled('mm1')],
+    ['regional-partition scenario, with metrics', bundled('regional-partition')],
+  ]);
+  const completed = (b: ReturnType<typeof bundled>) => b.requests.windows.reduce((sum, w) => sum + w.succeeded, 0);
+  const atStart = new Map<string, { requests: number; events: number }>();
   const bench = new Bench({ time: 3_000, warmupTime: 500, iterations: 5 });
   bench.add('ping-pong, 10,000 nodes over the network', () => {
     ping.run({ maxEvents: BATCH });
   });
-  bench.add('M/M/1 station (rho 0.8)', () => {
-    station.sim.run({ maxEvents: BATCH });
-  }, {
-    beforeAll() {
-      customersAtStart = station.stats.succeeded;
-      eventsAtStart = station.sim.events;
-    },
-  });
-  bench.add('regional-partition scenario, with metrics', () => {
-    flagship.sim.run({ maxEvents: BATCH });
-  }, {
-    beforeAll() {
-      requestsAtStart = flagship.requests.windows.reduce((sum, w) => sum + w.sent, 0);
-      eventsAtStart = flagship.sim.events;
-    },
-  });
+  for (const [name, b] of scenarios) {
+    bench.add(name, () => {
+      b.sim.run({ maxEvents: BATCH });
+    }, {
+      beforeAll() {
+        atStart.set(name, { requests: completed(b), events: b.sim.events });
+      },
+    });
+  }
   await bench.run();
   const figures: SimulationFigure[] = [];
   for (const task of bench.tasks) {
@@ -96,14 +81,10 @@ export async function simulationBenchmarks(): Promise<SimulationFigure[]> {
     if (!('period' in r)) throw new Error(`benchmark "${task.name}" did not complete: ${r.state}`);
     const eventsPerSec = BATCH / (r.period / 1000);
     const figure: SimulationFigure = { name: task.name, eventsPerSec };
-    if (task.name.startsWith('M/M/1')) {
-      const customers = station.stats.succeeded - customersAtStart;
-      const events = station.sim.events - eventsAtStart;
-      figure.extra = { label: 'customers/s', perSec: eventsPerSec * (customers / events) };
-    }
-    if (task.name.startsWith('regional-partition')) {
-      const requests = flagship.requests.windows.reduce((sum, w) => sum + w.sent, 0) - requestsAtStart;
-      figure.extra = { label: 'requests/s', perSec: eventsPerSec * (requests / (flagship.sim.events - eventsAtStart)) };
+    const b = scenarios.get(task.name);
+    if (b !== undefined) {
+      const start = atStart.get(task.name)!;
+      figure.extra = { label: 'completed requests/s', perSec: eventsPerSec * ((completed(b) - start.requests) / (b.sim.events - start.events)) };
     }
     figures.push(figure);
   }

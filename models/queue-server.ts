@@ -65,10 +65,13 @@ export class QueueServer implements Process<Request> {
   onMessage(from: NodeId, request: Request): void {
     const now = this.ctx.nowUs;
     if (this.busy < this.workers) {
+      this.metrics?.recordArrival(false, now);
       this.begin(request, from, now);
     } else if (this.length < this.capacity) {
+      this.metrics?.recordArrival(true, now);
       this.enqueue(request, from, now);
     } else {
+      this.metrics?.recordArrival(false, now);
       this.rejected++;
       this.metrics?.recordRejected(now);
       this.reply(from, request, 'rejected');

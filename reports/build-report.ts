@@ -5,6 +5,7 @@ import { faultIntervals } from './fault-intervals.js';
 import { REPORT_FORMAT_VERSION, type Comparison, type Report, type RunMetrics, type VariantRun } from './report-types.js';
 import { runMetrics } from './run-metrics.js';
 import { evaluateSlo } from './slo.js';
+import { theoryChecks } from './theory.js';
 
 export interface ReportInput {
   faultlineVersion: string;
@@ -23,6 +24,7 @@ export function buildReport(input: ReportInput): Report {
   const runs: VariantRun[] = input.runs.map(({ name, overrides, run }) => {
     const metrics = runMetrics(run.built, run.result);
     const faults = run.result.faults.map((f) => ({ ...f }));
+    const theory = theoryChecks(run.built, metrics);
     return {
       name,
       overrides,
@@ -30,6 +32,7 @@ export function buildReport(input: ReportInput): Report {
       events: run.result.events,
       simulatedSeconds: run.result.simulatedUs / 1e6,
       metrics,
+      ...(theory.length > 0 ? { theory } : {}),
       faults,
       faultIntervals: faultIntervals(faults, run.result.simulatedUs),
       slo: evaluateSlo(run.built, metrics),
@@ -60,6 +63,7 @@ export function buildReport(input: ReportInput): Report {
     events: first.events,
     simulatedSeconds: first.simulatedSeconds,
     metrics: first.metrics,
+    ...(first.theory ? { theory: first.theory } : {}),
     faults: first.faults,
     faultIntervals: first.faultIntervals,
     slo: first.slo,

@@ -28,6 +28,7 @@ export function renderHtmlReport(report: Report, charts: Chart[]): string {
     chartsSection(charts),
     faultsSection(report),
     componentsSection(report),
+    theorySection(report),
     messagesSection(report),
     comparisonSection(report),
   ];
@@ -240,6 +241,22 @@ function componentsSection(report: Report): string {
     parts.push(`<h3>Latency by operation (clients' view)</h3>\n${table(['operation', 'succeeded', 'p50', 'p90', 'p99', 'p99.9', 'max'], rows, range(1, 7))}`);
   }
   return section('components', 'Components', parts.join('\n'));
+}
+
+/** Simulated values beside closed-form queueing theory, for the components it applies to. */
+function theorySection(report: Report): string {
+  if (!report.theory) return '';
+  const parts = report.theory.map((check) => {
+    const intro = `<p><strong>${escapeHtml(check.component)}</strong>: ${escapeHtml(check.model)} by ${escapeHtml(check.method)}, ${escapeHtml(formatValue(check.arrivalRatePerSec, 'perSec'))} arriving at each node, mean service ${escapeHtml(formatValue(check.serviceMeanUs, 'us'))}, ${check.servers} worker${check.servers === 1 ? '' : 's'}.</p>`;
+    const rows = check.rows.map((r) => [
+      escapeHtml(r.label),
+      escapeHtml(r.unit === 'us' ? formatValue(r.theory, 'us') : formatPercent(r.theory, 3)),
+      escapeHtml(r.unit === 'us' ? formatValue(r.simulated, 'us') : formatPercent(r.simulated, 3)),
+      escapeHtml(r.relativeDifference === null ? '—' : `${r.relativeDifference >= 0 ? '+' : ''}${(r.relativeDifference * 100).toFixed(2)}%`),
+    ]);
+    return intro + table(['metric', 'theory', 'simulated', 'difference'], rows, range(1, 4));
+  });
+  return section('theory', 'Queueing theory', parts.join('\n'));
 }
 
 function messagesSection(report: Report): string {

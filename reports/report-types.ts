@@ -17,6 +17,8 @@ export interface RunOutcome {
   events: number;
   simulatedSeconds: number;
   metrics: RunMetrics;
+  /** Queueing theory beside the simulated values, for components it applies to; absent when it applies to none. */
+  theory?: TheoryCheck[];
   faults: FaultEvent[];
   faultIntervals: FaultInterval[];
   slo: SloReport;
@@ -211,4 +213,28 @@ export interface ComparisonRow {
 export interface WallClock {
   seconds: number;
   eventsPerSecond: number;
+}
+
+/** One queueing station checked against closed-form theory. */
+export interface TheoryCheck {
+  component: string;
+  /** Kendall notation of what the formulas assume, per node: "M/M/1", "M/D/1", "M/M/4", "M/M/2/10", "M/G/5/5". */
+  model: string;
+  /** The result used: "Pollaczek–Khinchine", "Erlang C", "Erlang B", "birth–death (M/M/c/K)". */
+  method: string;
+  /** Arrivals per second at each node: the workloads' rate split evenly over the component's nodes. */
+  arrivalRatePerSec: number;
+  serviceMeanUs: number;
+  servers: number;
+  rows: TheoryRow[];
+}
+
+export interface TheoryRow {
+  key: 'utilization' | 'mean-time-at-server' | 'probability-of-waiting' | 'blocking';
+  label: string;
+  unit: 'us' | 'fraction';
+  theory: number;
+  simulated: number;
+  /** (simulated − theory) / theory; null when theory is 0. */
+  relativeDifference: number | null;
 }

@@ -79,6 +79,15 @@ describe('faultline run', () => {
     expect(new Set(sent).size).toBe(1);
   });
 
+  it('a queueing station gets a theory table beside its simulated values', () => {
+    const r = faultline(['run', 'mm1', '--duration', '120s', '--json', '--out', 'mm1']);
+    expect(r.code, r.stderr).toBe(0);
+    const [check] = JSON.parse(r.stdout).theory;
+    expect(check).toMatchObject({ component: 'station', model: 'M/M/1', method: 'Pollaczek–Khinchine', arrivalRatePerSec: 800 });
+    expect(check.rows.map((row: { key: string }) => row.key)).toEqual(['utilization', 'mean-time-at-server', 'probability-of-waiting']);
+    expect(readFileSync(join(work, 'mm1', 'report.html'), 'utf8')).toContain('<h2>Queueing theory</h2>');
+  });
+
   it('--check-determinism runs twice and says so', () => {
     const r = faultline(['run', 'server-sizing', '--duration', '3s', '--check-determinism', '--exit-zero', '--out', 'd']);
     expect(r.code, r.stderr).toBe(0);

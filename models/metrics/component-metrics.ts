@@ -12,6 +12,11 @@ export class ComponentMetrics {
   readonly latency = new LatencyHistogram();
   served = 0;
   rejected = 0;
+  /** Requests that reached the component (after warm-up), and those of them that queued before service. */
+  arrived = 0;
+  waited = 0;
+  /** Exact sum of time at the component over `served`, for means compared with theory. */
+  sojournSumUs = 0;
   private readonly nodeBusy: Float64Array;
   private readonly nodeQueue: Float64Array;
 
@@ -41,10 +46,18 @@ export class ComponentMetrics {
     this.queue.add(delta, nowUs);
   }
 
+  /** A request reached the component; `queued` when it had to wait for a worker. */
+  recordArrival(queued: boolean, nowUs: number): void {
+    if (nowUs < this.measureFromUs) return;
+    this.arrived++;
+    if (queued) this.waited++;
+  }
+
   /** A request left the component having been served; `arrivedUs` is when it reached it. */
   recordServed(arrivedUs: number, nowUs: number): void {
     if (arrivedUs < this.measureFromUs) return;
     this.served++;
+    this.sojournSumUs += nowUs - arrivedUs;
     this.latency.record(nowUs - arrivedUs);
   }
 
