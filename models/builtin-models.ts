@@ -1,3 +1,4 @@
+import { loadBalancerModel } from './load-balancer.js';
 import { poissonWorkloadModel } from './poisson-client.js';
 import { queueServerModel } from './queue-server.js';
 import { registerModel } from './registry.js';
@@ -9,5 +10,6 @@ export function registerBuiltinModels(): void {
   if (registered) return;
   registered = true;
   registerModel(queueServerModel);
+  registerModel(loadBalancerModel);
   registerModel(poissonWorkloadModel);
 }

@@ -6,6 +6,8 @@ export interface Request {
   readonly kind: 'request';
   readonly id: number;
   readonly sentUs: TimeUs;
+  /** What the request is about (a record, a URL), for key-based routing; absent when the workload has no keys. */
+  readonly key?: number;
 }
 
 export interface Response {

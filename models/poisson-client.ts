@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { distribution } from '../engine/distribution.js';
+import { distribution, Zipf } from '../engine/distribution.js';
 import type { NodeContext, NodeId, Process, TimerHandle } from '../engine/node-context.js';
 import type { RandomStream } from '../engine/random-stream.js';
 import { SECOND, type DurationUs, type TimeUs } from '../engine/time.js';
@@ -7,7 +7,7 @@ import type { Request, Response } from './messages.js';
 import type { LatencyHistogram } from './metrics/latency-histogram.js';
 import type { RequestMetrics } from './metrics/request-metrics.js';
 import type { ModelDefinition } from './registry.js';
-import { durationUs, ratePerSec, sizeBytes } from './schema/units.js';
+import { durationUs, positiveInt, ratePerSec, sizeBytes } from './schema/units.js';
 
 export interface PoissonClientParams {
   /** Servers by name; each request goes to one picked uniformly at random. */
@@ -20,6 +20,8 @@ export interface PoissonClientParams {
   stopAtUs?: TimeUs;
   /** The operation name latencies are filed under. */
   operation?: string;
+  /** Each request carries a key in 1..count, uniform or Zipf(s)-popular, for key-based routing. */
+  keys?: { count: number; zipf?: number };
   metrics: RequestMetrics;
 }
 
@@ -35,6 +37,7 @@ export class PoissonClient implements Process<Response> {
   private readonly pending = new Map<number, TimerHandle>();
   private readonly metrics: RequestMetrics;
   private readonly operation: LatencyHistogram;
+  private readonly keys: { rng: RandomStream; zipf: Zipf | null; count: number } | null;
   private nextId = 0;
 
   constructor(
@@ -49,6 +52,8 @@ export class PoissonClient implements Process<Response> {
     this.routing = ctx.random('routing');
     this.metrics = params.metrics;
     this.operation = params.metrics.operation(params.operation ?? 'request');
+    const keys = params.keys;
+    this.keys = keys === undefined ? null : { rng: ctx.random('keys'), zipf: keys.zipf === undefined ? null : new Zipf(keys.count, keys.zipf), count: keys.count };
   }
 
   onStart(): void {
@@ -88,7 +93,11 @@ export class PoissonClient implements Process<Response> {
     const targets = this.targets;
     const to = targets.length === 1 ? targets[0] : targets[this.routing.int(targets.length)];
     const now = this.ctx.nowUs;
-    const request: Request = { kind: 'request', id, sentUs: now };
+    const keys = this.keys;
+    const request: Request =
+      keys === null
+        ? { kind: 'request', id, sentUs: now }
+        : { kind: 'request', id, sentUs: now, key: keys.zipf === null ? 1 + keys.rng.int(keys.count) : keys.zipf.sample(keys.rng) };
     this.metrics.recordSent(now);
     this.ctx.send(to, request, this.params.requestSizeBytes ?? 0);
     if (this.params.timeoutUs !== undefined) {
@@ -104,6 +113,13 @@ const poissonParams = z.strictObject({
   requestSize: sizeBytes.default(0).describe('Bytes per request, for links with a bandwidth.'),
   operation: z.string().default('request').describe('The operation name its latencies are reported under.'),
   stopAt: durationUs.optional().describe('Send no new requests from this simulated time on.'),
+  keys: z
+    .strictObject({
+      count: positiveInt.describe('Distinct keys, 1..count.'),
+      zipf: z.number().min(0).optional().describe('Zipf exponent s: key k is picked with weight 1/k^s. Uniform when absent.'),
+    })
+    .optional()
+    .describe('Give each request a key (a record, a URL), for key-based routing.'),
 });
 
 export const poissonWorkloadModel: ModelDefinition<typeof poissonParams> = {
@@ -122,6 +138,7 @@ export const poissonWorkloadModel: ModelDefinition<typeof poissonParams> = {
         requestSizeBytes: params.requestSize,
         operation: params.operation,
         stopAtUs: params.stopAt,
+        keys: params.keys,
         metrics: ctx.requests,
       });
   },

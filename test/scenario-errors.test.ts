@@ -213,7 +213,7 @@ describe('--set problems', () => {
   });
 
   it('a mapping made by --set is the --set\'s problem, not the file\'s', () => {
-    expect(loadSet('components.db.workers=3')).toEqual(['--set components.db.type: missing required key "type" (one of queue-server)']);
+    expect(loadSet('components.db.workers=3')).toEqual(['--set components.db.type: missing required key "type" (one of queue-server, load-balancer)']);
   });
 
   it('invalid --set values come before the file\'s own problems, all in one report', () => {

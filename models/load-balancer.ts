@@ -1,0 +1,201 @@
+import { z } from 'zod';
+import { distribution, type DistributionSpec } from '../engine/distribution.js';
+import type { NodeContext, NodeId, Process, TimerHandle } from '../engine/node-context.js';
+import type { TimeUs } from '../engine/time.js';
+import { BALANCING_ALGORITHMS, Backends, type BalancingAlgorithm } from './balancing.js';
+import type { Request, Response } from './messages.js';
+import type { ComponentMetrics } from './metrics/component-metrics.js';
+import type { ModelDefinition } from './registry.js';
+import { durationDistribution } from './schema/distribution.js';
+import { durationUs, fraction, positiveInt } from './schema/units.js';
+
+export interface LoadBalancerParams {
+  algorithm: BalancingAlgorithm;
+  /** Backend nodes by name, with a weight each. */
+  backends: readonly { node: string; weight: number }[];
+  /** Time to handle a request before forwarding it (an L7 proxy's parsing and routing); none when absent. */
+  processingTimeUs?: DistributionSpec;
+  /** Give up on a backend after this long and answer the client with a timeout. */
+  timeoutUs?: number;
+  /** Passive health checking: take a backend out after this many errors in a row... */
+  ejectAfterErrors?: number;
+  /** ...for this long. */
+  ejectForUs?: number;
+  virtualNodes: number;
+  ewmaWeight: number;
+  metrics?: { component: ComponentMetrics; node: number };
+}
+
+interface Pending {
+  client: NodeId;
+  request: Request;
+  backend: number;
+  startUs: TimeUs;
+  timer: TimerHandle | -1;
+}
+
+const FORWARD = 1;
+const TIMEOUT = 2;
+
+/**
+ * A request-level (L7) load balancer: it picks a backend per request with
+ * one of the balancing algorithms, relays the answer, and can take failing
+ * backends out of rotation (passive health checks).
+ */
+export class LoadBalancer implements Process<Request | Response> {
+  private readonly backends: Backends;
+  private readonly backendIds: NodeId[];
+  private readonly processing;
+  private readonly processingRng;
+  private readonly pending = new Map<number, Pending>();
+  private readonly errorsInARow: Int32Array;
+  private readonly metrics: ComponentMetrics | null;
+  private readonly node: number;
+  private nextId = 0;
+
+  constructor(
+    private readonly ctx: NodeContext,
+    private readonly params: LoadBalancerParams,
+  ) {
+    if (params.backends.length === 0) throw new RangeError('a load balancer needs at least one backend');
+    this.backends = new Backends(params.algorithm, params.backends.map((b) => b.weight), ctx.random('balancing'), params.ewmaWeight, params.virtualNodes);
+    this.backendIds = params.backends.map((b) => ctx.lookup(b.node));
+    this.processing = params.processingTimeUs === undefined ? null : distribution(params.processingTimeUs);
+    this.processingRng = ctx.random('processing');
+    this.errorsInARow = new Int32Array(params.backends.length);
+    this.metrics = params.metrics?.component ?? null;
+    this.node = params.metrics?.node ?? 0;
+  }
+
+  onMessage(from: NodeId, message: Request | Response): void {
+    if (message.kind === 'response') {
+      this.onBackendResponse(message);
+      return;
+    }
+    const now = this.ctx.nowUs;
+    this.metrics?.recordArrival(false, now);
+    if (this.processing === null) this.forward(from, message, now);
+    else this.ctx.setTimer(this.processing.sample(this.processingRng), FORWARD, [from, message, now]);
+  }
+
+  onTimer(tag: number, data: unknown): void {
+    if (tag === FORWARD) {
+      const [client, request, arrivedUs] = data as [NodeId, Request, TimeUs];
+      this.forward(client, request, arrivedUs);
+      return;
+    }
+    const id = data as number;
+    const p = this.pending.get(id);
+    if (p === undefined) return;
+    this.settle(id, p);
+    this.recordOutcome(p.backend, false, 0);
+    this.answer(p, 'timeout');
+  }
+
+  private forward(client: NodeId, request: Request, arrivedUs: TimeUs): void {
+    const backends = this.backends;
+    backends.nowUs = this.ctx.nowUs;
+    const i = backends.pick(client, request.key ?? client);
+    if (i < 0) {
+      this.metrics?.recordRejected(this.ctx.nowUs);
+      this.reply(client, request, 'unavailable');
+      return;
+    }
+    const id = this.nextId++;
+    const timeout = this.params.timeoutUs;
+    const timer = timeout === undefined ? -1 : this.ctx.setTimer(timeout, TIMEOUT, id);
+    this.pending.set(id, { client, request, backend: i, startUs: arrivedUs, timer });
+    backends.inFlight[i]++;
+    this.metrics?.queueChanged(this.node, 1, this.ctx.nowUs);
+    const upstream: Request = request.key === undefined ? { kind: 'request', id, sentUs: request.sentUs } : { kind: 'request', id, sentUs: request.sentUs, key: request.key };
+    this.ctx.send(this.backendIds[i], upstream, 0);
+  }
+
+  private onBackendResponse(response: Response): void {
+    const p = this.pending.get(response.id);
+    if (p === undefined) return; // answered already: it timed out
+    this.settle(response.id, p);
+    if (p.timer !== -1) this.ctx.cancelTimer(p.timer);
+    this.recordOutcome(p.backend, response.error === undefined, this.ctx.nowUs - p.startUs);
+    this.answer(p, response.error);
+  }
+
+  private settle(id: number, p: Pending): void {
+    this.pending.delete(id);
+    this.backends.inFlight[p.backend]--;
+    this.metrics?.queueChanged(this.node, -1, this.ctx.nowUs);
+  }
+
+  private recordOutcome(backend: number, ok: boolean, latencyUs: number): void {
+    if (ok) {
+      this.errorsInARow[backend] = 0;
+      this.backends.recordResponse(backend, latencyUs);
+      return;
+    }
+    const limit = this.params.ejectAfterErrors;
+    if (limit !== undefined && ++this.errorsInARow[backend] >= limit) {
+      this.errorsInARow[backend] = 0;
+      this.backends.ejectedUntilUs[backend] = this.ctx.nowUs + (this.params.ejectForUs ?? 0);
+    }
+  }
+
+  private answer(p: Pending, error: Response['error']): void {
+    if (error === undefined) this.metrics?.recordServed(p.startUs, this.ctx.nowUs);
+    this.reply(p.client, p.request, error);
+  }
+
+  private reply(to: NodeId, request: Request, error: Response['error']): void {
+    const response: Response =
+      error === undefined ? { kind: 'response', id: request.id, sentUs: request.sentUs } : { kind: 'response', id: request.id, sentUs: request.sentUs, error };
+    this.ctx.send(to, response, 0);
+  }
+}
+
+const backend = z.union([z.string(), z.strictObject({ component: z.string(), weight: z.number().positive().default(1) })], {
+  error: 'expected a component name, or { component, weight }',
+});
+
+const loadBalancerParams = z.strictObject({
+  backends: z.array(backend).min(1).describe('The components requests are spread over; a weight applies to each of its nodes.'),
+  algorithm: z.enum(BALANCING_ALGORITHMS).default('round-robin').describe(`How a backend is picked: ${BALANCING_ALGORITHMS.join(', ')}.`),
+  processingTime: durationDistribution.optional().describe('Time to handle a request before forwarding it (an L7 proxy); none when absent.'),
+  timeout: durationUs.optional().describe('Give up on a backend after this long and answer the client with a timeout.'),
+  eject: z
+    .strictObject({
+      afterErrors: positiveInt.describe('Errors in a row (rejections, timeouts) that take a backend out of rotation.'),
+      for: durationUs.describe('How long it stays out before the balancer tries it again.'),
+    })
+    .optional()
+    .describe('Passive health checking.'),
+  virtualNodes: positiveInt.default(100).describe('Ring points per backend for consistent-hash (times its weight).'),
+  ewmaWeight: fraction.default(0.2).describe('Weight of the newest response time in least-response-time’s moving average.'),
+});
+
+export const loadBalancerModel: ModelDefinition<typeof loadBalancerParams> = {
+  type: 'load-balancer',
+  role: 'component',
+  description: 'An L7 load balancer: one of nine balancing algorithms per request, optional processing cost, hop timeout and passive ejection.',
+  params: loadBalancerParams,
+  references: (params) =>
+    params.backends.map((b, i) => ({ path: typeof b === 'string' ? ['backends', i] : ['backends', i, 'component'], component: typeof b === 'string' ? b : b.component })),
+  instantiate(params, ctx) {
+    const component = ctx.componentMetrics(1);
+    const backends = params.backends.flatMap((b) => {
+      const name = typeof b === 'string' ? b : b.component;
+      const weight = typeof b === 'string' ? 1 : b.weight;
+      return ctx.nodesOf(name).map((node) => ({ node, weight }));
+    });
+    return (node) => (nodeCtx) =>
+      new LoadBalancer(nodeCtx, {
+        algorithm: params.algorithm,
+        backends,
+        processingTimeUs: params.processingTime,
+        timeoutUs: params.timeout,
+        ejectAfterErrors: params.eject?.afterErrors,
+        ejectForUs: params.eject?.for,
+        virtualNodes: params.virtualNodes,
+        ewmaWeight: params.ewmaWeight,
+        metrics: { component, node },
+      });
+  },
+};
