@@ -24,6 +24,7 @@ export function summaryTable(report: Report, colors: Colors): string {
   add('events', (r) => formatCount(r.events));
   add('simulated', (r) => `${r.simulatedSeconds}s`);
   add('requests sent', (r) => formatCount(r.metrics.requests.sent));
+  if (runs.some((r) => r.metrics.requests.retries > 0)) add('retries', (r) => formatCount(r.metrics.requests.retries));
   add('succeeded', (r) => formatCount(r.metrics.requests.succeeded));
   for (const kind of ERROR_KINDS) {
     if (runs.some((r) => r.metrics.requests.errors[kind] > 0)) add(`  ${kind}`, (r) => formatCount(r.metrics.requests.errors[kind]));

@@ -1,3 +1,4 @@
+import { closedLoopWorkloadModel } from './closed-loop-client.js';
 import { loadBalancerModel } from './load-balancer.js';
 import { poissonWorkloadModel } from './poisson-client.js';
 import { queueServerModel } from './queue-server.js';
@@ -12,4 +13,5 @@ export function registerBuiltinModels(): void {
   registerModel(queueServerModel);
   registerModel(loadBalancerModel);
   registerModel(poissonWorkloadModel);
+  registerModel(closedLoopWorkloadModel);
 }

@@ -16,4 +16,6 @@ export interface Response {
   readonly sentUs: TimeUs;
   /** Why the server failed the request; absent on success. */
   readonly error?: ErrorKind;
+  /** With an error: how long the server asks the client to wait before trying again (HTTP Retry-After). */
+  readonly retryAfterUs?: number;
 }

@@ -1,59 +1,42 @@
 import { z } from 'zod';
-import { distribution, Zipf } from '../engine/distribution.js';
-import type { NodeContext, NodeId, Process, TimerHandle } from '../engine/node-context.js';
+import { distribution } from '../engine/distribution.js';
+import type { NodeContext, NodeId, Process } from '../engine/node-context.js';
 import type { RandomStream } from '../engine/random-stream.js';
-import { SECOND, type DurationUs, type TimeUs } from '../engine/time.js';
-import type { Request, Response } from './messages.js';
-import type { LatencyHistogram } from './metrics/latency-histogram.js';
-import type { RequestMetrics } from './metrics/request-metrics.js';
+import { SECOND, type TimeUs } from '../engine/time.js';
+import type { Response } from './messages.js';
 import type { ModelDefinition } from './registry.js';
-import { durationUs, positiveInt, ratePerSec, sizeBytes } from './schema/units.js';
+import { durationUs, ratePerSec } from './schema/units.js';
+import { peakRate, rateAt, type RateShape } from './workload/rate-shape.js';
+import { requestOptions, requestParams } from './workload/request-schema.js';
+import { Requester, type RequestOptions } from './workload/requester.js';
 
-export interface PoissonClientParams {
-  /** Servers by name; each request goes to one picked uniformly at random. */
-  targets: readonly string[];
+export interface PoissonClientParams extends RequestOptions {
   ratePerSec: number;
-  /** Give up on a request after this long (no timeout when absent). */
-  timeoutUs?: DurationUs;
-  requestSizeBytes?: number;
+  shape?: RateShape;
   /** No new requests from this true time on. */
   stopAtUs?: TimeUs;
-  /** The operation name latencies are filed under. */
-  operation?: string;
-  /** Each request carries a key in 1..count, uniform or Zipf(s)-popular, for key-based routing. */
-  keys?: { count: number; zipf?: number };
-  metrics: RequestMetrics;
 }
 
 const ARRIVAL = 1;
-const TIMEOUT = 2;
 
-/** Open-loop arrivals: requests leave at Poisson times whatever the answers do. */
+/** Open-loop arrivals: requests leave at Poisson times (of a shaped rate) whatever the answers do. */
 export class PoissonClient implements Process<Response> {
-  private readonly targets: NodeId[];
   private readonly interarrival;
   private readonly arrivals: RandomStream;
-  private readonly routing: RandomStream;
-  private readonly pending = new Map<number, TimerHandle>();
-  private readonly metrics: RequestMetrics;
-  private readonly operation: LatencyHistogram;
-  private readonly keys: { rng: RandomStream; zipf: Zipf | null; count: number } | null;
-  private nextId = 0;
+  private readonly requester: Requester;
+  private readonly shape: RateShape;
+  private readonly peakRatePerSec: number;
 
   constructor(
     private readonly ctx: NodeContext,
     private readonly params: PoissonClientParams,
   ) {
     if (!(params.ratePerSec > 0)) throw new RangeError(`ratePerSec must be > 0, got ${params.ratePerSec}`);
-    if (params.targets.length === 0) throw new RangeError('a client needs at least one target');
-    this.targets = params.targets.map((name) => ctx.lookup(name));
-    this.interarrival = distribution({ type: 'exponential', mean: SECOND / params.ratePerSec });
+    this.shape = params.shape ?? { type: 'constant' };
+    this.peakRatePerSec = peakRate(this.shape, params.ratePerSec);
+    this.interarrival = distribution({ type: 'exponential', mean: SECOND / this.peakRatePerSec });
     this.arrivals = ctx.random('arrivals');
-    this.routing = ctx.random('routing');
-    this.metrics = params.metrics;
-    this.operation = params.metrics.operation(params.operation ?? 'request');
-    const keys = params.keys;
-    this.keys = keys === undefined ? null : { rng: ctx.random('keys'), zipf: keys.zipf === undefined ? null : new Zipf(keys.count, keys.zipf), count: keys.count };
+    this.requester = new Requester(ctx, params);
   }
 
   onStart(): void {
@@ -61,24 +44,19 @@ export class PoissonClient implements Process<Response> {
   }
 
   onTimer(tag: number, data: unknown): void {
-    if (tag === ARRIVAL) {
-      this.sendRequest();
-      this.scheduleArrival();
-    } else if (tag === TIMEOUT) {
-      const [id, sentUs] = data as [number, TimeUs];
-      if (this.pending.delete(id)) this.metrics.recordFailure('timeout', sentUs, this.ctx.nowUs);
+    if (tag !== ARRIVAL) {
+      this.requester.onTimer(tag, data);
+      return;
     }
+    // Thinning: a candidate at the peak rate is kept with probability rate(t) / peak.
+    if (this.shape.type === 'constant' || this.arrivals.nextDouble() * this.peakRatePerSec < rateAt(this.shape, this.params.ratePerSec, this.ctx.nowUs)) {
+      this.requester.issue();
+    }
+    this.scheduleArrival();
   }
 
-  onMessage(_from: NodeId, response: Response): void {
-    if (this.params.timeoutUs !== undefined) {
-      const timer = this.pending.get(response.id);
-      if (timer === undefined) return;
-      this.pending.delete(response.id);
-      this.ctx.cancelTimer(timer);
-    }
-    if (response.error === undefined) this.metrics.recordSuccess(this.operation, response.sentUs, this.ctx.nowUs);
-    else this.metrics.recordFailure(response.error, response.sentUs, this.ctx.nowUs);
+  onMessage(from: NodeId, response: Response): void {
+    this.requester.onResponse(from, response);
   }
 
   private scheduleArrival(): void {
@@ -87,59 +65,49 @@ export class PoissonClient implements Process<Response> {
     if (stop !== undefined && this.ctx.nowUs + next >= stop) return;
     this.ctx.setTimer(next, ARRIVAL);
   }
-
-  private sendRequest(): void {
-    const id = this.nextId++;
-    const targets = this.targets;
-    const to = targets.length === 1 ? targets[0] : targets[this.routing.int(targets.length)];
-    const now = this.ctx.nowUs;
-    const keys = this.keys;
-    const request: Request =
-      keys === null
-        ? { kind: 'request', id, sentUs: now }
-        : { kind: 'request', id, sentUs: now, key: keys.zipf === null ? 1 + keys.rng.int(keys.count) : keys.zipf.sample(keys.rng) };
-    this.metrics.recordSent(now);
-    this.ctx.send(to, request, this.params.requestSizeBytes ?? 0);
-    if (this.params.timeoutUs !== undefined) {
-      this.pending.set(id, this.ctx.setTimer(this.params.timeoutUs, TIMEOUT, [id, now]));
-    }
-  }
 }
 
+const shape = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('constant') }),
+  z.strictObject({
+    type: z.literal('ramp'),
+    from: durationUs.describe('When the ramp starts (the rate is `rate` before).'),
+    to: durationUs.describe('When it reaches `endRate` (held after).'),
+    endRate: ratePerSec,
+  }),
+  z.strictObject({ type: z.literal('spike'), at: durationUs, for: durationUs, factor: z.number().positive().describe('The rate is multiplied by this during the spike.') }),
+  z.strictObject({
+    type: z.literal('diurnal'),
+    period: durationUs.default(86_400_000_000).describe('One day by default.'),
+    peakToAverage: z.number().min(1).default(2).describe('Peak over average rate (the guide uses 2x and 2–3x); troughs clip at zero above 2.'),
+    peakAt: durationUs.default(0).describe('When the peak is.'),
+  }),
+]);
+
 const poissonParams = z.strictObject({
-  target: z.string().describe('The component every request goes to; each request picks one of its nodes uniformly.'),
-  rate: ratePerSec.describe('Arrivals per node, like 500/s: the open-loop Poisson rate λ.'),
-  timeout: durationUs.optional().describe('Give up on a request after this long (counted as a timeout error). No timeout when absent.'),
-  requestSize: sizeBytes.default(0).describe('Bytes per request, for links with a bandwidth.'),
-  operation: z.string().default('request').describe('The operation name its latencies are reported under.'),
+  ...requestParams,
+  rate: ratePerSec.describe('Arrivals per node, like 500/s: the open-loop Poisson rate λ (the base of a shape).'),
+  shape: shape.optional().describe('How the rate changes over time: ramp, spike or diurnal. Constant when absent.'),
   stopAt: durationUs.optional().describe('Send no new requests from this simulated time on.'),
-  keys: z
-    .strictObject({
-      count: positiveInt.describe('Distinct keys, 1..count.'),
-      zipf: z.number().min(0).optional().describe('Zipf exponent s: key k is picked with weight 1/k^s. Uniform when absent.'),
-    })
-    .optional()
-    .describe('Give each request a key (a record, a URL), for key-based routing.'),
 });
 
 export const poissonWorkloadModel: ModelDefinition<typeof poissonParams> = {
   type: 'poisson',
   role: 'workload',
-  description: 'Open-loop clients: requests leave at Poisson times whatever the answers do.',
+  description: 'Open-loop clients: requests leave at Poisson times (of a constant, ramped, spiking or diurnal rate) whatever the answers do.',
   params: poissonParams,
   references: (params) => [{ path: ['target'], component: params.target }],
   instantiate(params, ctx) {
-    const targets = ctx.nodesOf(params.target);
-    return () => (nodeCtx) =>
-      new PoissonClient(nodeCtx, {
-        targets,
-        ratePerSec: params.rate,
-        timeoutUs: params.timeout,
-        requestSizeBytes: params.requestSize,
-        operation: params.operation,
-        stopAtUs: params.stopAt,
-        keys: params.keys,
-        metrics: ctx.requests,
-      });
+    const options = requestOptions(params, ctx.nodesOf(params.target), ctx.requests);
+    const s = params.shape;
+    const rateShape: RateShape | undefined =
+      s === undefined || s.type === 'constant'
+        ? undefined
+        : s.type === 'ramp'
+          ? { type: 'ramp', fromUs: s.from, toUs: s.to, endRatePerSec: s.endRate }
+          : s.type === 'spike'
+            ? { type: 'spike', atUs: s.at, forUs: s.for, factor: s.factor }
+            : { type: 'diurnal', periodUs: s.period, peakToAverage: s.peakToAverage, peakAtUs: s.peakAt };
+    return () => (nodeCtx) => new PoissonClient(nodeCtx, { ...options, ratePerSec: params.rate, shape: rateShape, stopAtUs: params.stopAt });
   },
 };

@@ -125,6 +125,7 @@ function headline(report: Report): string {
       `${escapeHtml(formatCount(requests.succeeded))} succeeded`,
       `${escapeHtml(formatCount(requests.good))} good`,
       `${escapeHtml(formatCount(requests.inFlight))} in flight at the end`,
+      ...(requests.retries > 0 ? [`${escapeHtml(formatCount(requests.retries))} retries`] : []),
     ]),
     card('availability', formatPercent(availability.overall), availabilityDetails),
     card('throughput', formatRatePerSec(report.metrics.throughputPerSec), [`goodput ${escapeHtml(formatRatePerSec(report.metrics.goodputPerSec))}`]),

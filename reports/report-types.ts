@@ -77,6 +77,8 @@ export type ErrorCounts = Record<ErrorKind, number>;
 export interface RunMetrics {
   requests: {
     sent: number;
+    /** Attempts beyond each request's first (client retries). */
+    retries: number;
     /** Answered successfully, whatever the latency. */
     succeeded: number;
     /** Succeeded within the availability threshold. */

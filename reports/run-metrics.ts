@@ -101,6 +101,7 @@ export function runMetrics(built: BuiltScenario, result: RunResult): RunMetrics 
   return {
     requests: {
       sent: requests.sent,
+      retries: requests.retries,
       succeeded: requests.succeeded,
       good: requests.good,
       errors: { ...requests.errors },

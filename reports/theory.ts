@@ -19,7 +19,9 @@ export function theoryChecks(built: BuiltScenario, metrics: RunMetrics): TheoryC
     const component = raw as Instance;
     if (component.type !== 'queue-server') continue;
     const feeders = Object.values(scenario.workloads).map((w) => w as Instance).filter((w) => w.target === name);
-    if (feeders.length === 0 || feeders.some((w) => w.type !== 'poisson' || w.stopAt !== undefined)) continue;
+    // Retries and rate shapes make arrivals something other than a homogeneous Poisson process.
+    const poissonOnly = feeders.every((w) => w.type === 'poisson' && w.stopAt === undefined && w.retry === undefined && (w.shape === undefined || (w.shape as { type: string }).type === 'constant'));
+    if (feeders.length === 0 || !poissonOnly) continue;
     const nodes = scenario.topology.nodes[component.nodes].count;
     const totalRatePerSec = feeders.reduce((sum, w) => sum + (w.rate as number) * scenario.topology.nodes[w.nodes].count, 0);
     const lambdaPerUs = totalRatePerSec / nodes / 1e6;

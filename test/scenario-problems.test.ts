@@ -144,7 +144,7 @@ describe('each kind of mistake, every instance reported', () => {
   it('discriminators: an unknown model type, fault action or process type, and a missing type', () => {
     lines('bad-discriminators.yaml', [
       '9:11 components.api.type: type must be one of the component models: queue-server, load-balancer',
-      '13:5 workloads.users.type: missing required key "type" (one of poisson)',
+      '13:5 workloads.users.type: missing required key "type" (one of poisson, closed-loop)',
       '18:25 faults.timeline.0.action: action must be one of crash, restart, pause, resume, partition, partition-majority, isolate, bridge, partition-ring, partition-one-way, heal, clock-jump, clock-drift, degrade, restore-links',
       '20:15 faults.random.0.type: type must be one of crash-restart, random-kill',
     ]);

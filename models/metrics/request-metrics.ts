@@ -34,6 +34,8 @@ const emptyErrors = (): ErrorCounts => ({ timeout: 0, rejected: 0, dropped: 0, u
 export class RequestMetrics {
   readonly byOperation = new Map<string, LatencyHistogram>();
   sent = 0;
+  /** Attempts beyond each request's first. */
+  retries = 0;
   succeeded = 0;
   good = 0;
   readonly errors = emptyErrors();
@@ -70,6 +72,10 @@ export class RequestMetrics {
   recordSent(nowUs: number): void {
     this.window(nowUs).sent++;
     if (nowUs >= this.options.measureFromUs) this.sent++;
+  }
+
+  recordRetry(): void {
+    this.retries++;
   }
 
   recordSuccess(operation: LatencyHistogram, sentUs: number, nowUs: number): void {

@@ -1,0 +1,156 @@
+import { Zipf } from '../../engine/distribution.js';
+import type { NodeContext, NodeId, TimerHandle } from '../../engine/node-context.js';
+import type { RandomStream } from '../../engine/random-stream.js';
+import type { TimeUs } from '../../engine/time.js';
+import type { ErrorKind } from '../../reports/report-types.js';
+import type { Request, Response } from '../messages.js';
+import type { LatencyHistogram } from '../metrics/latency-histogram.js';
+import type { RequestMetrics } from '../metrics/request-metrics.js';
+import { backoffUs, type RetryPolicy } from './retry-policy.js';
+
+export interface RequestOptions {
+  /** Servers by name; each attempt goes to one picked uniformly at random. */
+  targets: readonly string[];
+  /** Give up on an attempt after this long. */
+  timeoutUs?: number;
+  retry?: RetryPolicy;
+  /** Operation names and their weights in the mix (default: one operation, `request`). */
+  mix?: readonly { operation: string; weight: number }[];
+  keys?: { count: number; zipf?: number };
+  requestSizeBytes?: number;
+  metrics: RequestMetrics;
+}
+
+/** Timer tags the requester owns; clients use 1 for their own timer. */
+const TIMEOUT = 2;
+const RETRY = 3;
+
+interface Logical {
+  operation: LatencyHistogram;
+  key: number | undefined;
+  firstSentUs: TimeUs;
+  attempt: number;
+  previousBackoffUs: number;
+  wireId: number;
+  timer: TimerHandle | -1;
+}
+
+/**
+ * Issues client requests for a workload: picks the operation, key and
+ * target, times attempts out, retries with backoff and jitter, and records
+ * each logical request once (latency from its first attempt) however many
+ * attempts it took. `onFinished` lets a closed-loop user go on.
+ */
+export class Requester {
+  private readonly targets: NodeId[];
+  private readonly routing: RandomStream;
+  private readonly picking: RandomStream;
+  private readonly backoffRng: RandomStream;
+  private readonly operations: LatencyHistogram[];
+  private readonly cumulativeWeights: number[];
+  private readonly zipf: Zipf | null;
+  private readonly keyCount: number;
+  private readonly byWire = new Map<number, Logical>();
+  private nextWireId = 0;
+
+  constructor(
+    private readonly ctx: NodeContext,
+    private readonly options: RequestOptions,
+    private readonly onFinished: (ok: boolean) => void = () => {},
+  ) {
+    if (options.targets.length === 0) throw new RangeError('a client needs at least one target');
+    this.targets = options.targets.map((name) => ctx.lookup(name));
+    this.routing = ctx.random('routing');
+    this.picking = ctx.random('keys');
+    this.backoffRng = ctx.random('backoff');
+    const mix = options.mix ?? [{ operation: 'request', weight: 1 }];
+    this.operations = mix.map((m) => options.metrics.operation(m.operation));
+    let sum = 0;
+    this.cumulativeWeights = mix.map((m) => (sum += m.weight));
+    this.zipf = options.keys?.zipf === undefined ? null : new Zipf(options.keys.count, options.keys.zipf);
+    this.keyCount = options.keys?.count ?? 0;
+  }
+
+  /** Starts one logical request. */
+  issue(): void {
+    const now = this.ctx.nowUs;
+    this.options.metrics.recordSent(now);
+    const logical: Logical = {
+      operation: this.operations[this.pickOperation()],
+      key: this.keyCount === 0 ? undefined : this.zipf === null ? 1 + this.picking.int(this.keyCount) : this.zipf.sample(this.picking),
+      firstSentUs: now,
+      attempt: 0,
+      previousBackoffUs: 0,
+      wireId: -1,
+      timer: -1,
+    };
+    this.attempt(logical);
+  }
+
+  onResponse(_from: NodeId, response: Response): void {
+    const logical = this.byWire.get(response.id);
+    if (logical === undefined) return; // an attempt already given up on
+    this.byWire.delete(response.id);
+    if (logical.timer !== -1) this.ctx.cancelTimer(logical.timer);
+    if (response.error === undefined) {
+      this.options.metrics.recordSuccess(logical.operation, logical.firstSentUs, this.ctx.nowUs);
+      this.onFinished(true);
+    } else {
+      this.failed(logical, response.error, response.retryAfterUs ?? 0);
+    }
+  }
+
+  /** Handles the requester's own timers; false for tags that are not its. */
+  onTimer(tag: number, data: unknown): boolean {
+    if (tag === TIMEOUT) {
+      const logical = this.byWire.get(data as number);
+      if (logical !== undefined) {
+        this.byWire.delete(data as number);
+        this.failed(logical, 'timeout', 0);
+      }
+      return true;
+    }
+    if (tag === RETRY) {
+      this.attempt(data as Logical);
+      return true;
+    }
+    return false;
+  }
+
+  private attempt(logical: Logical): void {
+    logical.attempt++;
+    if (logical.attempt > 1) this.options.metrics.recordRetry();
+    const wireId = this.nextWireId++;
+    logical.wireId = wireId;
+    this.byWire.set(wireId, logical);
+    const targets = this.targets;
+    const to = targets.length === 1 ? targets[0] : targets[this.routing.int(targets.length)];
+    const now = this.ctx.nowUs;
+    const request: Request = logical.key === undefined ? { kind: 'request', id: wireId, sentUs: now } : { kind: 'request', id: wireId, sentUs: now, key: logical.key };
+    this.ctx.send(to, request, this.options.requestSizeBytes ?? 0);
+    logical.timer = this.options.timeoutUs === undefined ? -1 : this.ctx.setTimer(this.options.timeoutUs, TIMEOUT, wireId);
+  }
+
+  private failed(logical: Logical, error: ErrorKind, retryAfterUs: number): void {
+    const policy = this.options.retry;
+    if (policy !== undefined && logical.attempt < policy.maxAttempts && policy.retryOn.includes(error)) {
+      let wait = backoffUs(policy, logical.attempt, logical.previousBackoffUs, this.backoffRng);
+      if (policy.honorRetryAfter && retryAfterUs > wait) wait = retryAfterUs;
+      logical.previousBackoffUs = wait;
+      logical.timer = -1;
+      this.ctx.setTimer(wait, RETRY, logical);
+      return;
+    }
+    this.options.metrics.recordFailure(error, logical.firstSentUs, this.ctx.nowUs);
+    this.onFinished(false);
+  }
+
+  private pickOperation(): number {
+    const weights = this.cumulativeWeights;
+    if (weights.length === 1) return 0;
+    const u = this.picking.nextDouble() * weights[weights.length - 1];
+    let i = 0;
+    while (u >= weights[i] && i < weights.length - 1) i++;
+    return i;
+  }
+}
