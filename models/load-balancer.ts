@@ -107,7 +107,7 @@ export class LoadBalancer implements Process<Request | Response> {
     this.pending.set(id, { client, request, backend: i, startUs: arrivedUs, timer });
     backends.inFlight[i]++;
     this.metrics?.queueChanged(this.node, 1, this.ctx.nowUs);
-    const upstream: Request = request.key === undefined ? { kind: 'request', id, sentUs: request.sentUs } : { kind: 'request', id, sentUs: request.sentUs, key: request.key };
+    const upstream: Request = { ...request, id };
     this.ctx.send(this.backendIds[i], upstream, 0);
   }
 

@@ -8,6 +8,8 @@ export interface Request {
   readonly sentUs: TimeUs;
   /** What the request is about (a record, a URL), for key-based routing; absent when the workload has no keys. */
   readonly key?: number;
+  /** True time after which the caller no longer waits for the answer; absent without a timeout. */
+  readonly deadlineUs?: TimeUs;
 }
 
 export interface Response {

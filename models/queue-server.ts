@@ -1,12 +1,22 @@
 import { z } from 'zod';
 import { distribution, type DistributionSpec } from '../engine/distribution.js';
-import type { NodeContext, NodeId, Process } from '../engine/node-context.js';
+import type { NodeContext, NodeId, Process, TimerHandle } from '../engine/node-context.js';
 import type { TimeUs } from '../engine/time.js';
 import type { Request, Response } from './messages.js';
+import { CircuitBreaker, type CircuitBreakerPolicy } from './circuit-breaker.js';
 import type { ComponentMetrics } from './metrics/component-metrics.js';
 import type { ModelDefinition } from './registry.js';
 import { durationDistribution } from './schema/distribution.js';
-import { positiveInt, nonNegativeInt, sizeBytes } from './schema/units.js';
+import { durationUs, fraction, nonNegativeInt, positiveInt, sizeBytes } from './schema/units.js';
+
+export interface DependencyCalls {
+  /** Node names of each dependency, called in this order (or all at once). */
+  dependencies: readonly { name: string; nodes: readonly string[] }[];
+  mode: 'sequence' | 'parallel';
+  /** Give up on a call after this long (the request then fails with a timeout). */
+  timeoutUs?: number;
+  breaker?: CircuitBreakerPolicy;
+}
 
 export interface QueueServerParams {
   /** Time one worker spends on one request. */
@@ -15,29 +25,61 @@ export interface QueueServerParams {
   workers?: number;
   /** Requests that may wait beyond those in service; more are rejected. */
   queueCapacity?: number;
+  /** Which waiting request a free worker takes: the oldest (fifo) or the newest (lifo). */
+  order?: 'fifo' | 'lifo';
+  /** `drop`: work whose caller has given up is discarded, not served; `serve`: it still burns a worker. */
+  deadlines?: 'serve' | 'drop';
+  /** After its own service time, each request calls these dependencies, holding its worker until they answer. */
+  calls?: DependencyCalls;
   responseSizeBytes?: number;
   /** Where this node reports busy workers, queue length and time per request. */
   metrics?: { component: ComponentMetrics; node: number };
 }
 
+interface Job {
+  request: Request;
+  from: NodeId;
+  arrivedUs: TimeUs;
+  /** Dependency calls still outstanding, and the next to make in sequence mode. */
+  outstanding: number;
+  nextCall: number;
+  error: Response['error'];
+}
+
+interface Call {
+  job: Job;
+  dependency: number;
+  timer: TimerHandle | -1;
+}
+
 const DONE = 1;
-/** Slots per waiting request in the ring buffer: request, sender, arrival time. */
-const STRIDE = 3;
+const CALL_TIMEOUT = 2;
 
 /**
- * A FIFO queueing station (M/G/c/K in Kendall's notation): `workers` servers
- * in parallel, a bounded waiting line, rejection when it is full.
+ * A queueing station (M/G/c/K in Kendall's notation): `workers` servers in
+ * parallel, a bounded waiting line taken FIFO or LIFO, rejection when it is
+ * full. Optionally it drops work whose caller has gone, and calls
+ * dependencies (in sequence or fanned out) behind circuit breakers, holding
+ * the worker meanwhile, as a thread-per-request service does.
  */
-export class QueueServer implements Process<Request> {
+export class QueueServer implements Process<Request | Response> {
   private readonly service;
   private readonly rng;
+  private readonly routing;
   private readonly workers: number;
   private readonly capacity: number;
+  private readonly lifo: boolean;
+  private readonly dropExpired: boolean;
+  private readonly calls: DependencyCalls | null;
+  private readonly dependencyIds: NodeId[][];
+  private readonly breakers: CircuitBreaker[];
+  private readonly pendingCalls = new Map<number, Call>();
   private readonly responseSize: number;
   private readonly metrics: ComponentMetrics | null;
   private readonly node: number;
+  private nextCallId = 0;
   private busy = 0;
-  private waiting: unknown[] = new Array(64 * STRIDE);
+  private waiting: (Job | undefined)[] = new Array(64);
   private head = 0;
   private length = 0;
   served = 0;
@@ -49,8 +91,14 @@ export class QueueServer implements Process<Request> {
   ) {
     this.service = distribution(params.serviceTimeUs);
     this.rng = ctx.random('service');
+    this.routing = ctx.random('calls');
     this.workers = params.workers ?? 1;
     this.capacity = params.queueCapacity ?? Infinity;
+    this.lifo = params.order === 'lifo';
+    this.dropExpired = params.deadlines === 'drop';
+    this.calls = params.calls ?? null;
+    this.dependencyIds = (params.calls?.dependencies ?? []).map((d) => d.nodes.map((n) => ctx.lookup(n)));
+    this.breakers = (params.calls?.dependencies ?? []).map(() => (params.calls?.breaker ? new CircuitBreaker(params.calls.breaker) : null)).filter((b) => b !== null);
     this.responseSize = params.responseSizeBytes ?? 0;
     this.metrics = params.metrics?.component ?? null;
     this.node = params.metrics?.node ?? 0;
@@ -62,66 +110,146 @@ export class QueueServer implements Process<Request> {
     return this.length;
   }
 
-  onMessage(from: NodeId, request: Request): void {
+  /** Times each dependency's breaker has opened, in dependency order. */
+  get breakerOpenings(): number[] {
+    return this.breakers.map((b) => b.opened);
+  }
+
+  onMessage(from: NodeId, message: Request | Response): void {
+    if (message.kind === 'response') {
+      this.onCallAnswered(message);
+      return;
+    }
     const now = this.ctx.nowUs;
     if (this.busy < this.workers) {
       this.metrics?.recordArrival(false, now);
-      this.begin(request, from, now);
+      this.begin({ request: message, from, arrivedUs: now, outstanding: 0, nextCall: 0, error: undefined });
     } else if (this.length < this.capacity) {
       this.metrics?.recordArrival(true, now);
-      this.enqueue(request, from, now);
+      this.enqueue({ request: message, from, arrivedUs: now, outstanding: 0, nextCall: 0, error: undefined });
     } else {
       this.metrics?.recordArrival(false, now);
       this.rejected++;
       this.metrics?.recordRejected(now);
-      this.reply(from, request, 'rejected');
+      this.reply(from, message, 'rejected');
     }
   }
 
-  onTimer(_tag: number, data: unknown): void {
-    const job = data as [Request, NodeId, TimeUs];
-    const now = this.ctx.nowUs;
-    this.served++;
-    this.reply(job[1], job[0], undefined);
-    this.busy--;
-    if (this.metrics !== null) {
-      this.metrics.recordServed(job[2], now);
-      this.metrics.busyChanged(this.node, -1, now);
+  onTimer(tag: number, data: unknown): void {
+    if (tag === CALL_TIMEOUT) {
+      const id = data as number;
+      const call = this.pendingCalls.get(id);
+      if (call === undefined) return;
+      this.pendingCalls.delete(id);
+      this.callFinished(call, 'timeout');
+      return;
     }
-    if (this.length > 0) {
-      const w = this.waiting;
-      const i = this.head;
-      const request = w[i] as Request;
-      const sender = w[i + 1] as NodeId;
-      const arrived = w[i + 2] as TimeUs;
-      w[i] = undefined;
-      this.head = (i + STRIDE) % w.length;
-      this.length--;
-      this.metrics?.queueChanged(this.node, -1, now);
-      this.begin(request, sender, arrived);
-    }
+    const job = data as Job;
+    if (this.calls === null) this.finish(job);
+    else this.callDependencies(job);
   }
 
-  private begin(request: Request, from: NodeId, arrivedUs: TimeUs): void {
+  private begin(job: Job): void {
     this.busy++;
     this.metrics?.busyChanged(this.node, 1, this.ctx.nowUs);
-    this.ctx.setTimer(this.service.sample(this.rng), DONE, [request, from, arrivedUs]);
+    this.ctx.setTimer(this.service.sample(this.rng), DONE, job);
   }
 
-  private enqueue(request: Request, from: NodeId, nowUs: TimeUs): void {
+  /** The worker is free again: answer the caller, then take the next waiting job that is still wanted. */
+  private finish(job: Job): void {
+    const now = this.ctx.nowUs;
+    if (job.error === undefined) {
+      this.served++;
+      this.metrics?.recordServed(job.arrivedUs, now);
+    }
+    this.reply(job.from, job.request, job.error);
+    this.busy--;
+    this.metrics?.busyChanged(this.node, -1, now);
+    while (this.length > 0) {
+      const next = this.dequeue();
+      this.metrics?.queueChanged(this.node, -1, now);
+      const deadline = next.request.deadlineUs;
+      if (this.dropExpired && deadline !== undefined && deadline <= now) {
+        this.metrics?.recordDropped(now);
+        continue;
+      }
+      this.begin(next);
+      return;
+    }
+  }
+
+  private callDependencies(job: Job): void {
+    const calls = this.calls!;
+    if (calls.mode === 'parallel') {
+      job.outstanding = calls.dependencies.length;
+      for (let d = 0; d < calls.dependencies.length; d++) this.call(job, d);
+    } else {
+      job.outstanding = 1;
+      this.call(job, job.nextCall++);
+    }
+  }
+
+  private call(job: Job, dependency: number): void {
+    const breaker = this.breakers[dependency];
+    if (breaker !== undefined && !breaker.allow(this.ctx.nowUs)) {
+      this.callFinished({ job, dependency, timer: -1 }, 'unavailable', false);
+      return;
+    }
+    const nodes = this.dependencyIds[dependency];
+    const to = nodes.length === 1 ? nodes[0] : nodes[this.routing.int(nodes.length)];
+    const id = this.nextCallId++;
+    const timeout = this.calls!.timeoutUs;
+    const timer = timeout === undefined ? -1 : this.ctx.setTimer(timeout, CALL_TIMEOUT, id);
+    this.pendingCalls.set(id, { job, dependency, timer });
+    const deadline = job.request.deadlineUs;
+    this.ctx.send(to, { kind: 'request', id, sentUs: this.ctx.nowUs, ...(deadline === undefined ? {} : { deadlineUs: deadline }) } satisfies Request, 0);
+  }
+
+  private onCallAnswered(response: Response): void {
+    const call = this.pendingCalls.get(response.id);
+    if (call === undefined) return; // timed out already
+    this.pendingCalls.delete(response.id);
+    if (call.timer !== -1) this.ctx.cancelTimer(call.timer);
+    this.callFinished(call, response.error);
+  }
+
+  /** `recorded` is false for calls the breaker refused, which it must not count as outcomes. */
+  private callFinished(call: Call, error: Response['error'], recorded = true): void {
+    const job = call.job;
+    if (recorded) this.breakers[call.dependency]?.record(error === undefined, this.ctx.nowUs);
+    if (error !== undefined && job.error === undefined) job.error = error;
+    job.outstanding--;
+    if (job.outstanding > 0) return;
+    const calls = this.calls!;
+    if (calls.mode === 'sequence' && job.error === undefined && job.nextCall < calls.dependencies.length) {
+      job.outstanding = 1;
+      this.call(job, job.nextCall++);
+      return;
+    }
+    this.finish(job);
+  }
+
+  private enqueue(job: Job): void {
     let w = this.waiting;
-    if (this.length * STRIDE === w.length) {
-      const bigger = new Array(w.length * 2);
-      for (let k = 0; k < this.length * STRIDE; k++) bigger[k] = w[(this.head + k) % w.length];
+    if (this.length === w.length) {
+      const bigger = new Array<Job | undefined>(w.length * 2);
+      for (let k = 0; k < this.length; k++) bigger[k] = w[(this.head + k) % w.length];
       this.waiting = w = bigger;
       this.head = 0;
     }
-    const tail = (this.head + this.length * STRIDE) % w.length;
-    w[tail] = request;
-    w[tail + 1] = from;
-    w[tail + 2] = nowUs;
+    w[(this.head + this.length) % w.length] = job;
     this.length++;
-    this.metrics?.queueChanged(this.node, 1, nowUs);
+    this.metrics?.queueChanged(this.node, 1, this.ctx.nowUs);
+  }
+
+  private dequeue(): Job {
+    const w = this.waiting;
+    const i = this.lifo ? (this.head + this.length - 1) % w.length : this.head;
+    const job = w[i]!;
+    w[i] = undefined;
+    if (!this.lifo) this.head = (this.head + 1) % w.length;
+    this.length--;
+    return job;
   }
 
   private reply(to: NodeId, request: Request, error: Response['error']): void {
@@ -136,21 +264,64 @@ const queueServerParams = z.strictObject({
   serviceTime: durationDistribution.describe('Time one worker spends on one request: a duration (constant) or a distribution.'),
   workers: positiveInt.default(1).describe('Requests served at once on each node.'),
   queueCapacity: nonNegativeInt.optional().describe('Requests that may wait beyond those in service; more are rejected. Unbounded when absent.'),
+  order: z.enum(['fifo', 'lifo']).default('fifo').describe('Which waiting request a free worker takes: the oldest (fifo) or the newest (lifo).'),
+  deadlines: z
+    .enum(['serve', 'drop'])
+    .default('serve')
+    .describe("serve: work whose caller gave up still burns a worker (what makes retry storms real); drop: it is discarded when it reaches the head of the queue."),
+  calls: z
+    .strictObject({
+      dependencies: z.array(z.string()).min(1).describe('Components each request calls after its own service time.'),
+      mode: z.enum(['sequence', 'parallel']).default('sequence').describe('One after another, or all at once (fan-out: the slowest decides).'),
+      timeout: durationUs.optional().describe('Give up on a call after this long; the request fails with a timeout.'),
+      breaker: z
+        .strictObject({
+          failureRate: fraction.default(0.5).describe('Open when this share of calls in the window failed...'),
+          window: durationUs.default(10_000_000).describe('...over calls finished in this window (default 10s)...'),
+          minimumCalls: positiveInt.default(20).describe('...once at least this many finished in it.'),
+          openFor: durationUs.default(5_000_000).describe('Fail fast this long (default 5s), then let probes through.'),
+          probes: positiveInt.default(3).describe('Half-open calls that must all succeed to close again.'),
+        })
+        .optional()
+        .describe('A circuit breaker per dependency, on each node.'),
+    })
+    .optional()
+    .describe('Calls to dependencies, holding the worker until they answer.'),
   responseSize: sizeBytes.default(0).describe('Bytes per response, for links with a bandwidth.'),
 });
 
 export const queueServerModel: ModelDefinition<typeof queueServerParams> = {
   type: 'queue-server',
   role: 'component',
-  description: 'A FIFO queueing station (M/G/c/K): worker slots, a bounded queue, rejection when full.',
+  description: 'A queueing station (M/G/c/K): worker slots, a bounded FIFO or LIFO queue, shedding, deadlines, dependency calls behind circuit breakers.',
   params: queueServerParams,
+  references: (params) => (params.calls?.dependencies ?? []).map((component, i) => ({ path: ['calls', 'dependencies', i], component })),
   instantiate(params, ctx) {
     const component = ctx.componentMetrics(params.workers);
+    const c = params.calls;
+    const calls: DependencyCalls | undefined =
+      c === undefined
+        ? undefined
+        : {
+            dependencies: c.dependencies.map((name) => ({ name, nodes: ctx.nodesOf(name) })),
+            mode: c.mode,
+            timeoutUs: c.timeout,
+            breaker: c.breaker && {
+              failureRate: c.breaker.failureRate,
+              windowUs: c.breaker.window,
+              minimumCalls: c.breaker.minimumCalls,
+              openForUs: c.breaker.openFor,
+              probes: c.breaker.probes,
+            },
+          };
     return (node) => (nodeCtx) =>
       new QueueServer(nodeCtx, {
         serviceTimeUs: params.serviceTime,
         workers: params.workers,
         queueCapacity: params.queueCapacity,
+        order: params.order,
+        deadlines: params.deadlines,
+        calls,
         responseSizeBytes: params.responseSize,
         metrics: { component, node },
       });

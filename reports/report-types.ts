@@ -145,6 +145,8 @@ export interface ComponentReport {
   utilization: number;
   served: number;
   rejected: number;
+  /** Work discarded because its caller had given up. */
+  dropped: number;
   /** Time a request spent at the component: queueing plus service. */
   latency: LatencySummary;
   queueDepth: { mean: number; max: number };

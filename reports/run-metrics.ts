@@ -86,6 +86,7 @@ export function runMetrics(built: BuiltScenario, result: RunResult): RunMetrics 
       utilization: round(m.busy.total() / (capacity * Math.max(endUs, 1)), 4),
       served: m.served,
       rejected: m.rejected,
+      dropped: m.dropped,
       latency: m.latency.summary(),
       queueDepth: { mean: round(m.queue.total() / Math.max(endUs, 1), 3), max: Math.max(0, ...queueDepthMax) },
       timeline: { utilization, queueDepthMean, queueDepthMax },

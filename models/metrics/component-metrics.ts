@@ -12,6 +12,8 @@ export class ComponentMetrics {
   readonly latency = new LatencyHistogram();
   served = 0;
   rejected = 0;
+  /** Work discarded because its caller had given up (deadline passed). */
+  dropped = 0;
   /** Requests that reached the component (after warm-up), and those of them that queued before service. */
   arrived = 0;
   waited = 0;
@@ -59,6 +61,10 @@ export class ComponentMetrics {
     this.served++;
     this.sojournSumUs += nowUs - arrivedUs;
     this.latency.record(nowUs - arrivedUs);
+  }
+
+  recordDropped(nowUs: number): void {
+    if (nowUs >= this.measureFromUs) this.dropped++;
   }
 
   recordRejected(nowUs: number): void {

@@ -126,9 +126,16 @@ export class Requester {
     const targets = this.targets;
     const to = targets.length === 1 ? targets[0] : targets[this.routing.int(targets.length)];
     const now = this.ctx.nowUs;
-    const request: Request = logical.key === undefined ? { kind: 'request', id: wireId, sentUs: now } : { kind: 'request', id: wireId, sentUs: now, key: logical.key };
+    const timeout = this.options.timeoutUs;
+    const request: Request = {
+      kind: 'request',
+      id: wireId,
+      sentUs: now,
+      ...(logical.key === undefined ? {} : { key: logical.key }),
+      ...(timeout === undefined ? {} : { deadlineUs: now + timeout }),
+    };
     this.ctx.send(to, request, this.options.requestSizeBytes ?? 0);
-    logical.timer = this.options.timeoutUs === undefined ? -1 : this.ctx.setTimer(this.options.timeoutUs, TIMEOUT, wireId);
+    logical.timer = timeout === undefined ? -1 : this.ctx.setTimer(timeout, TIMEOUT, wireId);
   }
 
   private failed(logical: Logical, error: ErrorKind, retryAfterUs: number): void {
