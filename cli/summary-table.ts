@@ -37,8 +37,13 @@ export function summaryTable(report: Report, colors: Colors): string {
   add('latency max', (r) => formatDurationUs(r.metrics.latency.maxUs));
   add('throughput', (r) => formatRatePerSec(r.metrics.throughputPerSec));
   add('goodput', (r) => formatRatePerSec(r.metrics.goodputPerSec));
-  for (const c of runs[0].metrics.components) {
+  for (const c of runs[0].metrics.components.filter((c) => c.workers > 0)) {
     add(`${c.name} utilization`, (r) => formatPercent(r.metrics.components.find((x) => x.name === c.name)?.utilization, 1));
+  }
+  const detailRows = new Map<string, { component: string; key: string }>();
+  for (const r of runs) for (const c of r.metrics.components) for (const key of Object.keys(c.details ?? {})) detailRows.set(`${c.name} ${key}`, { component: c.name, key });
+  for (const [label, { component, key }] of detailRows) {
+    add(label, (r) => formatCount(r.metrics.components.find((c) => c.name === component)?.details?.[key]));
   }
   add('messages / operation', (r) => r.metrics.messages.perClientOperation.toFixed(2));
   const verdictNames = [...new Set(runs.flatMap((r) => r.slo.verdicts.map((v) => v.name)))];

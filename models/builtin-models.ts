@@ -1,6 +1,7 @@
 import { closedLoopWorkloadModel } from './closed-loop-client.js';
 import { loadBalancerModel } from './load-balancer.js';
 import { poissonWorkloadModel } from './poisson-client.js';
+import { rateLimiterModel } from './rate-limiter.js';
 import { queueServerModel } from './queue-server.js';
 import { registerModel } from './registry.js';
 
@@ -12,6 +13,7 @@ export function registerBuiltinModels(): void {
   registered = true;
   registerModel(queueServerModel);
   registerModel(loadBalancerModel);
+  registerModel(rateLimiterModel);
   registerModel(poissonWorkloadModel);
   registerModel(closedLoopWorkloadModel);
 }

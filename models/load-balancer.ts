@@ -179,7 +179,7 @@ export const loadBalancerModel: ModelDefinition<typeof loadBalancerParams> = {
   references: (params) =>
     params.backends.map((b, i) => ({ path: typeof b === 'string' ? ['backends', i] : ['backends', i, 'component'], component: typeof b === 'string' ? b : b.component })),
   instantiate(params, ctx) {
-    const component = ctx.componentMetrics(1);
+    const component = ctx.componentMetrics(0);
     const backends = params.backends.flatMap((b) => {
       const name = typeof b === 'string' ? b : b.component;
       const weight = typeof b === 'string' ? 1 : b.weight;

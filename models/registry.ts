@@ -30,7 +30,7 @@ export interface InstanceContext {
   /** Node names of another component, e.g. a workload's target. */
   nodesOf(component: string): readonly string[];
   requests: RequestMetrics;
-  /** Registers this instance's utilization and queue metrics; `workersPerNode` is the utilization denominator. */
+  /** Registers this instance's utilization and queue metrics; `workersPerNode` is the utilization denominator (0: no workers, utilization not measured). */
   componentMetrics(workersPerNode: number): ComponentMetrics;
 }
 

@@ -206,7 +206,7 @@ function componentsSection(report: Report): string {
       escapeHtml(c.name),
       escapeHtml(c.type),
       escapeHtml(formatCount(c.nodes)),
-      escapeHtml(formatPercent(c.utilization, 1)),
+      escapeHtml(c.workers > 0 ? formatPercent(c.utilization, 1) : MISSING),
       escapeHtml(formatCount(c.served)),
       escapeHtml(formatCount(c.rejected)),
       latencyCell(c.latency, c.latency.p50Us),

@@ -141,12 +141,16 @@ export interface ComponentReport {
   name: string;
   type: string;
   nodes: number;
-  /** Busy worker time over available worker time, across the component's nodes. */
+  /** Worker slots per node; 0 for components without workers (balancers, gateways), whose utilization is not measured. */
+  workers: number;
+  /** Busy worker time over available worker time, across the component's nodes (0 without workers). */
   utilization: number;
   served: number;
   rejected: number;
   /** Work discarded because its caller had given up. */
   dropped: number;
+  /** Figures particular to the model, e.g. a rate limiter's `maxForwardedPerWindow`; absent when it has none. */
+  details?: Record<string, number>;
   /** Time a request spent at the component: queueing plus service. */
   latency: LatencySummary;
   queueDepth: { mean: number; max: number };

@@ -68,7 +68,7 @@ export function runMetrics(built: BuiltScenario, result: RunResult): RunMetrics 
     const messagesSent = nodeIds.reduce((sum, id) => sum + sim.sentBy(id), 0);
     m.busy.advance(endUs);
     m.queue.advance(endUs);
-    const capacity = m.workersPerNode * m.nodes;
+    const capacity = Math.max(m.workersPerNode, 1) * m.nodes;
     const utilization: number[] = [];
     const queueDepthMean: number[] = [];
     const queueDepthMax: number[] = [];
@@ -83,10 +83,12 @@ export function runMetrics(built: BuiltScenario, result: RunResult): RunMetrics 
       name: m.name,
       type: m.type,
       nodes: m.nodes,
+      workers: m.workersPerNode,
       utilization: round(m.busy.total() / (capacity * Math.max(endUs, 1)), 4),
       served: m.served,
       rejected: m.rejected,
       dropped: m.dropped,
+      ...(m.details.size > 0 ? { details: Object.fromEntries(m.details) } : {}),
       latency: m.latency.summary(),
       queueDepth: { mean: round(m.queue.total() / Math.max(endUs, 1), 3), max: Math.max(0, ...queueDepthMax) },
       timeline: { utilization, queueDepthMean, queueDepthMax },

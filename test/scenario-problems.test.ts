@@ -2,6 +2,13 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadScenario } from '../cli/scenario/load-scenario.js';
 import { ScenarioError } from '../cli/scenario/scenario-error.js';
+import { registerBuiltinModels } from '../models/builtin-models.js';
+import { modelDefinitions } from '../models/registry.js';
+
+registerBuiltinModels();
+/** The registered model types, as the messages list them; new models must not break these tests. */
+const COMPONENT_TYPES = modelDefinitions('component').map((m) => m.type).join(', ');
+const WORKLOAD_TYPES = modelDefinitions('workload').map((m) => m.type).join(', ');
 
 /**
  * One fixture per kind of mistake, each with several instances of it, so a
@@ -143,8 +150,8 @@ describe('each kind of mistake, every instance reported', () => {
 
   it('discriminators: an unknown model type, fault action or process type, and a missing type', () => {
     lines('bad-discriminators.yaml', [
-      '9:11 components.api.type: type must be one of the component models: queue-server, load-balancer',
-      '13:5 workloads.users.type: missing required key "type" (one of poisson, closed-loop)',
+      `9:11 components.api.type: type must be one of the component models: ${COMPONENT_TYPES}`,
+      `13:5 workloads.users.type: missing required key "type" (one of ${WORKLOAD_TYPES})`,
       '18:25 faults.timeline.0.action: action must be one of crash, restart, pause, resume, partition, partition-majority, isolate, bridge, partition-ring, partition-one-way, heal, clock-jump, clock-drift, degrade, restore-links',
       '20:15 faults.random.0.type: type must be one of crash-restart, random-kill',
     ]);

@@ -17,6 +17,8 @@ export class ComponentMetrics {
   /** Requests that reached the component (after warm-up), and those of them that queued before service. */
   arrived = 0;
   waited = 0;
+  /** Model-specific figures, each the largest value noted (e.g. a limiter's most forwarded in one window). */
+  readonly details = new Map<string, number>();
   /** Exact sum of time at the component over `served`, for means compared with theory. */
   sojournSumUs = 0;
   private readonly nodeBusy: Float64Array;
@@ -61,6 +63,12 @@ export class ComponentMetrics {
     this.served++;
     this.sojournSumUs += nowUs - arrivedUs;
     this.latency.record(nowUs - arrivedUs);
+  }
+
+  /** Keeps the largest value seen under `name`. */
+  noteDetail(name: string, value: number): void {
+    const old = this.details.get(name);
+    if (old === undefined || value > old) this.details.set(name, value);
   }
 
   recordDropped(nowUs: number): void {
