@@ -2,7 +2,7 @@ import { Bench } from 'tinybench';
 import { Simulation, type NodeContext, type NodeId, type Process } from '../engine/index.js';
 import { buildScenario } from '../cli/scenario/build.js';
 import { resolveScenarioArgument } from '../cli/scenario/bundled.js';
-import { loadScenario } from '../cli/scenario/load-scenario.js';
+import { loadScenario, parseScenarioText } from '../cli/scenario/load-scenario.js';
 
 export interface SimulationFigure {
   name: string;
@@ -52,12 +52,26 @@ function bundled(name: string) {
   return buildScenario(loadScenario(resolveScenarioArgument(name), { overrides: ['duration=100h'] }).scenario);
 }
 
+/** The load-balanced request path: clients → one balancer (power of two choices) → 10 servers, no faults. */
+const BALANCED_PATH = `
+name: balanced-path
+duration: 100h
+topology:
+  nodes: { client: { count: 8 }, balancer: {}, server: { count: 10 } }
+components:
+  lb: { type: load-balancer, nodes: balancer, backends: [api], algorithm: power-of-two }
+  api: { type: queue-server, nodes: server, serviceTime: { type: exponential, mean: 2ms }, workers: 4 }
+workloads:
+  users: { type: poisson, nodes: client, target: lb, rate: 1000/s, timeout: 1s }
+`;
+
 /** Whole simulations in steady state: each iteration continues the same run for BATCH events. */
 export async function simulationBenchmarks(): Promise<SimulationFigure[]> {
   const ping = pingPong(10_000);
   const scenarios = new Map([
     ['mm1 scenario (M/M/1 at rho 0.8), with metrics', bundled('mm1')],
     ['regional-partition scenario, with metrics', bundled('regional-partition')],
+    ['clients -> balancer -> 10 servers, with metrics', buildScenario(parseScenarioText(BALANCED_PATH, 'balanced-path.yaml').scenario)],
   ]);
   const completed = (b: ReturnType<typeof bundled>) => b.requests.windows.reduce((sum, w) => sum + w.succeeded, 0);
   const atStart = new Map<string, { requests: number; events: number }>();
