@@ -24,8 +24,10 @@ export class Backends {
   readonly inFlight: Int32Array;
   /** Smoothed response time per backend (µs); 0 until the first response. */
   readonly ewmaUs: Float64Array;
-  /** Ejected until this true time (µs); 0 when in rotation. */
+  /** Ejected until this true time (µs) by passive checks; 0 when in rotation. */
   readonly ejectedUntilUs: Float64Array;
+  /** 1 while active health checks call the backend unhealthy. */
+  readonly unhealthy: Uint8Array;
   private readonly current: Float64Array;
   private readonly ring: ConsistentHashRing | null;
   private cursor = 0;
@@ -42,6 +44,7 @@ export class Backends {
     this.inFlight = new Int32Array(n);
     this.ewmaUs = new Float64Array(n);
     this.ejectedUntilUs = new Float64Array(n);
+    this.unhealthy = new Uint8Array(n);
     this.current = new Float64Array(n);
     this.ring = algorithm === 'consistent-hash' ? new ConsistentHashRing(weights, virtualNodes) : null;
   }
@@ -51,7 +54,7 @@ export class Backends {
   }
 
   available(i: number): boolean {
-    return this.ejectedUntilUs[i] <= this.nowUs;
+    return this.unhealthy[i] === 0 && this.ejectedUntilUs[i] <= this.nowUs;
   }
 
   recordResponse(i: number, latencyUs: number): void {

@@ -3,7 +3,7 @@ import { distribution, type DistributionSpec } from '../engine/distribution.js';
 import type { NodeContext, NodeId, Process, TimerHandle } from '../engine/node-context.js';
 import type { TimeUs } from '../engine/time.js';
 import { BALANCING_ALGORITHMS, Backends, type BalancingAlgorithm } from './balancing.js';
-import type { Request, Response } from './messages.js';
+import type { Ping, Pong, Request, Response } from './messages.js';
 import type { ComponentMetrics } from './metrics/component-metrics.js';
 import type { ModelDefinition } from './registry.js';
 import { durationDistribution } from './schema/distribution.js';
@@ -23,7 +23,24 @@ export interface LoadBalancerParams {
   ejectForUs?: number;
   virtualNodes: number;
   ewmaWeight: number;
+  healthCheck?: HealthCheckPolicy;
   metrics?: { component: ComponentMetrics; node: number };
+}
+
+export interface HealthCheckPolicy {
+  intervalUs: number;
+  timeoutUs: number;
+  /** Failed checks in a row that mark a backend unhealthy... */
+  unhealthyAfter: number;
+  /** ...and passed checks in a row that bring it back. */
+  healthyAfter: number;
+  /** `ping`: is the node up; `request`: does it serve a real request (which catches grey failures). */
+  kind: 'ping' | 'request';
+}
+
+interface Probe {
+  backend: number;
+  timer: TimerHandle;
 }
 
 interface Pending {
@@ -36,19 +53,23 @@ interface Pending {
 
 const FORWARD = 1;
 const TIMEOUT = 2;
+const HEALTH_ROUND = 3;
+const PROBE_TIMEOUT = 4;
 
 /**
  * A request-level (L7) load balancer: it picks a backend per request with
  * one of the balancing algorithms, relays the answer, and can take failing
  * backends out of rotation (passive health checks).
  */
-export class LoadBalancer implements Process<Request | Response> {
+export class LoadBalancer implements Process<Request | Response | Pong> {
   private readonly backends: Backends;
   private readonly backendIds: NodeId[];
   private readonly processing;
   private readonly processingRng;
   private readonly pending = new Map<number, Pending>();
   private readonly errorsInARow: Int32Array;
+  private readonly probes = new Map<number, Probe>();
+  private readonly checkStreak: Int32Array;
   private readonly metrics: ComponentMetrics | null;
   private readonly node: number;
   private nextId = 0;
@@ -63,13 +84,25 @@ export class LoadBalancer implements Process<Request | Response> {
     this.processing = params.processingTimeUs === undefined ? null : distribution(params.processingTimeUs);
     this.processingRng = ctx.random('processing');
     this.errorsInARow = new Int32Array(params.backends.length);
+    this.checkStreak = new Int32Array(params.backends.length);
     this.metrics = params.metrics?.component ?? null;
     this.node = params.metrics?.node ?? 0;
   }
 
-  onMessage(from: NodeId, message: Request | Response): void {
-    if (message.kind === 'response') {
-      this.onBackendResponse(message);
+  onStart(): void {
+    if (this.params.healthCheck !== undefined) this.ctx.setTimer(this.params.healthCheck.intervalUs, HEALTH_ROUND);
+  }
+
+  onMessage(from: NodeId, message: Request | Response | Pong): void {
+    if (message.kind === 'response' || message.kind === 'pong') {
+      const probe = this.probes.get(message.id);
+      if (probe !== undefined) {
+        this.probes.delete(message.id);
+        this.ctx.cancelTimer(probe.timer);
+        this.checked(probe.backend, message.kind === 'pong' || message.error === undefined);
+      } else if (message.kind === 'response') {
+        this.onBackendResponse(message);
+      }
       return;
     }
     const now = this.ctx.nowUs;
@@ -79,6 +112,18 @@ export class LoadBalancer implements Process<Request | Response> {
   }
 
   onTimer(tag: number, data: unknown): void {
+    if (tag === HEALTH_ROUND) {
+      this.probeAll();
+      return;
+    }
+    if (tag === PROBE_TIMEOUT) {
+      const probe = this.probes.get(data as number);
+      if (probe !== undefined) {
+        this.probes.delete(data as number);
+        this.checked(probe.backend, false);
+      }
+      return;
+    }
     if (tag === FORWARD) {
       const [client, request, arrivedUs] = data as [NodeId, Request, TimeUs];
       this.forward(client, request, arrivedUs);
@@ -90,6 +135,28 @@ export class LoadBalancer implements Process<Request | Response> {
     this.settle(id, p);
     this.recordOutcome(p.backend, false, 0);
     this.answer(p, 'timeout');
+  }
+
+  /** One round of active checks: a probe to every backend, each with its own timeout. */
+  private probeAll(): void {
+    const policy = this.params.healthCheck!;
+    for (let i = 0; i < this.backendIds.length; i++) {
+      const id = this.nextId++;
+      this.probes.set(id, { backend: i, timer: this.ctx.setTimer(policy.timeoutUs, PROBE_TIMEOUT, id) });
+      const probe: Ping | Request = policy.kind === 'ping' ? { kind: 'ping', id } : { kind: 'request', id, sentUs: this.ctx.nowUs };
+      this.ctx.send(this.backendIds[i], probe, 0);
+    }
+    this.ctx.setTimer(policy.intervalUs, HEALTH_ROUND);
+  }
+
+  /** Streaks of passed (positive) or failed (negative) checks flip a backend's health at the thresholds. */
+  private checked(backend: number, passed: boolean): void {
+    const policy = this.params.healthCheck!;
+    const streak = this.checkStreak[backend];
+    this.checkStreak[backend] = passed ? Math.max(streak, 0) + 1 : Math.min(streak, 0) - 1;
+    const unhealthy = this.backends.unhealthy;
+    if (!passed && unhealthy[backend] === 0 && -this.checkStreak[backend] >= policy.unhealthyAfter) unhealthy[backend] = 1;
+    else if (passed && unhealthy[backend] === 1 && this.checkStreak[backend] >= policy.healthyAfter) unhealthy[backend] = 0;
   }
 
   private forward(client: NodeId, request: Request, arrivedUs: TimeUs): void {
@@ -167,6 +234,16 @@ const loadBalancerParams = z.strictObject({
     })
     .optional()
     .describe('Passive health checking.'),
+  healthCheck: z
+    .strictObject({
+      interval: durationUs.default(1_000_000).describe('How often each backend is checked (default 1s).'),
+      timeout: durationUs.default(500_000).describe('A check not answered within this fails (default 500ms).'),
+      unhealthyAfter: positiveInt.default(3).describe('Failed checks in a row that take a backend out.'),
+      healthyAfter: positiveInt.default(2).describe('Passed checks in a row that bring it back.'),
+      kind: z.enum(['ping', 'request']).default('request').describe('ping: is the node up; request: does it serve (catches grey failures).'),
+    })
+    .optional()
+    .describe('Active health checks, independent of traffic.'),
   virtualNodes: positiveInt.default(100).describe('Ring points per backend for consistent-hash (times its weight).'),
   ewmaWeight: fraction.default(0.2).describe('Weight of the newest response time in least-response-time’s moving average.'),
 });
@@ -174,7 +251,7 @@ const loadBalancerParams = z.strictObject({
 export const loadBalancerModel: ModelDefinition<typeof loadBalancerParams> = {
   type: 'load-balancer',
   role: 'component',
-  description: 'An L7 load balancer: one of nine balancing algorithms per request, optional processing cost, hop timeout and passive ejection.',
+  description: 'An L7 load balancer: nine balancing algorithms, processing cost, hop timeout, active (ping or request) and passive health checks.',
   params: loadBalancerParams,
   references: (params) =>
     params.backends.map((b, i) => ({ path: typeof b === 'string' ? ['backends', i] : ['backends', i, 'component'], component: typeof b === 'string' ? b : b.component })),
@@ -195,6 +272,13 @@ export const loadBalancerModel: ModelDefinition<typeof loadBalancerParams> = {
         ejectForUs: params.eject?.for,
         virtualNodes: params.virtualNodes,
         ewmaWeight: params.ewmaWeight,
+        healthCheck: params.healthCheck && {
+          intervalUs: params.healthCheck.interval,
+          timeoutUs: params.healthCheck.timeout,
+          unhealthyAfter: params.healthCheck.unhealthyAfter,
+          healthyAfter: params.healthCheck.healthyAfter,
+          kind: params.healthCheck.kind,
+        },
         metrics: { component, node },
       });
   },

@@ -21,3 +21,14 @@ export interface Response {
   /** With an error: how long the server asks the client to wait before trying again (HTTP Retry-After). */
   readonly retryAfterUs?: number;
 }
+
+/** A liveness probe: any running node answers it at once, whatever its queue (what a ping-level health check sees). */
+export interface Ping {
+  readonly kind: 'ping';
+  readonly id: number;
+}
+
+export interface Pong {
+  readonly kind: 'pong';
+  readonly id: number;
+}

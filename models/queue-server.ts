@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { distribution, type DistributionSpec } from '../engine/distribution.js';
 import type { NodeContext, NodeId, Process, TimerHandle } from '../engine/node-context.js';
 import type { TimeUs } from '../engine/time.js';
-import type { Request, Response } from './messages.js';
+import type { Ping, Pong, Request, Response } from './messages.js';
 import { CircuitBreaker, type CircuitBreakerPolicy } from './circuit-breaker.js';
 import type { ComponentMetrics } from './metrics/component-metrics.js';
 import type { ModelDefinition } from './registry.js';
@@ -31,6 +31,8 @@ export interface QueueServerParams {
   deadlines?: 'serve' | 'drop';
   /** After its own service time, each request calls these dependencies, holding its worker until they answer. */
   calls?: DependencyCalls;
+  /** Share of requests that fail after service (a "grey" node: up, answering pings, but broken). */
+  errorRate?: number;
   responseSizeBytes?: number;
   /** Where this node reports busy workers, queue length and time per request. */
   metrics?: { component: ComponentMetrics; node: number };
@@ -62,7 +64,7 @@ const CALL_TIMEOUT = 2;
  * dependencies (in sequence or fanned out) behind circuit breakers, holding
  * the worker meanwhile, as a thread-per-request service does.
  */
-export class QueueServer implements Process<Request | Response> {
+export class QueueServer implements Process<Request | Response | Ping> {
   private readonly service;
   private readonly rng;
   private readonly routing;
@@ -75,6 +77,8 @@ export class QueueServer implements Process<Request | Response> {
   private readonly breakers: CircuitBreaker[];
   private readonly pendingCalls = new Map<number, Call>();
   private readonly responseSize: number;
+  private readonly errorRate: number;
+  private readonly failing;
   private readonly metrics: ComponentMetrics | null;
   private readonly node: number;
   private nextCallId = 0;
@@ -100,6 +104,8 @@ export class QueueServer implements Process<Request | Response> {
     this.dependencyIds = (params.calls?.dependencies ?? []).map((d) => d.nodes.map((n) => ctx.lookup(n)));
     this.breakers = (params.calls?.dependencies ?? []).map(() => (params.calls?.breaker ? new CircuitBreaker(params.calls.breaker) : null)).filter((b) => b !== null);
     this.responseSize = params.responseSizeBytes ?? 0;
+    this.errorRate = params.errorRate ?? 0;
+    this.failing = ctx.random('errors');
     this.metrics = params.metrics?.component ?? null;
     this.node = params.metrics?.node ?? 0;
     if (!(Number.isInteger(this.workers) && this.workers >= 1)) throw new RangeError(`workers must be a whole number >= 1, got ${this.workers}`);
@@ -115,9 +121,13 @@ export class QueueServer implements Process<Request | Response> {
     return this.breakers.map((b) => b.opened);
   }
 
-  onMessage(from: NodeId, message: Request | Response): void {
+  onMessage(from: NodeId, message: Request | Response | Ping): void {
     if (message.kind === 'response') {
       this.onCallAnswered(message);
+      return;
+    }
+    if (message.kind === 'ping') {
+      this.ctx.send(from, { kind: 'pong', id: message.id } satisfies Pong, 0);
       return;
     }
     const now = this.ctx.nowUs;
@@ -145,7 +155,8 @@ export class QueueServer implements Process<Request | Response> {
       return;
     }
     const job = data as Job;
-    if (this.calls === null) this.finish(job);
+    if (this.errorRate > 0 && this.failing.bernoulli(this.errorRate)) job.error = 'unavailable';
+    if (this.calls === null || job.error !== undefined) this.finish(job);
     else this.callDependencies(job);
   }
 
@@ -287,6 +298,7 @@ const queueServerParams = z.strictObject({
     })
     .optional()
     .describe('Calls to dependencies, holding the worker until they answer.'),
+  errorRate: fraction.default(0).describe('Share of requests that fail after service: a "grey" node, up and answering pings but broken.'),
   responseSize: sizeBytes.default(0).describe('Bytes per response, for links with a bandwidth.'),
 });
 
@@ -322,6 +334,7 @@ export const queueServerModel: ModelDefinition<typeof queueServerParams> = {
         order: params.order,
         deadlines: params.deadlines,
         calls,
+        errorRate: params.errorRate,
         responseSizeBytes: params.responseSize,
         metrics: { component, node },
       });

@@ -92,6 +92,9 @@ describe('the load balancer in a scenario', () => {
     const slowQueue = (name: string) => run(name).components.find((c) => c.name === 'slow')!.queueDepth.max;
     expect(slowQueue('power-of-two')).toBeLessThan(slowQueue('round-robin'));
     expect(slowQueue('round-robin')).toBe(100);
+    // With ping-level checks the grey node stays in rotation and fails a share of requests.
+    expect(run('power-of-two-ping-checks').requests.errors.unavailable).toBeGreaterThan(run('power-of-two-ping-checks').requests.sent * 0.15);
+    expect(run('power-of-two').requests.errors.unavailable).toBe(0);
     for (const adaptive of ['least-connections', 'power-of-two', 'least-response-time', 'weighted-round-robin']) {
       expect(run(adaptive).requests.errors.rejected, adaptive).toBe(0);
       expect(run(adaptive).latency.p99Us, adaptive).toBeLessThan(run('round-robin').latency.p99Us / 4);
@@ -125,5 +128,44 @@ faults:
     expect(withEject.requests.errors.timeout).toBeGreaterThanOrEqual(3);
     expect(withEject.requests.errors.timeout).toBeLessThan(60);
     expect(withEject.requests.errors.timeout / without.requests.errors.timeout).toBeLessThan(0.03);
+  });
+});
+
+describe('active health checks', () => {
+  const text = (check: string, extraFaults = '') => `
+name: health
+duration: 30s
+topology:
+  nodes: { balancer: {}, server: { count: 3 }, grey-server: {}, client: { count: 2 } }
+components:
+  lb: { type: load-balancer, nodes: balancer, backends: [api, grey], healthCheck: { interval: 1s, timeout: 300ms, unhealthyAfter: 3, healthyAfter: 2, ${check} } }
+  api: { type: queue-server, nodes: server, serviceTime: 1ms, workers: 4 }
+  grey: { type: queue-server, nodes: grey-server, serviceTime: 1ms, workers: 4, errorRate: ${extraFaults === '' ? 1 : 0} }
+workloads:
+  users: { type: poisson, nodes: client, target: lb, rate: 200/s, timeout: 200ms }
+${extraFaults}`;
+  const run = async (t: string) => {
+    const { scenario } = parseScenarioText(t, 'health.yaml');
+    return buildReport({ faultlineVersion: 'test', file: null, scenario, runs: [{ name: 'base', overrides: {}, run: await runScenario(scenario) }], wallSeconds: 1 }).metrics;
+  };
+
+  it('a ping-level check misses a grey node that answers pings but fails requests; an application-level check takes it out', async () => {
+    const ping = await run(text('kind: ping'));
+    const request = await run(text('kind: request'));
+    const failedAfter = (m: Awaited<ReturnType<typeof run>>, fromSecond: number) => m.timeline.slice(fromSecond).reduce((s, w) => s + w.errors.unavailable, 0);
+    // A quarter of 400 requests/s, every second, for ping checks.
+    expect(failedAfter(ping, 10)).toBeGreaterThan(0.2 * 400 * 20);
+    // Three failed checks (by about 3 s) and the grey node is out for good.
+    expect(failedAfter(request, 4)).toBe(0);
+    expect(failedAfter(request, 0)).toBeGreaterThan(0);
+  });
+
+  it('a crashed node is out within interval × unhealthyAfter (+ the check timeout); healthy nodes are never taken out', async () => {
+    const crash = await run(text('kind: ping', 'faults:\n  timeline: [{ at: 10s, action: crash, nodes: server-1 }]\n'));
+    const timeoutsFrom = (second: number) => crash.timeline.slice(second).reduce((s, w) => s + w.errors.timeout, 0);
+    expect(timeoutsFrom(10)).toBeGreaterThan(0);
+    // Out by 10 s + 3 × 1 s + 300 ms; requests sent just before time out 200 ms later.
+    expect(timeoutsFrom(14)).toBe(0);
+    expect(crash.timeline.slice(0, 10).every((w) => w.errors.timeout === 0 && w.errors.unavailable === 0)).toBe(true);
   });
 });
