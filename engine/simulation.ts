@@ -292,22 +292,26 @@ export class Simulation {
 
   // ---- faults ----------------------------------------------------------------
 
-  /** Volatile state and pending timers are lost; messages to the node are dropped until restart. */
-  crash(id: NodeId): void {
+  /**
+   * Volatile state and pending timers are lost; messages to the node are
+   * dropped until restart. `reason` names it in the fault log (an autoscaler
+   * stopping an instance logs `scale-in`, which is not a fault).
+   */
+  crash(id: NodeId, reason = 'crash'): void {
     if (this.status[id] === DOWN) return;
     this.status[id] = DOWN;
     this.incarnation[id]++;
     this.processes[id] = null;
     this.dropHeld(id);
-    this.log('crash', [id]);
+    this.log(reason, [id]);
     for (const listener of this.crashListeners) listener(id);
   }
 
   /** A crashed node comes back with its durable state and a fresh process. */
-  restart(id: NodeId): void {
+  restart(id: NodeId, reason = 'restart'): void {
     if (this.status[id] !== DOWN) return;
     this.status[id] = UP;
-    this.log('restart', [id]);
+    this.log(reason, [id]);
     this.startProcess(id);
   }
 

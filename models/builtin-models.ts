@@ -1,3 +1,4 @@
+import { autoscalerModel } from './autoscaler.js';
 import { closedLoopWorkloadModel } from './closed-loop-client.js';
 import { loadBalancerModel } from './load-balancer.js';
 import { poissonWorkloadModel } from './poisson-client.js';
@@ -14,6 +15,7 @@ export function registerBuiltinModels(): void {
   registerModel(queueServerModel);
   registerModel(loadBalancerModel);
   registerModel(rateLimiterModel);
+  registerModel(autoscalerModel);
   registerModel(poissonWorkloadModel);
   registerModel(closedLoopWorkloadModel);
 }

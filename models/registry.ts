@@ -30,6 +30,8 @@ export interface InstanceContext {
   /** Node names of another component, e.g. a workload's target. */
   nodesOf(component: string): readonly string[];
   requests: RequestMetrics;
+  /** Another component's metrics (for control planes such as an autoscaler); read them when running, not when building. */
+  metricsOf(component: string): ComponentMetrics | undefined;
   /** Registers this instance's utilization and queue metrics; `workersPerNode` is the utilization denominator (0: no workers, utilization not measured). */
   componentMetrics(workersPerNode: number): ComponentMetrics;
 }

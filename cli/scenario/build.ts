@@ -68,6 +68,7 @@ export function buildScenario(scenario: Scenario, options: { queue?: 'typed' | '
   const byGroup = new Map(instances.map((i) => [i.instance.nodes, i]));
   const componentGroup = new Map(instances.map((i) => [i.name, i.instance.nodes]));
   const components: BuiltScenario['components'] = [];
+  const metricsByName = new Map<string, ComponentMetrics>();
   const workloadNodeIds: NodeId[] = [];
 
   for (const [group, spec] of Object.entries(topology.nodes)) {
@@ -82,6 +83,7 @@ export function buildScenario(scenario: Scenario, options: { queue?: 'typed' | '
       nodeNames: names,
       nodesOf: (component) => nodeNames.get(componentGroup.get(component)!)!,
       requests,
+      metricsOf: (component) => metricsByName.get(component),
       componentMetrics: (workersPerNode) =>
         (metrics ??= new ComponentMetrics(entry.name, type, names.length, workersPerNode, scenario.slo.window, windows, scenario.warmup)),
     });
@@ -100,6 +102,7 @@ export function buildScenario(scenario: Scenario, options: { queue?: 'typed' | '
     if (metrics !== null) {
       const m: ComponentMetrics = metrics;
       components.push({ metrics: m, nodeIds: ids });
+      metricsByName.set(entry.name, m);
       const indexOf = new Map(ids.map((id, i) => [id, i]));
       sim.onCrash((id) => {
         const node = indexOf.get(id);
