@@ -3,7 +3,7 @@ import { distribution, type DistributionSpec } from '../engine/distribution.js';
 import type { NodeContext, NodeId, Process, TimerHandle } from '../engine/node-context.js';
 import type { TimeUs } from '../engine/time.js';
 import { BALANCING_ALGORITHMS, Backends, type BalancingAlgorithm } from './balancing.js';
-import type { Ping, Pong, Request, Response } from './messages.js';
+import { responseTo, type Ping, type Pong, type Request, type Response } from './messages.js';
 import type { ComponentMetrics } from './metrics/component-metrics.js';
 import type { ModelDefinition } from './registry.js';
 import { durationDistribution } from './schema/distribution.js';
@@ -212,9 +212,7 @@ export class LoadBalancer implements Process<Request | Response | Pong> {
   }
 
   private reply(to: NodeId, request: Request, error: Response['error']): void {
-    const response: Response =
-      error === undefined ? { kind: 'response', id: request.id, sentUs: request.sentUs } : { kind: 'response', id: request.id, sentUs: request.sentUs, error };
-    this.ctx.send(to, response, 0);
+    this.ctx.send(to, responseTo(request, error), 0);
   }
 }
 

@@ -22,6 +22,14 @@ export interface Response {
   readonly retryAfterUs?: number;
 }
 
+/** The answer to `request`: success when `error` is absent; Retry-After only with an error. */
+export function responseTo(request: Request, error?: ErrorKind, retryAfterUs?: number): Response {
+  if (error === undefined) return { kind: 'response', id: request.id, sentUs: request.sentUs };
+  return retryAfterUs === undefined
+    ? { kind: 'response', id: request.id, sentUs: request.sentUs, error }
+    : { kind: 'response', id: request.id, sentUs: request.sentUs, error, retryAfterUs };
+}
+
 /** A liveness probe: any running node answers it at once, whatever its queue (what a ping-level health check sees). */
 export interface Ping {
   readonly kind: 'ping';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { distribution, type DistributionSpec } from '../engine/distribution.js';
 import type { NodeContext, NodeId, Process, TimerHandle } from '../engine/node-context.js';
 import type { TimeUs } from '../engine/time.js';
-import type { Ping, Pong, Request, Response } from './messages.js';
+import { responseTo, type Ping, type Pong, type Request, type Response } from './messages.js';
 import { CircuitBreaker, type CircuitBreakerPolicy } from './circuit-breaker.js';
 import type { ComponentMetrics } from './metrics/component-metrics.js';
 import type { ModelDefinition } from './registry.js';
@@ -264,10 +264,7 @@ export class QueueServer implements Process<Request | Response | Ping> {
   }
 
   private reply(to: NodeId, request: Request, error: Response['error']): void {
-    const response: Response = error === undefined
-      ? { kind: 'response', id: request.id, sentUs: request.sentUs }
-      : { kind: 'response', id: request.id, sentUs: request.sentUs, error };
-    this.ctx.send(to, response, this.responseSize);
+    this.ctx.send(to, responseTo(request, error), this.responseSize);
   }
 }
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { NodeContext, NodeId, Process } from '../engine/node-context.js';
 import type { TimeUs } from '../engine/time.js';
-import type { Request, Response } from './messages.js';
+import { responseTo, type Request, type Response } from './messages.js';
 import type { ComponentMetrics } from './metrics/component-metrics.js';
 import { FixedWindow, SlidingWindowCounter, SlidingWindowLog, TokenBucket, type Admission } from './rate-limiting.js';
 import type { ModelDefinition } from './registry.js';
@@ -141,11 +141,7 @@ export class RateLimiter implements Process<Request | Response> {
   }
 
   private reply(to: NodeId, request: Request, error: Response['error'], retryAfterUs: number | undefined): void {
-    const response: Response =
-      error === undefined
-        ? { kind: 'response', id: request.id, sentUs: request.sentUs }
-        : { kind: 'response', id: request.id, sentUs: request.sentUs, error, ...(retryAfterUs === undefined ? {} : { retryAfterUs }) };
-    this.ctx.send(to, response, 0);
+    this.ctx.send(to, responseTo(request, error, retryAfterUs), 0);
   }
 }
 
