@@ -127,13 +127,16 @@ export class Requester {
     const to = targets.length === 1 ? targets[0] : targets[this.routing.int(targets.length)];
     const now = this.ctx.nowUs;
     const timeout = this.options.timeoutUs;
-    const request: Request = {
-      kind: 'request',
-      id: wireId,
-      sentUs: now,
-      ...(logical.key === undefined ? {} : { key: logical.key }),
-      ...(timeout === undefined ? {} : { deadlineUs: now + timeout }),
-    };
+    // Plain literals, not spreads: this runs once per attempt.
+    const key = logical.key;
+    const request: Request =
+      timeout === undefined
+        ? key === undefined
+          ? { kind: 'request', id: wireId, sentUs: now }
+          : { kind: 'request', id: wireId, sentUs: now, key }
+        : key === undefined
+          ? { kind: 'request', id: wireId, sentUs: now, deadlineUs: now + timeout }
+          : { kind: 'request', id: wireId, sentUs: now, key, deadlineUs: now + timeout };
     this.ctx.send(to, request, this.options.requestSizeBytes ?? 0);
     logical.timer = timeout === undefined ? -1 : this.ctx.setTimer(timeout, TIMEOUT, wireId);
   }
