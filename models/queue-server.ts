@@ -102,7 +102,9 @@ export class QueueServer implements Process<Request | Response | Ping> {
     this.dropExpired = params.deadlines === 'drop';
     this.calls = params.calls ?? null;
     this.dependencyIds = (params.calls?.dependencies ?? []).map((d) => d.nodes.map((n) => ctx.lookup(n)));
-    this.breakers = (params.calls?.dependencies ?? []).map(() => (params.calls?.breaker ? new CircuitBreaker(params.calls.breaker) : null)).filter((b) => b !== null);
+    const breaker = params.calls?.breaker;
+    // One breaker per dependency, or none at all.
+    this.breakers = breaker === undefined ? [] : (params.calls?.dependencies ?? []).map(() => new CircuitBreaker(breaker));
     this.responseSize = params.responseSizeBytes ?? 0;
     this.errorRate = params.errorRate ?? 0;
     this.failing = ctx.random('errors');
@@ -114,11 +116,6 @@ export class QueueServer implements Process<Request | Response | Ping> {
 
   get queueLength(): number {
     return this.length;
-  }
-
-  /** Times each dependency's breaker has opened, in dependency order. */
-  get breakerOpenings(): number[] {
-    return this.breakers.map((b) => b.opened);
   }
 
   onMessage(from: NodeId, message: Request | Response | Ping): void {
