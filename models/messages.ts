@@ -6,6 +6,10 @@ export interface Request {
   readonly kind: 'request';
   readonly id: number;
   readonly sentUs: TimeUs;
+  /** The operation's name (`read`, `checkout`), for per-operation service times. */
+  readonly operation: string;
+  /** Higher is more important; servers that order or shed by priority use it (0 by default). */
+  readonly priority: number;
   /** What the request is about (a record, a URL), for key-based routing; absent when the workload has no keys. */
   readonly key?: number;
   /** True time after which the caller no longer waits for the answer; absent without a timeout. */
@@ -39,4 +43,6 @@ export interface Ping {
 export interface Pong {
   readonly kind: 'pong';
   readonly id: number;
+  /** The node's load when it answered: busy workers over workers, plus waiting requests over workers (1 = all busy, none waiting); absent when it does not measure load. */
+  readonly load?: number;
 }

@@ -124,7 +124,7 @@ export class QueueServer implements Process<Request | Response | Ping> {
       return;
     }
     if (message.kind === 'ping') {
-      this.ctx.send(from, { kind: 'pong', id: message.id } satisfies Pong, 0);
+      this.ctx.send(from, { kind: 'pong', id: message.id, load: (this.busy + this.length) / this.workers } satisfies Pong, 0);
       return;
     }
     const now = this.ctx.nowUs;
@@ -210,7 +210,12 @@ export class QueueServer implements Process<Request | Response | Ping> {
     const timer = timeout === undefined ? -1 : this.ctx.setTimer(timeout, CALL_TIMEOUT, id);
     this.pendingCalls.set(id, { job, dependency, timer });
     const deadline = job.request.deadlineUs;
-    this.ctx.send(to, { kind: 'request', id, sentUs: this.ctx.nowUs, ...(deadline === undefined ? {} : { deadlineUs: deadline }) } satisfies Request, 0);
+    const { operation, priority } = job.request;
+    const request: Request =
+      deadline === undefined
+        ? { kind: 'request', id, sentUs: this.ctx.nowUs, operation, priority }
+        : { kind: 'request', id, sentUs: this.ctx.nowUs, operation, priority, deadlineUs: deadline };
+    this.ctx.send(to, request, 0);
   }
 
   private onCallAnswered(response: Response): void {

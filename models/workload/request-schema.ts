@@ -32,6 +32,7 @@ export const requestParams = {
     })
     .optional()
     .describe('Give each request a key (a record, a URL), for key-based routing.'),
+  priority: z.number().int().min(0).default(0).describe('Priority of every request (higher is more important), for servers that order or shed by priority.'),
 };
 
 type RequestParams = z.output<z.ZodObject<typeof requestParams>>;
@@ -49,6 +50,7 @@ export function requestOptions(params: RequestParams, targets: readonly string[]
         : { maxAttempts: r.attempts, baseUs: r.base, capUs: r.cap, multiplier: r.multiplier, jitter: r.jitter, retryOn: r.on, honorRetryAfter: r.honorRetryAfter },
     mix: typeof ops === 'string' ? [{ operation: ops, weight: 1 }] : Object.entries(ops).map(([operation, weight]) => ({ operation, weight })),
     keys: params.keys,
+    priority: params.priority,
     requestSizeBytes: params.requestSize,
     metrics,
   };

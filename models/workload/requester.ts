@@ -17,6 +17,8 @@ export interface RequestOptions {
   /** Operation names and their weights in the mix (default: one operation, `request`). */
   mix?: readonly { operation: string; weight: number }[];
   keys?: { count: number; zipf?: number };
+  /** Every request's priority (higher is more important; default 0). */
+  priority?: number;
   requestSizeBytes?: number;
   metrics: RequestMetrics;
 }
@@ -27,6 +29,7 @@ const RETRY = 3;
 
 interface Logical {
   operation: LatencyHistogram;
+  operationName: string;
   key: number | undefined;
   firstSentUs: TimeUs;
   attempt: number;
@@ -47,6 +50,8 @@ export class Requester {
   private readonly picking: RandomStream;
   private readonly backoffRng: RandomStream;
   private readonly operations: LatencyHistogram[];
+  private readonly operationNames: string[];
+  private readonly priority: number;
   private readonly cumulativeWeights: number[];
   private readonly zipf: Zipf | null;
   private readonly keyCount: number;
@@ -65,6 +70,8 @@ export class Requester {
     this.backoffRng = ctx.random('backoff');
     const mix = options.mix ?? [{ operation: 'request', weight: 1 }];
     this.operations = mix.map((m) => options.metrics.operation(m.operation));
+    this.operationNames = mix.map((m) => m.operation);
+    this.priority = options.priority ?? 0;
     let sum = 0;
     this.cumulativeWeights = mix.map((m) => (sum += m.weight));
     this.zipf = options.keys?.zipf === undefined ? null : new Zipf(options.keys.count, options.keys.zipf);
@@ -75,8 +82,10 @@ export class Requester {
   issue(): void {
     const now = this.ctx.nowUs;
     this.options.metrics.recordSent(now);
+    const op = this.pickOperation();
     const logical: Logical = {
-      operation: this.operations[this.pickOperation()],
+      operation: this.operations[op],
+      operationName: this.operationNames[op],
       key: this.keyCount === 0 ? undefined : this.zipf === null ? 1 + this.picking.int(this.keyCount) : this.zipf.sample(this.picking),
       firstSentUs: now,
       attempt: 0,
@@ -129,14 +138,16 @@ export class Requester {
     const timeout = this.options.timeoutUs;
     // Plain literals, not spreads: this runs once per attempt.
     const key = logical.key;
+    const operation = logical.operationName;
+    const priority = this.priority;
     const request: Request =
       timeout === undefined
         ? key === undefined
-          ? { kind: 'request', id: wireId, sentUs: now }
-          : { kind: 'request', id: wireId, sentUs: now, key }
+          ? { kind: 'request', id: wireId, sentUs: now, operation, priority }
+          : { kind: 'request', id: wireId, sentUs: now, operation, priority, key }
         : key === undefined
-          ? { kind: 'request', id: wireId, sentUs: now, deadlineUs: now + timeout }
-          : { kind: 'request', id: wireId, sentUs: now, key, deadlineUs: now + timeout };
+          ? { kind: 'request', id: wireId, sentUs: now, operation, priority, deadlineUs: now + timeout }
+          : { kind: 'request', id: wireId, sentUs: now, operation, priority, key, deadlineUs: now + timeout };
     this.ctx.send(to, request, this.options.requestSizeBytes ?? 0);
     logical.timer = timeout === undefined ? -1 : this.ctx.setTimer(timeout, TIMEOUT, wireId);
   }
