@@ -25,11 +25,16 @@ export function summaryTable(report: Report, colors: Colors): string {
   add('simulated', (r) => `${r.simulatedSeconds}s`);
   add('requests sent', (r) => formatCount(r.metrics.requests.sent));
   if (runs.some((r) => r.metrics.requests.retries > 0)) add('retries', (r) => formatCount(r.metrics.requests.retries));
+  if (runs.some((r) => r.metrics.requests.hedges > 0)) add('hedges', (r) => formatCount(r.metrics.requests.hedges));
   add('succeeded', (r) => formatCount(r.metrics.requests.succeeded));
   for (const kind of ERROR_KINDS) {
     if (runs.some((r) => r.metrics.requests.errors[kind] > 0)) add(`  ${kind}`, (r) => formatCount(r.metrics.requests.errors[kind]));
   }
   add('availability', (r) => `${formatPercent(r.metrics.availability.overall)} (${formatNines(r.metrics.availability.nines)})`);
+  const operations = [...new Set(runs.flatMap((r) => Object.keys(r.metrics.requests.byOperation)))].sort();
+  if (operations.length > 1) {
+    for (const op of operations) add(`  ${op}`, (r) => formatPercent(r.metrics.requests.byOperation[op]?.availability));
+  }
   add('downtime', (r) => (r.metrics.availability.downtimeUs === 0 ? 'none' : formatDurationUs(r.metrics.availability.downtimeUs)));
   add('latency p50', (r) => formatDurationUs(r.metrics.latency.p50Us));
   add('latency p99', (r) => formatDurationUs(r.metrics.latency.p99Us));

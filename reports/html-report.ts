@@ -126,6 +126,7 @@ function headline(report: Report): string {
       `${escapeHtml(formatCount(requests.good))} good`,
       `${escapeHtml(formatCount(requests.inFlight))} in flight at the end`,
       ...(requests.retries > 0 ? [`${escapeHtml(formatCount(requests.retries))} retries`] : []),
+      ...(requests.hedges > 0 ? [`${escapeHtml(formatCount(requests.hedges))} hedges`] : []),
     ]),
     card('availability', formatPercent(availability.overall), availabilityDetails),
     card('throughput', formatRatePerSec(report.metrics.throughputPerSec), [`goodput ${escapeHtml(formatRatePerSec(report.metrics.goodputPerSec))}`]),
@@ -197,7 +198,7 @@ function faultsSection(report: Report): string {
 const latencyCell = (summary: LatencySummary, us: number) => escapeHtml(summary.count > 0 ? formatDurationUs(us) : MISSING);
 
 function componentsSection(report: Report): string {
-  const { components, latencyByOperation } = report.metrics;
+  const { components, latencyByOperation, requests } = report.metrics;
   const parts: string[] = [];
   if (components.length === 0) {
     parts.push('<p class="muted">The scenario has no modelled components.</p>');
@@ -229,9 +230,12 @@ function componentsSection(report: Report): string {
   if (operations.length > 0) {
     const rows = operations.map((name) => {
       const s = latencyByOperation[name];
+      const outcomes = requests.byOperation[name];
       return [
         escapeHtml(name),
+        escapeHtml(formatCount(outcomes?.sent)),
         escapeHtml(formatCount(s.count)),
+        escapeHtml(outcomes?.availability == null ? MISSING : formatPercent(outcomes.availability)),
         latencyCell(s, s.p50Us),
         latencyCell(s, s.p90Us),
         latencyCell(s, s.p99Us),
@@ -239,7 +243,7 @@ function componentsSection(report: Report): string {
         latencyCell(s, s.maxUs),
       ];
     });
-    parts.push(`<h3>Latency by operation (clients' view)</h3>\n${table(['operation', 'succeeded', 'p50', 'p90', 'p99', 'p99.9', 'max'], rows, range(1, 7))}`);
+    parts.push(`<h3>Latency by operation (clients' view)</h3>\n${table(['operation', 'sent', 'succeeded', 'availability', 'p50', 'p90', 'p99', 'p99.9', 'max'], rows, range(1, 9))}`);
   }
   return section('components', 'Components', parts.join('\n'));
 }

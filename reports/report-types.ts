@@ -79,6 +79,8 @@ export interface RunMetrics {
     sent: number;
     /** Attempts beyond each request's first (client retries). */
     retries: number;
+    /** Extra copies sent by hedging. */
+    hedges: number;
     /** Answered successfully, whatever the latency. */
     succeeded: number;
     /** Succeeded within the availability threshold. */
@@ -86,6 +88,8 @@ export interface RunMetrics {
     errors: ErrorCounts;
     /** Sent but neither answered nor failed when the run ended. */
     inFlight: number;
+    /** The same counts per operation, with availability (good / finished), so mixed traffic can be told apart. */
+    byOperation: Record<string, OperationOutcomes>;
   };
   /** End-to-end latency of successful requests, as clients saw it. */
   latency: LatencySummary;
@@ -98,6 +102,15 @@ export interface RunMetrics {
   timeline: WindowRow[];
   components: ComponentReport[];
   messages: MessageReport;
+}
+
+export interface OperationOutcomes {
+  sent: number;
+  succeeded: number;
+  good: number;
+  errors: ErrorCounts;
+  /** good / (succeeded + failed); null when none finished. */
+  availability: number | null;
 }
 
 export interface AvailabilityReport {

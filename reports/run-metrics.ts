@@ -99,16 +99,23 @@ export function runMetrics(built: BuiltScenario, result: RunResult): RunMetrics 
 
   const overallLatency = requests.latency;
   const latencyByOperation: RunMetrics['latencyByOperation'] = {};
-  for (const [name, histogram] of requests.byOperation) latencyByOperation[name] = histogram.summary();
+  const byOperation: RunMetrics['requests']['byOperation'] = {};
+  for (const [name, o] of requests.byOperation) {
+    latencyByOperation[name] = o.latency.summary();
+    const finished = o.succeeded + Object.values(o.errors).reduce((a, b) => a + b, 0);
+    byOperation[name] = { sent: o.sent, succeeded: o.succeeded, good: o.good, errors: { ...o.errors }, availability: finished === 0 ? null : round(o.good / finished, 6) };
+  }
 
   return {
     requests: {
       sent: requests.sent,
       retries: requests.retries,
+      hedges: requests.hedges,
       succeeded: requests.succeeded,
       good: requests.good,
       errors: { ...requests.errors },
       inFlight: Math.max(0, requests.sent - finished),
+      byOperation,
     },
     latency: overallLatency.summary(),
     latencyByOperation,

@@ -25,6 +25,15 @@ export interface WindowCounts {
 
 const emptyErrors = (): ErrorCounts => ({ timeout: 0, rejected: 0, dropped: 0, unavailable: 0 });
 
+/** One operation's outcomes after warm-up (latency of its successes, counts of the rest). */
+export class OperationMetrics {
+  readonly latency = new LatencyHistogram();
+  sent = 0;
+  succeeded = 0;
+  good = 0;
+  readonly errors = emptyErrors();
+}
+
 /**
  * Client-side outcomes of every request: end-to-end latency overall and per
  * operation, errors by kind, and per-window counts and percentiles. Windows
@@ -32,10 +41,12 @@ const emptyErrors = (): ErrorCounts => ({ timeout: 0, rejected: 0, dropped: 0, u
  * histogram.
  */
 export class RequestMetrics {
-  readonly byOperation = new Map<string, LatencyHistogram>();
+  readonly byOperation = new Map<string, OperationMetrics>();
   sent = 0;
   /** Attempts beyond each request's first. */
   retries = 0;
+  /** Extra copies sent by hedging (a second attempt while the first is still out). */
+  hedges = 0;
   succeeded = 0;
   good = 0;
   readonly errors = emptyErrors();
@@ -55,30 +66,36 @@ export class RequestMetrics {
    * and merged here when asked (at the end), which halves the hot-path cost.
    */
   get latency(): LatencyHistogram {
-    const histograms = [...this.byOperation.values()];
+    const histograms = [...this.byOperation.values()].map((o) => o.latency);
     if (histograms.length === 1) return histograms[0];
     const all = new LatencyHistogram();
     for (const h of histograms) all.add(h);
     return all;
   }
 
-  /** The histogram for an operation name; workloads look it up once and keep it. */
-  operation(name: string): LatencyHistogram {
-    let h = this.byOperation.get(name);
-    if (h === undefined) this.byOperation.set(name, (h = new LatencyHistogram()));
-    return h;
+  /** The metrics of an operation name; workloads look it up once and keep it. */
+  operation(name: string): OperationMetrics {
+    let o = this.byOperation.get(name);
+    if (o === undefined) this.byOperation.set(name, (o = new OperationMetrics()));
+    return o;
   }
 
-  recordSent(nowUs: number): void {
+  recordSent(operation: OperationMetrics, nowUs: number): void {
     this.window(nowUs).sent++;
-    if (nowUs >= this.options.measureFromUs) this.sent++;
+    if (nowUs < this.options.measureFromUs) return;
+    this.sent++;
+    operation.sent++;
   }
 
   recordRetry(): void {
     this.retries++;
   }
 
-  recordSuccess(operation: LatencyHistogram, sentUs: number, nowUs: number): void {
+  recordHedge(): void {
+    this.hedges++;
+  }
+
+  recordSuccess(operation: OperationMetrics, sentUs: number, nowUs: number): void {
     const latency = nowUs - sentUs;
     const good = latency <= this.options.availabilityThresholdUs;
     const w = this.window(nowUs);
@@ -87,13 +104,19 @@ export class RequestMetrics {
     this.windowLatency.record(latency);
     if (sentUs < this.options.measureFromUs) return;
     this.succeeded++;
-    if (good) this.good++;
-    operation.record(latency);
+    operation.succeeded++;
+    if (good) {
+      this.good++;
+      operation.good++;
+    }
+    operation.latency.record(latency);
   }
 
-  recordFailure(kind: ErrorKind, sentUs: number, nowUs: number): void {
+  recordFailure(operation: OperationMetrics, kind: ErrorKind, sentUs: number, nowUs: number): void {
     this.window(nowUs).errors[kind]++;
-    if (sentUs >= this.options.measureFromUs) this.errors[kind]++;
+    if (sentUs < this.options.measureFromUs) return;
+    this.errors[kind]++;
+    operation.errors[kind]++;
   }
 
   /** Closes every window; call once at the end of the run. */

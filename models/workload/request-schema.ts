@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ERROR_KINDS } from '../metrics/request-metrics.js';
-import { durationUs, positiveInt, sizeBytes } from '../schema/units.js';
+import { durationUs, nonNegativeInt, positiveInt, sizeBytes } from '../schema/units.js';
 import type { RequestOptions } from './requester.js';
 import { JITTER_KINDS } from './retry-policy.js';
 
@@ -32,7 +32,7 @@ export const requestParams = {
     })
     .optional()
     .describe('Give each request a key (a record, a URL), for key-based routing.'),
-  priority: z.number().int().min(0).default(0).describe('Priority of every request (higher is more important), for servers that order or shed by priority.'),
+  priority: nonNegativeInt.default(0).describe('Priority of every request (higher is more important), for servers that order or shed by priority.'),
 };
 
 type RequestParams = z.output<z.ZodObject<typeof requestParams>>;

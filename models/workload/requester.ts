@@ -4,8 +4,7 @@ import type { RandomStream } from '../../engine/random-stream.js';
 import type { TimeUs } from '../../engine/time.js';
 import type { ErrorKind } from '../../reports/report-types.js';
 import type { Request, Response } from '../messages.js';
-import type { LatencyHistogram } from '../metrics/latency-histogram.js';
-import type { RequestMetrics } from '../metrics/request-metrics.js';
+import type { OperationMetrics, RequestMetrics } from '../metrics/request-metrics.js';
 import { backoffUs, type RetryPolicy } from './retry-policy.js';
 
 export interface RequestOptions {
@@ -28,7 +27,7 @@ const TIMEOUT = 2;
 const RETRY = 3;
 
 interface Logical {
-  operation: LatencyHistogram;
+  operation: OperationMetrics;
   operationName: string;
   key: number | undefined;
   firstSentUs: TimeUs;
@@ -49,7 +48,7 @@ export class Requester {
   private readonly routing: RandomStream;
   private readonly picking: RandomStream;
   private readonly backoffRng: RandomStream;
-  private readonly operations: LatencyHistogram[];
+  private readonly operations: OperationMetrics[];
   private readonly operationNames: string[];
   private readonly priority: number;
   private readonly cumulativeWeights: number[];
@@ -81,8 +80,8 @@ export class Requester {
   /** Starts one logical request. */
   issue(): void {
     const now = this.ctx.nowUs;
-    this.options.metrics.recordSent(now);
     const op = this.pickOperation();
+    this.options.metrics.recordSent(this.operations[op], now);
     const logical: Logical = {
       operation: this.operations[op],
       operationName: this.operationNames[op],
@@ -162,7 +161,7 @@ export class Requester {
       this.ctx.setTimer(wait, RETRY, logical);
       return;
     }
-    this.options.metrics.recordFailure(error, logical.firstSentUs, this.ctx.nowUs);
+    this.options.metrics.recordFailure(logical.operation, error, logical.firstSentUs, this.ctx.nowUs);
     this.onFinished(false);
   }
 
