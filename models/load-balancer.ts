@@ -143,7 +143,7 @@ export class LoadBalancer implements Process<Request | Response | Pong> {
     for (let i = 0; i < this.backendIds.length; i++) {
       const id = this.nextId++;
       this.probes.set(id, { backend: i, timer: this.ctx.setTimer(policy.timeoutUs, PROBE_TIMEOUT, id) });
-      const probe: Ping | Request = policy.kind === 'ping' ? { kind: 'ping', id } : { kind: 'request', id, sentUs: this.ctx.nowUs, operation: 'health-check', priority: 0 };
+      const probe: Ping | Request = policy.kind === 'ping' ? { kind: 'ping', id } : { kind: 'request', id, sentUs: this.ctx.nowUs, operation: 'health-check', priority: 0, session: -1 };
       this.ctx.send(this.backendIds[i], probe, 0);
     }
     this.ctx.setTimer(policy.intervalUs, HEALTH_ROUND);

@@ -10,6 +10,8 @@ export interface Request {
   readonly operation: string;
   /** Higher is more important; servers that order or shed by priority use it (0 by default). */
   readonly priority: number;
+  /** The user session it belongs to (what a cookie identifies), unique across the run. */
+  readonly session: number;
   /** What the request is about (a record, a URL), for key-based routing; absent when the workload has no keys. */
   readonly key?: number;
   /** True time after which the caller no longer waits for the answer; absent without a timeout. */

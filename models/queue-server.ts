@@ -210,11 +210,11 @@ export class QueueServer implements Process<Request | Response | Ping> {
     const timer = timeout === undefined ? -1 : this.ctx.setTimer(timeout, CALL_TIMEOUT, id);
     this.pendingCalls.set(id, { job, dependency, timer });
     const deadline = job.request.deadlineUs;
-    const { operation, priority } = job.request;
+    const { operation, priority, session } = job.request;
     const request: Request =
       deadline === undefined
-        ? { kind: 'request', id, sentUs: this.ctx.nowUs, operation, priority }
-        : { kind: 'request', id, sentUs: this.ctx.nowUs, operation, priority, deadlineUs: deadline };
+        ? { kind: 'request', id, sentUs: this.ctx.nowUs, operation, priority, session }
+        : { kind: 'request', id, sentUs: this.ctx.nowUs, operation, priority, session, deadlineUs: deadline };
     this.ctx.send(to, request, 0);
   }
 

@@ -32,6 +32,7 @@ export const requestParams = {
     })
     .optional()
     .describe('Give each request a key (a record, a URL), for key-based routing.'),
+  sessions: positiveInt.max(65_536).default(1).describe('User sessions (cookies) on each client node; each request belongs to one, picked uniformly. One by default: the node is one user.'),
   priority: nonNegativeInt.default(0).describe('Priority of every request (higher is more important), for servers that order or shed by priority.'),
 };
 
@@ -51,6 +52,7 @@ export function requestOptions(params: RequestParams, targets: readonly string[]
     mix: typeof ops === 'string' ? [{ operation: ops, weight: 1 }] : Object.entries(ops).map(([operation, weight]) => ({ operation, weight })),
     keys: params.keys,
     priority: params.priority,
+    sessions: params.sessions,
     requestSizeBytes: params.requestSize,
     metrics,
   };

@@ -18,6 +18,8 @@ export interface RequestOptions {
   keys?: { count: number; zipf?: number };
   /** Every request's priority (higher is more important; default 0). */
   priority?: number;
+  /** User sessions on each client node (default 1); each request belongs to one, picked uniformly. */
+  sessions?: number;
   requestSizeBytes?: number;
   metrics: RequestMetrics;
 }
@@ -26,9 +28,13 @@ export interface RequestOptions {
 const TIMEOUT = 2;
 const RETRY = 3;
 
+/** Session ids are node id × this + index, so they are unique across the run. */
+const SESSIONS_PER_NODE = 65_536;
+
 interface Logical {
   operation: OperationMetrics;
   operationName: string;
+  session: number;
   key: number | undefined;
   firstSentUs: TimeUs;
   attempt: number;
@@ -51,6 +57,8 @@ export class Requester {
   private readonly operations: OperationMetrics[];
   private readonly operationNames: string[];
   private readonly priority: number;
+  private readonly sessionRng: RandomStream;
+  private readonly sessions: number;
   private readonly cumulativeWeights: number[];
   private readonly zipf: Zipf | null;
   private readonly keyCount: number;
@@ -71,6 +79,11 @@ export class Requester {
     this.operations = mix.map((m) => options.metrics.operation(m.operation));
     this.operationNames = mix.map((m) => m.operation);
     this.priority = options.priority ?? 0;
+    this.sessions = options.sessions ?? 1;
+    if (!(Number.isInteger(this.sessions) && this.sessions >= 1 && this.sessions <= SESSIONS_PER_NODE)) {
+      throw new RangeError(`sessions must be a whole number from 1 to ${SESSIONS_PER_NODE}, got ${this.sessions}`);
+    }
+    this.sessionRng = ctx.random('sessions');
     let sum = 0;
     this.cumulativeWeights = mix.map((m) => (sum += m.weight));
     this.zipf = options.keys?.zipf === undefined ? null : new Zipf(options.keys.count, options.keys.zipf);
@@ -85,6 +98,7 @@ export class Requester {
     const logical: Logical = {
       operation: this.operations[op],
       operationName: this.operationNames[op],
+      session: this.ctx.id * SESSIONS_PER_NODE + (this.sessions === 1 ? 0 : this.sessionRng.int(this.sessions)),
       key: this.keyCount === 0 ? undefined : this.zipf === null ? 1 + this.picking.int(this.keyCount) : this.zipf.sample(this.picking),
       firstSentUs: now,
       attempt: 0,
@@ -139,14 +153,15 @@ export class Requester {
     const key = logical.key;
     const operation = logical.operationName;
     const priority = this.priority;
+    const session = logical.session;
     const request: Request =
       timeout === undefined
         ? key === undefined
-          ? { kind: 'request', id: wireId, sentUs: now, operation, priority }
-          : { kind: 'request', id: wireId, sentUs: now, operation, priority, key }
+          ? { kind: 'request', id: wireId, sentUs: now, operation, priority, session }
+          : { kind: 'request', id: wireId, sentUs: now, operation, priority, session, key }
         : key === undefined
-          ? { kind: 'request', id: wireId, sentUs: now, operation, priority, deadlineUs: now + timeout }
-          : { kind: 'request', id: wireId, sentUs: now, operation, priority, key, deadlineUs: now + timeout };
+          ? { kind: 'request', id: wireId, sentUs: now, operation, priority, session, deadlineUs: now + timeout }
+          : { kind: 'request', id: wireId, sentUs: now, operation, priority, session, key, deadlineUs: now + timeout };
     this.ctx.send(to, request, this.options.requestSizeBytes ?? 0);
     logical.timer = timeout === undefined ? -1 : this.ctx.setTimer(timeout, TIMEOUT, wireId);
   }
