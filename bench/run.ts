@@ -3,6 +3,7 @@
  * are measured side by side on the same machine state.
  */
 import { formatHoldTable, holdBenchmarks } from './hold.js';
+import { checkerBenchmarks } from './linearizability.js';
 import { simulationBenchmarks } from './simulations.js';
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -31,4 +32,16 @@ const balanced = whole.find((f) => f.name.startsWith('clients -> balancer'));
 console.log(`
 Target:
   ${balanced === undefined ? 'not measured' : balanced.eventsPerSec >= 1e6 ? 'met    ' : 'MISSED '} load-balanced request path >= 1M events/s`);
+console.log('\nLinearizability checker on the Jepsen histories (parsing included)\n');
+const checks = await checkerBenchmarks();
+for (const c of checks) {
+  const slowest = c.slowestMs === undefined ? '' : `   slowest single log ${c.slowestMs.toFixed(1)} ms`;
+  console.log(`  ${c.name.padEnd(48)} ${c.meanMs.toFixed(1).padStart(9)} ms${slowest}`);
+}
+const etcd = checks.find((c) => c.name.startsWith('all'));
+const c50 = checks.filter((c) => c.name.includes('c50'));
+console.log(`
+Targets:
+  ${etcd?.slowestMs === undefined ? 'not measured' : etcd.slowestMs < 1000 ? 'met    ' : 'MISSED '} every etcd log well under a second
+  ${c50.length < 2 ? 'not measured' : c50.every((c) => c.meanMs < 1000) ? 'met    ' : 'MISSED '} each 50-client kv file under a second`);
 console.log(`\nNode ${process.version}, ${((performance.now() - started) / 1000).toFixed(0)} s in all`);

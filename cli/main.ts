@@ -4,6 +4,9 @@ import { createRequire } from 'node:module';
 import { DeterminismError } from '../engine/determinism.js';
 import { runCommand } from './commands/run.js';
 import { reportCommand } from './commands/report.js';
+import { checkCommand } from './commands/check.js';
+import { HISTORY_FORMATS, type HistoryFormat } from '../reports/consistency/history-formats.js';
+import { SEQUENTIAL_SPECS, type SpecName } from '../reports/consistency/sequential-specs.js';
 import { validateCommand } from './commands/validate.js';
 import { CheckFailed, EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, UsageError } from './exit-codes.js';
 import { listBundledScenarios } from './scenario/bundled.js';
@@ -109,6 +112,22 @@ program
   .action((file: string, opts: { out?: string }) => {
     const written = reportCommand(file, opts);
     console.log(`wrote ${written.length} files; open ${written.find((f) => f.endsWith('report.html')) ?? written[0]}`);
+  });
+
+program
+  .command('check')
+  .description('Check a recorded history for linearizability; prints a JSON verdict, exit 0 if linearizable, 1 if not.')
+  .argument('<history>', 'a history: Jepsen log lines, EDN maps, or faultline JSON lines')
+  .addOption(new Option('--model <model>', 'the object the history is of').choices(Object.keys(SEQUENTIAL_SPECS)).makeOptionMandatory())
+  .addOption(new Option('--format <format>', 'the history format (default: told by the content)').choices([...HISTORY_FORMATS]))
+  .addHelpText(
+    'after',
+    '\nExamples:\n  faultline check etcd_000.log --model register\n  faultline check c50-ok.txt --model kv --format edn\n  faultline check out/cap-partition-1/history.jsonl --model kv',
+  )
+  .action((file: string, opts: { model: SpecName; format?: HistoryFormat }) => {
+    const result = checkCommand(file, opts);
+    console.log(result.output);
+    exitCode = result.exitCode;
   });
 
 try {

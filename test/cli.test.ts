@@ -168,3 +168,31 @@ describe('the other commands', () => {
     expect(partial.stderr).toContain('the report lacks scenario');
   });
 });
+
+describe('faultline check', () => {
+  const jepsen = join(import.meta.dirname, '..', '..', 'shared', 'data', 'jepsen');
+
+  it('prints a JSON verdict: exit 0 when linearizable, 1 with a counterexample when not', () => {
+    const ok = faultline(['check', join(jepsen, 'kv', 'c10-ok.txt'), '--model', 'kv']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ linearizable: true, model: 'kv', partitions: 10 });
+    const bad = faultline(['check', join(jepsen, 'etcd', 'etcd_000.log'), '--model', 'register', '--format', 'jepsen']);
+    expect(bad.code, bad.stderr).toBe(1);
+    const verdict = JSON.parse(bad.stdout);
+    expect(verdict.linearizable).toBe(false);
+    expect(verdict.counterexample.stuck).toMatchObject({ f: 'read' });
+    expect(verdict.counterexample.explanation).toMatch(/^In the longest order found, the register ends at/);
+  });
+
+  it('exits 2 with file:line on an unreadable history, a missing file, or the wrong model', () => {
+    writeFileSync(join(work, 'broken.jsonl'), '{"process":0,"type":"invoke","f":"read","value":null}\n{"process":0,"type":"ok"\n');
+    const broken = faultline(['check', 'broken.jsonl', '--model', 'register']);
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toMatch(/^broken\.jsonl:2: not JSON/);
+    expect(faultline(['check', 'nowhere.log', '--model', 'register']).stderr).toMatch(/nowhere\.log: cannot read it \(ENOENT\)/);
+    const wrong = faultline(['check', join(jepsen, 'kv', 'c01-ok.txt'), '--model', 'register']);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/a register has no operation "append".*is --model register right\?/);
+    expect(faultline(['check', 'broken.jsonl']).code).toBe(2);
+  });
+});

@@ -1,0 +1,97 @@
+/** A value in a history: what Jepsen's histories hold (nil, integers, strings, vectors such as a cas's [from to]). */
+export type Value = null | number | string | readonly Value[];
+
+/** Jepsen's event types: an invocation, and its outcome: done, definitely not done, or unknown. */
+export type EventType = 'invoke' | 'ok' | 'fail' | 'info';
+
+/** One line of a history, in Jepsen's shape. */
+export interface HistoryEvent {
+  process: number;
+  type: EventType;
+  /** The operation: read, write, cas, get, put, append. */
+  f: string;
+  /** For maps: which key; absent for a single register. */
+  key?: string;
+  value: Value;
+  /** When it happened; absent in formats that only give the order (then the event's 1-based position is its time). */
+  timeUs?: number;
+}
+
+/**
+ * An invocation paired with its outcome. `output` is the completion's value
+ * (a read's result); an operation whose outcome is unknown (`info`, or no
+ * completion before the history ends) may take effect at any time after its
+ * call, so it returns at +Infinity and `output` is null.
+ */
+export interface Operation {
+  /** Index in the history's operations, in invocation order. */
+  id: number;
+  process: number;
+  f: string;
+  key: string | undefined;
+  input: Value;
+  output: Value;
+  callTime: number;
+  returnTime: number;
+  unknown: boolean;
+}
+
+/** A history that breaks Jepsen's rules, with the line (1-based event index) it breaks them at. */
+export class HistoryError extends Error {
+  constructor(
+    message: string,
+    readonly line: number,
+  ) {
+    super(message);
+    this.name = 'HistoryError';
+  }
+}
+
+/**
+ * Pairs each invocation with its process's next completion. Failed
+ * operations are dropped (they did not happen); `isReadOnly` operations with
+ * an unknown outcome are dropped too, since they changed nothing.
+ */
+export function pairOperations(events: readonly HistoryEvent[], isReadOnly: (f: string) => boolean): Operation[] {
+  const open = new Map<number, { event: HistoryEvent; time: number }>();
+  const pending: { event: HistoryEvent; time: number; completion: HistoryEvent | null; returnTime: number }[] = [];
+  const byProcess = new Map<number, number>();
+  events.forEach((event, index) => {
+    const line = index + 1;
+    const time = event.timeUs ?? line;
+    if (event.type === 'invoke') {
+      if (open.has(event.process)) throw new HistoryError(`process ${event.process} invokes ${event.f} while its previous operation is still open`, line);
+      open.set(event.process, { event, time });
+      byProcess.set(event.process, pending.length);
+      pending.push({ event, time, completion: null, returnTime: Infinity });
+      return;
+    }
+    const call = open.get(event.process);
+    if (call === undefined) throw new HistoryError(`process ${event.process} completes ${event.f} (${event.type}) without invoking it`, line);
+    if (call.event.f !== event.f) throw new HistoryError(`process ${event.process} invoked ${call.event.f} but completes ${event.f}`, line);
+    if (time < call.time) throw new HistoryError(`process ${event.process} completes ${event.f} before invoking it (time ${time} < ${call.time})`, line);
+    open.delete(event.process);
+    const slot = pending[byProcess.get(event.process)!];
+    slot.completion = event;
+    if (event.type !== 'info') slot.returnTime = time;
+  });
+  const operations: Operation[] = [];
+  for (const { event, time, completion, returnTime } of pending) {
+    const type = completion?.type ?? 'info';
+    if (type === 'fail') continue;
+    const unknown = type === 'info';
+    if (unknown && isReadOnly(event.f)) continue;
+    operations.push({
+      id: operations.length,
+      process: event.process,
+      f: event.f,
+      key: event.key,
+      input: event.value,
+      output: unknown ? null : completion!.value,
+      callTime: time,
+      returnTime,
+      unknown,
+    });
+  }
+  return operations;
+}
