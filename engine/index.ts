@@ -3,6 +3,7 @@ export { Simulation } from './simulation.js';
 export type {
   EventObserver,
   FaultRecord,
+  MessageObserver,
   MessageStats,
   NodeSpec,
   RunOptions,

@@ -80,9 +80,19 @@ export class NodeContext<D extends object = Record<string, unknown>> {
     return stream;
   }
 
-  /** The id of the node with this name. */
+  /** The id of the node or floating address (virtual IP) with this name. */
   lookup(name: string): NodeId {
-    return this.sim.nodeId(name);
+    return this.sim.lookup(name);
+  }
+
+  /** The node a floating address delivers to now (what VRRP adverts tell the other routers). */
+  holderOf(address: NodeId): NodeId {
+    return this.sim.holderOf(address);
+  }
+
+  /** Takes a floating address over (VRRP, a gratuitous ARP): messages sent to it from now on reach this node. */
+  claimAddress(address: NodeId): void {
+    this.sim.claimAddress(this.id, address);
   }
 
   /** Every node in a group, in the order they were added. */

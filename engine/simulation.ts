@@ -2,7 +2,7 @@ import { Clocks } from './clocks.js';
 import { EV_CALL, EV_DELIVER, EV_START, EV_TIMER } from './event-kinds.js';
 import type { EventQueue } from './event-queue.js';
 import { HeapEventQueue } from './heap-event-queue.js';
-import { DROP_LOSS, DROP_PARTITION, Network, type Degradation, type LinkSpec, type NetworkConfig } from './network.js';
+import { DROP_LOSS, DROP_PARTITION, NODE_LIMIT, Network, type Degradation, type LinkSpec, type NetworkConfig } from './network.js';
 import { NodeContext, type NodeId, type Process, type ProcessFactory, type TimerHandle } from './node-context.js';
 import type { Cut } from './partition.js';
 import { deriveStream, type RandomStream } from './random-stream.js';
@@ -42,6 +42,15 @@ export interface EventObserver {
   onEvent(index: number, timeUs: TimeUs, kind: number, target: number, a: number, b: number, hashLow: number): void;
 }
 
+/**
+ * Told of every message a running node sends, when it is sent: `arrivalUs` is
+ * when it will arrive, or DROP_PARTITION / DROP_LOSS when the network drops
+ * it. For message diagrams; it sees the message but must not change it.
+ */
+export interface MessageObserver {
+  onSend(sentUs: TimeUs, from: NodeId, to: NodeId, arrivalUs: number, message: unknown): void;
+}
+
 export interface FaultRecord {
   timeUs: TimeUs;
   kind: string;
@@ -72,6 +81,12 @@ export interface RunResult {
 /** Purposes starting with `@` belong to the engine, so no model can draw the network's numbers. */
 export const NETWORK_PURPOSE = '@network';
 
+/**
+ * Floating addresses (virtual IPs) take ids from here up, above every node id,
+ * so `send` tells them apart with the range check it makes anyway.
+ */
+export const FIRST_ADDRESS_ID = NODE_LIMIT;
+
 const UP = 0;
 const DOWN = 1;
 const PAUSED = 2;
@@ -91,6 +106,7 @@ export class Simulation {
   private readonly hash = new TraceHash();
   private eventCount = 0;
   private observer: EventObserver | null = null;
+  private messageObserver: MessageObserver | null = null;
 
   private readonly names: string[] = [];
   private readonly groups: (string | undefined)[] = [];
@@ -108,6 +124,10 @@ export class Simulation {
   private readonly heldTimers = new Set<TimerHandle>();
   private readonly sentCounts: number[] = [];
   private readonly crashListeners: ((id: NodeId) => void)[] = [];
+  private readonly addressNames: string[] = [];
+  /** The node each floating address delivers to: the last to claim it, up or down. */
+  private readonly addressHolders: NodeId[] = [];
+  private readonly addressIds = new Map<string, NodeId>();
 
   readonly messages: MessageStats = {
     sent: 0,
@@ -154,6 +174,21 @@ export class Simulation {
     return id;
   }
 
+  /**
+   * A floating address (a virtual IP) that `holder` answers first. Messages
+   * sent to it go to whichever node holds it when they are sent; a node takes
+   * it over with `claimAddress`, as VRRP does with a gratuitous ARP.
+   */
+  addAddress(name: string, holder: NodeId): NodeId {
+    if (this.ids.has(name) || this.addressIds.has(name)) throw new RangeError(`"${name}" already names a node or an address`);
+    if (!(Number.isInteger(holder) && holder >= 0 && holder < this.names.length)) throw new RangeError(`address "${name}": no node with id ${holder}`);
+    const id = FIRST_ADDRESS_ID + this.addressNames.length;
+    this.addressNames.push(name);
+    this.addressHolders.push(holder);
+    this.addressIds.set(name, id);
+    return id;
+  }
+
   /** Overrides one direction of the link between two nodes (both directions with `bothWays`). */
   setLink(from: string, to: string, spec: LinkSpec, bothWays = false): void {
     this.network.setLink(this.nodeId(from), this.nodeId(to), spec);
@@ -172,6 +207,28 @@ export class Simulation {
 
   nodeName(id: NodeId): string {
     return this.names[id];
+  }
+
+  /** The id of a node or of a floating address, by name. */
+  lookup(name: string): NodeId {
+    const id = this.ids.get(name) ?? this.addressIds.get(name);
+    if (id === undefined) throw new RangeError(`no node or address named "${name}"`);
+    return id;
+  }
+
+  /** The node a floating address delivers to now. */
+  holderOf(address: NodeId): NodeId {
+    const holder = this.addressHolders[address - FIRST_ADDRESS_ID];
+    if (holder === undefined) throw new RangeError(`${address} is not a floating address`);
+    return holder;
+  }
+
+  /** Moves a floating address to `node` from the next send on; a change of holder is logged. */
+  claimAddress(node: NodeId, address: NodeId): void {
+    const previous = this.holderOf(address);
+    if (previous === node) return;
+    this.addressHolders[address - FIRST_ADDRESS_ID] = node;
+    this.log('claim-address', [node], `${this.addressNames[address - FIRST_ADDRESS_ID]} (from ${this.names[previous]})`);
   }
 
   /** Members of a group in insertion order (empty if none). */
@@ -234,6 +291,10 @@ export class Simulation {
     this.observer = observer;
   }
 
+  setMessageObserver(observer: MessageObserver | null): void {
+    this.messageObserver = observer;
+  }
+
   // ---- what models call through their context ------------------------------
 
   localTimeUs(id: NodeId): TimeUs {
@@ -241,7 +302,8 @@ export class Simulation {
   }
 
   send(from: NodeId, to: NodeId, message: unknown, sizeBytes: number): void {
-    if (!(to >= 0 && to < this.names.length)) throw new RangeError(`${this.names[from]} sent to unknown node id ${to}`);
+    // Resolved at send time: a message already in flight stays with the old holder (and is lost if it is down).
+    if (!(to >= 0 && to < this.names.length)) to = this.resolveAddress(from, to);
     const m = this.messages;
     m.sent++;
     this.sentCounts[from]++;
@@ -253,6 +315,7 @@ export class Simulation {
     if (rng === undefined) rng = this.netStreams[from] = deriveStream(this.seed, this.names[from], NETWORK_PURPOSE);
     const net = this.network;
     const arrival = net.transmit(from, to, sizeBytes, this.nowUs, rng);
+    if (this.messageObserver !== null) this.messageObserver.onSend(this.nowUs, from, to, arrival, message);
     if (arrival < 0) {
       if (arrival === DROP_PARTITION) m.droppedByPartition++;
       else if (arrival === DROP_LOSS) m.droppedByLoss++;
@@ -263,6 +326,12 @@ export class Simulation {
       m.duplicated++;
       this.queue.push(net.duplicateArrivalUs, EV_DELIVER, to, from, sizeBytes, message);
     }
+  }
+
+  private resolveAddress(from: NodeId, to: NodeId): NodeId {
+    const holder = this.addressHolders[to - FIRST_ADDRESS_ID];
+    if (holder === undefined) throw new RangeError(`${this.names[from]} sent to unknown node id ${to}`);
+    return holder;
   }
 
   setTimer(node: NodeId, delayUs: DurationUs, tag: number, data: unknown): TimerHandle {

@@ -12,6 +12,7 @@ export const BALANCING_ALGORITHMS = [
   'ip-hash',
   'key-hash',
   'consistent-hash',
+  'resource-based',
 ] as const;
 export type BalancingAlgorithm = (typeof BALANCING_ALGORITHMS)[number];
 
@@ -28,6 +29,8 @@ export class Backends {
   readonly ejectedUntilUs: Float64Array;
   /** 1 while active health checks call the backend unhealthy. */
   readonly unhealthy: Uint8Array;
+  /** The load each backend last reported (busy workers plus waiting requests, over workers), for resource-based picks; 0 until it reports. */
+  readonly reportedLoad: Float64Array;
   private readonly current: Float64Array;
   private readonly ring: ConsistentHashRing | null;
   private cursor = 0;
@@ -45,6 +48,7 @@ export class Backends {
     this.ewmaUs = new Float64Array(n);
     this.ejectedUntilUs = new Float64Array(n);
     this.unhealthy = new Uint8Array(n);
+    this.reportedLoad = new Float64Array(n);
     this.current = new Float64Array(n);
     this.ring = algorithm === 'consistent-hash' ? new ConsistentHashRing(weights, virtualNodes) : null;
   }
@@ -96,6 +100,9 @@ export class Backends {
         return this.modulo(hash32(key));
       case 'consistent-hash':
         return this.ring!.lookup(key, (i) => this.available(i));
+      case 'resource-based':
+        // Acts on the last reports however old: between two, every pick goes where the load looked lowest.
+        return this.leastBy((i) => this.reportedLoad[i] / this.weights[i]);
     }
   }
 

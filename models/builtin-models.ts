@@ -1,8 +1,11 @@
 import { autoscalerModel } from './autoscaler.js';
 import { closedLoopWorkloadModel } from './closed-loop-client.js';
+import { counterStoreModel } from './counter-store.js';
+import { dnsServerModel } from './dns-server.js';
 import { loadBalancerModel } from './load-balancer.js';
 import { poissonWorkloadModel } from './poisson-client.js';
 import { rateLimiterModel } from './rate-limiter.js';
+import { storeClientModel } from './store-client.js';
 import { queueServerModel } from './queue-server.js';
 import { registerModel } from './registry.js';
 
@@ -15,7 +18,10 @@ export function registerBuiltinModels(): void {
   registerModel(queueServerModel);
   registerModel(loadBalancerModel);
   registerModel(rateLimiterModel);
+  registerModel(counterStoreModel);
   registerModel(autoscalerModel);
+  registerModel(dnsServerModel);
   registerModel(poissonWorkloadModel);
   registerModel(closedLoopWorkloadModel);
+  registerModel(storeClientModel);
 }

@@ -2,11 +2,12 @@ import { z } from 'zod';
 import { distribution, type DistributionSpec } from '../engine/distribution.js';
 import type { NodeContext, NodeId, Process } from '../engine/node-context.js';
 import type { RandomStream } from '../engine/random-stream.js';
+import type { DnsAnswer } from './dns-messages.js';
 import type { Response } from './messages.js';
 import type { ModelDefinition } from './registry.js';
 import { durationDistribution } from './schema/distribution.js';
 import { positiveInt } from './schema/units.js';
-import { requestOptions, requestParams } from './workload/request-schema.js';
+import { requestOptions, requestParams, requestReferences } from './workload/request-schema.js';
 import { Requester, type RequestOptions } from './workload/requester.js';
 
 export interface ClosedLoopParams extends RequestOptions {
@@ -22,7 +23,7 @@ const THINK_OVER = 1;
  * (retries included), and thinks again. Load falls as the system slows, so by
  * the interactive response time law throughput is users / (think + response).
  */
-export class ClosedLoopClient implements Process<Response> {
+export class ClosedLoopClient implements Process<Response | DnsAnswer> {
   private readonly think;
   private readonly thinking: RandomStream;
   private readonly requester: Requester;
@@ -45,8 +46,8 @@ export class ClosedLoopClient implements Process<Response> {
     else this.requester.onTimer(tag, data);
   }
 
-  onMessage(from: NodeId, response: Response): void {
-    this.requester.onResponse(from, response);
+  onMessage(from: NodeId, message: Response | DnsAnswer): void {
+    this.requester.onMessage(from, message);
   }
 
   private startThinking(): void {
@@ -65,9 +66,9 @@ export const closedLoopWorkloadModel: ModelDefinition<typeof closedLoopParams> =
   role: 'workload',
   description: 'Closed-loop users: think, send one request, wait for it, think again; load follows the system’s speed.',
   params: closedLoopParams,
-  references: (params) => [{ path: ['target'], component: params.target }],
+  references: requestReferences,
   instantiate(params, ctx) {
-    const options = requestOptions(params, ctx.nodesOf(params.target), ctx.requests);
+    const options = requestOptions(params, ctx);
     return () => (nodeCtx) => new ClosedLoopClient(nodeCtx, { ...options, users: params.users, thinkTimeUs: params.thinkTime });
   },
 };

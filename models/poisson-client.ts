@@ -3,11 +3,12 @@ import { distribution } from '../engine/distribution.js';
 import type { NodeContext, NodeId, Process } from '../engine/node-context.js';
 import type { RandomStream } from '../engine/random-stream.js';
 import { SECOND, type TimeUs } from '../engine/time.js';
+import type { DnsAnswer } from './dns-messages.js';
 import type { Response } from './messages.js';
 import type { ModelDefinition } from './registry.js';
 import { durationUs, ratePerSec } from './schema/units.js';
 import { peakRate, rateAt, type RateShape } from './workload/rate-shape.js';
-import { requestOptions, requestParams } from './workload/request-schema.js';
+import { requestOptions, requestParams, requestReferences } from './workload/request-schema.js';
 import { Requester, type RequestOptions } from './workload/requester.js';
 
 export interface PoissonClientParams extends RequestOptions {
@@ -20,7 +21,7 @@ export interface PoissonClientParams extends RequestOptions {
 const ARRIVAL = 1;
 
 /** Open-loop arrivals: requests leave at Poisson times (of a shaped rate) whatever the answers do. */
-export class PoissonClient implements Process<Response> {
+export class PoissonClient implements Process<Response | DnsAnswer> {
   private readonly interarrival;
   private readonly arrivals: RandomStream;
   private readonly requester: Requester;
@@ -55,8 +56,8 @@ export class PoissonClient implements Process<Response> {
     this.scheduleArrival();
   }
 
-  onMessage(from: NodeId, response: Response): void {
-    this.requester.onResponse(from, response);
+  onMessage(from: NodeId, message: Response | DnsAnswer): void {
+    this.requester.onMessage(from, message);
   }
 
   private scheduleArrival(): void {
@@ -96,9 +97,9 @@ export const poissonWorkloadModel: ModelDefinition<typeof poissonParams> = {
   role: 'workload',
   description: 'Open-loop clients: requests leave at Poisson times (of a constant, ramped, spiking or diurnal rate) whatever the answers do.',
   params: poissonParams,
-  references: (params) => [{ path: ['target'], component: params.target }],
+  references: requestReferences,
   instantiate(params, ctx) {
-    const options = requestOptions(params, ctx.nodesOf(params.target), ctx.requests);
+    const options = requestOptions(params, ctx);
     const s = params.shape;
     const rateShape: RateShape | undefined =
       s === undefined || s.type === 'constant'

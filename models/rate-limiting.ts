@@ -62,8 +62,13 @@ export class FixedWindow implements Admission {
   }
 
   retryAfterUs(nowUs: number): number {
-    return (Math.floor(nowUs / this.windowUs) + 1) * this.windowUs - nowUs;
+    return fixedWindowRetryAfterUs(this.windowUs, nowUs);
   }
+}
+
+/** A refused fixed-window request is admitted again when the next window starts. */
+export function fixedWindowRetryAfterUs(windowUs: number, nowUs: number): number {
+  return (Math.floor(nowUs / windowUs) + 1) * windowUs - nowUs;
 }
 
 /** Keeps the time of every admission in the last window: exact (at most `limit` in any span of `windowUs`), at a memory cost of `limit` entries. */
@@ -124,11 +129,7 @@ export class SlidingWindowCounter implements Admission {
 
   retryAfterUs(nowUs: number): number {
     this.roll(nowUs);
-    if (this.previous === 0) return (this.window + 1) * this.windowUs - nowUs;
-    // The estimate falls as the previous window slides out: solve previous·(1 − f) + current + 1 = limit for f.
-    const fraction = 1 - (this.limit - 1 - this.current) / this.previous;
-    const at = this.window * this.windowUs + Math.min(1, Math.max(0, fraction)) * this.windowUs;
-    return Math.max(0, Math.ceil(at - nowUs));
+    return slidingCounterRetryAfterUs(this.limit, this.windowUs, this.current, this.previous, nowUs);
   }
 
   private estimate(nowUs: number): number {
@@ -143,4 +144,18 @@ export class SlidingWindowCounter implements Admission {
     this.current = 0;
     this.window = w;
   }
+}
+
+/** When a sliding counter holding `current` this window and `previous` the last would admit again. */
+export function slidingCounterRetryAfterUs(limit: number, windowUs: number, current: number, previous: number, nowUs: number): number {
+  const window = Math.floor(nowUs / windowUs);
+  // The estimate weighed·(1 − f) + base falls as the weighed window slides out; solve weighed·(1 − f) + base + 1 = limit for f.
+  // With room in this window that is the previous window sliding out; with this window full, it is this one, in the next.
+  const full = current + 1 > limit;
+  const startUs = (full ? window + 1 : window) * windowUs;
+  const weighed = full ? current : previous;
+  const base = full ? 0 : current;
+  const fraction = weighed === 0 ? 0 : 1 - (limit - 1 - base) / weighed;
+  const at = startUs + Math.min(1, Math.max(0, fraction)) * windowUs;
+  return Math.max(0, Math.ceil(at - nowUs));
 }

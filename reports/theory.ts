@@ -1,35 +1,52 @@
 import { distribution, type DistributionSpec } from '../engine/distribution.js';
 import type { BuiltScenario } from '../cli/scenario/build.js';
+import type { QueueServerScenarioParams } from '../models/queue-server.js';
+import { modelDefinition } from '../models/registry.js';
 import { erlangB, mg1, mmc, mmck, type StationTheory } from './queueing-theory.js';
 import type { RunMetrics, TheoryCheck, TheoryRow } from './report-types.js';
 
 type Instance = { type: string; nodes: string } & Record<string, unknown>;
+type QueueServerInstance = Instance & QueueServerScenarioParams;
+type Feeder = Instance & { rate: number; operations: string | Record<string, number>; priority: number; timeout?: number };
 
 /**
  * Theory beside simulation for every queue-server the formulas describe: fed
  * only by open-loop Poisson workloads (split evenly over its nodes, so each
- * node sees Poisson arrivals), in a run without faults. Which result applies
- * depends on the service distribution, the workers c and the room K.
+ * node sees Poisson arrivals) and by nothing else, in a run without faults.
+ * Which result applies depends on the service distribution (a mixture when
+ * operations have their own), the workers c and the room K. Features that
+ * change what a request costs or who gets served (dependency calls, shedding
+ * or reordering by priority) leave the station without a closed form here,
+ * and it gets no theory rather than a wrong one.
  */
 export function theoryChecks(built: BuiltScenario, metrics: RunMetrics): TheoryCheck[] {
   const { scenario } = built;
   if (scenario.faults.timeline.length > 0 || scenario.faults.random.length > 0) return [];
   const checks: TheoryCheck[] = [];
   for (const [name, raw] of Object.entries(scenario.components)) {
-    const component = raw as Instance;
+    const component = raw as Instance as QueueServerInstance;
     if (component.type !== 'queue-server') continue;
-    const feeders = Object.values(scenario.workloads).map((w) => w as Instance).filter((w) => w.target === name);
-    // Retries and rate shapes make arrivals something other than a homogeneous Poisson process.
-    const poissonOnly = feeders.every((w) => w.type === 'poisson' && w.stopAt === undefined && w.retry === undefined && (w.shape === undefined || (w.shape as { type: string }).type === 'constant'));
-    if (feeders.length === 0 || !poissonOnly) continue;
+    const feeders = Object.values(scenario.workloads).map((w) => w as Feeder).filter((w) => w.target === name);
+    // Retries, hedges and rate shapes make arrivals something other than a homogeneous Poisson process; with DNS the target is a name, not this component.
+    const poissonOnly = feeders.every(
+      (w) =>
+        w.type === 'poisson' &&
+        w.stopAt === undefined &&
+        w.retry === undefined &&
+        w.hedge === undefined &&
+        w.dns === undefined &&
+        (w.shape === undefined || (w.shape as { type: string }).type === 'constant'),
+    );
+    if (feeders.length === 0 || !poissonOnly || namedByComponents(scenario.components, name)) continue;
     const nodes = scenario.topology.nodes[component.nodes].count;
-    const totalRatePerSec = feeders.reduce((sum, w) => sum + (w.rate as number) * scenario.topology.nodes[w.nodes].count, 0);
+    const feederRates = feeders.map((w) => w.rate * scenario.topology.nodes[w.nodes].count);
+    const totalRatePerSec = feederRates.reduce((sum, r) => sum + r, 0);
     const lambdaPerUs = totalRatePerSec / nodes / 1e6;
-    const spec = component.serviceTime as DistributionSpec;
-    const service = distribution(spec);
-    const servers = component.workers as number;
-    const queueCapacity = component.queueCapacity as number | undefined;
-    const station = stationModel(spec.type, servers, queueCapacity, lambdaPerUs, service.mean, service.variance);
+    const service = serviceMixture(component, feeders, feederRates);
+    if (!describedByTheory(component, feeders, service.parts)) continue;
+    const servers = component.workers;
+    const queueCapacity = component.queueCapacity;
+    const station = stationModel(service.letter, servers, queueCapacity, lambdaPerUs, service.mean, service.variance);
     if (station === null) continue;
 
     const report = metrics.components.find((c) => c.name === name)!;
@@ -59,7 +76,7 @@ export function theoryChecks(built: BuiltScenario, metrics: RunMetrics): TheoryC
     checks.push({
       component: name,
       model: station.model,
-      method: station.method,
+      method: service.parts > 1 ? `${station.method} over the operation mix` : station.method,
       arrivalRatePerSec: round(lambdaPerUs * 1e6),
       serviceMeanUs: round(service.mean),
       servers,
@@ -70,14 +87,13 @@ export function theoryChecks(built: BuiltScenario, metrics: RunMetrics): TheoryC
 }
 
 function stationModel(
-  serviceType: DistributionSpec['type'],
+  letter: 'M' | 'D' | 'G',
   servers: number,
   queueCapacity: number | undefined,
   lambdaPerUs: number,
   serviceMeanUs: number,
   serviceVarianceUs2: number,
 ): { model: string; method: string; theory: StationTheory } | null {
-  const letter = serviceType === 'exponential' ? 'M' : serviceType === 'constant' ? 'D' : 'G';
   const offered = lambdaPerUs * serviceMeanUs;
   if (queueCapacity === 0) {
     // Erlang B is insensitive to the service distribution beyond its mean.
@@ -96,6 +112,65 @@ function stationModel(
   }
   const capacity = servers + queueCapacity;
   return { model: `M/M/${servers}/${capacity}`, method: 'birth–death (M/M/c/K)', theory: mmck(lambdaPerUs, serviceMeanUs, servers, capacity) };
+}
+
+/**
+ * The service time of an arrival at the station. Each operation has its own
+ * distribution (or the default), and arrivals carry operations in the shares
+ * the feeders' rates and mixes give, independently of each other, so service
+ * times are i.i.d. draws from the mixture: E[S] = Σ p_i E[S_i] and
+ * E[S²] = Σ p_i E[S_i²]. `parts` counts its distinct distributions.
+ */
+function serviceMixture(component: QueueServerInstance, feeders: readonly Feeder[], feederRates: readonly number[]) {
+  const shares = new Map<string, number>();
+  const total = feederRates.reduce((sum, r) => sum + r, 0);
+  feeders.forEach((w, i) => {
+    const mix = typeof w.operations === 'string' ? { [w.operations]: 1 } : w.operations;
+    const weights = Object.values(mix).reduce((sum, x) => sum + x, 0);
+    for (const [operation, weight] of Object.entries(mix)) shares.set(operation, (shares.get(operation) ?? 0) + (feederRates[i] / total) * (weight / weights));
+  });
+  // Operations that share a distribution are one part of the mixture.
+  const parts = new Map<string, { spec: DistributionSpec; share: number }>();
+  for (const [operation, share] of shares) {
+    const spec = component.serviceTimeByOperation?.[operation] ?? component.serviceTime;
+    const key = JSON.stringify(spec);
+    const part = parts.get(key);
+    if (part === undefined) parts.set(key, { spec, share });
+    else part.share += share;
+  }
+  const mixed = [...parts.values()].map(({ spec, share }) => ({ spec, share, d: distribution(spec) }));
+  if (mixed.length === 1) {
+    const { spec, d } = mixed[0];
+    return { mean: d.mean, variance: d.variance, letter: spec.type === 'exponential' ? 'M' : spec.type === 'constant' ? 'D' : 'G', parts: 1 } as const;
+  }
+  const mean = mixed.reduce((sum, { share, d }) => sum + share * d.mean, 0);
+  const secondMoment = mixed.reduce((sum, { share, d }) => sum + share * (d.variance + d.mean * d.mean), 0);
+  return { mean, variance: secondMoment - mean * mean, letter: 'G', parts: mixed.length } as const;
+}
+
+/**
+ * False when the station's features break the formulas' assumptions:
+ * dependency calls (a worker is held beyond its service time), admission
+ * rules that turn some priorities away, eviction among priorities, priority
+ * order when the classes' service times differ (the mean wait is invariant to
+ * the order only when they do not), and dropped work past its deadline.
+ */
+function describedByTheory(component: QueueServerInstance, feeders: readonly Feeder[], serviceParts: number): boolean {
+  if (component.calls !== undefined) return false;
+  const priorities = new Set(feeders.map((w) => w.priority));
+  if (component.shed.some((rule) => feeders.some((w) => w.priority < rule.below))) return false;
+  if (priorities.size > 1 && component.whenFull === 'evict-lower-priority' && component.queueCapacity !== undefined) return false;
+  if (priorities.size > 1 && component.order === 'priority' && serviceParts > 1) return false;
+  if (component.deadlines === 'drop' && feeders.some((w) => w.timeout !== undefined)) return false;
+  return true;
+}
+
+/** Whether another component names `name`: a balancer or a caller sends it requests beside the workloads', an autoscaler changes its nodes. */
+function namedByComponents(components: Record<string, unknown>, name: string): boolean {
+  return Object.values(components).some((raw) => {
+    const { type, nodes: _nodes, ...params } = raw as Instance;
+    return modelDefinition(type)?.references?.(params).some((ref) => ref.component === name) ?? false;
+  });
 }
 
 const round = (x: number) => Number(x.toPrecision(8));

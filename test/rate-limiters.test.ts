@@ -83,7 +83,7 @@ describe('rate limiters, against their bounds in every window, under generated a
   it('Retry-After is when the limiter would admit again', () => {
     fc.assert(
       fc.property(arrivals, (times) => {
-        for (const make of [() => new FixedWindow(LIMIT, WINDOW), () => new SlidingWindowLog(LIMIT, WINDOW), () => new TokenBucket(10, 5)]) {
+        for (const make of [() => new FixedWindow(LIMIT, WINDOW), () => new SlidingWindowLog(LIMIT, WINDOW), () => new SlidingWindowCounter(LIMIT, WINDOW), () => new TokenBucket(10, 5)]) {
           const limiter = make();
           for (const t of times) {
             if (limiter.admit(t)) continue;

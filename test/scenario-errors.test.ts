@@ -51,6 +51,11 @@ describe('malformed scenario files: every problem as file:line:col path: message
     expect(loadBad('unclosed-flow-list.yaml')).toEqual([`${f}:5:3 (yaml): Flow sequence in block collection must be sufficiently indented and end with a ]`]);
   });
 
+  it('a check that depends on the topology: a limit too small to split over the gateways', () => {
+    const f = bad('limit-too-small-to-split.yaml');
+    expect(loadBad('limit-too-small-to-split.yaml')).toEqual([`${f}:13:44 components.gateway.limit.requests: 3 split over 4 gateways leaves some with none; raise it to at least 4`]);
+  });
+
   it('a duplicate key points at the second occurrence', () => {
     const f = bad('duplicate-key.yaml');
     expect(loadBad('duplicate-key.yaml')).toEqual([`${f}:13:5 components.api.workers: duplicate key "workers"`]);

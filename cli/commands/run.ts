@@ -72,6 +72,12 @@ export async function runCommand(argument: string, options: RunOptions, version:
 
     const dir = options.out ?? loaded.scenario.outputs.dir ?? join('out', `${loaded.scenario.name}-${loaded.scenario.seed}`);
     const files = reportFiles(report, dir, loaded.scenario.outputs);
+    // Store operations in Jepsen's shape, one file per run, for `faultline check` and other tools.
+    runs.forEach((run, i) => {
+      if (run.built.history.events.length === 0) return;
+      const name = loaded.variants.length > 0 ? `history-${planned[i].name}.jsonl` : 'history.jsonl';
+      files.push({ path: join(dir, name), content: run.built.history.toJsonl() });
+    });
     writeFilesAtomically(files);
 
     if (options.json) {

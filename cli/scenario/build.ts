@@ -4,6 +4,7 @@ import type { LinkSpec, NetworkConfig } from '../../engine/network.js';
 import type { NodeId } from '../../engine/node-context.js';
 import { Simulation } from '../../engine/simulation.js';
 import { ComponentMetrics } from '../../models/metrics/component-metrics.js';
+import { HistoryRecorder } from '../../models/metrics/history-recorder.js';
 import { RequestMetrics } from '../../models/metrics/request-metrics.js';
 import { modelDefinition } from '../../models/registry.js';
 import type { FaultProcess, Scenario, TimelineFault } from './schema.js';
@@ -13,6 +14,8 @@ export interface BuiltScenario {
   scenario: Scenario;
   sim: Simulation;
   requests: RequestMetrics;
+  /** Store operations in Jepsen's shape; empty when the scenario has no store clients. */
+  history: HistoryRecorder;
   components: { metrics: ComponentMetrics; nodeIds: NodeId[] }[];
   /** Node ids of workload (client) nodes, whose requests are the "client operations". */
   workloadNodeIds: NodeId[];
@@ -54,6 +57,7 @@ export function buildScenario(scenario: Scenario, options: { queue?: 'typed' | '
     measureFromUs: scenario.warmup,
   });
   const windows = requests.windows.length;
+  const history = new HistoryRecorder();
 
   const nodeNames = new Map<string, string[]>();
   const regionNodes = new Map<string, string[]>(topology.regions.map((r) => [r, []]));
@@ -70,6 +74,13 @@ export function buildScenario(scenario: Scenario, options: { queue?: 'typed' | '
   const components: BuiltScenario['components'] = [];
   const metricsByName = new Map<string, ComponentMetrics>();
   const workloadNodeIds: NodeId[] = [];
+  // Declared before any instance is built, since callers look them up while being built.
+  const addresses = new Map<string, { name: string; holder: string }[]>();
+  for (const { name, instance } of instances) {
+    const { type, nodes: group, ...params } = instance;
+    const declared = modelDefinition(type)!.addresses?.(params, { name, nodeNames: nodeNames.get(group)! }) ?? [];
+    if (declared.length > 0) addresses.set(name, declared);
+  }
 
   for (const [group, spec] of Object.entries(topology.nodes)) {
     const entry = byGroup.get(group)!;
@@ -81,8 +92,9 @@ export function buildScenario(scenario: Scenario, options: { queue?: 'typed' | '
       sim,
       name: entry.name,
       nodeNames: names,
-      nodesOf: (component) => nodeNames.get(componentGroup.get(component)!)!,
+      nodesOf: (component) => addresses.get(component)?.map((a) => a.name) ?? nodeNames.get(componentGroup.get(component)!)!,
       requests,
+      history,
       metricsOf: (component) => metricsByName.get(component),
       componentMetrics: (workersPerNode) =>
         (metrics ??= new ComponentMetrics(entry.name, type, names.length, workersPerNode, scenario.slo.window, windows, scenario.warmup)),
@@ -112,6 +124,8 @@ export function buildScenario(scenario: Scenario, options: { queue?: 'typed' | '
     if (entry.role === 'workload') workloadNodeIds.push(...ids);
   }
 
+  for (const declared of addresses.values()) for (const a of declared) sim.addAddress(a.name, sim.nodeId(a.holder));
+
   const expand = (selector: string | readonly string[]): string[] =>
     (typeof selector === 'string' ? [selector] : selector).flatMap((s) => regionNodes.get(s) ?? [s]);
 
@@ -132,7 +146,7 @@ export function buildScenario(scenario: Scenario, options: { queue?: 'typed' | '
   );
   scenario.faults.random.forEach((p, i) => startFaultProcess(sim, faultProcess(p, i, expand)));
 
-  return { scenario, sim, requests, components, workloadNodeIds };
+  return { scenario, sim, requests, history, components, workloadNodeIds };
 }
 
 function linkSpec(link: LinkFields): LinkSpec {

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { modelDefinition } from '../../models/registry.js';
 import { didYouMean } from './did-you-mean.js';
 import type { Issue } from './schema-issues.js';
@@ -70,6 +71,13 @@ export function checkReferences(document: Doc): Issue[] {
       }
       for (const ref of modelReferences(instance)) {
         if (!components.has(ref.component)) problem([section, name, ...ref.path], `no component "${ref.component}"; components defines ${listOf(components)}`);
+        else if (ref.type !== undefined && mapping(mapping(document.components)![ref.component])?.type !== ref.type) {
+          problem([section, name, ...ref.path], `"${ref.component}" is not a ${ref.type} component`);
+        }
+      }
+      const nodeCount = typeof group === 'string' ? counts.get(group) : undefined;
+      if (nodeCount !== undefined && nodeCount !== null) {
+        for (const p of modelChecks(instance, nodeCount)) problem([section, name, ...p.path], p.message);
       }
     }
   }
@@ -125,14 +133,15 @@ export function checkReferences(document: Doc): Issue[] {
  * rejects are left out (the schema reports them), so a typo in a target is
  * found even when another parameter is wrong too.
  */
-function modelReferences(instance: Doc): { path: (string | number)[]; component: string }[] {
+function modelReferences(instance: Doc): { path: (string | number)[]; component: string; type?: string }[] {
   const { type, nodes: _nodes, ...params } = instance;
   const model = typeof type === 'string' ? modelDefinition(type) : undefined;
   if (model?.references === undefined) return [];
   let parsed = model.params.safeParse(params);
   if (!parsed.success) {
     const bad = new Set(parsed.error.issues.flatMap((i) => (i.code === 'unrecognized_keys' ? i.keys : i.path.slice(0, 1).map(String))));
-    parsed = model.params.partial().safeParse(Object.fromEntries(Object.entries(params).filter(([key]) => !bad.has(key))));
+    // Rebuilt from the shape: zod refuses .partial() on an object with refinements (cross-field checks).
+    parsed = z.strictObject(model.params.shape).partial().safeParse(Object.fromEntries(Object.entries(params).filter(([key]) => !bad.has(key))));
     if (!parsed.success) return [];
   }
   try {
@@ -141,6 +150,15 @@ function modelReferences(instance: Doc): { path: (string | number)[]; component:
     // A model may assume parameters that were left out above; its references are then checked once those are fixed.
     return [];
   }
+}
+
+/** The model's own topology-dependent checks, once its parameters are valid (until then the schema's problems come first). */
+function modelChecks(instance: Doc, nodeCount: number): { path: (string | number)[]; message: string }[] {
+  const { type, nodes: _nodes, ...params } = instance;
+  const model = typeof type === 'string' ? modelDefinition(type) : undefined;
+  if (model?.check === undefined) return [];
+  const parsed = model.params.safeParse(params);
+  return parsed.success ? model.check(parsed.data, { nodeCount }) : [];
 }
 
 /** When `name` looks like a node of a known group but is past its count: the nodes it does have. */

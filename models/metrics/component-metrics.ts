@@ -17,7 +17,7 @@ export class ComponentMetrics {
   /** Requests that reached the component (after warm-up), and those of them that queued before service. */
   arrived = 0;
   waited = 0;
-  /** Model-specific figures, each the largest value noted (e.g. a limiter's most forwarded in one window). */
+  /** Model-specific figures: the largest value noted (e.g. a limiter's most forwarded in one window), or a count of events. */
   readonly details = new Map<string, number>();
   /** Exact sum of time at the component over `served`, for means compared with theory. */
   sojournSumUs = 0;
@@ -69,6 +69,11 @@ export class ComponentMetrics {
   noteDetail(name: string, value: number): void {
     const old = this.details.get(name);
     if (old === undefined || value > old) this.details.set(name, value);
+  }
+
+  /** Adds one to the count under `name`, after warm-up (e.g. requests shed by priority). */
+  countDetail(name: string, nowUs: number): void {
+    if (nowUs >= this.measureFromUs) this.details.set(name, (this.details.get(name) ?? 0) + 1);
   }
 
   recordDropped(nowUs: number): void {

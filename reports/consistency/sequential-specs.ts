@@ -21,11 +21,11 @@ export interface SequentialSpec {
 
 const same = (a: Value, b: SpecState) => (a === null ? b === null : a === b);
 
-/** A register with read, write and compare-and-set; it starts empty (nil). */
+/** A register with read, write and compare-and-set; it starts empty (nil). Histories with keys hold one register per key. */
 export const registerSpec: SequentialSpec = {
   name: 'register',
   init: null,
-  perKey: false,
+  perKey: true,
   isReadOnly: (f) => f === 'read',
   step(state, op) {
     switch (op.f) {
