@@ -14,7 +14,7 @@ export interface CheckerFigure {
   slowestMs?: number;
 }
 
-const JEPSEN = join(import.meta.dirname, '..', '..', 'shared', 'data', 'jepsen');
+const JEPSEN = join(import.meta.dirname, '..', 'test', 'fixtures', 'jepsen');
 
 function checkFile(path: string, spec: SequentialSpec): boolean {
   return checkLinearizability(pairOperations(parseHistory(readFileSync(path, 'utf8')), spec.isReadOnly), spec).linearizable;

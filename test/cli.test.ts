@@ -170,7 +170,7 @@ describe('the other commands', () => {
 });
 
 describe('faultline check', () => {
-  const jepsen = join(import.meta.dirname, '..', '..', 'shared', 'data', 'jepsen');
+  const jepsen = join(import.meta.dirname, 'fixtures', 'jepsen');
 
   it('prints a JSON verdict: exit 0 when linearizable, 1 with a counterexample when not', () => {
     const ok = faultline(['check', join(jepsen, 'kv', 'c10-ok.txt'), '--model', 'kv']);

@@ -7,7 +7,7 @@ import { HistoryError, pairOperations, type HistoryEvent } from '../reports/cons
 import { checkLinearizability } from '../reports/consistency/linearizability.js';
 import { kvSpec, registerSpec, type SequentialSpec } from '../reports/consistency/sequential-specs.js';
 
-const JEPSEN = join(import.meta.dirname, '..', '..', 'shared', 'data', 'jepsen');
+const JEPSEN = join(import.meta.dirname, 'fixtures', 'jepsen');
 
 /** The published verdicts, read from the data's own README so the test cannot drift from it. */
 function publishedVerdicts(): Map<string, boolean> {
