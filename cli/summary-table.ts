@@ -51,6 +51,7 @@ export function summaryTable(report: Report, colors: Colors): string {
     add(label, (r) => formatCount(r.metrics.components.find((c) => c.name === component)?.details?.[key]));
   }
   add('messages / operation', (r) => r.metrics.messages.perClientOperation.toFixed(2));
+  if (runs.some((r) => r.consistency !== undefined)) consistencyRows(runs, add, colors);
   const verdictNames = [...new Set(runs.flatMap((r) => r.slo.verdicts.map((v) => v.name)))];
   for (const name of verdictNames) {
     add(`SLO ${name}`, (r) => {
@@ -61,4 +62,25 @@ export function summaryTable(report: Report, colors: Colors): string {
     });
   }
   return table.toString();
+}
+
+/** Store runs: the linearizability verdict, stale reads and acknowledged writes lost. */
+function consistencyRows(runs: VariantRun[], add: (label: string, cell: (r: VariantRun) => string) => void, colors: Colors): void {
+  add('linearizable', (r) => {
+    const l = r.consistency?.linearizability;
+    if (l === undefined || l === null) return '—';
+    if (l.linearizable === null) return colors.yellow('unknown (budget)');
+    return l.linearizable ? colors.green('yes') : colors.red('no');
+  });
+  add('stale reads', (r) => {
+    const s = r.consistency?.staleness;
+    return s === undefined || s === null ? '—' : `${formatCount(s.staleReads)} (${formatPercent(s.staleReadRate)})`;
+  });
+  add('writes lost', (r) => {
+    const c = r.consistency;
+    if (c === undefined) return '—';
+    const lost = (c.lostWrites?.lost ?? 0) + (c.counters?.lostIncrements ?? 0) + (c.sets?.lostElements ?? 0);
+    const judged = c.lostWrites !== null || c.counters !== null || c.sets !== null;
+    return judged ? formatCount(lost) : '—';
+  });
 }

@@ -8,6 +8,8 @@ import { rateLimiterModel } from './rate-limiter.js';
 import { storeClientModel } from './store-client.js';
 import { queueServerModel } from './queue-server.js';
 import { registerModel } from './registry.js';
+import { quorumStoreModel } from './replication/quorum-store.js';
+import { raftModel } from './replication/raft.js';
 
 let registered = false;
 
@@ -21,6 +23,8 @@ export function registerBuiltinModels(): void {
   registerModel(counterStoreModel);
   registerModel(autoscalerModel);
   registerModel(dnsServerModel);
+  registerModel(quorumStoreModel);
+  registerModel(raftModel);
   registerModel(poissonWorkloadModel);
   registerModel(closedLoopWorkloadModel);
   registerModel(storeClientModel);

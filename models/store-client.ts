@@ -120,7 +120,11 @@ export class StoreClient implements Process<StoreResponse> {
   onTimer(tag: number, data: unknown): void {
     const user = data as User;
     if (tag === THINK_OVER) this.send(user);
-    else if (tag === TIMEOUT && user.requestId !== -1) this.finish(user, 'info', null, 'timeout', undefined, 'timeout');
+    else if (tag === TIMEOUT && user.requestId !== -1) {
+      // A leader that stopped answering may be gone or cut off: ask any replica again, which will name the new one.
+      this.preferred = -1;
+      this.finish(user, 'info', null, 'timeout', undefined, 'timeout');
+    }
   }
 
   onMessage(from: NodeId, response: StoreResponse): void {

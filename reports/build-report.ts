@@ -1,8 +1,9 @@
 import type { CompletedRun } from '../cli/scenario/run.js';
 import type { Scenario } from '../cli/scenario/schema.js';
 import { ERROR_KINDS } from '../models/metrics/request-metrics.js';
+import { consistencyReport } from './consistency/consistency-report.js';
 import { faultIntervals } from './fault-intervals.js';
-import { REPORT_FORMAT_VERSION, type Comparison, type Report, type RunMetrics, type VariantRun } from './report-types.js';
+import { REPORT_FORMAT_VERSION, type Comparison, type ConsistencyReport, type Report, type RunMetrics, type VariantRun } from './report-types.js';
 import { runMetrics } from './run-metrics.js';
 import { evaluateSlo } from './slo.js';
 import { theoryChecks } from './theory.js';
@@ -25,6 +26,7 @@ export function buildReport(input: ReportInput): Report {
     const metrics = runMetrics(run.built, run.result);
     const faults = run.result.faults.map((f) => ({ ...f }));
     const theory = theoryChecks(run.built, metrics);
+    const consistency = consistencyReport(run.built, run.result, metrics);
     return {
       name,
       overrides,
@@ -36,6 +38,7 @@ export function buildReport(input: ReportInput): Report {
       faults,
       faultIntervals: faultIntervals(faults, run.result.simulatedUs),
       slo: evaluateSlo(run.built, metrics),
+      ...(consistency === undefined ? {} : { consistency }),
     };
   });
   const first = runs[0];
@@ -67,6 +70,7 @@ export function buildReport(input: ReportInput): Report {
     faults: first.faults,
     faultIntervals: first.faultIntervals,
     slo: first.slo,
+    ...(first.consistency ? { consistency: first.consistency } : {}),
   };
   if (scenario.variants.length > 0) {
     report.variants = runs;
@@ -109,6 +113,20 @@ function compare(runs: VariantRun[]): Comparison {
       row('goodput', 'goodput', 'perSec', true, (m) => m.goodputPerSec),
       row('errors', 'failed requests', 'count', false, failures),
       row('messages-per-operation', 'messages per client operation', 'count', false, (m) => m.messages.perClientOperation),
+      ...consistencyRows(runs),
     ],
   };
+}
+
+/** Stale reads and lost writes side by side, when every run has a store history to judge. */
+function consistencyRows(runs: VariantRun[]): Comparison['rows'] {
+  const all = <T>(pick: (c: ConsistencyReport) => T | null) => runs.every((r) => r.consistency !== undefined && pick(r.consistency) !== null);
+  const rows: Comparison['rows'] = [];
+  const row = (key: string, label: string, unit: Comparison['rows'][number]['unit'], value: (c: ConsistencyReport) => number) =>
+    rows.push({ key, label, unit, higherIsBetter: false, values: runs.map((r) => value(r.consistency!)) });
+  if (all((c) => c.staleness)) row('stale-read-rate', 'stale reads', 'fraction', (c) => c.staleness!.staleReadRate);
+  if (all((c) => c.lostWrites)) row('writes-lost', 'acknowledged writes lost', 'count', (c) => c.lostWrites!.lost);
+  if (all((c) => c.counters)) row('increments-lost', 'counter increments lost', 'count', (c) => c.counters!.lostIncrements);
+  if (all((c) => c.sets)) row('set-elements-lost', 'set elements lost', 'count', (c) => c.sets!.lostElements);
+  return rows;
 }

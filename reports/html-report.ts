@@ -1,4 +1,7 @@
+import { CONSISTENCY_CHART_PREFIX } from './charts/consistency-charts.js';
 import type { Chart } from './charts/index.js';
+import { consistencySection } from './html-consistency.js';
+import { escapeHtml, figure, passBadge, range, section, table } from './html-elements.js';
 import {
   formatCount,
   formatDurationUs,
@@ -26,6 +29,7 @@ export function renderHtmlReport(report: Report, charts: Chart[]): string {
     headline(report),
     sloSection(report),
     chartsSection(charts),
+    consistencySection(report, charts),
     faultsSection(report),
     componentsSection(report),
     theorySection(report),
@@ -51,36 +55,12 @@ ${footer(report)}
 `;
 }
 
-const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
-}
-
 /** JSON safe inside <script>: no "<" can close the element or open a comment; JSON.parse restores them. */
 function embedJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
 }
 
 const ERROR_KINDS: ErrorKind[] = ['timeout', 'rejected', 'dropped', 'unavailable'];
-
-function section(id: string, heading: string, body: string): string {
-  return `<section id="${id}">\n<h2>${escapeHtml(heading)}</h2>\n${body}\n</section>`;
-}
-
-/** A table with a header row; `numeric` columns are right-aligned with tabular figures. Cells are already HTML. */
-function table(headers: string[], rows: string[][], numeric: ReadonlySet<number> = new Set()): string {
-  const cls = (i: number) => (numeric.has(i) ? ' class="num"' : '');
-  const head = headers.map((h, i) => `<th scope="col"${cls(i)}>${escapeHtml(h)}</th>`).join('');
-  const body = rows.map((row) => `<tr>${row.map((cell, i) => `<td${cls(i)}>${cell}</td>`).join('')}</tr>`).join('\n');
-  return `<div class="table-wrap"><table>\n<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody>\n</table></div>`;
-}
-
-const range = (from: number, to: number) => new Set(Array.from({ length: to - from }, (_, i) => from + i));
-
-function passBadge(passed: boolean): string {
-  return passed ? '<span class="badge pass">✓ PASS</span>' : '<span class="badge fail">✗ FAIL</span>';
-}
 
 function header(report: Report): string {
   const { scenario } = report;
@@ -162,9 +142,7 @@ function sloSection(report: Report): string {
 
 function chartsSection(charts: Chart[]): string {
   if (charts.length === 0) return section('charts', 'Charts', '<p class="muted">No chart: the run has no data to plot.</p>');
-  const figure = (chart: Chart) =>
-    `<figure class="chart" id="chart-${escapeHtml(chart.id)}" aria-label="${escapeHtml(chart.title)}">${chart.svg}</figure>`;
-  const main = charts.filter((c) => !c.id.startsWith('comparison-'));
+  const main = charts.filter((c) => !c.id.startsWith('comparison-') && !c.id.startsWith(CONSISTENCY_CHART_PREFIX));
   const comparison = charts.filter((c) => c.id.startsWith('comparison-'));
   const parts = [main.map(figure).join('\n')];
   if (comparison.length > 0) parts.push(`<h3>Variants side by side</h3>\n<div class="chart-grid">${comparison.map(figure).join('\n')}</div>`);
@@ -354,6 +332,10 @@ code { font-family: ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace; 
 .badge { display: inline-block; padding: 1px 8px; border-radius: 999px; font-size: 12px; font-weight: 700; letter-spacing: .03em; white-space: nowrap; border: 1px solid currentColor; }
 .badge.pass { color: var(--pass); background: var(--pass-bg); }
 .badge.fail { color: var(--fail); background: var(--fail-bg); }
+.badge.unknown { color: #92400e; background: #fef3c7; }
+.bad { color: var(--fail); }
+.small { font-size: 12px; }
+#consistency th:first-child, #consistency td:first-child { min-width: 13em; }
 .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 230px), 1fr)); gap: 12px; }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; }
 .card-label { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .04em; }

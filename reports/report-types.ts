@@ -22,6 +22,8 @@ export interface RunOutcome {
   faults: FaultEvent[];
   faultIntervals: FaultInterval[];
   slo: SloReport;
+  /** How consistent the store operations were; present when the run recorded a history of them. */
+  consistency?: ConsistencyReport;
 }
 
 export interface Report extends RunOutcome {
@@ -258,4 +260,195 @@ export interface TheoryRow {
   simulated: number;
   /** (simulated − theory) / theory; null when theory is 0. */
   relativeDifference: number | null;
+}
+
+/**
+ * The consistency of a run's store operations (its history), checked
+ * against single-copy semantics and the weaker session and convergence
+ * guarantees. Times are simulated µs; every definition is in the checker's
+ * doc comment (reports/consistency/).
+ */
+export interface ConsistencyReport {
+  operations: { invoked: number; ok: number; failed: number; unknown: number; byOperation: Record<string, number> };
+  /** Keys by what was done to them: registers (read, write, cas), counters (add), sets (insert, delete); mixed keys are left out of the checks. */
+  keys: { registers: number; counters: number; sets: number; mixed: number };
+  /** Of the register operations, checked per key; null when there were none. */
+  linearizability: LinearizabilityVerdict | null;
+  /** Of completed register reads; null when there were none. */
+  staleness: StalenessReport | null;
+  sessions: SessionReport;
+  /** Acknowledged register writes lost, judged on the final state; null when no register was written. */
+  lostWrites: LostWritesReport | null;
+  counters: CounterReport | null;
+  sets: SetReport | null;
+  /** From samples of the replicas' own state; null when the store's replicas cannot be inspected. */
+  convergence: ConvergenceReport | null;
+  conflicts: ConflictReport;
+  /** Availability of each side of each partition, while it lasted. */
+  partitions: PartitionAvailability[];
+  timeline: ConsistencyTimeline;
+  /** Messages around the first fault; null when no fault happened. */
+  messageDiagram: MessageDiagram | null;
+}
+
+export interface LinearizabilityVerdict {
+  /** null when the search ran out of its step budget first (see `unknown`). */
+  linearizable: boolean | null;
+  unknown?: string;
+  operations: number;
+  keys: number;
+  statesExplored: number;
+  steps: number;
+  counterexample?: LinearizabilityCounterexample;
+}
+
+/** The longest order the search found, and the operation it could not fit. */
+export interface LinearizabilityCounterexample {
+  key: string;
+  explanation: string;
+  state: unknown;
+  lastOrdered: HistoryOperation[];
+  stuck: HistoryOperation;
+  open: HistoryOperation[];
+  openOmitted: number;
+}
+
+export interface HistoryOperation {
+  process: number;
+  f: string;
+  key: string;
+  value: unknown;
+  /** What it returned; 'unknown' when its outcome is. */
+  result: unknown;
+  invokedUs: number;
+  completedUs: number | null;
+}
+
+export interface StalenessReport {
+  reads: number;
+  staleReads: number;
+  /** staleReads / reads. */
+  staleReadRate: number;
+  /** Over the stale reads: acknowledged writes behind. */
+  versionsBehind: { mean: number; max: number };
+  /** Over the stale reads: how long the value had been superseded when the read began. */
+  timeBehindUs: { mean: number; p50: number; p99: number; max: number };
+}
+
+export interface GuaranteeCount {
+  checked: number;
+  violations: number;
+}
+
+export interface SessionReport {
+  sessions: number;
+  readYourWrites: GuaranteeCount;
+  monotonicReads: GuaranteeCount;
+  /** From replica samples; null when the replicas cannot be inspected. */
+  monotonicWrites: GuaranteeCount | null;
+}
+
+/** Where the final state of each key was read: the replicas at the end of the run, or (when they cannot be inspected) the last completed read. */
+export type FinalStateSource = 'replicas' | 'last-reads';
+
+export interface LostWritesReport {
+  acknowledged: number;
+  lost: number;
+  judgedOn: FinalStateSource;
+  /** Keys no live replica held at the end, whose writes could not be judged. */
+  unjudgedKeys: number;
+  /** The first few lost writes. */
+  examples: { key: number; value: number; acknowledgedUs: number; finalValues: unknown[] }[];
+}
+
+export interface CounterReport {
+  keys: number;
+  /** Sum of acknowledged adds. */
+  acknowledged: number;
+  /** Sum of adds whose outcome is unknown: they may or may not count. */
+  unknown: number;
+  finalTotal: number;
+  /** Acknowledged increments missing from the final total. */
+  lostIncrements: number;
+  /** Increments in the final total beyond every add that may have happened. */
+  doubleCounted: number;
+  judgedOn: FinalStateSource;
+}
+
+export interface SetReport {
+  keys: number;
+  acknowledgedInserts: number;
+  /** Elements acknowledged as inserted, not deleted since, and missing from the final state. */
+  lostElements: number;
+  /** Elements acknowledged as deleted after every insert of them, yet present at the end. */
+  resurrectedElements: number;
+  judgedOn: FinalStateSource;
+}
+
+export interface ConvergenceReport {
+  replicas: string[];
+  samples: number;
+  sampleEveryUs: number;
+  divergenceAtHeal: { timeUs: number; divergentKeys: number; keys: number }[];
+  /** When the last write ended (completed, timed out, or was invoked if still open); null without writes. */
+  lastWriteUs: number | null;
+  /** The first sample from which every live replica agreed on every key to the end; null when they never did after the last write. */
+  convergedUs: number | null;
+  /** convergedUs − lastWriteUs, to the sampling interval. */
+  convergenceTimeUs: number | null;
+  divergentKeysAtEnd: number;
+}
+
+export interface ConflictReport {
+  /** Conflicts the store counted (the `conflicts` detail of its components); null when none counts them. */
+  reported: number | null;
+  /** reported / acknowledged writes. */
+  perAcknowledgedWrite: number | null;
+  /** Completed register reads that returned more than one sibling. */
+  readsWithSiblings: number;
+  siblingReadRate: number | null;
+}
+
+export interface PartitionSide {
+  /** majority, minority, half or no replicas, and the replicas on it: "minority: store-1, store-2". */
+  name: string;
+  replicas: string[];
+  clients: string[];
+}
+
+export interface PartitionAvailability {
+  startUs: number;
+  endUs: number;
+  sides: (PartitionSide & { finished: number; answered: number; availability: number | null })[];
+}
+
+/** Per reporting window, aligned with `metrics.timeline`. */
+export interface ConsistencyTimeline {
+  reads: number[];
+  staleReads: number[];
+  staleReadRate: (number | null)[];
+  /** Mean staleness in time of the window's stale reads. */
+  meanStalenessUs: (number | null)[];
+  /** Most keys the replicas disagreed on at a sample in the window; empty when replicas cannot be inspected. */
+  divergentKeys: number[];
+  /** Answered / finished operations of each side of the first partition's cut, over the whole run. */
+  sides: (PartitionSide & { availability: (number | null)[] })[];
+}
+
+/**
+ * A Lamport diagram's data: every message sent in a window around the first
+ * fault (up to a cap), one line each: "sentUs from to arrivalUs kind fate",
+ * where from, to and kind index `nodes` and `kinds`, arrivalUs is "-" for a
+ * message the network dropped, and fate is d (delivered), p (dropped by a
+ * partition), l (lost on the link) or x (arrived at a node that was down).
+ */
+export interface MessageDiagram {
+  fault: FaultEvent;
+  fromUs: number;
+  toUs: number;
+  /** True when the cap cut the window short. */
+  capped: boolean;
+  nodes: string[];
+  kinds: string[];
+  messages: string[];
 }

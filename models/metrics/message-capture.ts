@@ -12,7 +12,7 @@ const BEFORE_FAULT_US = 250_000;
 /** ...and how it played out, unless the cap is reached first. */
 const AFTER_FAULT_US = 1_750_000;
 /** Messages kept from before the fault, so the part after it keeps most of the cap. */
-const BEFORE_CAP = DIAGRAM_MESSAGE_CAP / 4;
+const BEFORE_CAP = DIAGRAM_MESSAGE_CAP / 8;
 
 /** A message as the diagram needs it; `arrivalUs` is negative (the network's DROP_* code) when it was dropped. */
 export interface CapturedMessage {

@@ -16,13 +16,12 @@ export interface ReplicaTrack {
   current: Map<number, ReplicaValue>;
 }
 
-/** A partition as the sampler saw it: the cut's groups (node ids) and the samples taken when it began and ended. */
+/** A partition as the sampler saw it: the cut's groups (node ids), and the sample taken when it healed. */
 export interface SampledPartition {
   startUs: TimeUs;
   /** When it healed or was replaced by another cut; null while it lasts. */
   endUs: TimeUs | null;
   groups: NodeId[][];
-  startSample: number;
   /** The sample taken at the heal; null when it was replaced by another cut or outlasted the run. */
   healSample: number | null;
 }
@@ -50,6 +49,7 @@ export class ReplicaSampler implements EventObserver {
   readonly partitions: SampledPartition[] = [];
   private nextUs = 0;
   private faultsSeen = 0;
+  private finished = false;
 
   constructor(
     private readonly sim: Simulation,
@@ -63,8 +63,10 @@ export class ReplicaSampler implements EventObserver {
     this.catchUp(timeUs);
   }
 
-  /** Takes the last sample, at the end of the run (and notes faults logged after the last event). */
+  /** Takes the last sample, at the end of the run (and notes faults logged after the last event); once. */
   finish(endUs: TimeUs): void {
+    if (this.finished) return;
+    this.finished = true;
     this.catchUp(endUs, true);
   }
 
@@ -85,7 +87,7 @@ export class ReplicaSampler implements EventObserver {
       }
       const cut = this.sim.network.cut;
       if (fault.kind === 'partition' && cut !== null) {
-        this.partitions.push({ startUs: fault.timeUs, endUs: null, groups: cut.groups.map((g) => [...g]), startSample: at, healSample: null });
+        this.partitions.push({ startUs: fault.timeUs, endUs: null, groups: cut.groups.map((g) => [...g]), healSample: null });
       }
     }
     if (timeUs < this.nextUs && !final) return;

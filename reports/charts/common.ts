@@ -31,6 +31,13 @@ const US_PER_MS = 1000;
 const US_PER_SECOND = 1_000_000;
 
 export const usToMs = (us: number) => us / US_PER_MS;
+
+/** A file stem from a key or name: lower-case letters, digits and dashes. */
+export const slug = (key: string) =>
+  key
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '') || 'metric';
 export const usToSeconds = (us: number) => us / US_PER_SECOND;
 
 /** The parts every chart shares: title, legend at the bottom, fonts, no animation. */

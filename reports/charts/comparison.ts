@@ -1,7 +1,7 @@
 import type { BarSeriesOption } from 'echarts';
 import { formatValue } from '../format.js';
 import type { ComparisonRow, Report } from '../report-types.js';
-import { baseOption, SMALL, TEXT_COLOR, usToMs, valueAxis, type Chart } from './common.js';
+import { baseOption, slug, SMALL, TEXT_COLOR, usToMs, valueAxis, type Chart } from './common.js';
 import { renderSvg } from './render-svg.js';
 
 const AXIS_UNIT: Record<ComparisonRow['unit'], string> = { us: 'ms', fraction: '%', perSec: 'requests/s', count: 'count' };
@@ -11,13 +11,6 @@ function toAxisValue(value: number, unit: ComparisonRow['unit']): number {
   if (unit === 'fraction') return value * 100;
   return value;
 }
-
-/** A file stem from a row key: lower-case letters, digits and dashes. */
-const slug = (key: string) =>
-  key
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '') || 'metric';
 
 /**
  * One small bar chart per headline metric, one bar per variant. Each metric

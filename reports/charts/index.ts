@@ -2,6 +2,7 @@ import type { Report } from '../report-types.js';
 import { availabilityOverTimeChart } from './availability-over-time.js';
 import type { Chart } from './common.js';
 import { comparisonCharts } from './comparison.js';
+import { consistencyCharts } from './consistency-charts.js';
 import { latencyCdfChart } from './latency-cdf.js';
 import { latencyOverTimeChart } from './latency-over-time.js';
 import { throughputOverTimeChart } from './throughput-over-time.js';
@@ -22,5 +23,5 @@ export function renderCharts(report: Report): Chart[] {
     availabilityOverTimeChart(report),
     utilizationChart(report),
   ].filter((chart): chart is Chart => chart !== null);
-  return [...single, ...comparisonCharts(report)];
+  return [...single, ...consistencyCharts(report), ...comparisonCharts(report)];
 }

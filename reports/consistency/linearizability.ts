@@ -33,6 +33,19 @@ const LAST_ORDERED = 5;
 const LONG_STATE = 64;
 const MAX_OPEN = 20;
 
+export interface CheckOptions {
+  /** Search steps allowed over all keys; when they run out before a verdict, the verdict is null (unknown). */
+  maxSteps?: number;
+}
+
+/** A verdict under a step budget: `linearizable` is null when the budget ran out first, and `unknown` says so. */
+export interface BoundedLinearizabilityResult extends Omit<LinearizabilityResult, 'linearizable'> {
+  linearizable: boolean | null;
+  unknown?: string;
+  /** Search steps taken, over all keys. */
+  steps: number;
+}
+
 /**
  * Decides whether a history is linearizable: the Wing & Gong search over
  * orders consistent with real time, with Lowe's memoization of (set of
@@ -41,17 +54,25 @@ const MAX_OPEN = 20;
  * sorted by time; ordering an operation lifts its two entries out, and
  * reaching a return entry means its operation should already have been
  * ordered, so the search backtracks. Maps are checked one key at a time.
+ * With `maxSteps`, the search gives up (verdict null) rather than run for
+ * as long as a hard history needs: the search is exponential in the worst case.
  */
-export function checkLinearizability(operations: readonly Operation[], spec: SequentialSpec): LinearizabilityResult {
+export function checkLinearizability(operations: readonly Operation[], spec: SequentialSpec): LinearizabilityResult;
+export function checkLinearizability(operations: readonly Operation[], spec: SequentialSpec, options: CheckOptions): BoundedLinearizabilityResult;
+export function checkLinearizability(operations: readonly Operation[], spec: SequentialSpec, options: CheckOptions = {}): LinearizabilityResult | BoundedLinearizabilityResult {
   const partitions = spec.perKey ? partitionByKey(operations) : [operations];
   const searches = partitions.map((part) => new PartitionSearch(part, spec));
-  const result = (counterexample?: Counterexample): LinearizabilityResult => ({
-    linearizable: counterexample === undefined,
+  const maxSteps = options.maxSteps ?? Infinity;
+  let steps = 0;
+  const result = (linearizable: boolean | null, counterexample?: Counterexample): BoundedLinearizabilityResult => ({
+    linearizable,
     model: spec.name,
     operations: operations.length,
     partitions: partitions.length,
     statesExplored: searches.reduce((sum, s) => sum + s.statesExplored, 0),
     ...(counterexample === undefined ? {} : { counterexample }),
+    ...(linearizable === null ? { unknown: `budget exhausted: no verdict after ${steps} search steps` } : {}),
+    steps,
   });
   // Keys are searched in turns with a doubling step budget, so one key that
   // fails fast is found before another's exhaustive search ends (as
@@ -59,11 +80,15 @@ export function checkLinearizability(operations: readonly Operation[], spec: Seq
   let running = searches;
   for (let budget = 1024; running.length > 0; budget *= 2) {
     for (const search of running) {
-      if (search.run(budget) === 'violated') return result(search.counterexample);
+      if (steps >= maxSteps) return result(null);
+      const before = search.steps;
+      const outcome = search.run(Math.min(budget, maxSteps - steps));
+      steps += search.steps - before;
+      if (outcome === 'violated') return result(false, search.counterexample);
     }
     running = running.filter((s) => !s.finished);
   }
-  return result();
+  return result(true);
 }
 
 function partitionByKey(operations: readonly Operation[]): Operation[][] {
@@ -97,6 +122,8 @@ class PartitionSearch {
   private entry: number;
   private bestDepth = -1;
   statesExplored = 0;
+  /** Steps taken over every call of `run`. */
+  steps = 0;
   finished = false;
   counterexample: Counterexample | undefined;
 
@@ -134,7 +161,7 @@ class PartitionSearch {
   run(budget: number): 'linearizable' | 'violated' | 'unfinished' {
     const { next, head, ops } = this;
     let entry = this.entry;
-    for (let steps = 0; next[head] !== -1; steps++) {
+    for (let steps = 0; next[head] !== -1; steps++, this.steps++) {
       if (steps === budget) {
         this.entry = entry;
         return 'unfinished';

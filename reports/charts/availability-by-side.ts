@@ -1,0 +1,24 @@
+import type { ConsistencyReport, Report } from '../report-types.js';
+import { timeSeriesOption, valueAxis, WIDE, windowLine, windowMidSeconds, type Chart } from './common.js';
+import { renderSvg } from './render-svg.js';
+
+/**
+ * Per window, the share of store operations answered for the clients on
+ * each side of the first partition (grouped as they were cut), over the
+ * whole run with the partition shaded: a CP store's minority side drops to
+ * zero while its majority carries on; an AP store keeps both up.
+ */
+export function availabilityBySideChart(report: Report, consistency: ConsistencyReport, id: string): Chart | null {
+  const { sides } = consistency.timeline;
+  if (sides.length === 0) return null;
+  const rows = report.metrics.timeline;
+  const title = 'Availability per partition side';
+  const series = sides.map((side) =>
+    windowLine(
+      `${side.name} (${side.clients.length} client node${side.clients.length === 1 ? '' : 's'})`,
+      rows.map((row, i) => [windowMidSeconds(row.startUs, row.endUs), side.availability[i] === null || side.availability[i] === undefined ? null : side.availability[i]! * 100]),
+    ),
+  );
+  const option = timeSeriesOption(report, title, valueAxis('operations answered (%)', 'y', { min: 0, max: 100 }), series);
+  return { id, title, svg: renderSvg(id, option, WIDE) };
+}
