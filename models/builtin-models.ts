@@ -8,6 +8,7 @@ import { rateLimiterModel } from './rate-limiter.js';
 import { storeClientModel } from './store-client.js';
 import { queueServerModel } from './queue-server.js';
 import { registerModel } from './registry.js';
+import { leaderFollowerModel } from './replication/leader-follower.js';
 import { quorumStoreModel } from './replication/quorum-store.js';
 import { raftModel } from './replication/raft.js';
 
@@ -23,6 +24,7 @@ export function registerBuiltinModels(): void {
   registerModel(counterStoreModel);
   registerModel(autoscalerModel);
   registerModel(dnsServerModel);
+  registerModel(leaderFollowerModel);
   registerModel(quorumStoreModel);
   registerModel(raftModel);
   registerModel(poissonWorkloadModel);

@@ -1,0 +1,75 @@
+import type { NodeId } from '../../engine/node-context.js';
+import type { LogEntries } from './replication-log.js';
+import type { StoreRequest } from './store-messages.js';
+
+/**
+ * What leader-follower replicas say to each other. Every message carries the
+ * sender's epoch, so a replica can tell a deposed leader from the current one.
+ */
+
+/** The leader's log from `prevIndex + 1` on (no entries: a heartbeat). The follower accepts it only if its entry at `prevIndex` has `prevEpoch`. */
+export interface Append {
+  readonly kind: 'lf-append';
+  readonly epoch: number;
+  readonly prevIndex: number;
+  readonly prevEpoch: number;
+  readonly entries: LogEntries;
+  /** The leader's clock when it sent this, echoed back: acknowledgements renew its lease from that instant, not from their arrival. */
+  readonly sentLocalUs: number;
+}
+
+export interface AppendAck {
+  readonly kind: 'lf-ack';
+  readonly epoch: number;
+  /** The leader the sender follows (-1: none), so a deposed leader learns who replaced it. */
+  readonly leader: NodeId;
+  /** `ok`: the logs agree up to `match`; `retry`: they do not agree at the append's `prevIndex`, so send from `match + 1`; `stale`: the sender follows a newer leader. */
+  readonly result: 'ok' | 'retry' | 'stale';
+  readonly match: number;
+  /** retry: the epoch of the follower's entry at `prevIndex` (0 if it has none), so the leader can skip back past that epoch at once. */
+  readonly conflictEpoch: number;
+  /** Whether it answers an append that carried entries (the one batch in flight), not a heartbeat. */
+  readonly batch: boolean;
+  readonly echoLocalUs: number;
+}
+
+/** A replica that lost its leader asks the others, for round `epoch`, whether they still see a leader and how far their logs go. */
+export interface Poll {
+  readonly kind: 'lf-poll';
+  readonly epoch: number;
+  readonly lastEpoch: number;
+  readonly length: number;
+}
+
+export interface PollReply {
+  readonly kind: 'lf-poll-reply';
+  /** The round answered. */
+  readonly epoch: number;
+  /** With fencing: a promise to take part in no other round of this epoch or below. */
+  readonly vote: boolean;
+  /** The sender is the leader, or still hears from one: nobody should be promoted. */
+  readonly leaderAlive: boolean;
+  readonly currentEpoch: number;
+  /** The highest round it has promised (fencing), so a failed candidate can try above it. */
+  readonly promised: number;
+  readonly lastEpoch: number;
+  readonly length: number;
+}
+
+/** The round's choice, to the most up-to-date replica: become leader of `epoch`. */
+export interface Promote {
+  readonly kind: 'lf-promote';
+  readonly epoch: number;
+  /** Replica indexes the round heard from: the new leader counts the others out of sync until they catch up. */
+  readonly reachable: readonly number[];
+}
+
+/** A client's request passed on by a follower; the leader answers the client directly. */
+export interface Forward {
+  readonly kind: 'lf-forward';
+  readonly epoch: number;
+  readonly client: NodeId;
+  readonly request: StoreRequest;
+}
+
+export type ReplicaMessage = Append | AppendAck | Poll | PollReply | Promote | Forward;
