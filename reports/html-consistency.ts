@@ -2,7 +2,9 @@ import { CONSISTENCY_CHART_PREFIX } from './charts/consistency-charts.js';
 import type { Chart } from './charts/index.js';
 import { formatCount, formatDurationUs, formatPercent, formatTimestampUs, MISSING } from './format.js';
 import { escapeHtml, figure, range, section, table } from './html-elements.js';
-import type { ConsistencyReport, GuaranteeCount, HistoryOperation, Report } from './report-types.js';
+import type { ConsistencyReport, FinalStateSource, GuaranteeCount, HistoryOperation, Report } from './report-types.js';
+
+const JUDGED_ON: Record<FinalStateSource, string> = { 'replica-logs': "the replicas' logs", replicas: "the replicas' final values", 'last-reads': 'the last reads' };
 
 /**
  * The Consistency section: verdicts and counts side by side for every run
@@ -26,7 +28,7 @@ export function consistencySection(report: Report, charts: Chart[]): string {
     row('read-your-writes violations', (c) => guarantee(c.sessions.readYourWrites)),
     row('monotonic-reads violations', (c) => guarantee(c.sessions.monotonicReads)),
     row('monotonic-writes violations', (c) => guarantee(c.sessions.monotonicWrites)),
-    row('acknowledged writes lost', (c) => (c.lostWrites === null ? MISSING : `${violations(c.lostWrites.lost)}${detail(`of ${formatCount(c.lostWrites.acknowledged)}, judged on the ${c.lostWrites.judgedOn}`)}`), any((c) => c.lostWrites)),
+    row('acknowledged writes lost', (c) => (c.lostWrites === null ? MISSING : `${violations(c.lostWrites.lost)}${detail(`of ${formatCount(c.lostWrites.acknowledged)}, judged on ${JUDGED_ON[c.lostWrites.judgedOn]}`)}`), any((c) => c.lostWrites)),
     row('counter increments lost / double-counted', (c) => (c.counters === null ? MISSING : `${violations(c.counters.lostIncrements)} / ${violations(c.counters.doubleCounted)}${detail(`of ${formatCount(c.counters.acknowledged)} acknowledged`)}`), any((c) => c.counters)),
     row('set elements lost / resurrected', (c) => (c.sets === null ? MISSING : `${violations(c.sets.lostElements)} / ${violations(c.sets.resurrectedElements)}${detail(`of ${formatCount(c.sets.acknowledgedInserts)} inserts`)}`), any((c) => c.sets)),
     row('keys divergent at heal', (c) => (c.convergence === null || c.convergence.divergenceAtHeal.length === 0 ? MISSING : c.convergence.divergenceAtHeal.map((h) => `${escapeHtml(`${h.divergentKeys} of ${h.keys}`)}${detail(`at ${formatTimestampUs(h.timeUs)}`)}`).join('<br>')), any((c) => c.convergence)),

@@ -348,8 +348,12 @@ export interface SessionReport {
   monotonicWrites: GuaranteeCount | null;
 }
 
-/** Where the final state of each key was read: the replicas at the end of the run, or (when they cannot be inspected) the last completed read. */
-export type FinalStateSource = 'replicas' | 'last-reads';
+/**
+ * Where the final state was read: the writes the replicas' logs still hold
+ * (exact, for stores with a log), the replicas' values at the end of the run,
+ * or (when they cannot be inspected) the last completed read of each key.
+ */
+export type FinalStateSource = 'replica-logs' | 'replicas' | 'last-reads';
 
 export interface LostWritesReport {
   acknowledged: number;

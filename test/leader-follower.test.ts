@@ -12,6 +12,7 @@ import { NO_ENTRIES } from '../models/replication/replication-log.js';
 import { pairOperations } from '../reports/consistency/history.js';
 import { checkLinearizability } from '../reports/consistency/linearizability.js';
 import { registerSpec } from '../reports/consistency/sequential-specs.js';
+import { consistencyReport } from '../reports/consistency/consistency-report.js';
 import { runMetrics } from '../reports/run-metrics.js';
 
 type Run = Awaited<ReturnType<typeof run>>;
@@ -76,7 +77,7 @@ function completedOperations(events: readonly RecordedEvent[]): Completed[] {
 /** Writes the store acknowledged (ok) whose value the final leader's log does not hold: acknowledged, then lost. */
 function lostAcknowledgedWrites(r: Run): number {
   const [, leader] = soleLeader(r.replicas);
-  const kept = new Set(leader.writtenValues());
+  const kept = new Set(leader.retainedWrites());
   return completedOperations(r.completed.built.history.events).filter((op) => op.f === 'write' && op.type === 'ok' && !kept.has(op.value as number)).length;
 }
 
@@ -87,7 +88,7 @@ function lostAcknowledgedWrites(r: Run): number {
  */
 function staleReads(r: Run): { reads: number; stale: number; ownWritesMissed: number } {
   const [, leader] = soleLeader(r.replicas);
-  const index = new Map(leader.writtenValues().map((v, i) => [v, i + 1]));
+  const index = new Map(leader.retainedWrites().map((v, i) => [v, i + 1]));
   const ops = completedOperations(r.completed.built.history.events);
   const writesByKey = new Map<string, Completed[]>();
   for (const w of ops) {
@@ -160,7 +161,7 @@ describe('leader-follower promotion', () => {
     expect(r.details.promotions).toBe(1);
     expect(lostAcknowledgedWrites(r)).toBe(0);
     // The laggards caught up from the new leader.
-    for (const n of ['db-2', 'db-3', 'db-5']) expect(r.replicas.get(n)!.writtenValues()).toEqual(leader.writtenValues());
+    for (const n of ['db-2', 'db-3', 'db-5']) expect(r.replicas.get(n)!.retainedWrites()).toEqual(leader.retainedWrites());
   });
 
   it('completes within the failure timeout plus the election wait after the leader crashes', async () => {
@@ -199,8 +200,8 @@ describe('leader-follower epochs and fencing', () => {
     sim.send(db2, db3, append(1, -7), 0);
     sim.run({ untilUs: sim.nowUs + 10_000 });
     expect(leader.isLeader).toBe(true);
-    expect(leader.writtenValues()).not.toContain(-7);
-    expect(r.get('db-3')!.writtenValues()).not.toContain(-7);
+    expect(leader.retainedWrites()).not.toContain(-7);
+    expect(r.get('db-3')!.retainedWrites()).not.toContain(-7);
     // A heartbeat from a newer epoch: the leader steps down and follows it.
     sim.send(db3, db2, { kind: 'lf-append', epoch: epoch + 1, prevIndex: 0, prevEpoch: 0, entries: NO_ENTRIES, sentLocalUs: 0 } satisfies Append, 0);
     sim.run({ untilUs: sim.nowUs + 10_000 });
@@ -287,7 +288,7 @@ describe('leader-follower safety', () => {
             }),
           );
           const [, leader] = soleLeader(r.replicas);
-          for (const replica of r.replicas.values()) expect(replica!.writtenValues()).toEqual(leader.writtenValues());
+          for (const replica of r.replicas.values()) expect(replica!.retainedWrites()).toEqual(leader.retainedWrites());
           if (mode.majority) {
             expect(lostAcknowledgedWrites(r)).toBe(0);
             expect(linearizable(r)).toBe(true);
@@ -305,7 +306,7 @@ describe('leader-follower writes', () => {
     // followers as down (1 s) it refuses writes up front, without applying them.
     const r = await runText(cluster({ store: 'replication: semi-sync, fencing: false, ackTimeout: 300ms', duration: '8s', faults: '    - { at: 3s, action: partition, sides: [[db-1, client], [db-2, db-3]] }' }));
     const byDb1 = completedOperations(r.completed.built.history.events).filter((o) => o.f === 'write' && o.servedBy === 'db-1' && o.invokeUs > 3_000_000);
-    const applied = new Set(r.replicas.get('db-1')!.writtenValues());
+    const applied = new Set(r.replicas.get('db-1')!.retainedWrites());
     const unknown = byDb1.filter((o) => o.type === 'info');
     const failed = byDb1.filter((o) => o.type === 'fail');
     expect(unknown.length).toBeLessThanOrEqual(r.details.writesUnknown);
@@ -360,6 +361,14 @@ describe('bundled scenario: failover', async () => {
       expect(r.metrics.requests.byOperation.write.availability).toBeLessThan(1);
       expect(soleLeader(r.replicas)[0]).not.toBe('db-1');
     }
+  });
+
+  it('the report’s consistency section counts the same lost writes, judged on the replicas’ logs', () => {
+    for (const v of ['async', 'semi-sync', 'sync']) {
+      const c = consistencyReport(runs[v].completed.built, runs[v].completed.result, runs[v].metrics)!;
+      expect(c.lostWrites).toMatchObject({ lost: lostAcknowledgedWrites(runs[v]), judgedOn: 'replica-logs' });
+    }
+    expect(consistencyReport(runs.async.completed.built, runs.async.completed.result, runs.async.metrics)!.lostWrites!.lost).toBeGreaterThan(0);
   });
 
   it('is deterministic: the same seed gives the same trace', async () => {

@@ -66,7 +66,7 @@ describe('consistency of a replicated store, end to end', async () => {
     expect(c.sessions.readYourWrites.violations).toBe(0);
     expect(c.sessions.monotonicReads.violations).toBe(0);
     expect(c.sessions.monotonicWrites?.violations).toBe(0);
-    expect(c.lostWrites).toMatchObject({ lost: 0, judgedOn: 'replicas' });
+    expect(c.lostWrites).toMatchObject({ lost: 0, judgedOn: 'replica-logs' });
     expect(side(cp, 'minority')).toMatchObject({ replicas: ['kv-1'], clients: ['client-1'] });
     expect(side(cp, 'minority').availability).toBeLessThan(0.1);
     expect(side(cp, 'majority').availability).toBeGreaterThan(0.9);

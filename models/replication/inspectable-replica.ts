@@ -7,6 +7,12 @@
  */
 export interface InspectableReplica {
   localValues(): ReadonlyMap<number, number | null | readonly number[]>;
+  /**
+   * For stores that keep a log: every write value the log still holds. An
+   * acknowledged write in no live replica's log was lost, however many
+   * writes came after it, which the final values alone cannot tell.
+   */
+  retainedWrites?(): Iterable<number>;
 }
 
 export function isInspectableReplica(process: unknown): process is InspectableReplica {

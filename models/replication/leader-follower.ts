@@ -222,8 +222,8 @@ export class LeaderFollowerReplica implements Process<StoreRequest | ReplicaMess
     return this.values;
   }
 
-  /** For measurement: every value in this replica's log, in log order. */
-  writtenValues(): number[] {
+  /** For measurement: every value in this replica's log, in log order (InspectableReplica). */
+  retainedWrites(): number[] {
     const log = this.disk.log;
     const out: number[] = [];
     for (let i = 1; i <= log.length; i++) if (log.keyAt(i) !== NO_KEY) out.push(log.valueAt(i));

@@ -167,6 +167,13 @@ export class RaftNode implements Process<RaftMessage | StoreRequest>, Inspectabl
     return this.machine.values;
   }
 
+  /** For measurement: the values of every write and cas in this node's log, committed or not (InspectableReplica). */
+  retainedWrites(): number[] {
+    const out: number[] = [];
+    for (const entry of this.disk.log) if (entry.command === 'write' || entry.command === 'cas') out.push(entry.value);
+    return out;
+  }
+
   onStart(): void {
     this.members = this.params.members.map((name) => this.ctx.lookup(name));
     this.armElection(true);

@@ -5,6 +5,7 @@ import type { ConflictReport, ConsistencyReport, HistoryOperation, Linearizabili
 import { convergedSample, divergence, finalHoldings, type ReplicaSamples } from './convergence.js';
 import { pairOperations, type HistoryEvent, type Operation } from './history.js';
 import { checkLinearizability } from './linearizability.js';
+import { isInspectableReplica } from '../../models/replication/inspectable-replica.js';
 import { counterTotals, finalStateFromReads, lostRegisterWrites, setLosses, type FinalState } from './lost-writes.js';
 import { messageDiagram } from './message-diagram.js';
 import { availabilityBySide, availabilityOverTime, partitionSides, windowIndex, type PartitionCut } from './partition-availability.js';
@@ -20,6 +21,22 @@ import { StoreHistory, type StoreOperation } from './store-operations.js';
  * exponential in the worst case). Past it the verdict is unknown.
  */
 export const LINEARIZABILITY_MAX_STEPS = 5_000_000;
+
+/** Every write value the live store replicas' logs hold at the end; undefined unless every live replica keeps a log. */
+function retainedWrites(built: BuiltScenario): Set<number> | undefined {
+  const all = new Set<number>();
+  let replicas = 0;
+  for (const component of built.components) {
+    for (const id of component.nodeIds) {
+      const process = built.sim.process(id);
+      if (!isInspectableReplica(process)) continue;
+      if (process.retainedWrites === undefined) return undefined;
+      replicas++;
+      for (const value of process.retainedWrites()) all.add(value);
+    }
+  }
+  return replicas === 0 ? undefined : all;
+}
 
 /** The consistency section of one run's report; undefined when the run recorded no store operation. */
 export function consistencyReport(built: BuiltScenario, result: RunResult, metrics: RunMetrics): ConsistencyReport | undefined {
@@ -40,7 +57,12 @@ export function consistencyReport(built: BuiltScenario, result: RunResult, metri
   for (const c of built.components) for (const id of c.nodeIds) componentOf.set(id, c.metrics.name);
   const samples = observation === null ? null : replicaSamples(observation.replicas, (id) => sim.nodeName(id), (id) => componentOf.get(id) ?? '');
   const inspectable = samples !== null && samples.replicas.length > 0;
-  const final: FinalState = inspectable ? { source: 'replicas', values: finalHoldings(samples) } : finalStateFromReads(store);
+  const retained = inspectable ? retainedWrites(built) : undefined;
+  const final: FinalState = inspectable
+    ? retained === undefined
+      ? { source: 'replicas', values: finalHoldings(samples) }
+      : { source: 'replica-logs', values: finalHoldings(samples), retainedWrites: retained }
+    : finalStateFromReads(store);
 
   const { reads, stale } = findStaleReads(store);
   const div = inspectable ? divergence(samples) : null;

@@ -6,6 +6,8 @@ import { writtenValue, type StoreHistory, type StoreOperation } from './store-op
 export interface FinalState {
   source: FinalStateSource;
   values: ReadonlyMap<number, readonly ReplicaValue[]>;
+  /** Every write value some live replica's log still holds, for stores that keep a log. */
+  retainedWrites?: ReadonlySet<number>;
 }
 
 const EXAMPLES = 5;
@@ -22,7 +24,9 @@ export function finalStateFromReads(history: StoreHistory): FinalState {
 }
 
 /**
- * Acknowledged register writes lost. An acknowledged write W is lost when
+ * Acknowledged register writes lost. With replica logs (`retainedWrites`),
+ * exactly: an acknowledged write no live replica's log holds was discarded.
+ * Otherwise from the final values: an acknowledged write W is lost when
  * every value its key holds in the final state is older than W (written by
  * a write acknowledged before W was invoked, the empty initial value, or a
  * value no write explains): the store came to rest on a state that W had
@@ -43,6 +47,16 @@ export function lostRegisterWrites(history: StoreHistory, final: FinalState): Lo
   for (const key of keys) {
     const writes = history.byKey.get(key)!.filter((op) => op.outcome === 'ok' && writtenValue(op) !== null);
     acknowledged += writes.length;
+    const retained = final.retainedWrites;
+    if (retained !== undefined) {
+      for (const op of writes) {
+        const write = history.writeOf(writtenValue(op)!)!;
+        if (retained.has(write.value)) continue;
+        lostCount++;
+        if (lost.length < EXAMPLES) lost.push({ key, value: write.value, acknowledgedUs: write.ackUs!, finalValues: (final.values.get(key) ?? []).flatMap((v) => (Array.isArray(v) ? v : [v ?? null])) });
+      }
+      continue;
+    }
     const held = final.values.get(key);
     if (held === undefined || held.length === 0) {
       if (writes.length > 0) unjudgedKeys++;
@@ -69,7 +83,7 @@ export function lostRegisterWrites(history: StoreHistory, final: FinalState): Lo
 export function counterTotals(history: StoreHistory, final: FinalState): CounterReport | null {
   const keys = history.keysOf('counter');
   if (keys.length === 0) return null;
-  const report: CounterReport = { keys: keys.length, acknowledged: 0, unknown: 0, finalTotal: 0, lostIncrements: 0, doubleCounted: 0, judgedOn: final.source };
+  const report: CounterReport = { keys: keys.length, acknowledged: 0, unknown: 0, finalTotal: 0, lostIncrements: 0, doubleCounted: 0, judgedOn: final.source === 'replica-logs' ? 'replicas' : final.source };
   for (const key of keys) {
     let acknowledged = 0;
     let unknown = 0;
@@ -103,7 +117,7 @@ export function counterTotals(history: StoreHistory, final: FinalState): Counter
 export function setLosses(history: StoreHistory, final: FinalState): SetReport | null {
   const keys = history.keysOf('set');
   if (keys.length === 0) return null;
-  const report: SetReport = { keys: keys.length, acknowledgedInserts: 0, lostElements: 0, resurrectedElements: 0, judgedOn: final.source };
+  const report: SetReport = { keys: keys.length, acknowledgedInserts: 0, lostElements: 0, resurrectedElements: 0, judgedOn: final.source === 'replica-logs' ? 'replicas' : final.source };
   for (const key of keys) {
     const present = new Set<number>();
     for (const v of final.values.get(key) ?? []) if (Array.isArray(v)) for (const e of v) present.add(e);
