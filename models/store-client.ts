@@ -7,6 +7,7 @@ import type { HistoryRecorder } from './metrics/history-recorder.js';
 import type { OperationMetrics, RequestMetrics } from './metrics/request-metrics.js';
 import type { ModelDefinition } from './registry.js';
 import { STORE_OPS, type ConsistencyLevel, type StoreOp, type StoreRequest, type StoreResponse } from './replication/store-messages.js';
+import { WeightedChoice } from './workload/weighted-choice.js';
 import { durationDistribution } from './schema/distribution.js';
 import { durationUs, positiveInt } from './schema/units.js';
 
@@ -70,7 +71,7 @@ export class StoreClient implements Process<StoreResponse> {
   private readonly zipf: Zipf | null;
   private readonly users: User[] = [];
   private readonly byRequest = new Map<number, User>();
-  private readonly cumulative: number[];
+  private readonly mix: WeightedChoice;
   private replicaIds: NodeId[] = [];
   private readonly replicaNames = new Map<NodeId, string>();
   /** The last value this node saw for each key: what its compare-and-sets expect. */
@@ -90,8 +91,7 @@ export class StoreClient implements Process<StoreResponse> {
     this.thinking = ctx.random('think');
     this.picking = ctx.random('operations');
     this.zipf = params.keys.zipf === undefined ? null : new Zipf(params.keys.count, params.keys.zipf);
-    let sum = 0;
-    this.cumulative = params.mix.map((m) => (sum += m.weight));
+    this.mix = new WeightedChoice(params.mix.map((m) => m.weight));
   }
 
   onStart(): void {
@@ -150,7 +150,7 @@ export class StoreClient implements Process<StoreResponse> {
   private send(user: User): void {
     const now = this.ctx.nowUs;
     if (this.params.stopAtUs !== undefined && now >= this.params.stopAtUs) return;
-    const op = this.params.mix[this.pick()].op;
+    const op = this.params.mix[this.mix.pick(this.picking)].op;
     const key = this.zipf === null ? 1 + this.picking.int(this.params.keys.count) : this.zipf.sample(this.picking);
     const value = op === 'add' ? 1 : op === 'insert' || op === 'delete' ? this.picking.int(this.params.keys.count * 10) : this.ctx.id * VALUES_PER_NODE + ++this.nextValue;
     const id = this.nextRequest++;
@@ -209,15 +209,6 @@ export class StoreClient implements Process<StoreResponse> {
     if (this.preferred !== -1) return this.preferred;
     const pool = this.params.contact === 'nearest' && this.nearby.length > 0 ? this.nearby : this.replicaIds;
     return pool.length === 1 ? pool[0] : pool[this.picking.int(pool.length)];
-  }
-
-  private pick(): number {
-    const c = this.cumulative;
-    if (c.length === 1) return 0;
-    const u = this.picking.nextDouble() * c[c.length - 1];
-    let i = 0;
-    while (u >= c[i] && i < c.length - 1) i++;
-    return i;
   }
 
   private startThinking(user: User): void {

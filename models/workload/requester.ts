@@ -8,6 +8,7 @@ import type { OperationMetrics, RequestMetrics } from '../metrics/request-metric
 import { DnsResolver, type DnsResolution } from './dns-resolver.js';
 import { HedgeDelay, type HedgePolicy } from './hedging.js';
 import { KeyPopularity, type KeyPopularitySpec } from './key-popularity.js';
+import { WeightedChoice } from './weighted-choice.js';
 import { backoffUs, type RetryPolicy } from './retry-policy.js';
 
 export interface RequestOptions {
@@ -96,7 +97,7 @@ export class Requester {
   private readonly priority: number;
   private readonly sessionRng: RandomStream;
   private readonly sessions: number;
-  private readonly cumulativeWeights: number[];
+  private readonly mix: WeightedChoice;
   private readonly keys: KeyPopularity | null;
   private readonly byWire = new Map<number, Logical>();
   private nextWireId = 0;
@@ -124,15 +125,14 @@ export class Requester {
       throw new RangeError(`sessions must be a whole number from 1 to ${SESSIONS_PER_NODE}, got ${this.sessions}`);
     }
     this.sessionRng = ctx.random('sessions');
-    let sum = 0;
-    this.cumulativeWeights = mix.map((m) => (sum += m.weight));
+    this.mix = new WeightedChoice(mix.map((m) => m.weight));
     this.keys = options.keys === undefined ? null : new KeyPopularity(options.keys, this.picking);
   }
 
   /** Starts one logical request. */
   issue(): void {
     const now = this.ctx.nowUs;
-    const op = this.pickOperation();
+    const op = this.mix.pick(this.picking);
     this.options.metrics.recordSent(this.operations[op], now);
     const logical: Logical = {
       operation: this.operations[op],
@@ -365,14 +365,5 @@ export class Requester {
     }
     this.options.metrics.recordFailure(logical.operation, error, logical.firstSentUs, this.ctx.nowUs);
     this.onFinished(false);
-  }
-
-  private pickOperation(): number {
-    const weights = this.cumulativeWeights;
-    if (weights.length === 1) return 0;
-    const u = this.picking.nextDouble() * weights[weights.length - 1];
-    let i = 0;
-    while (u >= weights[i] && i < weights.length - 1) i++;
-    return i;
   }
 }
