@@ -79,6 +79,13 @@ describe('hand-built register histories', () => {
     expect(check(casFromWrongValue, registerSpec).linearizable).toBe(false);
   });
 
+  it('vector values (Jepsen independent tuples) compare by value, not identity', () => {
+    const h = log(['0 :invoke :write [1 2]', '0 :ok :write [1 2]', '1 :invoke :read nil', '1 :ok :read [1 2]']);
+    expect(check(h, registerSpec).linearizable).toBe(true);
+    const other = log(['0 :invoke :write [1 2]', '0 :ok :write [1 2]', '1 :invoke :read nil', '1 :ok :read [1 3]']);
+    expect(check(other, registerSpec).linearizable).toBe(false);
+  });
+
   it('a cas with an unknown outcome may have failed its compare', () => {
     const h = log(['0 :invoke :write 1', '0 :ok :write 1', '1 :invoke :cas [5 2]', '1 :info :cas :timed-out', '2 :invoke :read nil', '2 :ok :read 1']);
     expect(check(h, registerSpec).linearizable).toBe(true);
@@ -93,6 +100,18 @@ describe('hand-built register histories', () => {
 });
 
 describe('formats', () => {
+  it('refuses a history where only some events have times, instead of mixing two time scales', () => {
+    const text = [
+      { process: 0, type: 'invoke', f: 'write', value: 1, timeUs: 100 },
+      { process: 0, type: 'ok', f: 'write', value: 1, timeUs: 200 },
+      { process: 1, type: 'invoke', f: 'read', value: null },
+      { process: 1, type: 'ok', f: 'read', value: null },
+    ]
+      .map((e) => JSON.stringify(e))
+      .join('\n');
+    expect(() => pairOperations(parseHistory(text), registerSpec.isReadOnly)).toThrow(/some events have a time and some do not/);
+  });
+
   it('JSON lines with times in µs: operations that touch in time count as concurrent', () => {
     const events: HistoryEvent[] = [
       { process: 0, type: 'invoke', f: 'write', value: 1, timeUs: 0 },

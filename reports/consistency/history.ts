@@ -56,6 +56,10 @@ export function pairOperations(events: readonly HistoryEvent[], isReadOnly: (f: 
   const open = new Map<number, { event: HistoryEvent; time: number }>();
   const pending: { event: HistoryEvent; time: number; completion: HistoryEvent | null; returnTime: number }[] = [];
   const byProcess = new Map<number, number>();
+  const timed = events.filter((e) => e.timeUs !== undefined).length;
+  if (timed > 0 && timed < events.length) {
+    throw new HistoryError('some events have a time and some do not; give every event a timeUs, or none (then the order of the lines is the time)', events.findIndex((e) => e.timeUs === undefined) + 1);
+  }
   events.forEach((event, index) => {
     const line = index + 1;
     const time = event.timeUs ?? line;

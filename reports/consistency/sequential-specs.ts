@@ -19,7 +19,9 @@ export interface SequentialSpec {
   perKey: boolean;
 }
 
-const same = (a: Value, b: SpecState) => (a === null ? b === null : a === b);
+/** Vectors (Jepsen's independent [key value] tuples) become strings, so equal values compare equal. */
+const asState = (v: Value): SpecState => (v !== null && typeof v === 'object' ? JSON.stringify(v) : v);
+const same = (a: Value, b: SpecState) => asState(a) === b;
 
 /** A register with read, write and compare-and-set; it starts empty (nil). Histories with keys hold one register per key. */
 export const registerSpec: SequentialSpec = {
@@ -32,11 +34,11 @@ export const registerSpec: SequentialSpec = {
       case 'read':
         return same(op.output, state) ? state : undefined;
       case 'write':
-        return op.input as SpecState;
+        return asState(op.input);
       case 'cas': {
         if (!Array.isArray(op.input) || op.input.length !== 2) throw new RangeError(`a cas takes [from to], got ${JSON.stringify(op.input)}`);
-        const [from, to] = op.input as [SpecState, SpecState];
-        if (same(from, state)) return to;
+        const [from, to] = op.input as [Value, Value];
+        if (same(from, state)) return asState(to);
         // An unknown cas whose compare fails did nothing; a completed one cannot have failed it.
         return op.unknown ? state : undefined;
       }
