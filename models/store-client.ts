@@ -39,6 +39,21 @@ const TIMEOUT = 2;
 /** Write values are unique across the run: node id × this + a per-node count, so a read names the write it saw. */
 const VALUES_PER_NODE = 1_000_000_000;
 
+/** Session ids are node id × this + a per-node count: unique across the run, restarts included. */
+export const SESSIONS_PER_NODE = 2 ** 24;
+
+/**
+ * The counters a client node keeps on disk. A restarted client is a new
+ * client (its sessions and operations in flight are gone), but answers to
+ * its old requests may still arrive and its old writes may still land: new
+ * request ids and values must not repeat the old ones.
+ */
+interface ClientDisk {
+  requests: number;
+  values: number;
+  sessions: number;
+}
+
 interface User {
   /** Session id: stays with the user; the Jepsen process number changes after an unknown outcome. */
   session: number;
@@ -79,8 +94,7 @@ export class StoreClient implements Process<StoreResponse> {
   private nearby: NodeId[] = [];
   /** A leader named by a refusal's hint; tried first until it fails too. */
   private preferred: NodeId | -1 = -1;
-  private nextRequest = 0;
-  private nextValue = 0;
+  private readonly disk: ClientDisk;
 
   constructor(
     private readonly ctx: NodeContext,
@@ -92,6 +106,11 @@ export class StoreClient implements Process<StoreResponse> {
     this.picking = ctx.random('operations');
     this.zipf = params.keys.zipf === undefined ? null : new Zipf(params.keys.count, params.keys.zipf);
     this.mix = new WeightedChoice(params.mix.map((m) => m.weight));
+    const disk = ctx.durable as Partial<ClientDisk>;
+    disk.requests ??= 0;
+    disk.values ??= 0;
+    disk.sessions ??= 0;
+    this.disk = disk as ClientDisk;
   }
 
   onStart(): void {
@@ -100,7 +119,7 @@ export class StoreClient implements Process<StoreResponse> {
     this.nearby = this.params.replicas.filter((r) => r.region === this.ctx.region).map((r) => this.ctx.lookup(r.name));
     for (let u = 0; u < this.params.users; u++) {
       const user: User = {
-        session: this.ctx.id * 65_536 + u,
+        session: this.ctx.id * SESSIONS_PER_NODE + this.disk.sessions++,
         process: this.params.history.newProcess(this.ctx.id),
         version: 0,
         requestId: -1,
@@ -152,8 +171,8 @@ export class StoreClient implements Process<StoreResponse> {
     if (this.params.stopAtUs !== undefined && now >= this.params.stopAtUs) return;
     const op = this.params.mix[this.mix.pick(this.picking)].op;
     const key = this.zipf === null ? 1 + this.picking.int(this.params.keys.count) : this.zipf.sample(this.picking);
-    const value = op === 'add' ? 1 : op === 'insert' || op === 'delete' ? this.picking.int(this.params.keys.count * 10) : this.ctx.id * VALUES_PER_NODE + ++this.nextValue;
-    const id = this.nextRequest++;
+    const value = op === 'add' ? 1 : op === 'insert' || op === 'delete' ? this.picking.int(this.params.keys.count * 10) : this.ctx.id * VALUES_PER_NODE + ++this.disk.values;
+    const id = this.disk.requests++;
     user.requestId = id;
     user.op = op;
     user.key = key;

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveScenarioArgument } from '../cli/scenario/bundled.js';
 import { loadScenario, parseScenarioText } from '../cli/scenario/load-scenario.js';
 import { runScenario, type CompletedRun } from '../cli/scenario/run.js';
+import { SESSIONS_PER_NODE } from '../models/store-client.js';
 import { isInspectableReplica } from '../models/replication/inspectable-replica.js';
 import { pairOperations, type Operation } from '../reports/consistency/history.js';
 
@@ -69,7 +70,7 @@ function availability(completed: CompletedRun, from = 0, to = Infinity, node?: s
   let ok = 0;
   const open = new Map<number, number>();
   for (const e of completed.built.history.events) {
-    if (session >= 0 && Math.floor(e.session / 65_536) !== session) continue;
+    if (session >= 0 && Math.floor(e.session / SESSIONS_PER_NODE) !== session) continue;
     if (e.type === 'invoke') {
       if (e.timeUs! >= from && e.timeUs! < to) open.set(e.process, 1);
     } else if (open.delete(e.process)) {
@@ -377,5 +378,38 @@ describe('bundled scenarios', () => {
       expect(replica.size).toBe(perKey.size);
       for (const [key, total] of perKey) expect(replica.get(key)).toBe(total);
     }
+  });
+});
+
+describe('a coordinator that crashes and restarts', () => {
+  it('does not count an acknowledgement meant for a write from before the crash toward a new write', async () => {
+    // kv-1 coordinates for the writer. Its links to kv-2 take 300 ms each way; kv-3 never hears from it.
+    // The first write reaches kv-2, but kv-1 crashes before the acknowledgement returns. After the restart
+    // kv-1 can no longer reach kv-2 either, so its second write can reach W = 2 only by mistaking the late
+    // acknowledgement of the first for its own.
+    const completed = await run(`
+name: restarted-coordinator
+duration: 3s
+topology:
+  regions: [a, b, c]
+  rtt: { sameRegion: 1ms, crossRegion: 2ms, between: [{ regions: [a, b], rtt: 600ms }] }
+  nodes:
+    kv: { count: 3, region: [a, b, c] }
+    writer: { region: a }
+components:
+  store: { type: quorum-store, nodes: kv, replicationFactor: 3, readConsistency: quorum, writeConsistency: quorum, readRepair: false, hintedHandoff: false, timeout: 1s }
+workloads:
+  writes: { type: store-client, nodes: writer, target: store, users: 1, thinkTime: 10ms, keys: { count: 1 }, operations: { write: 1 }, timeout: 400ms, stopAt: 1s }
+faults:
+  timeline:
+    - { at: 0s, action: isolate, node: kv-3, from: kv-1 }
+    - { at: 100ms, action: crash, nodes: kv-1, for: 100ms }
+    - { at: 200ms, action: degrade, from: kv-1, to: kv-2, loss: 1 }
+`);
+    const writes = operations(completed).filter((op) => op.f === 'write');
+    expect(writes.length).toBeGreaterThan(1);
+    // No write can reach W = 2: none may be acknowledged, and kv-2 holds only the first.
+    expect(writes.filter((write) => !write.unknown)).toEqual([]);
+    expect(replicaValues(completed)[1].get(1)).toBe(writes[0].input);
   });
 });

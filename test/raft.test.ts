@@ -48,6 +48,17 @@ describe('raft: elections', () => {
     expect(disrupted.leaders).toHaveLength(1);
     expect(disrupted.leaders[0].term).toBeGreaterThan(disrupted.cutOffTerm);
   });
+  it('a vote refusal that arrives after its campaign is over does not move a follower to a newer term and depose its leader', () => {
+    const c = raftCluster();
+    const leader = c.awaitLeader();
+    const term = c.node(leader)!.term;
+    const [follower, voter] = others(c, leader);
+    // The network may hold a refusal back until long after the campaign it answered: here it carries a newer term.
+    for (const preVote of [false, true]) c.sim.send(c.members[voter], c.members[follower], { kind: 'raft-vote', preVote, term: term + 3, granted: false }, 16);
+    c.runFor(1_000_000);
+    expect(c.node(follower)!.term).toBe(term);
+    expect(c.leaders()).toEqual([{ member: leader, term }]);
+  });
 });
 
 describe('raft: replication and commit', () => {

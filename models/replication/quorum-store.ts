@@ -97,6 +97,12 @@ interface QuorumDisk {
   counter: number;
   /** Its own running totals per counter key, [increments, decrements]. */
   contributions: Map<number, Float64Array>;
+  /**
+   * Coordinations numbered so far. On disk because replies can outlive a
+   * crash: a restarted coordinator must not take a late reply to an old
+   * request for one to a new request that reused its number.
+   */
+  coordinations: number;
 }
 
 interface Hint {
@@ -167,7 +173,6 @@ export class QuorumStoreNode implements Process<StoreRequest | ReplicaMessage>, 
   private readonly seen = new Map<number, ReplicatedState>();
   /** Hand-offs in flight: hint key → revision and the tick it was sent at. */
   private readonly handoffs = new Map<number, { revision: number; tick: number }>();
-  private nextCoordination = 0;
   private tick = 0;
   private nextPeer = 0;
   private readonly writer: Writer;
@@ -185,6 +190,7 @@ export class QuorumStoreNode implements Process<StoreRequest | ReplicaMessage>, 
     disk.hints ??= new Map();
     disk.counter ??= 0;
     disk.contributions ??= new Map();
+    disk.coordinations ??= 0;
     this.disk = disk as QuorumDisk;
     this.missed = new Int32Array(cluster.members);
     this.suspectAfter = Math.max(1, Math.ceil(this.params.failureTimeoutUs / this.params.heartbeatIntervalUs));
@@ -285,7 +291,7 @@ export class QuorumStoreNode implements Process<StoreRequest | ReplicaMessage>, 
       counts: plan.counts,
       required: plan.required,
       skipped: plan.skipped,
-      id: this.nextCoordination++,
+      id: this.disk.coordinations++,
       client,
       request,
       arrivedUs: now,

@@ -293,7 +293,12 @@ export class RaftNode implements Process<RaftMessage | StoreRequest>, Inspectabl
   }
 
   private onVote(from: NodeId, vote: Vote): void {
-    if (!vote.granted) return this.observeTerm(vote.term);
+    // A refusal carries the voter's term, worth adopting only while the campaign it answers runs: a late one
+    // would move a follower that has since found its leader to a term that leader does not have, and depose it.
+    if (!vote.granted) {
+      if (this.state === 'pre-candidate' || this.state === 'candidate') this.observeTerm(vote.term);
+      return;
+    }
     const campaigning = vote.preVote ? this.state === 'pre-candidate' && vote.term === this.disk.term + 1 : this.state === 'candidate' && vote.term === this.disk.term;
     if (!campaigning) return;
     const member = this.members.indexOf(from);
