@@ -124,11 +124,11 @@ const linearizable = (r: Run) => checkLinearizability(pairOperations(r.built.his
 describe('cap-partition', () => {
   const runs = new Map<string, Run>();
   beforeAll(() => {
-    for (const variant of ['raft-read-index', 'raft-lease', 'ap-one-lww']) runs.set(variant, run(variant));
+    for (const variant of ['raft-read-index', 'raft-lease', 'ap-one-lww', 'cp-quorum-lww', 'cp-quorum-abd']) runs.set(variant, run(variant));
   });
 
-  it('CP (Raft): every history is linearizable and loses no write; the minority side is unavailable for the whole partition while the majority serves', () => {
-    for (const variant of ['raft-read-index', 'raft-lease']) {
+  it('CP (Raft, and the quorum store with ABD): every history is linearizable and loses no write; the minority side is unavailable for the whole partition while the majority serves', () => {
+    for (const variant of ['raft-read-index', 'raft-lease', 'cp-quorum-abd']) {
       const r = runs.get(variant)!;
       expect(linearizable(r), variant).toBe(true);
       const minority = outcomes(r, 'dc-a', PARTITION_US + SETTLE_US, HEAL_US);
@@ -167,5 +167,16 @@ describe('cap-partition', () => {
     // After the clients stop, every replica holds one and the same value per key, and dc-a's skewed clock cost acknowledged writes.
     for (const values of finalValues(r).values()) expect(new Set(values).size).toBe(1);
     expect(lostWrites(r)).toBeGreaterThan(0);
+  });
+
+  it('majority quorums alone (QUORUM/QUORUM, last write wins on skewed clocks) refuse the minority side but are not linearizable and lose acknowledged writes', () => {
+    const r = runs.get('cp-quorum-lww')!;
+    expect(outcomes(r, 'dc-a', PARTITION_US + SETTLE_US, HEAL_US).ok).toBe(0);
+    expect(outcomes(r, 'dc-b', PARTITION_US + SETTLE_US, HEAL_US).availability).toBeGreaterThan(0.99);
+    expect(linearizable(r)).toBe(false);
+    expect(lostWrites(r)).toBeGreaterThan(0);
+    // ABD's write-back makes every read a write too: more messages for the same work.
+    const messagesPerOperation = (v: Run) => v.built.sim.messages.sent / v.built.history.events.length;
+    expect(messagesPerOperation(runs.get('cp-quorum-abd')!)).toBeGreaterThan(messagesPerOperation(r));
   });
 });

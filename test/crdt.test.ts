@@ -16,6 +16,7 @@ function writer(member: number, clockUs: () => number = () => 0): Writer {
     members: MEMBERS,
     nextCounter: () => ++counter,
     localTimeUs: clockUs,
+    stampsAboveSeen: false,
     contribution: (key) => {
       if (!contributions.has(key)) contributions.set(key, new Float64Array(2));
       return contributions.get(key)!;

@@ -6,6 +6,8 @@ import { runScenario, type CompletedRun } from '../cli/scenario/run.js';
 import { SESSIONS_PER_NODE } from '../models/store-client.js';
 import { isInspectableReplica } from '../models/replication/inspectable-replica.js';
 import { pairOperations, type Operation } from '../reports/consistency/history.js';
+import { checkLinearizability } from '../reports/consistency/linearizability.js';
+import { registerSpec } from '../reports/consistency/sequential-specs.js';
 
 async function run(text: string): Promise<CompletedRun> {
   return runScenario(parseScenarioText(text, 'quorum.yaml').scenario);
@@ -167,6 +169,89 @@ faults:
   });
 });
 
+describe('linearizable mode (ABD)', () => {
+  const fault = fc.record({
+    atMs: fc.integer({ min: 200, max: 3000 }),
+    forMs: fc.integer({ min: 100, max: 1500 }),
+    crash: fc.boolean(),
+    nodes: fc.integer({ min: 1, max: 30 }),
+  });
+  type Fault = typeof fault extends fc.Arbitrary<infer F> ? F : never;
+  /**
+   * A store of `count` nodes, spread over two sites `crossMs` apart, under
+   * generated crashes, partitions and clock offsets; `store` adds its settings.
+   */
+  const scenario = (count: number, store: string, skewsMs: number[], faults: Fault[], crossMs = 2) => {
+    const node = (i: number) => `kv-${(i % count) + 1}`;
+    const timeline = skewsMs.map((by, i) => `{ at: 0s, action: clock-jump, nodes: ${node(i)}, by: ${by}ms }`);
+    for (const f of faults) {
+      if (f.crash) timeline.push(`{ at: ${f.atMs}ms, action: crash, nodes: ${node(f.nodes)}, for: ${f.forMs}ms }`);
+      else {
+        const side = Array.from({ length: count }, (_, i) => i).filter((i) => (f.nodes >> i) & 1);
+        const other = Array.from({ length: count }, (_, i) => i).filter((i) => !((f.nodes >> i) & 1));
+        if (side.length > 0 && other.length > 0) timeline.push(`{ at: ${f.atMs}ms, action: partition, sides: [[${side.map(node).join(', ')}], [${other.map(node).join(', ')}]], for: ${f.forMs}ms }`);
+      }
+    }
+    return `
+name: abd
+duration: 4s
+topology:
+  regions: [east, west]
+  rtt: { crossRegion: ${crossMs}ms }
+  nodes: { kv: { count: ${count}, region: [east, west] }, client: { count: 3, region: [east, west] } }
+components:
+  store: { type: quorum-store, nodes: kv, conflictResolution: lww, ${store} }
+workloads:
+  users: { type: store-client, nodes: client, target: store, users: 2, thinkTime: 5ms, keys: { count: 2 }, contact: random }
+faults:
+  timeline: [${timeline.join(', ')}]
+`;
+  };
+  const linearizable = (completed: CompletedRun) => checkLinearizability(operations(completed), registerSpec).linearizable;
+
+  it('with R + W > N, skewed clocks, crashes and partitions, every history is linearizable', async () => {
+    const setup = fc
+      .record({
+        n: fc.integer({ min: 1, max: 5 }),
+        r: fc.integer({ min: 1, max: 5 }),
+        w: fc.integer({ min: 1, max: 5 }),
+        skewsMs: fc.array(fc.integer({ min: -300, max: 300 }), { minLength: 5, maxLength: 5 }),
+        faults: fc.array(fault, { maxLength: 4 }),
+        crossMs: fc.integer({ min: 1, max: 40 }),
+      })
+      .filter((s) => s.r <= s.n && s.w <= s.n && s.r + s.w > s.n);
+    await fc.assert(
+      fc.asyncProperty(setup, async (s) => {
+        const completed = await run(
+          scenario(s.n, `replicationFactor: ${s.n}, readConsistency: { replicas: ${s.r} }, writeConsistency: { replicas: ${s.w} }, linearizable: true`, s.skewsMs, s.faults, s.crossMs),
+        );
+        expect(operations(completed).filter((op) => op.f === 'read' && !op.unknown).length).toBeGreaterThan(0);
+        expect(linearizable(completed)).toBe(true);
+      }),
+      { numRuns: 20 },
+    );
+  });
+
+  it('the same quorums without it are not: a coordinator with a slow or a fast clock stamps writes out of order', async () => {
+    for (const levels of ['readConsistency: quorum, writeConsistency: quorum', 'readConsistency: one, writeConsistency: all']) {
+      for (const skewMs of [-200, 200]) {
+        const store = `replicationFactor: 3, ${levels}`;
+        expect(linearizable(await run(scenario(3, store, [skewMs], []))), `${levels}, ${skewMs}ms`).toBe(false);
+        expect(linearizable(await run(scenario(3, `${store}, linearizable: true`, [skewMs], []))), `${levels}, ${skewMs}ms`).toBe(true);
+      }
+    }
+  });
+
+  it('and, with true clocks, a read can return a write still in progress that a later read then misses, unless reads write back', async () => {
+    // kv-2 is 30 ms from the others: a write at W = 3 is on kv-1 and kv-3 long before it is acknowledged.
+    const store = 'replicationFactor: 3, readConsistency: one, writeConsistency: all';
+    expect(linearizable(await run(scenario(3, store, [], [], 30)))).toBe(false);
+    const abd = await run(scenario(3, `${store}, linearizable: true`, [], [], 30));
+    expect(linearizable(abd)).toBe(true);
+    expect(detail(abd, 'write-backs')).toBeGreaterThan(0);
+  });
+});
+
 describe('repairing a replica that missed writes', () => {
   // Writes only while kv-3 is down (0.5 s to 2.5 s), reads throughout from another client.
   const missedWrites = (store: string) => `
@@ -271,7 +356,7 @@ faults:
     expect(requests.windows.reduce((s, w) => s + w.succeeded, 0)).toBeGreaterThan(100);
   });
 
-  it('rejects levels beyond N, sloppy quorums without hints, and more replicas than nodes, each with a clear message', () => {
+  it('rejects levels beyond N, sloppy quorums without hints, more replicas than nodes, and linearizable settings that cannot be, each with a clear message', () => {
     const text = (store: string, count = 3) => `
 name: bad
 duration: 1s
@@ -283,6 +368,10 @@ workloads: { users: { type: store-client, nodes: client, target: store } }
     expect(() => parseScenarioText(text('sloppyQuorum: true, hintedHandoff: false'), 'bad.yaml')).toThrow(/sloppy quorum hands writes back through hinted handoff/);
     expect(() => parseScenarioText(text('replicationFactor: 5'), 'bad.yaml')).toThrow(/5 replicas per key need at least 5 store nodes; its node group has 3/);
     expect(() => parseScenarioText(text('conflictResolution: crdt'), 'bad.yaml')).toThrow(/lww/);
+    expect(() => parseScenarioText(text('readConsistency: one, linearizable: true'), 'bad.yaml')).toThrow(/readConsistency \+ writeConsistency must exceed replicationFactor \(3\)/);
+    expect(() => parseScenarioText(text('sloppyQuorum: true, linearizable: true'), 'bad.yaml')).toThrow(/stand-ins under a sloppy quorum break quorum intersection/);
+    expect(() => parseScenarioText(text('conflictResolution: version-vectors, linearizable: true'), 'bad.yaml')).toThrow(/ABD orders writes by timestamp: set conflictResolution: lww/);
+    expect(() => parseScenarioText(text('linearizable: true'), 'bad.yaml')).not.toThrow();
   });
 
   it('one user at a time through any coordinator, at quorum: the OR-Set and the PN-Counter behave as a plain set and counter', async () => {

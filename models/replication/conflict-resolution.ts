@@ -48,6 +48,12 @@ export interface Writer {
   /** A fresh event number of this member, never handed out before (it is kept on disk). */
   nextCounter(): number;
   localTimeUs(): number;
+  /**
+   * Stamp a register write above every timestamp its coordinator has seen
+   * of the key, whatever its clock says (ABD): a write that read a quorum
+   * first then supersedes every write acknowledged before it began.
+   */
+  readonly stampsAboveSeen: boolean;
   /** This member's own running totals for counter `key`, [increments, decrements], kept on disk; the update raises them. */
   contribution(key: number): Float64Array;
 }
@@ -99,7 +105,9 @@ function newVersion(request: StoreRequest, seen: RegisterState | undefined, writ
   let context = emptyVector(writer.members);
   for (const version of seen ?? []) context = mergeVectors(context, version.vector);
   const counter = writer.nextCounter();
-  return [{ value: request.value, timestampUs: writer.localTimeUs(), dot: dotOf(writer.member, counter), vector: advanceVector(context, writer.member, counter) }];
+  let timestampUs = writer.localTimeUs();
+  if (writer.stampsAboveSeen) for (const version of seen ?? []) if (version.timestampUs >= timestampUs) timestampUs = version.timestampUs + 1;
+  return [{ value: request.value, timestampUs, dot: dotOf(writer.member, counter), vector: advanceVector(context, writer.member, counter) }];
 }
 
 function noteConcurrent(local: RegisterState, incoming: RegisterState, sink: ConflictSink | null): void {

@@ -24,6 +24,8 @@ export interface QuorumStoreParams {
   readRepair: boolean;
   hintedHandoff: boolean;
   sloppyQuorum: boolean;
+  /** ABD: writes read a quorum first and stamp themselves above it; reads write back what they return. */
+  linearizable: boolean;
   /** Absent: no anti-entropy. */
   antiEntropyIntervalUs?: number;
   heartbeatIntervalUs: number;
@@ -120,7 +122,10 @@ interface Plan {
   hintFor: number[];
   /** Whether the target's answer counts toward the level (local-quorum counts only the coordinator's region). */
   counts: boolean[];
+  /** Answers the current phase needs. */
   required: number;
+  /** Acknowledgements the write phase needs (a linearizable read's write-back included). */
+  writeRequired: number;
   /** Replicas believed down, with no stand-in. */
   skipped: number[];
 }
@@ -199,6 +204,7 @@ export class QuorumStoreNode implements Process<StoreRequest | ReplicaMessage>, 
       members: cluster.members,
       nextCounter: () => ++this.disk.counter,
       localTimeUs: () => ctx.localTimeUs(),
+      stampsAboveSeen: this.params.linearizable,
       contribution: (key) => {
         let own = this.disk.contributions.get(key);
         if (own === undefined) this.disk.contributions.set(key, (own = new Float64Array(2)));
@@ -279,8 +285,7 @@ export class QuorumStoreNode implements Process<StoreRequest | ReplicaMessage>, 
     this.cluster.metrics?.recordArrival(false, now);
     const resolution = this.resolution;
     const refusal = !resolution.supports(request.op) ? 'unsupported-op' : resolution.refuses(request);
-    const level = request.consistency ?? (request.op === 'read' ? this.params.readConsistency : this.params.writeConsistency);
-    const plan = refusal ?? this.plan(request.key, level);
+    const plan = refusal ?? this.plan(request);
     if (typeof plan === 'string') {
       this.respond(client, now, { kind: 'store-response', id: request.id, status: 'failed', reason: plan });
       return;
@@ -290,6 +295,7 @@ export class QuorumStoreNode implements Process<StoreRequest | ReplicaMessage>, 
       hintFor: plan.hintFor,
       counts: plan.counts,
       required: plan.required,
+      writeRequired: plan.writeRequired,
       skipped: plan.skipped,
       id: this.disk.coordinations++,
       client,
@@ -307,27 +313,29 @@ export class QuorumStoreNode implements Process<StoreRequest | ReplicaMessage>, 
     };
     c.timer = this.ctx.setTimer(this.params.timeoutUs, TIMEOUT, c);
     this.coordinations.set(c.id, c);
-    if (request.op === 'read' || resolution.readsFirst(request.op)) this.startRead(c);
+    if (request.op === 'read' || resolution.readsFirst(request.op) || this.params.linearizable) this.startRead(c);
     else this.startWrite(c);
   }
 
-  /** The targets for `key` at `level`, or why the request cannot be served. */
-  private plan(key: number, level: ConsistencyLevel): Plan | string {
-    const n = this.params.replicationFactor;
-    const order = this.cluster.lists.order(key);
+  /**
+   * The targets for a request and the answers each phase needs, or why it
+   * cannot be served. A linearizable write reads at the store's read level
+   * first; a linearizable read writes back at the store's write level.
+   */
+  private plan(request: StoreRequest): Plan | string {
+    const { readConsistency, writeConsistency, linearizable } = this.params;
+    const reading = request.op === 'read';
+    const level = request.consistency ?? (reading ? readConsistency : writeConsistency);
+    const order = this.cluster.lists.order(request.key);
+    const required = this.answersFor(level, order);
+    if (typeof required === 'string') return required;
+    const writeRequired = !linearizable ? required : this.answersFor(reading ? writeConsistency : level, order);
+    if (typeof writeRequired === 'string') return writeRequired;
+    const readRequired = linearizable && !reading ? this.answersFor(readConsistency, order) : required;
+    if (typeof readRequired === 'string') return readRequired;
     const localOnly = level === 'local-quorum';
-    let required: number;
-    if (localOnly) {
-      const here = this.cluster.region(this.member);
-      let local = 0;
-      for (let i = 0; i < n; i++) if (this.cluster.region(order[i]) === here) local++;
-      if (local === 0) return 'no-local-replicas';
-      required = Math.floor(local / 2) + 1;
-    } else {
-      required = level === 'one' ? 1 : level === 'quorum' ? Math.floor(n / 2) + 1 : level === 'all' ? n : level.replicas;
-      if (required > n) return 'level-exceeds-replication';
-    }
-    const plan: Plan = { targets: [], hintFor: [], counts: [], required, skipped: [] };
+    const n = this.params.replicationFactor;
+    const plan: Plan = { targets: [], hintFor: [], counts: [], required: readRequired, writeRequired, skipped: [] };
     let fallback = n;
     for (let i = 0; i < n; i++) {
       const replica = order[i];
@@ -346,7 +354,20 @@ export class QuorumStoreNode implements Process<StoreRequest | ReplicaMessage>, 
     }
     let countable = 0;
     for (const counts of plan.counts) if (counts) countable++;
-    return countable < required ? 'no-quorum' : plan;
+    return countable < Math.max(readRequired, writeRequired) ? 'no-quorum' : plan;
+  }
+
+  /** How many of the key's replicas (`order` from the ring) a level needs, or why it cannot be met. */
+  private answersFor(level: ConsistencyLevel, order: ArrayLike<number>): number | string {
+    const n = this.params.replicationFactor;
+    if (level === 'local-quorum') {
+      const here = this.cluster.region(this.member);
+      let local = 0;
+      for (let i = 0; i < n; i++) if (this.cluster.region(order[i]) === here) local++;
+      return local === 0 ? 'no-local-replicas' : Math.floor(local / 2) + 1;
+    }
+    const required = level === 'one' ? 1 : level === 'quorum' ? Math.floor(n / 2) + 1 : level === 'all' ? n : level.replicas;
+    return required > n ? 'level-exceeds-replication' : required;
   }
 
   private addTarget(plan: Plan, target: number, hintFor: number, localOnly: boolean): void {
@@ -377,6 +398,10 @@ export class QuorumStoreNode implements Process<StoreRequest | ReplicaMessage>, 
     if (!c.answered && c.good >= c.required) {
       if (c.request.op !== 'read') {
         this.startWrite(c);
+        return;
+      }
+      if (this.params.linearizable && c.merged !== undefined && this.holding(c, c.merged) < c.writeRequired) {
+        this.writeBack(c);
         return;
       }
       this.answerRead(c);
@@ -416,6 +441,45 @@ export class QuorumStoreNode implements Process<StoreRequest | ReplicaMessage>, 
     }
   }
 
+  /** Counted replies that already hold `state`. */
+  private holding(c: Coordination, state: ReplicatedState): number {
+    const digest = this.resolution.digest(state);
+    let holding = 0;
+    for (let t = 0; t < c.targets.length; t++) {
+      const reply = c.replies[t];
+      if (c.heard[t] === 1 && c.counts[t] && reply !== undefined && this.resolution.digest(reply) === digest) holding++;
+    }
+    return holding;
+  }
+
+  /**
+   * ABD's second phase of a read: what it returns must be on a write quorum
+   * before it is answered, or a later read could miss a value an earlier one
+   * returned. Replicas whose reply already held it count at once.
+   */
+  private writeBack(c: Coordination): void {
+    const key = c.request.key;
+    const state = c.merged!;
+    const digest = this.resolution.digest(state);
+    this.cluster.metrics?.countDetail('write-backs', this.ctx.nowUs);
+    c.state = state;
+    c.writing = true;
+    c.required = c.writeRequired;
+    c.outstanding = c.targets.length;
+    c.good = 0;
+    const replies = c.replies;
+    const heard = c.heard.slice();
+    c.heard.fill(0);
+    for (let t = 0; t < c.targets.length; t++) {
+      const reply = replies[t];
+      if (heard[t] === 1 && reply !== undefined && this.resolution.digest(reply) === digest) this.acknowledged(c.targets[t], c.id);
+      else if (c.targets[t] === this.member) {
+        this.apply(key, state, c.hintFor[t]);
+        this.acknowledged(this.member, c.id);
+      } else this.ctx.send(this.ids[c.targets[t]], { kind: 'qs-write', id: c.id, key, state, hintFor: c.hintFor[t] } satisfies ReplicaMessage, 128);
+    }
+  }
+
   private startWrite(c: Coordination): void {
     const key = c.request.key;
     let seen = this.seen.get(key);
@@ -426,6 +490,7 @@ export class QuorumStoreNode implements Process<StoreRequest | ReplicaMessage>, 
     this.seen.set(key, this.resolution.merge(seen, state, null));
     c.state = state;
     c.writing = true;
+    c.required = c.writeRequired;
     c.heard.fill(0);
     c.outstanding = c.targets.length;
     c.good = 0;
@@ -450,8 +515,11 @@ export class QuorumStoreNode implements Process<StoreRequest | ReplicaMessage>, 
     c.outstanding--;
     if (c.counts[t]) c.good++;
     if (!c.answered && c.good >= c.required) {
-      c.answered = true;
-      this.respond(c.client, c.arrivedUs, { kind: 'store-response', id: c.request.id, status: 'ok' });
+      if (c.request.op === 'read') this.answerRead(c);
+      else {
+        c.answered = true;
+        this.respond(c.client, c.arrivedUs, { kind: 'store-response', id: c.request.id, status: 'ok' });
+      }
     }
     if (c.outstanding === 0) {
       this.ctx.cancelTimer(c.timer);
@@ -474,7 +542,9 @@ export class QuorumStoreNode implements Process<StoreRequest | ReplicaMessage>, 
     this.coordinations.delete(c.id);
     if (!c.answered) {
       c.answered = true;
-      this.respond(c.client, c.arrivedUs, { kind: 'store-response', id: c.request.id, status: 'unknown', reason: 'timeout' });
+      // A read's write-back wrote nothing new: the read simply failed.
+      const status = c.request.op === 'read' ? 'failed' : 'unknown';
+      this.respond(c.client, c.arrivedUs, { kind: 'store-response', id: c.request.id, status, reason: 'timeout' });
     }
     if (!this.params.hintedHandoff) return;
     for (let t = 0; t < c.targets.length; t++) if (c.heard[t] === 0) this.addHint(c.hintFor[t] >= 0 ? c.hintFor[t] : c.targets[t], c.request.key, c.state!);
@@ -639,6 +709,12 @@ const quorumStoreParams = z
     readRepair: z.boolean().default(true).describe('After a read, send the merged value to the replicas that answered with less.'),
     hintedHandoff: z.boolean().default(true).describe('Keep writes a replica missed (down, or silent until the timeout) and hand them over when it is heard from again.'),
     sloppyQuorum: z.boolean().default(false).describe('When a replica is down, write to and read from the next node up on the ring instead (with a hint for the one it stands in for).'),
+    linearizable: z
+      .boolean()
+      .default(false)
+      .describe(
+        'ABD (Attiya, Bar-Noy, Dolev): a write first reads the key at the read level and stamps itself above the newest timestamp found, so clocks no longer decide; a read writes what it returns back to the write level before answering. With R + W > N and no sloppy quorum, reads and writes are linearizable, for one more round trip per operation. Needs lww.',
+      ),
     antiEntropyInterval: positiveDurationUs.optional().describe('How often each node compares per-key digests with another node and both take the merge; absent: no anti-entropy.'),
     heartbeatInterval: positiveDurationUs.default(100_000).describe('How often each node tells the others it is up (default 100ms).'),
     failureTimeout: positiveDurationUs.default(500_000).describe('A node not heard from for this long is taken for down (default 500ms).'),
@@ -652,6 +728,19 @@ const quorumStoreParams = z
     }
     if (p.sloppyQuorum && !p.hintedHandoff) {
       issues.addIssue({ code: 'custom', path: ['sloppyQuorum'], message: 'a sloppy quorum hands writes back through hinted handoff; set hintedHandoff: true' });
+    }
+    if (p.linearizable) {
+      const n = p.replicationFactor;
+      const count = (level: ConsistencyLevel) => (level === 'one' ? 1 : level === 'quorum' ? Math.floor(n / 2) + 1 : level === 'all' ? n : level === 'local-quorum' ? 0 : level.replicas);
+      if (p.conflictResolution !== 'lww') issues.addIssue({ code: 'custom', path: ['linearizable'], message: 'ABD orders writes by timestamp: set conflictResolution: lww' });
+      if (p.sloppyQuorum) issues.addIssue({ code: 'custom', path: ['linearizable'], message: 'stand-ins under a sloppy quorum break quorum intersection: set sloppyQuorum: false' });
+      if (count(p.readConsistency) + count(p.writeConsistency) <= n) {
+        issues.addIssue({
+          code: 'custom',
+          path: ['linearizable'],
+          message: `reads and writes must meet in a replica: readConsistency + writeConsistency must exceed replicationFactor (${n}), across regions (not local-quorum)`,
+        });
+      }
     }
     if (p.failureTimeout < p.heartbeatInterval) {
       issues.addIssue({ code: 'custom', path: ['failureTimeout'], message: 'must be at least heartbeatInterval, or every node would be taken for down between heartbeats' });
@@ -680,6 +769,7 @@ export const quorumStoreModel: ModelDefinition<typeof quorumStoreParams> = {
         readRepair: p.readRepair,
         hintedHandoff: p.hintedHandoff,
         sloppyQuorum: p.sloppyQuorum,
+        linearizable: p.linearizable,
         antiEntropyIntervalUs: p.antiEntropyInterval,
         heartbeatIntervalUs: p.heartbeatInterval,
         failureTimeoutUs: p.failureTimeout,
