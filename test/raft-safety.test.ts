@@ -53,12 +53,19 @@ interface RaftOptions {
   checkQuorum: boolean;
 }
 
-function scenarioText(seed: number, faults: readonly Fault[], raft: RaftOptions): string {
+/** Duplication and reordering on every link, all run long. */
+interface Network {
+  duplicate: number;
+  reorder: number;
+}
+const network: fc.Arbitrary<Network> = fc.record({ duplicate: fc.constantFrom(0, 0.1), reorder: fc.constantFrom(0, 0.1) });
+
+function scenarioText(seed: number, faults: readonly Fault[], raft: RaftOptions, net: Network): string {
   return JSON.stringify({
     name: 'raft-safety',
     seed,
     duration: `${DURATION_MS}ms`,
-    topology: { nodes: { store: { count: MEMBERS }, client: { count: 3 } } },
+    topology: { link: { ...net, reorderDelay: '20ms' }, nodes: { store: { count: MEMBERS }, client: { count: 3 } } },
     components: { kv: { type: 'raft', nodes: 'store', ...raft, requestTimeout: '300ms' } },
     workloads: {
       users: { type: 'store-client', nodes: 'client', target: 'kv', users: 2, thinkTime: '5ms', operations: { read: 2, write: 2, cas: 1 }, keys: { count: 5 }, timeout: '400ms', contact: 'random', stopAt: '7s' },
@@ -152,8 +159,8 @@ class SafetyObserver {
 
 const DEFAULTS: RaftOptions = { reads: 'read-index', preVote: true, checkQuorum: true };
 
-function runUnderFaults(seed: number, faults: readonly Fault[], raft = DEFAULTS) {
-  const { scenario } = parseScenarioText(scenarioText(seed, faults, raft), 'raft-safety.yaml');
+function runUnderFaults(seed: number, faults: readonly Fault[], raft = DEFAULTS, net: Network = { duplicate: 0, reorder: 0 }) {
+  const { scenario } = parseScenarioText(scenarioText(seed, faults, raft, net), 'raft-safety.yaml');
   const built = buildScenario(scenario);
   const ids = names.map((name) => built.sim.nodeId(name));
   const observer = new SafetyObserver(built.sim, ids);
@@ -165,10 +172,10 @@ function runUnderFaults(seed: number, faults: readonly Fault[], raft = DEFAULTS)
 }
 
 describe('raft safety under generated fault schedules', () => {
-  it('keeps one leader per term, never loses or changes a committed entry, keeps logs matching, recovers once faults end, and its history is linearizable', () => {
+  it('keeps one leader per term, never loses or changes a committed entry, keeps logs matching, recovers once faults end, and its history is linearizable, duplicated and reordered messages included', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 1_000_000 }), fc.array(fault, { minLength: 1, maxLength: 12 }), options, (seed, faults, raft) => {
-        const { nodes, operations } = runUnderFaults(seed, faults, raft);
+      fc.property(fc.integer({ min: 1, max: 1_000_000 }), fc.array(fault, { minLength: 1, maxLength: 12 }), options, network, (seed, faults, raft, net) => {
+        const { nodes, operations } = runUnderFaults(seed, faults, raft, net);
         // Liveness once every fault is undone: one leader, followed by all, and every log alike.
         const leaders = nodes.filter((n) => n.role === 'leader');
         expect(leaders).toHaveLength(1);

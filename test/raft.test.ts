@@ -111,6 +111,29 @@ describe('raft: replication and commit', () => {
     }
   });
 
+  it('a request the network delivers twice is applied once: its copy, arriving after a later write, changes nothing and has the first one’s outcome', () => {
+    const c = raftCluster();
+    const leader = c.awaitLeader();
+    const to = c.members[leader];
+    const request = (id: number, op: 'write' | 'cas', value: number, expected?: number) =>
+      ({ kind: 'store-request', id, op, key: 1, value, sentUs: c.sim.nowUs, ...(op === 'cas' ? { expected } : {}) }) as const;
+    const probe = c.sim.nodeId('probe');
+    const send = (message: ReturnType<typeof request>) => {
+      c.sim.send(probe, to, message, 0);
+      c.runFor(100_000);
+    };
+    send(request(1_000, 'write', 10));
+    send(request(1_001, 'cas', 11, 10));
+    send(request(1_002, 'write', 20));
+    // Copies of the first write and of the cas, long after.
+    send(request(1_000, 'write', 10));
+    send(request(1_001, 'cas', 11, 10));
+    expect(c.request(leader, 'read', 1)).toMatchObject({ status: 'ok', value: 20 });
+    // The cas succeeded, and so does its copy (it did not compare again and fail).
+    expect(c.probe.answers.get(1_001)!.response).toMatchObject({ status: 'ok' });
+    for (let m = 0; m < 5; m++) expect(c.node(m)!.localValues().get(1)).toBe(20);
+  });
+
   it('cas compares when it is applied: a mismatch answers failed (cas-mismatch) and leaves the register as it was', () => {
     const c = raftCluster();
     const leader = c.awaitLeader();

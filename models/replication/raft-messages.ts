@@ -13,6 +13,9 @@ export interface RaftEntry {
   readonly value: number;
   /** cas: the value the register must hold at apply time. */
   readonly expected: number | null;
+  /** The client that asked (-1 for a noop) and its request id: a duplicated request is applied once. */
+  readonly client: number;
+  readonly requestId: number;
 }
 
 /** A vote request; with `preVote` it only asks whether the vote would be granted, changing no one's term (Raft thesis §9.6). */

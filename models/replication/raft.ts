@@ -5,7 +5,7 @@ import type { ComponentMetrics } from '../metrics/component-metrics.js';
 import type { ModelDefinition } from '../registry.js';
 import { durationUs } from '../schema/units.js';
 import type { InspectableReplica } from './inspectable-replica.js';
-import { RAFT_ENTRY_BYTES, RAFT_HEADER_BYTES, type AppendEntries, type AppendReply, type RaftEntry, type RaftMessage, type RequestVote, type Vote } from './raft-messages.js';
+import { RAFT_ENTRY_BYTES, RAFT_HEADER_BYTES, type AppendEntries, type AppendReply, type RaftCommand, type RaftEntry, type RaftMessage, type RequestVote, type Vote } from './raft-messages.js';
 import { RegisterMachine } from './raft-state-machine.js';
 import type { StoreRequest, StoreResponse, StoreStatus } from './store-messages.js';
 
@@ -348,7 +348,7 @@ export class RaftNode implements Process<RaftMessage | StoreRequest>, Inspectabl
     this.ackedSentLocalUs.fill(-Infinity);
     this.heard.fill(0);
     // Committing an entry of its own term is how a new leader learns what is committed (§8).
-    log.push({ term: this.disk.term, command: 'noop', key: 0, value: 0, expected: null });
+    log.push({ term: this.disk.term, command: 'noop', key: 0, value: 0, expected: null, client: -1, requestId: -1 });
     this.broadcast();
     this.heartbeatTimer = this.ctx.setTimer(this.params.heartbeatIntervalUs, HEARTBEAT);
     if (this.params.checkQuorum) this.checkTimer = this.ctx.setTimer(this.params.electionTimeoutUs.min, CHECK_QUORUM);
@@ -515,10 +515,14 @@ export class RaftNode implements Process<RaftMessage | StoreRequest>, Inspectabl
         this.respond(write.client, write.request.id, 'failed', 'superseded');
       } else {
         this.params.metrics?.recordServed(write.arrivedUs, this.ctx.nowUs);
-        if (!applied) this.respond(write.client, write.request.id, 'failed', 'cas-mismatch');
-        else this.respond(write.client, write.request.id, 'ok', undefined, entry.command === 'read' ? this.machine.found : undefined, index);
+        this.answer(write.client, write.request.id, entry.command, applied, this.machine.found, index);
       }
     }
+  }
+
+  private answer(client: NodeId, id: number, command: RaftCommand, applied: boolean, found: number | null, index: number): void {
+    if (!applied) this.respond(client, id, 'failed', 'cas-mismatch');
+    else this.respond(client, id, 'ok', undefined, command === 'read' ? found : undefined, index);
   }
 
   // ---- clients ---------------------------------------------------------------
@@ -530,8 +534,20 @@ export class RaftNode implements Process<RaftMessage | StoreRequest>, Inspectabl
     const op = request.op;
     if (op !== 'read' && op !== 'write' && op !== 'cas') return this.refuse(from, request, 'unsupported');
     if (op === 'read' && this.params.reads !== 'log') return this.read(from, request, now);
+    const earlier = this.machine.outcomeOf(from, request.id);
+    if (earlier !== undefined) return this.answer(from, request.id, op, earlier.applied, earlier.found, this.lastApplied);
+    // A copy of a request already in the log is answered when that entry is applied.
+    for (const write of this.writes.values()) if (write.client === from && write.request.id === request.id && write.entry.term === this.disk.term) return;
     const log = this.disk.log;
-    const entry: RaftEntry = { term: this.disk.term, command: op, key: request.key, value: request.value, expected: request.expected ?? null };
+    const entry: RaftEntry = {
+      term: this.disk.term,
+      command: op,
+      key: request.key,
+      value: request.value,
+      expected: request.expected ?? null,
+      client: from,
+      requestId: request.id,
+    };
     log.push(entry);
     const write: PendingWrite = { index: log.length, entry, client: from, request, arrivedUs: now, timer: -1 };
     write.timer = this.ctx.setTimer(this.params.requestTimeoutUs, WRITE_DEADLINE, write);
