@@ -158,10 +158,45 @@ describe('acknowledged writes lost', () => {
     expect(lostRegisterWrites(h, replicas({}))).toMatchObject({ lost: 0, unjudgedKeys: 1 });
   });
 
-  it('falls back to the last completed read when replicas cannot be inspected', () => {
+  it('falls back to the read invoked last when replicas cannot be inspected', () => {
     const h = history([...writes, { s: 3, f: 'read', at: 40, end: 41, out: 1 }, { s: 3, f: 'read', at: 42, end: 43, out: 3 }]);
-    expect(finalStateFromReads(h)).toEqual({ source: 'last-reads', values: new Map([[1, [3]]]) });
+    expect(finalStateFromReads(h)).toEqual({ source: 'last-reads', values: new Map([[1, [3]]]), readInvokedUs: new Map([[1, 42]]) });
     expect(lostRegisterWrites(h, finalStateFromReads(h))).toMatchObject({ lost: 0, judgedOn: 'last-reads' });
+  });
+
+  it('from reads, judges only writes acknowledged before the final read began: a later one it could not have seen', () => {
+    const h = history([
+      { s: 0, f: 'write', v: 1, at: 0, end: 5 },
+      { s: 0, f: 'write', v: 2, at: 10, end: 15 },
+      { s: 1, f: 'read', at: 12, end: 30, out: 1 }, // concurrent with 2: completes last, but cannot judge it
+      { s: 2, f: 'read', at: 20, end: 21, out: 1 }, // began after 2 was acknowledged and did not see it: 2 is lost
+      { s: 0, f: 'write', v: 3, at: 40, end: 45 }, // no read began after it: unjudged, not lost
+      { s: 3, f: 'write', v: 4, at: 50, end: 55, k: 2 }, // a key never read: unjudged
+      { s: 3, f: 'write', v: 5, at: 60, end: 65, k: 3 },
+      { s: 4, f: 'read', at: 62, end: 70, k: 3, out: null }, // began before 5 was acknowledged
+    ]);
+    expect(lostRegisterWrites(h, finalStateFromReads(h))).toMatchObject({ acknowledged: 5, lost: 1, unjudgedKeys: 2, examples: [{ key: 1, value: 2 }] });
+  });
+
+  it('from reads, counters and sets are judged on adds, inserts and deletes acknowledged before the final read began', () => {
+    const counter = history([
+      { s: 0, f: 'add', v: 1, at: 0, end: 1 },
+      { s: 1, f: 'read', at: 2, end: 3, out: 1 },
+      { s: 0, f: 'add', v: 1, at: 4, end: 5 }, // after the last read: not lost
+      { s: 0, f: 'add', v: 1, at: 6, end: 7, k: 2 }, // never read
+    ]);
+    expect(counterTotals(counter, finalStateFromReads(counter))).toMatchObject({ acknowledged: 3, lostIncrements: 0 });
+    const lostAdd = history([{ s: 0, f: 'add', v: 1, at: 0, end: 1 }, { s: 0, f: 'add', v: 1, at: 2, end: 3 }, { s: 1, f: 'read', at: 4, end: 5, out: 1 }]);
+    expect(counterTotals(lostAdd, finalStateFromReads(lostAdd))).toMatchObject({ lostIncrements: 1 });
+    const set = history([
+      { s: 0, f: 'insert', v: 5, at: 0, end: 1 },
+      { s: 0, f: 'insert', v: 6, at: 2, end: 3 }, // acknowledged before the read began, missing from it: lost
+      { s: 0, f: 'delete', v: 5, at: 4, end: 6 }, // concurrent with the read: 5 still there is no resurrection
+      { s: 1, f: 'read', at: 5, end: 7, out: [5] },
+      { s: 0, f: 'insert', v: 7, at: 8, end: 9 }, // after the read: not lost
+      { s: 2, f: 'insert', v: 8, at: 8, end: 9, k: 2 }, // never read
+    ]);
+    expect(setLosses(set, finalStateFromReads(set))).toMatchObject({ acknowledgedInserts: 4, lostElements: 1, resurrectedElements: 0 });
   });
 
   it('counters: acknowledged adds against the final total, unknown adds allowed either way', () => {
@@ -231,6 +266,11 @@ describe('divergence and convergence from replica samples', () => {
     expect(d.divergent).toEqual([0, 0, 1]);
     expect(convergedSample(samples, d.divergent, 0)).toBeNull();
     expect(finalHoldings(samples).get(1)).toEqual([1, 2, 3]);
+    // Agreeing at the last sample, but the last write came after it: convergence was not observed.
+    const agreeing = divergence({ ...samples, replicas: [samples.replicas[0]] }).divergent;
+    expect(agreeing).toEqual([0, 0, 0]);
+    expect(convergedSample(samples, agreeing, 200)).toBe(2);
+    expect(convergedSample(samples, agreeing, 250)).toBeNull();
     const down: ReplicaSamples = { ...samples, replicas: [samples.replicas[0], track('b', { 1: [[0, 2]] }, [1])] };
     expect(finalHoldings(down).get(1)).toEqual([1]);
     // A replica that dropped its copy (rebuilt from a new leader's log) holds nothing: the empty value.

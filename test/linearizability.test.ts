@@ -120,7 +120,7 @@ describe('formats', () => {
       { process: 1, type: 'ok', f: 'read', value: null, timeUs: 150 },
     ];
     const text = events.map((e) => JSON.stringify(e)).join('\n');
-    expect(parseHistory(text)).toEqual(events);
+    expect(parseHistory(text)).toEqual(events.map((e, i) => ({ ...e, line: i + 1 })));
     expect(check(text, registerSpec).linearizable).toBe(true);
     const after = text.replace('"timeUs":100}', '"timeUs":99}');
     expect(check(after, registerSpec).linearizable).toBe(false);

@@ -80,11 +80,12 @@ export function divergence(samples: ReplicaSamples): Divergence {
 
 /**
  * The first sample at or after `afterUs` from which no key diverges to the
- * end; null when the last sample still diverges (not converged by the end).
+ * end; null when the last sample still diverges, or was taken before
+ * `afterUs` (convergence not observed by the end).
  */
 export function convergedSample(samples: ReplicaSamples, divergent: readonly number[], afterUs: number): number | null {
   const n = divergent.length;
-  if (n === 0 || divergent[n - 1] > 0) return null;
+  if (n === 0 || divergent[n - 1] > 0 || samples.sampleTimesUs[n - 1] < afterUs) return null;
   let i = n - 1;
   while (i > 0 && divergent[i - 1] === 0 && samples.sampleTimesUs[i - 1] >= afterUs) i--;
   return i;

@@ -1,4 +1,4 @@
-import { HistoryError, type EventType, type HistoryEvent, type Value } from './history.js';
+import { EdnAtom, HistoryError, type EventType, type HistoryEvent, type Value } from './history.js';
 
 export const HISTORY_FORMATS = ['jepsen', 'edn', 'jsonl'] as const;
 export type HistoryFormat = (typeof HISTORY_FORMATS)[number];
@@ -25,31 +25,51 @@ function detectFormat(text: string): HistoryFormat {
 }
 
 const LOG_LINE = /^\S+\s+jepsen\.util\s+-\s+(\d+)\s+:(\w+)\s+:(\S+)\s+(.*?)\s*$/;
+/** A line of a process other than a client (`:nemesis`): Jepsen numbers its clients and names the rest. */
+const NON_CLIENT_LOG_LINE = /^\S+\s+jepsen\.util\s+-\s+:/;
 
-/** Jepsen's log lines: `INFO  jepsen.util - 3	:invoke	:write	4` (tabs or spaces). */
+/**
+ * Jepsen's log lines: `INFO  jepsen.util - 3	:invoke	:write	4` (tabs or
+ * spaces). The nemesis's lines (`:nemesis	:info	:start	Cut off ...`) are
+ * skipped: they inject faults, are no client operation, and their values are
+ * free text.
+ */
 export function parseJepsenLog(text: string): HistoryEvent[] {
   const events: HistoryEvent[] = [];
-  lines(text).forEach(([line, number]) => {
+  for (const [line, number] of lines(text)) {
+    if (NON_CLIENT_LOG_LINE.test(line)) continue;
     const m = LOG_LINE.exec(line);
     if (m === null) throw new HistoryError(`not a Jepsen log line (expected "INFO  jepsen.util - <process> :<type> :<f> <value>"): ${clip(line)}`, number);
-    const type = eventType(m[2], number);
-    const value = new EdnReader(m[4], number).readValue();
-    if (value instanceof Map) throw new HistoryError('a map is not a value an operation can take', number);
-    events.push({ process: Number(m[1]), type, f: m[3], value: type !== 'invoke' && value === ':timed-out' ? null : value });
-  });
+    const reader = new EdnReader(m[4], number);
+    const value = historyValue(reader.readForm(), number);
+    reader.skipSpace();
+    if (!reader.done) throw new HistoryError(`one value expected after :${m[3]}, got ${clip(m[4])}`, number);
+    events.push(toEvent(Number(m[1]), m[2], m[3], undefined, value, undefined, number));
+  }
   return events;
 }
 
-/** One EDN map per line: `{:process 9, :type :invoke, :f :append, :key "0", :value "x 9 0 y"}`; a surrounding vector is allowed. */
+/**
+ * One EDN map per line: `{:process 9, :type :invoke, :f :append, :key "0",
+ * :value "x 9 0 y"}`; a surrounding vector is allowed. Jepsen's `:time` is
+ * in nanoseconds. Events of processes that are not clients (`:process
+ * :nemesis`) are skipped, whatever their values hold.
+ */
 export function parseEdnHistory(text: string): HistoryEvent[] {
   const events: HistoryEvent[] = [];
   const reader = new EdnReader(text.trim().replace(/^\[/, '').replace(/\]$/, ''), 1);
   reader.skipSpace();
   while (!reader.done) {
     const line = reader.line;
-    const map = reader.readValue();
+    const map = reader.readForm();
     if (!(map instanceof Map)) throw new HistoryError('expected a map like {:process 0, :type :invoke, :f :read, :value nil}', line);
-    events.push(toEvent((k) => map.get(`:${k}`), line, (v) => (typeof v === 'string' && v.startsWith(':') ? v.slice(1) : v)));
+    const process = map.get(':process');
+    if (!isKeyword(process)) {
+      const key = map.get(':key');
+      const value = historyValue(map.get(':value') ?? null, line);
+      const timeUs = eventTimeUs(map.get(':timeUs'), map.get(':time'), line);
+      events.push(toEvent(process, name(map.get(':type')), name(map.get(':f')), isBigInteger(key) ? key.edn : key, value, timeUs, line));
+    }
     reader.skipSpace();
   }
   return events;
@@ -65,36 +85,54 @@ export function parseJsonlHistory(text: string): HistoryEvent[] {
       throw new HistoryError(`not JSON: ${(error as Error).message}`, number);
     }
     if (object === null || typeof object !== 'object' || Array.isArray(object)) throw new HistoryError('expected a JSON object per line', number);
-    return toEvent((k) => object[k], number, (v) => v);
+    const value = jsonValue(object.value ?? null, number);
+    return toEvent(object.process, object.type, object.f, object.key, value, eventTimeUs(object.timeUs, object.time, number), number);
   });
 }
 
-function toEvent(get: (key: string) => unknown, line: number, keyword: (v: unknown) => unknown): HistoryEvent {
-  const process = get('process');
-  if (typeof process !== 'number' || !Number.isInteger(process)) throw new HistoryError('"process" must be an integer', line);
-  const type = keyword(get('type'));
+function toEvent(process: unknown, type: unknown, f: unknown, key: unknown, value: Value, timeUs: number | undefined, line: number): HistoryEvent {
+  if (typeof process !== 'number' || !Number.isSafeInteger(process)) throw new HistoryError('"process" must be an integer (a client; Jepsen\'s :nemesis and other named processes are skipped)', line);
   if (typeof type !== 'string') throw new HistoryError('"type" must be one of invoke, ok, fail, info', line);
-  const f = keyword(get('f'));
   if (typeof f !== 'string') throw new HistoryError('"f" must name the operation, like read or write', line);
-  const key = get('key');
-  if (key !== undefined && key !== null && typeof key !== 'string' && typeof key !== 'number') throw new HistoryError('"key" must be a string or a number', line);
-  const time = get('timeUs') ?? get('time');
-  if (time !== undefined && (typeof time !== 'number' || !Number.isFinite(time))) throw new HistoryError('"timeUs" must be a number', line);
-  const raw = get('value') ?? null;
-  const value = type !== 'invoke' && raw === ':timed-out' ? null : (raw as Value);
+  if (key !== undefined && key !== null && typeof key !== 'string' && !(typeof key === 'number' && Number.isSafeInteger(key))) throw new HistoryError('"key" must be a string or an integer', line);
+  const eventType = toEventType(type, line);
   return {
     process,
-    type: eventType(type, line),
+    type: eventType,
     f,
     ...(key === undefined || key === null ? {} : { key: String(key) }),
-    value,
-    ...(time === undefined ? {} : { timeUs: time }),
+    value: eventType !== 'invoke' && value instanceof EdnAtom && value.edn === ':timed-out' ? null : value,
+    ...(timeUs === undefined ? {} : { timeUs }),
+    line,
   };
 }
 
-function eventType(type: string, line: number): EventType {
+function toEventType(type: string, line: number): EventType {
   if (!EVENT_TYPES.includes(type)) throw new HistoryError(`unknown event type "${type}" (expected invoke, ok, fail or info)`, line);
   return type as EventType;
+}
+
+/** faultline's `timeUs`, or Jepsen's `time`: nanoseconds since the test began. */
+function eventTimeUs(timeUs: unknown, timeNs: unknown, line: number): number | undefined {
+  const finite = (t: unknown, field: string) => {
+    if (typeof t !== 'number' || !Number.isFinite(t)) throw new HistoryError(`"${field}" must be a number`, line);
+    return t;
+  };
+  if (timeUs !== undefined && timeUs !== null) return finite(timeUs, 'timeUs');
+  if (timeNs !== undefined && timeNs !== null) return finite(timeNs, 'time') / 1000;
+  return undefined;
+}
+
+/** JSON's values as history values: a boolean is an atom like EDN's, and an integer a double cannot hold exactly is refused rather than rounded. */
+function jsonValue(v: unknown, line: number): Value {
+  if (v === null || typeof v === 'string') return v;
+  if (typeof v === 'boolean') return new EdnAtom(String(v));
+  if (typeof v === 'number') {
+    if (Number.isInteger(v) && !Number.isSafeInteger(v)) throw new HistoryError(`${v} is beyond 2^53: a JSON number cannot hold it exactly; write it as a string`, line);
+    return v;
+  }
+  if (Array.isArray(v)) return v.map((item) => jsonValue(item, line));
+  throw new HistoryError('an object is not a value an operation can take', line);
 }
 
 function lines(text: string): [string, number][] {
@@ -106,9 +144,39 @@ function lines(text: string): [string, number][] {
 
 const clip = (s: string) => (s.length > 80 ? `${s.slice(0, 77)}...` : s);
 
+/** An EDN map, keyed by each key's EDN text (`:process`, `"n1"`), so a keyword key is not a string key. */
+type EdnMap = Map<string, Edn>;
+
+/** What the reader has no history value for (a set, a float, a symbol, a character, a tagged element): what it was, to name it if a client operation holds one. */
+class Unsupported {
+  constructor(readonly kind: string) {}
+}
+
+type Edn = null | number | string | EdnAtom | Unsupported | EdnMap | Edn[];
+
+const isKeyword = (v: unknown): v is EdnAtom => v instanceof EdnAtom && v.edn.startsWith(':');
+const isBigInteger = (v: unknown): v is EdnAtom => v instanceof EdnAtom && /^-?\d/.test(v.edn);
+
+/** A keyword's name (`:read` is read), or a string as it is; undefined for anything else. */
+const name = (v: Edn | undefined): string | undefined => (isKeyword(v) ? v.edn.slice(1) : typeof v === 'string' ? v : undefined);
+
+function historyValue(edn: Edn, line: number): Value {
+  if (edn instanceof Map) throw new HistoryError('a map is not a value an operation can take', line);
+  if (edn instanceof Unsupported) throw new HistoryError(`${edn.kind} is not a value an operation can take (nil, integers, strings, keywords, booleans and vectors of them are)`, line);
+  return Array.isArray(edn) ? edn.map((item) => historyValue(item, line)) : edn;
+}
+
+const INTEGER = /^[+-]?\d+N?$/;
+const FLOAT = /^[+-]?\d+(\.\d*)?([eE][+-]?\d+)?M?$/;
+const DELIMITERS = ' \t\r\n,;{}[]()"';
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
 /**
- * The part of EDN histories use: maps, vectors and lists, strings, integers,
- * nil, true/false and keywords (kept as ":name" strings).
+ * EDN as Jepsen writes it: maps, vectors and lists, strings, integers
+ * (exactly, however large), nil, booleans and keywords; sets, floats,
+ * symbols, characters and tagged elements are read past (a nemesis's value
+ * may hold any of them) but are no history value. Comments and `#_`
+ * discards are skipped.
  */
 class EdnReader {
   private pos = 0;
@@ -126,57 +194,99 @@ class EdnReader {
     while (this.pos < this.text.length) {
       const c = this.text[this.pos];
       if (c === '\n') this.line++;
-      else if (c !== ' ' && c !== '\t' && c !== '\r' && c !== ',') return;
+      else if (c === ';') {
+        while (this.pos < this.text.length && this.text[this.pos] !== '\n') this.pos++;
+        continue;
+      } else if (c === '#' && this.text[this.pos + 1] === '_') {
+        this.pos += 2;
+        this.readForm();
+        continue;
+      } else if (c !== ' ' && c !== '\t' && c !== '\r' && c !== ',') return;
       this.pos++;
     }
   }
 
-  readValue(): Value | Map<string, Value> {
+  readForm(): Edn {
     this.skipSpace();
     const c = this.text[this.pos];
     if (c === undefined) throw new HistoryError('unexpected end of input', this.line);
     if (c === '{') return this.readMap();
     if (c === '[' || c === '(') return this.readSequence(c === '[' ? ']' : ')');
     if (c === '"') return this.readString();
-    const start = this.pos;
-    while (this.pos < this.text.length && !' \t\r\n,{}[]()"'.includes(this.text[this.pos])) this.pos++;
-    const token = this.text.slice(start, this.pos);
+    if (c === '#') return this.readDispatch();
+    if (c === '\\') {
+      // The character itself may be a delimiter (\( or \,); a name may follow (\newline, \u00e9).
+      this.pos += 2;
+      this.readToken();
+      return new Unsupported('a character');
+    }
+    const token = this.readToken();
+    if (token === '') throw new HistoryError(`cannot read "${c}" here`, this.line);
     if (token === 'nil') return null;
-    if (token === 'true' || token === 'false') return token;
-    if (/^-?\d+$/.test(token)) return Number(token);
-    if (token.startsWith(':')) return token;
-    throw new HistoryError(`cannot read ${token === '' ? `"${c}"` : `"${clip(token)}"`} here`, this.line);
+    if (token === 'true' || token === 'false' || token.startsWith(':')) return new EdnAtom(token);
+    if (INTEGER.test(token)) {
+      const n = BigInt(token.replace(/N$/, '').replace(/^\+/, ''));
+      return n <= MAX_SAFE && n >= -MAX_SAFE ? Number(n) : new EdnAtom(n.toString());
+    }
+    if (FLOAT.test(token)) return new Unsupported('a float');
+    return new Unsupported(/^[+-]?\d/.test(token) ? `the number ${clip(token)}` : `the symbol ${clip(token)}`);
   }
 
-  private readMap(): Map<string, Value> {
+  /** After `#`: a set, a symbolic value (##Inf), a regex, or a tagged element (#inst "..."). */
+  private readDispatch(): Edn {
     this.pos++;
-    const map = new Map<string, Value>();
+    const c = this.text[this.pos];
+    if (c === '{') {
+      this.readSequence('}');
+      return new Unsupported('a set');
+    }
+    if (c === '"') {
+      this.readString();
+      return new Unsupported('a regex');
+    }
+    if (c === '#') {
+      this.pos++;
+      this.readToken();
+      return new Unsupported('a float');
+    }
+    const tag = this.readToken();
+    if (tag === '') throw new HistoryError(`cannot read "#${c ?? ''}" here`, this.line);
+    this.readForm();
+    return new Unsupported(`a tagged element #${tag}`);
+  }
+
+  private readToken(): string {
+    const start = this.pos;
+    while (this.pos < this.text.length && !DELIMITERS.includes(this.text[this.pos])) this.pos++;
+    return this.text.slice(start, this.pos);
+  }
+
+  private readMap(): EdnMap {
+    this.pos++;
+    const map: EdnMap = new Map();
     for (;;) {
       this.skipSpace();
       if (this.text[this.pos] === '}') {
         this.pos++;
         return map;
       }
-      const key = this.readValue();
-      if (typeof key !== 'string') throw new HistoryError('map keys must be keywords or strings', this.line);
-      const value = this.readValue();
-      if (value instanceof Map) throw new HistoryError('nested maps are not supported in a history value', this.line);
-      map.set(key, value);
+      const key = this.readForm();
+      this.skipSpace();
+      if (this.text[this.pos] === '}') throw new HistoryError('a map needs a value for every key', this.line);
+      map.set(key instanceof EdnAtom ? key.edn : JSON.stringify(key), this.readForm());
     }
   }
 
-  private readSequence(close: string): Value[] {
+  private readSequence(close: string): Edn[] {
     this.pos++;
-    const items: Value[] = [];
+    const items: Edn[] = [];
     for (;;) {
       this.skipSpace();
       if (this.text[this.pos] === close) {
         this.pos++;
         return items;
       }
-      const item = this.readValue();
-      if (item instanceof Map) throw new HistoryError('maps inside a value are not supported', this.line);
-      items.push(item);
+      items.push(this.readForm());
     }
   }
 
@@ -186,14 +296,25 @@ class EdnReader {
     while (this.pos < this.text.length) {
       const c = this.text[this.pos++];
       if (c === '"') return out;
-      if (c === '\\') {
-        const e = this.text[this.pos++];
-        out += e === 'n' ? '\n' : e === 't' ? '\t' : e;
-      } else {
+      if (c === '\\') out += this.readEscape();
+      else {
         if (c === '\n') this.line++;
         out += c;
       }
     }
     throw new HistoryError('a string is not closed', this.line);
   }
+
+  private readEscape(): string {
+    const e = this.text[this.pos++];
+    const simple = ESCAPES[e];
+    if (simple !== undefined) return simple;
+    if (e === 'u' && /^[0-9a-fA-F]{4}$/.test(this.text.slice(this.pos, this.pos + 4))) {
+      this.pos += 4;
+      return String.fromCharCode(parseInt(this.text.slice(this.pos - 4, this.pos), 16));
+    }
+    throw new HistoryError(`cannot read the escape "\\${e ?? ''}" in a string`, this.line);
+  }
 }
+
+const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', b: '\b', f: '\f', '"': '"', '\\': '\\' };

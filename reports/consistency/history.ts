@@ -1,5 +1,18 @@
-/** A value in a history: what Jepsen's histories hold (nil, integers, strings, vectors such as a cas's [from to]). */
-export type Value = null | number | string | readonly Value[];
+/**
+ * An EDN value JavaScript has no exact equivalent for: a keyword (`:foo`), a
+ * boolean, or an integer beyond 2^53. It is kept as its canonical EDN text,
+ * so it is never equal to a string or a number (`:foo`, `"foo"` and
+ * `":foo"` are three values, `true` is not `"true"`, and two integers that
+ * round to the same double stay two). Checkers compare values by their JSON
+ * (`{"edn":":foo"}`), so two atoms with the same text are the same value;
+ * do not compare them with ===.
+ */
+export class EdnAtom {
+  constructor(readonly edn: string) {}
+}
+
+/** A value in a history: what Jepsen's histories hold (nil, integers, strings, keywords, booleans, vectors such as a cas's [from to]). */
+export type Value = null | number | string | EdnAtom | readonly Value[];
 
 /** Jepsen's event types: an invocation, and its outcome: done, definitely not done, or unknown. */
 export type EventType = 'invoke' | 'ok' | 'fail' | 'info';
@@ -15,6 +28,8 @@ export interface HistoryEvent {
   value: Value;
   /** When it happened; absent in formats that only give the order (then the event's 1-based position is its time). */
   timeUs?: number;
+  /** The line of the file it was read from, for errors; absent when not read from a file (then its 1-based position stands in). */
+  line?: number;
 }
 
 /**
@@ -36,7 +51,7 @@ export interface Operation {
   unknown: boolean;
 }
 
-/** A history that breaks Jepsen's rules, with the line (1-based event index) it breaks them at. */
+/** A history that breaks Jepsen's rules, with the line (of the file, or the 1-based event index) it breaks them at. */
 export class HistoryError extends Error {
   constructor(
     message: string,
@@ -58,11 +73,12 @@ export function pairOperations(events: readonly HistoryEvent[], isReadOnly: (f: 
   const byProcess = new Map<number, number>();
   const timed = events.filter((e) => e.timeUs !== undefined).length;
   if (timed > 0 && timed < events.length) {
-    throw new HistoryError('some events have a time and some do not; give every event a timeUs, or none (then the order of the lines is the time)', events.findIndex((e) => e.timeUs === undefined) + 1);
+    const index = events.findIndex((e) => e.timeUs === undefined);
+    throw new HistoryError('some events have a time and some do not; give every event a timeUs, or none (then the order of the lines is the time)', events[index].line ?? index + 1);
   }
   events.forEach((event, index) => {
-    const line = index + 1;
-    const time = event.timeUs ?? line;
+    const line = event.line ?? index + 1;
+    const time = event.timeUs ?? index + 1;
     if (event.type === 'invoke') {
       if (open.has(event.process)) throw new HistoryError(`process ${event.process} invokes ${event.f} while its previous operation is still open`, line);
       open.set(event.process, { event, time });
