@@ -56,12 +56,34 @@ export interface PollReply {
   readonly length: number;
 }
 
-/** The round's choice, to the most up-to-date replica: become leader of `epoch`. */
+/** The round's choice, to the most up-to-date replica that may lead: become leader of `epoch`. */
 export interface Promote {
   readonly kind: 'lf-promote';
   readonly epoch: number;
   /** Replica indexes the round heard from: the new leader counts the others out of sync until they catch up. */
   readonly reachable: readonly number[];
+  /** A voter (replica index) whose log is ahead of the chosen one's, being one that may not lead: take its log first. -1: none. */
+  readonly source: number;
+}
+
+/** A replica promoted behind a voter asks it for its log after `prevIndex`, if its entry at `prevIndex` has `prevEpoch`. */
+export interface Fetch {
+  readonly kind: 'lf-fetch';
+  /** The epoch the asker is to lead. */
+  readonly epoch: number;
+  readonly prevIndex: number;
+  readonly prevEpoch: number;
+}
+
+export interface FetchReply {
+  readonly kind: 'lf-fetch-reply';
+  readonly epoch: number;
+  readonly prevIndex: number;
+  /** The logs agree at `prevIndex`, and `entries` follow it; otherwise ask from further back. */
+  readonly agree: boolean;
+  readonly entries: LogEntries;
+  /** The sender's log goes on past these entries. */
+  readonly more: boolean;
 }
 
 /** A client's request passed on by a follower; the leader answers the client directly. */
@@ -72,4 +94,4 @@ export interface Forward {
   readonly request: StoreRequest;
 }
 
-export type ReplicaMessage = Append | AppendAck | Poll | PollReply | Promote | Forward;
+export type ReplicaMessage = Append | AppendAck | Poll | PollReply | Promote | Fetch | FetchReply | Forward;

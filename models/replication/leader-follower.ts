@@ -5,9 +5,9 @@ import type { ComponentMetrics } from '../metrics/component-metrics.js';
 import type { ModelDefinition } from '../registry.js';
 import { durationUs, positiveInt } from '../schema/units.js';
 import type { InspectableReplica } from './inspectable-replica.js';
-import type { Append, AppendAck, Forward, Poll, PollReply, Promote, ReplicaMessage } from './leader-follower-messages.js';
+import type { Append, AppendAck, Fetch, FetchReply, Forward, Poll, PollReply, Promote, ReplicaMessage } from './leader-follower-messages.js';
 import { LeadershipTally } from './leadership-tally.js';
-import { NO_ENTRIES, NO_KEY, ReplicationLog } from './replication-log.js';
+import { NO_ENTRIES, NO_KEY, ReplicationLog, type LogEntries } from './replication-log.js';
 import type { StoreRequest, StoreResponse } from './store-messages.js';
 
 export const REPLICATION_MODES = ['async', 'semi-sync', 'sync'] as const;
@@ -30,6 +30,8 @@ export interface LeaderFollowerParams {
   promotable: number;
   heartbeatIntervalUs: number;
   failureTimeoutUs: number;
+  /** With fencing: how long a leader keeps taking requests after the appends a majority answered were sent, on its clock (see `leaseUs`). */
+  leaseUs: number;
   electionWaitUs: number;
   ackTimeoutUs: number;
   fencing: boolean;
@@ -58,11 +60,14 @@ interface PendingWrite {
 const FOLLOWER = 0;
 const CANDIDATE = 1;
 const LEADER = 2;
+/** Promoted, but first taking the log of a voter that is ahead and may not lead. */
+const CATCHING_UP = 3;
 
 const HEARTBEAT = 1;
 const SUSPECT = 2;
 const ROUND_OVER = 3;
 const ACK_TIMEOUT = 4;
+const FETCH_OVER = 5;
 
 /** Entries per append, so a follower that was away for long catches up in pieces. */
 const MAX_BATCH = 1000;
@@ -78,18 +83,29 @@ const ENTRY_BYTES = 24;
  * follower in sync has it (sync); one it applied but could not get
  * acknowledged in time is answered `unknown`, never `failed`.
  *
- * Followers apply in log order and watch the leader's heartbeats on their
- * own clock. One that hears nothing for `failureTimeout` polls the others;
- * if none still sees a leader, the most up-to-date replica that answered
- * (newest last epoch, then longest log, then replica order) is promoted in
- * a new epoch and announces itself with heartbeats. Messages from an older
- * epoch are refused, and a leader that learns of a newer one steps down;
- * where two logs disagree, the newer epoch's wins and the other is cut back.
+ * Versions name entries by epoch and index (`ReplicationLog.versionOf`).
  *
- * With fencing a promotion needs a majority, and a leader that has not heard
- * from a majority for `failureTimeout` (a lease counted from when it sent the
- * heartbeats they answered) stops taking requests and steps down, so two
- * leaders never take writes at once. Without it, any replica that loses the
+ * Followers apply in log order and watch the leader's heartbeats on their
+ * own clock (one back from a crash too, before it takes part in a
+ * promotion). One that hears nothing for `failureTimeout` polls the others;
+ * if none still sees a leader, the most up-to-date replica that answered and
+ * may lead (newest last epoch, then longest log, then replica order) is
+ * promoted in a new epoch and announces itself with heartbeats. If a voter
+ * that may not lead is further ahead, the promoted replica first takes its
+ * log, so no write acknowledged with that voter's copy is lost. Messages
+ * from an older epoch are refused, and a leader that learns of a newer one
+ * steps down; where two logs disagree, the newer epoch's wins and the other
+ * is cut back.
+ * A new leader does not know whether what it inherited was acknowledged, so
+ * its reads show it only once its own first entry is replicated as the mode
+ * requires (at once under async).
+ *
+ * With fencing a promotion needs a majority, and a leader whose lease ran out
+ * (a majority answered no append it sent within `leaseUs`, on its clock)
+ * stops taking requests and steps down. A replica votes only after
+ * `failureTimeout` without the leader on its own clock, and the lease is
+ * shorter by the clock-drift bound, so it has ended by then: two leaders
+ * never take requests at once. Without it, any replica that loses the
  * leader promotes the best one it can reach, and a leader cut off by a
  * partition keeps taking writes: split brain, whose losing side's writes are
  * discarded at heal.
@@ -122,14 +138,17 @@ export class LeaderFollowerReplica implements Process<StoreRequest | ReplicaMess
   private readonly inSync: Uint8Array;
   private ledSinceLocalUs = 0;
   /**
-   * Highest index answered `ok` (or held when promoted): what the leader's
-   * reads see, and what a follower back from silence must have to be in sync
-   * again. Reads never see a write that may yet be lost (lossless semi-sync).
+   * Highest index known replicated as the mode requires (every write answered
+   * `ok` is): what the leader's reads see, and what a follower back from
+   * silence must have to be in sync again. Reads never see a write that may
+   * yet be lost (lossless semi-sync).
    */
   private committedIndex = 0;
+  /** This leader's first entry (0 for the first leader): once it is replicated, so is everything it inherited. */
+  private epochStartIndex = 0;
   private pending: PendingWrite[] = [];
   private pendingHead = 0;
-  /** With fencing, requests that reached a new leader before a majority confirmed it. */
+  /** Requests a new leader holds: all until a majority confirms it (fencing), reads and cas until its first entry is replicated. */
   private held: { client: NodeId; request: StoreRequest }[] = [];
 
   // A promotion round this replica runs.
@@ -141,6 +160,13 @@ export class LeaderFollowerReplica implements Process<StoreRequest | ReplicaMess
   private readonly voted: Uint8Array;
   private readonly theirLastEpoch: Int32Array;
   private readonly theirLength: Int32Array;
+
+  // Catching up before leading: the epoch it won, whom the round heard from, the voter it fetches from, and the fetch in flight.
+  private catchUpEpoch = 0;
+  private catchUpReachable: readonly number[] = [];
+  private catchUpSource = 0;
+  private fetchPrevIndex = 0;
+  private fetchTimer: TimerHandle | -1 = -1;
 
   constructor(
     private readonly ctx: NodeContext,
@@ -183,8 +209,10 @@ export class LeaderFollowerReplica implements Process<StoreRequest | ReplicaMess
         return;
       }
       this.leader = this.ids[0];
-      this.leaderSeen = true;
     }
+    // Back from a crash it knows no leader, but one may well be alive: like a follower that just heard one, it waits a whole failure
+    // timeout before taking part in a promotion, or its vote could depose a healthy leader whose lease still counts on it.
+    this.leaderSeen = true;
     this.watchLeader();
   }
 
@@ -204,6 +232,10 @@ export class LeaderFollowerReplica implements Process<StoreRequest | ReplicaMess
         return this.onPollReply(from, message);
       case 'lf-promote':
         return this.onPromote(message);
+      case 'lf-fetch':
+        return this.onFetch(from, message);
+      case 'lf-fetch-reply':
+        return this.onFetchReply(message);
     }
   }
 
@@ -215,6 +247,11 @@ export class LeaderFollowerReplica implements Process<StoreRequest | ReplicaMess
     } else if (tag === ROUND_OVER) {
       if (this.role === CANDIDATE && data === this.roundEpoch) this.decideRound();
     } else if (tag === ACK_TIMEOUT) this.ackTimedOut(data as PendingWrite);
+    else if (tag === FETCH_OVER) {
+      this.fetchTimer = -1;
+      // The voter it was taking the log from fell silent: the promotion fails, and another round will find who is up.
+      if (this.role === CATCHING_UP) this.abandonRound(false);
+    }
   }
 
   /** For measurement: each key's value as a read served here would return it. */
@@ -246,11 +283,16 @@ export class LeaderFollowerReplica implements Process<StoreRequest | ReplicaMess
 
   private onRequest(client: NodeId, request: StoreRequest, forwarded: boolean): void {
     const op = request.op;
-    if (op === 'read' && !forwarded && this.servesLocally(request)) return this.read(client, request);
+    if (op === 'read' && !forwarded && this.role !== LEADER && this.servesLocally(request)) return this.read(client, request);
     if (op !== 'read' && op !== 'write' && op !== 'cas') return this.refuse(client, request, 'unsupported');
     if (this.role === LEADER) {
-      if (this.leaseHeld()) return op === 'read' ? this.read(client, request) : this.write(client, request);
-      // Just promoted: held until a majority has answered its heartbeats. Otherwise it has stepped down and answers as a follower.
+      if (this.leaseHeld()) {
+        // What it inherited is not known committed until its first entry is: reads and compare-and-sets, which read, wait for that.
+        if (op === 'write' || this.committedIndex >= this.epochStartIndex) return op === 'read' ? this.read(client, request) : this.write(client, request);
+        if (this.p.replication === 'semi-sync' && this.liveFollowers() < this.p.acks) return this.refuse(client, request, 'no-quorum');
+      }
+      // Just promoted: held until a majority has answered its heartbeats (or, as above, its first entry is replicated). Otherwise it
+      // has stepped down and answers as a follower.
       if (this.role === LEADER) {
         this.held.push({ client, request });
         return;
@@ -272,7 +314,8 @@ export class LeaderFollowerReplica implements Process<StoreRequest | ReplicaMess
 
   private servesLocally(request: StoreRequest): boolean {
     if (this.p.reads === 'any') return true;
-    return this.p.reads === 'read-your-writes' && this.disk.log.length >= (request.sessionVersion ?? 0);
+    // A longer log is not enough: one on another epoch's branch may lack the session's entry however long it is.
+    return this.p.reads === 'read-your-writes' && this.disk.log.holds(request.sessionVersion ?? 0);
   }
 
   /** A follower reads its own copy; the leader reads only what it has acknowledged, skipping writes still waiting for followers. */
@@ -287,7 +330,7 @@ export class LeaderFollowerReplica implements Process<StoreRequest | ReplicaMess
       id: request.id,
       status: 'ok',
       value: version === 0 ? null : log.valueAt(version),
-      version,
+      version: log.versionOf(version),
     };
     this.ctx.send(client, response, HEADER_BYTES);
     this.p.metrics.recordServed(now, now);
@@ -324,8 +367,8 @@ export class LeaderFollowerReplica implements Process<StoreRequest | ReplicaMess
     this.ctx.send(client, response, HEADER_BYTES);
   }
 
-  private acknowledge(client: NodeId, id: number, version: number): void {
-    const response: StoreResponse = { kind: 'store-response', id, status: 'ok', version };
+  private acknowledge(client: NodeId, id: number, index: number): void {
+    const response: StoreResponse = { kind: 'store-response', id, status: 'ok', version: this.disk.log.versionOf(index) };
     this.ctx.send(client, response, HEADER_BYTES);
   }
 
@@ -339,6 +382,7 @@ export class LeaderFollowerReplica implements Process<StoreRequest | ReplicaMess
   /** Answers, in log order, the waiting writes enough followers now have. */
   private commit(): void {
     const log = this.disk.log;
+    if (this.committedIndex < this.epochStartIndex && this.replicated(this.epochStartIndex)) this.committedIndex = this.epochStartIndex;
     while (this.pendingHead < this.pending.length) {
       const write = this.pending[this.pendingHead];
       if (!this.replicated(write.index)) break;
@@ -394,7 +438,6 @@ export class LeaderFollowerReplica implements Process<StoreRequest | ReplicaMess
     const local = this.ctx.localTimeUs();
     this.ledSinceLocalUs = local;
     const length = this.disk.log.length;
-    this.committedIndex = length;
     for (let f = 0; f < this.n; f++) {
       this.next[f] = length + 1;
       this.match[f] = -1;
@@ -411,6 +454,10 @@ export class LeaderFollowerReplica implements Process<StoreRequest | ReplicaMess
       // epoch disagrees with it and is cut back, even if no client writes again.
       this.disk.log.append(epoch, NO_KEY, 0, this.ctx.nowUs, 0);
     }
+    this.epochStartIndex = epoch > 1 ? this.disk.log.length : 0;
+    // Whether the previous leader got what it left here acknowledged is unknown: under semi-sync and sync it is committed only with the
+    // first entry of this epoch (see commit).
+    this.committedIndex = this.p.replication === 'async' ? this.disk.log.length : 0;
     this.heartbeat();
   }
 
@@ -436,6 +483,8 @@ export class LeaderFollowerReplica implements Process<StoreRequest | ReplicaMess
     // A follower that dropped out of sync no longer holds up sync writes.
     this.commit();
     this.heartbeatTimer = this.ctx.setTimer(this.p.heartbeatIntervalUs, HEARTBEAT);
+    // Held reads whose followers are now counted down get their refusal.
+    this.releaseHeld();
   }
 
   private sendBatch(f: number): void {
@@ -472,10 +521,11 @@ export class LeaderFollowerReplica implements Process<StoreRequest | ReplicaMess
     if (ack.result === 'ok') {
       if (ack.match > this.match[f]) this.match[f] = ack.match;
       if (this.next[f] <= this.match[f]) this.next[f] = this.match[f] + 1;
-      if (this.inSync[f] === 0 && this.match[f] >= this.committedIndex) this.inSync[f] = 1;
+      if (this.inSync[f] === 0 && this.match[f] >= Math.max(this.committedIndex, this.epochStartIndex)) this.inSync[f] = 1;
       const lagVersions = length - this.match[f];
-      this.p.metrics.noteDetail('maxLagVersions', lagVersions);
-      if (lagVersions > 0) this.p.metrics.noteDetail('maxLagUs', this.ctx.nowUs - this.disk.log.writtenAt(this.match[f] + 1));
+      const now = this.ctx.nowUs;
+      this.p.metrics.noteWindowMax('maxLagVersions', lagVersions, now);
+      this.p.metrics.noteWindowMax('maxLagUs', lagVersions > 0 ? now - this.disk.log.writtenAt(this.match[f] + 1) : 0, now);
     } else {
       // Where both logs hold entries of the conflicting epoch they agree up to the leader's last one (one leader per epoch).
       let from = Math.max(ack.match, this.match[f]) + 1;
@@ -487,11 +537,15 @@ export class LeaderFollowerReplica implements Process<StoreRequest | ReplicaMess
     }
     if (this.inFlight[f] === 0) this.sendBatch(f);
     this.commit();
-    if (this.held.length > 0 && this.leaseHeld()) {
-      const held = this.held;
-      this.held = [];
-      for (const h of held) this.onRequest(h.client, h.request, true);
-    }
+    this.releaseHeld();
+  }
+
+  /** Hands what a new leader held back to `onRequest`, which serves it, holds it again or refuses it. */
+  private releaseHeld(): void {
+    if (this.held.length === 0 || !this.leaseHeld()) return;
+    const held = this.held;
+    this.held = [];
+    for (const h of held) this.onRequest(h.client, h.request, true);
   }
 
   private live(f: number): boolean {
@@ -506,14 +560,14 @@ export class LeaderFollowerReplica implements Process<StoreRequest | ReplicaMess
 
   /**
    * Fencing: whether a majority (itself included) acknowledged appends sent
-   * within the failure timeout. A leader whose lease ran out steps down, except
-   * in its first timeout, while its first heartbeats are still being answered.
+   * within the lease. A leader whose lease ran out steps down, except in its
+   * first failure timeout, while its first heartbeats are still being answered.
    */
   private leaseHeld(): boolean {
     if (!this.p.fencing) return true;
     const local = this.ctx.localTimeUs();
     let holders = 1;
-    for (let f = 0; f < this.n; f++) if (f !== this.p.index && this.ackedSentLocalUs[f] > local - this.p.failureTimeoutUs) holders++;
+    for (let f = 0; f < this.n; f++) if (f !== this.p.index && this.ackedSentLocalUs[f] > local - this.p.leaseUs) holders++;
     if (holders >= this.majority) return true;
     if (local - this.ledSinceLocalUs >= this.p.failureTimeoutUs) this.stepDown(this.disk.epoch, -1);
     return false;
@@ -561,10 +615,16 @@ export class LeaderFollowerReplica implements Process<StoreRequest | ReplicaMess
     if (m.prevIndex > log.length) return this.reply(from, m, 'retry', log.length, 0);
     const conflict = log.epochAt(m.prevIndex);
     if (conflict !== m.prevEpoch) return this.reply(from, m, 'retry', log.firstOfEpochRun(m.prevIndex) - 1, conflict);
-    const entries = m.entries;
+    this.accept(m.prevIndex, m.entries);
+    this.reply(from, m, 'ok', m.prevIndex + m.entries.epochs.length, 0);
+  }
+
+  /** Entries that follow `prevIndex`, where the sender's log agrees with this one: where they disagree after it, the sender's win. */
+  private accept(prevIndex: number, entries: LogEntries): void {
+    const log = this.disk.log;
     const count = entries.epochs.length;
     for (let k = 0; k < count; k++) {
-      const index = m.prevIndex + 1 + k;
+      const index = prevIndex + 1 + k;
       if (index <= log.length) {
         if (log.epochAt(index) === entries.epochs[k]) continue;
         this.discardFrom(index);
@@ -572,7 +632,6 @@ export class LeaderFollowerReplica implements Process<StoreRequest | ReplicaMess
       log.append(entries.epochs[k], entries.keys[k], entries.values[k], entries.writtenUs[k], this.versions.get(entries.keys[k]) ?? 0);
       this.apply(index);
     }
-    this.reply(from, m, 'ok', m.prevIndex + count, 0);
   }
 
   /**
@@ -652,7 +711,8 @@ export class LeaderFollowerReplica implements Process<StoreRequest | ReplicaMess
 
   private onPoll(from: NodeId, m: Poll): void {
     if (this.role === LEADER) this.leaseHeld();
-    const leaderAlive = this.role === LEADER || (this.role === FOLLOWER && this.leaderSeen);
+    // One catching up to lead counts as a leader: a promotion has just been decided.
+    const leaderAlive = this.role === LEADER || this.role === CATCHING_UP || (this.role === FOLLOWER && this.leaderSeen);
     let vote = false;
     if (!leaderAlive) {
       const f = this.indexOf.get(from)!;
@@ -705,27 +765,39 @@ export class LeaderFollowerReplica implements Process<StoreRequest | ReplicaMess
     let best = this.p.index < promotable ? this.p.index : -1;
     let bestLastEpoch = best === -1 ? -1 : log.lastEpoch();
     let bestLength = log.length;
+    // The most up-to-date voter, whether or not it may lead: a write it acknowledged may be on no replica that may.
+    let newest = this.p.index;
+    let newestLastEpoch = log.lastEpoch();
+    let newestLength = log.length;
     const reachable = [this.p.index];
     for (let f = 0; f < this.n; f++) {
       if (this.replied[f] === 0) continue;
       reachable.push(f);
       if (this.p.fencing && this.voted[f] === 0) continue;
       votes++;
-      if (f < promotable && (best === -1 || this.better(this.theirLastEpoch[f], this.theirLength[f], f, bestLastEpoch, bestLength, best))) {
+      const lastEpoch = this.theirLastEpoch[f];
+      const length = this.theirLength[f];
+      if (f < promotable && (best === -1 || this.better(lastEpoch, length, f, bestLastEpoch, bestLength, best))) {
         best = f;
-        bestLastEpoch = this.theirLastEpoch[f];
-        bestLength = this.theirLength[f];
+        bestLastEpoch = lastEpoch;
+        bestLength = length;
+      }
+      if (this.better(lastEpoch, length, f, newestLastEpoch, newestLength, newest)) {
+        newest = f;
+        newestLastEpoch = lastEpoch;
+        newestLength = length;
       }
     }
     if ((this.p.fencing && votes < this.majority) || best === -1) return this.abandonRound(false);
+    const source = newestLastEpoch === bestLastEpoch && newestLength === bestLength ? -1 : newest;
     const epoch = this.p.fencing ? this.roundEpoch : this.unvotedEpoch(Math.max(this.disk.epoch, this.roundMaxEpoch), best);
     if (this.p.fencing) {
       // Its own promise: no other round of this epoch gets its vote, and older leaders are fenced off.
       this.disk.promised = epoch;
       this.disk.votedFor = this.ids[best];
     }
-    if (best === this.p.index) return this.becomeLeader(epoch, reachable);
-    const promote: Promote = { kind: 'lf-promote', epoch, reachable };
+    if (best === this.p.index) return this.takeOver(epoch, reachable, source);
+    const promote: Promote = { kind: 'lf-promote', epoch, reachable, source };
     this.ctx.send(this.ids[best], promote, HEADER_BYTES);
     this.role = FOLLOWER;
     this.watchLeader();
@@ -754,7 +826,57 @@ export class LeaderFollowerReplica implements Process<StoreRequest | ReplicaMess
 
   private onPromote(m: Promote): void {
     const fresh = m.epoch > this.disk.epoch && (!this.p.fencing || m.epoch >= this.disk.promised);
-    if (fresh && this.role !== LEADER) this.becomeLeader(m.epoch, m.reachable);
+    if (fresh && this.role !== LEADER) this.takeOver(m.epoch, m.reachable, m.source);
+  }
+
+  /** Leads `epoch`, once it has the log of `source` (a voter ahead of it; -1: none). */
+  private takeOver(epoch: number, reachable: readonly number[], source: number): void {
+    if (source === -1) return this.becomeLeader(epoch, reachable);
+    this.cancelSuspect();
+    this.role = CATCHING_UP;
+    this.leader = -1;
+    this.catchUpEpoch = epoch;
+    this.catchUpReachable = reachable;
+    this.catchUpSource = source;
+    this.fetch(this.disk.log.length);
+  }
+
+  /** Asks the source for its log after `prevIndex`; the promotion fails if no answer comes within the election wait. */
+  private fetch(prevIndex: number): void {
+    this.fetchPrevIndex = prevIndex;
+    const m: Fetch = { kind: 'lf-fetch', epoch: this.catchUpEpoch, prevIndex, prevEpoch: this.disk.log.epochAt(prevIndex) };
+    this.ctx.send(this.ids[this.catchUpSource], m, HEADER_BYTES);
+    if (this.fetchTimer !== -1) this.ctx.cancelTimer(this.fetchTimer);
+    this.fetchTimer = this.ctx.setTimer(this.p.electionWaitUs, FETCH_OVER);
+  }
+
+  /** Serves a promoted replica its log, unless this one has joined or promised a newer epoch since: those entries are not the asker's to lead. */
+  private onFetch(from: NodeId, m: Fetch): void {
+    if (this.disk.epoch > m.epoch || this.disk.promised > m.epoch) return;
+    const log = this.disk.log;
+    const agree = m.prevIndex <= log.length && log.epochAt(m.prevIndex) === m.prevEpoch;
+    const last = agree ? Math.min(log.length, m.prevIndex + MAX_BATCH) : m.prevIndex;
+    const reply: FetchReply = {
+      kind: 'lf-fetch-reply',
+      epoch: m.epoch,
+      prevIndex: m.prevIndex,
+      agree,
+      entries: agree ? log.slice(m.prevIndex + 1, last) : NO_ENTRIES,
+      more: agree && last < log.length,
+    };
+    this.ctx.send(from, reply, HEADER_BYTES + ENTRY_BYTES * (last - m.prevIndex));
+  }
+
+  private onFetchReply(m: FetchReply): void {
+    if (this.role !== CATCHING_UP || m.epoch !== this.catchUpEpoch || m.prevIndex !== this.fetchPrevIndex) return;
+    const log = this.disk.log;
+    // Where the logs disagree, ask again from before this replica's run of that epoch (index 0 always agrees).
+    if (!m.agree) return this.fetch(log.firstOfEpochRun(m.prevIndex) - 1);
+    this.accept(m.prevIndex, m.entries);
+    if (m.more) return this.fetch(m.prevIndex + m.entries.epochs.length);
+    if (this.fetchTimer !== -1) this.ctx.cancelTimer(this.fetchTimer);
+    this.fetchTimer = -1;
+    this.becomeLeader(this.catchUpEpoch, this.catchUpReachable);
   }
 
   /** Most up-to-date first: newest last epoch, then longest log, then replica order. */
@@ -763,6 +885,18 @@ export class LeaderFollowerReplica implements Process<StoreRequest | ReplicaMess
     if (length !== otherLength) return length > otherLength;
     return index < otherIndex;
   }
+}
+
+/**
+ * The lease for a failure timeout, given that no clock drifts by more than
+ * `maxDriftPpm`: a follower that answered an append may vote for another
+ * leader once `failureTimeoutUs` has passed on its clock since it received
+ * it, at least failureTimeout / (1 + d) of true time after it was sent; a
+ * lease of failureTimeout × (1 − d) / (1 + d) on the leader's clock has
+ * ended by then, however fast that follower's clock and slow the leader's.
+ */
+export function leaseUs(failureTimeoutUs: number, maxDriftPpm: number): number {
+  return Math.floor((failureTimeoutUs * (1_000_000 - maxDriftPpm)) / (1_000_000 + maxDriftPpm));
 }
 
 const leaderFollowerParams = z.strictObject({
@@ -788,7 +922,15 @@ const leaderFollowerParams = z.strictObject({
     .refine((us) => us > 0, 'must be above zero')
     .default(1_000_000)
     .describe(
-      'A follower that hears nothing from the leader for this long, on its own clock, starts a promotion; the leader counts a follower silent this long as down; with fencing, a leader that has not heard from a majority for this long steps down (default 1s).',
+      'A follower that hears nothing from the leader for this long, on its own clock, starts a promotion (one back from a crash waits this long first); the leader counts a follower silent this long as down; with fencing, a leader whose lease (this, shortened by the maxClockDriftPpm margin) ran out with no majority answering stops taking requests and steps down (default 1s).',
+    ),
+  maxClockDriftPpm: z
+    .number()
+    .min(0, 'must be at least 0')
+    .max(100_000, 'must be at most 100000 (10%)')
+    .default(1_000)
+    .describe(
+      'Fencing: the most any replica’s clock may drift, in parts per million (as a node group’s clockDriftPpm). A leader’s lease lasts failureTimeout × (1 − d) / (1 + d) on its own clock, so that it has ended before any replica that renewed it may vote for another, however fast that replica’s clock runs and slow the leader’s; with drift beyond this bound (or clock jumps) two leaders can serve at once. Default 1000 ppm, far above NTP-disciplined clocks (tens of ppm).',
     ),
   electionWait: durationUs
     .refine((us) => us > 0, 'must be above zero')
@@ -801,13 +943,13 @@ const leaderFollowerParams = z.strictObject({
   promotable: positiveInt
     .optional()
     .describe(
-      'How many replicas, the first ones, may be promoted; the others replicate and serve reads but never lead (a disaster-recovery copy, like a MongoDB member of priority 0). Default: all.',
+      'How many replicas, the first ones, may be promoted; the others replicate and serve reads but never lead (a disaster-recovery copy, like a MongoDB member of priority 0). A promoted replica first takes the rest of the log of any such copy that voted for it and is further ahead, so no write it acknowledged is lost. Default: all.',
     ),
   fencing: z
     .boolean()
     .default(true)
     .describe(
-      'Promotion needs a majority, a replica that voted for a new epoch refuses older leaders, and a leader that has not heard from a majority within failureTimeout stops taking requests and steps down: never two leaders taking writes. With semi-sync acks that make a majority with the leader, no acknowledged write is then lost. false: any replica that loses the leader promotes the best one it can reach, and a leader cut off by a partition keeps taking writes (split brain); at heal the newer epoch’s log wins and the other side’s writes are discarded.',
+      'Promotion needs a majority, a replica that voted for a new epoch refuses older leaders, and a leader that has not heard from a majority within its lease (see maxClockDriftPpm) stops taking requests and steps down: never two leaders taking requests. With semi-sync acks that make a majority with the leader, no acknowledged write is then lost. false: any replica that loses the leader promotes the best one it can reach, and a leader cut off by a partition keeps taking writes (split brain); at heal the newer epoch’s log wins and the other side’s writes are discarded.',
     ),
 });
 
@@ -827,6 +969,11 @@ export const leaderFollowerModel: ModelDefinition<typeof leaderFollowerParams> =
     }
     if (params.failureTimeout <= params.heartbeatInterval) {
       problems.push({ path: ['failureTimeout'], message: 'must be longer than heartbeatInterval, or every follower suspects a healthy leader' });
+    } else if (params.fencing && leaseUs(params.failureTimeout, params.maxClockDriftPpm) <= params.heartbeatInterval) {
+      problems.push({
+        path: ['maxClockDriftPpm'],
+        message: `leaves a lease of ${leaseUs(params.failureTimeout, params.maxClockDriftPpm) / 1000}ms, not longer than heartbeatInterval: a leader would lose it between heartbeats; lengthen failureTimeout`,
+      });
     }
     return problems;
   },
@@ -849,6 +996,7 @@ export const leaderFollowerModel: ModelDefinition<typeof leaderFollowerParams> =
         promotable: params.promotable ?? ctx.nodeNames.length,
         heartbeatIntervalUs: params.heartbeatInterval,
         failureTimeoutUs: params.failureTimeout,
+        leaseUs: leaseUs(params.failureTimeout, params.maxClockDriftPpm),
         electionWaitUs: params.electionWait,
         ackTimeoutUs: params.ackTimeout,
         fencing: params.fencing,

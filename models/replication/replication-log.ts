@@ -1,7 +1,10 @@
+/** Indexes stay below 2^32, so a packed version is exact while epochs stay below 2^21. */
+const INDEX_SPAN = 2 ** 32;
+
 /**
  * A replica's log of writes, kept on its disk: entry i (from 1) holds the
- * epoch it was written in, the key and the value. A version is a log index.
- * Stored in growable typed arrays, so appending allocates nothing per entry.
+ * epoch it was written in, the key and the value. Stored in growable typed
+ * arrays, so appending allocates nothing per entry.
  */
 export class ReplicationLog {
   length = 0;
@@ -50,6 +53,22 @@ export class ReplicationLog {
 
   lastEpoch(): number {
     return this.epochAt(this.length);
+  }
+
+  /**
+   * The version clients see for entry i: its epoch and index, packed so that
+   * comparing numbers compares (epoch, index), since a client keeps the
+   * highest it has seen. An index alone would not do: two leaders' logs may
+   * hold different entries at one index. 0 for index 0.
+   */
+  versionOf(i: number): number {
+    return this.epochAt(i) * INDEX_SPAN + i;
+  }
+
+  /** Whether this log holds the entry `version` names: the same epoch at the same index means the same log up to there (one leader per epoch). */
+  holds(version: number): boolean {
+    const i = version % INDEX_SPAN;
+    return i <= this.length && this.epochAt(i) === Math.floor(version / INDEX_SPAN);
   }
 
   markAcknowledged(i: number): void {
