@@ -79,6 +79,8 @@ export function runMetrics(built: BuiltScenario, result: RunResult): RunMetrics 
       queueDepthMean.push(round(m.queue.integral[i] / span, 3));
       queueDepthMax.push(m.queue.peak[i]);
     }
+    const details: Record<string, (number | null)[]> = {};
+    for (const [name, values] of m.detailTimelines) details[name] = timeline.map((row) => (Number.isNaN(values[row.startUs / windowUs]) ? null : values[row.startUs / windowUs]));
     return {
       name: m.name,
       type: m.type,
@@ -91,7 +93,7 @@ export function runMetrics(built: BuiltScenario, result: RunResult): RunMetrics 
       ...(m.details.size > 0 ? { details: Object.fromEntries(m.details) } : {}),
       latency: m.latency.summary(),
       queueDepth: { mean: round(m.queue.total() / Math.max(endUs, 1), 3), max: Math.max(0, ...queueDepthMax) },
-      timeline: { utilization, queueDepthMean, queueDepthMax },
+      timeline: { utilization, queueDepthMean, queueDepthMax, ...(m.detailTimelines.size > 0 ? { details } : {}) },
       messagesSent,
       messagesPerClientOperation: perOperation(messagesSent),
     };

@@ -19,6 +19,8 @@ export class ComponentMetrics {
   waited = 0;
   /** Model-specific figures: the largest value noted (e.g. a limiter's most forwarded in one window), or a count of events. */
   readonly details = new Map<string, number>();
+  /** Figures also kept per window (their largest value in each; NaN where none was noted), e.g. replica lag. */
+  readonly detailTimelines = new Map<string, Float64Array>();
   /** Exact sum of time at the component over `served`, for means compared with theory. */
   sojournSumUs = 0;
   private readonly nodeBusy: Float64Array;
@@ -30,8 +32,8 @@ export class ComponentMetrics {
     readonly nodes: number,
     /** Worker slots per node, the denominator of utilization. */
     readonly workersPerNode: number,
-    windowUs: number,
-    windows: number,
+    private readonly windowUs: number,
+    private readonly windows: number,
     private readonly measureFromUs: number,
   ) {
     this.busy = new WindowIntegral(windowUs, windows);
@@ -69,6 +71,15 @@ export class ComponentMetrics {
   noteDetail(name: string, value: number): void {
     const old = this.details.get(name);
     if (old === undefined || value > old) this.details.set(name, value);
+  }
+
+  /** Keeps the largest value seen under `name`, over the run and in the window `nowUs` falls in. */
+  noteWindowMax(name: string, value: number, nowUs: number): void {
+    this.noteDetail(name, value);
+    let timeline = this.detailTimelines.get(name);
+    if (timeline === undefined) this.detailTimelines.set(name, (timeline = new Float64Array(this.windows).fill(NaN)));
+    const i = Math.min(Math.floor(nowUs / this.windowUs), this.windows - 1);
+    if (!(timeline[i] >= value)) timeline[i] = value;
   }
 
   /** Adds one to the count under `name`, after warm-up (e.g. requests shed by priority). */

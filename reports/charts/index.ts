@@ -5,6 +5,7 @@ import { comparisonCharts } from './comparison.js';
 import { consistencyCharts } from './consistency-charts.js';
 import { latencyCdfChart } from './latency-cdf.js';
 import { latencyOverTimeChart } from './latency-over-time.js';
+import { replicaLagChart } from './replica-lag.js';
 import { throughputOverTimeChart } from './throughput-over-time.js';
 import { utilizationChart } from './utilization.js';
 
@@ -22,6 +23,7 @@ export function renderCharts(report: Report): Chart[] {
     throughputOverTimeChart(report),
     availabilityOverTimeChart(report),
     utilizationChart(report),
+    replicaLagChart(report),
   ].filter((chart): chart is Chart => chart !== null);
   return [...single, ...consistencyCharts(report), ...comparisonCharts(report)];
 }
