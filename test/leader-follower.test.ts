@@ -163,10 +163,11 @@ function probe(sim: Simulation, clientName: string) {
 }
 
 /** Replicas in one region, with ten users beside them contacting any replica. */
-const cluster = ({ replicas = 3, store = '', workload = '', faults = '    []', duration = '15s' }) => `
+const cluster = ({ replicas = 3, store = '', workload = '', faults = '    []', duration = '15s', duplicate = 0 }) => `
 name: lf
 duration: ${duration}
 topology:
+  link: { duplicate: ${duplicate} }
   nodes: { db: { count: ${replicas} }, client: {} }
 components:
   store: { type: leader-follower, nodes: db, ${store} }
@@ -375,11 +376,13 @@ describe('leader-follower safety', () => {
     { store: 'replication: sync, fencing: true', majority: false },
   ];
 
-  it('once faults heal the replicas converge on one leader’s log; with fencing and a majority acknowledging each write nothing acknowledged is lost and the history is linearizable', async () => {
+  it('once faults heal the replicas converge on one leader’s log; with fencing and a majority acknowledging each write nothing acknowledged is lost and the history is linearizable, duplicated messages included', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.constantFrom(3, 5).chain((replicas) => fc.tuple(fc.constant(replicas), fc.constantFrom(...modes), fc.array(fault(replicas), { minLength: 1, maxLength: 4 }))),
-        async ([replicas, mode, faults]) => {
+        fc.constantFrom(3, 5).chain((replicas) =>
+          fc.tuple(fc.constant(replicas), fc.constantFrom(...modes), fc.array(fault(replicas), { minLength: 1, maxLength: 4 }), fc.constantFrom(0, 0.1)),
+        ),
+        async ([replicas, mode, faults, duplicate]) => {
           const r = await runText(
             cluster({
               replicas,
@@ -387,6 +390,7 @@ describe('leader-follower safety', () => {
               workload: 'stopAt: 10s, timeout: 500ms',
               duration: '14s',
               faults: faults.map((f) => line(f, replicas)).join('\n'),
+              duplicate,
             }),
           );
           const [, leader] = soleLeader(r.replicas);

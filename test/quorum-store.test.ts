@@ -181,7 +181,7 @@ describe('linearizable mode (ABD)', () => {
    * A store of `count` nodes, spread over two sites `crossMs` apart, under
    * generated crashes, partitions and clock offsets; `store` adds its settings.
    */
-  const scenario = (count: number, store: string, skewsMs: number[], faults: Fault[], crossMs = 2) => {
+  const scenario = (count: number, store: string, skewsMs: number[], faults: Fault[], crossMs = 2, duplicate = 0) => {
     const node = (i: number) => `kv-${(i % count) + 1}`;
     const timeline = skewsMs.map((by, i) => `{ at: 0s, action: clock-jump, nodes: ${node(i)}, by: ${by}ms }`);
     for (const f of faults) {
@@ -198,6 +198,7 @@ duration: 4s
 topology:
   regions: [east, west]
   rtt: { crossRegion: ${crossMs}ms }
+  link: { duplicate: ${duplicate} }
   nodes: { kv: { count: ${count}, region: [east, west] }, client: { count: 3, region: [east, west] } }
 components:
   store: { type: quorum-store, nodes: kv, conflictResolution: lww, ${store} }
@@ -209,7 +210,7 @@ faults:
   };
   const linearizable = (completed: CompletedRun) => checkLinearizability(operations(completed), registerSpec).linearizable;
 
-  it('with R + W > N, skewed clocks, crashes and partitions, every history is linearizable', async () => {
+  it('with R + W > N, skewed clocks, crashes, partitions and duplicated messages, every history is linearizable', async () => {
     const setup = fc
       .record({
         n: fc.integer({ min: 1, max: 5 }),
@@ -218,12 +219,13 @@ faults:
         skewsMs: fc.array(fc.integer({ min: -300, max: 300 }), { minLength: 5, maxLength: 5 }),
         faults: fc.array(fault, { maxLength: 4 }),
         crossMs: fc.integer({ min: 1, max: 40 }),
+        duplicate: fc.constantFrom(0, 0.1),
       })
       .filter((s) => s.r <= s.n && s.w <= s.n && s.r + s.w > s.n);
     await fc.assert(
       fc.asyncProperty(setup, async (s) => {
         const completed = await run(
-          scenario(s.n, `replicationFactor: ${s.n}, readConsistency: { replicas: ${s.r} }, writeConsistency: { replicas: ${s.w} }, linearizable: true`, s.skewsMs, s.faults, s.crossMs),
+          scenario(s.n, `replicationFactor: ${s.n}, readConsistency: { replicas: ${s.r} }, writeConsistency: { replicas: ${s.w} }, linearizable: true`, s.skewsMs, s.faults, s.crossMs, s.duplicate),
         );
         expect(operations(completed).filter((op) => op.f === 'read' && !op.unknown).length).toBeGreaterThan(0);
         expect(linearizable(completed)).toBe(true);

@@ -190,6 +190,15 @@ describe('raft safety under generated fault schedules', () => {
     );
   });
 
+  it('a copy of a request a follower refused is not taken up when it reaches the same node as leader (a case the property found)', () => {
+    const faults: Fault[] = [
+      { kind: 'partition', side: 5, atMs: 4_713, forMs: 53 },
+      { kind: 'partition', side: 2, atMs: 4_154, forMs: 559 },
+    ];
+    const { operations } = runUnderFaults(308_028, faults, { reads: 'log', preVote: false, checkQuorum: false }, { duplicate: 0.1, reorder: 0 });
+    expect(checkLinearizability(operations, registerSpec).linearizable).toBe(true);
+  });
+
   it('the observer catches what it is meant to: a run with crashes and partitions changes leaders and commits entries', () => {
     const { observer, operations } = runUnderFaults(7, [
       { kind: 'partition', side: 0b00011, atMs: 1_000, forMs: 1_500 },

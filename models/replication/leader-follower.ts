@@ -8,6 +8,7 @@ import type { InspectableReplica } from './inspectable-replica.js';
 import type { Append, AppendAck, Fetch, FetchReply, Forward, Poll, PollReply, Promote, ReplicaMessage } from './leader-follower-messages.js';
 import { LeadershipTally } from './leadership-tally.js';
 import { NO_ENTRIES, NO_KEY, ReplicationLog, type LogEntries } from './replication-log.js';
+import { RequestCopies } from './request-copies.js';
 import type { StoreRequest, StoreResponse } from './store-messages.js';
 
 export const REPLICATION_MODES = ['async', 'semi-sync', 'sync'] as const;
@@ -112,6 +113,7 @@ const ENTRY_BYTES = 24;
  */
 export class LeaderFollowerReplica implements Process<StoreRequest | ReplicaMessage>, InspectableReplica {
   private readonly disk: ReplicaDisk;
+  private readonly copies: RequestCopies;
   private readonly ids: NodeId[] = [];
   private readonly indexOf = new Map<NodeId, number>();
   private readonly n: number;
@@ -181,6 +183,7 @@ export class LeaderFollowerReplica implements Process<StoreRequest | ReplicaMess
     disk.promised ??= 0;
     disk.votedFor ??= -1;
     this.disk = disk as ReplicaDisk;
+    this.copies = new RequestCopies(ctx.durable);
     this.next = new Int32Array(this.n);
     this.match = new Int32Array(this.n);
     this.inFlight = new Uint8Array(this.n);
@@ -219,7 +222,7 @@ export class LeaderFollowerReplica implements Process<StoreRequest | ReplicaMess
   onMessage(from: NodeId, message: StoreRequest | ReplicaMessage): void {
     switch (message.kind) {
       case 'store-request':
-        return this.onRequest(from, message, false);
+        return this.copies.isCopy(from, message.id) ? undefined : this.onRequest(from, message, false);
       case 'lf-forward':
         return this.onForward(message);
       case 'lf-append':
@@ -309,7 +312,7 @@ export class LeaderFollowerReplica implements Process<StoreRequest | ReplicaMess
 
   private onForward(message: Forward): void {
     if (message.epoch > this.disk.epoch && this.role === LEADER) this.stepDown(message.epoch, -1);
-    this.onRequest(message.client, message.request, true);
+    if (!this.copies.isCopy(message.client, message.request.id)) this.onRequest(message.client, message.request, true);
   }
 
   private servesLocally(request: StoreRequest): boolean {

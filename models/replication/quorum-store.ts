@@ -7,6 +7,7 @@ import { durationUs, positiveInt } from '../schema/units.js';
 import { CONFLICT_RESOLUTIONS, resolutionFor, type ConflictResolution, type ConflictSink, type ReplicatedState, type Resolution, type Writer } from './conflict-resolution.js';
 import type { InspectableReplica } from './inspectable-replica.js';
 import { PreferenceLists } from './preference-lists.js';
+import { RequestCopies } from './request-copies.js';
 import type { ReplicaMessage } from './quorum-messages.js';
 import type { ConsistencyLevel, StoreRequest, StoreResponse } from './store-messages.js';
 import { MAX_MEMBERS } from './version-vector.js';
@@ -181,6 +182,7 @@ export class QuorumStoreNode implements Process<StoreRequest | ReplicaMessage>, 
   private tick = 0;
   private nextPeer = 0;
   private readonly writer: Writer;
+  private readonly copies: RequestCopies;
   private readonly sink: ConflictSink;
 
   constructor(
@@ -197,6 +199,7 @@ export class QuorumStoreNode implements Process<StoreRequest | ReplicaMessage>, 
     disk.contributions ??= new Map();
     disk.coordinations ??= 0;
     this.disk = disk as QuorumDisk;
+    this.copies = new RequestCopies(ctx.durable);
     this.missed = new Int32Array(cluster.members);
     this.suspectAfter = Math.max(1, Math.ceil(this.params.failureTimeoutUs / this.params.heartbeatIntervalUs));
     this.writer = {
@@ -230,7 +233,7 @@ export class QuorumStoreNode implements Process<StoreRequest | ReplicaMessage>, 
 
   onMessage(from: NodeId, message: StoreRequest | ReplicaMessage): void {
     if (message.kind === 'store-request') {
-      this.coordinate(from, message);
+      if (!this.copies.isCopy(from, message.id)) this.coordinate(from, message);
       return;
     }
     const peer = this.cluster.member(from);

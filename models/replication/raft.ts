@@ -7,6 +7,7 @@ import { durationUs } from '../schema/units.js';
 import type { InspectableReplica } from './inspectable-replica.js';
 import { RAFT_ENTRY_BYTES, RAFT_HEADER_BYTES, type AppendEntries, type AppendReply, type RaftCommand, type RaftEntry, type RaftMessage, type RequestVote, type Vote } from './raft-messages.js';
 import { RegisterMachine } from './raft-state-machine.js';
+import { RequestCopies } from './request-copies.js';
 import type { StoreRequest, StoreResponse, StoreStatus } from './store-messages.js';
 
 export const RAFT_READS = ['read-index', 'lease', 'log'] as const;
@@ -86,6 +87,7 @@ export class RaftNode implements Process<RaftMessage | StoreRequest>, Inspectabl
   private commit = 0;
   private lastApplied = 0;
   private readonly machine = new RegisterMachine();
+  private readonly copies: RequestCopies;
   private readonly disk: RaftDisk;
   private readonly timing: RandomStream;
   private members: NodeId[] = [];
@@ -138,6 +140,7 @@ export class RaftNode implements Process<RaftMessage | StoreRequest>, Inspectabl
     this.sorted = new Float64Array(n);
     const durable = ctx.durable as { raft?: RaftDisk };
     this.disk = durable.raft ??= { term: 0, votedFor: -1, log: [] };
+    this.copies = new RequestCopies(ctx.durable);
     this.timing = ctx.random('election');
   }
 
@@ -182,7 +185,7 @@ export class RaftNode implements Process<RaftMessage | StoreRequest>, Inspectabl
   onMessage(from: NodeId, message: RaftMessage | StoreRequest): void {
     switch (message.kind) {
       case 'store-request':
-        return this.onClientRequest(from, message);
+        return this.copies.isCopy(from, message.id) ? undefined : this.onClientRequest(from, message);
       case 'raft-request-vote':
         return this.onRequestVote(from, message);
       case 'raft-vote':
