@@ -369,7 +369,7 @@ export class QuorumStoreNode implements Process<StoreRequest | ReplicaMessage>, 
       for (let i = 0; i < n; i++) if (this.cluster.region(order[i]) === here) local++;
       return local === 0 ? 'no-local-replicas' : Math.floor(local / 2) + 1;
     }
-    const required = level === 'one' ? 1 : level === 'quorum' ? Math.floor(n / 2) + 1 : level === 'all' ? n : level.replicas;
+    const required = replicasFor(level, n);
     return required > n ? 'level-exceeds-replication' : required;
   }
 
@@ -685,6 +685,11 @@ export class QuorumStoreNode implements Process<StoreRequest | ReplicaMessage>, 
   }
 }
 
+/** Replicas a level other than local-quorum (which depends on the coordinator's region) needs out of N. */
+function replicasFor(level: Exclude<ConsistencyLevel, 'local-quorum'>, n: number): number {
+  return level === 'one' ? 1 : level === 'quorum' ? Math.floor(n / 2) + 1 : level === 'all' ? n : level.replicas;
+}
+
 // ---- scenario schema -------------------------------------------------------------------
 
 const consistencyLevel = z.union([z.enum(['one', 'quorum', 'all', 'local-quorum']), z.strictObject({ replicas: positiveInt.describe('Replicas that must answer.') })], {
@@ -734,7 +739,8 @@ const quorumStoreParams = z
     }
     if (p.linearizable) {
       const n = p.replicationFactor;
-      const count = (level: ConsistencyLevel) => (level === 'one' ? 1 : level === 'quorum' ? Math.floor(n / 2) + 1 : level === 'all' ? n : level === 'local-quorum' ? 0 : level.replicas);
+      // local-quorum counts one region's replicas only: no intersection across regions.
+      const count = (level: ConsistencyLevel) => (level === 'local-quorum' ? 0 : replicasFor(level, n));
       if (p.conflictResolution !== 'lww') issues.addIssue({ code: 'custom', path: ['linearizable'], message: 'ABD orders writes by timestamp: set conflictResolution: lww' });
       if (p.sloppyQuorum) issues.addIssue({ code: 'custom', path: ['linearizable'], message: 'stand-ins under a sloppy quorum break quorum intersection: set sloppyQuorum: false' });
       if (count(p.readConsistency) + count(p.writeConsistency) <= n) {
