@@ -1,3 +1,4 @@
+import { lowerBound } from '../sorted-numbers.js';
 /**
  * State-based CRDTs: replicas merge whole states (or deltas, which are
  * states too), and the merge is commutative, associative and idempotent, so
@@ -102,12 +103,6 @@ function unionSorted(a: readonly number[], b: readonly number[]): number[] {
 }
 
 function containsSorted(sorted: readonly number[], x: number): boolean {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid] < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo < sorted.length && sorted[lo] === x;
+  const at = lowerBound(sorted, x);
+  return at < sorted.length && sorted[at] === x;
 }

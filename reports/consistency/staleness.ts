@@ -1,3 +1,4 @@
+import { lowerBound, upperBound } from '../../models/sorted-numbers.js';
 import { readValues, type StoreHistory, type StoreOperation } from './store-operations.js';
 
 /** A read that returned a value already superseded when it began. */
@@ -72,28 +73,4 @@ function supersededBy(history: StoreHistory, value: number | null, acked: StoreO
     versions++;
   }
   return { versions, firstAckUs };
-}
-
-/** First index whose value is >= x. */
-export function lowerBound(sorted: readonly number[], x: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid] < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** First index whose value is > x. */
-export function upperBound(sorted: readonly number[], x: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid] <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
