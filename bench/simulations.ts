@@ -1,8 +1,8 @@
 import { Bench } from 'tinybench';
 import { Simulation, type NodeContext, type NodeId, type Process } from '../engine/index.js';
-import { buildScenario } from '../cli/scenario/build.js';
-import { resolveScenarioArgument } from '../cli/scenario/bundled.js';
-import { loadScenario, parseScenarioText } from '../cli/scenario/load-scenario.js';
+import { buildScenario } from '../scenarios/harness/build-scenario.js';
+import { resolveScenarioArgument } from '../scenarios/harness/bundled-scenarios.js';
+import { loadScenario, parseScenarioText } from '../scenarios/harness/load-scenario.js';
 
 export interface SimulationFigure {
   name: string;

@@ -9,10 +9,10 @@ import { HISTORY_FORMATS, type HistoryFormat } from '../reports/consistency/hist
 import { SEQUENTIAL_SPECS, type SpecName } from '../reports/consistency/sequential-specs.js';
 import { validateCommand } from './commands/validate.js';
 import { CheckFailed, EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, UsageError } from './exit-codes.js';
-import { listBundledScenarios } from './scenario/bundled.js';
-import { ScenarioError } from './scenario/scenario-error.js';
-import { RunInterrupted } from './scenario/run.js';
-import { scenarioJsonSchema } from './scenario/schema.js';
+import { listBundledScenarios } from '../scenarios/harness/bundled-scenarios.js';
+import { ScenarioError } from '../scenarios/harness/scenario-error.js';
+import { RunInterrupted } from '../scenarios/harness/run-scenario.js';
+import { scenarioJsonSchema } from '../scenarios/harness/scenario-schema.js';
 
 const { version, bugs } = createRequire(import.meta.url)('../../package.json') as { version: string; bugs?: { url?: string } };
 

@@ -1,6 +1,6 @@
 import Table from 'cli-table3';
 import pc from 'picocolors';
-import { ERROR_KINDS } from '../models/metrics/request-metrics.js';
+import { ERROR_KINDS } from '../models/measure/request-metrics.js';
 import { formatCount, formatDurationUs, formatNines, formatPercent, formatRatePerSec } from '../reports/format.js';
 import type { Report, VariantRun } from '../reports/report-types.js';
 

@@ -1,6 +1,6 @@
 import { distribution, type DistributionSpec } from './distribution.js';
 import { checkProbability } from './network.js';
-import type { NodeId } from './node-context.js';
+import type { NodeId } from './ids.js';
 import { bridge, isolate, majorityMinority, oneWay, ring, splitGroups, type Cut } from './partition.js';
 import type { Simulation } from './simulation.js';
 import { toTicks, type DurationUs, type TimeUs } from './time.js';

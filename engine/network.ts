@@ -1,7 +1,7 @@
 import { distribution, type Distribution, type DistributionSpec } from './distribution.js';
 import type { Cut } from './partition.js';
 import type { RandomStream } from './random-stream.js';
-import type { NodeId } from './node-context.js';
+import type { NodeId } from './ids.js';
 import { MILLISECOND, type DurationUs, type TimeUs } from './time.js';
 
 /**

@@ -1,11 +1,8 @@
-import type { EventHandle } from './event-queue.js';
+import type { NodeId, TimerHandle } from './ids.js';
 import type { RandomStream } from './random-stream.js';
-import type { Simulation } from './simulation.js';
 import type { DurationUs, TimeUs } from './time.js';
 
-/** A node's integer address, dense from 0 in the order nodes were added. */
-export type NodeId = number;
-export type TimerHandle = EventHandle;
+export type { NodeId, TimerHandle } from './ids.js';
 
 /**
  * One incarnation of a node's behaviour: a plain state machine. Its fields are
@@ -22,6 +19,20 @@ export interface Process<M = unknown> {
 
 export type ProcessFactory<D extends object = Record<string, unknown>> = (ctx: NodeContext<D>) => Process<any>;
 
+/** What a node's context asks of the simulation that hosts it (the `Simulation` implements it). */
+export interface NodeHost {
+  readonly nowUs: TimeUs;
+  localTimeUs(id: NodeId): TimeUs;
+  send(from: NodeId, to: NodeId, message: unknown, sizeBytes: number): void;
+  setTimer(node: NodeId, delayUs: DurationUs, tag: number, data: unknown): TimerHandle;
+  cancelTimer(handle: TimerHandle): boolean;
+  stream(componentPath: string, purpose: string): RandomStream;
+  lookup(name: string): NodeId;
+  holderOf(address: NodeId): NodeId;
+  claimAddress(node: NodeId, address: NodeId): void;
+  group(group: string): readonly NodeId[];
+}
+
 /**
  * What a model sees of the engine: its own identity, the clocks, the network
  * and timers. One context per node, kept across crashes.
@@ -30,7 +41,7 @@ export class NodeContext<D extends object = Record<string, unknown>> {
   private streams: Map<string, RandomStream> | undefined;
 
   constructor(
-    private readonly sim: Simulation,
+    private readonly sim: NodeHost,
     readonly id: NodeId,
     readonly name: string,
     readonly region: string,

@@ -1,4 +1,4 @@
-import type { NodeId } from './node-context.js';
+import type { NodeId } from './ids.js';
 
 /**
  * A network cut: nodes are assigned to groups and a k×k matrix says which

@@ -1,6 +1,6 @@
-import type { CompletedRun } from '../cli/scenario/run.js';
-import type { Scenario } from '../cli/scenario/schema.js';
-import { ERROR_KINDS } from '../models/metrics/request-metrics.js';
+import type { CompletedRun } from '../scenarios/harness/run-scenario.js';
+import type { Scenario } from '../scenarios/harness/scenario-schema.js';
+import { ERROR_KINDS } from '../models/measure/request-metrics.js';
 import { consistencyReport } from './consistency/consistency-report.js';
 import { faultIntervals } from './fault-intervals.js';
 import { REPORT_FORMAT_VERSION, type Comparison, type ConsistencyReport, type Report, type RunMetrics, type VariantRun } from './report-types.js';

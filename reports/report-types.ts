@@ -8,6 +8,9 @@
  */
 
 import type { MessageStats } from '../engine/simulation.js';
+import type { CdfPoint, ErrorCounts, ErrorKind, LatencySummary } from '../models/measure/outcomes.js';
+
+export type { CdfPoint, ErrorCounts, ErrorKind, LatencySummary };
 
 export const REPORT_FORMAT_VERSION = 1;
 
@@ -58,23 +61,6 @@ export interface VariantRun extends RunOutcome {
   /** The overrides that make this variant, as `path: value` pairs. */
   overrides: Record<string, unknown>;
 }
-
-export interface LatencySummary {
-  count: number;
-  meanUs: number;
-  p50Us: number;
-  p90Us: number;
-  p95Us: number;
-  p99Us: number;
-  p999Us: number;
-  maxUs: number;
-}
-
-/** Points of the empirical CDF: latency and the share of requests at or under it. */
-export type CdfPoint = [latencyUs: number, fraction: number];
-
-export type ErrorKind = 'timeout' | 'rejected' | 'dropped' | 'unavailable';
-export type ErrorCounts = Record<ErrorKind, number>;
 
 export interface RunMetrics {
   requests: {

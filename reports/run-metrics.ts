@@ -1,6 +1,6 @@
 import type { RunResult } from '../engine/simulation.js';
-import type { BuiltScenario } from '../cli/scenario/build.js';
-import { ERROR_KINDS } from '../models/metrics/request-metrics.js';
+import type { BuiltScenario } from '../scenarios/harness/build-scenario.js';
+import { ERROR_KINDS } from '../models/measure/request-metrics.js';
 import type { AvailabilityReport, ComponentReport, ErrorCounts, RunMetrics, WindowRow } from './report-types.js';
 
 /** Below this share, with no availability target declared, a window counts as down. */

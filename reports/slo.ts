@@ -1,5 +1,5 @@
-import type { BuiltScenario } from '../cli/scenario/build.js';
-import { ERROR_KINDS } from '../models/metrics/request-metrics.js';
+import type { BuiltScenario } from '../scenarios/harness/build-scenario.js';
+import { ERROR_KINDS } from '../models/measure/request-metrics.js';
 import { formatDurationUs, formatPercent } from './format.js';
 import type { RunMetrics, SloReport, SloVerdict } from './report-types.js';
 

@@ -1,7 +1,7 @@
 import { distribution, type DistributionSpec } from '../engine/distribution.js';
-import type { BuiltScenario } from '../cli/scenario/build.js';
-import type { QueueServerScenarioParams } from '../models/queue-server.js';
-import { modelDefinition } from '../models/registry.js';
+import type { BuiltScenario } from '../scenarios/harness/build-scenario.js';
+import type { QueueServerScenarioParams } from '../models/servers/queue-server.js';
+import { modelDefinition } from '../models/kit/registry.js';
 import { erlangB, mg1, mmc, mmck, type StationTheory } from './queueing-theory.js';
 import type { RunMetrics, TheoryCheck, TheoryRow } from './report-types.js';
 

@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { resolveScenarioArgument } from '../cli/scenario/bundled.js';
-import { loadScenario, parseScenarioText } from '../cli/scenario/load-scenario.js';
-import { runScenario } from '../cli/scenario/run.js';
+import { resolveScenarioArgument } from '../scenarios/harness/bundled-scenarios.js';
+import { loadScenario, parseScenarioText } from '../scenarios/harness/load-scenario.js';
+import { runScenario } from '../scenarios/harness/run-scenario.js';
 import type { NodeContext, NodeId, Process } from '../engine/node-context.js';
-import { Bulkhead, REFUSE, RUN, WAIT } from '../models/bulkhead.js';
-import { responseTo, type Request } from '../models/messages.js';
-import { QueueServer, type DependencyCalls } from '../models/queue-server.js';
+import { Bulkhead, REFUSE, RUN, WAIT } from '../models/servers/bulkhead.js';
+import { responseTo, type Request } from '../models/kit/request-messages.js';
+import { QueueServer, type DependencyCalls } from '../models/servers/queue-server.js';
 import { buildReport } from '../reports/build-report.js';
 import { runScript, type ScriptedRequest } from './fixtures/scripted-requests.js';
 

@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { resolveScenarioArgument } from '../cli/scenario/bundled.js';
-import { buildScenario, type BuiltScenario } from '../cli/scenario/build.js';
-import { loadScenario } from '../cli/scenario/load-scenario.js';
-import { isInspectableReplica } from '../models/replication/inspectable-replica.js';
-import type { RecordedEvent } from '../models/metrics/history-recorder.js';
+import { resolveScenarioArgument } from '../scenarios/harness/bundled-scenarios.js';
+import { buildScenario, type BuiltScenario } from '../scenarios/harness/build-scenario.js';
+import { loadScenario } from '../scenarios/harness/load-scenario.js';
+import { isInspectableReplica } from '../models/measure/inspectable-replica.js';
+import type { RecordedEvent } from '../models/measure/history-recorder.js';
 import { pairOperations } from '../reports/consistency/history.js';
 import { checkLinearizability } from '../reports/consistency/linearizability.js';
 import { registerSpec } from '../reports/consistency/sequential-specs.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { RecordedEvent } from '../models/metrics/history-recorder.js';
-import type { ReplicaValue } from '../models/metrics/replica-sampler.js';
+import type { RecordedEvent } from '../models/measure/history-recorder.js';
+import type { ReplicaValue } from '../models/measure/replica-sampler.js';
 import { convergedSample, divergence, finalHoldings, type ReplicaSamples } from '../reports/consistency/convergence.js';
 import { pairOperations } from '../reports/consistency/history.js';
 import { checkLinearizability } from '../reports/consistency/linearizability.js';

@@ -1,17 +1,18 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { resolveScenarioArgument } from '../cli/scenario/bundled.js';
-import { loadScenario } from '../cli/scenario/load-scenario.js';
-import { runScenario } from '../cli/scenario/run.js';
+import { resolveScenarioArgument } from '../scenarios/harness/bundled-scenarios.js';
+import { loadScenario } from '../scenarios/harness/load-scenario.js';
+import { runScenario } from '../scenarios/harness/run-scenario.js';
 import type { NodeContext, NodeId, Process } from '../engine/node-context.js';
 import { Simulation } from '../engine/simulation.js';
-import { counterStoreModel } from '../models/counter-store.js';
-import { responseTo, type Request, type Response } from '../models/messages.js';
-import { ComponentMetrics } from '../models/metrics/component-metrics.js';
-import { HistoryRecorder } from '../models/metrics/history-recorder.js';
-import { RequestMetrics } from '../models/metrics/request-metrics.js';
-import { rateLimiterModel } from '../models/rate-limiter.js';
-import type { InstanceContext } from '../models/registry.js';
+import { counterStoreModel } from '../models/rate-limits/counter-store.js';
+import { responseTo, type Request, type Response } from '../models/kit/request-messages.js';
+import { ComponentMetrics } from '../models/measure/component-metrics.js';
+import { HistoryRecorder } from '../models/measure/history-recorder.js';
+import { RequestMetrics } from '../models/measure/request-metrics.js';
+import { rateLimiterModel } from '../models/rate-limits/rate-limiter.js';
+import type { InstanceContext } from '../models/kit/model-contract.js';
+import { instanceContext } from '../scenarios/harness/instance-context.js';
 import { buildReport } from '../reports/build-report.js';
 
 /** Client-to-gateway links are this fast, so a request's arrival at its gateway is its send time plus this. */
@@ -86,13 +87,13 @@ function runGateways(options: {
   const n = options.sends.length;
   const gatewayNames = Array.from({ length: n }, (_, i) => `gateway-${i + 1}`);
   const details = new ComponentMetrics('gateway', 'rate-limiter', n, 0, 1_000_000, Math.ceil(options.endUs / 1_000_000), 0);
-  const context = (name: string, nodeNames: string[], metrics: ComponentMetrics): InstanceContext => ({
-    sim,
+  const context = (name: string, nodeNames: string[], metrics: ComponentMetrics): InstanceContext =>
+    instanceContext(sim, {
     name,
     nodeNames,
     nodesOf: (component) => (component === 'api' ? ['sink'] : ['store-1']),
     requests: new RequestMetrics({ windowUs: 1_000_000, durationUs: options.endUs, availabilityThresholdUs: 1_000_000, measureFromUs: 0 }),
-    history: new HistoryRecorder(),
+    history: new HistoryRecorder(sim),
     metricsOf: () => undefined,
     componentMetrics: () => metrics,
   });

@@ -17,9 +17,9 @@ import {
   type Process,
   type TimedFault,
 } from '../engine/index.js';
-import { QueueServer } from '../models/queue-server.js';
-import { PoissonClient } from '../models/poisson-client.js';
-import { RequestMetrics } from '../models/metrics/request-metrics.js';
+import { QueueServer } from '../models/servers/queue-server.js';
+import { PoissonClient } from '../models/workload/poisson-client.js';
+import { RequestMetrics } from '../models/measure/request-metrics.js';
 
 // ---- a gossip node that sends to random peers and records what it sees ----
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { resolveScenarioArgument } from '../cli/scenario/bundled.js';
-import { loadScenario, parseScenarioText } from '../cli/scenario/load-scenario.js';
-import { runScenario } from '../cli/scenario/run.js';
-import { ScenarioError } from '../cli/scenario/scenario-error.js';
+import { resolveScenarioArgument } from '../scenarios/harness/bundled-scenarios.js';
+import { loadScenario, parseScenarioText } from '../scenarios/harness/load-scenario.js';
+import { runScenario } from '../scenarios/harness/run-scenario.js';
+import { ScenarioError } from '../scenarios/harness/scenario-error.js';
 import { deriveStream } from '../engine/random-stream.js';
 import { buildReport } from '../reports/build-report.js';
 import { KeyPopularity } from '../models/workload/key-popularity.js';

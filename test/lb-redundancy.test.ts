@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { resolveScenarioArgument } from '../cli/scenario/bundled.js';
-import { loadScenario } from '../cli/scenario/load-scenario.js';
-import { runScenario } from '../cli/scenario/run.js';
+import { resolveScenarioArgument } from '../scenarios/harness/bundled-scenarios.js';
+import { loadScenario } from '../scenarios/harness/load-scenario.js';
+import { runScenario } from '../scenarios/harness/run-scenario.js';
 import { MILLISECOND, SECOND, Simulation, scheduleFaults, type NodeContext, type NodeId } from '../engine/index.js';
-import { LoadBalancer } from '../models/load-balancer.js';
-import { responseTo, type Ping, type Pong, type Request, type Response } from '../models/messages.js';
+import { LoadBalancer } from '../models/balancers/load-balancer.js';
+import { responseTo, type Ping, type Pong, type Request, type Response } from '../models/kit/request-messages.js';
 import { buildReport } from '../reports/build-report.js';
 
 /**

@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { resolveScenarioArgument } from '../cli/scenario/bundled.js';
-import { loadScenario, parseScenarioText } from '../cli/scenario/load-scenario.js';
-import { runScenario, type CompletedRun } from '../cli/scenario/run.js';
-import type { Scenario } from '../cli/scenario/schema.js';
-import { ScenarioError } from '../cli/scenario/scenario-error.js';
-import type { RecordedEvent } from '../models/metrics/history-recorder.js';
+import { resolveScenarioArgument } from '../scenarios/harness/bundled-scenarios.js';
+import { loadScenario, parseScenarioText } from '../scenarios/harness/load-scenario.js';
+import { runScenario, type CompletedRun } from '../scenarios/harness/run-scenario.js';
+import type { Scenario } from '../scenarios/harness/scenario-schema.js';
+import { ScenarioError } from '../scenarios/harness/scenario-error.js';
+import type { RecordedEvent } from '../models/measure/history-recorder.js';
 import type { Simulation } from '../engine/simulation.js';
 import { splitGroups } from '../engine/partition.js';
 import type { Append, Poll } from '../models/replication/leader-follower-messages.js';

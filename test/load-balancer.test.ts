@@ -2,15 +2,15 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MILLISECOND, Simulation, scheduleFaults, type NodeContext, type NodeId } from '../engine/index.js';
 import { deriveStream } from '../engine/random-stream.js';
-import { parseScenarioText } from '../cli/scenario/load-scenario.js';
-import { resolveScenarioArgument } from '../cli/scenario/bundled.js';
-import { loadScenario } from '../cli/scenario/load-scenario.js';
-import { runScenario } from '../cli/scenario/run.js';
+import { parseScenarioText } from '../scenarios/harness/load-scenario.js';
+import { resolveScenarioArgument } from '../scenarios/harness/bundled-scenarios.js';
+import { loadScenario } from '../scenarios/harness/load-scenario.js';
+import { runScenario } from '../scenarios/harness/run-scenario.js';
 import { buildReport } from '../reports/build-report.js';
-import { Backends, type BalancingAlgorithm } from '../models/balancing.js';
-import { ConsistentHashRing } from '../models/consistent-hash-ring.js';
-import { LoadBalancer, loadBalancerModel, type LoadBalancerParams } from '../models/load-balancer.js';
-import { responseTo, type Ping, type Pong, type Request } from '../models/messages.js';
+import { Backends, type BalancingAlgorithm } from '../models/balancers/balancing-policies.js';
+import { ConsistentHashRing } from '../models/parts/consistent-hash-ring.js';
+import { LoadBalancer, loadBalancerModel, type LoadBalancerParams } from '../models/balancers/load-balancer.js';
+import { responseTo, type Ping, type Pong, type Request } from '../models/kit/request-messages.js';
 
 const backends = (algorithm: BalancingAlgorithm, weights: number[]) => new Backends(algorithm, weights, deriveStream(1, 'test', 'balancing'), 0.2, 100);
 

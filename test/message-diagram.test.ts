@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { applyFault, Simulation, type NodeContext, type Process } from '../engine/index.js';
 import { DROP_LOSS, DROP_PARTITION } from '../engine/network.js';
-import { DIAGRAM_MESSAGE_CAP, MessageCapture, type CapturedMessage } from '../models/metrics/message-capture.js';
+import { DIAGRAM_MESSAGE_CAP, MessageCapture, type CapturedMessage } from '../models/measure/message-capture.js';
 import { messageDiagramChart } from '../reports/charts/message-diagram.js';
-import { messageDiagram, parseDiagramMessage, type CapturedWindow } from '../reports/consistency/message-diagram.js';
+import { messageDiagram, parseDiagramMessage, type CapturedWindow } from '../reports/consistency/message-lanes.js';
 import type { FaultEvent } from '../reports/report-types.js';
 
 /** Each node sends a ping to every other node every `everyUs`. */

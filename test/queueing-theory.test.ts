@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseScenarioText } from '../cli/scenario/load-scenario.js';
-import { runScenario } from '../cli/scenario/run.js';
+import { parseScenarioText } from '../scenarios/harness/load-scenario.js';
+import { runScenario } from '../scenarios/harness/run-scenario.js';
 import { buildReport } from '../reports/build-report.js';
 import { erlangB, erlangC, mg1, mmc, mmck } from '../reports/queueing-theory.js';
 

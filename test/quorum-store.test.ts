@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { resolveScenarioArgument } from '../cli/scenario/bundled.js';
-import { loadScenario, parseScenarioText } from '../cli/scenario/load-scenario.js';
-import { runScenario, type CompletedRun } from '../cli/scenario/run.js';
-import { SESSIONS_PER_NODE } from '../models/store-client.js';
-import { isInspectableReplica } from '../models/replication/inspectable-replica.js';
+import { resolveScenarioArgument } from '../scenarios/harness/bundled-scenarios.js';
+import { loadScenario, parseScenarioText } from '../scenarios/harness/load-scenario.js';
+import { runScenario, type CompletedRun } from '../scenarios/harness/run-scenario.js';
+import { SESSIONS_PER_NODE } from '../models/replication/store-client.js';
+import { isInspectableReplica } from '../models/measure/inspectable-replica.js';
 import { pairOperations, type Operation } from '../reports/consistency/history.js';
 import { checkLinearizability } from '../reports/consistency/linearizability.js';
 import { registerSpec } from '../reports/consistency/sequential-specs.js';

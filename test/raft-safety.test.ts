@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildScenario } from '../cli/scenario/build.js';
-import { parseScenarioText } from '../cli/scenario/load-scenario.js';
+import { buildScenario } from '../scenarios/harness/build-scenario.js';
+import { parseScenarioText } from '../scenarios/harness/load-scenario.js';
 import type { NodeId } from '../engine/node-context.js';
 import type { Simulation } from '../engine/simulation.js';
 import type { RaftEntry } from '../models/replication/raft-messages.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isolate, splitGroups } from '../engine/partition.js';
-import { isInspectableReplica } from '../models/replication/inspectable-replica.js';
+import { isInspectableReplica } from '../models/measure/inspectable-replica.js';
 import { raftModel, type RaftReads } from '../models/replication/raft.js';
 import type { Operation } from '../reports/consistency/history.js';
 import { checkLinearizability } from '../reports/consistency/linearizability.js';

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { resolveScenarioArgument } from '../cli/scenario/bundled.js';
-import { loadScenario } from '../cli/scenario/load-scenario.js';
-import { runScenario } from '../cli/scenario/run.js';
+import { resolveScenarioArgument } from '../scenarios/harness/bundled-scenarios.js';
+import { loadScenario } from '../scenarios/harness/load-scenario.js';
+import { runScenario } from '../scenarios/harness/run-scenario.js';
 import { buildReport } from '../reports/build-report.js';
-import { FixedWindow, SlidingWindowCounter, SlidingWindowLog, TokenBucket, type Admission } from '../models/rate-limiting.js';
+import { FixedWindow, SlidingWindowCounter, SlidingWindowLog, TokenBucket, type Admission } from '../models/rate-limits/limiter-algorithms.js';
 
 const WINDOW = 1_000_000;
 const LIMIT = 10;

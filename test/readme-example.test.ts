@@ -27,7 +27,7 @@ it("the README's model example runs as written against the public API", async ()
 });
 
 it("the README's scenario example is a valid scenario, variants and all", async () => {
-  const { parseScenarioText } = await import('../cli/scenario/load-scenario.js');
+  const { parseScenarioText } = await import('../scenarios/harness/load-scenario.js');
   const readme = readFileSync(join(root, 'README.md'), 'utf8');
   const yaml = /```yaml\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf('### Scenario files')))?.[1];
   expect(yaml).toBeDefined();

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import pc from 'picocolors';
-import { buildScenario } from '../cli/scenario/build.js';
-import { parseScenarioText } from '../cli/scenario/load-scenario.js';
-import { runScenario } from '../cli/scenario/run.js';
+import { buildScenario } from '../scenarios/harness/build-scenario.js';
+import { parseScenarioText } from '../scenarios/harness/load-scenario.js';
+import { runScenario } from '../scenarios/harness/run-scenario.js';
 import { summaryTable } from '../cli/summary-table.js';
 import { reportFiles } from '../cli/write-report.js';
 import { buildReport, deterministicPart } from '../reports/build-report.js';

@@ -9,9 +9,9 @@ import { renderCharts } from '../reports/charts/index.js';
 import { renderHtmlReport } from '../reports/html-report.js';
 import type { Report } from '../reports/report-types.js';
 import { emptyReport, sampleReport } from './fixtures/sample-report.js';
-import { resolveScenarioArgument } from '../cli/scenario/bundled.js';
-import { loadScenario } from '../cli/scenario/load-scenario.js';
-import { runScenario } from '../cli/scenario/run.js';
+import { resolveScenarioArgument } from '../scenarios/harness/bundled-scenarios.js';
+import { loadScenario } from '../scenarios/harness/load-scenario.js';
+import { runScenario } from '../scenarios/harness/run-scenario.js';
 import { buildReport } from '../reports/build-report.js';
 
 const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { scenarioSchema } from '../cli/scenario/schema.js';
-import { runScenario } from '../cli/scenario/run.js';
-import { RequestMetrics } from '../models/metrics/request-metrics.js';
+import { scenarioSchema } from '../scenarios/harness/scenario-schema.js';
+import { runScenario } from '../scenarios/harness/run-scenario.js';
+import { RequestMetrics } from '../models/measure/request-metrics.js';
 import { buildReport, deterministicPart } from '../reports/build-report.js';
-import { ERROR_KINDS } from '../models/metrics/request-metrics.js';
+import { ERROR_KINDS } from '../models/measure/request-metrics.js';
 
 const SCENARIO = `
 name: metrics-check

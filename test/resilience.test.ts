@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { resolveScenarioArgument } from '../cli/scenario/bundled.js';
-import { loadScenario, parseScenarioText } from '../cli/scenario/load-scenario.js';
-import { runScenario } from '../cli/scenario/run.js';
+import { resolveScenarioArgument } from '../scenarios/harness/bundled-scenarios.js';
+import { loadScenario, parseScenarioText } from '../scenarios/harness/load-scenario.js';
+import { runScenario } from '../scenarios/harness/run-scenario.js';
 import { buildReport } from '../reports/build-report.js';
-import { CircuitBreaker } from '../models/circuit-breaker.js';
+import { CircuitBreaker } from '../models/servers/circuit-breaker.js';
 
 const policy = { failureRate: 0.5, windowUs: 1_000_000, minimumCalls: 4, openForUs: 2_000_000, probes: 2 };
 

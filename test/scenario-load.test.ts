@@ -2,10 +2,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { bundledScenariosDir, listBundledScenarios, resolveScenarioArgument } from '../cli/scenario/bundled.js';
-import { loadScenario, parseScenarioText } from '../cli/scenario/load-scenario.js';
-import { ScenarioError } from '../cli/scenario/scenario-error.js';
-import { parseBitsPerSec, parseDurationUs, parseRatePerSec, parseSizeBytes } from '../models/schema/units.js';
+import { bundledScenariosDir, listBundledScenarios, resolveScenarioArgument } from '../scenarios/harness/bundled-scenarios.js';
+import { loadScenario, parseScenarioText } from '../scenarios/harness/load-scenario.js';
+import { ScenarioError } from '../scenarios/harness/scenario-error.js';
+import { parseBitsPerSec, parseDurationUs, parseRatePerSec, parseSizeBytes } from '../models/kit/units.js';
 
 const FIXTURES = join(import.meta.dirname, 'fixtures', 'scenarios');
 const fixture = (name: string) => relative(process.cwd(), join(FIXTURES, name));

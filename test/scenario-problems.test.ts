@@ -1,9 +1,9 @@
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadScenario } from '../cli/scenario/load-scenario.js';
-import { ScenarioError } from '../cli/scenario/scenario-error.js';
+import { loadScenario } from '../scenarios/harness/load-scenario.js';
+import { ScenarioError } from '../scenarios/harness/scenario-error.js';
 import { registerBuiltinModels } from '../models/builtin-models.js';
-import { modelDefinitions } from '../models/registry.js';
+import { modelDefinitions } from '../models/kit/registry.js';
 
 registerBuiltinModels();
 /** The registered model types, as the messages list them; new models must not break these tests. */

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { parseScenarioText, type LoadedScenario } from '../cli/scenario/load-scenario.js';
-import { ScenarioError } from '../cli/scenario/scenario-error.js';
-import { formatDurationUnit, parseDurationUs } from '../models/schema/units.js';
+import { parseScenarioText, type LoadedScenario } from '../scenarios/harness/load-scenario.js';
+import { ScenarioError } from '../scenarios/harness/scenario-error.js';
+import { formatDurationUnit, parseDurationUs } from '../models/kit/units.js';
 
 /**
  * Properties over generated scenario documents: every valid document the

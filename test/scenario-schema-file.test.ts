@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { scenarioJsonSchema } from '../cli/scenario/schema.js';
+import { scenarioJsonSchema } from '../scenarios/harness/scenario-schema.js';
 
 /** The JSON Schema editors read is generated from the zod schema; this keeps the checked-in copy current. */
 const SCENARIOS = join(import.meta.dirname, '..', 'scenarios');
@@ -11,7 +11,7 @@ describe('scenarios/scenario.schema.json', () => {
   it('is what `faultline schema` prints for the current schema', () => {
     const checkedIn = readFileSync(join(SCENARIOS, 'scenario.schema.json'), 'utf8');
     const current = `${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`;
-    expect(checkedIn === current, `scenarios/scenario.schema.json is out of date with cli/scenario/schema.ts; regenerate it with:\n  ${REGENERATE}`).toBe(true);
+    expect(checkedIn === current, `scenarios/scenario.schema.json is out of date with scenarios/harness/scenario-schema.ts; regenerate it with:\n  ${REGENERATE}`).toBe(true);
   });
 
   it('every bundled scenario points editors at it on its first line', () => {

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { resolveScenarioArgument } from '../cli/scenario/bundled.js';
-import { loadScenario, parseScenarioText } from '../cli/scenario/load-scenario.js';
-import { runScenario } from '../cli/scenario/run.js';
-import { QueueServer, type ShedRule } from '../models/queue-server.js';
-import { PriorityLine, RingLine, SERVICE_ORDERS, type ServiceOrder } from '../models/waiting-line.js';
+import { resolveScenarioArgument } from '../scenarios/harness/bundled-scenarios.js';
+import { loadScenario, parseScenarioText } from '../scenarios/harness/load-scenario.js';
+import { runScenario } from '../scenarios/harness/run-scenario.js';
+import { QueueServer, type ShedRule } from '../models/servers/queue-server.js';
+import { PriorityLine, RingLine, SERVICE_ORDERS, type ServiceOrder } from '../models/servers/waiting-line.js';
 import { buildReport } from '../reports/build-report.js';
 import { runScript, type ScriptedRequest } from './fixtures/scripted-requests.js';
 

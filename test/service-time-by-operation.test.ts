@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parseScenarioText } from '../cli/scenario/load-scenario.js';
-import { runScenario } from '../cli/scenario/run.js';
+import { parseScenarioText } from '../scenarios/harness/load-scenario.js';
+import { runScenario } from '../scenarios/harness/run-scenario.js';
 import type { DistributionSpec } from '../engine/distribution.js';
-import { QueueServer } from '../models/queue-server.js';
+import { QueueServer } from '../models/servers/queue-server.js';
 import { buildReport } from '../reports/build-report.js';
 import { mg1 } from '../reports/queueing-theory.js';
 import { runScript, type ScriptedRequest } from './fixtures/scripted-requests.js';

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { deriveStream } from '../engine/random-stream.js';
-import { parseScenarioText } from '../cli/scenario/load-scenario.js';
-import { runScenario } from '../cli/scenario/run.js';
+import { parseScenarioText } from '../scenarios/harness/load-scenario.js';
+import { runScenario } from '../scenarios/harness/run-scenario.js';
 import { buildReport } from '../reports/build-report.js';
 import { backoffUs, JITTER_KINDS, type RetryPolicy } from '../models/workload/retry-policy.js';
 import { peakRate, rateAt } from '../models/workload/rate-shape.js';

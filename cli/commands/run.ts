@@ -1,12 +1,12 @@
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { checkDeterminism } from '../../engine/determinism.js';
-import { buildScenario } from '../scenario/build.js';
-import { resolveScenarioArgument } from '../scenario/bundled.js';
-import { loadScenario } from '../scenario/load-scenario.js';
-import { runScenario, type CompletedRun } from '../scenario/run.js';
-import type { Scenario } from '../scenario/schema.js';
-import { parseDurationUs } from '../../models/schema/units.js';
+import { buildScenario } from '../../scenarios/harness/build-scenario.js';
+import { resolveScenarioArgument } from '../../scenarios/harness/bundled-scenarios.js';
+import { loadScenario } from '../../scenarios/harness/load-scenario.js';
+import { runScenario, type CompletedRun } from '../../scenarios/harness/run-scenario.js';
+import type { Scenario } from '../../scenarios/harness/scenario-schema.js';
+import { parseDurationUs } from '../../models/kit/units.js';
 import { buildReport, deterministicPart } from '../../reports/build-report.js';
 import type { Report } from '../../reports/report-types.js';
 import { CheckFailed, EXIT_CHECK_FAILED, EXIT_OK, UsageError } from '../exit-codes.js';

@@ -1,5 +1,5 @@
-import { loadScenario } from '../scenario/load-scenario.js';
-import { ScenarioError } from '../scenario/scenario-error.js';
+import { loadScenario } from '../../scenarios/harness/load-scenario.js';
+import { ScenarioError } from '../../scenarios/harness/scenario-error.js';
 
 /** `faultline validate`: every problem in every file, then exit 2 if there was any. */
 export function validateCommand(files: string[]): { ok: boolean; lines: string[]; problems: string[] } {

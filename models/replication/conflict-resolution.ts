@@ -1,4 +1,4 @@
-import { hash32 } from '../hash.js';
+import { hash32 } from '../parts/hash.js';
 import {
   EMPTY_OR_SET,
   gCounterOf,

@@ -1,4 +1,4 @@
-import { lowerBound } from '../sorted-numbers.js';
+import { lowerBound } from '../parts/sorted-numbers.js';
 /**
  * State-based CRDTs: replicas merge whole states (or deltas, which are
  * states too), and the merge is commutative, associative and idempotent, so

@@ -1,4 +1,4 @@
-import type { NodeId } from '../../engine/node-context.js';
+import type { NodeId } from '../../engine/index.js';
 import type { LogEntries } from './replication-log.js';
 import type { StoreRequest } from './store-messages.js';
 

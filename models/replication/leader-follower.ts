@@ -1,10 +1,9 @@
 import { z } from 'zod';
-import type { NodeContext, NodeId, Process, TimerHandle } from '../../engine/node-context.js';
-import type { RandomStream } from '../../engine/random-stream.js';
-import type { ComponentMetrics } from '../metrics/component-metrics.js';
-import type { ModelDefinition } from '../registry.js';
-import { durationUs, positiveInt } from '../schema/units.js';
-import type { InspectableReplica } from './inspectable-replica.js';
+import type { NodeContext, NodeId, Process, RandomStream, TimerHandle } from '../../engine/index.js';
+import type { ComponentMetrics } from '../measure/component-metrics.js';
+import type { ModelDefinition } from '../kit/model-contract.js';
+import { durationUs, positiveInt } from '../kit/units.js';
+import type { InspectableReplica } from '../measure/inspectable-replica.js';
 import type { Append, AppendAck, Fetch, FetchReply, Forward, Poll, PollReply, Promote, ReplicaMessage } from './leader-follower-messages.js';
 import { LeadershipTally } from './leadership-tally.js';
 import { NO_ENTRIES, NO_KEY, ReplicationLog, type LogEntries } from './replication-log.js';
@@ -984,9 +983,10 @@ export const leaderFollowerModel: ModelDefinition<typeof leaderFollowerParams> =
     const metrics = ctx.componentMetrics(0);
     for (const detail of ['promotions', 'stepDowns', 'maxLagVersions', 'maxLagUs', 'writesUnknown', 'entriesDiscarded', 'acknowledgedWritesDiscarded']) metrics.noteDetail(detail, 0);
     const tally = new LeadershipTally(metrics);
-    const names = new Set(ctx.nodeNames);
-    ctx.sim.onCrash((id) => {
-      if (names.has(ctx.sim.nodeName(id))) tally.stopped(id, ctx.sim.nowUs);
+    let replicaIds: ReadonlySet<NodeId> | null = null;
+    ctx.onCrash((id, atUs) => {
+      replicaIds ??= new Set(ctx.nodeNames.map((name) => ctx.nodeId(name)));
+      if (replicaIds.has(id)) tally.stopped(id, atUs);
     });
     return (index) => (nodeCtx) =>
       new LeaderFollowerReplica(nodeCtx, {

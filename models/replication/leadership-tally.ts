@@ -1,5 +1,5 @@
-import type { NodeId } from '../../engine/node-context.js';
-import type { ComponentMetrics } from '../metrics/component-metrics.js';
+import type { NodeId } from '../../engine/index.js';
+import type { ComponentMetrics } from '../measure/component-metrics.js';
 
 /**
  * Which replicas act as leader right now, seen from outside for measurement

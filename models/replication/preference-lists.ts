@@ -1,4 +1,4 @@
-import { ConsistentHashRing } from '../consistent-hash-ring.js';
+import { ConsistentHashRing } from '../parts/consistent-hash-ring.js';
 
 /**
  * Where each key lives: every store member in the order met walking the

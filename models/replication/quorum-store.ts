@@ -1,11 +1,10 @@
 import { z } from 'zod';
-import type { NodeContext, NodeId, Process, TimerHandle } from '../../engine/node-context.js';
-import type { Simulation } from '../../engine/simulation.js';
-import type { ComponentMetrics } from '../metrics/component-metrics.js';
-import type { ModelDefinition } from '../registry.js';
-import { durationUs, positiveInt } from '../schema/units.js';
+import type { NodeContext, NodeId, Process, TimerHandle } from '../../engine/index.js';
+import type { ComponentMetrics } from '../measure/component-metrics.js';
+import type { InstanceContext, ModelDefinition } from '../kit/model-contract.js';
+import { durationUs, positiveInt } from '../kit/units.js';
 import { CONFLICT_RESOLUTIONS, resolutionFor, type ConflictResolution, type ConflictSink, type ReplicatedState, type Resolution, type Writer } from './conflict-resolution.js';
-import type { InspectableReplica } from './inspectable-replica.js';
+import type { InspectableReplica } from '../measure/inspectable-replica.js';
 import { PreferenceLists } from './preference-lists.js';
 import { RequestCopies } from './request-copies.js';
 import type { ReplicaMessage } from './quorum-messages.js';
@@ -49,7 +48,7 @@ export class QuorumCluster {
   constructor(
     readonly params: QuorumStoreParams,
     readonly memberNames: readonly string[],
-    private readonly sim: Simulation,
+    private readonly directory: Pick<InstanceContext, 'nodeId' | 'regionOf'>,
     readonly metrics: ComponentMetrics | null,
   ) {
     if (memberNames.length > MAX_MEMBERS) throw new RangeError(`a quorum store has at most ${MAX_MEMBERS} nodes, not ${memberNames.length}`);
@@ -67,9 +66,9 @@ export class QuorumCluster {
   /** Node ids by member index; resolved at first start, when every node exists. */
   memberIds(): readonly NodeId[] {
     if (this.ids === null) {
-      this.ids = this.memberNames.map((name) => this.sim.nodeId(name));
+      this.ids = this.memberNames.map((name) => this.directory.nodeId(name));
       this.ids.forEach((id, member) => this.memberOf.set(id, member));
-      this.regions = this.ids.map((id) => this.sim.context(id).region);
+      this.regions = this.memberNames.map((name) => this.directory.regionOf(name));
     }
     return this.ids;
   }
@@ -784,7 +783,7 @@ export const quorumStoreModel: ModelDefinition<typeof quorumStoreParams> = {
         failureTimeoutUs: p.failureTimeout,
       },
       ctx.nodeNames,
-      ctx.sim,
+      ctx,
       ctx.componentMetrics(0),
     );
     return (member) => (nodeCtx) => new QuorumStoreNode(nodeCtx, cluster, member);

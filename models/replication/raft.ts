@@ -1,10 +1,9 @@
 import { z } from 'zod';
-import type { NodeContext, NodeId, Process, TimerHandle } from '../../engine/node-context.js';
-import type { RandomStream } from '../../engine/random-stream.js';
-import type { ComponentMetrics } from '../metrics/component-metrics.js';
-import type { ModelDefinition } from '../registry.js';
-import { durationUs } from '../schema/units.js';
-import type { InspectableReplica } from './inspectable-replica.js';
+import type { NodeContext, NodeId, Process, RandomStream, TimerHandle } from '../../engine/index.js';
+import type { ComponentMetrics } from '../measure/component-metrics.js';
+import type { ModelDefinition } from '../kit/model-contract.js';
+import { durationUs } from '../kit/units.js';
+import type { InspectableReplica } from '../measure/inspectable-replica.js';
 import { RAFT_ENTRY_BYTES, RAFT_HEADER_BYTES, type AppendEntries, type AppendReply, type RaftCommand, type RaftEntry, type RaftMessage, type RequestVote, type Vote } from './raft-messages.js';
 import { RegisterMachine } from './raft-state-machine.js';
 import { RequestCopies } from './request-copies.js';

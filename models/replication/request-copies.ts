@@ -1,4 +1,4 @@
-import type { NodeId } from '../../engine/node-context.js';
+import type { NodeId } from '../../engine/index.js';
 
 /**
  * The client requests a store node has taken up. A link may deliver a

@@ -1,5 +1,4 @@
-import type { NodeId } from '../../engine/node-context.js';
-import type { TimeUs } from '../../engine/time.js';
+import type { NodeId, TimeUs } from '../../engine/index.js';
 
 /**
  * The protocol between store clients and replicated stores (leader-follower,

@@ -1,6 +1,4 @@
-import { Zipf } from '../../engine/distribution.js';
-import type { RandomStream } from '../../engine/random-stream.js';
-import type { TimeUs } from '../../engine/time.js';
+import { type RandomStream, type TimeUs, Zipf } from '../../engine/index.js';
 
 export interface KeyPopularitySpec {
   /** Distinct keys, 1..count. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { ERROR_KINDS } from '../metrics/request-metrics.js';
-import type { InstanceContext } from '../registry.js';
-import { durationUs, nonNegativeInt, positiveInt, sizeBytes } from '../schema/units.js';
+import { ERROR_KINDS } from '../measure/request-metrics.js';
+import type { InstanceContext } from '../kit/model-contract.js';
+import { durationUs, nonNegativeInt, positiveInt, sizeBytes } from '../kit/units.js';
 import type { RequestOptions } from './requester.js';
 import { JITTER_KINDS } from './retry-policy.js';
 

@@ -1,14 +1,12 @@
-import type { NodeContext, NodeId, TimerHandle } from '../../engine/node-context.js';
-import type { RandomStream } from '../../engine/random-stream.js';
-import type { TimeUs } from '../../engine/time.js';
-import type { ErrorKind } from '../../reports/report-types.js';
-import type { DnsAnswer } from '../dns-messages.js';
-import type { Request, Response } from '../messages.js';
-import type { OperationMetrics, RequestMetrics } from '../metrics/request-metrics.js';
-import { DnsResolver, type DnsResolution } from './dns-resolver.js';
+import type { NodeContext, NodeId, RandomStream, TimerHandle, TimeUs } from '../../engine/index.js';
+import type { ErrorKind } from '../measure/outcomes.js';
+import type { DnsAnswer } from '../dns/dns-messages.js';
+import type { Request, Response } from '../kit/request-messages.js';
+import type { OperationMetrics, RequestMetrics } from '../measure/request-metrics.js';
+import { DnsResolver, type DnsResolution } from '../dns/dns-resolver.js';
 import { HedgeDelay, type HedgePolicy } from './hedging.js';
 import { KeyPopularity, type KeyPopularitySpec } from './key-popularity.js';
-import { WeightedChoice } from './weighted-choice.js';
+import { WeightedChoice } from '../parts/weighted-choice.js';
 import { backoffUs, type RetryPolicy } from './retry-policy.js';
 
 export interface RequestOptions {

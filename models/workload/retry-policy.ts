@@ -1,5 +1,5 @@
-import type { RandomStream } from '../../engine/random-stream.js';
-import type { ErrorKind } from '../../reports/report-types.js';
+import type { RandomStream } from '../../engine/index.js';
+import type { ErrorKind } from '../measure/outcomes.js';
 
 export const JITTER_KINDS = ['none', 'full', 'equal', 'decorrelated'] as const;
 export type Jitter = (typeof JITTER_KINDS)[number];

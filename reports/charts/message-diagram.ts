@@ -1,4 +1,4 @@
-import { parseDiagramMessage } from '../consistency/message-diagram.js';
+import { parseDiagramMessage } from '../consistency/message-lanes.js';
 import { formatCount } from '../format.js';
 import type { FaultEvent, MessageDiagram } from '../report-types.js';
 import type { Chart } from './common.js';

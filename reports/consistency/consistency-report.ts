@@ -1,13 +1,13 @@
-import type { BuiltScenario } from '../../cli/scenario/build.js';
+import type { BuiltScenario } from '../../scenarios/harness/build-scenario.js';
 import type { RunResult } from '../../engine/simulation.js';
-import type { ReplicaSampler } from '../../models/metrics/replica-sampler.js';
+import type { ReplicaSampler } from '../../models/measure/replica-sampler.js';
 import type { ConflictReport, ConsistencyReport, HistoryOperation, LinearizabilityVerdict, RunMetrics, StalenessReport } from '../report-types.js';
 import { convergedSample, divergence, finalHoldings, type ReplicaSamples } from './convergence.js';
 import { pairOperations, type HistoryEvent, type Operation } from './history.js';
 import { checkLinearizability } from './linearizability.js';
-import { isInspectableReplica } from '../../models/replication/inspectable-replica.js';
+import { isInspectableReplica } from '../../models/measure/inspectable-replica.js';
 import { counterTotals, finalStateFromReads, lostRegisterWrites, setLosses, type FinalState } from './lost-writes.js';
-import { messageDiagram } from './message-diagram.js';
+import { messageDiagram } from './message-lanes.js';
 import { availabilityBySide, availabilityOverTime, partitionSides, windowIndex, type PartitionCut } from './partition-availability.js';
 import { registerSpec } from './sequential-specs.js';
 import { monotonicReads, monotonicWrites, readYourWrites, type ReplicaKeyHistory } from './session-guarantees.js';

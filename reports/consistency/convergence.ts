@@ -1,4 +1,4 @@
-import { sameValue, type ReplicaValue } from '../../models/metrics/replica-sampler.js';
+import { sameValue, type ReplicaValue } from '../../models/measure/replica-sampler.js';
 
 /** One replica's sampled values: for each key, the samples where its value changed and the values it took. */
 export interface ReplicaTimeline {

@@ -1,4 +1,4 @@
-import type { ReplicaValue } from '../../models/metrics/replica-sampler.js';
+import type { ReplicaValue } from '../../models/measure/replica-sampler.js';
 import type { CounterReport, FinalStateSource, LostWritesReport, SetReport } from '../report-types.js';
 import { writtenValue, type StoreHistory, type StoreOperation } from './store-operations.js';
 

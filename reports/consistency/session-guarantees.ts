@@ -1,4 +1,4 @@
-import type { ReplicaValue } from '../../models/metrics/replica-sampler.js';
+import type { ReplicaValue } from '../../models/measure/replica-sampler.js';
 import type { GuaranteeCount } from '../report-types.js';
 import { readValues, writtenValue, type RegisterWrite, type StoreHistory, type StoreOperation } from './store-operations.js';
 

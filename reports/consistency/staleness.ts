@@ -1,4 +1,4 @@
-import { lowerBound, upperBound } from '../../models/sorted-numbers.js';
+import { lowerBound, upperBound } from '../../models/parts/sorted-numbers.js';
 import { readValues, type StoreHistory, type StoreOperation } from './store-operations.js';
 
 /** A read that returned a value already superseded when it began. */

@@ -1,4 +1,4 @@
-import type { RecordedEvent } from '../../models/metrics/history-recorder.js';
+import type { RecordedEvent } from '../../models/measure/history-recorder.js';
 import type { Value } from './history.js';
 
 /** How an operation ended: done, definitely not done, unknown (timed out), or still open when the run ended (unknown too). */

@@ -1,0 +1,67 @@
+import type { z } from 'zod';
+import type { NodeId, ProcessFactory, TimeUs } from '../../engine/index.js';
+import type { ComponentMetrics } from '../measure/component-metrics.js';
+import type { HistoryRecorder } from '../measure/history-recorder.js';
+import type { RequestMetrics } from '../measure/request-metrics.js';
+
+/**
+ * A model as scenario files see it: a `type` name, a strict parameter schema
+ * (every knob named, typed, defaulted and described there), and how to turn
+ * parsed parameters into one process per node. The scenario format is built
+ * from whatever is registered, so a new model needs no change elsewhere.
+ */
+export interface ModelDefinition<S extends z.ZodObject = z.ZodObject> {
+  type: string;
+  /** Components serve requests; workloads send them. */
+  role: 'component' | 'workload';
+  /** One line for `faultline list` and the JSON Schema. */
+  description: string;
+  params: S;
+  /** Components these parameters name, with the parameter path, so the scenario check can report undefined ones; `type`: the model the component must be. */
+  references?(params: z.output<S>): { path: (string | number)[]; component: string; type?: string }[];
+  /**
+   * Floating addresses (virtual IPs) its callers send to instead of its
+   * nodes, each with the node that holds it first; its node names when
+   * absent or empty.
+   */
+  addresses?(params: z.output<S>, instance: { name: string; nodeNames: readonly string[] }): { name: string; holder: string }[];
+  /** Problems the schema cannot see because they depend on the topology, such as how many nodes run the instance. */
+  check?(params: z.output<S>, instance: { nodeCount: number }): { path: (string | number)[]; message: string }[];
+  instantiate(params: z.output<S>, ctx: InstanceContext): (nodeIndex: number) => ProcessFactory;
+}
+
+export interface InstanceContext {
+  /** The component or workload name from the scenario. */
+  name: string;
+  nodeNames: readonly string[];
+  /** Where callers of another component (e.g. a workload's target) send: its node names, or the floating addresses it declares. */
+  nodesOf(component: string): readonly string[];
+  requests: RequestMetrics;
+  /** The run's history of store operations, for the consistency checkers. */
+  history: HistoryRecorder;
+  /** Another component's metrics (for control planes such as an autoscaler); read them when running, not when building. */
+  metricsOf(component: string): ComponentMetrics | undefined;
+  /** Registers this instance's utilization and queue metrics; `workersPerNode` is the utilization denominator (0: no workers, utilization not measured). */
+  componentMetrics(workersPerNode: number): ComponentMetrics;
+  /** The id of a node or floating address by name. Call it when running (from a process), not when building: later groups do not exist yet. */
+  nodeId(name: string): NodeId;
+  /** The region of a node by name; likewise only when running. */
+  regionOf(name: string): string;
+  /** Calls `listener` whenever any node crashes, after its process is discarded: for measuring what a crash interrupts. */
+  onCrash(listener: (node: NodeId, atUs: TimeUs) => void): void;
+  /** Starting and stopping other nodes, for control planes such as an autoscaler. */
+  control: NodeControl;
+}
+
+/**
+ * The control-plane actions a model may take on other nodes: the narrow
+ * interface an autoscaler needs, instead of the whole simulation. Stopping a
+ * node is a crash (its volatile state is lost); starting one restarts it from
+ * its durable state. Both are logged in the run's fault timeline with the
+ * reason given.
+ */
+export interface NodeControl {
+  isUp(node: NodeId): boolean;
+  start(node: NodeId, reason: string): void;
+  stop(node: NodeId, reason: string): void;
+}

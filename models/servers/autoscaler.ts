@@ -1,0 +1,142 @@
+import { z } from 'zod';
+import type { NodeContext, NodeId, Process } from '../../engine/index.js';
+import type { ComponentMetrics } from '../measure/component-metrics.js';
+import type { ModelDefinition, NodeControl } from '../kit/model-contract.js';
+import { durationUs, fraction, positiveInt } from '../kit/units.js';
+
+export interface AutoscalerParams {
+  control: NodeControl;
+  /** The scaled component's nodes, in order: the first `min` run from the start. */
+  instances: readonly NodeId[];
+  metrics: () => ComponentMetrics | undefined;
+  workersPerNode: number;
+  min: number;
+  max: number;
+  targetUtilization: number;
+  intervalUs: number;
+  startupDelayUs: number;
+  cooldownUs: number;
+  report: ComponentMetrics;
+}
+
+const EVALUATE = 1;
+const STARTED = 2;
+
+/**
+ * A target-utilization autoscaler: every interval it measures the scaled
+ * component's utilization over that interval, sizes the fleet to
+ * ceil(running × utilization / target), launches instances that serve only
+ * after a start-up delay, and removes instances at most once per cooldown.
+ * Instances are pre-declared nodes, started and stopped (logged as
+ * scale-out / scale-in); balancers find them with their health checks.
+ */
+export class Autoscaler implements Process {
+  private readonly starting = new Set<NodeId>();
+  private lastBusyUs = 0;
+  private lastScaleInUs = -Infinity;
+  private scaleOuts = 0;
+  private scaleIns = 0;
+
+  constructor(
+    private readonly ctx: NodeContext,
+    private readonly params: AutoscalerParams,
+  ) {}
+
+  onStart(): void {
+    const { control, instances, min } = this.params;
+    for (let i = min; i < instances.length; i++) control.stop(instances[i], 'scale-in');
+    this.note();
+    this.ctx.setTimer(this.params.intervalUs, EVALUATE);
+  }
+
+  /** It takes no requests; it only watches and acts. */
+  onMessage(): void {}
+
+  onTimer(tag: number, data: unknown): void {
+    if (tag === STARTED) {
+      const id = data as NodeId;
+      this.starting.delete(id);
+      this.params.control.start(id, 'scale-out');
+      this.note();
+      return;
+    }
+    this.evaluate();
+    this.ctx.setTimer(this.params.intervalUs, EVALUATE);
+  }
+
+  private evaluate(): void {
+    const params = this.params;
+    const { control, instances } = params;
+    const metrics = params.metrics();
+    if (metrics === undefined) return;
+    const now = this.ctx.nowUs;
+    metrics.busy.advance(now);
+    const busy = metrics.busy.total();
+    const running = instances.filter((id) => control.isUp(id));
+    const utilization = running.length === 0 ? 1 : (busy - this.lastBusyUs) / (running.length * params.workersPerNode * params.intervalUs);
+    this.lastBusyUs = busy;
+    const desired = Math.min(params.max, Math.max(params.min, Math.ceil((running.length * utilization) / params.targetUtilization)));
+    const planned = running.length + this.starting.size;
+    if (desired > planned) {
+      const idle = instances.filter((id) => !control.isUp(id) && !this.starting.has(id));
+      for (const id of idle.slice(0, desired - planned)) {
+        this.starting.add(id);
+        this.ctx.setTimer(params.startupDelayUs, STARTED, id);
+      }
+      this.scaleOuts++;
+    } else if (desired < running.length && this.starting.size === 0 && now >= this.lastScaleInUs + params.cooldownUs) {
+      for (const id of running.slice(desired).reverse()) control.stop(id, 'scale-in');
+      this.lastScaleInUs = now;
+      this.scaleIns++;
+    }
+    this.note();
+  }
+
+  private note(): void {
+    const report = this.params.report;
+    report.noteDetail('maxRunning', this.params.instances.filter((id) => this.params.control.isUp(id)).length);
+    report.noteDetail('scaleOuts', this.scaleOuts);
+    report.noteDetail('scaleIns', this.scaleIns);
+  }
+}
+
+const autoscalerParams = z.strictObject({
+  target: z.string().describe('The component whose nodes are scaled; its node count is the most that can run.'),
+  min: positiveInt.default(1).describe('Instances always running.'),
+  max: positiveInt.optional().describe("The most instances; defaults to the target's node count."),
+  targetUtilization: fraction.default(0.6).describe('Keep utilization near this (default 60%).'),
+  interval: durationUs.default(10_000_000).describe('Measure and decide this often, over the last interval (default 10s).'),
+  startupDelay: durationUs.default(30_000_000).describe('A launched instance serves only after this (default 30s).'),
+  cooldown: durationUs.default(60_000_000).describe('At least this long between scale-ins (default 60s).'),
+});
+
+export const autoscalerModel: ModelDefinition<typeof autoscalerParams> = {
+  type: 'autoscaler',
+  role: 'component',
+  description: 'A target-utilization autoscaler over a component’s nodes: metric window, start-up delay, cooldown, min and max.',
+  params: autoscalerParams,
+  references: (params) => [{ path: ['target'], component: params.target }],
+  instantiate(params, ctx) {
+    const report = ctx.componentMetrics(0);
+    const nodes = ctx.nodesOf(params.target);
+    return () => (nodeCtx) => {
+      const instances = nodes.map((n) => nodeCtx.lookup(n));
+      const target = ctx.metricsOf(params.target);
+      // A scaler sizing a component without workers (a balancer) would have no utilization to steer by.
+      if (target !== undefined && target.workersPerNode === 0) throw new RangeError(`autoscaler: "${params.target}" has no workers to measure`);
+      return new Autoscaler(nodeCtx, {
+        control: ctx.control,
+        instances,
+        metrics: () => ctx.metricsOf(params.target),
+        workersPerNode: target?.workersPerNode ?? 1,
+        min: Math.min(params.min, instances.length),
+        max: Math.min(params.max ?? instances.length, instances.length),
+        targetUtilization: params.targetUtilization,
+        intervalUs: params.interval,
+        startupDelayUs: params.startupDelay,
+        cooldownUs: params.cooldown,
+        report,
+      });
+    };
+  },
+};

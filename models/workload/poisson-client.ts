@@ -1,0 +1,111 @@
+import { z } from 'zod';
+import { distribution, type NodeContext, type NodeId, type Process, type RandomStream, SECOND, type TimeUs } from '../../engine/index.js';
+import type { DnsAnswer } from '../dns/dns-messages.js';
+import type { Response } from '../kit/request-messages.js';
+import type { ModelDefinition } from '../kit/model-contract.js';
+import { durationUs, ratePerSec } from '../kit/units.js';
+import { peakRate, rateAt, type RateShape } from './rate-shape.js';
+import { requestOptions, requestParams, requestReferences } from './request-schema.js';
+import { Requester, type RequestOptions } from './requester.js';
+
+export interface PoissonClientParams extends RequestOptions {
+  ratePerSec: number;
+  shape?: RateShape;
+  /** No new requests from this true time on. */
+  stopAtUs?: TimeUs;
+}
+
+const ARRIVAL = 1;
+
+/** Open-loop arrivals: requests leave at Poisson times (of a shaped rate) whatever the answers do. */
+export class PoissonClient implements Process<Response | DnsAnswer> {
+  private readonly interarrival;
+  private readonly arrivals: RandomStream;
+  private readonly requester: Requester;
+  private readonly shape: RateShape;
+  private readonly peakRatePerSec: number;
+
+  constructor(
+    private readonly ctx: NodeContext,
+    private readonly params: PoissonClientParams,
+  ) {
+    if (!(params.ratePerSec > 0)) throw new RangeError(`ratePerSec must be > 0, got ${params.ratePerSec}`);
+    this.shape = params.shape ?? { type: 'constant' };
+    this.peakRatePerSec = peakRate(this.shape, params.ratePerSec);
+    this.interarrival = distribution({ type: 'exponential', mean: SECOND / this.peakRatePerSec });
+    this.arrivals = ctx.random('arrivals');
+    this.requester = new Requester(ctx, params);
+  }
+
+  onStart(): void {
+    this.scheduleArrival();
+  }
+
+  onTimer(tag: number, data: unknown): void {
+    if (tag !== ARRIVAL) {
+      this.requester.onTimer(tag, data);
+      return;
+    }
+    // Thinning: a candidate at the peak rate is kept with probability rate(t) / peak.
+    if (this.shape.type === 'constant' || this.arrivals.nextDouble() * this.peakRatePerSec < rateAt(this.shape, this.params.ratePerSec, this.ctx.nowUs)) {
+      this.requester.issue();
+    }
+    this.scheduleArrival();
+  }
+
+  onMessage(from: NodeId, message: Response | DnsAnswer): void {
+    this.requester.onMessage(from, message);
+  }
+
+  private scheduleArrival(): void {
+    const next = this.interarrival.sample(this.arrivals);
+    const stop = this.params.stopAtUs;
+    if (stop !== undefined && this.ctx.nowUs + next >= stop) return;
+    this.ctx.setTimer(next, ARRIVAL);
+  }
+}
+
+const shape = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('constant') }),
+  z.strictObject({
+    type: z.literal('ramp'),
+    from: durationUs.describe('When the ramp starts (the rate is `rate` before).'),
+    to: durationUs.describe('When it reaches `endRate` (held after).'),
+    endRate: ratePerSec,
+  }),
+  z.strictObject({ type: z.literal('spike'), at: durationUs, for: durationUs, factor: z.number().positive().describe('The rate is multiplied by this during the spike.') }),
+  z.strictObject({
+    type: z.literal('diurnal'),
+    period: durationUs.default(86_400_000_000).describe('One day by default.'),
+    peakToAverage: z.number().min(1).default(2).describe('Peak over average rate (the guide uses 2x and 2–3x); troughs clip at zero above 2.'),
+    peakAt: durationUs.default(0).describe('When the peak is.'),
+  }),
+]);
+
+const poissonParams = z.strictObject({
+  ...requestParams,
+  rate: ratePerSec.describe('Arrivals per node, like 500/s: the open-loop Poisson rate λ (the base of a shape).'),
+  shape: shape.optional().describe('How the rate changes over time: ramp, spike or diurnal. Constant when absent.'),
+  stopAt: durationUs.optional().describe('Send no new requests from this simulated time on.'),
+});
+
+export const poissonWorkloadModel: ModelDefinition<typeof poissonParams> = {
+  type: 'poisson',
+  role: 'workload',
+  description: 'Open-loop clients: requests leave at Poisson times (of a constant, ramped, spiking or diurnal rate) whatever the answers do.',
+  params: poissonParams,
+  references: requestReferences,
+  instantiate(params, ctx) {
+    const options = requestOptions(params, ctx);
+    const s = params.shape;
+    const rateShape: RateShape | undefined =
+      s === undefined || s.type === 'constant'
+        ? undefined
+        : s.type === 'ramp'
+          ? { type: 'ramp', fromUs: s.from, toUs: s.to, endRatePerSec: s.endRate }
+          : s.type === 'spike'
+            ? { type: 'spike', atUs: s.at, forUs: s.for, factor: s.factor }
+            : { type: 'diurnal', periodUs: s.period, peakToAverage: s.peakToAverage, peakAtUs: s.peakAt };
+    return () => (nodeCtx) => new PoissonClient(nodeCtx, { ...options, ratePerSec: params.rate, shape: rateShape, stopAtUs: params.stopAt });
+  },
+};

@@ -1,0 +1,192 @@
+import { z } from 'zod';
+import { modelDefinition } from '../../models/kit/registry.js';
+import { didYouMean } from './did-you-mean.js';
+import type { Issue } from './schema-issues.js';
+
+type Doc = Record<string, unknown>;
+type Path = PropertyKey[];
+
+/**
+ * Checks what a schema cannot: every name a scenario uses refers to something
+ * it defines (regions, node groups, nodes, components), node groups and
+ * components pair up one to one, and no name means two things. It reads the
+ * raw document and skips whatever has the wrong shape (the schema reports
+ * that), so these problems are listed alongside the schema's in one go.
+ */
+export function checkReferences(document: Doc): Issue[] {
+  const issues: Issue[] = [];
+  const problem = (path: Path, message: string, at: Issue['at'] = 'value') => issues.push({ path, message, at });
+  const topology = mapping(document.topology) ?? {};
+
+  const regionsSet = topology.regions !== undefined;
+  const regions = new Set<string>(regionsSet ? [] : ['default']);
+  for (const [r, path] of names(topology.regions, ['topology', 'regions'])) {
+    if (regions.has(r)) problem(path, `region "${r}" is listed twice`);
+    regions.add(r);
+  }
+  const checkRegion = (region: string, path: Path) => {
+    if (!regions.has(region)) problem(path, `no region "${region}"; ${regionsSet ? `topology.regions lists ${listOf(regions)}` : 'add it to topology.regions'}`);
+  };
+
+  const groupSpecs = mapping(topology.nodes) ?? {};
+  const groups = Object.keys(groupSpecs);
+  /** Node count per group; null when the count is invalid (the schema says so) and any `<group>-<n>` is let through. */
+  const counts = new Map<string, number | null>();
+  for (const group of groups) {
+    const spec = mapping(groupSpecs[group]) ?? {};
+    const count = spec.count ?? 1;
+    counts.set(group, Number.isInteger(count) && (count as number) >= 1 ? (count as number) : null);
+    for (const [r, path] of names(spec.region, ['topology', 'nodes', group, 'region'])) checkRegion(r, path);
+    if (regions.has(group)) problem(['topology', 'nodes', group], `"${group}" names both a region and a node group; rename one so selectors are unambiguous`, 'key');
+  }
+  const isNode = (name: string) => {
+    const m = /^(.+)-([1-9]\d*)$/.exec(name);
+    const count = m ? counts.get(m[1]) : undefined;
+    return count === null || (count !== undefined && Number(m![2]) <= count);
+  };
+  for (const group of groups) {
+    if (isNode(group)) problem(['topology', 'nodes', group], `"${group}" is also the name of a node in another group; rename the group`, 'key');
+  }
+  const between = Array.isArray(mapping(topology.rtt)?.between) ? (mapping(topology.rtt)!.between as unknown[]) : [];
+  between.forEach((b, i) => {
+    for (const [r, path] of names(mapping(b)?.regions, ['topology', 'rtt', 'between', i, 'regions'])) checkRegion(r, path);
+  });
+
+  const hostedBy = new Map<string, string>();
+  const components = new Set(Object.keys(mapping(document.components) ?? {}));
+  for (const section of ['components', 'workloads'] as const) {
+    for (const [name, value] of Object.entries(mapping(document[section]) ?? {})) {
+      const instance = mapping(value);
+      if (section === 'workloads' && components.has(name)) problem([section, name], `"${name}" is already a component; give the workload its own name`, 'key');
+      if (instance === undefined) continue;
+      const group = instance.nodes;
+      if (typeof group === 'string' && mapping(topology.nodes) !== undefined) {
+        if (!(group in groupSpecs)) {
+          problem([section, name, 'nodes'], `no node group "${group}"; topology.nodes defines ${listOf(groups)}`);
+        } else if (hostedBy.has(group)) {
+          problem([section, name, 'nodes'], `node group "${group}" already runs ${hostedBy.get(group)}; each group runs one component or workload`);
+        } else {
+          hostedBy.set(group, `${section === 'components' ? 'component' : 'workload'} "${name}"`);
+        }
+      }
+      for (const ref of modelReferences(instance)) {
+        if (!components.has(ref.component)) problem([section, name, ...ref.path], `no component "${ref.component}"; components defines ${listOf(components)}`);
+        else if (ref.type !== undefined && mapping(mapping(document.components)![ref.component])?.type !== ref.type) {
+          problem([section, name, ...ref.path], `"${ref.component}" is not a ${ref.type} component`);
+        }
+      }
+      const nodeCount = typeof group === 'string' ? counts.get(group) : undefined;
+      if (nodeCount !== undefined && nodeCount !== null) {
+        for (const p of modelChecks(instance, nodeCount)) problem([section, name, ...p.path], p.message);
+      }
+    }
+  }
+  // When a section is not a mapping (the schema says so), which groups it meant to use is unknown.
+  if ([document.components, document.workloads].every((section) => section === undefined || mapping(section) !== undefined)) {
+    for (const group of groups) {
+      if (!hostedBy.has(group)) problem(['topology', 'nodes', group], `node group "${group}" runs nothing; name it in a component's or workload's "nodes"`, 'key');
+    }
+  }
+
+  const nodeExample = groups.length > 0 ? `${groups[0]}-1` : 'api-1';
+  const checkSelector = (selector: unknown, path: Path) => {
+    for (const [name, at] of names(selector, path)) {
+      if (name === '*' || regions.has(name) || name in groupSpecs || isNode(name)) continue;
+      const hint = nodeHint(name, counts) ?? (didYouMean(name, [...groups, ...regions]) || `; nodes are named <group>-<n>, like ${nodeExample}`);
+      problem(at, `"${name}" is not a node, node group or region${hint}`);
+    }
+  };
+  const checkNode = (name: unknown, path: Path) => {
+    if (typeof name !== 'string' || isNode(name)) return;
+    const what = name in groupSpecs ? 'a node group' : regions.has(name) ? 'a region' : 'not a node';
+    problem(path, `"${name}" is ${what}${nodeHint(name, counts) ?? `; name one node, like ${nodeExample}`}`);
+  };
+  for (const [i, link] of items(topology.links)) {
+    checkSelector(link.from, ['topology', 'links', i, 'from']);
+    checkSelector(link.to, ['topology', 'links', i, 'to']);
+  }
+  const faults = mapping(document.faults) ?? {};
+  for (const [i, fault] of items(faults.timeline)) {
+    const at = (key: string): Path => ['faults', 'timeline', i, key];
+    for (const key of ['nodes', 'from', 'to', 'sideA', 'sideB']) checkSelector(fault[key], at(key));
+    if (Array.isArray(fault.sides)) fault.sides.forEach((side, j) => checkSelector(side, [...at('sides'), j]));
+    checkNode(fault.node, at('node'));
+    checkNode(fault.bridge, at('bridge'));
+  }
+  for (const [i, process] of items(faults.random)) checkSelector(process.nodes, ['faults', 'random', i, 'nodes']);
+
+  const variantNames = new Set<string>();
+  for (const [i, variant] of items(document.variants)) {
+    if (typeof variant.name === 'string') {
+      if (variantNames.has(variant.name)) problem(['variants', i, 'name'], `variant "${variant.name}" is defined twice`);
+      variantNames.add(variant.name);
+    }
+    if (mapping(variant.set)?.seed !== undefined) {
+      problem(['variants', i, 'set', 'seed'], 'variants share the seed so their runs compare; set it at the top level or with --seed', 'key');
+    }
+  }
+  return issues;
+}
+
+/**
+ * The components a model instance names. Parameters the model's schema
+ * rejects are left out (the schema reports them), so a typo in a target is
+ * found even when another parameter is wrong too.
+ */
+function modelReferences(instance: Doc): { path: (string | number)[]; component: string; type?: string }[] {
+  const { type, nodes: _nodes, ...params } = instance;
+  const model = typeof type === 'string' ? modelDefinition(type) : undefined;
+  if (model?.references === undefined) return [];
+  let parsed = model.params.safeParse(params);
+  if (!parsed.success) {
+    const bad = new Set(parsed.error.issues.flatMap((i) => (i.code === 'unrecognized_keys' ? i.keys : i.path.slice(0, 1).map(String))));
+    // Rebuilt from the shape: zod refuses .partial() on an object with refinements (cross-field checks).
+    parsed = z.strictObject(model.params.shape).partial().safeParse(Object.fromEntries(Object.entries(params).filter(([key]) => !bad.has(key))));
+    if (!parsed.success) return [];
+  }
+  try {
+    return model.references(parsed.data).filter((ref) => typeof ref.component === 'string');
+  } catch {
+    // A model may assume parameters that were left out above; its references are then checked once those are fixed.
+    return [];
+  }
+}
+
+/** The model's own topology-dependent checks, once its parameters are valid (until then the schema's problems come first). */
+function modelChecks(instance: Doc, nodeCount: number): { path: (string | number)[]; message: string }[] {
+  const { type, nodes: _nodes, ...params } = instance;
+  const model = typeof type === 'string' ? modelDefinition(type) : undefined;
+  if (model?.check === undefined) return [];
+  const parsed = model.params.safeParse(params);
+  return parsed.success ? model.check(parsed.data, { nodeCount }) : [];
+}
+
+/** When `name` looks like a node of a known group but is past its count: the nodes it does have. */
+function nodeHint(name: string, counts: ReadonlyMap<string, number | null>): string | undefined {
+  const m = /^(.+)-([1-9]\d*)$/.exec(name);
+  const count = m ? counts.get(m[1]) : undefined;
+  if (!m || count === undefined || count === null) return undefined;
+  return `; group "${m[1]}" has ${count === 1 ? `one node, ${m[1]}-1` : `${count} nodes, ${m[1]}-1 to ${m[1]}-${count}`}`;
+}
+
+function mapping(value: unknown): Doc | undefined {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Doc) : undefined;
+}
+
+/** The mappings in a list, with their indices. */
+function items(value: unknown): [number, Doc][] {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((item, i) => (mapping(item) ? [[i, item as Doc] as [number, Doc]] : []));
+}
+
+/** The names in a name-or-list-of-names value, each with its own path. */
+function names(value: unknown, path: Path): [string, Path][] {
+  if (typeof value === 'string') return [[value, path]];
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((v, i) => (typeof v === 'string' ? [[v, [...path, i]] as [string, Path]] : []));
+}
+
+function listOf(names: Iterable<string>): string {
+  const all = [...names];
+  return all.length === 0 ? 'none' : all.map((n) => `"${n}"`).join(', ');
+}
