@@ -17,7 +17,8 @@ export interface CheckerFigure {
 const JEPSEN = join(import.meta.dirname, '..', 'test', 'fixtures', 'jepsen');
 
 function checkFile(path: string, spec: SequentialSpec): boolean {
-  return checkLinearizability(pairOperations(parseHistory(readFileSync(path, 'utf8')), spec.isReadOnly), spec).linearizable;
+  return checkLinearizability(pairOperations(parseHistory(readFileSync(path, 'utf8')), spec.isReadOnly), spec)
+    .linearizable;
 }
 
 /** The checker on the real Jepsen histories: every etcd log, and the 50-client kv files. */
@@ -29,7 +30,8 @@ export async function checkerBenchmarks(): Promise<CheckerFigure[]> {
   bench.add('all 103 etcd register logs', () => {
     for (const f of etcd) checkFile(f, registerSpec);
   });
-  for (const f of ['c50-ok.txt', 'c50-bad.txt']) bench.add(`kv ${f} (50 clients, 10 keys)`, () => checkFile(join(JEPSEN, 'kv', f), kvSpec));
+  for (const f of ['c50-ok.txt', 'c50-bad.txt'])
+    bench.add(`kv ${f} (50 clients, 10 keys)`, () => checkFile(join(JEPSEN, 'kv', f), kvSpec));
   await bench.run();
   let slowestMs = 0;
   for (const f of etcd) {

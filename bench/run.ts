@@ -20,7 +20,8 @@ const targets: [string, boolean | undefined][] = [
   ['typed queue >= 2.5x heap-js at 1e5 pending', typedAt(1e5) && typedAt(1e5)!.vsHeap! >= 2.5],
 ];
 console.log('\nTargets:');
-for (const [name, met] of targets) console.log(`  ${met === undefined ? 'not measured' : met ? 'met    ' : 'MISSED '} ${name}`);
+for (const [name, met] of targets)
+  console.log(`  ${met === undefined ? 'not measured' : met ? 'met    ' : 'MISSED '} ${name}`);
 
 console.log('\nWhole simulations (steady state)\n');
 const whole = await simulationBenchmarks();

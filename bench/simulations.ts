@@ -42,7 +42,11 @@ class PingPong implements Process<number> {
 function pingPong(nodes: number): Simulation {
   const sim = new Simulation({ seed: 1 });
   for (let i = 0; i < nodes; i++) {
-    sim.addNode({ name: `n${i}`, region: i % 2 === 0 ? 'us-east' : 'eu-west', process: (ctx) => new PingPong(ctx, nodes) });
+    sim.addNode({
+      name: `n${i}`,
+      region: i % 2 === 0 ? 'us-east' : 'eu-west',
+      process: (ctx) => new PingPong(ctx, nodes),
+    });
   }
   return sim;
 }
@@ -71,7 +75,10 @@ export async function simulationBenchmarks(): Promise<SimulationFigure[]> {
   const scenarios = new Map([
     ['mm1 scenario (M/M/1 at rho 0.8), with metrics', bundled('mm1')],
     ['regional-partition scenario, with metrics', bundled('regional-partition')],
-    ['clients -> balancer -> 10 servers, with metrics', buildScenario(parseScenarioText(BALANCED_PATH, 'balanced-path.yaml').scenario)],
+    [
+      'clients -> balancer -> 10 servers, with metrics',
+      buildScenario(parseScenarioText(BALANCED_PATH, 'balanced-path.yaml').scenario),
+    ],
   ]);
   const completed = (b: ReturnType<typeof bundled>) => b.requests.windows.reduce((sum, w) => sum + w.succeeded, 0);
   const atStart = new Map<string, { requests: number; events: number }>();
@@ -80,13 +87,17 @@ export async function simulationBenchmarks(): Promise<SimulationFigure[]> {
     ping.run({ maxEvents: BATCH });
   });
   for (const [name, b] of scenarios) {
-    bench.add(name, () => {
-      b.sim.run({ maxEvents: BATCH });
-    }, {
-      beforeAll() {
-        atStart.set(name, { requests: completed(b), events: b.sim.events });
+    bench.add(
+      name,
+      () => {
+        b.sim.run({ maxEvents: BATCH });
       },
-    });
+      {
+        beforeAll() {
+          atStart.set(name, { requests: completed(b), events: b.sim.events });
+        },
+      },
+    );
   }
   await bench.run();
   const figures: SimulationFigure[] = [];
@@ -98,7 +109,10 @@ export async function simulationBenchmarks(): Promise<SimulationFigure[]> {
     const b = scenarios.get(task.name);
     if (b !== undefined) {
       const start = atStart.get(task.name)!;
-      figure.extra = { label: 'completed requests/s', perSec: eventsPerSec * ((completed(b) - start.requests) / (b.sim.events - start.events)) };
+      figure.extra = {
+        label: 'completed requests/s',
+        perSec: eventsPerSec * ((completed(b) - start.requests) / (b.sim.events - start.events)),
+      };
     }
     figures.push(figure);
   }

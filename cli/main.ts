@@ -8,13 +8,24 @@ import { checkCommand } from './commands/check.js';
 import { HISTORY_FORMATS, type HistoryFormat } from '../reports/consistency/history-formats.js';
 import { SEQUENTIAL_SPECS, type SpecName } from '../reports/consistency/sequential-specs.js';
 import { validateCommand } from './commands/validate.js';
-import { CheckFailed, EXIT_BAD_INPUT, EXIT_CHECK_FAILED, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, UsageError } from './exit-codes.js';
+import {
+  CheckFailed,
+  EXIT_BAD_INPUT,
+  EXIT_CHECK_FAILED,
+  EXIT_INTERNAL,
+  EXIT_INTERRUPTED,
+  EXIT_OK,
+  UsageError,
+} from './exit-codes.js';
 import { listBundledScenarios } from '../scenarios/harness/bundled-scenarios.js';
 import { ScenarioError } from '../scenarios/harness/scenario-error.js';
 import { RunInterrupted } from '../scenarios/harness/run-scenario.js';
 import { scenarioJsonSchema } from '../scenarios/harness/scenario-schema.js';
 
-const { version, bugs } = createRequire(import.meta.url)('../../package.json') as { version: string; bugs?: { url?: string } };
+const { version, bugs } = createRequire(import.meta.url)('../../package.json') as {
+  version: string;
+  bugs?: { url?: string };
+};
 
 function parseSeed(value: string): number {
   const n = Number(value);
@@ -98,7 +109,10 @@ program
 program
   .command('schema')
   .description('Print the JSON Schema of scenario files (for editors: yaml-language-server).')
-  .addHelpText('after', '\nExamples:\n  faultline schema > scenario.schema.json\n  # then start a scenario with: # yaml-language-server: $schema=./scenario.schema.json')
+  .addHelpText(
+    'after',
+    '\nExamples:\n  faultline schema > scenario.schema.json\n  # then start a scenario with: # yaml-language-server: $schema=./scenario.schema.json',
+  )
   .action(() => {
     console.log(JSON.stringify(scenarioJsonSchema(), null, 2));
   });
@@ -108,7 +122,10 @@ program
   .description('Render the charts and report.html again from a saved report.json.')
   .argument('<report.json>', 'a report written by faultline run')
   .option('--out <dir>', 'output directory (default: beside the report)')
-  .addHelpText('after', '\nExamples:\n  faultline report out/regional-partition-1/report.json\n  faultline report saved/report.json --out /tmp/view')
+  .addHelpText(
+    'after',
+    '\nExamples:\n  faultline report out/regional-partition-1/report.json\n  faultline report saved/report.json --out /tmp/view',
+  )
   .action((file: string, opts: { out?: string }) => {
     const written = reportCommand(file, opts);
     console.log(`wrote ${written.length} files; open ${written.find((f) => f.endsWith('report.html')) ?? written[0]}`);
@@ -118,8 +135,14 @@ program
   .command('check')
   .description('Check a recorded history for linearizability; prints a JSON verdict, exit 0 if linearizable, 1 if not.')
   .argument('<history>', 'a history: Jepsen log lines, EDN maps, or faultline JSON lines')
-  .addOption(new Option('--model <model>', 'the object the history is of').choices(Object.keys(SEQUENTIAL_SPECS)).makeOptionMandatory())
-  .addOption(new Option('--format <format>', 'the history format (default: told by the content)').choices([...HISTORY_FORMATS]))
+  .addOption(
+    new Option('--model <model>', 'the object the history is of')
+      .choices(Object.keys(SEQUENTIAL_SPECS))
+      .makeOptionMandatory(),
+  )
+  .addOption(
+    new Option('--format <format>', 'the history format (default: told by the content)').choices([...HISTORY_FORMATS]),
+  )
   .addHelpText(
     'after',
     '\nExamples:\n  faultline check etcd_000.log --model register\n  faultline check c50-ok.txt --model kv --format edn\n  faultline check out/cap-partition-1/history.jsonl --model kv',
@@ -157,6 +180,9 @@ function exitCodeFor(error: unknown): number {
   const where = bugs?.url ?? 'the faultline issue tracker';
   console.error(`faultline: internal error: ${(error as Error)?.message ?? String(error)}`);
   if (program.opts().debug) console.error((error as Error)?.stack);
-  else console.error(`This is a bug in faultline, not in your input. Please report it at ${where} with the command you ran (add --debug for the stack trace).`);
+  else
+    console.error(
+      `This is a bug in faultline, not in your input. Please report it at ${where} with the command you ran (add --debug for the stack trace).`,
+    );
   return EXIT_INTERNAL;
 }

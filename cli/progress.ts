@@ -25,7 +25,11 @@ export class Progress {
     const now = performance.now();
     if (now - this.startedMs < QUIET_FOR_MS) return;
     const percent = Math.min(100, Math.floor((simulatedUs / durationUs) * 100));
-    const payload = { simulated: (simulatedUs / 1e6).toFixed(1), planned: (durationUs / 1e6).toFixed(1), events: events.toLocaleString('en-US') };
+    const payload = {
+      simulated: (simulatedUs / 1e6).toFixed(1),
+      planned: (durationUs / 1e6).toFixed(1),
+      events: events.toLocaleString('en-US'),
+    };
     if (process.stderr.isTTY) {
       if (this.bar === null) {
         this.bar = new cliProgress.SingleBar(
@@ -43,7 +47,9 @@ export class Progress {
       }
     } else if (now - this.lastLineMs >= PLAIN_EVERY_MS) {
       this.lastLineMs = now;
-      process.stderr.write(`${this.label}: ${payload.simulated}s of ${payload.planned}s simulated (${percent}%), ${payload.events} events\n`);
+      process.stderr.write(
+        `${this.label}: ${payload.simulated}s of ${payload.planned}s simulated (${percent}%), ${payload.events} events\n`,
+      );
     }
   }
 

@@ -28,14 +28,20 @@ export function summaryTable(report: Report, colors: Colors): string {
   if (runs.some((r) => r.metrics.requests.hedges > 0)) add('hedges', (r) => formatCount(r.metrics.requests.hedges));
   add('succeeded', (r) => formatCount(r.metrics.requests.succeeded));
   for (const kind of ERROR_KINDS) {
-    if (runs.some((r) => r.metrics.requests.errors[kind] > 0)) add(`  ${kind}`, (r) => formatCount(r.metrics.requests.errors[kind]));
+    if (runs.some((r) => r.metrics.requests.errors[kind] > 0))
+      add(`  ${kind}`, (r) => formatCount(r.metrics.requests.errors[kind]));
   }
-  add('availability', (r) => `${formatPercent(r.metrics.availability.overall)} (${formatNines(r.metrics.availability.nines)})`);
+  add(
+    'availability',
+    (r) => `${formatPercent(r.metrics.availability.overall)} (${formatNines(r.metrics.availability.nines)})`,
+  );
   const operations = [...new Set(runs.flatMap((r) => Object.keys(r.metrics.requests.byOperation)))].sort();
   if (operations.length > 1) {
     for (const op of operations) add(`  ${op}`, (r) => formatPercent(r.metrics.requests.byOperation[op]?.availability));
   }
-  add('downtime', (r) => (r.metrics.availability.downtimeUs === 0 ? 'none' : formatDurationUs(r.metrics.availability.downtimeUs)));
+  add('downtime', (r) =>
+    r.metrics.availability.downtimeUs === 0 ? 'none' : formatDurationUs(r.metrics.availability.downtimeUs),
+  );
   add('latency p50', (r) => formatDurationUs(r.metrics.latency.p50Us));
   add('latency p99', (r) => formatDurationUs(r.metrics.latency.p99Us));
   add('latency p99.9', (r) => formatDurationUs(r.metrics.latency.p999Us));
@@ -43,10 +49,14 @@ export function summaryTable(report: Report, colors: Colors): string {
   add('throughput', (r) => formatRatePerSec(r.metrics.throughputPerSec));
   add('goodput', (r) => formatRatePerSec(r.metrics.goodputPerSec));
   for (const c of runs[0].metrics.components.filter((c) => c.workers > 0)) {
-    add(`${c.name} utilization`, (r) => formatPercent(r.metrics.components.find((x) => x.name === c.name)?.utilization, 1));
+    add(`${c.name} utilization`, (r) =>
+      formatPercent(r.metrics.components.find((x) => x.name === c.name)?.utilization, 1),
+    );
   }
   const detailRows = new Map<string, { component: string; key: string }>();
-  for (const r of runs) for (const c of r.metrics.components) for (const key of Object.keys(c.details ?? {})) detailRows.set(`${c.name} ${key}`, { component: c.name, key });
+  for (const r of runs)
+    for (const c of r.metrics.components)
+      for (const key of Object.keys(c.details ?? {})) detailRows.set(`${c.name} ${key}`, { component: c.name, key });
   for (const [label, { component, key }] of detailRows) {
     add(label, (r) => formatCount(r.metrics.components.find((c) => c.name === component)?.details?.[key]));
   }
@@ -65,7 +75,11 @@ export function summaryTable(report: Report, colors: Colors): string {
 }
 
 /** Store runs: the linearizability verdict, stale reads and acknowledged writes lost. */
-function consistencyRows(runs: VariantRun[], add: (label: string, cell: (r: VariantRun) => string) => void, colors: Colors): void {
+function consistencyRows(
+  runs: VariantRun[],
+  add: (label: string, cell: (r: VariantRun) => string) => void,
+  colors: Colors,
+): void {
   add('linearizable', (r) => {
     const l = r.consistency?.linearizability;
     if (l === undefined || l === null) return '—';

@@ -92,7 +92,11 @@ export function checkDeterminism(build: () => Simulation, options: RunOptions = 
         recording.a[c][i] !== a ||
         recording.b[c][i] !== b
       ) {
-        throw new DeterminismError(index, recording.entry(firstSim, index), describeEvent(secondSim, index, timeUs, kind, target, a, b));
+        throw new DeterminismError(
+          index,
+          recording.entry(firstSim, index),
+          describeEvent(secondSim, index, timeUs, kind, target, a, b),
+        );
       }
     },
   });

@@ -203,7 +203,9 @@ class EmpiricalDistribution implements Distribution {
   constructor(readonly spec: SpecOf<'empirical'>) {
     const points: unknown = spec.points;
     if (!Array.isArray(points) || points.length < 2) {
-      throw new RangeError(`empirical points must be an array of at least 2 [percentile, value] pairs, got ${formatValue(points)}`);
+      throw new RangeError(
+        `empirical points must be an array of at least 2 [percentile, value] pairs, got ${formatValue(points)}`,
+      );
     }
     const count = points.length;
     this.percentiles = new Float64Array(count);
@@ -250,7 +252,8 @@ class EmpiricalDistribution implements Distribution {
       const a = this.values[i];
       const b = this.values[i + 1];
       const offset = (a + b) / 2 - mean;
-      variance += ((this.percentiles[i + 1] - this.percentiles[i]) / 100) * (offset * offset + ((b - a) * (b - a)) / 12);
+      variance +=
+        ((this.percentiles[i + 1] - this.percentiles[i]) / 100) * (offset * offset + ((b - a) * (b - a)) / 12);
     }
     this.mean = mean;
     this.variance = variance;
@@ -291,7 +294,8 @@ export class Zipf {
   private readonly squeeze: number;
 
   constructor(n: number, s: number) {
-    if (!(Number.isSafeInteger(n) && n >= 1)) throw new RangeError(`zipf n must be an integer >= 1, got ${formatValue(n)}`);
+    if (!(Number.isSafeInteger(n) && n >= 1))
+      throw new RangeError(`zipf n must be an integer >= 1, got ${formatValue(n)}`);
     if (!(typeof s === 'number' && Number.isFinite(s) && s >= 0)) {
       throw new RangeError(`zipf exponent s must be a finite number >= 0, got ${formatValue(s)}`);
     }

@@ -53,7 +53,15 @@ export interface TimedFault {
 /** Random fault processes; each draws only from its own streams, named after it. */
 export type FaultProcessSpec =
   /** Each node independently fails after Exp(mtbf) of uptime and is repaired after Exp(mttr). */
-  | { kind: 'crash-restart'; name: string; nodes: NodeSelector; mtbfUs: DurationUs; mttrUs: DurationUs; startUs?: TimeUs; endUs?: TimeUs }
+  | {
+      kind: 'crash-restart';
+      name: string;
+      nodes: NodeSelector;
+      mtbfUs: DurationUs;
+      mttrUs: DurationUs;
+      startUs?: TimeUs;
+      endUs?: TimeUs;
+    }
   /** Kills a random running node at Poisson times; it restarts after `downUs`. */
   | {
       kind: 'random-kill';
@@ -72,7 +80,8 @@ export type FaultProcessSpec =
 export function scheduleFaults(sim: Simulation, timeline: readonly TimedFault[]): void {
   for (const { atUs, action } of timeline) {
     checkAction(sim, action);
-    if (!(atUs >= sim.nowUs)) throw new RangeError(`${action.kind} at ${atUs}us: the clock already reads ${sim.nowUs}us`);
+    if (!(atUs >= sim.nowUs))
+      throw new RangeError(`${action.kind} at ${atUs}us: the clock already reads ${sim.nowUs}us`);
   }
   for (const { atUs, action } of timeline) sim.at(atUs, () => applyFault(sim, action));
 }
@@ -82,7 +91,8 @@ export function applyFault(sim: Simulation, action: FaultAction): void {
     case 'crash': {
       const nodes = sim.resolve(action.nodes);
       for (const id of nodes) sim.crash(id);
-      if (action.forUs !== undefined) sim.at(sim.nowUs + toTicks(action.forUs), () => nodes.forEach((id) => sim.restart(id)));
+      if (action.forUs !== undefined)
+        sim.at(sim.nowUs + toTicks(action.forUs), () => nodes.forEach((id) => sim.restart(id)));
       return;
     }
     case 'restart':
@@ -91,7 +101,8 @@ export function applyFault(sim: Simulation, action: FaultAction): void {
     case 'pause': {
       const nodes = sim.resolve(action.nodes);
       for (const id of nodes) sim.pause(id);
-      if (action.forUs !== undefined) sim.at(sim.nowUs + toTicks(action.forUs), () => nodes.forEach((id) => sim.resume(id)));
+      if (action.forUs !== undefined)
+        sim.at(sim.nowUs + toTicks(action.forUs), () => nodes.forEach((id) => sim.resume(id)));
       return;
     }
     case 'resume':

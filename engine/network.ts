@@ -286,8 +286,10 @@ function compileProfile(spec: LinkSpec, base: LinkProfile): LinkProfile {
   checkProbability('duplicateProbability', profile.duplicate);
   checkProbability('reorderProbability', profile.reorder);
   if (!(profile.jitterUs >= 0)) throw new RangeError(`link: jitterUs must be >= 0, got ${profile.jitterUs}`);
-  if (!(profile.reorderDelayUs >= 0)) throw new RangeError(`link: reorderDelayUs must be >= 0, got ${profile.reorderDelayUs}`);
-  if (!(profile.bitsPerSecond > 0)) throw new RangeError(`link: bandwidthBitsPerSec must be > 0, got ${profile.bitsPerSecond}`);
+  if (!(profile.reorderDelayUs >= 0))
+    throw new RangeError(`link: reorderDelayUs must be >= 0, got ${profile.reorderDelayUs}`);
+  if (!(profile.bitsPerSecond > 0))
+    throw new RangeError(`link: bandwidthBitsPerSec must be > 0, got ${profile.bitsPerSecond}`);
   return profile;
 }
 

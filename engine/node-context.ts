@@ -81,7 +81,8 @@ export class NodeContext<D extends object = Record<string, unknown>> {
    * purpose. Purposes starting with `@` are reserved for the engine.
    */
   random(purpose: string): RandomStream {
-    if (purpose.startsWith('@')) throw new RangeError(`random purpose "${purpose}": names starting with @ are reserved for the engine`);
+    if (purpose.startsWith('@'))
+      throw new RangeError(`random purpose "${purpose}": names starting with @ are reserved for the engine`);
     this.streams ??= new Map();
     let stream = this.streams.get(purpose);
     if (stream === undefined) {

@@ -67,10 +67,7 @@ export function isolate(node: NodeId, others: readonly NodeId[]): Cut {
  * both: the shape in which two leaders can each see a majority.
  */
 export function bridge(sideA: readonly NodeId[], bridgeNode: NodeId, sideB: readonly NodeId[]): Cut {
-  return new Cut(
-    [sideA, [bridgeNode], sideB],
-    (i, j) => (i === 0 && j === 2) || (i === 2 && j === 0),
-  );
+  return new Cut([sideA, [bridgeNode], sideB], (i, j) => (i === 0 && j === 2) || (i === 2 && j === 0));
 }
 
 /**

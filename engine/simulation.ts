@@ -2,7 +2,15 @@ import { Clocks } from './clocks.js';
 import { EV_CALL, EV_DELIVER, EV_START, EV_TIMER } from './event-kinds.js';
 import type { EventQueue } from './event-queue.js';
 import { HeapEventQueue } from './heap-event-queue.js';
-import { DROP_LOSS, DROP_PARTITION, NODE_LIMIT, Network, type Degradation, type LinkSpec, type NetworkConfig } from './network.js';
+import {
+  DROP_LOSS,
+  DROP_PARTITION,
+  NODE_LIMIT,
+  Network,
+  type Degradation,
+  type LinkSpec,
+  type NetworkConfig,
+} from './network.js';
 import { NodeContext, type NodeId, type Process, type ProcessFactory, type TimerHandle } from './node-context.js';
 import type { Cut } from './partition.js';
 import { deriveStream, type RandomStream } from './random-stream.js';
@@ -180,8 +188,10 @@ export class Simulation {
    * it over with `claimAddress`, as VRRP does with a gratuitous ARP.
    */
   addAddress(name: string, holder: NodeId): NodeId {
-    if (this.ids.has(name) || this.addressIds.has(name)) throw new RangeError(`"${name}" already names a node or an address`);
-    if (!(Number.isInteger(holder) && holder >= 0 && holder < this.names.length)) throw new RangeError(`address "${name}": no node with id ${holder}`);
+    if (this.ids.has(name) || this.addressIds.has(name))
+      throw new RangeError(`"${name}" already names a node or an address`);
+    if (!(Number.isInteger(holder) && holder >= 0 && holder < this.names.length))
+      throw new RangeError(`address "${name}": no node with id ${holder}`);
     const id = FIRST_ADDRESS_ID + this.addressNames.length;
     this.addressNames.push(name);
     this.addressHolders.push(holder);
@@ -228,7 +238,11 @@ export class Simulation {
     const previous = this.holderOf(address);
     if (previous === node) return;
     this.addressHolders[address - FIRST_ADDRESS_ID] = node;
-    this.log('claim-address', [node], `${this.addressNames[address - FIRST_ADDRESS_ID]} (from ${this.names[previous]})`);
+    this.log(
+      'claim-address',
+      [node],
+      `${this.addressNames[address - FIRST_ADDRESS_ID]} (from ${this.names[previous]})`,
+    );
   }
 
   /** Members of a group in insertion order (empty if none). */
@@ -355,7 +369,8 @@ export class Simulation {
 
   /** Runs `fn` at true time `atUs` (for harnesses, workloads and faults, not per-event work). */
   at(atUs: TimeUs, fn: () => void): TimerHandle {
-    if (!(atUs >= this.nowUs)) throw new RangeError(`cannot schedule at ${atUs}us: the clock already reads ${this.nowUs}us`);
+    if (!(atUs >= this.nowUs))
+      throw new RangeError(`cannot schedule at ${atUs}us: the clock already reads ${this.nowUs}us`);
     return this.queue.push(Math.ceil(atUs), EV_CALL, -1, 0, 0, fn);
   }
 
@@ -560,5 +575,4 @@ export class Simulation {
       else if (list[i] === EV_TIMER) this.heldTimers.delete(list[i + 4] as TimerHandle);
     }
   }
-
 }

@@ -77,7 +77,9 @@ export class RingTrace implements EventObserver {
     const out: TraceEntry[] = [];
     for (let k = first; k < this.count; k++) {
       const i = k % this.capacity;
-      out.push(describeEvent(this.sim, this.index[i], this.time[i], this.kind[i], this.target[i], this.a[i], this.b[i]));
+      out.push(
+        describeEvent(this.sim, this.index[i], this.time[i], this.kind[i], this.target[i], this.a[i], this.b[i]),
+      );
     }
     return out;
   }

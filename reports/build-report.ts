@@ -3,7 +3,14 @@ import type { Scenario } from '../scenarios/harness/scenario-schema.js';
 import { ERROR_KINDS } from '../models/measure/request-metrics.js';
 import { consistencyReport } from './consistency/consistency-report.js';
 import { faultIntervals } from './fault-intervals.js';
-import { REPORT_FORMAT_VERSION, type Comparison, type ConsistencyReport, type Report, type RunMetrics, type VariantRun } from './report-types.js';
+import {
+  REPORT_FORMAT_VERSION,
+  type Comparison,
+  type ConsistencyReport,
+  type Report,
+  type RunMetrics,
+  type VariantRun,
+} from './report-types.js';
 import { runMetrics } from './run-metrics.js';
 import { evaluateSlo } from './slo.js';
 import { theoryChecks } from './theory.js';
@@ -76,7 +83,10 @@ export function buildReport(input: ReportInput): Report {
     report.variants = runs;
     report.comparison = compare(runs);
   }
-  const wall = { seconds: round(input.wallSeconds, 3), eventsPerSecond: input.wallSeconds > 0 ? Math.round(events / input.wallSeconds) : 0 };
+  const wall = {
+    seconds: round(input.wallSeconds, 3),
+    eventsPerSecond: input.wallSeconds > 0 ? Math.round(events / input.wallSeconds) : 0,
+  };
   return { ...report, wall };
 }
 
@@ -94,7 +104,13 @@ function instanceSummary(scenario: Scenario, name: string, instance: unknown) {
 const round = (x: number, digits: number) => Number(x.toFixed(digits));
 
 function compare(runs: VariantRun[]): Comparison {
-  const row = (key: string, label: string, unit: Comparison['rows'][number]['unit'], higherIsBetter: boolean, value: (m: RunMetrics) => number) => ({
+  const row = (
+    key: string,
+    label: string,
+    unit: Comparison['rows'][number]['unit'],
+    higherIsBetter: boolean,
+    value: (m: RunMetrics) => number,
+  ) => ({
     key,
     label,
     unit,
@@ -112,7 +128,13 @@ function compare(runs: VariantRun[]): Comparison {
       row('throughput', 'throughput', 'perSec', true, (m) => m.throughputPerSec),
       row('goodput', 'goodput', 'perSec', true, (m) => m.goodputPerSec),
       row('errors', 'failed requests', 'count', false, failures),
-      row('messages-per-operation', 'messages per client operation', 'count', false, (m) => m.messages.perClientOperation),
+      row(
+        'messages-per-operation',
+        'messages per client operation',
+        'count',
+        false,
+        (m) => m.messages.perClientOperation,
+      ),
       ...consistencyRows(runs),
     ],
   };
@@ -120,13 +142,19 @@ function compare(runs: VariantRun[]): Comparison {
 
 /** Stale reads and lost writes side by side, when every run has a store history to judge. */
 function consistencyRows(runs: VariantRun[]): Comparison['rows'] {
-  const all = <T>(pick: (c: ConsistencyReport) => T | null) => runs.every((r) => r.consistency !== undefined && pick(r.consistency) !== null);
+  const all = <T>(pick: (c: ConsistencyReport) => T | null) =>
+    runs.every((r) => r.consistency !== undefined && pick(r.consistency) !== null);
   const rows: Comparison['rows'] = [];
-  const row = (key: string, label: string, unit: Comparison['rows'][number]['unit'], value: (c: ConsistencyReport) => number) =>
-    rows.push({ key, label, unit, higherIsBetter: false, values: runs.map((r) => value(r.consistency!)) });
+  const row = (
+    key: string,
+    label: string,
+    unit: Comparison['rows'][number]['unit'],
+    value: (c: ConsistencyReport) => number,
+  ) => rows.push({ key, label, unit, higherIsBetter: false, values: runs.map((r) => value(r.consistency!)) });
   if (all((c) => c.staleness)) row('stale-read-rate', 'stale reads', 'fraction', (c) => c.staleness!.staleReadRate);
   if (all((c) => c.lostWrites)) row('writes-lost', 'acknowledged writes lost', 'count', (c) => c.lostWrites!.lost);
-  if (all((c) => c.counters)) row('increments-lost', 'counter increments lost', 'count', (c) => c.counters!.lostIncrements);
+  if (all((c) => c.counters))
+    row('increments-lost', 'counter increments lost', 'count', (c) => c.counters!.lostIncrements);
   if (all((c) => c.sets)) row('set-elements-lost', 'set elements lost', 'count', (c) => c.sets!.lostElements);
   return rows;
 }

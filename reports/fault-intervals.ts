@@ -11,7 +11,8 @@ export function faultIntervals(faults: readonly FaultEvent[], endUs: number): Fa
   const degraded = new Map<string, { startUs: number; label: string }>();
   let partition: { startUs: number; label: string } | null = null;
 
-  const close = (kind: string, label: string, startUs: number, stopUs: number) => intervals.push({ kind, label, startUs, endUs: stopUs });
+  const close = (kind: string, label: string, startUs: number, stopUs: number) =>
+    intervals.push({ kind, label, startUs, endUs: stopUs });
   const closePartition = (atUs: number) => {
     if (partition !== null) close('partition', partition.label, partition.startUs, atUs);
     partition = null;
@@ -59,7 +60,9 @@ export function faultIntervals(faults: readonly FaultEvent[], endUs: number): Fa
   closePartition(endUs);
   for (const [node, down] of downSince) close(down.kind, `${down.kind} ${node}`, down.startUs, endUs);
   for (const d of degraded.values()) close('degrade', d.label, d.startUs, endUs);
-  return mergeTogether(intervals.sort((a, b) => a.startUs - b.startUs || a.endUs - b.endUs || compareText(a.label, b.label)));
+  return mergeTogether(
+    intervals.sort((a, b) => a.startUs - b.startUs || a.endUs - b.endUs || compareText(a.label, b.label)),
+  );
 }
 
 /** "crash api-1" and "crash api-2" over the same span become "crash api-1, api-2". */
@@ -67,7 +70,13 @@ function mergeTogether(intervals: FaultInterval[]): FaultInterval[] {
   const merged: FaultInterval[] = [];
   for (const i of intervals) {
     const last = merged[merged.length - 1];
-    if (last && last.kind === i.kind && last.startUs === i.startUs && last.endUs === i.endUs && (i.kind === 'crash' || i.kind === 'pause')) {
+    if (
+      last &&
+      last.kind === i.kind &&
+      last.startUs === i.startUs &&
+      last.endUs === i.endUs &&
+      (i.kind === 'crash' || i.kind === 'pause')
+    ) {
       last.label += `, ${i.label.slice(i.kind.length + 1)}`;
     } else {
       merged.push({ ...i });

@@ -63,7 +63,9 @@ export function formatNines(nines: number | null | undefined): string {
 export function formatCount(count: number | null | undefined): string {
   if (isMissing(count)) return MISSING;
   const rounded = Math.round(count);
-  const digits = Math.abs(rounded).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  const digits = Math.abs(rounded)
+    .toString()
+    .replace(/\B(?=(\d{3})+(?!\d))/g, ',');
   return rounded < 0 ? `-${digits}` : digits;
 }
 

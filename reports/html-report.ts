@@ -67,7 +67,10 @@ function header(report: Report): string {
   const facts: [string, string][] = [
     ['seed', `<code>${escapeHtml(String(report.seed))}</code>`],
     ['trace hash', `<code>${escapeHtml(report.traceHash)}</code>`],
-    ['simulated', `${escapeHtml(formatDurationUs(scenario.durationUs))} in ${escapeHtml(formatDurationUs(scenario.windowUs))} windows`],
+    [
+      'simulated',
+      `${escapeHtml(formatDurationUs(scenario.durationUs))} in ${escapeHtml(formatDurationUs(scenario.windowUs))} windows`,
+    ],
     ['events', escapeHtml(formatCount(report.events))],
   ];
   if (report.variants && report.variants.length > 0) facts.push(['variant shown', escapeHtml(report.variant)]);
@@ -97,7 +100,8 @@ function headline(report: Report): string {
     escapeHtml(formatNines(availability.nines)),
     `success within ${escapeHtml(formatDurationUs(availability.thresholdUs))}`,
   ];
-  if (availability.target !== null) availabilityDetails.push(`below target for ${escapeHtml(formatDurationUs(availability.downtimeUs))}`);
+  if (availability.target !== null)
+    availabilityDetails.push(`below target for ${escapeHtml(formatDurationUs(availability.downtimeUs))}`);
   // No success, no latency: show a dash rather than a meaningless 0µs.
   const latencyText = (us: number) => (latency.count > 0 ? formatDurationUs(us) : MISSING);
   const cards = [
@@ -109,17 +113,28 @@ function headline(report: Report): string {
       ...(requests.hedges > 0 ? [`${escapeHtml(formatCount(requests.hedges))} hedges`] : []),
     ]),
     card('availability', formatPercent(availability.overall), availabilityDetails),
-    card('throughput', formatRatePerSec(report.metrics.throughputPerSec), [`goodput ${escapeHtml(formatRatePerSec(report.metrics.goodputPerSec))}`]),
-    card('failed requests', formatCount(failed), ERROR_KINDS.map((kind) => `${escapeHtml(kind)} ${escapeHtml(formatCount(requests.errors[kind]))}`)),
+    card('throughput', formatRatePerSec(report.metrics.throughputPerSec), [
+      `goodput ${escapeHtml(formatRatePerSec(report.metrics.goodputPerSec))}`,
+    ]),
+    card(
+      'failed requests',
+      formatCount(failed),
+      ERROR_KINDS.map((kind) => `${escapeHtml(kind)} ${escapeHtml(formatCount(requests.errors[kind]))}`),
+    ),
     card('latency p50', latencyText(latency.p50Us), [`mean ${escapeHtml(latencyText(latency.meanUs))}`]),
-    card('latency p99', latencyText(latency.p99Us), [`p90 ${escapeHtml(latencyText(latency.p90Us))}`, `p95 ${escapeHtml(latencyText(latency.p95Us))}`]),
+    card('latency p99', latencyText(latency.p99Us), [
+      `p90 ${escapeHtml(latencyText(latency.p90Us))}`,
+      `p95 ${escapeHtml(latencyText(latency.p95Us))}`,
+    ]),
     card('latency p99.9', latencyText(latency.p999Us), [`max ${escapeHtml(latencyText(latency.maxUs))}`]),
     budget && availability.target !== null
       ? card('error budget burn', `${formatNumber(budget.burn)}×`, [
           `${escapeHtml(formatCount(budget.failures))} failures`,
           `${escapeHtml(formatNumber(budget.allowedFailures))} allowed at ${escapeHtml(formatPercent(availability.target))}`,
         ])
-      : card('error budget burn', MISSING, [availability.target === null ? 'no availability target declared' : 'no budget computed']),
+      : card('error budget burn', MISSING, [
+          availability.target === null ? 'no availability target declared' : 'no budget computed',
+        ]),
   ];
   return section('headline', 'Headline', `<div class="cards">${cards.join('\n')}</div>`);
 }
@@ -141,11 +156,13 @@ function sloSection(report: Report): string {
 }
 
 function chartsSection(charts: Chart[]): string {
-  if (charts.length === 0) return section('charts', 'Charts', '<p class="muted">No chart: the run has no data to plot.</p>');
+  if (charts.length === 0)
+    return section('charts', 'Charts', '<p class="muted">No chart: the run has no data to plot.</p>');
   const main = charts.filter((c) => !c.id.startsWith('comparison-') && !c.id.startsWith(CONSISTENCY_CHART_PREFIX));
   const comparison = charts.filter((c) => c.id.startsWith('comparison-'));
   const parts = [main.map(figure).join('\n')];
-  if (comparison.length > 0) parts.push(`<h3>Variants side by side</h3>\n<div class="chart-grid">${comparison.map(figure).join('\n')}</div>`);
+  if (comparison.length > 0)
+    parts.push(`<h3>Variants side by side</h3>\n<div class="chart-grid">${comparison.map(figure).join('\n')}</div>`);
   return section('charts', 'Charts', parts.join('\n'));
 }
 
@@ -168,12 +185,15 @@ function faultsSection(report: Report): string {
       escapeHtml(formatTimestampUs(i.endUs)),
       escapeHtml(formatDurationUs(i.endUs - i.startUs)),
     ]);
-    parts.push(`<h3>Fault intervals (shaded in the charts)</h3>\n${table(['fault', 'kind', 'from', 'to', 'lasted'], intervalRows, range(2, 5))}`);
+    parts.push(
+      `<h3>Fault intervals (shaded in the charts)</h3>\n${table(['fault', 'kind', 'from', 'to', 'lasted'], intervalRows, range(2, 5))}`,
+    );
   }
   return section('faults', 'Fault timeline', parts.join('\n'));
 }
 
-const latencyCell = (summary: LatencySummary, us: number) => escapeHtml(summary.count > 0 ? formatDurationUs(us) : MISSING);
+const latencyCell = (summary: LatencySummary, us: number) =>
+  escapeHtml(summary.count > 0 ? formatDurationUs(us) : MISSING);
 
 function componentsSection(report: Report): string {
   const { components, latencyByOperation, requests } = report.metrics;
@@ -197,7 +217,20 @@ function componentsSection(report: Report): string {
     ]);
     parts.push(
       table(
-        ['component', 'type', 'nodes', 'util.', 'served', 'rejected', 'p50', 'p99', 'queue avg', 'queue max', 'msgs sent', 'msgs/req'],
+        [
+          'component',
+          'type',
+          'nodes',
+          'util.',
+          'served',
+          'rejected',
+          'p50',
+          'p99',
+          'queue avg',
+          'queue max',
+          'msgs sent',
+          'msgs/req',
+        ],
         rows,
         range(2, 12),
       ),
@@ -221,7 +254,9 @@ function componentsSection(report: Report): string {
         latencyCell(s, s.maxUs),
       ];
     });
-    parts.push(`<h3>Latency by operation (clients' view)</h3>\n${table(['operation', 'sent', 'succeeded', 'availability', 'p50', 'p90', 'p99', 'p99.9', 'max'], rows, range(1, 9))}`);
+    parts.push(
+      `<h3>Latency by operation (clients' view)</h3>\n${table(['operation', 'sent', 'succeeded', 'availability', 'p50', 'p90', 'p99', 'p99.9', 'max'], rows, range(1, 9))}`,
+    );
   }
   return section('components', 'Components', parts.join('\n'));
 }
@@ -235,7 +270,11 @@ function theorySection(report: Report): string {
       escapeHtml(r.label),
       escapeHtml(r.unit === 'us' ? formatValue(r.theory, 'us') : formatPercent(r.theory, 3)),
       escapeHtml(r.unit === 'us' ? formatValue(r.simulated, 'us') : formatPercent(r.simulated, 3)),
-      escapeHtml(r.relativeDifference === null ? '—' : `${r.relativeDifference >= 0 ? '+' : ''}${(r.relativeDifference * 100).toFixed(2)}%`),
+      escapeHtml(
+        r.relativeDifference === null
+          ? '—'
+          : `${r.relativeDifference >= 0 ? '+' : ''}${(r.relativeDifference * 100).toFixed(2)}%`,
+      ),
     ]);
     return intro + table(['metric', 'theory', 'simulated', 'difference'], rows, range(1, 4));
   });
@@ -274,7 +313,10 @@ function comparisonSection(report: Report): string {
       const text = escapeHtml(formatValue(value, row.unit));
       return i === best ? `<strong class="best" title="best">${text} ★</strong>` : text;
     });
-    return [`${escapeHtml(row.label)} <span class="muted">(${row.higherIsBetter ? 'higher' : 'lower'} is better)</span>`, ...cells];
+    return [
+      `${escapeHtml(row.label)} <span class="muted">(${row.higherIsBetter ? 'higher' : 'lower'} is better)</span>`,
+      ...cells,
+    ];
   });
   rows.push(['SLOs', ...variants.map((v) => passBadge(v.slo.passed))]);
   const numeric = range(1, headers.length);
@@ -284,7 +326,12 @@ function comparisonSection(report: Report): string {
       escapeHtml(v.name),
       overrides.length === 0
         ? '<span class="muted">none</span>'
-        : overrides.map(([path, value]) => `<code>${escapeHtml(path)}: ${escapeHtml(JSON.stringify(value) ?? 'undefined')}</code>`).join('<br>'),
+        : overrides
+            .map(
+              ([path, value]) =>
+                `<code>${escapeHtml(path)}: ${escapeHtml(JSON.stringify(value) ?? 'undefined')}</code>`,
+            )
+            .join('<br>'),
       `<code>${escapeHtml(v.traceHash)}</code>`,
       escapeHtml(formatCount(v.events)),
     ];

@@ -159,7 +159,12 @@ export interface ComponentReport {
    * Per window, aligned with `metrics.timeline`: utilization and time-averaged / peak queue depth summed over nodes;
    * and the model's figures it keeps per window (`details`, their largest value in each, null where none was noted).
    */
-  timeline: { utilization: number[]; queueDepthMean: number[]; queueDepthMax: number[]; details?: Record<string, (number | null)[]> };
+  timeline: {
+    utilization: number[];
+    queueDepthMean: number[];
+    queueDepthMax: number[];
+    details?: Record<string, (number | null)[]>;
+  };
   messagesSent: number;
   /** messagesSent per request the workloads sent. */
   messagesPerClientOperation: number;

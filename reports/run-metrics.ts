@@ -48,7 +48,10 @@ export function runMetrics(built: BuiltScenario, result: RunResult): RunMetrics 
     thresholdUs: scenario.slo.availability.threshold,
     overall: round(overall),
     nines: overall >= 1 ? MAX_NINES : round(Math.min(MAX_NINES, -Math.log10(1 - overall)), 3),
-    downtimeUs: timeline.reduce((sum, w) => sum + (w.availability !== null && w.availability < downBelow ? w.endUs - w.startUs : 0), 0),
+    downtimeUs: timeline.reduce(
+      (sum, w) => sum + (w.availability !== null && w.availability < downBelow ? w.endUs - w.startUs : 0),
+      0,
+    ),
     target,
     errorBudget: null,
   };
@@ -80,7 +83,10 @@ export function runMetrics(built: BuiltScenario, result: RunResult): RunMetrics 
       queueDepthMax.push(m.queue.peak[i]);
     }
     const details: Record<string, (number | null)[]> = {};
-    for (const [name, values] of m.detailTimelines) details[name] = timeline.map((row) => (Number.isNaN(values[row.startUs / windowUs]) ? null : values[row.startUs / windowUs]));
+    for (const [name, values] of m.detailTimelines)
+      details[name] = timeline.map((row) =>
+        Number.isNaN(values[row.startUs / windowUs]) ? null : values[row.startUs / windowUs],
+      );
     return {
       name: m.name,
       type: m.type,
@@ -105,7 +111,13 @@ export function runMetrics(built: BuiltScenario, result: RunResult): RunMetrics 
   for (const [name, o] of requests.byOperation) {
     latencyByOperation[name] = o.latency.summary();
     const finished = o.succeeded + Object.values(o.errors).reduce((a, b) => a + b, 0);
-    byOperation[name] = { sent: o.sent, succeeded: o.succeeded, good: o.good, errors: { ...o.errors }, availability: finished === 0 ? null : round(o.good / finished, 6) };
+    byOperation[name] = {
+      sent: o.sent,
+      succeeded: o.succeeded,
+      good: o.good,
+      errors: { ...o.errors },
+      availability: finished === 0 ? null : round(o.good / finished, 6),
+    };
   }
 
   return {

@@ -9,9 +9,13 @@ export function evaluateSlo(built: BuiltScenario, metrics: RunMetrics): SloRepor
   const verdicts: SloVerdict[] = [];
 
   for (const objective of slo.latency) {
-    const histogram = objective.operation === undefined ? built.requests.latency : built.requests.byOperation.get(objective.operation)?.latency;
+    const histogram =
+      objective.operation === undefined
+        ? built.requests.latency
+        : built.requests.byOperation.get(objective.operation)?.latency;
     const scope = objective.operation === undefined ? '' : ` (${objective.operation})`;
-    const actual = histogram === undefined || histogram.count === 0 ? null : histogram.percentileUs(objective.percentile);
+    const actual =
+      histogram === undefined || histogram.count === 0 ? null : histogram.percentileUs(objective.percentile);
     verdicts.push({
       name: `p${objective.percentile} latency${scope}`,
       kind: 'latency',

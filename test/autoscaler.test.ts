@@ -8,8 +8,15 @@ describe('autoscaler', () => {
   it('scales out within interval + start-up after a spike, stays within min and max, scales in after it, and start-up delay costs availability', async () => {
     const loaded = loadScenario(resolveScenarioArgument('autoscale-spike'), { overrides: ['duration=9m'] });
     const runs = [];
-    for (const v of loaded.variants) runs.push({ name: v.name, overrides: v.overrides, run: await runScenario(v.scenario) });
-    const report = buildReport({ faultlineVersion: 'test', file: null, scenario: loaded.scenario, runs, wallSeconds: 1 });
+    for (const v of loaded.variants)
+      runs.push({ name: v.name, overrides: v.overrides, run: await runScenario(v.scenario) });
+    const report = buildReport({
+      faultlineVersion: 'test',
+      file: null,
+      scenario: loaded.scenario,
+      runs,
+      wallSeconds: 1,
+    });
     const slow = report.variants!.find((v) => v.name === 'startup-30s')!;
     const instant = report.variants!.find((v) => v.name === 'startup-instant')!;
     const scaling = (kind: string) => slow.faults.filter((f) => f.kind === kind);
@@ -25,7 +32,9 @@ describe('autoscaler', () => {
     expect(scaler.maxRunning).toBeGreaterThan(2);
     expect(scaler.maxRunning).toBeLessThanOrEqual(8);
     // The spike ends at 420 s; scale-ins follow, at least a cooldown apart.
-    const ins = scaling('scale-in').filter((f) => f.timeUs > 0).map((f) => f.timeUs);
+    const ins = scaling('scale-in')
+      .filter((f) => f.timeUs > 0)
+      .map((f) => f.timeUs);
     expect(ins.length).toBeGreaterThan(0);
     expect(ins[0] / 1e6).toBeGreaterThan(420);
     const distinct = [...new Set(ins)];

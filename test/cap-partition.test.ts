@@ -55,7 +55,9 @@ function completed(r: Run): Completed[] {
 /** Outcomes of the operations a side invoked in [fromUs, toUs). */
 function outcomes(r: Run, side: string, fromUs: number, toUs: number) {
   const counts = { ok: 0, fail: 0, info: 0 };
-  for (const op of completed(r)) if (op.side === side && op.invoke.timeUs! >= fromUs && op.invoke.timeUs! < toUs) counts[op.end.type as 'ok' | 'fail' | 'info']++;
+  for (const op of completed(r))
+    if (op.side === side && op.invoke.timeUs! >= fromUs && op.invoke.timeUs! < toUs)
+      counts[op.end.type as 'ok' | 'fail' | 'info']++;
   return { ...counts, availability: counts.ok / (counts.ok + counts.fail + counts.info) };
 }
 
@@ -65,16 +67,28 @@ function staleReads(r: Run, side: string, fromUs: number, toUs: number): number 
   const ended = new Map<unknown, number>();
   // Per key, acknowledged writes by end time, with the latest invocation among those ended so far.
   const byKey = new Map<string, { endUs: number; latestInvokeUs: number }[]>();
-  const writes = ops.filter((op) => op.invoke.f === 'write' && op.end.type === 'ok').sort((a, b) => a.end.timeUs! - b.end.timeUs!);
+  const writes = ops
+    .filter((op) => op.invoke.f === 'write' && op.end.type === 'ok')
+    .sort((a, b) => a.end.timeUs! - b.end.timeUs!);
   for (const w of writes) {
     ended.set(w.invoke.value, w.end.timeUs!);
     let list = byKey.get(w.invoke.key!);
     if (list === undefined) byKey.set(w.invoke.key!, (list = []));
-    list.push({ endUs: w.end.timeUs!, latestInvokeUs: Math.max(w.invoke.timeUs!, list.at(-1)?.latestInvokeUs ?? -Infinity) });
+    list.push({
+      endUs: w.end.timeUs!,
+      latestInvokeUs: Math.max(w.invoke.timeUs!, list.at(-1)?.latestInvokeUs ?? -Infinity),
+    });
   }
   let stale = 0;
   for (const op of ops) {
-    if (op.invoke.f !== 'read' || op.end.type !== 'ok' || op.side !== side || op.invoke.timeUs! < fromUs || op.invoke.timeUs! >= toUs) continue;
+    if (
+      op.invoke.f !== 'read' ||
+      op.end.type !== 'ok' ||
+      op.side !== side ||
+      op.invoke.timeUs! < fromUs ||
+      op.invoke.timeUs! >= toUs
+    )
+      continue;
     const seenEndUs = op.end.value === null ? -Infinity : ended.get(op.end.value);
     const list = byKey.get(op.invoke.key!);
     if (seenEndUs === undefined || list === undefined) continue;
@@ -93,7 +107,9 @@ function staleReads(r: Run, side: string, fromUs: number, toUs: number): number 
 /** Values written by `side`'s clients and acknowledged, with when the write was invoked. */
 function acknowledgedWrites(r: Run, side: string): Map<unknown, number> {
   const values = new Map<unknown, number>();
-  for (const op of completed(r)) if (op.side === side && op.invoke.f === 'write' && op.end.type === 'ok') values.set(op.invoke.value, op.invoke.timeUs!);
+  for (const op of completed(r))
+    if (op.side === side && op.invoke.f === 'write' && op.end.type === 'ok')
+      values.set(op.invoke.value, op.invoke.timeUs!);
   return values;
 }
 
@@ -116,15 +132,21 @@ function lostWrites(r: Run): number {
   const writes = completed(r).filter((op) => op.invoke.f === 'write' && op.end.type === 'ok');
   const ackedAt = new Map<unknown, number>(writes.map((w) => [w.invoke.value, w.end.timeUs!]));
   const final = finalValues(r);
-  return writes.filter((w) => (final.get(Number(w.invoke.key)) ?? [null]).every((v) => v !== w.invoke.value && (ackedAt.get(v) ?? -Infinity) < w.invoke.timeUs!)).length;
+  return writes.filter((w) =>
+    (final.get(Number(w.invoke.key)) ?? [null]).every(
+      (v) => v !== w.invoke.value && (ackedAt.get(v) ?? -Infinity) < w.invoke.timeUs!,
+    ),
+  ).length;
 }
 
-const linearizable = (r: Run) => checkLinearizability(pairOperations(r.built.history.events, registerSpec.isReadOnly), registerSpec).linearizable;
+const linearizable = (r: Run) =>
+  checkLinearizability(pairOperations(r.built.history.events, registerSpec.isReadOnly), registerSpec).linearizable;
 
 describe('cap-partition', () => {
   const runs = new Map<string, Run>();
   beforeAll(() => {
-    for (const variant of ['raft-read-index', 'raft-lease', 'ap-one-lww', 'cp-quorum-lww', 'cp-quorum-abd']) runs.set(variant, run(variant));
+    for (const variant of ['raft-read-index', 'raft-lease', 'ap-one-lww', 'cp-quorum-lww', 'cp-quorum-abd'])
+      runs.set(variant, run(variant));
   });
 
   it('CP (Raft, and the quorum store with ABD): every history is linearizable and loses no write; the minority side is unavailable for the whole partition while the majority serves', () => {
@@ -136,17 +158,22 @@ describe('cap-partition', () => {
       expect(minority.fail + minority.info, variant).toBeGreaterThan(1_000);
       expect(outcomes(r, 'dc-b', PARTITION_US + SETTLE_US, HEAL_US).availability, variant).toBeGreaterThan(0.99);
       // Both sides are served again once the partition heals.
-      for (const side of ['dc-a', 'dc-b']) expect(outcomes(r, side, HEAL_US + SETTLE_US, 58_000_000).availability, `${variant} ${side}`).toBeGreaterThan(0.98);
+      for (const side of ['dc-a', 'dc-b'])
+        expect(outcomes(r, side, HEAL_US + SETTLE_US, 58_000_000).availability, `${variant} ${side}`).toBeGreaterThan(
+          0.98,
+        );
       expect(lostWrites(r), variant).toBe(0);
       // Nothing the minority wrote was acknowledged, so no replica can hold such a value at the heal.
       const minorityWrites = acknowledgedWrites(r, 'dc-a');
-      for (const values of r.atHeal.values()) for (const value of values.values()) expect((minorityWrites.get(value) ?? 0) < PARTITION_US).toBe(true);
+      for (const values of r.atHeal.values())
+        for (const value of values.values()) expect((minorityWrites.get(value) ?? 0) < PARTITION_US).toBe(true);
     }
   });
 
   it('AP (ONE/ONE, LWW): both sides stay available, the minority reads stale values, the history is not linearizable, the sides diverge, and last-write-wins on skewed clocks loses acknowledged writes', () => {
     const r = runs.get('ap-one-lww')!;
-    for (const side of ['dc-a', 'dc-b']) expect(outcomes(r, side, PARTITION_US, HEAL_US).availability, side).toBeGreaterThan(0.99);
+    for (const side of ['dc-a', 'dc-b'])
+      expect(outcomes(r, side, PARTITION_US, HEAL_US).availability, side).toBeGreaterThan(0.99);
     expect(staleReads(r, 'dc-a', PARTITION_US + SETTLE_US, HEAL_US)).toBeGreaterThan(500);
     expect(linearizable(r)).toBe(false);
     // At the heal, for every key, dc-a's replicas hold a value dc-a acknowledged during the partition and dc-b's hold one of dc-b's.
@@ -159,7 +186,8 @@ describe('cap-partition', () => {
         if (sideOf(storeB) !== 'dc-b') continue;
         for (const [key, a] of valuesA) {
           const b = valuesB.get(key);
-          if (a !== b && (written['dc-a'].get(a) ?? 0) >= PARTITION_US && (written['dc-b'].get(b) ?? 0) >= PARTITION_US) diverged.add(key);
+          if (a !== b && (written['dc-a'].get(a) ?? 0) >= PARTITION_US && (written['dc-b'].get(b) ?? 0) >= PARTITION_US)
+            diverged.add(key);
         }
       }
     }

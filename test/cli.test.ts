@@ -9,7 +9,11 @@ const BIN = join(import.meta.dirname, '..', 'dist', 'cli', 'main.js');
 let work: string;
 
 function faultline(args: string[], cwd = work) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -39,7 +43,18 @@ describe('faultline run', () => {
     const report = JSON.parse(readFileSync(join(work, 'rp', 'report.json'), 'utf8'));
     expect(Object.keys(report).slice(0, 4)).toEqual(['format', 'faultline', 'scenario', 'seed']);
     expect(Object.keys(report).at(-1)).toBe('wall');
-    for (const key of ['scenario', 'seed', 'traceHash', 'events', 'simulatedSeconds', 'metrics', 'faults', 'slo', 'wall']) expect(report).toHaveProperty(key);
+    for (const key of [
+      'scenario',
+      'seed',
+      'traceHash',
+      'events',
+      'simulatedSeconds',
+      'metrics',
+      'faults',
+      'slo',
+      'wall',
+    ])
+      expect(report).toHaveProperty(key);
     expect(report.traceHash).toBe('36a9789cb8b60218');
     expect(report.slo.passed).toBe(false);
   });
@@ -49,15 +64,30 @@ describe('faultline run', () => {
     const b = faultline(['run', 'regional-partition', '--json', '--exit-zero', '--out', 'j2']);
     expect(a.code, a.stderr).toBe(0);
     expect(withoutWall(a.stdout)).toEqual(withoutWall(b.stdout));
-    expect(JSON.stringify(withoutWall(a.stdout))).toBe(JSON.stringify(withoutWall(readFileSync(join(work, 'j2', 'report.json'), 'utf8'))));
+    expect(JSON.stringify(withoutWall(a.stdout))).toBe(
+      JSON.stringify(withoutWall(readFileSync(join(work, 'j2', 'report.json'), 'utf8'))),
+    );
     const c = faultline(['run', 'regional-partition', '--json', '--exit-zero', '--seed', '2', '--out', 'j3']);
     expect(JSON.parse(c.stdout).traceHash).not.toBe(JSON.parse(a.stdout).traceHash);
     expect(JSON.parse(c.stdout).seed).toBe(2);
   });
 
   it('--set overrides a field, validated like the file', () => {
-    const base = JSON.parse(faultline(['run', 'server-sizing', '--json', '--exit-zero', '--out', 's0', '--duration', '5s']).stdout);
-    const r = faultline(['run', 'server-sizing', '--json', '--exit-zero', '--out', 's1', '--duration', '5s', '--set', 'components.api.queueCapacity=0']);
+    const base = JSON.parse(
+      faultline(['run', 'server-sizing', '--json', '--exit-zero', '--out', 's0', '--duration', '5s']).stdout,
+    );
+    const r = faultline([
+      'run',
+      'server-sizing',
+      '--json',
+      '--exit-zero',
+      '--out',
+      's1',
+      '--duration',
+      '5s',
+      '--set',
+      'components.api.queueCapacity=0',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout);
     expect(report.simulatedSeconds).toBe(5);
@@ -70,7 +100,9 @@ describe('faultline run', () => {
   });
 
   it('compares variants side by side, sharing random numbers where they are alike', () => {
-    const report = JSON.parse(faultline(['run', 'server-sizing', '--json', '--exit-zero', '--out', 'v', '--duration', '5s']).stdout);
+    const report = JSON.parse(
+      faultline(['run', 'server-sizing', '--json', '--exit-zero', '--out', 'v', '--duration', '5s']).stdout,
+    );
     expect(report.comparison.variants).toEqual(['workers-4', 'workers-6', 'workers-8']);
     const p99 = report.comparison.rows.find((r: { key: string }) => r.key === 'p99').values;
     expect(p99[0]).toBeGreaterThan(p99[2]);
@@ -83,13 +115,31 @@ describe('faultline run', () => {
     const r = faultline(['run', 'mm1', '--duration', '120s', '--json', '--out', 'mm1']);
     expect(r.code, r.stderr).toBe(0);
     const [check] = JSON.parse(r.stdout).theory;
-    expect(check).toMatchObject({ component: 'station', model: 'M/M/1', method: 'Pollaczek–Khinchine', arrivalRatePerSec: 800 });
-    expect(check.rows.map((row: { key: string }) => row.key)).toEqual(['utilization', 'mean-time-at-server', 'probability-of-waiting']);
+    expect(check).toMatchObject({
+      component: 'station',
+      model: 'M/M/1',
+      method: 'Pollaczek–Khinchine',
+      arrivalRatePerSec: 800,
+    });
+    expect(check.rows.map((row: { key: string }) => row.key)).toEqual([
+      'utilization',
+      'mean-time-at-server',
+      'probability-of-waiting',
+    ]);
     expect(readFileSync(join(work, 'mm1', 'report.html'), 'utf8')).toContain('<h2>Queueing theory</h2>');
   });
 
   it('--check-determinism runs twice and says so', () => {
-    const r = faultline(['run', 'server-sizing', '--duration', '3s', '--check-determinism', '--exit-zero', '--out', 'd']);
+    const r = faultline([
+      'run',
+      'server-sizing',
+      '--duration',
+      '3s',
+      '--check-determinism',
+      '--exit-zero',
+      '--out',
+      'd',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('determinism: a second run gave an identical report');
   });
@@ -109,7 +159,9 @@ describe('faultline run', () => {
   });
 
   it('Ctrl-C stops the run cleanly, exits 130 and leaves no file behind', async () => {
-    const child = spawn(process.execPath, [BIN, 'run', 'flaky-network', '--duration', '2h', '--out', 'interrupted'], { cwd: work });
+    const child = spawn(process.execPath, [BIN, 'run', 'flaky-network', '--duration', '2h', '--out', 'interrupted'], {
+      cwd: work,
+    });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -134,7 +186,9 @@ describe('the other commands', () => {
 
   it('validate accepts every bundled scenario and rejects a bad file with exit 2', () => {
     const scenarios = join(import.meta.dirname, '..', 'scenarios');
-    const files = readdirSync(scenarios).filter((f) => f.endsWith('.yaml')).map((f) => join(scenarios, f));
+    const files = readdirSync(scenarios)
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f) => join(scenarios, f));
     const ok = faultline(['validate', ...files]);
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout.trim().split('\n')).toHaveLength(files.length);
@@ -146,10 +200,13 @@ describe('the other commands', () => {
 
   it('list shows each bundled scenario with its description; schema prints the JSON Schema', () => {
     const list = faultline(['list']).stdout;
-    for (const name of ['regional-partition', 'server-sizing', 'flaky-network']) expect(list).toMatch(new RegExp(`^${name}\\s+\\S`, 'm'));
+    for (const name of ['regional-partition', 'server-sizing', 'flaky-network'])
+      expect(list).toMatch(new RegExp(`^${name}\\s+\\S`, 'm'));
     const schema = JSON.parse(faultline(['schema']).stdout);
     expect(schema.properties.components).toBeDefined();
-    expect(schema).toEqual(JSON.parse(readFileSync(join(import.meta.dirname, '..', 'scenarios', 'scenario.schema.json'), 'utf8')));
+    expect(schema).toEqual(
+      JSON.parse(readFileSync(join(import.meta.dirname, '..', 'scenarios', 'scenario.schema.json'), 'utf8')),
+    );
   });
 
   it('report re-renders the same charts and HTML from a saved report.json', () => {
@@ -157,7 +214,9 @@ describe('the other commands', () => {
     const r = faultline(['report', join('orig', 'report.json'), '--out', 'again']);
     expect(r.code, r.stderr).toBe(0);
     for (const file of readdirSync(join(work, 'orig'))) {
-      expect(readFileSync(join(work, 'again', file), 'utf8'), file).toBe(readFileSync(join(work, 'orig', file), 'utf8'));
+      expect(readFileSync(join(work, 'again', file), 'utf8'), file).toBe(
+        readFileSync(join(work, 'orig', file), 'utf8'),
+      );
     }
     writeFileSync(join(work, 'not-a-report.json'), '{"hello": 1}');
     expect(faultline(['report', 'not-a-report.json']).code).toBe(2);
@@ -185,11 +244,16 @@ describe('faultline check', () => {
   });
 
   it('exits 2 with file:line on an unreadable history, a missing file, or the wrong model', () => {
-    writeFileSync(join(work, 'broken.jsonl'), '{"process":0,"type":"invoke","f":"read","value":null}\n{"process":0,"type":"ok"\n');
+    writeFileSync(
+      join(work, 'broken.jsonl'),
+      '{"process":0,"type":"invoke","f":"read","value":null}\n{"process":0,"type":"ok"\n',
+    );
     const broken = faultline(['check', 'broken.jsonl', '--model', 'register']);
     expect(broken.code).toBe(2);
     expect(broken.stderr).toMatch(/^broken\.jsonl:2: not JSON/);
-    expect(faultline(['check', 'nowhere.log', '--model', 'register']).stderr).toMatch(/nowhere\.log: cannot read it \(ENOENT\)/);
+    expect(faultline(['check', 'nowhere.log', '--model', 'register']).stderr).toMatch(
+      /nowhere\.log: cannot read it \(ENOENT\)/,
+    );
     const wrong = faultline(['check', join(jepsen, 'kv', 'c01-ok.txt'), '--model', 'register']);
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toMatch(/a register has no operation "append".*is --model register right\?/);

@@ -4,7 +4,13 @@ import type { ReplicaValue } from '../models/measure/replica-sampler.js';
 import { convergedSample, divergence, finalHoldings, type ReplicaSamples } from '../reports/consistency/convergence.js';
 import { pairOperations } from '../reports/consistency/history.js';
 import { checkLinearizability } from '../reports/consistency/linearizability.js';
-import { counterTotals, finalStateFromReads, lostRegisterWrites, setLosses, type FinalState } from '../reports/consistency/lost-writes.js';
+import {
+  counterTotals,
+  finalStateFromReads,
+  lostRegisterWrites,
+  setLosses,
+  type FinalState,
+} from '../reports/consistency/lost-writes.js';
 import { availabilityBySide, partitionSides } from '../reports/consistency/partition-availability.js';
 import { registerSpec } from '../reports/consistency/sequential-specs.js';
 import { monotonicReads, monotonicWrites, readYourWrites } from '../reports/consistency/session-guarantees.js';
@@ -37,13 +43,29 @@ function events(ops: Op[]): RecordedEvent[] {
     if (op.end === undefined) return;
     const type = op.type ?? 'ok';
     const out = type === 'info' ? null : op.f === 'read' ? (op.out ?? null) : value;
-    all.push({ t: op.end, order: ops.length + i, e: { process, type, f: op.f, key, value: out, timeUs: op.end, session: op.s, ...(op.error ? { error: op.error } : {}) } });
+    all.push({
+      t: op.end,
+      order: ops.length + i,
+      e: {
+        process,
+        type,
+        f: op.f,
+        key,
+        value: out,
+        timeUs: op.end,
+        session: op.s,
+        ...(op.error ? { error: op.error } : {}),
+      },
+    });
   });
   return all.sort((a, b) => a.t - b.t || a.order - b.order).map((x) => x.e);
 }
 
 const history = (ops: Op[]) => new StoreHistory(events(ops));
-const replicas = (values: Record<number, ReplicaValue[]>): FinalState => ({ source: 'replicas', values: new Map(Object.entries(values).map(([k, v]) => [Number(k), v])) });
+const replicas = (values: Record<number, ReplicaValue[]>): FinalState => ({
+  source: 'replicas',
+  values: new Map(Object.entries(values).map(([k, v]) => [Number(k), v])),
+});
 
 describe('stale reads', () => {
   it('a read that begins after a newer write was acknowledged, and returns the older value, is stale: versions and time behind', () => {
@@ -128,7 +150,17 @@ describe('session guarantees', () => {
     expect(monotonicWrites(h, [{ key: 1, values: [1, 3, 2] }])).toEqual({ checked: 1, violations: 0 });
     expect(monotonicWrites(h, [{ key: 1, values: [null, 2, 3, 1] }])).toEqual({ checked: 1, violations: 1 });
     expect(monotonicWrites(h, [{ key: 1, values: [[1, 2], [2]] }])).toEqual({ checked: 1, violations: 0 });
-    expect(monotonicWrites(h, [{ key: 1, values: [[2, 3], [1, 3]] }])).toEqual({ checked: 1, violations: 1 });
+    expect(
+      monotonicWrites(h, [
+        {
+          key: 1,
+          values: [
+            [2, 3],
+            [1, 3],
+          ],
+        },
+      ]),
+    ).toEqual({ checked: 1, violations: 1 });
   });
 });
 
@@ -159,8 +191,16 @@ describe('acknowledged writes lost', () => {
   });
 
   it('falls back to the read invoked last when replicas cannot be inspected', () => {
-    const h = history([...writes, { s: 3, f: 'read', at: 40, end: 41, out: 1 }, { s: 3, f: 'read', at: 42, end: 43, out: 3 }]);
-    expect(finalStateFromReads(h)).toEqual({ source: 'last-reads', values: new Map([[1, [3]]]), readInvokedUs: new Map([[1, 42]]) });
+    const h = history([
+      ...writes,
+      { s: 3, f: 'read', at: 40, end: 41, out: 1 },
+      { s: 3, f: 'read', at: 42, end: 43, out: 3 },
+    ]);
+    expect(finalStateFromReads(h)).toEqual({
+      source: 'last-reads',
+      values: new Map([[1, [3]]]),
+      readInvokedUs: new Map([[1, 42]]),
+    });
     expect(lostRegisterWrites(h, finalStateFromReads(h))).toMatchObject({ lost: 0, judgedOn: 'last-reads' });
   });
 
@@ -175,7 +215,12 @@ describe('acknowledged writes lost', () => {
       { s: 3, f: 'write', v: 5, at: 60, end: 65, k: 3 },
       { s: 4, f: 'read', at: 62, end: 70, k: 3, out: null }, // began before 5 was acknowledged
     ]);
-    expect(lostRegisterWrites(h, finalStateFromReads(h))).toMatchObject({ acknowledged: 5, lost: 1, unjudgedKeys: 2, examples: [{ key: 1, value: 2 }] });
+    expect(lostRegisterWrites(h, finalStateFromReads(h))).toMatchObject({
+      acknowledged: 5,
+      lost: 1,
+      unjudgedKeys: 2,
+      examples: [{ key: 1, value: 2 }],
+    });
   });
 
   it('from reads, counters and sets are judged on adds, inserts and deletes acknowledged before the final read began', () => {
@@ -186,7 +231,11 @@ describe('acknowledged writes lost', () => {
       { s: 0, f: 'add', v: 1, at: 6, end: 7, k: 2 }, // never read
     ]);
     expect(counterTotals(counter, finalStateFromReads(counter))).toMatchObject({ acknowledged: 3, lostIncrements: 0 });
-    const lostAdd = history([{ s: 0, f: 'add', v: 1, at: 0, end: 1 }, { s: 0, f: 'add', v: 1, at: 2, end: 3 }, { s: 1, f: 'read', at: 4, end: 5, out: 1 }]);
+    const lostAdd = history([
+      { s: 0, f: 'add', v: 1, at: 0, end: 1 },
+      { s: 0, f: 'add', v: 1, at: 2, end: 3 },
+      { s: 1, f: 'read', at: 4, end: 5, out: 1 },
+    ]);
     expect(counterTotals(lostAdd, finalStateFromReads(lostAdd))).toMatchObject({ lostIncrements: 1 });
     const set = history([
       { s: 0, f: 'insert', v: 5, at: 0, end: 1 },
@@ -196,7 +245,11 @@ describe('acknowledged writes lost', () => {
       { s: 0, f: 'insert', v: 7, at: 8, end: 9 }, // after the read: not lost
       { s: 2, f: 'insert', v: 8, at: 8, end: 9, k: 2 }, // never read
     ]);
-    expect(setLosses(set, finalStateFromReads(set))).toMatchObject({ acknowledgedInserts: 4, lostElements: 1, resurrectedElements: 0 });
+    expect(setLosses(set, finalStateFromReads(set))).toMatchObject({
+      acknowledgedInserts: 4,
+      lostElements: 1,
+      resurrectedElements: 0,
+    });
   });
 
   it('counters: acknowledged adds against the final total, unknown adds allowed either way', () => {
@@ -223,7 +276,11 @@ describe('acknowledged writes lost', () => {
       { s: 1, f: 'insert', v: 7, at: 2, end: 6 },
       { s: 2, f: 'delete', v: 7, at: 3, end: 7 }, // overlaps the insert of 7: either outcome is fine
     ]);
-    expect(setLosses(h, replicas({ 1: [[5], [5]] }))).toMatchObject({ acknowledgedInserts: 3, lostElements: 0, resurrectedElements: 0 });
+    expect(setLosses(h, replicas({ 1: [[5], [5]] }))).toMatchObject({
+      acknowledgedInserts: 3,
+      lostElements: 0,
+      resurrectedElements: 0,
+    });
     expect(setLosses(h, replicas({ 1: [[5, 7]] }))).toMatchObject({ lostElements: 0, resurrectedElements: 0 });
     expect(setLosses(h, replicas({ 1: [[]] }))).toMatchObject({ lostElements: 1, resurrectedElements: 0 });
     expect(setLosses(h, replicas({ 1: [[5, 6]] }))).toMatchObject({ lostElements: 0, resurrectedElements: 1 });
@@ -231,19 +288,45 @@ describe('acknowledged writes lost', () => {
 });
 
 describe('divergence and convergence from replica samples', () => {
-  const track = (name: string, keys: Record<number, [number, ReplicaValue][]>, upDown: number[] = [], component = 'kv') => ({
+  const track = (
+    name: string,
+    keys: Record<number, [number, ReplicaValue][]>,
+    upDown: number[] = [],
+    component = 'kv',
+  ) => ({
     name,
     component,
     upDown,
-    keys: new Map(Object.entries(keys).map(([k, changes]) => [Number(k), { samples: changes.map((c) => c[0]), values: changes.map((c) => c[1]) }])),
+    keys: new Map(
+      Object.entries(keys).map(([k, changes]) => [
+        Number(k),
+        { samples: changes.map((c) => c[0]), values: changes.map((c) => c[1]) },
+      ]),
+    ),
   });
 
   it('counts keys whose live holders disagree, and finds when they last came to agree', () => {
     const samples: ReplicaSamples = {
       sampleTimesUs: [0, 100, 200, 300, 400],
       replicas: [
-        track('a', { 1: [[0, 1], [3, 2]], 2: [[0, [4, 5]]] }),
-        track('b', { 1: [[0, 1], [1, 2]], 2: [[0, [4, 5]], [2, [5]], [3, [4, 5]]] }),
+        track('a', {
+          1: [
+            [0, 1],
+            [3, 2],
+          ],
+          2: [[0, [4, 5]]],
+        }),
+        track('b', {
+          1: [
+            [0, 1],
+            [1, 2],
+          ],
+          2: [
+            [0, [4, 5]],
+            [2, [5]],
+            [3, [4, 5]],
+          ],
+        }),
         // Not one of key 1's replicas; and another component's replica never counts.
         track('c', { 2: [[0, [4, 5]]] }),
         track('other', { 1: [[0, 99]] }, [], 'cache'),
@@ -254,13 +337,43 @@ describe('divergence and convergence from replica samples', () => {
     expect(d.held).toEqual([3, 3, 3, 3, 3]); // key 1 counts once for each component holding it
     expect(convergedSample(samples, d.divergent, 150)).toBe(3);
     expect(convergedSample(samples, d.divergent, 350)).toBe(4);
-    expect(finalHoldings(samples)).toEqual(new Map([[1, [2, 2, 99]], [2, [[4, 5], [4, 5], [4, 5]]]]));
+    expect(finalHoldings(samples)).toEqual(
+      new Map([
+        [1, [2, 2, 99]],
+        [
+          2,
+          [
+            [4, 5],
+            [4, 5],
+            [4, 5],
+          ],
+        ],
+      ]),
+    );
   });
 
   it('leaves down replicas out, and reports no convergence when the last sample still diverges', () => {
     const samples: ReplicaSamples = {
       sampleTimesUs: [0, 100, 200],
-      replicas: [track('a', { 1: [[0, 1]] }), track('b', { 1: [[0, 1], [1, 2]] }, [1, 2]), track('c', { 1: [[0, 1], [2, 3]] })],
+      replicas: [
+        track('a', { 1: [[0, 1]] }),
+        track(
+          'b',
+          {
+            1: [
+              [0, 1],
+              [1, 2],
+            ],
+          },
+          [1, 2],
+        ),
+        track('c', {
+          1: [
+            [0, 1],
+            [2, 3],
+          ],
+        }),
+      ],
     };
     const d = divergence(samples);
     expect(d.divergent).toEqual([0, 0, 1]);
@@ -274,14 +387,32 @@ describe('divergence and convergence from replica samples', () => {
     const down: ReplicaSamples = { ...samples, replicas: [samples.replicas[0], track('b', { 1: [[0, 2]] }, [1])] };
     expect(finalHoldings(down).get(1)).toEqual([1]);
     // A replica that dropped its copy (rebuilt from a new leader's log) holds nothing: the empty value.
-    const dropped: ReplicaSamples = { ...samples, replicas: [samples.replicas[0], track('b', { 1: [[0, 2], [1, undefined]] })] };
+    const dropped: ReplicaSamples = {
+      ...samples,
+      replicas: [
+        samples.replicas[0],
+        track('b', {
+          1: [
+            [0, 2],
+            [1, undefined],
+          ],
+        }),
+      ],
+    };
     expect(finalHoldings(dropped).get(1)).toEqual([1, null]);
     expect(divergence(dropped).divergent).toEqual([1, 0, 0]);
   });
 });
 
 describe('availability per partition side', () => {
-  const cut = { startUs: 100, endUs: 200, groups: [['s1', 's2', 'c1'], ['s3', 'c2', 'c3']] };
+  const cut = {
+    startUs: 100,
+    endUs: 200,
+    groups: [
+      ['s1', 's2', 'c1'],
+      ['s3', 'c2', 'c3'],
+    ],
+  };
   const stores = new Set(['s1', 's2', 's3']);
 
   it('names each side by its share of the replicas; clients outside the cut are unaffected', () => {
@@ -314,7 +445,8 @@ describe('linearizability under a step budget', () => {
   function hardHistory() {
     const ops: Op[] = [];
     for (let i = 0; i < 14; i++) ops.push({ s: i, f: 'write', v: i + 1, at: i, end: 1000 + i, type: 'info' });
-    for (let i = 0; i < 14; i++) ops.push({ s: 100 + i, f: 'read', at: 2000 + 10 * i, end: 2005 + 10 * i, out: ((i * 5) % 14) + 1 });
+    for (let i = 0; i < 14; i++)
+      ops.push({ s: 100 + i, f: 'read', at: 2000 + 10 * i, end: 2005 + 10 * i, out: ((i * 5) % 14) + 1 });
     return pairOperations(events(ops), registerSpec.isReadOnly);
   }
 
@@ -332,7 +464,16 @@ describe('linearizability under a step budget', () => {
     expect(typeof unbounded.linearizable).toBe('boolean');
     expect(bounded.linearizable).toBe(unbounded.linearizable);
     expect(bounded.unknown).toBeUndefined();
-    const stale = pairOperations(events([{ s: 0, f: 'write', v: 1, at: 0, end: 1 }, { s: 1, f: 'read', at: 2, end: 3, out: null }]), registerSpec.isReadOnly);
-    expect(checkLinearizability(stale, registerSpec, { maxSteps: 1000 })).toMatchObject({ linearizable: false, steps: expect.any(Number) });
+    const stale = pairOperations(
+      events([
+        { s: 0, f: 'write', v: 1, at: 0, end: 1 },
+        { s: 1, f: 'read', at: 2, end: 3, out: null },
+      ]),
+      registerSpec.isReadOnly,
+    );
+    expect(checkLinearizability(stale, registerSpec, { maxSteps: 1000 })).toMatchObject({
+      linearizable: false,
+      steps: expect.any(Number),
+    });
   });
 });

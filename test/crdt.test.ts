@@ -1,7 +1,19 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { resolutionFor, type ConflictResolution, type ReplicatedState, type Writer } from '../models/replication/conflict-resolution.js';
-import { mergeORSets, orSetElements, orSetInsert, orSetRemove, pnCounterValue, type PNCounter } from '../models/replication/crdt.js';
+import {
+  resolutionFor,
+  type ConflictResolution,
+  type ReplicatedState,
+  type Writer,
+} from '../models/replication/conflict-resolution.js';
+import {
+  mergeORSets,
+  orSetElements,
+  orSetInsert,
+  orSetRemove,
+  pnCounterValue,
+  type PNCounter,
+} from '../models/replication/crdt.js';
 import type { StoreOp, StoreRequest } from '../models/replication/store-messages.js';
 import { advanceVector, compareVectors, dotOf, mergeVectors } from '../models/replication/version-vector.js';
 
@@ -24,13 +36,26 @@ function writer(member: number, clockUs: () => number = () => 0): Writer {
   };
 }
 
-const request = (op: StoreOp, value: number): StoreRequest => ({ kind: 'store-request', id: 0, op, key: 1, value, sentUs: 0 });
+const request = (op: StoreOp, value: number): StoreRequest => ({
+  kind: 'store-request',
+  id: 0,
+  op,
+  key: 1,
+  value,
+  sentUs: 0,
+});
 
-type Step = { kind: 'update'; replica: number; value: number; remove: boolean } | { kind: 'sync'; from: number; to: number };
+type Step =
+  { kind: 'update'; replica: number; value: number; remove: boolean } | { kind: 'sync'; from: number; to: number };
 
 const steps = fc.array(
   fc.oneof(
-    fc.record({ kind: fc.constant('update' as const), replica: fc.nat(MEMBERS - 1), value: fc.integer({ min: -3, max: 5 }), remove: fc.boolean() }),
+    fc.record({
+      kind: fc.constant('update' as const),
+      replica: fc.nat(MEMBERS - 1),
+      value: fc.integer({ min: -3, max: 5 }),
+      remove: fc.boolean(),
+    }),
     fc.record({ kind: fc.constant('sync' as const), from: fc.nat(MEMBERS - 1), to: fc.nat(MEMBERS - 1) }),
   ),
   { maxLength: 30 },
@@ -41,7 +66,10 @@ const steps = fc.array(
  * update made from what its replica holds (as a coordinator that is a
  * replica does), and returns the replicas' states.
  */
-function replay(name: ConflictResolution, plan: Step[]): { states: (ReplicatedState | undefined)[]; increments: number } {
+function replay(
+  name: ConflictResolution,
+  plan: Step[],
+): { states: (ReplicatedState | undefined)[]; increments: number } {
   const resolution = resolutionFor(name);
   let clock = 0;
   const writers = [0, 1, 2].map((m) => writer(m, () => clock));
@@ -50,11 +78,14 @@ function replay(name: ConflictResolution, plan: Step[]): { states: (ReplicatedSt
   for (const step of plan) {
     clock += 7;
     if (step.kind === 'sync') {
-      if (states[step.from] !== undefined) states[step.to] = resolution.merge(states[step.to], states[step.from]!, null);
+      if (states[step.from] !== undefined)
+        states[step.to] = resolution.merge(states[step.to], states[step.from]!, null);
       continue;
     }
-    const op: StoreOp = name === 'or-set' ? (step.remove ? 'delete' : 'insert') : name.endsWith('counter') ? 'add' : 'write';
-    const value = name === 'g-counter' ? Math.abs(step.value) : name === 'or-set' ? Math.abs(step.value) % 3 : step.value;
+    const op: StoreOp =
+      name === 'or-set' ? (step.remove ? 'delete' : 'insert') : name.endsWith('counter') ? 'add' : 'write';
+    const value =
+      name === 'g-counter' ? Math.abs(step.value) : name === 'or-set' ? Math.abs(step.value) % 3 : step.value;
     const update = resolution.update(request(op, value), states[step.replica], writers[step.replica]);
     states[step.replica] = resolution.merge(states[step.replica], update, null);
     increments += op === 'add' ? value : 0;

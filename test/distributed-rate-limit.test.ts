@@ -33,7 +33,14 @@ class Sender implements Process<Response> {
   }
 
   onTimer(_tag: number, data: unknown): void {
-    const request: Request = { kind: 'request', id: data as number, sentUs: this.ctx.nowUs, operation: 'request', priority: 0, session: 0 };
+    const request: Request = {
+      kind: 'request',
+      id: data as number,
+      sentUs: this.ctx.nowUs,
+      operation: 'request',
+      priority: 0,
+      session: 0,
+    };
     this.ctx.send(this.ctx.lookup(this.gateway), request);
   }
 
@@ -86,21 +93,41 @@ function runGateways(options: {
   const sim = new Simulation({ seed: options.seed ?? 1 });
   const n = options.sends.length;
   const gatewayNames = Array.from({ length: n }, (_, i) => `gateway-${i + 1}`);
-  const details = new ComponentMetrics('gateway', 'rate-limiter', n, 0, 1_000_000, Math.ceil(options.endUs / 1_000_000), 0);
+  const details = new ComponentMetrics(
+    'gateway',
+    'rate-limiter',
+    n,
+    0,
+    1_000_000,
+    Math.ceil(options.endUs / 1_000_000),
+    0,
+  );
   const context = (name: string, nodeNames: string[], metrics: ComponentMetrics): InstanceContext =>
     instanceContext(sim, {
-    name,
-    nodeNames,
-    nodesOf: (component) => (component === 'api' ? ['sink'] : ['store-1']),
-    requests: new RequestMetrics({ windowUs: 1_000_000, durationUs: options.endUs, availabilityThresholdUs: 1_000_000, measureFromUs: 0 }),
-    history: new HistoryRecorder(sim),
-    metricsOf: () => undefined,
-    componentMetrics: () => metrics,
-  });
+      name,
+      nodeNames,
+      nodesOf: (component) => (component === 'api' ? ['sink'] : ['store-1']),
+      requests: new RequestMetrics({
+        windowUs: 1_000_000,
+        durationUs: options.endUs,
+        availabilityThresholdUs: 1_000_000,
+        measureFromUs: 0,
+      }),
+      history: new HistoryRecorder(sim),
+      metricsOf: () => undefined,
+      componentMetrics: () => metrics,
+    });
   const storeMetrics = new ComponentMetrics('counters', 'counter-store', 1, 0, 1_000_000, 1, 0);
-  const store = counterStoreModel.instantiate(counterStoreModel.params.parse({}), context('counters', ['store-1'], storeMetrics));
+  const store = counterStoreModel.instantiate(
+    counterStoreModel.params.parse({}),
+    context('counters', ['store-1'], storeMetrics),
+  );
   const storeId = sim.addNode({ name: 'store-1', process: store(0) });
-  const params = rateLimiterModel.params.parse({ backend: 'api', limit: options.limit, distributed: options.distributed });
+  const params = rateLimiterModel.params.parse({
+    backend: 'api',
+    limit: options.limit,
+    distributed: options.distributed,
+  });
   const gateway = rateLimiterModel.instantiate(params, context('gateway', gatewayNames, details));
   const gatewayIndex = new Map(gatewayNames.map((name, i) => [sim.addNode({ name, process: gateway(i) }), i]));
   const admitted: Admitted[] = [];
@@ -126,10 +153,22 @@ function perWindow(times: readonly number[], windowUs: number): Map<number, numb
 }
 
 /** Requests admitted per window against the requests that arrived at the gateways in it. */
-function windowsOf(run: GatewayRun, sends: readonly (readonly number[])[], windowUs: number): { window: number; arrived: number; admitted: number }[] {
-  const arrived = perWindow(sends.flat().map((t) => t + CLIENT_LATENCY_US), windowUs);
-  const admitted = perWindow(run.admitted.map((a) => a.arrivedUs), windowUs);
-  return [...arrived.keys()].sort((a, b) => a - b).map((window) => ({ window, arrived: arrived.get(window)!, admitted: admitted.get(window) ?? 0 }));
+function windowsOf(
+  run: GatewayRun,
+  sends: readonly (readonly number[])[],
+  windowUs: number,
+): { window: number; arrived: number; admitted: number }[] {
+  const arrived = perWindow(
+    sends.flat().map((t) => t + CLIENT_LATENCY_US),
+    windowUs,
+  );
+  const admitted = perWindow(
+    run.admitted.map((a) => a.arrivedUs),
+    windowUs,
+  );
+  return [...arrived.keys()]
+    .sort((a, b) => a - b)
+    .map((window) => ({ window, arrived: arrived.get(window)!, admitted: admitted.get(window) ?? 0 }));
 }
 
 /** Evenly spaced sends at `ratePerSec` from `offsetUs` until `endUs`. */
@@ -144,14 +183,32 @@ const LIMIT = 10;
 const fixedWindow = { type: 'fixed-window', requests: LIMIT, window: '100ms' };
 
 /** Per gateway: bursts of requests at arbitrary times, often simultaneous across gateways. */
-const concurrentSends = fc.array(
-  fc.array(fc.tuple(fc.integer({ min: 0, max: 400_000 }), fc.integer({ min: 1, max: 15 }), fc.integer({ min: 0, max: 3_000 })), { minLength: 1, maxLength: 5 }),
-  { minLength: 2, maxLength: 4 },
-).map((gateways) => gateways.map((bursts) => bursts.flatMap(([start, count, spread]) => Array.from({ length: count }, (_, i) => start + Math.floor((i * spread) / count)))));
+const concurrentSends = fc
+  .array(
+    fc.array(
+      fc.tuple(
+        fc.integer({ min: 0, max: 400_000 }),
+        fc.integer({ min: 1, max: 15 }),
+        fc.integer({ min: 0, max: 3_000 }),
+      ),
+      { minLength: 1, maxLength: 5 },
+    ),
+    { minLength: 2, maxLength: 4 },
+  )
+  .map((gateways) =>
+    gateways.map((bursts) =>
+      bursts.flatMap(([start, count, spread]) =>
+        Array.from({ length: count }, (_, i) => start + Math.floor((i * spread) / count)),
+      ),
+    ),
+  );
 
 /** One request at a time, each sent after the last one's decision is surely complete (two store round trips take at most 2 ms). */
 const serialSends = fc
-  .tuple(fc.integer({ min: 2, max: 4 }), fc.array(fc.tuple(fc.nat(3), fc.integer({ min: 3_000, max: 12_000 })), { minLength: 1, maxLength: 120 }))
+  .tuple(
+    fc.integer({ min: 2, max: 4 }),
+    fc.array(fc.tuple(fc.nat(3), fc.integer({ min: 3_000, max: 12_000 })), { minLength: 1, maxLength: 120 }),
+  )
   .map(([gateways, steps]) => {
     const sends: number[][] = Array.from({ length: gateways }, () => []);
     let t = 0;
@@ -163,7 +220,13 @@ describe('a limit shared by several gateways through a counter store', () => {
   it('central-atomic: every window admits exactly min(L, arrivals), however requests interleave', () => {
     fc.assert(
       fc.property(concurrentSends, fc.integer({ min: 1, max: 1000 }), (sends, seed) => {
-        const run = runGateways({ limit: fixedWindow, distributed: { mode: 'central-atomic', store: 'counters' }, sends, endUs: 1_000_000, seed });
+        const run = runGateways({
+          limit: fixedWindow,
+          distributed: { mode: 'central-atomic', store: 'counters' },
+          sends,
+          endUs: 1_000_000,
+          seed,
+        });
         for (const w of windowsOf(run, sends, WINDOW)) expect(w.admitted).toBe(Math.min(LIMIT, w.arrived));
       }),
       { numRuns: 40 },
@@ -173,7 +236,12 @@ describe('a limit shared by several gateways through a counter store', () => {
   it('central-atomic with a sliding counter: never above L in an aligned window', () => {
     fc.assert(
       fc.property(concurrentSends, (sends) => {
-        const run = runGateways({ limit: { ...fixedWindow, type: 'sliding-counter' }, distributed: { mode: 'central-atomic', store: 'counters' }, sends, endUs: 1_000_000 });
+        const run = runGateways({
+          limit: { ...fixedWindow, type: 'sliding-counter' },
+          distributed: { mode: 'central-atomic', store: 'counters' },
+          sends,
+          endUs: 1_000_000,
+        });
         for (const w of windowsOf(run, sends, WINDOW)) expect(w.admitted).toBeLessThanOrEqual(LIMIT);
       }),
       { numRuns: 30 },
@@ -183,19 +251,35 @@ describe('a limit shared by several gateways through a counter store', () => {
   it('central-racy: concurrent requests read the same count, so a window admits far more than L', () => {
     const burst = Array.from({ length: 30 }, (_, i) => 10_000 + i);
     const sends = [burst, burst, burst, burst];
-    const run = runGateways({ limit: fixedWindow, distributed: { mode: 'central-racy', store: 'counters' }, sends, endUs: 500_000 });
+    const run = runGateways({
+      limit: fixedWindow,
+      distributed: { mode: 'central-racy', store: 'counters' },
+      sends,
+      endUs: 500_000,
+    });
     const [first] = windowsOf(run, sends, WINDOW);
     expect(first.arrived).toBe(120);
     expect(first.admitted).toBeGreaterThan(3 * LIMIT);
     // The same burst through the atomic store: exact.
-    const atomic = runGateways({ limit: fixedWindow, distributed: { mode: 'central-atomic', store: 'counters' }, sends, endUs: 500_000 });
+    const atomic = runGateways({
+      limit: fixedWindow,
+      distributed: { mode: 'central-atomic', store: 'counters' },
+      sends,
+      endUs: 500_000,
+    });
     expect(windowsOf(atomic, sends, WINDOW)[0].admitted).toBe(LIMIT);
   });
 
   it('central-racy: with serial traffic there is no interleaving and it is exact, so concurrency is the cause', () => {
     fc.assert(
       fc.property(serialSends, fc.integer({ min: 1, max: 1000 }), (sends, seed) => {
-        const run = runGateways({ limit: fixedWindow, distributed: { mode: 'central-racy', store: 'counters' }, sends, endUs: 1_500_000, seed });
+        const run = runGateways({
+          limit: fixedWindow,
+          distributed: { mode: 'central-racy', store: 'counters' },
+          sends,
+          endUs: 1_500_000,
+          seed,
+        });
         for (const w of windowsOf(run, sends, WINDOW)) expect(w.admitted).toBe(Math.min(LIMIT, w.arrived));
       }),
       { numRuns: 40 },
@@ -204,7 +288,14 @@ describe('a limit shared by several gateways through a counter store', () => {
 
   it('central-racy over-admission emerges from the interleaving and replays exactly from the seed', () => {
     const sends = [steady(300, 0, 400_000), steady(300, 1_100, 400_000), steady(300, 2_300, 400_000)];
-    const racy = (seed: number) => runGateways({ limit: fixedWindow, distributed: { mode: 'central-racy', store: 'counters' }, sends, endUs: 500_000, seed });
+    const racy = (seed: number) =>
+      runGateways({
+        limit: fixedWindow,
+        distributed: { mode: 'central-racy', store: 'counters' },
+        sends,
+        endUs: 500_000,
+        seed,
+      });
     expect(racy(3).traceHash).toBe(racy(3).traceHash);
     expect(racy(3).admitted).toEqual(racy(3).admitted);
     expect(racy(3).traceHash).not.toBe(racy(4).traceHash);
@@ -214,7 +305,9 @@ describe('a limit shared by several gateways through a counter store', () => {
     const sends = [0, 1, 2, 3].map((g) => steady(200, g * 250, 300_000));
     const run = runGateways({ limit: fixedWindow, distributed: { mode: 'local' }, sends, endUs: 400_000 });
     for (let w = 0; w < 3; w++) {
-      const byGateway = [0, 1, 2, 3].map((g) => run.admitted.filter((a) => a.gateway === g && Math.floor(a.arrivedUs / WINDOW) === w).length);
+      const byGateway = [0, 1, 2, 3].map(
+        (g) => run.admitted.filter((a) => a.gateway === g && Math.floor(a.arrivedUs / WINDOW) === w).length,
+      );
       expect(byGateway).toEqual([3, 3, 2, 2]);
     }
   });
@@ -222,7 +315,12 @@ describe('a limit shared by several gateways through a counter store', () => {
   it('local under skew: the busy gateway refuses while the others idle, so the total stays below L; a central store admits L', () => {
     const sends = [steady(400, 0, 300_000), steady(10, 500, 300_000), [], []];
     const local = runGateways({ limit: fixedWindow, distributed: { mode: 'local' }, sends, endUs: 400_000 });
-    const atomic = runGateways({ limit: fixedWindow, distributed: { mode: 'central-atomic', store: 'counters' }, sends, endUs: 400_000 });
+    const atomic = runGateways({
+      limit: fixedWindow,
+      distributed: { mode: 'central-atomic', store: 'counters' },
+      sends,
+      endUs: 400_000,
+    });
     for (const w of windowsOf(local, sends, WINDOW)) expect(w.admitted).toBe(3 + 1);
     expect(local.answers.get('rejected')).toBeGreaterThan(0);
     for (const w of windowsOf(atomic, sends, WINDOW)) expect(w.admitted).toBe(LIMIT);
@@ -233,7 +331,12 @@ describe('a limit shared by several gateways through a counter store', () => {
     const limit = { type: 'fixed-window', requests: 100, window: '1s' };
     const sends = [0, 1, 2, 3].map((g) => steady(rate, 1_000 + g * 1_250, 3_000_000));
     const overshoot = (syncMs: number) => {
-      const run = runGateways({ limit, distributed: { mode: 'sync', store: 'counters', syncInterval: `${syncMs}ms` }, sends, endUs: 3_200_000 });
+      const run = runGateways({
+        limit,
+        distributed: { mode: 'sync', store: 'counters', syncInterval: `${syncMs}ms` },
+        sends,
+        endUs: 3_200_000,
+      });
       const windows = windowsOf(run, sends, 1_000_000);
       const bound = 100 + 3 * (rate * (2 * syncMs + 1) * 1e-3 + 1);
       for (const w of windows) expect(w.admitted).toBeLessThanOrEqual(bound);
@@ -251,7 +354,13 @@ describe('a limit shared by several gateways through a counter store', () => {
     const limit = { type: 'fixed-window', requests: 20, window: '1s' };
     const sends = [steady(40, 5_000, 3_000_000), steady(40, 17_000, 3_000_000)];
     const run = (failMode: string, mode = 'central-atomic') =>
-      runGateways({ limit, distributed: { mode, store: 'counters', storeTimeout: '20ms', failMode }, sends, endUs: 3_500_000, store: { crashUs: 1_000_000, restartUs: 2_000_000 } });
+      runGateways({
+        limit,
+        distributed: { mode, store: 'counters', storeTimeout: '20ms', failMode },
+        sends,
+        endUs: 3_500_000,
+        store: { crashUs: 1_000_000, restartUs: 2_000_000 },
+      });
     const admittedIn = (r: GatewayRun) => windowsOf(r, sends, 1_000_000).map((w) => w.admitted);
 
     it('fail-open admits everything, and says how many it let through blind', () => {
@@ -281,11 +390,17 @@ describe('a limit shared by several gateways through a counter store', () => {
   });
 
   it('central and sync modes need a counted limit; the schema says so', () => {
-    const parse = (limit: unknown, distributed: unknown) => rateLimiterModel.params.safeParse({ backend: 'api', limit, distributed });
-    const bucket = parse({ type: 'token-bucket', rate: '100/s', burst: 10 }, { mode: 'central-atomic', store: 'counters' });
+    const parse = (limit: unknown, distributed: unknown) =>
+      rateLimiterModel.params.safeParse({ backend: 'api', limit, distributed });
+    const bucket = parse(
+      { type: 'token-bucket', rate: '100/s', burst: 10 },
+      { mode: 'central-atomic', store: 'counters' },
+    );
     expect(bucket.success).toBe(false);
     expect(bucket.error!.issues[0].path).toEqual(['distributed', 'mode']);
-    expect(bucket.error!.issues[0].message).toMatch(/central-atomic .* needs a fixed-window or sliding-counter limit, not token-bucket/);
+    expect(bucket.error!.issues[0].message).toMatch(
+      /central-atomic .* needs a fixed-window or sliding-counter limit, not token-bucket/,
+    );
     expect(parse({ type: 'token-bucket', rate: '100/s', burst: 10 }, { mode: 'local' }).success).toBe(true);
     expect(parse(fixedWindow, { mode: 'central-racy', store: 'counters', syncInterval: '1s' }).success).toBe(false);
     expect(parse(fixedWindow, { mode: 'sync', store: 'counters', storeTimeout: '0ms' }).success).toBe(false);
@@ -296,8 +411,15 @@ describe('the distributed-rate-limit scenario', () => {
   it('racy over-admits, atomic is exact at a round trip per request, local under-admits under skew, and the store crash shows open, closed and local fallback', async () => {
     const loaded = loadScenario(resolveScenarioArgument('distributed-rate-limit'));
     const runs = [];
-    for (const v of loaded.variants) runs.push({ name: v.name, overrides: v.overrides, run: await runScenario(v.scenario) });
-    const report = buildReport({ faultlineVersion: 'test', file: null, scenario: loaded.scenario, runs, wallSeconds: 1 });
+    for (const v of loaded.variants)
+      runs.push({ name: v.name, overrides: v.overrides, run: await runScenario(v.scenario) });
+    const report = buildReport({
+      faultlineVersion: 'test',
+      file: null,
+      scenario: loaded.scenario,
+      runs,
+      wallSeconds: 1,
+    });
     const variant = (name: string) => report.variants!.find((v) => v.name === name)!.metrics;
     const details = (name: string) => variant(name).components.find((c) => c.name === 'gateway')!.details!;
     const limit = 400;

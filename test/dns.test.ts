@@ -7,7 +7,13 @@ import { buildReport } from '../reports/build-report.js';
 
 async function run(text: string) {
   const { scenario } = parseScenarioText(text, 'dns.yaml');
-  return buildReport({ faultlineVersion: 'test', file: null, scenario, runs: [{ name: 'base', overrides: {}, run: await runScenario(scenario) }], wallSeconds: 1 }).metrics;
+  return buildReport({
+    faultlineVersion: 'test',
+    file: null,
+    scenario,
+    runs: [{ name: 'base', overrides: {}, run: await runScenario(scenario) }],
+    wallSeconds: 1,
+  }).metrics;
 }
 
 type Metrics = Awaited<ReturnType<typeof run>>;
@@ -39,7 +45,8 @@ describe('clients resolving through DNS', () => {
     expect(switches.length).toBeGreaterThanOrEqual(5);
     for (let k = 1; k < switches.length; k++) expect(switches[k] - switches[k - 1]).toBe(10);
     // Between switches one server only.
-    for (let i = 0; i < a.length; i++) if (!switches.includes(i)) expect((a[i] > 0 ? 1 : 0) + (b[i] > 0 ? 1 : 0)).toBe(1);
+    for (let i = 0; i < a.length; i++)
+      if (!switches.includes(i)) expect((a[i] > 0 ? 1 : 0) + (b[i] > 0 ? 1 : 0)).toBe(1);
     // One lookup per TTL, not one per request (12,000 requests).
     expect(component(m, 'dns').served).toBe(switches.length + 1);
     expect(m.requests.succeeded).toBe(m.requests.sent);
@@ -60,7 +67,11 @@ describe('clients resolving through DNS', () => {
 
   it('requests wait for a lookup and fail (unavailable) at their timeout when DNS does not answer', async () => {
     const m = await run(
-      twoServers({ dns: 'ttl: 5s', workload: 'timeout: 300ms', faults: 'faults:\n  timeline: [{ at: 20s, action: crash, nodes: resolver }]' }),
+      twoServers({
+        dns: 'ttl: 5s',
+        workload: 'timeout: 300ms',
+        faults: 'faults:\n  timeline: [{ at: 20s, action: crash, nodes: resolver }]',
+      }),
     );
     // Cached answers carry the clients on for up to one TTL; then every request waits and fails.
     expect(m.timeline.slice(0, 20).every((w) => w.succeeded > 150 && w.errors.unavailable === 0)).toBe(true);
@@ -76,7 +87,9 @@ describe('clients resolving through DNS', () => {
   });
 
   it('names that refer to nothing, or to something other than a DNS server, are reported before running', () => {
-    const text = twoServers({}).replace('dns: dns, target', 'dns: dsn, target').replace('records: { api: [a, b] }', 'records: { api: [a, c] }');
+    const text = twoServers({})
+      .replace('dns: dns, target', 'dns: dsn, target')
+      .replace('records: { api: [a, b] }', 'records: { api: [a, c] }');
     let error: unknown;
     try {
       parseScenarioText(text, 'dns.yaml');
@@ -86,7 +99,9 @@ describe('clients resolving through DNS', () => {
     expect(error).toBeInstanceOf(ScenarioError);
     expect((error as ScenarioError).message).toMatch(/workloads\.users\.dns: no component "dsn"/);
     expect((error as ScenarioError).message).toMatch(/components\.dns\.records\.api\.1: no component "c"/);
-    expect(() => parseScenarioText(twoServers({}).replace('dns: dns, target', 'dns: a, target'), 'dns.yaml')).toThrow(/workloads\.users\.dns: "a" is not a dns component/);
+    expect(() => parseScenarioText(twoServers({}).replace('dns: dns, target', 'dns: a, target'), 'dns.yaml')).toThrow(
+      /workloads\.users\.dns: "a" is not a dns component/,
+    );
   });
 });
 
@@ -94,17 +109,31 @@ describe('the dns-failover scenario', () => {
   it('the outage lasts about detection + TTL for the last client, detection + TTL/2 on average', async () => {
     const loaded = loadScenario(resolveScenarioArgument('dns-failover'));
     const runs = [];
-    for (const v of loaded.variants) runs.push({ name: v.name, overrides: v.overrides, run: await runScenario(v.scenario) });
-    const report = buildReport({ faultlineVersion: 'test', file: null, scenario: loaded.scenario, runs, wallSeconds: 1 });
+    for (const v of loaded.variants)
+      runs.push({ name: v.name, overrides: v.overrides, run: await runScenario(v.scenario) });
+    const report = buildReport({
+      faultlineVersion: 'test',
+      file: null,
+      scenario: loaded.scenario,
+      runs,
+      wallSeconds: 1,
+    });
     const crashS = 60;
     const clientRate = 30 * 20;
     // Checks every 1 s, 500 ms timeout, 3 failures: the third failed check ends 2.5 to 3.5 s after the crash.
     const detectionS = { min: 2.5, max: 3.5 };
-    for (const [variant, ttlS] of [['ttl-5s', 5], ['ttl-60s', 60], ['ttl-300s', 300]] as const) {
+    for (const [variant, ttlS] of [
+      ['ttl-5s', 5],
+      ['ttl-60s', 60],
+      ['ttl-300s', 300],
+    ] as const) {
       const m = report.variants!.find((v) => v.name === variant)!.metrics;
       // Failures are recorded when they time out, 1 s after sending: the last failing request left in the
       // second before window `lastFailed`, which puts the end of the outage within a second of lastFailed - crash.
-      const lastFailed = m.timeline.reduce((last, w, i) => (w.errors.timeout + w.errors.unavailable > 0 ? i : last), -1);
+      const lastFailed = m.timeline.reduce(
+        (last, w, i) => (w.errors.timeout + w.errors.unavailable > 0 ? i : last),
+        -1,
+      );
       const outageS = lastFailed - crashS;
       // A client that re-resolves just before detection keeps the dead address one more TTL: the worst is
       // detection + TTL. The best case for the last of 30 clients with uniform cache phases is a phase near the
@@ -114,13 +143,18 @@ describe('the dns-failover scenario', () => {
       // Each client is cut off for its phase φ ~ U(0, TTL), plus one TTL when φ < detection: mean detection + TTL/2.
       // The mean of 30 phases has a standard deviation of TTL/√360; allow 3 of them, and 1 s for detection.
       const meanCutOffS = (m.requests.errors.timeout + m.requests.errors.unavailable) / clientRate;
-      expect(Math.abs(meanCutOffS - (detectionS.min + ttlS / 2)), variant).toBeLessThanOrEqual(1 + (3 * ttlS) / Math.sqrt(360));
+      expect(Math.abs(meanCutOffS - (detectionS.min + ttlS / 2)), variant).toBeLessThanOrEqual(
+        1 + (3 * ttlS) / Math.sqrt(360),
+      );
       // One lookup per client per TTL over the 390 s after the warm-up.
       const lookupsPerClient = component(m, 'dns').served / 30;
       expect(lookupsPerClient, variant).toBeGreaterThanOrEqual(390 / ttlS - 1);
       expect(lookupsPerClient, variant).toBeLessThanOrEqual(390 / ttlS + 2);
       // Once over, every request succeeds, through us-west.
-      expect(m.timeline.slice(lastFailed + 1).every((w) => w.succeeded > 500), variant).toBe(true);
+      expect(
+        m.timeline.slice(lastFailed + 1).every((w) => w.succeeded > 500),
+        variant,
+      ).toBe(true);
       expect(component(m, 'lb-west').served, variant).toBeGreaterThan(0);
     }
   }, 60_000);

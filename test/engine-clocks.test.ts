@@ -30,7 +30,9 @@ describe('local clocks', () => {
           const sim = new Simulation({ seed: 1 });
           sim.addNode({ name: 'a', clock: { offsetUs, driftPpm }, process: idle });
           const got = readings(sim, sorted);
-          sorted.forEach((t, i) => expect(Math.abs(got[i] - (t + offsetUs + driftPpm * 1e-6 * t))).toBeLessThanOrEqual(0.5 + 1e-6));
+          sorted.forEach((t, i) =>
+            expect(Math.abs(got[i] - (t + offsetUs + driftPpm * 1e-6 * t))).toBeLessThanOrEqual(0.5 + 1e-6),
+          );
         },
       ),
       { numRuns: 100 },
@@ -71,45 +73,53 @@ describe('local clocks', () => {
       driftPpm: fc.integer({ min: -500, max: 500 }),
     });
     fc.assert(
-      fc.property(fc.integer({ min: -SECOND, max: SECOND }), fc.integer({ min: -500, max: 500 }), fc.array(stepArb, { maxLength: 10 }), (offset, drift0, steps) => {
-        const sorted = [...steps].sort((x, y) => x.atUs - y.atUs);
-        const sim = new Simulation({ seed: 1 });
-        sim.addNode({ name: 'a', clock: { offsetUs: offset, driftPpm: drift0 }, process: idle });
-        scheduleFaults(
-          sim,
-          sorted.map((s) => ({
-            atUs: s.atUs,
-            action: s.jump !== undefined ? { kind: 'clock-jump' as const, nodes: 'a', deltaUs: s.jump } : { kind: 'clock-drift' as const, nodes: 'a', driftPpm: s.driftPpm },
-          })),
-        );
-        // Read just after each step and at the end.
-        const times = [...sorted.map((s) => s.atUs), 100 * SECOND];
-        const got = readings(sim, times);
-        // Oracle: integrate rate (1 + drift) piecewise, adding jumps.
-        let local = offset;
-        let drift = drift0;
-        let last = 0;
-        const expected: number[] = [];
-        let k = 0;
-        for (const s of sorted) {
-          local += (s.atUs - last) * (1 + drift * 1e-6);
-          last = s.atUs;
-          if (s.jump !== undefined) local += s.jump;
-          else drift = s.driftPpm;
-          expected[k++] = local;
-        }
-        local += (100 * SECOND - last) * (1 + drift * 1e-6);
-        expected[k] = local;
-        // A reading taken at a step's instant sees that step (scheduled first) and any later steps at the same instant.
-        const sameInstantFinal = times.map((t) => {
-          let idx = -1;
-          sorted.forEach((s, i) => {
-            if (s.atUs === t) idx = i;
+      fc.property(
+        fc.integer({ min: -SECOND, max: SECOND }),
+        fc.integer({ min: -500, max: 500 }),
+        fc.array(stepArb, { maxLength: 10 }),
+        (offset, drift0, steps) => {
+          const sorted = [...steps].sort((x, y) => x.atUs - y.atUs);
+          const sim = new Simulation({ seed: 1 });
+          sim.addNode({ name: 'a', clock: { offsetUs: offset, driftPpm: drift0 }, process: idle });
+          scheduleFaults(
+            sim,
+            sorted.map((s) => ({
+              atUs: s.atUs,
+              action:
+                s.jump !== undefined
+                  ? { kind: 'clock-jump' as const, nodes: 'a', deltaUs: s.jump }
+                  : { kind: 'clock-drift' as const, nodes: 'a', driftPpm: s.driftPpm },
+            })),
+          );
+          // Read just after each step and at the end.
+          const times = [...sorted.map((s) => s.atUs), 100 * SECOND];
+          const got = readings(sim, times);
+          // Oracle: integrate rate (1 + drift) piecewise, adding jumps.
+          let local = offset;
+          let drift = drift0;
+          let last = 0;
+          const expected: number[] = [];
+          let k = 0;
+          for (const s of sorted) {
+            local += (s.atUs - last) * (1 + drift * 1e-6);
+            last = s.atUs;
+            if (s.jump !== undefined) local += s.jump;
+            else drift = s.driftPpm;
+            expected[k++] = local;
+          }
+          local += (100 * SECOND - last) * (1 + drift * 1e-6);
+          expected[k] = local;
+          // A reading taken at a step's instant sees that step (scheduled first) and any later steps at the same instant.
+          const sameInstantFinal = times.map((t) => {
+            let idx = -1;
+            sorted.forEach((s, i) => {
+              if (s.atUs === t) idx = i;
+            });
+            return idx < 0 ? expected[expected.length - 1] : expected[idx];
           });
-          return idx < 0 ? expected[expected.length - 1] : expected[idx];
-        });
-        got.forEach((g, i) => expect(Math.abs(g - sameInstantFinal[i])).toBeLessThanOrEqual(1));
-      }),
+          got.forEach((g, i) => expect(Math.abs(g - sameInstantFinal[i])).toBeLessThanOrEqual(1));
+        },
+      ),
       { numRuns: 100 },
     );
   });
@@ -165,11 +175,15 @@ describe('timers on drifting clocks', () => {
 
   it('fire when the local clock has advanced the requested delay (to within rounding)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: -100_000, max: 100_000 }), fc.integer({ min: 0, max: 100 * SECOND }), (driftPpm, delayUs) => {
-        const t = timerRun(driftPpm, delayUs);
-        expect(t.firedUs).toBe(Math.round(delayUs / (1 + driftPpm * 1e-6)));
-        expect(Math.abs(t.firedLocal - t.setLocal - delayUs)).toBeLessThanOrEqual(1.5);
-      }),
+      fc.property(
+        fc.integer({ min: -100_000, max: 100_000 }),
+        fc.integer({ min: 0, max: 100 * SECOND }),
+        (driftPpm, delayUs) => {
+          const t = timerRun(driftPpm, delayUs);
+          expect(t.firedUs).toBe(Math.round(delayUs / (1 + driftPpm * 1e-6)));
+          expect(Math.abs(t.firedLocal - t.setLocal - delayUs)).toBeLessThanOrEqual(1.5);
+        },
+      ),
       { numRuns: 100 },
     );
   });

@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DeterminismError, MILLISECOND, Simulation, checkDeterminism, scheduleFaults, type NodeId, type Process } from '../engine/index.js';
+import {
+  DeterminismError,
+  MILLISECOND,
+  Simulation,
+  checkDeterminism,
+  scheduleFaults,
+  type NodeId,
+  type Process,
+} from '../engine/index.js';
 
 type Divergence = 'timer' | 'size' | 'target' | 'skip';
 
@@ -119,7 +127,11 @@ describe('checkDeterminism', () => {
         name: 'a',
         process: (ctx) => {
           let n = 0;
-          return { onStart: () => ctx.setTimer(100), onTimer: () => ++n < ticks && ctx.setTimer(100), onMessage: () => {} } satisfies Process;
+          return {
+            onStart: () => ctx.setTimer(100),
+            onTimer: () => ++n < ticks && ctx.setTimer(100),
+            onMessage: () => {},
+          } satisfies Process;
         },
       });
       return sim;

@@ -27,7 +27,13 @@ function net(n: number, seed = 1, groups: string[] = []) {
   const sim = new Simulation({ seed, network: { sameRegionRttUs: { type: 'constant', value: 2_000 } } });
   const log: Delivery[] = [];
   for (let i = 0; i < n; i++) {
-    sim.addNode({ name: `n${i}`, group: groups[i], process: (ctx) => ({ onMessage: (from: NodeId, sentUs: number) => log.push({ from, to: ctx.id, sentUs, atUs: ctx.nowUs }) }) });
+    sim.addNode({
+      name: `n${i}`,
+      group: groups[i],
+      process: (ctx) => ({
+        onMessage: (from: NodeId, sentUs: number) => log.push({ from, to: ctx.id, sentUs, atUs: ctx.nowUs }),
+      }),
+    });
   }
   const send = (from: number, to: number) => sim.context(from).send(to, sim.nowUs);
   return { sim, log, send };
@@ -46,7 +52,9 @@ describe('fault timelines', () => {
     ]);
     const states: string[] = [];
     for (const t of [999, 1_000, 2_500, 3_001, 3_500]) {
-      sim.at(t, () => states.push([0, 1, 2, 3].map((id) => (sim.isUp(id) ? 'U' : sim.isPaused(id) ? 'P' : 'D')).join('')));
+      sim.at(t, () =>
+        states.push([0, 1, 2, 3].map((id) => (sim.isUp(id) ? 'U' : sim.isPaused(id) ? 'P' : 'D')).join('')),
+      );
     }
     const r = sim.run();
     expect(states).toEqual(['UUUU', 'UDDU', 'UDDP', 'UUUU', 'UUUU']);
@@ -81,8 +89,18 @@ describe('fault timelines', () => {
       { kind: 'partition', shape: { type: 'bridge', sideA: 'n0', bridge: 'zz', sideB: 'n1' } },
     ];
     for (const action of bad) expect(() => scheduleFaults(sim, [{ atUs: 10, action }])).toThrow(RangeError);
-    expect(() => startFaultProcess(sim, { kind: 'crash-restart', name: 'c', nodes: 'ghost', mtbfUs: 1, mttrUs: 1 })).toThrow(RangeError);
-    expect(() => startFaultProcess(sim, { kind: 'random-kill', name: 'k', nodes: [], meanIntervalUs: 1, downUs: { type: 'constant', value: 1 } })).toThrow(RangeError);
+    expect(() =>
+      startFaultProcess(sim, { kind: 'crash-restart', name: 'c', nodes: 'ghost', mtbfUs: 1, mttrUs: 1 }),
+    ).toThrow(RangeError);
+    expect(() =>
+      startFaultProcess(sim, {
+        kind: 'random-kill',
+        name: 'k',
+        nodes: [],
+        meanIntervalUs: 1,
+        downUs: { type: 'constant', value: 1 },
+      }),
+    ).toThrow(RangeError);
     expect(sim.pending).toBe(2);
     expect(sim.run().faults).toEqual([]);
   });
@@ -102,11 +120,22 @@ describe('fault timelines', () => {
 describe('link degradation', () => {
   it('latencyFactor 10 multiplies delays on matching links only, until restored', () => {
     const { sim, log, send } = net(3);
-    scheduleFaults(sim, [{ atUs: 10_000, action: { kind: 'degrade', from: 'n0', to: 'n1', latencyFactor: 10, extraLatencyUs: 0, forUs: 10_000 } }]);
-    const pairs: [number, number][] = [[0, 1], [1, 0], [0, 2], [2, 1]];
+    scheduleFaults(sim, [
+      {
+        atUs: 10_000,
+        action: { kind: 'degrade', from: 'n0', to: 'n1', latencyFactor: 10, extraLatencyUs: 0, forUs: 10_000 },
+      },
+    ]);
+    const pairs: [number, number][] = [
+      [0, 1],
+      [1, 0],
+      [0, 2],
+      [2, 1],
+    ];
     for (const t of [5_000, 15_000, 25_000]) sim.at(t, () => pairs.forEach(([f, to]) => send(f, to)));
     sim.run();
-    const delays = (t: number) => pairs.map(([f, to]) => log.find((d) => d.sentUs === t && d.from === f && d.to === to)!.atUs - t);
+    const delays = (t: number) =>
+      pairs.map(([f, to]) => log.find((d) => d.sentUs === t && d.from === f && d.to === to)!.atUs - t);
     expect(delays(5_000)).toEqual([1_000, 1_000, 1_000, 1_000]);
     expect(delays(15_000)).toEqual([10_000, 1_000, 1_000, 1_000]);
     expect(delays(25_000)).toEqual([1_000, 1_000, 1_000, 1_000]);
@@ -115,9 +144,21 @@ describe('link degradation', () => {
   it('extraLatencyUs adds to every matching link, in either selector', () => {
     const { sim, log, send } = net(3);
     scheduleFaults(sim, [{ atUs: 0, action: { kind: 'degrade', to: 'n2', extraLatencyUs: 4_000 } }]);
-    sim.at(1, () => [[0, 2], [1, 2], [2, 0]].forEach(([f, t]) => send(f, t)));
+    sim.at(1, () =>
+      [
+        [0, 2],
+        [1, 2],
+        [2, 0],
+      ].forEach(([f, t]) => send(f, t)),
+    );
     sim.run();
-    expect(log.map((d) => [d.from, d.to, d.atUs - d.sentUs]).sort()).toEqual([[0, 2, 5_000], [1, 2, 5_000], [2, 0, 1_000]].sort());
+    expect(log.map((d) => [d.from, d.to, d.atUs - d.sentUs]).sort()).toEqual(
+      [
+        [0, 2, 5_000],
+        [1, 2, 5_000],
+        [2, 0, 1_000],
+      ].sort(),
+    );
   });
 
   it('lossProbability 0.5 drops about half of the matching traffic and none of the rest (fixed seed)', () => {
@@ -198,7 +239,13 @@ describe('random fault processes', () => {
     const names = ['a', 'b', 'c', 'd', 'e'];
     for (const name of names) sim.addNode({ name, group: 'g', process: idle });
     sim.addNode({ name: 'spared', process: idle });
-    startFaultProcess(sim, { kind: 'crash-restart', name: 'churn', nodes: 'g', mtbfUs: 10 * SECOND, mttrUs: 2 * SECOND });
+    startFaultProcess(sim, {
+      kind: 'crash-restart',
+      name: 'churn',
+      nodes: 'g',
+      mtbfUs: 10 * SECOND,
+      mttrUs: 2 * SECOND,
+    });
     const horizon = 3_000 * SECOND;
     const r = sim.run({ untilUs: horizon });
     const down = downTime(r.faults, names, horizon);
@@ -211,7 +258,15 @@ describe('random fault processes', () => {
   it('crash-restart starts no failures after endUs', () => {
     const sim = new Simulation({ seed: 3 });
     sim.addNode({ name: 'a', process: idle });
-    startFaultProcess(sim, { kind: 'crash-restart', name: 'churn', nodes: 'a', mtbfUs: 10 * MILLISECOND, mttrUs: MILLISECOND, startUs: 100 * MILLISECOND, endUs: 500 * MILLISECOND });
+    startFaultProcess(sim, {
+      kind: 'crash-restart',
+      name: 'churn',
+      nodes: 'a',
+      mtbfUs: 10 * MILLISECOND,
+      mttrUs: MILLISECOND,
+      startUs: 100 * MILLISECOND,
+      endUs: 500 * MILLISECOND,
+    });
     const r = sim.run();
     const crashes = r.faults.filter((f) => f.kind === 'crash').map((f) => f.timeUs);
     expect(crashes.length).toBeGreaterThan(10);
@@ -225,7 +280,13 @@ describe('random fault processes', () => {
     const victims = ['v0', 'v1', 'v2'];
     for (const name of victims) sim.addNode({ name, group: 'victim', process: idle });
     for (const name of ['s0', 's1']) sim.addNode({ name, group: 'safe', process: idle });
-    startFaultProcess(sim, { kind: 'random-kill', name: 'chaos', nodes: 'victim', meanIntervalUs: 10 * MILLISECOND, downUs: { type: 'constant', value: 25 * MILLISECOND } });
+    startFaultProcess(sim, {
+      kind: 'random-kill',
+      name: 'chaos',
+      nodes: 'victim',
+      meanIntervalUs: 10 * MILLISECOND,
+      downUs: { type: 'constant', value: 25 * MILLISECOND },
+    });
     const r = sim.run({ untilUs: 2 * SECOND });
     const crashes = r.faults.filter((f) => f.kind === 'crash');
     expect(crashes.length).toBeGreaterThan(50);
@@ -268,18 +329,36 @@ describe('message accounting', () => {
     const actionArb: fc.Arbitrary<FaultAction> = fc.oneof(
       fc.record({ kind: fc.constant('crash' as const), nodes: sel, forUs }),
       fc.record({ kind: fc.constant('pause' as const), nodes: sel, forUs }),
-      fc.record({ kind: fc.constant('partition' as const), shape: fc.constant({ type: 'majority-minority' as const, nodes: '*' }), forUs }),
-      fc.record({ kind: fc.constant('degrade' as const), to: sel, lossProbability: fc.double({ min: 0, max: 1, noNaN: true }), forUs }),
+      fc.record({
+        kind: fc.constant('partition' as const),
+        shape: fc.constant({ type: 'majority-minority' as const, nodes: '*' }),
+        forUs,
+      }),
+      fc.record({
+        kind: fc.constant('degrade' as const),
+        to: sel,
+        lossProbability: fc.double({ min: 0, max: 1, noNaN: true }),
+        forUs,
+      }),
     );
     fc.assert(
-      fc.property(fc.array(fc.record({ atUs: fc.integer({ min: 0, max: 100 * MILLISECOND }), action: actionArb }), { maxLength: 8 }), fc.integer(), (timeline, seed) => {
-        const sim = new Simulation({ seed, network: { link: { lossProbability: 0.05, duplicateProbability: 0.1 } } });
-        for (let i = 0; i < n; i++) sim.addNode({ name: `n${i}`, process: (ctx) => new Gossip(ctx, n, 100 * MILLISECOND) });
-        scheduleFaults(sim, timeline);
-        const m = sim.run().messages;
-        expect(sim.pending).toBe(0);
-        expect(m.sent + m.duplicated).toBe(m.delivered + m.droppedByPartition + m.droppedByLoss + m.droppedAtDownNode);
-      }),
+      fc.property(
+        fc.array(fc.record({ atUs: fc.integer({ min: 0, max: 100 * MILLISECOND }), action: actionArb }), {
+          maxLength: 8,
+        }),
+        fc.integer(),
+        (timeline, seed) => {
+          const sim = new Simulation({ seed, network: { link: { lossProbability: 0.05, duplicateProbability: 0.1 } } });
+          for (let i = 0; i < n; i++)
+            sim.addNode({ name: `n${i}`, process: (ctx) => new Gossip(ctx, n, 100 * MILLISECOND) });
+          scheduleFaults(sim, timeline);
+          const m = sim.run().messages;
+          expect(sim.pending).toBe(0);
+          expect(m.sent + m.duplicated).toBe(
+            m.delivered + m.droppedByPartition + m.droppedByLoss + m.droppedAtDownNode,
+          );
+        },
+      ),
       { numRuns: 60 },
     );
   });

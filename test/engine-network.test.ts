@@ -66,8 +66,12 @@ const latencyArb: fc.Arbitrary<DistributionSpec> = fc.oneof(
     .tuple(fc.integer({ min: 0, max: 20_000 }), fc.integer({ min: 0, max: 20_000 }))
     .map(([min, width]) => ({ type: 'uniform', min, max: min + width }) as const),
   fc.integer({ min: 10, max: 5_000 }).map((mean) => ({ type: 'exponential', mean }) as const),
-  fc.tuple(fc.integer({ min: 0, max: 5_000 }), fc.integer({ min: 0, max: 5_000 })).map(([mean, stddev]) => ({ type: 'normal', mean, stddev }) as const),
-  fc.tuple(fc.integer({ min: 1, max: 5_000 }), fc.double({ min: 0.5, max: 4, noNaN: true })).map(([scale, shape]) => ({ type: 'pareto', scale, shape }) as const),
+  fc
+    .tuple(fc.integer({ min: 0, max: 5_000 }), fc.integer({ min: 0, max: 5_000 }))
+    .map(([mean, stddev]) => ({ type: 'normal', mean, stddev }) as const),
+  fc
+    .tuple(fc.integer({ min: 1, max: 5_000 }), fc.double({ min: 0.5, max: 4, noNaN: true }))
+    .map(([scale, shape]) => ({ type: 'pareto', scale, shape }) as const),
 );
 
 const REGIONS = ['east', 'west', 'north'];
@@ -94,17 +98,29 @@ describe('minimum latency', () => {
               {
                 sameRegionRttUs: rttArb,
                 crossRegionRttUs: rttArb,
-                regionRtts: fc.constant([{ between: ['east', 'west'] as const, rttUs: { type: 'uniform', min: 2_000, max: 4_000 } as const }]),
+                regionRtts: fc.constant([
+                  { between: ['east', 'west'] as const, rttUs: { type: 'uniform', min: 2_000, max: 4_000 } as const },
+                ]),
                 link: fc.record({ jitterUs: fc.integer({ min: 0, max: 1_000 }) }, { requiredKeys: [] }),
               },
               { requiredKeys: [] },
             ),
             overrides: fc.array(
-              fc.record({ from: fc.integer({ min: 0, max: n - 1 }), to: fc.integer({ min: 0, max: n - 1 }), spec: linkArb, bothWays: fc.boolean() }),
+              fc.record({
+                from: fc.integer({ min: 0, max: n - 1 }),
+                to: fc.integer({ min: 0, max: n - 1 }),
+                spec: linkArb,
+                bothWays: fc.boolean(),
+              }),
               { maxLength: 6 },
             ),
             sends: fc.array(
-              fc.record({ at: fc.integer({ min: 0, max: 100 * MILLISECOND }), from: fc.integer({ min: 0, max: n - 1 }), to: fc.integer({ min: 0, max: n - 1 }), size: fc.integer({ min: 0, max: 5_000 }) }),
+              fc.record({
+                at: fc.integer({ min: 0, max: 100 * MILLISECOND }),
+                from: fc.integer({ min: 0, max: n - 1 }),
+                to: fc.integer({ min: 0, max: n - 1 }),
+                size: fc.integer({ min: 0, max: 5_000 }),
+              }),
               { minLength: 1, maxLength: 80 },
             ),
           }),
@@ -113,18 +129,26 @@ describe('minimum latency', () => {
         ({ regions, config, overrides, sends }, seed) => {
           const sim = new Simulation({ seed, network: config as NetworkConfig });
           const names = regions.map((_, i) => `n${i}`);
-          const log = recorders(sim, names.map((name, i) => ({ name, region: regions[i] })));
+          const log = recorders(
+            sim,
+            names.map((name, i) => ({ name, region: regions[i] })),
+          );
           // The oracle: the last override of a pair wins; without latencyUs it keeps the region's RTT / 2.
           const regionFloor = (a: string, b: string): number => {
-            if (config.regionRtts !== undefined && ((a === 'east' && b === 'west') || (a === 'west' && b === 'east'))) return 1_000;
-            const rtt = a === b ? (config.sameRegionRttUs ?? { type: 'uniform', min: 500, max: 1_000 }) : (config.crossRegionRttUs ?? { type: 'uniform', min: 50_000, max: 100_000 });
+            if (config.regionRtts !== undefined && ((a === 'east' && b === 'west') || (a === 'west' && b === 'east')))
+              return 1_000;
+            const rtt =
+              a === b
+                ? (config.sameRegionRttUs ?? { type: 'uniform', min: 500, max: 1_000 })
+                : (config.crossRegionRttUs ?? { type: 'uniform', min: 50_000, max: 100_000 });
             return floorOf(rtt) / 2;
           };
           const floor = (from: number, to: number): number => {
             let f = regionFloor(regions[from], regions[to]);
             for (const o of overrides) {
               if ((o.from === from && o.to === to) || (o.bothWays && o.from === to && o.to === from)) {
-                f = o.spec.latencyUs !== undefined ? floorOf(o.spec.latencyUs) : regionFloor(regions[from], regions[to]);
+                f =
+                  o.spec.latencyUs !== undefined ? floorOf(o.spec.latencyUs) : regionFloor(regions[from], regions[to]);
               }
             }
             return f;
@@ -146,7 +170,10 @@ describe('minimum latency', () => {
 
   it('same-region one-way delays lie in [250, 500] µs by default (RTT U(500, 1000) µs)', () => {
     const sim = new Simulation({ seed: 11 });
-    const log = recorders(sim, [{ name: 'a', region: 'x' }, { name: 'b', region: 'x' }]);
+    const log = recorders(sim, [
+      { name: 'a', region: 'x' },
+      { name: 'b', region: 'x' },
+    ]);
     for (let i = 0; i < 500; i++) sim.at(i * MILLISECOND, () => send(sim, 'a', 'b'));
     sim.run();
     const delays = log.map((d) => d.atUs - d.sentUs);
@@ -159,7 +186,10 @@ describe('minimum latency', () => {
 
   it('cross-region one-way delays lie in [25, 50] ms by default (RTT U(50, 100) ms)', () => {
     const sim = new Simulation({ seed: 12 });
-    const log = recorders(sim, [{ name: 'a', region: 'x' }, { name: 'b', region: 'y' }]);
+    const log = recorders(sim, [
+      { name: 'a', region: 'x' },
+      { name: 'b', region: 'y' },
+    ]);
     for (let i = 0; i < 500; i++) sim.at(i * MILLISECOND, () => send(sim, 'b', 'a'));
     sim.run();
     const delays = log.map((d) => d.atUs - d.sentUs);
@@ -171,13 +201,21 @@ describe('minimum latency', () => {
   });
 
   it('a region RTT matrix entry sets one-way delay to half its round trip, symmetrically', () => {
-    const sim = new Simulation({ seed: 1, network: { regionRtts: [{ between: ['x', 'y'], rttUs: { type: 'constant', value: 10_000 } }] } });
-    const log = recorders(sim, [{ name: 'a', region: 'x' }, { name: 'b', region: 'y' }, { name: 'c', region: 'z' }]);
+    const sim = new Simulation({
+      seed: 1,
+      network: { regionRtts: [{ between: ['x', 'y'], rttUs: { type: 'constant', value: 10_000 } }] },
+    });
+    const log = recorders(sim, [
+      { name: 'a', region: 'x' },
+      { name: 'b', region: 'y' },
+      { name: 'c', region: 'z' },
+    ]);
     send(sim, 'a', 'b');
     send(sim, 'b', 'a');
     send(sim, 'a', 'c');
     sim.run();
-    const delay = (from: string, to: string) => log.find((d) => d.from === sim.nodeId(from) && d.to === sim.nodeId(to))!.atUs;
+    const delay = (from: string, to: string) =>
+      log.find((d) => d.from === sim.nodeId(from) && d.to === sim.nodeId(to))!.atUs;
     expect(delay('a', 'b')).toBe(5_000);
     expect(delay('b', 'a')).toBe(5_000);
     expect(delay('a', 'c')).toBeGreaterThanOrEqual(25_000);
@@ -188,15 +226,27 @@ describe('minimum latency', () => {
     const log = recorders(sim, [{ name: 'a' }, { name: 'b' }, { name: 'c' }]);
     sim.setLink('a', 'b', { latencyUs: { type: 'constant', value: 7_000 } });
     sim.setLink('a', 'c', { latencyUs: { type: 'constant', value: 3_000 } }, true);
-    for (const [f, t] of [['a', 'b'], ['b', 'a'], ['a', 'c'], ['c', 'a'], ['b', 'c']]) send(sim, f, t);
+    for (const [f, t] of [
+      ['a', 'b'],
+      ['b', 'a'],
+      ['a', 'c'],
+      ['c', 'a'],
+      ['b', 'c'],
+    ])
+      send(sim, f, t);
     sim.run();
     const at = (f: string, t: string) => log.find((d) => d.from === sim.nodeId(f) && d.to === sim.nodeId(t))!.atUs;
-    expect([at('a', 'b'), at('b', 'a'), at('a', 'c'), at('c', 'a'), at('b', 'c')]).toEqual([7_000, 1_000, 3_000, 3_000, 1_000]);
+    expect([at('a', 'b'), at('b', 'a'), at('a', 'c'), at('c', 'a'), at('b', 'c')]).toEqual([
+      7_000, 1_000, 3_000, 3_000, 1_000,
+    ]);
   });
 
   it('an override without latencyUs keeps the region latency', () => {
     const sim = new Simulation({ seed: 1, network: { crossRegionRttUs: { type: 'constant', value: 60_000 } } });
-    const log = recorders(sim, [{ name: 'a', region: 'x' }, { name: 'b', region: 'y' }]);
+    const log = recorders(sim, [
+      { name: 'a', region: 'x' },
+      { name: 'b', region: 'y' },
+    ]);
     sim.setLink('a', 'b', { fifo: true });
     send(sim, 'a', 'b');
     sim.run();
@@ -233,7 +283,10 @@ describe('FIFO links', () => {
         fc.integer({ min: 0, max: 10_000 }),
         fc.option(fc.integer({ min: 100_000, max: 100_000_000 }), { nil: undefined }),
         fc.double({ min: 0, max: 0.5, noNaN: true }),
-        fc.array(fc.tuple(fc.integer({ min: 0, max: 50 * MILLISECOND }), fc.integer({ min: 0, max: 3_000 })), { minLength: 2, maxLength: 60 }),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 50 * MILLISECOND }), fc.integer({ min: 0, max: 3_000 })), {
+          minLength: 2,
+          maxLength: 60,
+        }),
         fc.integer(),
         (latencyUs, jitterUs, bandwidthBitsPerSec, duplicateProbability, sends, seed) => {
           const sim = new Simulation({ seed });
@@ -244,7 +297,8 @@ describe('FIFO links', () => {
           sim.run();
           const ids = log.map((d) => d.id);
           expect([...new Set(ids)]).toEqual(order);
-          for (let i = 1; i < ids.length; i++) expect(order.indexOf(ids[i])).toBeGreaterThanOrEqual(order.indexOf(ids[i - 1]));
+          for (let i = 1; i < ids.length; i++)
+            expect(order.indexOf(ids[i])).toBeGreaterThanOrEqual(order.indexOf(ids[i - 1]));
         },
       ),
       { numRuns: 80 },
@@ -265,7 +319,12 @@ describe('FIFO links', () => {
   it('reorderProbability 1 holds every message back by reorderDelayUs, even on a fifo link', () => {
     const sim = new Simulation({ seed: 1 });
     const log = recorders(sim, [{ name: 'a' }, { name: 'b' }]);
-    sim.setLink('a', 'b', { latencyUs: { type: 'constant', value: 1_000 }, fifo: true, reorderProbability: 1, reorderDelayUs: 5_000 });
+    sim.setLink('a', 'b', {
+      latencyUs: { type: 'constant', value: 1_000 },
+      fifo: true,
+      reorderProbability: 1,
+      reorderDelayUs: 5_000,
+    });
     for (let i = 0; i < 5; i++) sim.at(i * 10, () => send(sim, 'a', 'b'));
     sim.run();
     expect(log.map((d) => d.atUs - d.sentUs)).toEqual([6_000, 6_000, 6_000, 6_000, 6_000]);
@@ -308,20 +367,24 @@ describe('bandwidth', () => {
 
   it('every message waits at least its size / bandwidth beyond the latency floor', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 1, max: 10_000 }), { minLength: 1, maxLength: 30 }), fc.integer({ min: 100_000, max: 10_000_000 }), (sizes, bps) => {
-        const sim = new Simulation({ seed: 1 });
-        const log = recorders(sim, [{ name: 'a' }, { name: 'b' }]);
-        sim.setLink('a', 'b', { latencyUs: { type: 'constant', value: 500 }, bandwidthBitsPerSec: bps });
-        for (const size of sizes) send(sim, 'a', 'b', size);
-        sim.run();
-        // Back-to-back at t=0: the k-th finishes serializing after the first k sizes.
-        let busy = 0;
-        log.forEach((d, k) => {
-          busy += (sizes[k] * 8 * SECOND) / bps;
-          expect(d.sizeBytes).toBe(sizes[k]);
-          expect(d.atUs).toBe(Math.ceil(busy + 500));
-        });
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 10_000 }), { minLength: 1, maxLength: 30 }),
+        fc.integer({ min: 100_000, max: 10_000_000 }),
+        (sizes, bps) => {
+          const sim = new Simulation({ seed: 1 });
+          const log = recorders(sim, [{ name: 'a' }, { name: 'b' }]);
+          sim.setLink('a', 'b', { latencyUs: { type: 'constant', value: 500 }, bandwidthBitsPerSec: bps });
+          for (const size of sizes) send(sim, 'a', 'b', size);
+          sim.run();
+          // Back-to-back at t=0: the k-th finishes serializing after the first k sizes.
+          let busy = 0;
+          log.forEach((d, k) => {
+            busy += (sizes[k] * 8 * SECOND) / bps;
+            expect(d.sizeBytes).toBe(sizes[k]);
+            expect(d.atUs).toBe(Math.ceil(busy + 500));
+          });
+        },
+      ),
       { numRuns: 50 },
     );
   });

@@ -55,7 +55,10 @@ describe('crash and restart', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 2, max: 5 }),
-        fc.array(fc.record({ atUs: fc.integer({ min: 0, max: 100 * MILLISECOND }), node: fc.nat(), up: fc.boolean() }), { maxLength: 20 }),
+        fc.array(
+          fc.record({ atUs: fc.integer({ min: 0, max: 100 * MILLISECOND }), node: fc.nat(), up: fc.boolean() }),
+          { maxLength: 20 },
+        ),
         fc.integer(),
         (n, flips, seed) => {
           const sim = new Simulation({ seed });
@@ -73,7 +76,11 @@ describe('crash and restart', () => {
             handled[c.node]++;
           };
           for (let i = 0; i < n; i++) {
-            sim.addNode<Durable>({ name: `n${i}`, durable: () => ({ incarnation: 0 }), process: (ctx) => new Ticker(ctx, n, onCall) });
+            sim.addNode<Durable>({
+              name: `n${i}`,
+              durable: () => ({ incarnation: 0 }),
+              process: (ctx) => new Ticker(ctx, n, onCall),
+            });
           }
           for (const f of flips) {
             const id = f.node % n;
@@ -148,7 +155,11 @@ describe('crash and restart', () => {
   it('crashing a crashed node and restarting a running one change nothing', () => {
     const sim = new Simulation({ seed: 1 });
     const calls: Call[] = [];
-    sim.addNode<Durable>({ name: 'a', durable: () => ({ incarnation: 0 }), process: (ctx) => new Ticker(ctx, 1, (c) => calls.push(c)) });
+    sim.addNode<Durable>({
+      name: 'a',
+      durable: () => ({ incarnation: 0 }),
+      process: (ctx) => new Ticker(ctx, 1, (c) => calls.push(c)),
+    });
     sim.run({ untilUs: 1 });
     applyFault(sim, { kind: 'restart', nodes: 'a' });
     applyFault(sim, { kind: 'crash', nodes: 'a' });
@@ -165,7 +176,11 @@ describe('crash and restart', () => {
     const sim = new Simulation({ seed: 1 });
     const starts: number[] = [];
     sim.at(0, () => sim.crash(0));
-    sim.addNode<Durable>({ name: 'a', durable: () => ({ incarnation: 0 }), process: (ctx) => new Ticker(ctx, 1, (c) => c.kind === 'start' && starts.push(sim.nowUs)) });
+    sim.addNode<Durable>({
+      name: 'a',
+      durable: () => ({ incarnation: 0 }),
+      process: (ctx) => new Ticker(ctx, 1, (c) => c.kind === 'start' && starts.push(sim.nowUs)),
+    });
     sim.at(5 * MILLISECOND, () => sim.restart(0));
     sim.run({ untilUs: 4 * MILLISECOND });
     expect(starts).toEqual([]);
@@ -202,7 +217,14 @@ describe('pause and resume', () => {
     sim.at(11_500, () => sim.context(a).send(b, 2)); // arrives 12 500
     sim.at(25_000, () => sim.context(a).send(b, 3));
     const r = sim.run();
-    expect((sim.process(b) as Recorder).seen).toEqual(['t1@5000', 't0@20000', 'm1@20000', 'm2@20000', 't2@20000', 'm3@26000']);
+    expect((sim.process(b) as Recorder).seen).toEqual([
+      't1@5000',
+      't0@20000',
+      'm1@20000',
+      'm2@20000',
+      't2@20000',
+      'm3@26000',
+    ]);
     expect(r.faults.map((f) => [f.kind, f.timeUs])).toEqual([
       ['pause', 10_000],
       ['resume', 20_000],

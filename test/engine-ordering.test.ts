@@ -41,11 +41,27 @@ const faultArb = (n: number) =>
   fc.record({
     atUs: fc.integer({ min: 0, max: 300 * MILLISECOND }),
     action: fc.oneof(
-      fc.record({ kind: fc.constant('crash' as const), nodes: fc.constant(`n${n - 1}`), forUs: fc.integer({ min: 0, max: 50 * MILLISECOND }) }),
-      fc.record({ kind: fc.constant('pause' as const), nodes: fc.constant('n0'), forUs: fc.integer({ min: 0, max: 50 * MILLISECOND }) }),
+      fc.record({
+        kind: fc.constant('crash' as const),
+        nodes: fc.constant(`n${n - 1}`),
+        forUs: fc.integer({ min: 0, max: 50 * MILLISECOND }),
+      }),
+      fc.record({
+        kind: fc.constant('pause' as const),
+        nodes: fc.constant('n0'),
+        forUs: fc.integer({ min: 0, max: 50 * MILLISECOND }),
+      }),
       fc.record({ kind: fc.constant('resume' as const), nodes: fc.constant('*') }),
-      fc.record({ kind: fc.constant('clock-jump' as const), nodes: fc.constant('*'), deltaUs: fc.integer({ min: -SECOND, max: SECOND }) }),
-      fc.record({ kind: fc.constant('clock-drift' as const), nodes: fc.constant('n0'), driftPpm: fc.integer({ min: -900_000, max: 900_000 }) }),
+      fc.record({
+        kind: fc.constant('clock-jump' as const),
+        nodes: fc.constant('*'),
+        deltaUs: fc.integer({ min: -SECOND, max: SECOND }),
+      }),
+      fc.record({
+        kind: fc.constant('clock-drift' as const),
+        nodes: fc.constant('n0'),
+        driftPpm: fc.integer({ min: -900_000, max: 900_000 }),
+      }),
     ),
   }) as fc.Arbitrary<TimedFault>;
 
@@ -57,7 +73,11 @@ describe('no event in the past', () => {
         fc.integer(),
         fc.constantFrom<'typed' | 'heap'>('typed', 'heap'),
         ([n, timeline], seed, queue) => {
-          const sim = new Simulation({ seed, queue, network: { link: { jitterUs: 3_000, duplicateProbability: 0.1, reorderProbability: 0.1 } } });
+          const sim = new Simulation({
+            seed,
+            queue,
+            network: { link: { jitterUs: 3_000, duplicateProbability: 0.1, reorderProbability: 0.1 } },
+          });
           const seen: number[][] = [];
           for (let i = 0; i < n; i++) {
             const mine: number[] = [];
@@ -78,7 +98,8 @@ describe('no event in the past', () => {
           expect(result.events).toBe(times.length);
           for (let i = 1; i < times.length; i++) expect(times[i]).toBeGreaterThanOrEqual(times[i - 1]);
           for (const t of times) expect(Number.isInteger(t)).toBe(true);
-          for (const mine of seen) for (let i = 1; i < mine.length; i++) expect(mine[i]).toBeGreaterThanOrEqual(mine[i - 1]);
+          for (const mine of seen)
+            for (let i = 1; i < mine.length; i++) expect(mine[i]).toBeGreaterThanOrEqual(mine[i - 1]);
           expect(times.at(-1)!).toBeLessThanOrEqual(400 * MILLISECOND);
         },
       ),
@@ -143,7 +164,10 @@ describe('FIFO among equal times', () => {
           const sim = new Simulation({ seed: 3, queue });
           const id = sim.addNode({ name: 'a', process: (ctx) => new TimerSetter(ctx, delays) });
           sim.run();
-          const expected = delays.map((d, tag) => ({ d, tag })).sort((x, y) => x.d - y.d).map((x) => x.tag);
+          const expected = delays
+            .map((d, tag) => ({ d, tag }))
+            .sort((x, y) => x.d - y.d)
+            .map((x) => x.tag);
           expect((sim.process(id) as TimerSetter).fired).toEqual(expected);
         },
       ),
@@ -174,18 +198,26 @@ describe('FIFO among equal times', () => {
 
   it('messages sent in one handler over a constant-latency link arrive in send order', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 50 }), fc.integer({ min: 0, max: 10_000 }), fc.integer(), (count, latency, seed) => {
-        const sim = new Simulation({ seed });
-        const got: [number, number][] = [];
-        const a = sim.addNode({ name: 'a', process: () => ({ onMessage: () => {} }) });
-        const b = sim.addNode({ name: 'b', process: (ctx) => ({ onMessage: (_f: NodeId, m: number) => got.push([m, ctx.nowUs]) }) });
-        sim.setLink('a', 'b', { latencyUs: { type: 'constant', value: latency } });
-        sim.at(7, () => {
-          for (let i = 0; i < count; i++) sim.context(a).send(b, i);
-        });
-        sim.run();
-        expect(got).toEqual(Array.from({ length: count }, (_, i) => [i, 7 + latency]));
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 50 }),
+        fc.integer({ min: 0, max: 10_000 }),
+        fc.integer(),
+        (count, latency, seed) => {
+          const sim = new Simulation({ seed });
+          const got: [number, number][] = [];
+          const a = sim.addNode({ name: 'a', process: () => ({ onMessage: () => {} }) });
+          const b = sim.addNode({
+            name: 'b',
+            process: (ctx) => ({ onMessage: (_f: NodeId, m: number) => got.push([m, ctx.nowUs]) }),
+          });
+          sim.setLink('a', 'b', { latencyUs: { type: 'constant', value: latency } });
+          sim.at(7, () => {
+            for (let i = 0; i < count; i++) sim.context(a).send(b, i);
+          });
+          sim.run();
+          expect(got).toEqual(Array.from({ length: count }, (_, i) => [i, 7 + latency]));
+        },
+      ),
       { numRuns: 50 },
     );
   });

@@ -19,7 +19,8 @@ const name = (i: number) => `n${i}`;
 
 /** An independent statement of each shape: may traffic flow from node index `f` to `t`? */
 function oracle(shape: PartitionShape, n: number): (f: number, t: number) => boolean {
-  const idx = (names: readonly string[] | string) => (typeof names === 'string' ? [names] : names).map((s) => Number(s.slice(1)));
+  const idx = (names: readonly string[] | string) =>
+    (typeof names === 'string' ? [names] : names).map((s) => Number(s.slice(1)));
   const within = (list: number[], x: number) => list.includes(x);
   switch (shape.type) {
     case 'groups': {
@@ -35,7 +36,9 @@ function oracle(shape: PartitionShape, n: number): (f: number, t: number) => boo
     }
     case 'isolate': {
       const x = idx(shape.node)[0];
-      const others = (shape.from === undefined ? Array.from({ length: n }, (_, i) => i) : idx(shape.from as string[])).filter((y) => y !== x);
+      const others = (
+        shape.from === undefined ? Array.from({ length: n }, (_, i) => i) : idx(shape.from as string[])
+      ).filter((y) => y !== x);
       return (f, t) => !((f === x && within(others, t)) || (t === x && within(others, f)));
     }
     case 'bridge': {
@@ -73,7 +76,10 @@ const caseArb: fc.Arbitrary<Case> = fc.integer({ min: 2, max: 8 }).chain((n) =>
   fc
     .record({
       type: fc.constantFrom('groups', 'majority-minority', 'isolate', 'bridge', 'ring', 'one-way'),
-      perm: fc.shuffledSubarray(Array.from({ length: n }, (_, i) => name(i)), { minLength: n, maxLength: n }),
+      perm: fc.shuffledSubarray(
+        Array.from({ length: n }, (_, i) => name(i)),
+        { minLength: n, maxLength: n },
+      ),
       included: fc.integer({ min: 1, max: n }),
       k1: fc.nat(),
       k2: fc.nat(),
@@ -112,7 +118,11 @@ function setup(n: number, seed: number) {
   const sim = new Simulation({ seed, network: { link: { jitterUs: 500 } } });
   const got: [number, NodeId, NodeId][] = [];
   for (let i = 0; i < n; i++) {
-    sim.addNode({ name: name(i), group: i % 2 ? 'odd' : 'even', process: (ctx) => ({ onMessage: (from: NodeId, round: number) => got.push([round, from, ctx.id]) }) });
+    sim.addNode({
+      name: name(i),
+      group: i % 2 ? 'odd' : 'even',
+      process: (ctx) => ({ onMessage: (from: NodeId, round: number) => got.push([round, from, ctx.id]) }),
+    });
   }
   const allToAll = (round: number) => {
     for (let f = 0; f < n; f++) for (let t = 0; t < n; t++) sim.context(f).send(t, round);
@@ -137,7 +147,10 @@ describe('partitions', () => {
       fc.property(caseArb, fc.integer(), fc.boolean(), ({ n, shape }, seed, healByForUs) => {
         const { sim, allToAll, pairs } = setup(n, seed);
         scheduleFaults(sim, [
-          { atUs: MILLISECOND, action: healByForUs ? { kind: 'partition', shape, forUs: 99 * MILLISECOND } : { kind: 'partition', shape } },
+          {
+            atUs: MILLISECOND,
+            action: healByForUs ? { kind: 'partition', shape, forUs: 99 * MILLISECOND } : { kind: 'partition', shape },
+          },
           ...(healByForUs ? [] : [{ atUs: 100 * MILLISECOND, action: { kind: 'heal' as const } }]),
         ]);
         sim.at(2 * MILLISECOND, () => allToAll(1));
@@ -184,7 +197,13 @@ describe('partitions', () => {
       for (let f = 0; f < 8; f++) for (let t = 0; t < 8; t++) expect(cut.blocks(f, t)).toBe(!allowed(f, t));
     };
     const names = (xs: number[]) => xs.map(name);
-    check(splitGroups([[0, 1], [2, 3, 4]]), { type: 'groups', groups: [names([0, 1]), names([2, 3, 4])] });
+    check(
+      splitGroups([
+        [0, 1],
+        [2, 3, 4],
+      ]),
+      { type: 'groups', groups: [names([0, 1]), names([2, 3, 4])] },
+    );
     check(majorityMinority([6, 5, 4, 3, 2]), { type: 'majority-minority', nodes: names([6, 5, 4, 3, 2]) });
     check(isolate(3, ids), { type: 'isolate', node: 'n3', from: names(ids) });
     check(bridge([0, 1], 2, [3, 4]), { type: 'bridge', sideA: names([0, 1]), bridge: 'n2', sideB: names([3, 4]) });
@@ -195,7 +214,9 @@ describe('partitions', () => {
   it('in a ring every node sees a majority and no two see the same set', () => {
     for (let m = 3; m <= 12; m++) {
       const cut = ring(Array.from({ length: m }, (_, i) => i));
-      const views = Array.from({ length: m }, (_, f) => Array.from({ length: m }, (_, t) => t).filter((t) => !cut.blocks(f, t)));
+      const views = Array.from({ length: m }, (_, f) =>
+        Array.from({ length: m }, (_, t) => t).filter((t) => !cut.blocks(f, t)),
+      );
       for (const v of views) expect(v.length).toBeGreaterThan(m / 2);
       if (m >= 4) expect(new Set(views.map((v) => v.join())).size).toBe(m);
     }
@@ -203,10 +224,22 @@ describe('partitions', () => {
 
   it('shapes that need more nodes, or list a node twice, are refused before the run', () => {
     const { sim } = setup(3, 1);
-    expect(() => scheduleFaults(sim, [{ atUs: 0, action: { kind: 'partition', shape: { type: 'ring', nodes: ['n0', 'n1'] } } }])).toThrow(RangeError);
-    expect(() => scheduleFaults(sim, [{ atUs: 0, action: { kind: 'partition', shape: { type: 'majority-minority', nodes: 'n0' } } }])).toThrow(RangeError);
-    expect(() => scheduleFaults(sim, [{ atUs: 0, action: { kind: 'partition', shape: { type: 'groups', groups: [['n0', 'n1'], ['n1']] } } }])).toThrow(RangeError);
-    expect(() => scheduleFaults(sim, [{ atUs: 0, action: { kind: 'partition', shape: { type: 'isolate', node: 'nobody' } } }])).toThrow(RangeError);
+    expect(() =>
+      scheduleFaults(sim, [{ atUs: 0, action: { kind: 'partition', shape: { type: 'ring', nodes: ['n0', 'n1'] } } }]),
+    ).toThrow(RangeError);
+    expect(() =>
+      scheduleFaults(sim, [
+        { atUs: 0, action: { kind: 'partition', shape: { type: 'majority-minority', nodes: 'n0' } } },
+      ]),
+    ).toThrow(RangeError);
+    expect(() =>
+      scheduleFaults(sim, [
+        { atUs: 0, action: { kind: 'partition', shape: { type: 'groups', groups: [['n0', 'n1'], ['n1']] } } },
+      ]),
+    ).toThrow(RangeError);
+    expect(() =>
+      scheduleFaults(sim, [{ atUs: 0, action: { kind: 'partition', shape: { type: 'isolate', node: 'nobody' } } }]),
+    ).toThrow(RangeError);
     expect(sim.pending).toBe(3);
   });
 

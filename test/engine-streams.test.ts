@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MILLISECOND, SECOND, Simulation, startFaultProcess, type NodeContext, type NodeId, type Process } from '../engine/index.js';
+import {
+  MILLISECOND,
+  SECOND,
+  Simulation,
+  startFaultProcess,
+  type NodeContext,
+  type NodeId,
+  type Process,
+} from '../engine/index.js';
 
 interface Observed {
   draws: number[];
@@ -43,15 +51,33 @@ function build(seed: number, extras: Extra[], extraProcess: boolean) {
   const addExtra = (e: Extra, i: number) => {
     const seen: Observed = { draws: [], delays: [] };
     const peers = e.peers.map((p) => extraName(p % extras.length));
-    sim.addNode({ name: extraName(i), region: e.region, group: 'extra', process: (ctx) => new Drawer(ctx, peers, seen) });
+    sim.addNode({
+      name: extraName(i),
+      region: e.region,
+      group: 'extra',
+      process: (ctx) => new Drawer(ctx, peers, seen),
+    });
   };
   extras.forEach((e, i) => e.before && addExtra(e, i));
   sim.addNode({ name: 'a', region: 'east', process: (ctx) => new Drawer(ctx, ['b'], a) });
   sim.addNode({ name: 'b', region: 'west', process: (ctx) => new Drawer(ctx, ['a'], b) });
   extras.forEach((e, i) => !e.before && addExtra(e, i));
-  startFaultProcess(sim, { kind: 'crash-restart', name: 'churn', nodes: ['a', 'b'], mtbfUs: 50 * MILLISECOND, mttrUs: 5 * MILLISECOND, endUs: 150 * MILLISECOND });
+  startFaultProcess(sim, {
+    kind: 'crash-restart',
+    name: 'churn',
+    nodes: ['a', 'b'],
+    mtbfUs: 50 * MILLISECOND,
+    mttrUs: 5 * MILLISECOND,
+    endUs: 150 * MILLISECOND,
+  });
   if (extraProcess && extras.length > 0) {
-    startFaultProcess(sim, { kind: 'random-kill', name: 'chaos', nodes: 'extra', meanIntervalUs: 20 * MILLISECOND, downUs: { type: 'constant', value: MILLISECOND } });
+    startFaultProcess(sim, {
+      kind: 'random-kill',
+      name: 'chaos',
+      nodes: 'extra',
+      meanIntervalUs: 20 * MILLISECOND,
+      downUs: { type: 'constant', value: MILLISECOND },
+    });
   }
   const result = sim.run({ untilUs: SECOND });
   const faultsOf = (name: string) => result.faults.filter((f) => f.nodes.includes(name));
@@ -60,19 +86,28 @@ function build(seed: number, extras: Extra[], extraProcess: boolean) {
 
 describe('stream independence', () => {
   it('adding nodes and fault processes leaves existing nodes’ draws, pair latencies and fault times unchanged', () => {
-    const extraArb = fc.record({ before: fc.boolean(), region: fc.constantFrom('east', 'west', 'south'), peers: fc.array(fc.nat(), { maxLength: 3 }) });
+    const extraArb = fc.record({
+      before: fc.boolean(),
+      region: fc.constantFrom('east', 'west', 'south'),
+      peers: fc.array(fc.nat(), { maxLength: 3 }),
+    });
     fc.assert(
-      fc.property(fc.integer(), fc.array(extraArb, { minLength: 1, maxLength: 5 }), fc.boolean(), (seed, extras, extraProcess) => {
-        const base = build(seed, [], false);
-        const grown = build(seed, extras, extraProcess);
-        expect(base.a.draws.length).toBeGreaterThan(0);
-        expect(base.a.delays.length).toBeGreaterThan(0);
-        expect(grown.a).toEqual(base.a);
-        expect(grown.b).toEqual(base.b);
-        expect(grown.faultsA).toEqual(base.faultsA);
-        expect(grown.faultsB).toEqual(base.faultsB);
-        expect(grown.result.traceHash).not.toBe(base.result.traceHash);
-      }),
+      fc.property(
+        fc.integer(),
+        fc.array(extraArb, { minLength: 1, maxLength: 5 }),
+        fc.boolean(),
+        (seed, extras, extraProcess) => {
+          const base = build(seed, [], false);
+          const grown = build(seed, extras, extraProcess);
+          expect(base.a.draws.length).toBeGreaterThan(0);
+          expect(base.a.delays.length).toBeGreaterThan(0);
+          expect(grown.a).toEqual(base.a);
+          expect(grown.b).toEqual(base.b);
+          expect(grown.faultsA).toEqual(base.faultsA);
+          expect(grown.faultsB).toEqual(base.faultsB);
+          expect(grown.result.traceHash).not.toBe(base.result.traceHash);
+        },
+      ),
       { numRuns: 30 },
     );
   });
@@ -94,7 +129,10 @@ describe('stream independence', () => {
           onMessage: () => {},
         }),
       });
-      sim.addNode({ name: 'b', process: (ctx) => ({ onMessage: (_f: NodeId, sentUs: number) => delays.push(ctx.nowUs - sentUs) }) });
+      sim.addNode({
+        name: 'b',
+        process: (ctx) => ({ onMessage: (_f: NodeId, sentUs: number) => delays.push(ctx.nowUs - sentUs) }),
+      });
       // One uniform draw per message, so a shared stream would make delays equal the model's draws.
       sim.setLink('a', 'b', { latencyUs: { type: 'uniform', min: 0, max: SECOND } });
       sim.run();
@@ -124,7 +162,10 @@ describe('stream independence', () => {
   it('a node’s stream for a purpose is one continuing sequence across crashes', () => {
     const sim = new Simulation({ seed: 5 });
     const got: number[] = [];
-    const id = sim.addNode({ name: 'a', process: (ctx) => ({ onStart: () => got.push(ctx.random('p').next()), onMessage: () => {} }) });
+    const id = sim.addNode({
+      name: 'a',
+      process: (ctx) => ({ onStart: () => got.push(ctx.random('p').next()), onMessage: () => {} }),
+    });
     sim.at(10, () => sim.crash(id));
     sim.at(20, () => sim.restart(id));
     sim.run();

@@ -1,6 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { JsonlTrace, MILLISECOND, RingTrace, Simulation, observers, scheduleFaults, type NodeId, type TraceEntry } from '../engine/index.js';
+import {
+  JsonlTrace,
+  MILLISECOND,
+  RingTrace,
+  Simulation,
+  observers,
+  scheduleFaults,
+  type NodeId,
+  type TraceEntry,
+} from '../engine/index.js';
 
 /** a sends to b on a timer (tag 3) `count` times; b echoes; one fault call in between. */
 function echo(seed: number, count: number, firstDelayUs = MILLISECOND): Simulation {
@@ -32,19 +41,24 @@ function jsonl(sim: Simulation): { lines: string[]; trace: JsonlTrace } {
 describe('RingTrace', () => {
   it('keeps exactly the last N events, oldest first, with consecutive indices', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 200 }), fc.integer({ min: 1, max: 40 }), fc.integer(), (capacity, count, seed) => {
-        const sim = echo(seed, count);
-        const ring = new RingTrace(sim, capacity);
-        const { lines, trace } = jsonl(sim);
-        sim.setObserver(observers(ring, trace));
-        const result = sim.run();
-        const all = lines.map((l) => JSON.parse(l) as TraceEntry);
-        const kept = ring.entries();
-        expect(all).toHaveLength(result.events);
-        expect(kept).toHaveLength(Math.min(capacity, result.events));
-        expect(kept).toEqual(all.slice(all.length - kept.length));
-        kept.forEach((e, i) => expect(e.index).toBe(result.events - kept.length + i));
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 200 }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer(),
+        (capacity, count, seed) => {
+          const sim = echo(seed, count);
+          const ring = new RingTrace(sim, capacity);
+          const { lines, trace } = jsonl(sim);
+          sim.setObserver(observers(ring, trace));
+          const result = sim.run();
+          const all = lines.map((l) => JSON.parse(l) as TraceEntry);
+          const kept = ring.entries();
+          expect(all).toHaveLength(result.events);
+          expect(kept).toHaveLength(Math.min(capacity, result.events));
+          expect(kept).toEqual(all.slice(all.length - kept.length));
+          kept.forEach((e, i) => expect(e.index).toBe(result.events - kept.length + i));
+        },
+      ),
       { numRuns: 60 },
     );
   });
@@ -67,7 +81,13 @@ describe('JsonlTrace', () => {
     expect(entries.map((e) => e.index)).toEqual(entries.map((_, i) => i));
     expect(entries[0]).toEqual({ index: 0, timeUs: 0, kind: 'start', node: 'a' });
     expect(entries[1]).toEqual({ index: 1, timeUs: 0, kind: 'start', node: 'b' });
-    expect(entries.find((e) => e.kind === 'timer')).toEqual({ index: 2, timeUs: MILLISECOND, kind: 'timer', node: 'a', tag: 3 });
+    expect(entries.find((e) => e.kind === 'timer')).toEqual({
+      index: 2,
+      timeUs: MILLISECOND,
+      kind: 'timer',
+      node: 'a',
+      tag: 3,
+    });
     const call = entries.find((e) => e.kind === 'call')!;
     expect(call).toEqual({ index: call.index, timeUs: 2 * MILLISECOND + 1, kind: 'call' });
     const delivers = entries.filter((e) => e.kind === 'deliver');

@@ -13,7 +13,12 @@ function setup(seed = 1) {
   const sim = new Simulation({ seed, network: { sameRegionRttUs: { type: 'constant', value: 2 * MILLISECOND } } });
   const log: Delivery[] = [];
   for (const name of ['a', 'b', 'c']) {
-    sim.addNode({ name, process: (ctx) => ({ onMessage: (_from: NodeId, sentUs: number) => log.push({ to: ctx.name, sentUs, atUs: ctx.nowUs }) }) });
+    sim.addNode({
+      name,
+      process: (ctx) => ({
+        onMessage: (_from: NodeId, sentUs: number) => log.push({ to: ctx.name, sentUs, atUs: ctx.nowUs }),
+      }),
+    });
   }
   const vip = sim.addAddress('vip', sim.nodeId('b'));
   const a = sim.context(sim.nodeId('a'));
@@ -108,9 +113,19 @@ describe('floating addresses (virtual IPs)', () => {
         });
       }
       vip = sim.addAddress('vip', sim.nodeId('h1'));
-      startFaultProcess(sim, { kind: 'crash-restart', name: 'chaos', nodes: ['h1', 'h2', 'h3'], mtbfUs: 20 * MILLISECOND, mttrUs: 5 * MILLISECOND });
+      startFaultProcess(sim, {
+        kind: 'crash-restart',
+        name: 'chaos',
+        nodes: ['h1', 'h2', 'h3'],
+        mtbfUs: 20 * MILLISECOND,
+        mttrUs: 5 * MILLISECOND,
+      });
       const result = sim.run({ untilUs: 300 * MILLISECOND });
-      return { hash: result.traceHash, claims: result.faults.filter((f) => f.kind === 'claim-address').length, dropped: result.messages.droppedAtDownNode };
+      return {
+        hash: result.traceHash,
+        claims: result.faults.filter((f) => f.kind === 'claim-address').length,
+        dropped: result.messages.droppedAtDownNode,
+      };
     };
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 1_000 }), (seed) => {

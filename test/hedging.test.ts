@@ -8,7 +8,13 @@ import { RecentPercentile } from '../models/workload/recent-percentile.js';
 
 async function run(text: string) {
   const { scenario } = parseScenarioText(text, 'hedging.yaml');
-  return buildReport({ faultlineVersion: 'test', file: null, scenario, runs: [{ name: 'base', overrides: {}, run: await runScenario(scenario) }], wallSeconds: 1 }).metrics;
+  return buildReport({
+    faultlineVersion: 'test',
+    file: null,
+    scenario,
+    runs: [{ name: 'base', overrides: {}, run: await runScenario(scenario) }],
+    wallSeconds: 1,
+  }).metrics;
 }
 
 const served = (m: Awaited<ReturnType<typeof run>>, name: string) => m.components.find((c) => c.name === name)!.served;
@@ -16,14 +22,19 @@ const served = (m: Awaited<ReturnType<typeof run>>, name: string) => m.component
 describe('the recent-latency percentile', () => {
   it('is the nearest-rank percentile of the last `window` samples (refreshed every sample below a window of 10)', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 1000 }), { minLength: 1, maxLength: 60 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 100 }), (samples, window, percentile) => {
-        const recent = new RecentPercentile(percentile, window);
-        samples.forEach((s, i) => {
-          recent.record(s);
-          const last = samples.slice(Math.max(0, i + 1 - window), i + 1).sort((a, b) => a - b);
-          expect(recent.value).toBe(last[Math.ceil((percentile / 100) * last.length) - 1]);
-        });
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 1000 }), { minLength: 1, maxLength: 60 }),
+        fc.integer({ min: 1, max: 9 }),
+        fc.integer({ min: 1, max: 100 }),
+        (samples, window, percentile) => {
+          const recent = new RecentPercentile(percentile, window);
+          samples.forEach((s, i) => {
+            recent.record(s);
+            const last = samples.slice(Math.max(0, i + 1 - window), i + 1).sort((a, b) => a - b);
+            expect(recent.value).toBe(last[Math.ceil((percentile / 100) * last.length) - 1]);
+          });
+        },
+      ),
     );
   });
 
@@ -94,7 +105,8 @@ workloads:
 
   it('the attempt timeout covers every copy, and no copy is sent after it', async () => {
     // Copies take 100 ms, attempts time out at 50 ms and are retried once.
-    const workload = (after: string) => `timeout: 50ms, retry: { attempts: 2, base: 1ms, jitter: none }, hedge: { after: ${after}, maxHedges: 2 }`;
+    const workload = (after: string) =>
+      `timeout: 50ms, retry: { attempts: 2, base: 1ms, jitter: none }, hedge: { after: ${after}, maxHedges: 2 }`;
     const both = await run(twoNodes('100ms', workload('10ms')));
     expect(both.requests.errors.timeout).toBe(both.requests.sent);
     expect(both.requests.retries).toBe(both.requests.sent);
@@ -110,8 +122,15 @@ describe('the hedged-requests scenario', () => {
   it('hedging at the observed p95 cuts p99 several-fold for about 5% more load; hedging too early saturates the servers', async () => {
     const loaded = loadScenario(resolveScenarioArgument('hedged-requests'), { overrides: ['duration=15s'] });
     const runs = [];
-    for (const v of loaded.variants) runs.push({ name: v.name, overrides: v.overrides, run: await runScenario(v.scenario) });
-    const report = buildReport({ faultlineVersion: 'test', file: null, scenario: loaded.scenario, runs, wallSeconds: 1 });
+    for (const v of loaded.variants)
+      runs.push({ name: v.name, overrides: v.overrides, run: await runScenario(v.scenario) });
+    const report = buildReport({
+      faultlineVersion: 'test',
+      file: null,
+      scenario: loaded.scenario,
+      runs,
+      wallSeconds: 1,
+    });
     const m = (name: string) => report.variants!.find((v) => v.name === name)!.metrics;
     const none = m('no-hedging');
     const p95 = m('hedge-at-p95');

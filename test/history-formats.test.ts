@@ -4,7 +4,8 @@ import { pairOperations } from '../reports/consistency/history.js';
 import { checkLinearizability } from '../reports/consistency/linearizability.js';
 import { registerSpec } from '../reports/consistency/sequential-specs.js';
 
-const linearizable = (text: string) => checkLinearizability(pairOperations(parseHistory(text), registerSpec.isReadOnly), registerSpec).linearizable;
+const linearizable = (text: string) =>
+  checkLinearizability(pairOperations(parseHistory(text), registerSpec.isReadOnly), registerSpec).linearizable;
 
 /** A write of `written` acknowledged, then a read returning `read`: linearizable exactly when the two are the same value. */
 const writeThenRead = (written: string, read: string) =>
@@ -43,11 +44,14 @@ describe('EDN values are read exactly', () => {
     expect(linearizable(writeThenRead('"\\u0041\\r"', '"A\\r"'))).toBe(true);
     expect(linearizable(writeThenRead('"\\u0041"', '"u0041"'))).toBe(false);
     expect(linearizable(writeThenRead('"\\r"', '"r"'))).toBe(false);
-    expect(() => parseHistory('{:process 0, :type :invoke, :f :write, :value "\\q"}')).toThrow(/cannot read the escape "\\q"/);
+    expect(() => parseHistory('{:process 0, :type :invoke, :f :write, :value "\\q"}')).toThrow(
+      /cannot read the escape "\\q"/,
+    );
   });
 
   it('the same in Jepsen’s log lines', () => {
-    const history = (written: string, read: string) => log([`0 :invoke :write ${written}`, `0 :ok :write ${written}`, '1 :invoke :read nil', `1 :ok :read ${read}`]);
+    const history = (written: string, read: string) =>
+      log([`0 :invoke :write ${written}`, `0 :ok :write ${written}`, '1 :invoke :read nil', `1 :ok :read ${read}`]);
     expect(linearizable(history(':foo', '":foo"'))).toBe(false);
     expect(linearizable(history('true', '"true"'))).toBe(false);
     expect(linearizable(history('9007199254740993', '9007199254740992'))).toBe(false);
@@ -64,7 +68,12 @@ describe('EDN values are read exactly', () => {
       ].join('\n');
     expect(linearizable(jsonl(true, '"true"'))).toBe(false);
     expect(linearizable(jsonl(true, 'true'))).toBe(true);
-    expect(() => parseHistory(jsonl(1, '9007199254740993'))).toThrow(expect.objectContaining({ line: 4, message: expect.stringMatching(/cannot hold it exactly; write it as a string/) }));
+    expect(() => parseHistory(jsonl(1, '9007199254740993'))).toThrow(
+      expect.objectContaining({
+        line: 4,
+        message: expect.stringMatching(/cannot hold it exactly; write it as a string/),
+      }),
+    );
   });
 });
 
@@ -102,20 +111,35 @@ describe('Jepsen nemesis operations are skipped', () => {
 
   it('errors name the line of the file, counting the skipped lines', () => {
     const text = log([':nemesis :info :start nil', ':nemesis :info :start "partition"', '0 :ok :read 1']);
-    expect(() => pairOperations(parseHistory(text), registerSpec.isReadOnly)).toThrow(expect.objectContaining({ line: 3, message: expect.stringMatching(/process 0 completes read \(ok\) without invoking it/) }));
+    expect(() => pairOperations(parseHistory(text), registerSpec.isReadOnly)).toThrow(
+      expect.objectContaining({
+        line: 3,
+        message: expect.stringMatching(/process 0 completes read \(ok\) without invoking it/),
+      }),
+    );
   });
 
   it('a client operation holding a value a register cannot take is still refused, with the line', () => {
-    expect(() => parseHistory('{:process 0, :type :invoke, :f :write, :value #{1 2}}')).toThrow(/a set is not a value an operation can take/);
-    expect(() => parseHistory('{:process 0, :type :invoke, :f :write, :value 1.5}')).toThrow(/a float is not a value an operation can take/);
-    expect(() => parseHistory('{:process 0, :type :invoke, :f :write, :value {:a 1}}')).toThrow(/a map is not a value an operation can take/);
-    expect(() => parseHistory('{:process "x", :type :invoke, :f :write, :value 1}')).toThrow(/"process" must be an integer/);
+    expect(() => parseHistory('{:process 0, :type :invoke, :f :write, :value #{1 2}}')).toThrow(
+      /a set is not a value an operation can take/,
+    );
+    expect(() => parseHistory('{:process 0, :type :invoke, :f :write, :value 1.5}')).toThrow(
+      /a float is not a value an operation can take/,
+    );
+    expect(() => parseHistory('{:process 0, :type :invoke, :f :write, :value {:a 1}}')).toThrow(
+      /a map is not a value an operation can take/,
+    );
+    expect(() => parseHistory('{:process "x", :type :invoke, :f :write, :value 1}')).toThrow(
+      /"process" must be an integer/,
+    );
   });
 });
 
 describe('Jepsen times', () => {
   it('EDN :time is in nanoseconds', () => {
-    const events = parseHistory('{:process 0, :type :invoke, :f :read, :value nil, :time 1500}\n{:process 0, :type :ok, :f :read, :value nil, :time 2000}');
+    const events = parseHistory(
+      '{:process 0, :type :invoke, :f :read, :value nil, :time 1500}\n{:process 0, :type :ok, :f :read, :value nil, :time 2000}',
+    );
     expect(events.map((e) => e.timeUs)).toEqual([1.5, 2]);
   });
 });

@@ -11,7 +11,10 @@ describe('key popularity', () => {
   it('maps rank r to key ((r - 1 + by) mod count) + 1 from the shift on, and by `by` more after every interval', () => {
     const count = 1000;
     const plain = new KeyPopularity({ count, zipf: 1.1 }, deriveStream(7, 'client-1', 'keys'));
-    const shifted = new KeyPopularity({ count, zipf: 1.1, shift: { atUs: 10, by: 600, everyUs: 10 } }, deriveStream(7, 'client-1', 'keys'));
+    const shifted = new KeyPopularity(
+      { count, zipf: 1.1, shift: { atUs: 10, by: 600, everyUs: 10 } },
+      deriveStream(7, 'client-1', 'keys'),
+    );
     // Same stream, so the same ranks: before the shift the same keys, then moved by 600, 1200, ... (mod 1000).
     for (let t = 0; t < 50; t++) {
       const rank = plain.pick(t);
@@ -21,7 +24,10 @@ describe('key popularity', () => {
   });
 
   it('keeps the skew: after the shift the hottest key is rank 1 moved along', () => {
-    const keys = new KeyPopularity({ count: 100, zipf: 1.5, shift: { atUs: 1_000, by: 40 } }, deriveStream(1, 'client-1', 'keys'));
+    const keys = new KeyPopularity(
+      { count: 100, zipf: 1.5, shift: { atUs: 1_000, by: 40 } },
+      deriveStream(1, 'client-1', 'keys'),
+    );
     const counts = (t: number) => {
       const c = new Map<number, number>();
       for (let i = 0; i < 5000; i++) {
@@ -51,8 +57,15 @@ describe('the hot-key-shift scenario', () => {
   it('the hotspot moves from shard-d to shard-b at 30 s: one idles, the other saturates; headroom everywhere absorbs it', async () => {
     const loaded = loadScenario(resolveScenarioArgument('hot-key-shift'), { overrides: ['duration=45s'] });
     const runs = [];
-    for (const v of loaded.variants) runs.push({ name: v.name, overrides: v.overrides, run: await runScenario(v.scenario) });
-    const report = buildReport({ faultlineVersion: 'test', file: null, scenario: loaded.scenario, runs, wallSeconds: 1 });
+    for (const v of loaded.variants)
+      runs.push({ name: v.name, overrides: v.overrides, run: await runScenario(v.scenario) });
+    const report = buildReport({
+      faultlineVersion: 'test',
+      file: null,
+      scenario: loaded.scenario,
+      runs,
+      wallSeconds: 1,
+    });
     const metrics = (variant: string) => report.variants!.find((v) => v.name === variant)!.metrics;
     const shard = (variant: string, name: string) => metrics(variant).components.find((c) => c.name === name)!;
     // Mean utilization over whole 1 s windows well before and after the shift (after the warm-up, clear of the edge).

@@ -73,7 +73,16 @@ function completedOperations(events: readonly RecordedEvent[]): Completed[] {
     else {
       const invoke = open.get(e.process)!;
       open.delete(e.process);
-      out.push({ f: e.f, key: String(e.key), type: e.type, value: e.f === 'read' ? e.value : invoke.value, invokeUs: invoke.timeUs!, completeUs: e.timeUs!, session: e.session, servedBy: e.servedBy });
+      out.push({
+        f: e.f,
+        key: String(e.key),
+        type: e.type,
+        value: e.f === 'read' ? e.value : invoke.value,
+        invokeUs: invoke.timeUs!,
+        completeUs: e.timeUs!,
+        session: e.session,
+        servedBy: e.servedBy,
+      });
     }
   }
   return out;
@@ -83,7 +92,9 @@ function completedOperations(events: readonly RecordedEvent[]): Completed[] {
 function lostAcknowledgedWrites(r: Run): number {
   const [, leader] = soleLeader(r.replicas);
   const kept = new Set(leader.retainedWrites());
-  return completedOperations(r.completed.built.history.events).filter((op) => op.f === 'write' && op.type === 'ok' && !kept.has(op.value as number)).length;
+  return completedOperations(r.completed.built.history.events).filter(
+    (op) => op.f === 'write' && op.type === 'ok' && !kept.has(op.value as number),
+  ).length;
 }
 
 /**
@@ -108,7 +119,9 @@ function staleReads(r: Run): { reads: number; stale: number; ownWritesMissed: nu
   for (const read of ops.filter((o) => o.f === 'read' && o.type === 'ok')) {
     reads++;
     const seen = read.value === null ? 0 : index.get(read.value as number)!;
-    const missed = (writesByKey.get(read.key) ?? []).filter((w) => w.completeUs < read.invokeUs && index.get(w.value as number)! > seen);
+    const missed = (writesByKey.get(read.key) ?? []).filter(
+      (w) => w.completeUs < read.invokeUs && index.get(w.value as number)! > seen,
+    );
     if (missed.length > 0) stale++;
     if (missed.some((w) => w.session === read.session)) ownWritesMissed++;
   }
@@ -117,14 +130,17 @@ function staleReads(r: Run): { reads: number; stale: number; ownWritesMissed: nu
 
 /** The committed checker's verdict on the run's history, one register per key. */
 function linearizable(r: Run): boolean {
-  return checkLinearizability(pairOperations(r.completed.built.history.events, registerSpec.isReadOnly), registerSpec).linearizable;
+  return checkLinearizability(pairOperations(r.completed.built.history.events, registerSpec.isReadOnly), registerSpec)
+    .linearizable;
 }
 
 /** The longest stretch between two acknowledged writes. */
 function longestWriteGapUs(events: readonly RecordedEvent[]): number {
   let last = -1;
   let gap = 0;
-  for (const op of completedOperations(events).filter((o) => o.f === 'write' && o.type === 'ok').sort((a, b) => a.completeUs - b.completeUs)) {
+  for (const op of completedOperations(events)
+    .filter((o) => o.f === 'write' && o.type === 'ok')
+    .sort((a, b) => a.completeUs - b.completeUs)) {
     if (last >= 0) gap = Math.max(gap, op.completeUs - last);
     last = op.completeUs;
   }
@@ -155,7 +171,15 @@ function probe(sim: Simulation, clientName: string) {
     answers,
     send(replica: string, op: 'read' | 'write', key: number, value: number, sessionVersion?: number): number {
       const id = next--;
-      const request: StoreRequest = { kind: 'store-request', id, op, key, value, sentUs: sim.nowUs, ...(sessionVersion === undefined ? {} : { sessionVersion }) };
+      const request: StoreRequest = {
+        kind: 'store-request',
+        id,
+        op,
+        key,
+        value,
+        sentUs: sim.nowUs,
+        ...(sessionVersion === undefined ? {} : { sessionVersion }),
+      };
       sim.send(client, sim.nodeId(replica), request, 0);
       return id;
     },
@@ -198,11 +222,17 @@ describe('leader-follower promotion', () => {
     expect(r.details.promotions).toBe(1);
     expect(lostAcknowledgedWrites(r)).toBe(0);
     // The laggards caught up from the new leader.
-    for (const n of ['db-2', 'db-3', 'db-5']) expect(r.replicas.get(n)!.retainedWrites()).toEqual(leader.retainedWrites());
+    for (const n of ['db-2', 'db-3', 'db-5'])
+      expect(r.replicas.get(n)!.retainedWrites()).toEqual(leader.retainedWrites());
   });
 
   it('completes within the failure timeout plus the election wait after the leader crashes', async () => {
-    const r = await runText(cluster({ store: 'heartbeatInterval: 50ms, failureTimeout: 500ms, electionWait: 100ms', faults: '    - { at: 5s, action: crash, nodes: db-1 }' }));
+    const r = await runText(
+      cluster({
+        store: 'heartbeatInterval: 50ms, failureTimeout: 500ms, electionWait: 100ms',
+        faults: '    - { at: 5s, action: crash, nodes: db-1 }',
+      }),
+    );
     const leaderless = r.details.maxLeaderlessUs;
     // The last heartbeat reached the followers up to one interval before the crash.
     expect(leaderless).toBeGreaterThanOrEqual(500_000 - 50_000 + 100_000);
@@ -218,12 +248,17 @@ describe('leader-follower promotion', () => {
       cluster({
         store: 'replication: semi-sync, acks: 1, promotable: 2',
         workload: 'stopAt: 6500ms',
-        faults: ['    - { at: 5s, action: degrade, id: cut-2, from: db-1, to: db-2, loss: 100% }', '    - { at: 7s, action: crash, nodes: db-1 }'].join('\n'),
+        faults: [
+          '    - { at: 5s, action: degrade, id: cut-2, from: db-1, to: db-2, loss: 100% }',
+          '    - { at: 7s, action: crash, nodes: db-1 }',
+        ].join('\n'),
       }),
     );
     const [name, leader] = soleLeader(r.replicas);
     expect(name).toBe('db-2');
-    const onlyOnDb3 = completedOperations(r.completed.built.history.events).filter((o) => o.f === 'write' && o.type === 'ok' && o.invokeUs > 6_000_000);
+    const onlyOnDb3 = completedOperations(r.completed.built.history.events).filter(
+      (o) => o.f === 'write' && o.type === 'ok' && o.invokeUs > 6_000_000,
+    );
     expect(onlyOnDb3.length).toBeGreaterThan(100);
     expect(lostAcknowledgedWrites(r)).toBe(0);
     expect(r.details.acknowledgedWritesDiscarded).toBe(0);
@@ -234,7 +269,10 @@ describe('leader-follower promotion', () => {
 
 describe('leader-follower epochs and fencing', () => {
   it('a replica refuses an append from an older epoch, and a leader that hears of a newer one steps down', async () => {
-    const { scenario } = parseScenarioText(cluster({ faults: '    - { at: 2s, action: crash, nodes: db-1 }' }), 'lf.yaml');
+    const { scenario } = parseScenarioText(
+      cluster({ faults: '    - { at: 2s, action: crash, nodes: db-1 }' }),
+      'lf.yaml',
+    );
     const completed = await runScenario({ ...scenario, duration: 5_000_000 });
     const sim = completed.built.sim;
     const db2 = sim.nodeId('db-2');
@@ -248,7 +286,12 @@ describe('leader-follower epochs and fencing', () => {
       epoch: e,
       prevIndex: leader.logLength,
       prevEpoch: 0,
-      entries: { epochs: Int32Array.of(e), keys: Float64Array.of(1), values: Float64Array.of(value), writtenUs: Float64Array.of(0) },
+      entries: {
+        epochs: Int32Array.of(e),
+        keys: Float64Array.of(1),
+        values: Float64Array.of(value),
+        writtenUs: Float64Array.of(0),
+      },
       sentLocalUs: 0,
     });
     // A deposed leader's append (epoch 1) reaches the leader and a follower: neither takes it.
@@ -259,7 +302,19 @@ describe('leader-follower epochs and fencing', () => {
     expect(leader.retainedWrites()).not.toContain(-7);
     expect(r.get('db-3')!.retainedWrites()).not.toContain(-7);
     // A heartbeat from a newer epoch: the leader steps down and follows it.
-    sim.send(db3, db2, { kind: 'lf-append', epoch: epoch + 1, prevIndex: 0, prevEpoch: 0, entries: NO_ENTRIES, sentLocalUs: 0 } satisfies Append, 0);
+    sim.send(
+      db3,
+      db2,
+      {
+        kind: 'lf-append',
+        epoch: epoch + 1,
+        prevIndex: 0,
+        prevEpoch: 0,
+        entries: NO_ENTRIES,
+        sentLocalUs: 0,
+      } satisfies Append,
+      0,
+    );
     sim.run({ untilUs: sim.nowUs + 10_000 });
     expect(leader.isLeader).toBe(false);
     expect(leader.epoch).toBe(epoch + 1);
@@ -302,7 +357,9 @@ faults:
 `);
     const [name] = soleLeader(r.replicas);
     expect(name).not.toBe('db-1');
-    const served = completedOperations(r.completed.built.history.events).filter((o) => o.type === 'ok' && o.invokeUs > 3_000_000);
+    const served = completedOperations(r.completed.built.history.events).filter(
+      (o) => o.type === 'ok' && o.invokeUs > 3_000_000,
+    );
     const byOld = served.filter((o) => o.servedBy === 'db-1').map((o) => o.completeUs);
     const byNew = served.filter((o) => o.servedBy === name).map((o) => o.completeUs);
     expect(byOld.length).toBeGreaterThan(0);
@@ -326,7 +383,9 @@ faults:
     - { at: 5s, action: partition, sides: [a, b], for: 8s }
 `;
     const split = await runText(text(false));
-    const during = completedOperations(split.completed.built.history.events).filter((o) => o.f === 'write' && o.type === 'ok' && o.invokeUs > 7_000_000 && o.completeUs < 13_000_000);
+    const during = completedOperations(split.completed.built.history.events).filter(
+      (o) => o.f === 'write' && o.type === 'ok' && o.invokeUs > 7_000_000 && o.completeUs < 13_000_000,
+    );
     const servedBy = (node: string) => during.filter((o) => o.servedBy === node).length;
     expect(servedBy('db-1')).toBeGreaterThan(500);
     expect(servedBy('db-2')).toBeGreaterThan(500);
@@ -341,7 +400,9 @@ faults:
     for (const r of split.replicas.values()) expect(r!.localValues()).toEqual(leader.localValues());
 
     const fenced = await runText(text(true));
-    const fencedDuring = completedOperations(fenced.completed.built.history.events).filter((o) => o.f === 'write' && o.type === 'ok' && o.invokeUs > 7_000_000 && o.completeUs < 13_000_000);
+    const fencedDuring = completedOperations(fenced.completed.built.history.events).filter(
+      (o) => o.f === 'write' && o.type === 'ok' && o.invokeUs > 7_000_000 && o.completeUs < 13_000_000,
+    );
     expect(fencedDuring.filter((o) => o.servedBy === 'db-1')).toHaveLength(0);
     expect(fenced.details.maxLeaders).toBe(1);
     expect(fenced.details.stepDowns).toBe(1);
@@ -351,18 +412,34 @@ faults:
 describe('leader-follower safety', () => {
   const fault = (replicas: number): fc.Arbitrary<Fault> =>
     fc.oneof(
-      fc.record({ kind: fc.constant('crash' as const), atMs: fc.integer({ min: 1_000, max: 8_000 }), node: fc.integer({ min: 1, max: replicas }), forMs: fc.integer({ min: 200, max: 3_000 }) }),
-      fc.record({ kind: fc.constant('pause' as const), atMs: fc.integer({ min: 1_000, max: 8_000 }), node: fc.integer({ min: 1, max: replicas }), forMs: fc.integer({ min: 200, max: 3_000 }) }),
+      fc.record({
+        kind: fc.constant('crash' as const),
+        atMs: fc.integer({ min: 1_000, max: 8_000 }),
+        node: fc.integer({ min: 1, max: replicas }),
+        forMs: fc.integer({ min: 200, max: 3_000 }),
+      }),
+      fc.record({
+        kind: fc.constant('pause' as const),
+        atMs: fc.integer({ min: 1_000, max: 8_000 }),
+        node: fc.integer({ min: 1, max: replicas }),
+        forMs: fc.integer({ min: 200, max: 3_000 }),
+      }),
       fc.record({
         kind: fc.constant('partition' as const),
         atMs: fc.integer({ min: 1_000, max: 8_000 }),
-        side: fc.subarray(Array.from({ length: replicas }, (_, i) => i + 1), { minLength: 1, maxLength: replicas - 1 }),
+        side: fc.subarray(
+          Array.from({ length: replicas }, (_, i) => i + 1),
+          { minLength: 1, maxLength: replicas - 1 },
+        ),
         forMs: fc.integer({ min: 200, max: 3_000 }),
       }),
     );
-  type Fault = { kind: 'crash' | 'pause'; atMs: number; node: number; forMs: number } | { kind: 'partition'; atMs: number; side: number[]; forMs: number };
+  type Fault =
+    | { kind: 'crash' | 'pause'; atMs: number; node: number; forMs: number }
+    | { kind: 'partition'; atMs: number; side: number[]; forMs: number };
   const line = (f: Fault, replicas: number): string => {
-    if (f.kind !== 'partition') return `    - { at: ${f.atMs}ms, action: ${f.kind}, nodes: db-${f.node}, for: ${f.forMs}ms }`;
+    if (f.kind !== 'partition')
+      return `    - { at: ${f.atMs}ms, action: ${f.kind}, nodes: db-${f.node}, for: ${f.forMs}ms }`;
     const other = Array.from({ length: replicas }, (_, i) => i + 1).filter((i) => !f.side.includes(i));
     const names = (ids: number[]) => `[${ids.map((i) => `db-${i}`).join(', ')}]`;
     return `    - { at: ${f.atMs}ms, action: partition, sides: [${names(f.side)}, ${names(other)}], for: ${f.forMs}ms }`;
@@ -379,9 +456,16 @@ describe('leader-follower safety', () => {
   it('once faults heal the replicas converge on one leader’s log; with fencing and a majority acknowledging each write nothing acknowledged is lost and the history is linearizable, duplicated messages included', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.constantFrom(3, 5).chain((replicas) =>
-          fc.tuple(fc.constant(replicas), fc.constantFrom(...modes), fc.array(fault(replicas), { minLength: 1, maxLength: 4 }), fc.constantFrom(0, 0.1)),
-        ),
+        fc
+          .constantFrom(3, 5)
+          .chain((replicas) =>
+            fc.tuple(
+              fc.constant(replicas),
+              fc.constantFrom(...modes),
+              fc.array(fault(replicas), { minLength: 1, maxLength: 4 }),
+              fc.constantFrom(0, 0.1),
+            ),
+          ),
         async ([replicas, mode, faults, duplicate]) => {
           const r = await runText(
             cluster({
@@ -443,7 +527,14 @@ faults:
   });
 
   it('a new leader does not show a read an entry it inherited until a follower has it too', async () => {
-    const r = await runText(cluster({ store: 'replication: semi-sync, fencing: false, heartbeatInterval: 50ms, failureTimeout: 400ms, electionWait: 100ms', duration: '3s', workload: 'stopAt: 2s' }));
+    const r = await runText(
+      cluster({
+        store:
+          'replication: semi-sync, fencing: false, heartbeatInterval: 50ms, failureTimeout: 400ms, electionWait: 100ms',
+        duration: '3s',
+        workload: 'stopAt: 2s',
+      }),
+    );
     const sim = r.completed.built.sim;
     const [, old] = soleLeader(r.replicas);
     const [db2, db3] = [sim.nodeId('db-2'), sim.nodeId('db-3')];
@@ -454,7 +545,12 @@ faults:
       epoch: old.epoch,
       prevIndex: old.logLength,
       prevEpoch: old.epoch,
-      entries: { epochs: Int32Array.of(old.epoch), keys: Float64Array.of(1), values: Float64Array.of(-9), writtenUs: Float64Array.of(sim.nowUs) },
+      entries: {
+        epochs: Int32Array.of(old.epoch),
+        keys: Float64Array.of(1),
+        values: Float64Array.of(-9),
+        writtenUs: Float64Array.of(sim.nowUs),
+      },
       sentLocalUs: 0,
     };
     sim.send(db3, db2, entry, 0);
@@ -480,8 +576,16 @@ describe('leader-follower writes', () => {
   it('answers unknown, never failed, for a write it applied but could not get acknowledged', async () => {
     // db-1 and the clients are cut off from the followers for good: its semi-sync writes already in the log time out as unknown; once it counts its
     // followers as down (1 s) it refuses writes up front, without applying them.
-    const r = await runText(cluster({ store: 'replication: semi-sync, fencing: false, ackTimeout: 300ms', duration: '8s', faults: '    - { at: 3s, action: partition, sides: [[db-1, client], [db-2, db-3]] }' }));
-    const byDb1 = completedOperations(r.completed.built.history.events).filter((o) => o.f === 'write' && o.servedBy === 'db-1' && o.invokeUs > 3_000_000);
+    const r = await runText(
+      cluster({
+        store: 'replication: semi-sync, fencing: false, ackTimeout: 300ms',
+        duration: '8s',
+        faults: '    - { at: 3s, action: partition, sides: [[db-1, client], [db-2, db-3]] }',
+      }),
+    );
+    const byDb1 = completedOperations(r.completed.built.history.events).filter(
+      (o) => o.f === 'write' && o.servedBy === 'db-1' && o.invokeUs > 3_000_000,
+    );
     const applied = new Set(r.replicas.get('db-1')!.retainedWrites());
     const unknown = byDb1.filter((o) => o.type === 'info');
     const failed = byDb1.filter((o) => o.type === 'fail');
@@ -496,7 +600,10 @@ describe('leader-follower writes', () => {
   it('rejects a semi-sync quorum larger than the followers, and a failure timeout or lease within the heartbeat interval', () => {
     let error: unknown;
     try {
-      parseScenarioText(cluster({ store: 'replication: semi-sync, acks: 3, heartbeatInterval: 1s, failureTimeout: 1s' }), 'lf.yaml');
+      parseScenarioText(
+        cluster({ store: 'replication: semi-sync, acks: 3, heartbeatInterval: 1s, failureTimeout: 1s' }),
+        'lf.yaml',
+      );
     } catch (e) {
       error = e;
     }
@@ -505,10 +612,15 @@ describe('leader-follower writes', () => {
     expect(message).toContain('3 follower acknowledgements asked of 2 followers');
     expect(message).toContain('failureTimeout: must be longer than heartbeatInterval');
     // The lease, the failure timeout less the clock-drift margin, must still outlast a heartbeat interval.
-    expect(() => parseScenarioText(cluster({ store: 'heartbeatInterval: 100ms, failureTimeout: 120ms, maxClockDriftPpm: 100000' }), 'lf.yaml')).toThrow(
-      /maxClockDriftPpm: leaves a lease of 98\.181ms, not longer than heartbeatInterval/,
+    expect(() =>
+      parseScenarioText(
+        cluster({ store: 'heartbeatInterval: 100ms, failureTimeout: 120ms, maxClockDriftPpm: 100000' }),
+        'lf.yaml',
+      ),
+    ).toThrow(/maxClockDriftPpm: leaves a lease of 98\.181ms, not longer than heartbeatInterval/);
+    expect(() => parseScenarioText(cluster({ store: 'maxClockDriftPpm: 200000' }), 'lf.yaml')).toThrow(
+      /maxClockDriftPpm.*at most 100000/,
     );
-    expect(() => parseScenarioText(cluster({ store: 'maxClockDriftPpm: 200000' }), 'lf.yaml')).toThrow(/maxClockDriftPpm.*at most 100000/);
   });
 });
 
@@ -550,7 +662,9 @@ describe('bundled scenario: failover', async () => {
       const c = consistencyReport(runs[v].completed.built, runs[v].completed.result, runs[v].metrics)!;
       expect(c.lostWrites).toMatchObject({ lost: lostAcknowledgedWrites(runs[v]), judgedOn: 'replica-logs' });
     }
-    expect(consistencyReport(runs.async.completed.built, runs.async.completed.result, runs.async.metrics)!.lostWrites!.lost).toBeGreaterThan(0);
+    expect(
+      consistencyReport(runs.async.completed.built, runs.async.completed.result, runs.async.metrics)!.lostWrites!.lost,
+    ).toBeGreaterThan(0);
   });
 
   it('reports replica lag per window, aligned with the timeline, and charts it', async () => {
@@ -562,10 +676,19 @@ describe('bundled scenario: failover', async () => {
         expect(Math.max(...lag[name].filter((x) => x !== null)), `${v} ${name}`).toBe(details[name]);
       }
       // No follower acknowledges anything while there is no leader.
-      expect(lag.maxLagUs.some((x) => x === null), v).toBe(true);
+      expect(
+        lag.maxLagUs.some((x) => x === null),
+        v,
+      ).toBe(true);
     }
     const loaded = loadScenario(resolveScenarioArgument('failover'));
-    const report = buildReport({ faultlineVersion: 'test', file: null, scenario: loaded.variants[0].scenario, runs: [{ name: 'async', overrides: {}, run: runs.async.completed }], wallSeconds: 1 });
+    const report = buildReport({
+      faultlineVersion: 'test',
+      file: null,
+      scenario: loaded.variants[0].scenario,
+      runs: [{ name: 'async', overrides: {}, run: runs.async.completed }],
+      wallSeconds: 1,
+    });
     expect(renderCharts(report).map((c) => c.id)).toContain('replica-lag');
   });
 

@@ -12,7 +12,12 @@ const JEPSEN = join(import.meta.dirname, 'fixtures', 'jepsen');
 /** The published verdicts, read from the data's own README so the test cannot drift from it. */
 function publishedVerdicts(): Map<string, boolean> {
   const readme = readFileSync(join(JEPSEN, 'README.md'), 'utf8');
-  return new Map([...readme.matchAll(/^\| (\S+\.(?:log|txt)) \| (not linearizable|linearizable) \|$/gm)].map((m) => [m[1], m[2] === 'linearizable']));
+  return new Map(
+    [...readme.matchAll(/^\| (\S+\.(?:log|txt)) \| (not linearizable|linearizable) \|$/gm)].map((m) => [
+      m[1],
+      m[2] === 'linearizable',
+    ]),
+  );
 }
 
 function check(text: string, spec: SequentialSpec) {
@@ -27,11 +32,14 @@ describe('the linearizability checker against published Jepsen verdicts', () => 
     expect([...verdicts.keys()].filter((f) => f.endsWith('.txt'))).toHaveLength(6);
   });
 
-  it.each([...verdicts].filter(([f]) => f.startsWith('etcd_')))('etcd register %s: linearizable = %s', (file, expected) => {
-    const result = check(readFileSync(join(JEPSEN, 'etcd', file), 'utf8'), registerSpec);
-    expect(result.linearizable).toBe(expected);
-    expect(result.counterexample !== undefined).toBe(!expected);
-  });
+  it.each([...verdicts].filter(([f]) => f.startsWith('etcd_')))(
+    'etcd register %s: linearizable = %s',
+    (file, expected) => {
+      const result = check(readFileSync(join(JEPSEN, 'etcd', file), 'utf8'), registerSpec);
+      expect(result.linearizable).toBe(expected);
+      expect(result.counterexample !== undefined).toBe(!expected);
+    },
+  );
 
   it.each([...verdicts].filter(([f]) => f.endsWith('.txt')))('kv map %s: linearizable = %s', (file, expected) => {
     const result = check(readFileSync(join(JEPSEN, 'kv', file), 'utf8'), kvSpec);
@@ -63,7 +71,14 @@ describe('hand-built register histories', () => {
   });
 
   it('a write with an unknown outcome may take effect at any time after its call, even much later', () => {
-    const late = log(['0 :invoke :write 1', '0 :info :write :timed-out', '1 :invoke :read nil', '1 :ok :read nil', '2 :invoke :read nil', '2 :ok :read 1']);
+    const late = log([
+      '0 :invoke :write 1',
+      '0 :info :write :timed-out',
+      '1 :invoke :read nil',
+      '1 :ok :read nil',
+      '2 :invoke :read nil',
+      '2 :ok :read 1',
+    ]);
     expect(check(late, registerSpec).linearizable).toBe(true);
     // ...but not before it was invoked.
     const early = log(['1 :invoke :read nil', '1 :ok :read 1', '0 :invoke :write 1', '0 :info :write :timed-out']);
@@ -73,7 +88,14 @@ describe('hand-built register histories', () => {
   it('a failed operation did not happen; a read never returns a value nobody wrote', () => {
     const failed = log(['0 :invoke :write 1', '0 :fail :write 1', '1 :invoke :read nil', '1 :ok :read 1']);
     expect(check(failed, registerSpec).linearizable).toBe(false);
-    const cas = log(['0 :invoke :write 1', '0 :ok :write 1', '1 :invoke :cas [1 2]', '1 :ok :cas [1 2]', '2 :invoke :read nil', '2 :ok :read 2']);
+    const cas = log([
+      '0 :invoke :write 1',
+      '0 :ok :write 1',
+      '1 :invoke :cas [1 2]',
+      '1 :ok :cas [1 2]',
+      '2 :invoke :read nil',
+      '2 :ok :read 2',
+    ]);
     expect(check(cas, registerSpec).linearizable).toBe(true);
     const casFromWrongValue = log(['0 :invoke :write 1', '0 :ok :write 1', '1 :invoke :cas [3 2]', '1 :ok :cas [3 2]']);
     expect(check(casFromWrongValue, registerSpec).linearizable).toBe(false);
@@ -87,15 +109,26 @@ describe('hand-built register histories', () => {
   });
 
   it('a cas with an unknown outcome may have failed its compare', () => {
-    const h = log(['0 :invoke :write 1', '0 :ok :write 1', '1 :invoke :cas [5 2]', '1 :info :cas :timed-out', '2 :invoke :read nil', '2 :ok :read 1']);
+    const h = log([
+      '0 :invoke :write 1',
+      '0 :ok :write 1',
+      '1 :invoke :cas [5 2]',
+      '1 :info :cas :timed-out',
+      '2 :invoke :read nil',
+      '2 :ok :read 1',
+    ]);
     expect(check(h, registerSpec).linearizable).toBe(true);
   });
 
   it('rejects histories that break Jepsen’s rules, saying where', () => {
-    expect(() => pairOperations(parseHistory(log(['0 :ok :read 1'])), registerSpec.isReadOnly)).toThrow(/process 0 completes read \(ok\) without invoking it/);
+    expect(() => pairOperations(parseHistory(log(['0 :ok :read 1'])), registerSpec.isReadOnly)).toThrow(
+      /process 0 completes read \(ok\) without invoking it/,
+    );
     const twice = log(['0 :invoke :read nil', '0 :invoke :read nil']);
     expect(() => pairOperations(parseHistory(twice), registerSpec.isReadOnly)).toThrow(HistoryError);
-    expect(() => parseHistory('{:process 0, :type :invoke, :f :get :key "1" :value nil}\n{:process 0 :type :ok')).toThrow(/unexpected end of input/);
+    expect(() =>
+      parseHistory('{:process 0, :type :invoke, :f :get :key "1" :value nil}\n{:process 0 :type :ok'),
+    ).toThrow(/unexpected end of input/);
   });
 });
 
@@ -109,7 +142,9 @@ describe('formats', () => {
     ]
       .map((e) => JSON.stringify(e))
       .join('\n');
-    expect(() => pairOperations(parseHistory(text), registerSpec.isReadOnly)).toThrow(/some events have a time and some do not/);
+    expect(() => pairOperations(parseHistory(text), registerSpec.isReadOnly)).toThrow(
+      /some events have a time and some do not/,
+    );
   });
 
   it('JSON lines with times in µs: operations that touch in time count as concurrent', () => {
@@ -136,7 +171,17 @@ describe('formats', () => {
       '{:process 1, :type :ok, :f :get, :key "a", :value "x"}',
     ].join('\n');
     expect(check(text, kvSpec)).toMatchObject({ linearizable: true, partitions: 2, operations: 3 });
-    expect(check(text.replace('"a", :value "x"}\n{:process 1, :type :invoke, :f :get, :key "b"', '"a", :value "x"}\n{:process 1, :type :invoke, :f :get, :key "a"').replace(':key "b", :value ""', ':key "a", :value ""'), kvSpec).linearizable).toBe(false);
+    expect(
+      check(
+        text
+          .replace(
+            '"a", :value "x"}\n{:process 1, :type :invoke, :f :get, :key "b"',
+            '"a", :value "x"}\n{:process 1, :type :invoke, :f :get, :key "a"',
+          )
+          .replace(':key "b", :value ""', ':key "a", :value ""'),
+        kvSpec,
+      ).linearizable,
+    ).toBe(false);
   });
 });
 
@@ -162,7 +207,15 @@ describe('generated histories', () => {
     .map((specs) => {
       // Operation k takes effect at time 100k, inside [100k - before, 100k + after]; each process runs one at a time.
       let state: number | null = null;
-      const ops: { process: number; call: number; end: number; f: string; input: unknown; output: unknown; unknown: boolean }[] = [];
+      const ops: {
+        process: number;
+        call: number;
+        end: number;
+        f: string;
+        input: unknown;
+        output: unknown;
+        unknown: boolean;
+      }[] = [];
       const busyUntil = new Map<number, number>();
       specs.forEach((s, k) => {
         const at = 100 * (k + 1);
@@ -184,8 +237,20 @@ describe('generated histories', () => {
       });
       const events: HistoryEvent[] = [];
       for (const op of ops) {
-        events.push({ process: op.process, type: 'invoke', f: op.f, value: op.f === 'read' ? null : (op.input as number), timeUs: op.call });
-        events.push({ process: op.process, type: op.unknown ? 'info' : 'ok', f: op.f, value: op.output as number, timeUs: op.end });
+        events.push({
+          process: op.process,
+          type: 'invoke',
+          f: op.f,
+          value: op.f === 'read' ? null : (op.input as number),
+          timeUs: op.call,
+        });
+        events.push({
+          process: op.process,
+          type: op.unknown ? 'info' : 'ok',
+          f: op.f,
+          value: op.output as number,
+          timeUs: op.end,
+        });
       }
       // Jepsen's order: by time, an invocation before a completion at the same instant.
       events.sort((a, b) => a.timeUs! - b.timeUs! || (a.type === 'invoke' ? 0 : 1) - (b.type === 'invoke' ? 0 : 1));
@@ -209,7 +274,9 @@ describe('generated histories', () => {
         const reads = events.filter((e) => e.f === 'read' && e.type === 'ok');
         fc.pre(reads.length > 0);
         reads[pick % reads.length].value = 99;
-        expect(checkLinearizability(pairOperations(events, registerSpec.isReadOnly), registerSpec).linearizable).toBe(false);
+        expect(checkLinearizability(pairOperations(events, registerSpec.isReadOnly), registerSpec).linearizable).toBe(
+          false,
+        );
       }),
       { numRuns: 300 },
     );

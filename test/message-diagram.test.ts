@@ -31,7 +31,8 @@ function capturedRun(everyUs: number, untilUs: number, fault?: { atUs: number; a
 
 describe('message capture', () => {
   it('keeps the lead-up to the first fault and what follows, up to the cap, then lets go', () => {
-    const partition = (sim: Simulation) => applyFault(sim, { kind: 'partition', shape: { type: 'groups', groups: [['n0'], ['n1', 'n2']] } });
+    const partition = (sim: Simulation) =>
+      applyFault(sim, { kind: 'partition', shape: { type: 'groups', groups: [['n0'], ['n1', 'n2']] } });
     // 6 messages every 100µs: 60,000 a second, far beyond the cap.
     const { capture } = capturedRun(100, 3_000_000, { atUs: 1_000_000, apply: partition });
     const messages = capture.messages();
@@ -46,7 +47,9 @@ describe('message capture', () => {
     const crossing = messages.filter((m) => m.sentUs > 1_000_000 && (m.from === 0) !== (m.to === 0));
     expect(crossing.length).toBeGreaterThan(0);
     expect(crossing.every((m) => m.arrivalUs === DROP_PARTITION)).toBe(true);
-    expect(messages.filter((m) => m.sentUs > 1_000_000 && m.from !== 0 && m.to !== 0).every((m) => m.arrivalUs > m.sentUs)).toBe(true);
+    expect(
+      messages.filter((m) => m.sentUs > 1_000_000 && m.from !== 0 && m.to !== 0).every((m) => m.arrivalUs > m.sentUs),
+    ).toBe(true);
   });
 
   it('a sparse window ends 1.75 s after the fault, uncapped, and keeps at most 250 ms before it', () => {
@@ -68,7 +71,8 @@ describe('message capture', () => {
   });
 
   it('changes nothing in the run: the same trace with and without it', () => {
-    const partition = (sim: Simulation) => applyFault(sim, { kind: 'partition', shape: { type: 'groups', groups: [['n0'], ['n1', 'n2']] } });
+    const partition = (sim: Simulation) =>
+      applyFault(sim, { kind: 'partition', shape: { type: 'groups', groups: [['n0'], ['n1', 'n2']] } });
     const watched = capturedRun(1000, 2_000_000, { atUs: 500_000, apply: partition }).result.traceHash;
     const sim = new Simulation({ seed: 1 });
     for (let i = 0; i < 3; i++) sim.addNode({ name: `n${i}`, process: chatter(1000) });
@@ -101,8 +105,21 @@ describe('message diagram data', () => {
     )!;
     expect(diagram.nodes).toEqual(['a', 'b', 'c']);
     expect(diagram.kinds).toEqual(['req', 'ack']);
-    expect(diagram.messages).toEqual(['900 2 1 950 0 d', '1100 2 1 1150 0 x', '1200 0 2 - 1 p', '1300 2 0 - 0 l', '3100 2 1 3200 0 d']);
-    expect(parseDiagramMessage(diagram.messages[2])).toEqual({ sentUs: 1200, from: 0, to: 2, arrivalUs: null, kind: 1, fate: 'p' });
+    expect(diagram.messages).toEqual([
+      '900 2 1 950 0 d',
+      '1100 2 1 1150 0 x',
+      '1200 0 2 - 1 p',
+      '1300 2 0 - 0 l',
+      '3100 2 1 3200 0 d',
+    ]);
+    expect(parseDiagramMessage(diagram.messages[2])).toEqual({
+      sentUs: 1200,
+      from: 0,
+      to: 2,
+      arrivalUs: null,
+      kind: 1,
+      fate: 'p',
+    });
     expect(diagram).toMatchObject({ fault: FAULT, fromUs: 900, toUs: 5000, capped: false });
   });
 
@@ -134,17 +151,32 @@ describe('message diagram SVG', () => {
     const from = i % 4;
     const to = (i + 1) % 4;
     const dropped = i % 10 === 0;
-    messages.push({ sentUs: 500 + i * 10, from, to, arrivalUs: dropped ? DROP_PARTITION : 700 + i * 10, kind: i % 3 === 0 ? 'vote' : 'append <entries>' });
+    messages.push({
+      sentUs: 500 + i * 10,
+      from,
+      to,
+      arrivalUs: dropped ? DROP_PARTITION : 700 + i * 10,
+      kind: i % 3 === 0 ? 'vote' : 'append <entries>',
+    });
   }
   const faults: FaultEvent[] = [{ timeUs: 1000, kind: 'partition', nodes: ['a'], detail: 'groups: {a} | {b & c}' }];
-  const diagram = messageDiagram({ fault: faults[0], endUs: 4000, capped: true, messages: () => messages }, (id) => ['a', 'b', 'c', 'd'][id], faults)!;
+  const diagram = messageDiagram(
+    { fault: faults[0], endUs: 4000, capped: true, messages: () => messages },
+    (id) => ['a', 'b', 'c', 'd'][id],
+    faults,
+  )!;
 
   it('is well-formed SVG: one lane per node, one arrow per delivered message, one cross per drop', () => {
     const chart = messageDiagramChart(diagram, faults, 'consistency-message-diagram');
     expectWellFormed(chart.svg);
     expect(chart.svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
-    const groups = [...chart.svg.matchAll(/<g [^>]*marker-end="url\(#consistency-message-diagram-(arrow-\d+|drop)\)">\n((?:<path [^>]*\/>\n)*)<\/g>/g)];
-    const paths = (marker: string) => groups.filter((g) => g[1] === marker).reduce((n, g) => n + g[2].split('\n').filter(Boolean).length, 0);
+    const groups = [
+      ...chart.svg.matchAll(
+        /<g [^>]*marker-end="url\(#consistency-message-diagram-(arrow-\d+|drop)\)">\n((?:<path [^>]*\/>\n)*)<\/g>/g,
+      ),
+    ];
+    const paths = (marker: string) =>
+      groups.filter((g) => g[1] === marker).reduce((n, g) => n + g[2].split('\n').filter(Boolean).length, 0);
     expect(paths('arrow-0') + paths('arrow-1')).toBe(270);
     expect(paths('drop')).toBe(30);
     for (const node of ['a', 'b', 'c', 'd']) expect(chart.svg).toContain(`text-anchor="middle">${node}</text>`);
@@ -152,12 +184,16 @@ describe('message diagram SVG', () => {
     expect(chart.svg).toContain('partition groups: {a} | {b &amp; c}');
     expect(chart.svg).toContain('(capped)');
     // Every id is the chart's, so several diagrams can share a page.
-    expect([...chart.svg.matchAll(/\bid="([^"]+)"/g)].every((m) => m[1].startsWith('consistency-message-diagram-'))).toBe(true);
+    expect(
+      [...chart.svg.matchAll(/\bid="([^"]+)"/g)].every((m) => m[1].startsWith('consistency-message-diagram-')),
+    ).toBe(true);
   });
 
   it('time flows down: a later send starts lower, and a delivery ends below its send', () => {
     const chart = messageDiagramChart(diagram, faults, 'md');
-    const lines = [...chart.svg.matchAll(/<path d="M([\d.]+) ([\d.]+)L([\d.]+) ([\d.]+)"\/>/g)].map((m) => m.slice(1).map(Number));
+    const lines = [...chart.svg.matchAll(/<path d="M([\d.]+) ([\d.]+)L([\d.]+) ([\d.]+)"\/>/g)].map((m) =>
+      m.slice(1).map(Number),
+    );
     expect(lines.length).toBe(300);
     expect(lines.every(([, y1, , y2]) => y2 > y1)).toBe(true);
   });

@@ -44,7 +44,13 @@ describe('the formulas, against textbook values and each other', () => {
 });
 
 /** One station fed by Poisson clients; service in ms. */
-function station(options: { ratePerSec: number; service: string; workers?: number; queueCapacity?: number; duration: string }): string {
+function station(options: {
+  ratePerSec: number;
+  service: string;
+  workers?: number;
+  queueCapacity?: number;
+  duration: string;
+}): string {
   return `
 name: station
 duration: ${options.duration}
@@ -69,7 +75,13 @@ slo: { window: 100s }
 async function theoryOf(text: string) {
   const { scenario } = parseScenarioText(text, 'station.yaml');
   const run = await runScenario(scenario);
-  const report = buildReport({ faultlineVersion: 'test', file: null, scenario, runs: [{ name: 'base', overrides: {}, run }], wallSeconds: 1 });
+  const report = buildReport({
+    faultlineVersion: 'test',
+    file: null,
+    scenario,
+    runs: [{ name: 'base', overrides: {}, run }],
+    wallSeconds: 1,
+  });
   expect(report.theory).toHaveLength(1);
   return report.theory![0];
 }
@@ -83,9 +95,27 @@ describe('simulation against theory, within 3%', () => {
   const cases: [string, Parameters<typeof station>[0], string][] = [
     ['M/M/1 at ρ = 0.5', { ratePerSec: 500, service: '{ type: exponential, mean: 1ms }', duration: '2000s' }, 'M/M/1'],
     ['M/M/1 at ρ = 0.8', { ratePerSec: 800, service: '{ type: exponential, mean: 1ms }', duration: '3000s' }, 'M/M/1'],
-    ['M/M/1 at ρ = 0.95', { ratePerSec: 9500, service: '{ type: exponential, mean: 100us }', duration: '1200s' }, 'M/M/1'],
-    ['M/M/4 at ρ = 0.8', { ratePerSec: 3200, service: '{ type: exponential, mean: 1ms }', workers: 4, duration: '1500s' }, 'M/M/4'],
-    ['Erlang B, c = 5, a = 3, lognormal service', { ratePerSec: 3000, service: '{ type: lognormal, median: 800us, sigma: 0.668 }', workers: 5, queueCapacity: 0, duration: '1500s' }, 'M/G/5/5'],
+    [
+      'M/M/1 at ρ = 0.95',
+      { ratePerSec: 9500, service: '{ type: exponential, mean: 100us }', duration: '1200s' },
+      'M/M/1',
+    ],
+    [
+      'M/M/4 at ρ = 0.8',
+      { ratePerSec: 3200, service: '{ type: exponential, mean: 1ms }', workers: 4, duration: '1500s' },
+      'M/M/4',
+    ],
+    [
+      'Erlang B, c = 5, a = 3, lognormal service',
+      {
+        ratePerSec: 3000,
+        service: '{ type: lognormal, median: 800us, sigma: 0.668 }',
+        workers: 5,
+        queueCapacity: 0,
+        duration: '1500s',
+      },
+      'M/G/5/5',
+    ],
     ['M/D/1 at ρ = 0.8', { ratePerSec: 800, service: '1ms', duration: '3000s' }, 'M/D/1'],
   ];
   for (const [name, options, model] of cases) {
@@ -94,7 +124,11 @@ describe('simulation against theory, within 3%', () => {
       expect(check.model).toBe(model);
       for (const row of check.rows) {
         if (row.relativeDifference === null) expect(row.simulated).toBe(0);
-        else expect(Math.abs(row.relativeDifference), `${row.label}: theory ${row.theory}, simulated ${row.simulated}`).toBeLessThan(0.03);
+        else
+          expect(
+            Math.abs(row.relativeDifference),
+            `${row.label}: theory ${row.theory}, simulated ${row.simulated}`,
+          ).toBeLessThan(0.03);
       }
     });
   }
@@ -103,6 +137,14 @@ describe('simulation against theory, within 3%', () => {
     const faulty = `${station({ ratePerSec: 500, service: '1ms', duration: '30s' })}faults:\n  timeline: [{ at: 10s, action: crash, nodes: server-1, for: 1s }]\n`;
     const { scenario } = parseScenarioText(faulty, 'faulty.yaml');
     const run = await runScenario(scenario);
-    expect(buildReport({ faultlineVersion: 'test', file: null, scenario, runs: [{ name: 'base', overrides: {}, run }], wallSeconds: 1 }).theory).toBeUndefined();
+    expect(
+      buildReport({
+        faultlineVersion: 'test',
+        file: null,
+        scenario,
+        runs: [{ name: 'base', overrides: {}, run }],
+        wallSeconds: 1,
+      }).theory,
+    ).toBeUndefined();
   });
 });

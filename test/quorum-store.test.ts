@@ -189,7 +189,10 @@ describe('linearizable mode (ABD)', () => {
       else {
         const side = Array.from({ length: count }, (_, i) => i).filter((i) => (f.nodes >> i) & 1);
         const other = Array.from({ length: count }, (_, i) => i).filter((i) => !((f.nodes >> i) & 1));
-        if (side.length > 0 && other.length > 0) timeline.push(`{ at: ${f.atMs}ms, action: partition, sides: [[${side.map(node).join(', ')}], [${other.map(node).join(', ')}]], for: ${f.forMs}ms }`);
+        if (side.length > 0 && other.length > 0)
+          timeline.push(
+            `{ at: ${f.atMs}ms, action: partition, sides: [[${side.map(node).join(', ')}], [${other.map(node).join(', ')}]], for: ${f.forMs}ms }`,
+          );
       }
     }
     return `
@@ -208,7 +211,8 @@ faults:
   timeline: [${timeline.join(', ')}]
 `;
   };
-  const linearizable = (completed: CompletedRun) => checkLinearizability(operations(completed), registerSpec).linearizable;
+  const linearizable = (completed: CompletedRun) =>
+    checkLinearizability(operations(completed), registerSpec).linearizable;
 
   it('with R + W > N, skewed clocks, crashes, partitions and duplicated messages, every history is linearizable', async () => {
     const setup = fc
@@ -225,7 +229,14 @@ faults:
     await fc.assert(
       fc.asyncProperty(setup, async (s) => {
         const completed = await run(
-          scenario(s.n, `replicationFactor: ${s.n}, readConsistency: { replicas: ${s.r} }, writeConsistency: { replicas: ${s.w} }, linearizable: true`, s.skewsMs, s.faults, s.crossMs, s.duplicate),
+          scenario(
+            s.n,
+            `replicationFactor: ${s.n}, readConsistency: { replicas: ${s.r} }, writeConsistency: { replicas: ${s.w} }, linearizable: true`,
+            s.skewsMs,
+            s.faults,
+            s.crossMs,
+            s.duplicate,
+          ),
         );
         expect(operations(completed).filter((op) => op.f === 'read' && !op.unknown).length).toBeGreaterThan(0);
         expect(linearizable(completed)).toBe(true);
@@ -235,11 +246,17 @@ faults:
   });
 
   it('the same quorums without it are not: a coordinator with a slow or a fast clock stamps writes out of order', async () => {
-    for (const levels of ['readConsistency: quorum, writeConsistency: quorum', 'readConsistency: one, writeConsistency: all']) {
+    for (const levels of [
+      'readConsistency: quorum, writeConsistency: quorum',
+      'readConsistency: one, writeConsistency: all',
+    ]) {
       for (const skewMs of [-200, 200]) {
         const store = `replicationFactor: 3, ${levels}`;
         expect(linearizable(await run(scenario(3, store, [skewMs], []))), `${levels}, ${skewMs}ms`).toBe(false);
-        expect(linearizable(await run(scenario(3, `${store}, linearizable: true`, [skewMs], []))), `${levels}, ${skewMs}ms`).toBe(true);
+        expect(
+          linearizable(await run(scenario(3, `${store}, linearizable: true`, [skewMs], []))),
+          `${levels}, ${skewMs}ms`,
+        ).toBe(true);
       }
     }
   });
@@ -326,7 +343,9 @@ faults:
   });
 
   it('QUORUM/QUORUM with N = 5 refuses on the minority side (no-quorum) and serves the majority, with no stale reads', async () => {
-    const strict = await run(partitioned('replicationFactor: 5, sloppyQuorum: false', 'readConsistency: quorum, writeConsistency: quorum'));
+    const strict = await run(
+      partitioned('replicationFactor: 5, sloppyQuorum: false', 'readConsistency: quorum, writeConsistency: quorum'),
+    );
     const refusals = strict.built.history.events.filter((e) => e.type === 'fail');
     expect(refusals.length).toBeGreaterThan(100);
     expect(availability(strict, 3_000_000, 6_000_000, 'client-1')).toBe(0);
@@ -366,13 +385,25 @@ topology: { nodes: { kv: { count: ${count} }, client: {} } }
 components: { store: { type: quorum-store, nodes: kv, ${store} } }
 workloads: { users: { type: store-client, nodes: client, target: store } }
 `;
-    expect(() => parseScenarioText(text('readConsistency: { replicas: 4 }'), 'bad.yaml')).toThrow(/at most replicationFactor \(3\) replicas can answer/);
-    expect(() => parseScenarioText(text('sloppyQuorum: true, hintedHandoff: false'), 'bad.yaml')).toThrow(/sloppy quorum hands writes back through hinted handoff/);
-    expect(() => parseScenarioText(text('replicationFactor: 5'), 'bad.yaml')).toThrow(/5 replicas per key need at least 5 store nodes; its node group has 3/);
+    expect(() => parseScenarioText(text('readConsistency: { replicas: 4 }'), 'bad.yaml')).toThrow(
+      /at most replicationFactor \(3\) replicas can answer/,
+    );
+    expect(() => parseScenarioText(text('sloppyQuorum: true, hintedHandoff: false'), 'bad.yaml')).toThrow(
+      /sloppy quorum hands writes back through hinted handoff/,
+    );
+    expect(() => parseScenarioText(text('replicationFactor: 5'), 'bad.yaml')).toThrow(
+      /5 replicas per key need at least 5 store nodes; its node group has 3/,
+    );
     expect(() => parseScenarioText(text('conflictResolution: crdt'), 'bad.yaml')).toThrow(/lww/);
-    expect(() => parseScenarioText(text('readConsistency: one, linearizable: true'), 'bad.yaml')).toThrow(/readConsistency \+ writeConsistency must exceed replicationFactor \(3\)/);
-    expect(() => parseScenarioText(text('sloppyQuorum: true, linearizable: true'), 'bad.yaml')).toThrow(/stand-ins under a sloppy quorum break quorum intersection/);
-    expect(() => parseScenarioText(text('conflictResolution: version-vectors, linearizable: true'), 'bad.yaml')).toThrow(/ABD orders writes by timestamp: set conflictResolution: lww/);
+    expect(() => parseScenarioText(text('readConsistency: one, linearizable: true'), 'bad.yaml')).toThrow(
+      /readConsistency \+ writeConsistency must exceed replicationFactor \(3\)/,
+    );
+    expect(() => parseScenarioText(text('sloppyQuorum: true, linearizable: true'), 'bad.yaml')).toThrow(
+      /stand-ins under a sloppy quorum break quorum intersection/,
+    );
+    expect(() =>
+      parseScenarioText(text('conflictResolution: version-vectors, linearizable: true'), 'bad.yaml'),
+    ).toThrow(/ABD orders writes by timestamp: set conflictResolution: lww/);
     expect(() => parseScenarioText(text('linearizable: true'), 'bad.yaml')).not.toThrow();
   });
 
@@ -440,7 +471,8 @@ describe('bundled scenarios', () => {
     expect(during('r2-w2', 'client-1')).toBe(0);
     expect(during('r2-w2', 'client-2')).toBe(1);
     for (const name of ['r1-w3', 'r3-w1']) expect(during(name, 'client-2'), name).toBeLessThan(0.6);
-    const failed = (name: string, f: string) => runs.get(name)!.built.history.events.filter((e) => e.f === f && e.type === 'fail').length;
+    const failed = (name: string, f: string) =>
+      runs.get(name)!.built.history.events.filter((e) => e.f === f && e.type === 'fail').length;
     expect(failed('r1-w3', 'read')).toBe(0);
     expect(failed('r1-w3', 'write')).toBeGreaterThan(1000);
     expect(failed('r3-w1', 'write')).toBe(0);

@@ -20,13 +20,22 @@ type Fault =
   | { kind: 'partition'; side: number; atMs: number; forMs: number }
   | { kind: 'loss'; loss: number; atMs: number; forMs: number };
 
-const options: fc.Arbitrary<RaftOptions> = fc.record({ reads: fc.constantFrom('read-index' as const, 'lease' as const, 'log' as const), preVote: fc.boolean(), checkQuorum: fc.boolean() });
+const options: fc.Arbitrary<RaftOptions> = fc.record({
+  reads: fc.constantFrom('read-index' as const, 'lease' as const, 'log' as const),
+  preVote: fc.boolean(),
+  checkQuorum: fc.boolean(),
+});
 const atMs = fc.integer({ min: 200, max: 5_000 });
 const forMs = fc.integer({ min: 20, max: 2_000 });
 const member = fc.integer({ min: 0, max: MEMBERS - 1 });
 const fault: fc.Arbitrary<Fault> = fc.oneof(
   fc.record({ kind: fc.constantFrom('crash' as const, 'pause' as const), member, atMs, forMs }),
-  fc.record({ kind: fc.constant('partition' as const), side: fc.integer({ min: 1, max: 2 ** MEMBERS - 2 }), atMs, forMs }),
+  fc.record({
+    kind: fc.constant('partition' as const),
+    side: fc.integer({ min: 1, max: 2 ** MEMBERS - 2 }),
+    atMs,
+    forMs,
+  }),
   fc.record({ kind: fc.constant('loss' as const), loss: fc.constantFrom(0.05, 0.3, 0.8), atMs, forMs }),
 );
 
@@ -40,7 +49,11 @@ function timelineEntry(f: Fault, i: number): Record<string, unknown> {
     case 'pause':
       return { ...timing, action: f.kind, nodes: names[f.member] };
     case 'partition':
-      return { ...timing, action: 'partition', sides: [names.filter((_, m) => f.side & (1 << m)), names.filter((_, m) => !(f.side & (1 << m)))] };
+      return {
+        ...timing,
+        action: 'partition',
+        sides: [names.filter((_, m) => f.side & (1 << m)), names.filter((_, m) => !(f.side & (1 << m)))],
+      };
     case 'loss':
       // Between members: loss on the clients' links would only add operations of unknown outcome, which make the linearizability check costly.
       return { ...timing, action: 'degrade', id: `loss-${i}`, from: 'store', to: 'store', loss: f.loss };
@@ -58,7 +71,10 @@ interface Network {
   duplicate: number;
   reorder: number;
 }
-const network: fc.Arbitrary<Network> = fc.record({ duplicate: fc.constantFrom(0, 0.1), reorder: fc.constantFrom(0, 0.1) });
+const network: fc.Arbitrary<Network> = fc.record({
+  duplicate: fc.constantFrom(0, 0.1),
+  reorder: fc.constantFrom(0, 0.1),
+});
 
 function scenarioText(seed: number, faults: readonly Fault[], raft: RaftOptions, net: Network): string {
   return JSON.stringify({
@@ -68,7 +84,18 @@ function scenarioText(seed: number, faults: readonly Fault[], raft: RaftOptions,
     topology: { link: { ...net, reorderDelay: '20ms' }, nodes: { store: { count: MEMBERS }, client: { count: 3 } } },
     components: { kv: { type: 'raft', nodes: 'store', ...raft, requestTimeout: '300ms' } },
     workloads: {
-      users: { type: 'store-client', nodes: 'client', target: 'kv', users: 2, thinkTime: '5ms', operations: { read: 2, write: 2, cas: 1 }, keys: { count: 5 }, timeout: '400ms', contact: 'random', stopAt: '7s' },
+      users: {
+        type: 'store-client',
+        nodes: 'client',
+        target: 'kv',
+        users: 2,
+        thinkTime: '5ms',
+        operations: { read: 2, write: 2, cas: 1 },
+        keys: { count: 5 },
+        timeout: '400ms',
+        contact: 'random',
+        stopAt: '7s',
+      },
     },
     faults: { timeline: faults.map(timelineEntry) },
   });
@@ -117,30 +144,37 @@ class SafetyObserver {
 
   private newLeader(m: number, node: RaftNode): void {
     const other = this.leaderOf.get(node.term);
-    if (other !== undefined && other !== this.ids[m]) throw new Error(`two leaders in term ${node.term}: ${names[m]} and node ${other} at ${this.sim.nowUs}us`);
+    if (other !== undefined && other !== this.ids[m])
+      throw new Error(`two leaders in term ${node.term}: ${names[m]} and node ${other} at ${this.sim.nowUs}us`);
     this.leaderOf.set(node.term, this.ids[m]);
     this.wasLeaderIn[m] = node.term;
     this.leaderChanges++;
     for (let i = 1; i <= this.committed.length; i++) {
-      if (node.log[i - 1] !== this.committed[i - 1]) throw new Error(`${names[m]} leads term ${node.term} without committed entry ${i} at ${this.sim.nowUs}us`);
+      if (node.log[i - 1] !== this.committed[i - 1])
+        throw new Error(`${names[m]} leads term ${node.term} without committed entry ${i} at ${this.sim.nowUs}us`);
     }
   }
 
   private commitAdvanced(m: number, node: RaftNode): void {
     if (node.role === 'leader' && node.log[node.commitIndex - 1].term !== node.term) {
-      throw new Error(`leader ${names[m]} of term ${node.term} committed index ${node.commitIndex}, of term ${node.log[node.commitIndex - 1].term}`);
+      throw new Error(
+        `leader ${names[m]} of term ${node.term} committed index ${node.commitIndex}, of term ${node.log[node.commitIndex - 1].term}`,
+      );
     }
     for (let i = this.seenCommit[m] + 1; i <= node.commitIndex; i++) {
       const entry = node.log[i - 1];
       if (i > this.committed.length) this.committed.push(entry);
-      else if (this.committed[i - 1] !== entry) throw new Error(`index ${i} committed with two different entries (seen on ${names[m]}) at ${this.sim.nowUs}us`);
+      else if (this.committed[i - 1] !== entry)
+        throw new Error(`index ${i} committed with two different entries (seen on ${names[m]}) at ${this.sim.nowUs}us`);
     }
     this.seenCommit[m] = node.commitIndex;
   }
 
   /** On the logs on disk, crashed members' included. */
   checkLogs(): void {
-    const logs = this.ids.map((id) => ((this.sim.context(id).durable as { raft?: RaftDisk }).raft?.log ?? []) as readonly RaftEntry[]);
+    const logs = this.ids.map(
+      (id) => ((this.sim.context(id).durable as { raft?: RaftDisk }).raft?.log ?? []) as readonly RaftEntry[],
+    );
     for (let i = 1; i <= this.committed.length; i++) {
       const holders = logs.filter((log) => log[i - 1] === this.committed[i - 1]).length;
       if (holders < MAJORITY) throw new Error(`committed entry ${i} is on only ${holders} logs at ${this.sim.nowUs}us`);
@@ -150,7 +184,10 @@ class SafetyObserver {
         let i = Math.min(logs[a].length, logs[b].length);
         while (i > 0 && logs[a][i - 1].term !== logs[b][i - 1].term) i--;
         for (let j = i; j > 0; j--) {
-          if (logs[a][j - 1] !== logs[b][j - 1]) throw new Error(`${names[a]} and ${names[b]} agree on the term at ${i} but differ at ${j} (${this.sim.nowUs}us)`);
+          if (logs[a][j - 1] !== logs[b][j - 1])
+            throw new Error(
+              `${names[a]} and ${names[b]} agree on the term at ${i} but differ at ${j} (${this.sim.nowUs}us)`,
+            );
         }
       }
     }
@@ -159,7 +196,12 @@ class SafetyObserver {
 
 const DEFAULTS: RaftOptions = { reads: 'read-index', preVote: true, checkQuorum: true };
 
-function runUnderFaults(seed: number, faults: readonly Fault[], raft = DEFAULTS, net: Network = { duplicate: 0, reorder: 0 }) {
+function runUnderFaults(
+  seed: number,
+  faults: readonly Fault[],
+  raft = DEFAULTS,
+  net: Network = { duplicate: 0, reorder: 0 },
+) {
   const { scenario } = parseScenarioText(scenarioText(seed, faults, raft, net), 'raft-safety.yaml');
   const built = buildScenario(scenario);
   const ids = names.map((name) => built.sim.nodeId(name));
@@ -174,18 +216,24 @@ function runUnderFaults(seed: number, faults: readonly Fault[], raft = DEFAULTS,
 describe('raft safety under generated fault schedules', () => {
   it('keeps one leader per term, never loses or changes a committed entry, keeps logs matching, recovers once faults end, and its history is linearizable, duplicated and reordered messages included', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 1_000_000 }), fc.array(fault, { minLength: 1, maxLength: 12 }), options, network, (seed, faults, raft, net) => {
-        const { nodes, operations } = runUnderFaults(seed, faults, raft, net);
-        // Liveness once every fault is undone: one leader, followed by all, and every log alike.
-        const leaders = nodes.filter((n) => n.role === 'leader');
-        expect(leaders).toHaveLength(1);
-        for (const n of nodes) {
-          expect(n.term).toBe(leaders[0].term);
-          expect(n.log.length).toBe(leaders[0].log.length);
-        }
-        expect(operations.some((op) => op.f !== 'read' && !op.unknown)).toBe(true);
-        expect(checkLinearizability(operations, registerSpec).linearizable).toBe(true);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 1_000_000 }),
+        fc.array(fault, { minLength: 1, maxLength: 12 }),
+        options,
+        network,
+        (seed, faults, raft, net) => {
+          const { nodes, operations } = runUnderFaults(seed, faults, raft, net);
+          // Liveness once every fault is undone: one leader, followed by all, and every log alike.
+          const leaders = nodes.filter((n) => n.role === 'leader');
+          expect(leaders).toHaveLength(1);
+          for (const n of nodes) {
+            expect(n.term).toBe(leaders[0].term);
+            expect(n.log.length).toBe(leaders[0].log.length);
+          }
+          expect(operations.some((op) => op.f !== 'read' && !op.unknown)).toBe(true);
+          expect(checkLinearizability(operations, registerSpec).linearizable).toBe(true);
+        },
+      ),
       { numRuns: 100 },
     );
   });
@@ -195,7 +243,12 @@ describe('raft safety under generated fault schedules', () => {
       { kind: 'partition', side: 5, atMs: 4_713, forMs: 53 },
       { kind: 'partition', side: 2, atMs: 4_154, forMs: 559 },
     ];
-    const { operations } = runUnderFaults(308_028, faults, { reads: 'log', preVote: false, checkQuorum: false }, { duplicate: 0.1, reorder: 0 });
+    const { operations } = runUnderFaults(
+      308_028,
+      faults,
+      { reads: 'log', preVote: false, checkQuorum: false },
+      { duplicate: 0.1, reorder: 0 },
+    );
     expect(checkLinearizability(operations, registerSpec).linearizable).toBe(true);
   });
 

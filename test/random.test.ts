@@ -73,9 +73,15 @@ describe('deriveStream', () => {
   it('gives uncorrelated streams for neighbouring seeds and for different names', () => {
     const pairs = 10_000;
     const bound = 5 / Math.sqrt(pairs);
-    expect(Math.abs(correlation(draws(deriveStream(1, 'n', 'p'), pairs), draws(deriveStream(2, 'n', 'p'), pairs)))).toBeLessThan(bound);
-    expect(Math.abs(correlation(draws(deriveStream(1, 'n1', 'p'), pairs), draws(deriveStream(1, 'n2', 'p'), pairs)))).toBeLessThan(bound);
-    expect(Math.abs(correlation(draws(deriveStream(1, 'n', 'p1'), pairs), draws(deriveStream(1, 'n', 'p2'), pairs)))).toBeLessThan(bound);
+    expect(
+      Math.abs(correlation(draws(deriveStream(1, 'n', 'p'), pairs), draws(deriveStream(2, 'n', 'p'), pairs))),
+    ).toBeLessThan(bound);
+    expect(
+      Math.abs(correlation(draws(deriveStream(1, 'n1', 'p'), pairs), draws(deriveStream(1, 'n2', 'p'), pairs))),
+    ).toBeLessThan(bound);
+    expect(
+      Math.abs(correlation(draws(deriveStream(1, 'n', 'p1'), pairs), draws(deriveStream(1, 'n', 'p2'), pairs))),
+    ).toBeLessThan(bound);
 
     const shortPairs = 2_000;
     fc.assert(
@@ -83,7 +89,10 @@ describe('deriveStream', () => {
         fc.uniqueArray(fc.string({ maxLength: 8 }), { minLength: 2, maxLength: 2 }),
         fc.string({ maxLength: 8 }),
         ([pathA, pathB], purpose) => {
-          const r = correlation(draws(deriveStream(7, pathA, purpose), shortPairs), draws(deriveStream(7, pathB, purpose), shortPairs));
+          const r = correlation(
+            draws(deriveStream(7, pathA, purpose), shortPairs),
+            draws(deriveStream(7, pathB, purpose), shortPairs),
+          );
           expect(Math.abs(r)).toBeLessThan(5 / Math.sqrt(shortPairs));
         },
       ),
@@ -121,7 +130,8 @@ describe('RandomStream state', () => {
     fc.assert(
       fc.property(fc.string(), fc.nat(300), (path, skip) => {
         const original = deriveStream(3, path, 'resume');
-        for (let i = 0; i < skip; i++) (i % 3 === 0 ? original.int(17) : i % 3 === 1 ? normal.sample(original) : original.next());
+        for (let i = 0; i < skip; i++)
+          i % 3 === 0 ? original.int(17) : i % 3 === 1 ? normal.sample(original) : original.next();
         const saved = JSON.parse(JSON.stringify(original.saveState()));
         const expected = draws(original, 50);
 
@@ -247,7 +257,15 @@ describe('distribution', () => {
     { type: 'lognormal', mu: 1, sigma: 0.5 },
     { type: 'lognormal', median: 20_000, sigma: 0.3 },
     { type: 'pareto', scale: 100, shape: 5 },
-    { type: 'empirical', points: [[0, 1000], [50, 2000], [99, 10_000], [100, 50_000]] },
+    {
+      type: 'empirical',
+      points: [
+        [0, 1000],
+        [50, 2000],
+        [99, 10_000],
+        [100, 50_000],
+      ],
+    },
   ];
   for (const spec of specs) {
     it(`${JSON.stringify(spec)} has the analytic mean and variance`, () => {
@@ -270,7 +288,14 @@ describe('distribution', () => {
     const byMedian = distribution({ type: 'lognormal', median: 1, sigma: 1 });
     expect([byMedian.mean, byMedian.variance]).toEqual([lognormal.mean, lognormal.variance]);
     // Two segments: uniform [0, 10] with half the mass, uniform [10, 30] with the other half.
-    const empirical = distribution({ type: 'empirical', points: [[0, 0], [50, 10], [100, 30]] });
+    const empirical = distribution({
+      type: 'empirical',
+      points: [
+        [0, 0],
+        [50, 10],
+        [100, 30],
+      ],
+    });
     expect(empirical.mean).toBeCloseTo(12.5, 12);
     expect(empirical.variance).toBeCloseTo((100 / 3 + 1300 / 3) / 2 - 12.5 ** 2, 9);
     expect(empirical.min).toBe(0);
@@ -294,7 +319,15 @@ describe('distribution', () => {
   });
 
   it('empirical sample percentiles match the table', () => {
-    const empirical = distribution({ type: 'empirical', points: [[0, 1000], [50, 2000], [99, 10_000], [100, 50_000]] });
+    const empirical = distribution({
+      type: 'empirical',
+      points: [
+        [0, 1000],
+        [50, 2000],
+        [99, 10_000],
+        [100, 50_000],
+      ],
+    });
     const rng = deriveStream(2024, 'percentiles', 'empirical');
     const thresholds = [
       { value: 1500, percentile: 25 },
@@ -330,10 +363,49 @@ describe('distribution', () => {
       [{ type: 'pareto', scale: 1, shape: 0 }, /pareto shape must be > 0, got 0/],
       [{ type: 'pareto', scale: '1', shape: 2 }, /pareto scale must be a finite number, got "1"/],
       [{ type: 'empirical', points: [[0, 1]] }, /at least 2/],
-      [{ type: 'empirical', points: [[10, 1], [100, 2]] }, /points\[0\] percentile must be 0, got 10/],
-      [{ type: 'empirical', points: [[0, 1], [99, 2]] }, /points\[1\] percentile must be 100, got 99/],
-      [{ type: 'empirical', points: [[0, 1], [50, 2], [50, 3], [100, 4]] }, /points\[2\] percentile must be > the previous percentile \(50\), got 50/],
-      [{ type: 'empirical', points: [[0, 5], [50, 4], [100, 6]] }, /points\[1\] value must be >= the previous value \(5\), got 4/],
+      [
+        {
+          type: 'empirical',
+          points: [
+            [10, 1],
+            [100, 2],
+          ],
+        },
+        /points\[0\] percentile must be 0, got 10/,
+      ],
+      [
+        {
+          type: 'empirical',
+          points: [
+            [0, 1],
+            [99, 2],
+          ],
+        },
+        /points\[1\] percentile must be 100, got 99/,
+      ],
+      [
+        {
+          type: 'empirical',
+          points: [
+            [0, 1],
+            [50, 2],
+            [50, 3],
+            [100, 4],
+          ],
+        },
+        /points\[2\] percentile must be > the previous percentile \(50\), got 50/,
+      ],
+      [
+        {
+          type: 'empirical',
+          points: [
+            [0, 5],
+            [50, 4],
+            [100, 6],
+          ],
+        },
+        /points\[1\] value must be >= the previous value \(5\), got 4/,
+      ],
       [{ type: 'empirical', points: [[0, 1], [100]] }, /points\[1\] must be a \[percentile, value\] pair/],
       [{ type: 'gamma', shape: 2 }, /unknown distribution type "gamma"/],
       [null, /unknown distribution type undefined/],
@@ -348,7 +420,15 @@ describe('distribution', () => {
     const rng = deriveStream(1, 'd', 'd');
     expect(distribution({ type: 'uniform', min: 3, max: 3 }).sample(rng)).toBe(3);
     expect(distribution({ type: 'normal', mean: 3, stddev: 0 }).sample(rng)).toBe(3);
-    expect(distribution({ type: 'empirical', points: [[0, 7], [100, 7]] }).sample(rng)).toBe(7);
+    expect(
+      distribution({
+        type: 'empirical',
+        points: [
+          [0, 7],
+          [100, 7],
+        ],
+      }).sample(rng),
+    ).toBe(7);
   });
 });
 

@@ -4,15 +4,34 @@ import { resolveScenarioArgument } from '../scenarios/harness/bundled-scenarios.
 import { loadScenario } from '../scenarios/harness/load-scenario.js';
 import { runScenario } from '../scenarios/harness/run-scenario.js';
 import { buildReport } from '../reports/build-report.js';
-import { FixedWindow, SlidingWindowCounter, SlidingWindowLog, TokenBucket, type Admission } from '../models/rate-limits/limiter-algorithms.js';
+import {
+  FixedWindow,
+  SlidingWindowCounter,
+  SlidingWindowLog,
+  TokenBucket,
+  type Admission,
+} from '../models/rate-limits/limiter-algorithms.js';
 
 const WINDOW = 1_000_000;
 const LIMIT = 10;
 
 /** Arrival patterns: bursts at arbitrary times (boundaries included), as sorted whole microseconds. */
 const arrivals = fc
-  .array(fc.tuple(fc.integer({ min: 0, max: 5_000_000 }), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 0, max: 50_000 })), { minLength: 1, maxLength: 12 })
-  .map((bursts) => bursts.flatMap(([start, count, spreadUs]) => Array.from({ length: count }, (_, i) => start + Math.floor((i * spreadUs) / count))).sort((a, b) => a - b));
+  .array(
+    fc.tuple(
+      fc.integer({ min: 0, max: 5_000_000 }),
+      fc.integer({ min: 1, max: 40 }),
+      fc.integer({ min: 0, max: 50_000 }),
+    ),
+    { minLength: 1, maxLength: 12 },
+  )
+  .map((bursts) =>
+    bursts
+      .flatMap(([start, count, spreadUs]) =>
+        Array.from({ length: count }, (_, i) => start + Math.floor((i * spreadUs) / count)),
+      )
+      .sort((a, b) => a - b),
+  );
 
 function admitted(limiter: Admission, times: number[]): number[] {
   return times.filter((t) => limiter.admit(t));
@@ -39,7 +58,9 @@ describe('rate limiters, against their bounds in every window, under generated a
   it('sliding log: never more than the limit in any window', () => {
     fc.assert(
       fc.property(arrivals, (times) => {
-        expect(maxInSlidingWindow(admitted(new SlidingWindowLog(LIMIT, WINDOW), times), WINDOW)).toBeLessThanOrEqual(LIMIT);
+        expect(maxInSlidingWindow(admitted(new SlidingWindowLog(LIMIT, WINDOW), times), WINDOW)).toBeLessThanOrEqual(
+          LIMIT,
+        );
       }),
     );
   });
@@ -52,7 +73,10 @@ describe('rate limiters, against their bounds in every window, under generated a
         expect(maxInSlidingWindow(passed, WINDOW)).toBeLessThanOrEqual(2 * LIMIT);
       }),
     );
-    const boundaryBurst = [...Array.from({ length: 20 }, (_, i) => 990_000 + i), ...Array.from({ length: 20 }, (_, i) => 1_000_000 + i)];
+    const boundaryBurst = [
+      ...Array.from({ length: 20 }, (_, i) => 990_000 + i),
+      ...Array.from({ length: 20 }, (_, i) => 1_000_000 + i),
+    ];
     expect(maxInSlidingWindow(admitted(new FixedWindow(LIMIT, WINDOW), boundaryBurst), WINDOW)).toBe(2 * LIMIT);
   });
 
@@ -68,14 +92,19 @@ describe('rate limiters, against their bounds in every window, under generated a
 
   it('token bucket: in any span T, at most burst + rate·T', () => {
     fc.assert(
-      fc.property(arrivals, fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 50 }), (times, burst, ratePerSec) => {
-        const passed = admitted(new TokenBucket(ratePerSec, burst), times);
-        for (let i = 0; i < passed.length; i++) {
-          for (let j = i; j < passed.length; j++) {
-            expect(j - i + 1).toBeLessThanOrEqual(burst + (ratePerSec * (passed[j] - passed[i])) / 1e6 + 1e-6);
+      fc.property(
+        arrivals,
+        fc.integer({ min: 1, max: 20 }),
+        fc.integer({ min: 1, max: 50 }),
+        (times, burst, ratePerSec) => {
+          const passed = admitted(new TokenBucket(ratePerSec, burst), times);
+          for (let i = 0; i < passed.length; i++) {
+            for (let j = i; j < passed.length; j++) {
+              expect(j - i + 1).toBeLessThanOrEqual(burst + (ratePerSec * (passed[j] - passed[i])) / 1e6 + 1e-6);
+            }
           }
-        }
-      }),
+        },
+      ),
       { numRuns: 50 },
     );
   });
@@ -83,7 +112,12 @@ describe('rate limiters, against their bounds in every window, under generated a
   it('Retry-After is when the limiter would admit again', () => {
     fc.assert(
       fc.property(arrivals, (times) => {
-        for (const make of [() => new FixedWindow(LIMIT, WINDOW), () => new SlidingWindowLog(LIMIT, WINDOW), () => new SlidingWindowCounter(LIMIT, WINDOW), () => new TokenBucket(10, 5)]) {
+        for (const make of [
+          () => new FixedWindow(LIMIT, WINDOW),
+          () => new SlidingWindowLog(LIMIT, WINDOW),
+          () => new SlidingWindowCounter(LIMIT, WINDOW),
+          () => new TokenBucket(10, 5),
+        ]) {
           const limiter = make();
           for (const t of times) {
             if (limiter.admit(t)) continue;
@@ -109,9 +143,18 @@ describe('the rate-limiters scenario', () => {
   it('a burst across the boundary: fixed window lets through twice its limit in 1 s, sliding log exactly its limit, leaky bucket its rate', async () => {
     const loaded = loadScenario(resolveScenarioArgument('rate-limiters'));
     const runs = [];
-    for (const v of loaded.variants) runs.push({ name: v.name, overrides: v.overrides, run: await runScenario(v.scenario) });
-    const report = buildReport({ faultlineVersion: 'test', file: null, scenario: loaded.scenario, runs, wallSeconds: 1 });
-    const most = (name: string) => report.variants!.find((v) => v.name === name)!.metrics.components.find((c) => c.name === 'gateway')!.details!.maxForwardedPerWindow;
+    for (const v of loaded.variants)
+      runs.push({ name: v.name, overrides: v.overrides, run: await runScenario(v.scenario) });
+    const report = buildReport({
+      faultlineVersion: 'test',
+      file: null,
+      scenario: loaded.scenario,
+      runs,
+      wallSeconds: 1,
+    });
+    const most = (name: string) =>
+      report.variants!.find((v) => v.name === name)!.metrics.components.find((c) => c.name === 'gateway')!.details!
+        .maxForwardedPerWindow;
     expect(most('fixed-window')).toBeGreaterThan(180);
     expect(most('sliding-log')).toBe(100);
     expect(most('leaky-bucket')).toBeLessThanOrEqual(101);

@@ -41,9 +41,19 @@ const EXPECTED: Record<string, { title: string; axes: [x: string, y: string]; le
 function svgTexts(svg: string): { text: string; x: number; y: number }[] {
   const texts: { text: string; x: number; y: number }[] = [];
   for (const match of svg.matchAll(/<text\b([^>]*)>([^<]*)<\/text>/g)) {
-    const transform = /transform="(?:translate\(([-\d.]+) ([-\d.]+)\)|matrix\((?:[^,]*,){4}([-\d.]+),([-\d.]+)\))"/.exec(match[1]);
-    const text = match[2].replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
-    texts.push({ text, x: Number(transform?.[1] ?? transform?.[3] ?? NaN), y: Number(transform?.[2] ?? transform?.[4] ?? NaN) });
+    const transform =
+      /transform="(?:translate\(([-\d.]+) ([-\d.]+)\)|matrix\((?:[^,]*,){4}([-\d.]+),([-\d.]+)\))"/.exec(match[1]);
+    const text = match[2]
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&quot;/g, '"')
+      .replace(/&#39;/g, "'")
+      .replace(/&amp;/g, '&');
+    texts.push({
+      text,
+      x: Number(transform?.[1] ?? transform?.[3] ?? NaN),
+      y: Number(transform?.[2] ?? transform?.[4] ?? NaN),
+    });
   }
   return texts;
 }
@@ -136,7 +146,10 @@ describe('renderCharts', () => {
       "import { createHash } from 'node:crypto';",
       "process.stdout.write(createHash('sha256').update(JSON.stringify(renderCharts(sampleReport({ variants: true })))).digest('hex'));",
     ].join('\n');
-    const child = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '--eval', script], { cwd: root, encoding: 'utf8' });
+    const child = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '--eval', script], {
+      cwd: root,
+      encoding: 'utf8',
+    });
     expect(child).toBe(digest(renderCharts(sampleReport({ variants: true }))));
   });
 
@@ -148,8 +161,19 @@ describe('renderCharts', () => {
     const failed = sampleReport();
     failed.metrics.latencyCdf = [];
     failed.metrics.latency.count = 0;
-    failed.metrics.timeline = failed.metrics.timeline.map((row) => ({ ...row, good: 0, succeeded: 0, availability: 0, p50Us: null, p99Us: null }));
-    expect(renderCharts(failed).map((c) => c.id)).toEqual(['throughput-over-time', 'availability-over-time', 'utilization']);
+    failed.metrics.timeline = failed.metrics.timeline.map((row) => ({
+      ...row,
+      good: 0,
+      succeeded: 0,
+      availability: 0,
+      p50Us: null,
+      p99Us: null,
+    }));
+    expect(renderCharts(failed).map((c) => c.id)).toEqual([
+      'throughput-over-time',
+      'availability-over-time',
+      'utilization',
+    ]);
   });
 });
 
@@ -165,7 +189,8 @@ describe('renderCharts with variants', () => {
       const texts = textsOf(chart);
       expect(texts).toContain(`Variants: ${comparison.rows[i].label}`);
       expect(texts).toContain('variant');
-      for (const variant of comparison.variants) expect(texts.filter((t) => t === variant).length, chart.id).toBeGreaterThanOrEqual(2);
+      for (const variant of comparison.variants)
+        expect(texts.filter((t) => t === variant).length, chart.id).toBeGreaterThanOrEqual(2);
     }
   });
 

@@ -45,12 +45,17 @@ async function runAll(text = SCENARIO) {
   const { scenario, variants } = parseScenarioText(text, 'consistency-e2e.yaml');
   const runs = [];
   for (const v of variants) runs.push({ name: v.name, overrides: v.overrides, run: await runScenario(v.scenario) });
-  return { scenario, variants, report: buildReport({ faultlineVersion: 'test', file: null, scenario, runs, wallSeconds: 1 }) };
+  return {
+    scenario,
+    variants,
+    report: buildReport({ faultlineVersion: 'test', file: null, scenario, runs, wallSeconds: 1 }),
+  };
 }
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 const byName = (report: Report, name: string) => report.variants!.find((v) => v.name === name)!;
-const side = (run: VariantRun, share: string) => run.consistency!.partitions[0].sides.find((s) => s.name.startsWith(share))!;
+const side = (run: VariantRun, share: string) =>
+  run.consistency!.partitions[0].sides.find((s) => s.name.startsWith(share))!;
 
 describe('consistency of a replicated store, end to end', async () => {
   const { report, variants } = await runAll();
@@ -88,7 +93,8 @@ describe('consistency of a replicated store, end to end', async () => {
     expect(c.convergence!.divergenceAtHeal[0].divergentKeys).toBeGreaterThan(0);
     expect(c.convergence!.convergedUs).not.toBeNull();
     // ONE/ONE reads a replica the write has not reached yet now and then; the partition makes it the rule on the cut-off side.
-    const rate = (from: number, to: number) => sum(c.timeline.staleReads.slice(from, to)) / sum(c.timeline.reads.slice(from, to));
+    const rate = (from: number, to: number) =>
+      sum(c.timeline.staleReads.slice(from, to)) / sum(c.timeline.reads.slice(from, to));
     expect(rate(4, 9)).toBeGreaterThan(3 * rate(0, 4));
   });
 
@@ -122,7 +128,9 @@ describe('consistency of a replicated store, end to end', async () => {
     expect(table).toMatch(/linearizable\s+│\s+yes\s+│\s+no/);
     expect(table).toMatch(/stale reads\s+│\s+0 \(0\.00%\)/);
     expect(table).toMatch(/writes lost\s+│\s+0/);
-    expect(report.comparison!.rows.map((r) => r.key)).toEqual(expect.arrayContaining(['stale-read-rate', 'writes-lost']));
+    expect(report.comparison!.rows.map((r) => r.key)).toEqual(
+      expect.arrayContaining(['stale-read-rate', 'writes-lost']),
+    );
     const charts = renderCharts(report);
     const ids = charts.map((c) => c.id);
     for (const v of ['cp', 'ap']) {
@@ -135,7 +143,10 @@ describe('consistency of a replicated store, end to end', async () => {
     expect(html).toContain('Why ap is not linearizable');
     expect(html).toContain('id="chart-consistency-message-diagram-ap"');
     // The consistency charts sit in their section, not in the general one.
-    const chartsSection = html.slice(html.indexOf('<section id="charts">'), html.indexOf('</section>', html.indexOf('<section id="charts">')));
+    const chartsSection = html.slice(
+      html.indexOf('<section id="charts">'),
+      html.indexOf('</section>', html.indexOf('<section id="charts">')),
+    );
     expect(chartsSection).not.toContain('consistency-');
   });
 

@@ -27,7 +27,8 @@ function expectedAxes(report: Report): Record<string, string[]> {
     utilization: ['time (s)', 'utilization (%)'],
   };
   const unit = { us: 'ms', fraction: '%', perSec: 'requests/s', count: 'count' } as const;
-  for (const row of report.comparison?.rows ?? []) axes[`comparison-${row.key}`] = ['variant', `${row.label} (${unit[row.unit]})`];
+  for (const row of report.comparison?.rows ?? [])
+    axes[`comparison-${row.key}`] = ['variant', `${row.label} (${unit[row.unit]})`];
   return axes;
 }
 
@@ -59,9 +60,12 @@ describe('renderHtmlReport', () => {
 describe('HTML report in headless Chromium', () => {
   if (!existsSync(CHROMIUM_PATH)) {
     // Locally the browser is optional (skipped with a reason); under CI, where .ci/run installs it, its absence fails.
-    it.skipIf(!process.env.CI)(`needs chromium at ${CHROMIUM_PATH} (install Debian's chromium, or set CHROMIUM_PATH)`, () => {
-      throw new Error(`chromium is not installed (looked for ${CHROMIUM_PATH}); .ci/run installs it with apt-get`);
-    });
+    it.skipIf(!process.env.CI)(
+      `needs chromium at ${CHROMIUM_PATH} (install Debian's chromium, or set CHROMIUM_PATH)`,
+      () => {
+        throw new Error(`chromium is not installed (looked for ${CHROMIUM_PATH}); .ci/run installs it with apt-get`);
+      },
+    );
     return;
   }
 
@@ -82,7 +86,15 @@ describe('HTML report in headless Chromium', () => {
     fileUrl = pathToFileURL(file).href;
     browser = await chromium.launch({
       executablePath: CHROMIUM_PATH,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     page.on('console', (message) => {
@@ -103,7 +115,9 @@ describe('HTML report in headless Chromium', () => {
     expect(pageErrors).toEqual([]);
     expect(requests).toEqual([fileUrl]);
     // Nothing executable: the only script is the JSON data block, which the hostile description did not escape.
-    expect(await page.locator('script').evaluateAll((scripts) => scripts.map((s) => s.getAttribute('type')))).toEqual(['application/json']);
+    expect(await page.locator('script').evaluateAll((scripts) => scripts.map((s) => s.getAttribute('type')))).toEqual([
+      'application/json',
+    ]);
     expect(await page.evaluate(() => (globalThis as { injected?: boolean }).injected)).toBeUndefined();
   });
 
@@ -128,7 +142,10 @@ describe('HTML report in headless Chromium', () => {
         }),
       );
       for (const name of [chart.title, ...axes[chart.id]]) {
-        expect(texts.filter((t) => t.visible).map((t) => t.text), `${chart.id}: ${name}`).toContain(name);
+        expect(
+          texts.filter((t) => t.visible).map((t) => t.text),
+          `${chart.id}: ${name}`,
+        ).toContain(name);
       }
     }
   });
@@ -148,7 +165,8 @@ describe('HTML report in headless Chromium', () => {
   it('renders a real run (server-sizing, three variants) the same way: every chart with its axes, no errors, no requests', async () => {
     const loaded = loadScenario(resolveScenarioArgument('server-sizing'), { overrides: ['duration=4s', 'warmup=1s'] });
     const runs = [];
-    for (const v of loaded.variants) runs.push({ name: v.name, overrides: v.overrides, run: await runScenario(v.scenario) });
+    for (const v of loaded.variants)
+      runs.push({ name: v.name, overrides: v.overrides, run: await runScenario(v.scenario) });
     const real = buildReport({ faultlineVersion: 'test', file: null, scenario: loaded.scenario, runs, wallSeconds: 1 });
     const realCharts = renderCharts(real);
     const file = join(dir, 'real.html');

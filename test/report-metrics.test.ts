@@ -30,7 +30,13 @@ slo:
 async function run(text = SCENARIO) {
   const scenario = scenarioSchema().parse(parse(text));
   const completed = await runScenario(scenario);
-  return buildReport({ faultlineVersion: 'test', file: null, scenario, runs: [{ name: 'base', overrides: {}, run: completed }], wallSeconds: 1 });
+  return buildReport({
+    faultlineVersion: 'test',
+    file: null,
+    scenario,
+    runs: [{ name: 'base', overrides: {}, run: completed }],
+    wallSeconds: 1,
+  });
 }
 
 function exactQuantile(sorted: number[], percentile: number): number {
@@ -51,13 +57,21 @@ describe('report numbers against the raw measurements', () => {
       latencies.sort((a, b) => a - b);
       expect(m.latency.count).toBe(latencies.length);
       expect(m.requests.succeeded).toBe(latencies.length);
-      for (const [p, key] of [[50, 'p50Us'], [90, 'p90Us'], [95, 'p95Us'], [99, 'p99Us'], [99.9, 'p999Us']] as const) {
+      for (const [p, key] of [
+        [50, 'p50Us'],
+        [90, 'p90Us'],
+        [95, 'p95Us'],
+        [99, 'p99Us'],
+        [99.9, 'p999Us'],
+      ] as const) {
         const exact = exactQuantile(latencies, p);
         expect(Math.abs(m.latency[key] - exact) / exact, `p${p}`).toBeLessThan(0.01);
       }
       const mean = latencies.reduce((s, x) => s + x, 0) / latencies.length;
       expect(Math.abs(m.latency.meanUs - mean) / mean).toBeLessThan(0.01);
-      expect(Math.abs(m.latency.maxUs - latencies[latencies.length - 1]) / latencies[latencies.length - 1]).toBeLessThan(0.01);
+      expect(
+        Math.abs(m.latency.maxUs - latencies[latencies.length - 1]) / latencies[latencies.length - 1],
+      ).toBeLessThan(0.01);
       const good = latencies.filter((l) => l <= 25_000).length;
       expect(Math.abs(m.requests.good - good)).toBeLessThanOrEqual(latencies.length * 0.001 + 1);
     } finally {
@@ -80,11 +94,15 @@ describe('report numbers against the raw measurements', () => {
     const during = m.timeline.slice(8, 11).map((w) => w.availability!);
     const before = m.timeline.slice(2, 8).map((w) => w.availability!);
     expect(Math.max(...during)).toBeLessThan(Math.min(...before));
-    expect(report.faultIntervals).toEqual([{ kind: 'crash', label: 'crash server-2', startUs: 8_000_000, endUs: 11_000_000 }]);
+    expect(report.faultIntervals).toEqual([
+      { kind: 'crash', label: 'crash server-2', startUs: 8_000_000, endUs: 11_000_000 },
+    ]);
   });
 
   it('utilization matches offered load over capacity (λ·E[S]/c), and a crash empties the node it hit', async () => {
-    const noFaults = SCENARIO.replace(/faults:[\s\S]*?slo:/, 'slo:').replace('queueCapacity: 8', 'queueCapacity: 1000').replace('timeout: 40ms', 'timeout: 10s');
+    const noFaults = SCENARIO.replace(/faults:[\s\S]*?slo:/, 'slo:')
+      .replace('queueCapacity: 8', 'queueCapacity: 1000')
+      .replace('timeout: 40ms', 'timeout: 10s');
     const report = await run(noFaults);
     const api = report.metrics.components[0];
     const offered = (3 * 250 * 0.004) / (2 * 2);
@@ -102,7 +120,9 @@ describe('report numbers against the raw measurements', () => {
     const a = JSON.stringify(deterministicPart(await run()));
     const b = JSON.stringify(deterministicPart(await run()));
     expect(a).toBe(b);
-    expect(JSON.stringify(deterministicPart(await run(SCENARIO.replace('duration: 20s', 'duration: 20s\nseed: 2'))))).not.toBe(a);
+    expect(
+      JSON.stringify(deterministicPart(await run(SCENARIO.replace('duration: 20s', 'duration: 20s\nseed: 2')))),
+    ).not.toBe(a);
   });
 });
 
@@ -112,7 +132,8 @@ describe('stop conditions', () => {
     const report = await run(SCENARIO.replace('duration: 20s', 'duration: 20s\nstop: { afterRequests: 1000 }'));
     expect(report.simulatedSeconds).toBe(2);
     expect(report.metrics.timeline).toHaveLength(2);
-    const finished = report.metrics.requests.succeeded + ERROR_KINDS.reduce((s, k) => s + report.metrics.requests.errors[k], 0);
+    const finished =
+      report.metrics.requests.succeeded + ERROR_KINDS.reduce((s, k) => s + report.metrics.requests.errors[k], 0);
     expect(finished).toBeGreaterThanOrEqual(1000);
     expect(finished).toBeLessThan(1600);
   });

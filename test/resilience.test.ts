@@ -10,7 +10,11 @@ const policy = { failureRate: 0.5, windowUs: 1_000_000, minimumCalls: 4, openFor
 describe('circuit breaker', () => {
   it('opens on the failure rate, fails fast while open, half-opens after openFor, closes after all probes succeed', () => {
     const b = new CircuitBreaker(policy);
-    for (const [t, ok] of [[10, true], [20, false], [30, true]] as const) {
+    for (const [t, ok] of [
+      [10, true],
+      [20, false],
+      [30, true],
+    ] as const) {
       expect(b.allow(t)).toBe(true);
       b.record(ok, t);
     }
@@ -52,7 +56,13 @@ describe('circuit breaker', () => {
 async function run(text: string) {
   const { scenario } = parseScenarioText(text, 'server.yaml');
   const completed = await runScenario(scenario);
-  return buildReport({ faultlineVersion: 'test', file: null, scenario, runs: [{ name: 'base', overrides: {}, run: completed }], wallSeconds: 1 }).metrics;
+  return buildReport({
+    faultlineVersion: 'test',
+    file: null,
+    scenario,
+    runs: [{ name: 'base', overrides: {}, run: completed }],
+    wallSeconds: 1,
+  }).metrics;
 }
 
 const station = (api: string, extraNodes = '', extraComponents = '') => `
@@ -92,7 +102,11 @@ describe('server features', () => {
         station(
           `serviceTime: 100us, workers: 64, calls: { dependencies: [${Array.from({ length: n }, (_, i) => `d${i}`).join(', ')}], mode: parallel }`,
           Array.from({ length: n }, (_, i) => `, s${i}: {}`).join(''),
-          Array.from({ length: n }, (_, i) => `  d${i}: { type: queue-server, nodes: s${i}, serviceTime: { type: exponential, mean: 1ms }, workers: 16 }`).join('\n'),
+          Array.from(
+            { length: n },
+            (_, i) =>
+              `  d${i}: { type: queue-server, nodes: s${i}, serviceTime: { type: exponential, mean: 1ms }, workers: 16 }`,
+          ).join('\n'),
         ),
       );
     const one = await deps(1);
@@ -109,9 +123,20 @@ describe('retry-storm', () => {
     const loaded = loadScenario(resolveScenarioArgument('retry-storm'), { overrides: ['duration=45s'] });
     const availabilityAfter = new Map<string, (number | null)[]>();
     const runs = [];
-    for (const v of loaded.variants) runs.push({ name: v.name, overrides: v.overrides, run: await runScenario(v.scenario) });
-    const report = buildReport({ faultlineVersion: 'test', file: null, scenario: loaded.scenario, runs, wallSeconds: 1 });
-    for (const v of report.variants!) availabilityAfter.set(v.name, v.metrics.timeline.slice(36, 45).map((w) => w.availability));
+    for (const v of loaded.variants)
+      runs.push({ name: v.name, overrides: v.overrides, run: await runScenario(v.scenario) });
+    const report = buildReport({
+      faultlineVersion: 'test',
+      file: null,
+      scenario: loaded.scenario,
+      runs,
+      wallSeconds: 1,
+    });
+    for (const v of report.variants!)
+      availabilityAfter.set(
+        v.name,
+        v.metrics.timeline.slice(36, 45).map((w) => w.availability),
+      );
     const recovered = (name: string) => availabilityAfter.get(name)!.every((a) => a !== null && a > 0.9);
     const down = (name: string) => availabilityAfter.get(name)!.every((a) => a !== null && a < 0.05);
     expect(recovered('no-retries')).toBe(true);

@@ -7,7 +7,9 @@ import { modelDefinitions } from '../models/kit/registry.js';
 
 registerBuiltinModels();
 /** The registered component types, as the messages list them; new models must not break these tests. */
-const COMPONENT_TYPES = modelDefinitions('component').map((m) => m.type).join(', ');
+const COMPONENT_TYPES = modelDefinitions('component')
+  .map((m) => m.type)
+  .join(', ');
 
 /**
  * Every malformed file in test/fixtures/bad-scenarios is a mistake someone
@@ -48,12 +50,16 @@ const loadBad = (name: string, overrides?: string[]) => problemLines(() => loadS
 describe('malformed scenario files: every problem as file:line:col path: message', () => {
   it('a YAML syntax error (an unclosed flow list) is reported where the parser gave up', () => {
     const f = bad('unclosed-flow-list.yaml');
-    expect(loadBad('unclosed-flow-list.yaml')).toEqual([`${f}:5:3 (yaml): Flow sequence in block collection must be sufficiently indented and end with a ]`]);
+    expect(loadBad('unclosed-flow-list.yaml')).toEqual([
+      `${f}:5:3 (yaml): Flow sequence in block collection must be sufficiently indented and end with a ]`,
+    ]);
   });
 
   it('a check that depends on the topology: a limit too small to split over the gateways', () => {
     const f = bad('limit-too-small-to-split.yaml');
-    expect(loadBad('limit-too-small-to-split.yaml')).toEqual([`${f}:13:44 components.gateway.limit.requests: 3 split over 4 gateways leaves some with none; raise it to at least 4`]);
+    expect(loadBad('limit-too-small-to-split.yaml')).toEqual([
+      `${f}:13:44 components.gateway.limit.requests: 3 split over 4 gateways leaves some with none; raise it to at least 4`,
+    ]);
   });
 
   it('a duplicate key points at the second occurrence', () => {
@@ -68,7 +74,9 @@ describe('malformed scenario files: every problem as file:line:col path: message
 
   it('a misspelled key points at the key and suggests the nearest known one', () => {
     const f = bad('misspelled-key.yaml');
-    expect(loadBad('misspelled-key.yaml')).toEqual([`${f}:12:5 components.api.wrokers: unknown key "wrokers" (did you mean "workers"?)`]);
+    expect(loadBad('misspelled-key.yaml')).toEqual([
+      `${f}:12:5 components.api.wrokers: unknown key "wrokers" (did you mean "workers"?)`,
+    ]);
   });
 
   it('an unknown key at the root is named (no suggestion when nothing is close)', () => {
@@ -90,7 +98,9 @@ describe('malformed scenario files: every problem as file:line:col path: message
 
   it('a bare number where a duration is required is refused, never guessed', () => {
     const f = bad('bare-number-duration.yaml');
-    expect(loadBad('bare-number-duration.yaml')).toEqual([`${f}:15:14 workloads.users.timeout: 500 has no unit; write a duration like 500s or 500ms`]);
+    expect(loadBad('bare-number-duration.yaml')).toEqual([
+      `${f}:15:14 workloads.users.timeout: 500 has no unit; write a duration like 500s or 500ms`,
+    ]);
   });
 
   it('a negative rate', () => {
@@ -116,7 +126,9 @@ describe('malformed scenario files: every problem as file:line:col path: message
 
   it('a workload target naming no component', () => {
     const f = bad('unknown-target.yaml');
-    expect(loadBad('unknown-target.yaml')).toEqual([`${f}:10:50 workloads.users.target: no component "backend"; components defines "api"`]);
+    expect(loadBad('unknown-target.yaml')).toEqual([
+      `${f}:10:50 workloads.users.target: no component "backend"; components defines "api"`,
+    ]);
   });
 
   it('a node group placed in an undefined region points at that item of the region list', () => {
@@ -134,19 +146,26 @@ describe('malformed scenario files: every problem as file:line:col path: message
   });
 
   it('an extends cycle across two files is named file by file, at the extends that closes it', () => {
-    expect(loadBad('cycle-one.yaml')).toEqual([`${bad('cycle-two.yaml')}:2:10 extends: extends cycle: cycle-one.yaml -> cycle-two.yaml -> cycle-one.yaml`]);
-    expect(loadBad('cycle-two.yaml')).toEqual([`${bad('cycle-one.yaml')}:1:10 extends: extends cycle: cycle-two.yaml -> cycle-one.yaml -> cycle-two.yaml`]);
+    expect(loadBad('cycle-one.yaml')).toEqual([
+      `${bad('cycle-two.yaml')}:2:10 extends: extends cycle: cycle-one.yaml -> cycle-two.yaml -> cycle-one.yaml`,
+    ]);
+    expect(loadBad('cycle-two.yaml')).toEqual([
+      `${bad('cycle-one.yaml')}:1:10 extends: extends cycle: cycle-two.yaml -> cycle-one.yaml -> cycle-two.yaml`,
+    ]);
   });
 
   it('an error inside a base file reached through extends is reported at its place in the base file', () => {
-    expect(loadBad('extends-broken-base.yaml')).toEqual([`${bad('broken-base.yaml')}:12:14 components.api.workers: expected a number, got "none"`]);
+    expect(loadBad('extends-broken-base.yaml')).toEqual([
+      `${bad('broken-base.yaml')}:12:14 components.api.workers: expected a number, got "none"`,
+    ]);
   });
 
   it('extends naming a file that is not there points at the extends key', () => {
     const f = bad('extends-nowhere.yaml');
-    expect(loadBad('extends-nowhere.yaml')).toEqual([`${f}:1:10 extends: cannot read ${good('no-such-base.yaml')}: no such file`]);
+    expect(loadBad('extends-nowhere.yaml')).toEqual([
+      `${f}:1:10 extends: cannot read ${good('no-such-base.yaml')}: no such file`,
+    ]);
   });
-
 
   it('a node group that runs nothing', () => {
     const f = bad('idle-group.yaml');
@@ -164,7 +183,9 @@ describe('malformed scenario files: every problem as file:line:col path: message
 
   it("a variant's invalid override points at the variant's set entry, under the path it overrides", () => {
     const f = bad('bad-variant.yaml');
-    expect(loadBad('bad-variant.yaml')).toEqual([`${f}:16:31 variants.1.set.components.api.workers: expected a whole number, got 2.5`]);
+    expect(loadBad('bad-variant.yaml')).toEqual([
+      `${f}:16:31 variants.1.set.components.api.workers: expected a whole number, got 2.5`,
+    ]);
   });
 
   it('a distribution with an unknown type lists the types there are', () => {
@@ -195,7 +216,9 @@ describe('--set problems', () => {
   });
 
   it('an invalid value is reported against the --set path, not a line of the file', () => {
-    expect(loadSet('components.api.workers=lots')).toEqual(['--set components.api.workers: expected a number, got "lots"']);
+    expect(loadSet('components.api.workers=lots')).toEqual([
+      '--set components.api.workers: expected a number, got "lots"',
+    ]);
   });
 
   it('an index into a list the scenario does not have', () => {
@@ -208,26 +231,36 @@ describe('--set problems', () => {
   });
 
   it('an index past the end of an existing list', () => {
-    expect(loadSet('faults.timeline.5.at=1s')).toEqual(['--set faults.timeline.5.at: faults.timeline is a list of 2; "5" is not an index from 0 to 2']);
+    expect(loadSet('faults.timeline.5.at=1s')).toEqual([
+      '--set faults.timeline.5.at: faults.timeline is a list of 2; "5" is not an index from 0 to 2',
+    ]);
   });
 
   it('a path through a plain value', () => {
-    expect(loadSet('name.first=x')).toEqual(['--set name.first: name is "base", not a mapping or list, so it has no "first"']);
+    expect(loadSet('name.first=x')).toEqual([
+      '--set name.first: name is "base", not a mapping or list, so it has no "first"',
+    ]);
   });
 
   it('an unknown key set from the command line gets the same hint as in a file', () => {
-    expect(loadSet('components.api.wrkers=3')).toEqual(['--set components.api.wrkers: unknown key "wrkers" (did you mean "workers"?)']);
+    expect(loadSet('components.api.wrkers=3')).toEqual([
+      '--set components.api.wrkers: unknown key "wrkers" (did you mean "workers"?)',
+    ]);
   });
 
   it('a value that is not YAML', () => {
-    expect(loadSet('topology.regions=[us-east')).toEqual(['--set topology.regions=[us-east: the value is not valid YAML: Flow sequence must end with a ]']);
+    expect(loadSet('topology.regions=[us-east')).toEqual([
+      '--set topology.regions=[us-east: the value is not valid YAML: Flow sequence must end with a ]',
+    ]);
   });
 
-  it('a mapping made by --set is the --set\'s problem, not the file\'s', () => {
-    expect(loadSet('components.db.workers=3')).toEqual([`--set components.db.type: missing required key "type" (one of ${COMPONENT_TYPES})`]);
+  it("a mapping made by --set is the --set's problem, not the file's", () => {
+    expect(loadSet('components.db.workers=3')).toEqual([
+      `--set components.db.type: missing required key "type" (one of ${COMPONENT_TYPES})`,
+    ]);
   });
 
-  it('invalid --set values come before the file\'s own problems, all in one report', () => {
+  it("invalid --set values come before the file's own problems, all in one report", () => {
     const f = bad('unknown-target.yaml');
     expect(loadBad('unknown-target.yaml', ['duration=5', 'components.api.workers=-1'])).toEqual([
       '--set duration: 5 has no unit; write a duration like 5s or 5ms',

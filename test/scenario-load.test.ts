@@ -2,7 +2,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { bundledScenariosDir, listBundledScenarios, resolveScenarioArgument } from '../scenarios/harness/bundled-scenarios.js';
+import {
+  bundledScenariosDir,
+  listBundledScenarios,
+  resolveScenarioArgument,
+} from '../scenarios/harness/bundled-scenarios.js';
 import { loadScenario, parseScenarioText } from '../scenarios/harness/load-scenario.js';
 import { ScenarioError } from '../scenarios/harness/scenario-error.js';
 import { parseBitsPerSec, parseDurationUs, parseRatePerSec, parseSizeBytes } from '../models/kit/units.js';
@@ -23,7 +27,8 @@ components:
 workloads:
   users: { type: poisson, nodes: client, target: api, rate: 100/s }
 `;
-const minimal = (extra = '', overrides?: string[]) => parseScenarioText(MINIMAL + extra, 'minimal.yaml', { overrides }).scenario;
+const minimal = (extra = '', overrides?: string[]) =>
+  parseScenarioText(MINIMAL + extra, 'minimal.yaml', { overrides }).scenario;
 
 describe('extends', () => {
   const base = load('base.yaml').scenario;
@@ -32,7 +37,12 @@ describe('extends', () => {
     const child = load('child.yaml').scenario;
     expect(child.name).toBe('child');
     expect(child.components.api).toEqual({ ...base.components.api, workers: 8 });
-    expect(child.components.api).toMatchObject({ type: 'queue-server', nodes: 'server', queueCapacity: 100, serviceTime: { type: 'exponential', mean: 2000 } });
+    expect(child.components.api).toMatchObject({
+      type: 'queue-server',
+      nodes: 'server',
+      queueCapacity: 100,
+      serviceTime: { type: 'exponential', mean: 2000 },
+    });
     // Everything the child does not mention is the base's.
     expect(child.topology).toEqual(base.topology);
     expect(child.workloads).toEqual(base.workloads);
@@ -41,9 +51,11 @@ describe('extends', () => {
     expect(child.description).toBe(base.description);
   });
 
-  it('lists replace: the child\'s faults.timeline is its own, not appended to the base\'s', () => {
+  it("lists replace: the child's faults.timeline is its own, not appended to the base's", () => {
     expect(base.faults.timeline).toHaveLength(2);
-    expect(load('child.yaml').scenario.faults.timeline).toEqual([{ at: 20_000_000, action: 'pause', nodes: 'server', for: 1_000_000 }]);
+    expect(load('child.yaml').scenario.faults.timeline).toEqual([
+      { at: 20_000_000, action: 'pause', nodes: 'server', for: 1_000_000 },
+    ]);
   });
 
   it('nests two levels, each base path relative to the file that names it', () => {
@@ -73,7 +85,12 @@ describe('YAML anchors and merge keys', () => {
   it('<<: *defaults copies a mapping, and keys beside it override', () => {
     const { components } = load('anchors.yaml').scenario;
     expect(components.cache).toEqual({ ...components.api, nodes: 'cache', workers: 16 });
-    expect(components.api).toMatchObject({ nodes: 'server', workers: 4, queueCapacity: 50, serviceTime: { type: 'uniform', min: 1000, max: 3000 } });
+    expect(components.api).toMatchObject({
+      nodes: 'server',
+      workers: 4,
+      queueCapacity: 50,
+      serviceTime: { type: 'uniform', min: 1000, max: 3000 },
+    });
   });
 
   it('root keys starting with x- hold anchors and are otherwise ignored', () => {
@@ -83,7 +100,11 @@ describe('YAML anchors and merge keys', () => {
     )}`;
     const { scenario } = parseScenarioText(text, 'extension.yaml');
     expect('x-server' in scenario).toBe(false);
-    expect(scenario.components.api).toMatchObject({ type: 'queue-server', workers: 2, serviceTime: { type: 'constant', value: 2000 } });
+    expect(scenario.components.api).toMatchObject({
+      type: 'queue-server',
+      workers: 2,
+      serviceTime: { type: 'constant', value: 2000 },
+    });
   });
 
   it('a problem in an anchored value is reported where the anchor is written, not where it is merged', () => {
@@ -100,7 +121,10 @@ describe('YAML anchors and merge keys', () => {
     }
     const problem = '"2 parsecs" is not a duration; write a number and a unit, like 250us, 10ms, 2s, 5m or 1h';
     // Both components carry the bad value; both point at line 9, column 68, where it is written once.
-    expect(lines).toEqual([`anchored.yaml:9:68 components.api.serviceTime: ${problem}`, `anchored.yaml:9:68 components.copy.serviceTime: ${problem}`]);
+    expect(lines).toEqual([
+      `anchored.yaml:9:68 components.api.serviceTime: ${problem}`,
+      `anchored.yaml:9:68 components.copy.serviceTime: ${problem}`,
+    ]);
   });
 });
 
@@ -111,7 +135,7 @@ describe('--set', () => {
     expect(load('base.yaml', ['components.api.workers=16']).scenario.components.api.workers).toBe(16);
   });
 
-  it('a string with a unit is parsed like the file\'s', () => {
+  it("a string with a unit is parsed like the file's", () => {
     const scenario = load('base.yaml', ['duration=2m', 'workloads.users.rate=2/min']).scenario;
     expect(scenario.duration).toBe(120_000_000);
     expect(scenario.workloads.users.rate).toBeCloseTo(2 / 60, 15);
@@ -131,11 +155,16 @@ describe('--set', () => {
 
   it('a component parameter the file does not set', () => {
     expect(base.components.api.responseSize).toBe(0);
-    expect(load('base.yaml', ['components.api.responseSize=4MiB']).scenario.components.api.responseSize).toBe(4 * 1024 * 1024);
+    expect(load('base.yaml', ['components.api.responseSize=4MiB']).scenario.components.api.responseSize).toBe(
+      4 * 1024 * 1024,
+    );
   });
 
   it('an item of an existing list, by index, and one past the end appends', () => {
-    const scenario = load('base.yaml', ['faults.timeline.0.at=7s', 'faults.timeline.2={at: 25s, action: heal}']).scenario;
+    const scenario = load('base.yaml', [
+      'faults.timeline.0.at=7s',
+      'faults.timeline.2={at: 25s, action: heal}',
+    ]).scenario;
     expect(scenario.faults.timeline.map((f) => f.at)).toEqual([7_000_000, 10_000_000, 25_000_000]);
     expect(scenario.faults.timeline[2]).toEqual({ at: 25_000_000, action: 'heal' });
   });
@@ -168,14 +197,22 @@ describe('variants', () => {
 
   it('each variant is the base plus its set, as if given with --set', () => {
     expect(loaded.variants[1].scenario).toEqual(load('variants.yaml', ['components.api.workers=8']).scenario);
-    expect(loaded.variants[2].scenario).toEqual(load('variants.yaml', ['components.api.queueCapacity=500', 'workloads.users.rate=400/s']).scenario);
+    expect(loaded.variants[2].scenario).toEqual(
+      load('variants.yaml', ['components.api.queueCapacity=500', 'workloads.users.rate=400/s']).scenario,
+    );
     expect(loaded.variants[2].scenario.workloads.users.rate).toBe(400);
-    expect(loaded.variants[2].scenario.components.api).toEqual({ ...loaded.scenario.components.api, queueCapacity: 500 });
+    expect(loaded.variants[2].scenario.components.api).toEqual({
+      ...loaded.scenario.components.api,
+      queueCapacity: 500,
+    });
   });
 
   it('record their overrides as written', () => {
     expect(loaded.variants[1].overrides).toEqual({ 'components.api.workers': 8 });
-    expect(loaded.variants[2].overrides).toEqual({ 'components.api.queueCapacity': 500, 'workloads.users.rate': '400/s' });
+    expect(loaded.variants[2].overrides).toEqual({
+      'components.api.queueCapacity': 500,
+      'workloads.users.rate': '400/s',
+    });
   });
 
   it('are built on the base after --set', () => {
@@ -213,7 +250,11 @@ describe('the result is deeply frozen', () => {
   });
 
   it('assigning throws (test files are strict-mode modules)', () => {
-    const scenario = loaded.scenario as unknown as { components: { api: { workers: number } }; topology: { regions: string[] }; name: string };
+    const scenario = loaded.scenario as unknown as {
+      components: { api: { workers: number } };
+      topology: { regions: string[] };
+      name: string;
+    };
     expect(() => {
       scenario.components.api.workers = 99;
     }).toThrow(TypeError);
@@ -241,7 +282,7 @@ describe('bundled scenarios', () => {
     for (const variant of loaded.variants) expect(variant.scenario.name).toBe(loaded.scenario.name);
   });
 
-  it('listBundledScenarios gives each one\'s name and the first line of its description', () => {
+  it("listBundledScenarios gives each one's name and the first line of its description", () => {
     const list = listBundledScenarios();
     expect(list.map((s) => s.name)).toEqual(files.map((f) => basename(f, '.yaml')));
     for (const entry of list) {

@@ -7,8 +7,12 @@ import { modelDefinitions } from '../models/kit/registry.js';
 
 registerBuiltinModels();
 /** The registered model types, as the messages list them; new models must not break these tests. */
-const COMPONENT_TYPES = modelDefinitions('component').map((m) => m.type).join(', ');
-const WORKLOAD_TYPES = modelDefinitions('workload').map((m) => m.type).join(', ');
+const COMPONENT_TYPES = modelDefinitions('component')
+  .map((m) => m.type)
+  .join(', ');
+const WORKLOAD_TYPES = modelDefinitions('workload')
+  .map((m) => m.type)
+  .join(', ');
 
 /**
  * One fixture per kind of mistake, each with several instances of it, so a
@@ -29,7 +33,8 @@ function problems(name: string): string[] {
   throw new Error(`${name} loaded without problems`);
 }
 
-const lines = (name: string, expected: string[]) => expect(problems(name)).toEqual(expected.map((line) => `${bad(name)}:${line}`));
+const lines = (name: string, expected: string[]) =>
+  expect(problems(name)).toEqual(expected.map((line) => `${bad(name)}:${line}`));
 
 describe('each kind of mistake, every instance reported', () => {
   it('duplicate keys, nested and at the root, with their field paths', () => {
@@ -45,7 +50,9 @@ describe('each kind of mistake, every instance reported', () => {
   });
 
   it('a document that is a list, not a mapping', () => {
-    lines('not-a-mapping.yaml', ['1:1 (root): a scenario is a mapping of keys such as name, duration, topology and components']);
+    lines('not-a-mapping.yaml', [
+      '1:1 (root): a scenario is a mapping of keys such as name, duration, topology and components',
+    ]);
   });
 
   it('wrong types name what was expected and what was found', () => {
@@ -113,7 +120,7 @@ describe('each kind of mistake, every instance reported', () => {
     ]);
   });
 
-  it('distributions: the branch meant is the one reported, in the file\'s units', () => {
+  it("distributions: the branch meant is the one reported, in the file's units", () => {
     lines('distributions.yaml', [
       '5:25 topology.rtt.sameRegion.type: expected a duration like 5ms, or a distribution with type constant, uniform, exponential, normal, lognormal, pareto or empirical',
       '6:51 topology.rtt.crossRegion.max: max must be at least min (80ms)',
@@ -175,7 +182,7 @@ describe('each kind of mistake, every instance reported', () => {
     ]);
   });
 
-  it('through extends, each problem is in the file that wrote the value: base problems first, then the child\'s', () => {
+  it("through extends, each problem is in the file that wrote the value: base problems first, then the child's", () => {
     const base = bad('base-with-errors.yaml');
     expect(problems('extends-base-errors.yaml')).toEqual([
       `${base}:1:11 duration: "10 parsecs" is not a duration; write a number and a unit, like 250us, 10ms, 2s, 5m or 1h`,

@@ -20,7 +20,9 @@ const durationText = (minUs = 0): fc.Arbitrary<string> =>
       fc.integer({ min: 0, max: 2_000_000 }).map((n) => `${n}us`),
       fc.integer({ min: 0, max: 100_000 }).map((n) => `${n}ms`),
       fc.integer({ min: 0, max: 3_600 }).map((n) => `${n}s`),
-      fc.tuple(fc.integer({ min: 0, max: 100 }), fc.integer({ min: 1, max: 9 })).map(([whole, tenth]) => `${whole}.${tenth}s`),
+      fc
+        .tuple(fc.integer({ min: 0, max: 100 }), fc.integer({ min: 1, max: 9 }))
+        .map(([whole, tenth]) => `${whole}.${tenth}s`),
       fc.integer({ min: 0, max: 120 }).map((n) => `${n}m`),
       fc.integer({ min: 0, max: 2 }).map((n) => `${n}h`),
       fc.constant('0'),
@@ -40,11 +42,14 @@ const serviceTime = fc.oneof(
     const [min, max] = parseDurationUs(a)! <= parseDurationUs(b)! ? [a, b] : [b, a];
     return { type: 'uniform', min, max };
   }),
-  fc.tuple(positiveDuration, fc.integer({ min: 1, max: 20 })).map(([median, s]) => ({ type: 'lognormal', median, sigma: s / 10 })),
+  fc
+    .tuple(positiveDuration, fc.integer({ min: 1, max: 20 }))
+    .map(([median, s]) => ({ type: 'lognormal', median, sigma: s / 10 })),
 );
 
 /** Only the keys whose value is defined, so YAML never sees an undefined. */
-const defined = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+const defined = (o: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 
 interface Shape {
   name: string;
@@ -75,18 +80,41 @@ function selector(s: Shape): fc.Arbitrary<string | string[]> {
 }
 
 function timelineFault(s: Shape): fc.Arbitrary<Record<string, unknown>> {
-  const at = fc.integer({ min: 0, max: s.durationS * 1000 }).map((ms) => (ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`));
+  const at = fc
+    .integer({ min: 0, max: s.durationS * 1000 })
+    .map((ms) => (ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`));
   const forUs = fc.option(positiveDuration, { nil: undefined });
   const nodes = selector(s);
   return fc.oneof(
     fc.record({ at, nodes, for: forUs }).map((f) => defined({ at: f.at, action: 'crash', nodes: f.nodes, for: f.for })),
     fc.record({ at, nodes, for: forUs }).map((f) => defined({ at: f.at, action: 'pause', nodes: f.nodes, for: f.for })),
-    fc.record({ at, sides: fc.array(nodes, { minLength: 2, maxLength: 3 }), for: forUs }).map((f) => defined({ at: f.at, action: 'partition', sides: f.sides, for: f.for })),
-    fc.record({ at }).map((f) => ({ at: f.at, action: 'heal' })),
-    fc.record({ at, nodes, by: fc.tuple(fc.boolean(), positiveDuration) }).map((f) => ({ at: f.at, action: 'clock-jump', nodes: f.nodes, by: `${f.by[0] ? '-' : ''}${f.by[1]}` })),
     fc
-      .record({ at, from: fc.option(nodes, { nil: undefined }), to: fc.option(nodes, { nil: undefined }), loss: fc.option(percentage, { nil: undefined }), latencyFactor: fc.option(fc.integer({ min: 0, max: 10 }), { nil: undefined }), for: forUs })
-      .map((f) => defined({ at: f.at, action: 'degrade', from: f.from, to: f.to, loss: f.loss, latencyFactor: f.latencyFactor, for: f.for })),
+      .record({ at, sides: fc.array(nodes, { minLength: 2, maxLength: 3 }), for: forUs })
+      .map((f) => defined({ at: f.at, action: 'partition', sides: f.sides, for: f.for })),
+    fc.record({ at }).map((f) => ({ at: f.at, action: 'heal' })),
+    fc
+      .record({ at, nodes, by: fc.tuple(fc.boolean(), positiveDuration) })
+      .map((f) => ({ at: f.at, action: 'clock-jump', nodes: f.nodes, by: `${f.by[0] ? '-' : ''}${f.by[1]}` })),
+    fc
+      .record({
+        at,
+        from: fc.option(nodes, { nil: undefined }),
+        to: fc.option(nodes, { nil: undefined }),
+        loss: fc.option(percentage, { nil: undefined }),
+        latencyFactor: fc.option(fc.integer({ min: 0, max: 10 }), { nil: undefined }),
+        for: forUs,
+      })
+      .map((f) =>
+        defined({
+          at: f.at,
+          action: 'degrade',
+          from: f.from,
+          to: f.to,
+          loss: f.loss,
+          latencyFactor: f.latencyFactor,
+          for: f.for,
+        }),
+      ),
   );
 }
 
@@ -94,34 +122,56 @@ const slo = fc.record(
   {
     window: positiveDuration,
     availability: fc.record({ threshold: positiveDuration, target: percentage }, { requiredKeys: [] }),
-    latency: fc.array(fc.record({ percentile: fc.constantFrom(50, 90, 99, 99.9, 100), under: positiveDuration }), { maxLength: 3 }),
+    latency: fc.array(fc.record({ percentile: fc.constantFrom(50, 90, 99, 99.9, 100), under: positiveDuration }), {
+      maxLength: 3,
+    }),
     errorRate: percentage,
   },
   { requiredKeys: [] },
 );
 
-const regionField = (s: Shape) => fc.option(fc.oneof(fc.constantFrom(...s.regions), fc.array(fc.constantFrom(...s.regions), { minLength: 1, maxLength: 4 })), { nil: undefined });
+const regionField = (s: Shape) =>
+  fc.option(
+    fc.oneof(fc.constantFrom(...s.regions), fc.array(fc.constantFrom(...s.regions), { minLength: 1, maxLength: 4 })),
+    { nil: undefined },
+  );
 
 /** A valid scenario document, as the object a YAML file would parse to. */
 const scenarioDocument: fc.Arbitrary<Record<string, unknown>> = shape.chain((s) =>
   fc
     .record({
-      durationText: fc.constantFrom(`${s.durationS}s`, `${s.durationS * 1000}ms`, s.durationS % 60 === 0 ? `${s.durationS / 60}m` : `${s.durationS}s`),
+      durationText: fc.constantFrom(
+        `${s.durationS}s`,
+        `${s.durationS * 1000}ms`,
+        s.durationS % 60 === 0 ? `${s.durationS / 60}m` : `${s.durationS}s`,
+      ),
       writeRegions: fc.boolean(),
       serverRegion: regionField(s),
       clientRegion: regionField(s),
       cacheRegion: regionField(s),
-      api: fc.record({ serviceTime, workers: fc.option(fc.integer({ min: 1, max: 16 }), { nil: undefined }), queueCapacity: fc.option(fc.integer({ min: 0, max: 1000 }), { nil: undefined }) }),
+      api: fc.record({
+        serviceTime,
+        workers: fc.option(fc.integer({ min: 1, max: 16 }), { nil: undefined }),
+        queueCapacity: fc.option(fc.integer({ min: 0, max: 1000 }), { nil: undefined }),
+      }),
       cacheServiceTime: serviceTime,
       target: fc.constantFrom('api', ...(s.counts.cache === null ? [] : ['cache'])),
-      rate: fc.oneof(fc.integer({ min: 1, max: 5000 }).map((n) => `${n}/s`), fc.integer({ min: 1, max: 600 }).map((n) => `${n}/min`)),
+      rate: fc.oneof(
+        fc.integer({ min: 1, max: 5000 }).map((n) => `${n}/s`),
+        fc.integer({ min: 1, max: 600 }).map((n) => `${n}/min`),
+      ),
       timeout: fc.option(positiveDuration, { nil: undefined }),
       timeline: fc.option(fc.array(timelineFault(s), { minLength: 1, maxLength: 4 }), { nil: undefined }),
       slo: fc.option(slo, { nil: undefined }),
     })
     .map((d) => {
       // Without topology.regions everything is in the one region "default"; only then may nodes omit theirs... or name none.
-      const regionsWritten = d.writeRegions || s.regions.length > 1 || d.serverRegion !== undefined || d.clientRegion !== undefined || d.cacheRegion !== undefined;
+      const regionsWritten =
+        d.writeRegions ||
+        s.regions.length > 1 ||
+        d.serverRegion !== undefined ||
+        d.clientRegion !== undefined ||
+        d.cacheRegion !== undefined;
       const nodes: Record<string, unknown> = {
         server: defined({ count: s.counts.server, region: d.serverRegion }),
         client: defined({ count: s.counts.client, region: d.clientRegion }),
@@ -141,7 +191,9 @@ const scenarioDocument: fc.Arbitrary<Record<string, unknown>> = shape.chain((s) 
         duration: d.durationText,
         topology,
         components,
-        workloads: { users: defined({ type: 'poisson', nodes: 'client', target: d.target, rate: d.rate, timeout: d.timeout }) },
+        workloads: {
+          users: defined({ type: 'poisson', nodes: 'client', target: d.target, rate: d.rate, timeout: d.timeout }),
+        },
         faults: d.timeline === undefined ? undefined : { timeline: d.timeline },
         slo: d.slo,
       });
@@ -153,7 +205,8 @@ function accept(text: string): LoadedScenario {
   try {
     return parseScenarioText(text, 'generated.yaml');
   } catch (error) {
-    if (error instanceof ScenarioError) throw new Error(`a valid document was refused:\n${error.message}\n--- document ---\n${text}`);
+    if (error instanceof ScenarioError)
+      throw new Error(`a valid document was refused:\n${error.message}\n--- document ---\n${text}`);
     throw error;
   }
 }
@@ -192,7 +245,9 @@ describe('durations', () => {
     const wholeUs = fc.oneof(
       fc.integer({ min: 0, max: 1e13 }),
       // Multiples of each unit, so every branch of formatDurationUnit is taken.
-      ...[1_000, 1_000_000, 60_000_000, 3_600_000_000, 86_400_000_000].map((unit) => fc.integer({ min: 0, max: Math.floor(1e13 / unit) }).map((n) => n * unit)),
+      ...[1_000, 1_000_000, 60_000_000, 3_600_000_000, 86_400_000_000].map((unit) =>
+        fc.integer({ min: 0, max: Math.floor(1e13 / unit) }).map((n) => n * unit),
+      ),
     );
     fc.assert(
       fc.property(wholeUs, (us) => {
@@ -204,16 +259,10 @@ describe('durations', () => {
   });
 
   it('formatDurationUnit picks the largest unit that keeps the number whole', () => {
-    expect([0, 250, 10_000, 1_500_000, 2_000_000, 300_000_000, 3_600_000_000, 86_400_000_000, 90_000_000].map(formatDurationUnit)).toEqual([
-      '0',
-      '250us',
-      '10ms',
-      '1500ms',
-      '2s',
-      '5m',
-      '1h',
-      '1d',
-      '90s',
-    ]);
+    expect(
+      [0, 250, 10_000, 1_500_000, 2_000_000, 300_000_000, 3_600_000_000, 86_400_000_000, 90_000_000].map(
+        formatDurationUnit,
+      ),
+    ).toEqual(['0', '250us', '10ms', '1500ms', '2s', '5m', '1h', '1d', '90s']);
   });
 });

@@ -11,7 +11,10 @@ describe('scenarios/scenario.schema.json', () => {
   it('is what `faultline schema` prints for the current schema', () => {
     const checkedIn = readFileSync(join(SCENARIOS, 'scenario.schema.json'), 'utf8');
     const current = `${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`;
-    expect(checkedIn === current, `scenarios/scenario.schema.json is out of date with scenarios/harness/scenario-schema.ts; regenerate it with:\n  ${REGENERATE}`).toBe(true);
+    expect(
+      checkedIn === current,
+      `scenarios/scenario.schema.json is out of date with scenarios/harness/scenario-schema.ts; regenerate it with:\n  ${REGENERATE}`,
+    ).toBe(true);
   });
 
   it('every bundled scenario points editors at it on its first line', () => {
@@ -19,7 +22,9 @@ describe('scenarios/scenario.schema.json', () => {
     expect(files.length).toBeGreaterThan(0);
     for (const file of files) {
       const first = readFileSync(join(SCENARIOS, file), 'utf8').split('\n')[0];
-      expect(first, `${file}: the first line should be the yaml-language-server schema comment`).toBe('# yaml-language-server: $schema=./scenario.schema.json');
+      expect(first, `${file}: the first line should be the yaml-language-server schema comment`).toBe(
+        '# yaml-language-server: $schema=./scenario.schema.json',
+      );
     }
   });
 });

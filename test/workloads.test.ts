@@ -20,24 +20,31 @@ const policy = (jitter: RetryPolicy['jitter']): RetryPolicy => ({
 describe('retry backoff', () => {
   it('grows exponentially to the cap without jitter', () => {
     const rng = deriveStream(1, 'test', 'backoff');
-    expect([1, 2, 3, 4, 5, 6].map((r) => backoffUs(policy('none'), r, 0, rng))).toEqual([10_000, 20_000, 40_000, 80_000, 160_000, 200_000]);
+    expect([1, 2, 3, 4, 5, 6].map((r) => backoffUs(policy('none'), r, 0, rng))).toEqual([
+      10_000, 20_000, 40_000, 80_000, 160_000, 200_000,
+    ]);
   });
 
   it('each jitter stays in its range: full [0, b], equal [b/2, b], decorrelated [base, min(cap, 3·previous)]', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 10 }), fc.integer({ min: 0, max: 300_000 }), fc.integer(), (retry, previous, seed) => {
-        const rng = deriveStream(seed, 'test', 'backoff');
-        const b = Math.min(200_000, 10_000 * 2 ** (retry - 1));
-        const full = backoffUs(policy('full'), retry, previous, rng);
-        expect(full).toBeGreaterThanOrEqual(0);
-        expect(full).toBeLessThanOrEqual(b);
-        const equal = backoffUs(policy('equal'), retry, previous, rng);
-        expect(equal).toBeGreaterThanOrEqual(b / 2);
-        expect(equal).toBeLessThanOrEqual(b);
-        const decorrelated = backoffUs(policy('decorrelated'), retry, previous, rng);
-        expect(decorrelated).toBeGreaterThanOrEqual(10_000);
-        expect(decorrelated).toBeLessThanOrEqual(Math.min(200_000, Math.max(10_000, 3 * (previous || 10_000))));
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 10 }),
+        fc.integer({ min: 0, max: 300_000 }),
+        fc.integer(),
+        (retry, previous, seed) => {
+          const rng = deriveStream(seed, 'test', 'backoff');
+          const b = Math.min(200_000, 10_000 * 2 ** (retry - 1));
+          const full = backoffUs(policy('full'), retry, previous, rng);
+          expect(full).toBeGreaterThanOrEqual(0);
+          expect(full).toBeLessThanOrEqual(b);
+          const equal = backoffUs(policy('equal'), retry, previous, rng);
+          expect(equal).toBeGreaterThanOrEqual(b / 2);
+          expect(equal).toBeLessThanOrEqual(b);
+          const decorrelated = backoffUs(policy('decorrelated'), retry, previous, rng);
+          expect(decorrelated).toBeGreaterThanOrEqual(10_000);
+          expect(decorrelated).toBeLessThanOrEqual(Math.min(200_000, Math.max(10_000, 3 * (previous || 10_000))));
+        },
+      ),
     );
     expect(JITTER_KINDS).toEqual(['none', 'full', 'equal', 'decorrelated']);
   });
@@ -59,7 +66,13 @@ describe('rate shapes', () => {
 async function run(text: string) {
   const { scenario } = parseScenarioText(text, 'workload.yaml');
   const completed = await runScenario(scenario);
-  return buildReport({ faultlineVersion: 'test', file: null, scenario, runs: [{ name: 'base', overrides: {}, run: completed }], wallSeconds: 1 }).metrics;
+  return buildReport({
+    faultlineVersion: 'test',
+    file: null,
+    scenario,
+    runs: [{ name: 'base', overrides: {}, run: completed }],
+    wallSeconds: 1,
+  }).metrics;
 }
 
 const base = (workload: string, server = 'serviceTime: { type: exponential, mean: 2ms }, workers: 4') => `
@@ -77,7 +90,11 @@ slo: { window: 10s }
 
 describe('workloads in a scenario', () => {
   it('a spike multiplies arrivals in its window (thinning keeps the Poisson rate exact)', async () => {
-    const m = await run(base('type: poisson, nodes: client, target: api, rate: 100/s, shape: { type: spike, at: 100s, for: 50s, factor: 3 }'));
+    const m = await run(
+      base(
+        'type: poisson, nodes: client, target: api, rate: 100/s, shape: { type: spike, at: 100s, for: 50s, factor: 3 }',
+      ),
+    );
     const sentIn = (from: number, to: number) => m.timeline.slice(from / 10, to / 10).reduce((s, w) => s + w.sent, 0);
     // 2 clients × 100/s: 10,000 in 50 s; the spike triples it. Poisson counts: within 4%.
     expect(sentIn(0, 50) / 10_000).toBeCloseTo(1, 1);
@@ -85,7 +102,9 @@ describe('workloads in a scenario', () => {
   });
 
   it('closed-loop users obey the interactive response time law: throughput = users / (think + response)', async () => {
-    const m = await run(base('type: closed-loop, nodes: client, target: api, users: 20, thinkTime: { type: exponential, mean: 50ms }'));
+    const m = await run(
+      base('type: closed-loop, nodes: client, target: api, users: 20, thinkTime: { type: exponential, mean: 50ms }'),
+    );
     const users = 40;
     const expected = users / ((50_000 + m.latency.meanUs) / 1e6);
     expect(Math.abs(m.throughputPerSec / expected - 1)).toBeLessThan(0.01);
@@ -95,17 +114,26 @@ describe('workloads in a scenario', () => {
     // One worker and no queue: about a third of arrivals find it busy and are rejected (Erlang B, a ≈ 0.5).
     const server = 'serviceTime: { type: exponential, mean: 2ms }, workers: 1, queueCapacity: 0';
     const plain = await run(base('type: poisson, nodes: client, target: api, rate: 125/s', server));
-    const retried = await run(base('type: poisson, nodes: client, target: api, rate: 125/s, retry: { attempts: 5, base: 5ms, jitter: full }', server));
+    const retried = await run(
+      base(
+        'type: poisson, nodes: client, target: api, rate: 125/s, retry: { attempts: 5, base: 5ms, jitter: full }',
+        server,
+      ),
+    );
     expect(plain.requests.errors.rejected / plain.requests.sent).toBeGreaterThan(0.3);
     expect(retried.requests.retries).toBeGreaterThan(plain.requests.errors.rejected * 0.8);
     // Retries add load, so each attempt is rejected more often than without them, yet five attempts fail far less.
-    expect(retried.requests.errors.rejected / retried.requests.sent).toBeLessThan(plain.requests.errors.rejected / plain.requests.sent / 4);
+    expect(retried.requests.errors.rejected / retried.requests.sent).toBeLessThan(
+      plain.requests.errors.rejected / plain.requests.sent / 4,
+    );
     // Each success is counted once, with its latency from the first attempt.
     expect(retried.latency.maxUs).toBeGreaterThan(plain.latency.maxUs);
   });
 
   it('an operation mix reports latency per operation, in proportion', async () => {
-    const m = await run(base('type: poisson, nodes: client, target: api, rate: 100/s, operations: { read: 9, write: 1 }'));
+    const m = await run(
+      base('type: poisson, nodes: client, target: api, rate: 100/s, operations: { read: 9, write: 1 }'),
+    );
     const reads = m.latencyByOperation.read.count;
     const writes = m.latencyByOperation.write.count;
     expect(Math.abs(reads / (reads + writes) - 0.9)).toBeLessThan(0.01);

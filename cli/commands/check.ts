@@ -52,12 +52,17 @@ function verdictJson(result: LinearizabilityResult, timed: boolean) {
 }
 
 /** `faultline check`: is a recorded history linearizable? Prints a JSON verdict; exit 0 if so, 1 if not. */
-export function checkCommand(file: string, options: { model: SpecName; format?: HistoryFormat }): { exitCode: number; output: string } {
+export function checkCommand(
+  file: string,
+  options: { model: SpecName; format?: HistoryFormat },
+): { exitCode: number; output: string } {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new UsageError(`${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    throw new UsageError(
+      `${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
   }
   const spec = SEQUENTIAL_SPECS[options.model];
   let operations: Operation[];
@@ -75,8 +80,12 @@ export function checkCommand(file: string, options: { model: SpecName; format?: 
     result = checkLinearizability(operations, spec);
   } catch (error) {
     // An operation the model does not have: the history is for another model.
-    if (error instanceof RangeError) throw new UsageError(`${file}: ${error.message}; is --model ${options.model} right?`);
+    if (error instanceof RangeError)
+      throw new UsageError(`${file}: ${error.message}; is --model ${options.model} right?`);
     throw error;
   }
-  return { exitCode: result.linearizable ? EXIT_OK : EXIT_CHECK_FAILED, output: JSON.stringify(verdictJson(result, timed), null, 2) };
+  return {
+    exitCode: result.linearizable ? EXIT_OK : EXIT_CHECK_FAILED,
+    output: JSON.stringify(verdictJson(result, timed), null, 2),
+  };
 }

@@ -5,8 +5,29 @@ import { writeFilesAtomically } from '../atomic-write.js';
 import { UsageError } from '../exit-codes.js';
 import { reportFiles } from '../write-report.js';
 
-const REQUIRED_KEYS = ['scenario', 'seed', 'variant', 'traceHash', 'events', 'simulatedSeconds', 'metrics', 'faults', 'faultIntervals', 'slo', 'wall'] as const;
-const REQUIRED_METRICS = ['requests', 'latency', 'latencyByOperation', 'latencyCdf', 'availability', 'timeline', 'components', 'messages'] as const;
+const REQUIRED_KEYS = [
+  'scenario',
+  'seed',
+  'variant',
+  'traceHash',
+  'events',
+  'simulatedSeconds',
+  'metrics',
+  'faults',
+  'faultIntervals',
+  'slo',
+  'wall',
+] as const;
+const REQUIRED_METRICS = [
+  'requests',
+  'latency',
+  'latencyByOperation',
+  'latencyCdf',
+  'availability',
+  'timeline',
+  'components',
+  'messages',
+] as const;
 
 /** `faultline report`: charts and report.html again from a saved report.json, without re-running. */
 export function reportCommand(file: string, options: { out?: string }): string[] {
@@ -14,25 +35,37 @@ export function reportCommand(file: string, options: { out?: string }): string[]
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new UsageError(`${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    throw new UsageError(
+      `${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
   }
   let report: Report;
   try {
     report = JSON.parse(text) as Report;
   } catch (error) {
-    throw new UsageError(`${file}: not JSON (${(error as Error).message}); give the report.json that faultline run wrote`);
+    throw new UsageError(
+      `${file}: not JSON (${(error as Error).message}); give the report.json that faultline run wrote`,
+    );
   }
   if (report === null || typeof report !== 'object' || report.format !== REPORT_FORMAT_VERSION) {
-    throw new UsageError(`${file}: not a faultline report (format ${REPORT_FORMAT_VERSION}); give the report.json that faultline run wrote`);
+    throw new UsageError(
+      `${file}: not a faultline report (format ${REPORT_FORMAT_VERSION}); give the report.json that faultline run wrote`,
+    );
   }
   const missing = [
     ...REQUIRED_KEYS.filter((k) => !(k in report)),
-    ...(typeof report.metrics === 'object' && report.metrics !== null ? REQUIRED_METRICS.filter((k) => !(k in report.metrics)).map((k) => `metrics.${k}`) : []),
+    ...(typeof report.metrics === 'object' && report.metrics !== null
+      ? REQUIRED_METRICS.filter((k) => !(k in report.metrics)).map((k) => `metrics.${k}`)
+      : []),
   ];
   if (missing.length > 0) {
-    throw new UsageError(`${file}: the report lacks ${missing.join(', ')}; was it edited, or written by another version of faultline?`);
+    throw new UsageError(
+      `${file}: the report lacks ${missing.join(', ')}; was it edited, or written by another version of faultline?`,
+    );
   }
-  const files = reportFiles(report, options.out ?? dirname(file)).filter((f) => !f.path.endsWith('report.json') || options.out !== undefined);
+  const files = reportFiles(report, options.out ?? dirname(file)).filter(
+    (f) => !f.path.endsWith('report.json') || options.out !== undefined,
+  );
   writeFilesAtomically(files);
   return files.map((f) => f.path);
 }

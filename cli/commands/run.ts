@@ -40,7 +40,9 @@ export async function runCommand(argument: string, options: RunOptions, version:
   if (options.seed !== undefined) overrides.push(`seed=${options.seed}`);
   if (options.duration !== undefined) {
     if (parseDurationUs(options.duration) === null) {
-      throw new UsageError(`--duration: "${options.duration}" is not a duration; write a number and a unit, like 30s or 5m`);
+      throw new UsageError(
+        `--duration: "${options.duration}" is not a duration; write a number and a unit, like 30s or 5m`,
+      );
     }
     overrides.push(`duration=${options.duration}`);
   }
@@ -70,7 +72,8 @@ export async function runCommand(argument: string, options: RunOptions, version:
     });
     if (options.checkDeterminism) await checkReportDeterminism(report, planned, options, abort.signal, version);
 
-    const dir = options.out ?? loaded.scenario.outputs.dir ?? join('out', `${loaded.scenario.name}-${loaded.scenario.seed}`);
+    const dir =
+      options.out ?? loaded.scenario.outputs.dir ?? join('out', `${loaded.scenario.name}-${loaded.scenario.seed}`);
     const files = reportFiles(report, dir, loaded.scenario.outputs);
     // Store operations in Jepsen's shape, one file per run, for `faultline check` and other tools.
     runs.forEach((run, i) => {
@@ -84,7 +87,11 @@ export async function runCommand(argument: string, options: RunOptions, version:
       process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     } else if (!options.quiet) {
       const colors = terminalColors(process.stdout);
-      const lines = [colors.bold(`${report.scenario.name}`) + (report.scenario.description ? ` — ${firstLine(report.scenario.description)}` : ''), summaryTable(report, colors)];
+      const lines = [
+        colors.bold(`${report.scenario.name}`) +
+          (report.scenario.description ? ` — ${firstLine(report.scenario.description)}` : ''),
+        summaryTable(report, colors),
+      ];
       if (options.checkDeterminism) lines.push(colors.green('determinism: a second run gave an identical report'));
       const html = files.find((f) => f.path.endsWith('report.html'));
       lines.push(`report: ${html?.path ?? files[0].path}`);
@@ -97,13 +104,24 @@ export async function runCommand(argument: string, options: RunOptions, version:
   }
 }
 
-async function runAll(planned: PlannedRun[], options: RunOptions, signal: AbortSignal, showProgress: boolean): Promise<CompletedRun[]> {
+async function runAll(
+  planned: PlannedRun[],
+  options: RunOptions,
+  signal: AbortSignal,
+  showProgress: boolean,
+): Promise<CompletedRun[]> {
   const runs: CompletedRun[] = [];
   for (const p of planned) {
     const label = planned.length > 1 ? p.name : p.scenario.name;
     const progress = new Progress(label, showProgress && !options.quiet);
     try {
-      runs.push(await runScenario(p.scenario, { signal, queue: options.queue, onProgress: (t, d, e) => progress.update(t, d, e) }));
+      runs.push(
+        await runScenario(p.scenario, {
+          signal,
+          queue: options.queue,
+          onProgress: (t, d, e) => progress.update(t, d, e),
+        }),
+      );
     } finally {
       progress.stop();
     }
@@ -112,7 +130,13 @@ async function runAll(planned: PlannedRun[], options: RunOptions, signal: AbortS
 }
 
 /** Runs everything again; any difference outside `wall` is a determinism bug, pinned to its first event when the trace differs. */
-async function checkReportDeterminism(report: Report, planned: PlannedRun[], options: RunOptions, signal: AbortSignal, version: string): Promise<void> {
+async function checkReportDeterminism(
+  report: Report,
+  planned: PlannedRun[],
+  options: RunOptions,
+  signal: AbortSignal,
+  version: string,
+): Promise<void> {
   const again = await runAll(planned, options, signal, false);
   const second = buildReport({
     faultlineVersion: version,
@@ -124,7 +148,8 @@ async function checkReportDeterminism(report: Report, planned: PlannedRun[], opt
   const a = JSON.stringify(deterministicPart(report));
   const b = JSON.stringify(deterministicPart({ ...second, scenario: report.scenario }));
   if (a === b) return;
-  for (const p of planned) checkDeterminism(() => buildScenario(p.scenario, { queue: options.queue }).sim, { untilUs: p.scenario.duration });
+  for (const p of planned)
+    checkDeterminism(() => buildScenario(p.scenario, { queue: options.queue }).sim, { untilUs: p.scenario.duration });
   let at = 0;
   while (at < a.length && a[at] === b[at]) at++;
   throw new CheckFailed(

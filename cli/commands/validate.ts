@@ -9,7 +9,9 @@ export function validateCommand(files: string[]): { ok: boolean; lines: string[]
     try {
       const loaded = loadScenario(file);
       const variants = loaded.variants.length;
-      lines.push(`${file}: ok (${loaded.scenario.name}${variants > 0 ? `, ${variants} variant${variants === 1 ? '' : 's'}` : ''})`);
+      lines.push(
+        `${file}: ok (${loaded.scenario.name}${variants > 0 ? `, ${variants} variant${variants === 1 ? '' : 's'}` : ''})`,
+      );
     } catch (error) {
       if (!(error instanceof ScenarioError)) throw error;
       problems.push(error.message);

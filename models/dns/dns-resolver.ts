@@ -74,7 +74,11 @@ export class DnsResolver {
   private lookup(): void {
     const id = ++this.lookupId;
     this.outstanding = true;
-    this.ctx.send(this.servers[this.server], { kind: 'dns-lookup', id, name: this.resolution.name } satisfies DnsLookup, 0);
+    this.ctx.send(
+      this.servers[this.server],
+      { kind: 'dns-lookup', id, name: this.resolution.name } satisfies DnsLookup,
+      0,
+    );
     this.timer = this.ctx.setTimer(this.resolution.lookupTimeoutUs, this.timeoutTag, id);
   }
 }

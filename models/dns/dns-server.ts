@@ -103,7 +103,12 @@ export class DnsServer implements Process<DnsLookup | Pong | Response | Request>
       const now = this.ctx.nowUs;
       this.metrics?.recordArrival(false, now);
       const zone = this.zones.get(message.name);
-      const answer: DnsAnswer = { kind: 'dns-answer', id: message.id, addresses: zone === undefined ? [] : this.answer(zone), ttlUs: this.params.ttlUs };
+      const answer: DnsAnswer = {
+        kind: 'dns-answer',
+        id: message.id,
+        addresses: zone === undefined ? [] : this.answer(zone),
+        ttlUs: this.params.ttlUs,
+      };
       this.metrics?.recordServed(now, now);
       this.ctx.send(from, answer, 0);
       return;
@@ -164,7 +169,9 @@ export class DnsServer implements Process<DnsLookup | Pong | Response | Request>
       const id = this.nextProbeId++;
       this.probes.set(id, { address: i, timer: this.ctx.setTimer(policy.timeoutUs, PROBE_TIMEOUT, id) });
       const probe: Ping | Request =
-        policy.kind === 'ping' ? { kind: 'ping', id } : { kind: 'request', id, sentUs: this.ctx.nowUs, operation: 'health-check', priority: 0, session: -1 };
+        policy.kind === 'ping'
+          ? { kind: 'ping', id }
+          : { kind: 'request', id, sentUs: this.ctx.nowUs, operation: 'health-check', priority: 0, session: -1 };
       this.ctx.send(this.addresses[i], probe, 0);
     }
     this.ctx.setTimer(policy.intervalUs, HEALTH_ROUND);
@@ -175,8 +182,10 @@ export class DnsServer implements Process<DnsLookup | Pong | Response | Request>
     const policy = this.params.healthCheck!;
     const streak = this.checkStreak[address];
     this.checkStreak[address] = passed ? Math.max(streak, 0) + 1 : Math.min(streak, 0) - 1;
-    if (!passed && this.unhealthy[address] === 0 && -this.checkStreak[address] >= policy.unhealthyAfter) this.unhealthy[address] = 1;
-    else if (passed && this.unhealthy[address] === 1 && this.checkStreak[address] >= policy.healthyAfter) this.unhealthy[address] = 0;
+    if (!passed && this.unhealthy[address] === 0 && -this.checkStreak[address] >= policy.unhealthyAfter)
+      this.unhealthy[address] = 1;
+    else if (passed && this.unhealthy[address] === 1 && this.checkStreak[address] >= policy.healthyAfter)
+      this.unhealthy[address] = 0;
   }
 }
 
@@ -184,36 +193,56 @@ const dnsParams = z.strictObject({
   records: z
     .record(z.string(), z.array(z.string()).min(1, 'a name needs at least one component'))
     .refine((records) => Object.keys(records).length > 0, 'name at least one record, like { api: [lb-east, lb-west] }')
-    .describe('The names this server answers, each with the components it resolves to, in order: { api: [lb-east, lb-west] }. An answer lists nodes of those components; failover takes the first as the primary.'),
+    .describe(
+      'The names this server answers, each with the components it resolves to, in order: { api: [lb-east, lb-west] }. An answer lists nodes of those components; failover takes the first as the primary.',
+    ),
   policy: z
     .enum(DNS_POLICIES)
     .default('all')
-    .describe('all: every healthy address; round-robin: one healthy address, the next in turn at each lookup; failover: the healthy nodes of the first component that has any (the primary unless it is down).'),
-  ttl: durationUs.default(60_000_000).describe('How long clients may keep an answer before asking again (default 60s).'),
+    .describe(
+      'all: every healthy address; round-robin: one healthy address, the next in turn at each lookup; failover: the healthy nodes of the first component that has any (the primary unless it is down).',
+    ),
+  ttl: durationUs
+    .default(60_000_000)
+    .describe('How long clients may keep an answer before asking again (default 60s).'),
   healthCheck: z
     .strictObject({
-      interval: durationUs.refine((us) => us > 0, 'must be above zero').default(10_000_000).describe('How often every address is checked (default 10s).'),
+      interval: durationUs
+        .refine((us) => us > 0, 'must be above zero')
+        .default(10_000_000)
+        .describe('How often every address is checked (default 10s).'),
       timeout: durationUs.default(2_000_000).describe('A check not answered within this fails (default 2s).'),
       unhealthyAfter: positiveInt.default(3).describe('Failed checks in a row that take an address out of answers.'),
       healthyAfter: positiveInt.default(2).describe('Passed checks in a row that bring it back.'),
       kind: z
         .enum(['ping', 'request'])
         .default('request')
-        .describe('request: the address serves a request (an HTTP check, which also sees a balancer whose backends are all down); ping: the node answers pings.'),
+        .describe(
+          'request: the address serves a request (an HTTP check, which also sees a balancer whose backends are all down); ping: the node answers pings.',
+        ),
     })
     .optional()
-    .describe('Health checks of every address, as a DNS service runs them; without them every address counts as healthy. When none is healthy, answers name them all anyway (fail open).'),
+    .describe(
+      'Health checks of every address, as a DNS service runs them; without them every address counts as healthy. When none is healthy, answers name them all anyway (fail open).',
+    ),
 });
 
 export const dnsServerModel: ModelDefinition<typeof dnsParams> = {
   type: 'dns',
   role: 'component',
-  description: 'An authoritative DNS server: names resolve to components’ nodes by policy (all, round robin, failover), with health checks and a TTL clients cache answers for.',
+  description:
+    'An authoritative DNS server: names resolve to components’ nodes by policy (all, round robin, failover), with health checks and a TTL clients cache answers for.',
   params: dnsParams,
-  references: (params) => Object.entries(params.records).flatMap(([name, components]) => components.map((component, i) => ({ path: ['records', name, i], component }))),
+  references: (params) =>
+    Object.entries(params.records).flatMap(([name, components]) =>
+      components.map((component, i) => ({ path: ['records', name, i], component })),
+    ),
   instantiate(params, ctx) {
     const component = ctx.componentMetrics(0);
-    const records = Object.entries(params.records).map(([name, components]) => ({ name, components: components.map((c) => ctx.nodesOf(c)) }));
+    const records = Object.entries(params.records).map(([name, components]) => ({
+      name,
+      components: components.map((c) => ctx.nodesOf(c)),
+    }));
     const h = params.healthCheck;
     return () => (nodeCtx) =>
       new DnsServer(nodeCtx, {
@@ -221,7 +250,15 @@ export const dnsServerModel: ModelDefinition<typeof dnsParams> = {
         policy: params.policy,
         ttlUs: params.ttl,
         healthCheck:
-          h === undefined ? undefined : { intervalUs: h.interval, timeoutUs: h.timeout, unhealthyAfter: h.unhealthyAfter, healthyAfter: h.healthyAfter, kind: h.kind },
+          h === undefined
+            ? undefined
+            : {
+                intervalUs: h.interval,
+                timeoutUs: h.timeout,
+                unhealthyAfter: h.unhealthyAfter,
+                healthyAfter: h.healthyAfter,
+                kind: h.kind,
+              },
         metrics: component,
       });
   },

@@ -24,7 +24,10 @@ export interface ModelDefinition<S extends z.ZodObject = z.ZodObject> {
    * nodes, each with the node that holds it first; its node names when
    * absent or empty.
    */
-  addresses?(params: z.output<S>, instance: { name: string; nodeNames: readonly string[] }): { name: string; holder: string }[];
+  addresses?(
+    params: z.output<S>,
+    instance: { name: string; nodeNames: readonly string[] },
+  ): { name: string; holder: string }[];
   /** Problems the schema cannot see because they depend on the topology, such as how many nodes run the instance. */
   check?(params: z.output<S>, instance: { nodeCount: number }): { path: (string | number)[]; message: string }[];
   instantiate(params: z.output<S>, ctx: InstanceContext): (nodeIndex: number) => ProcessFactory;

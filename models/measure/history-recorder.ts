@@ -59,7 +59,11 @@ export class HistoryRecorder {
     if (this.observation !== null) return;
     const sim = this.sim;
     this.observation = {
-      replicas: new ReplicaSampler(sim, Math.max(1, Math.floor(timing.windowUs / SAMPLES_PER_WINDOW)), timing.durationUs),
+      replicas: new ReplicaSampler(
+        sim,
+        Math.max(1, Math.floor(timing.windowUs / SAMPLES_PER_WINDOW)),
+        timing.durationUs,
+      ),
       messages: new MessageCapture(sim),
     };
     sim.setObserver(this.observation.replicas);
@@ -70,7 +74,17 @@ export class HistoryRecorder {
     this.events.push({ process, type: 'invoke', f, key: String(key), value, timeUs, session });
   }
 
-  complete(process: number, session: number, type: Exclude<EventType, 'invoke'>, f: string, key: number, value: Value, timeUs: number, servedBy?: string, error?: string): void {
+  complete(
+    process: number,
+    session: number,
+    type: Exclude<EventType, 'invoke'>,
+    f: string,
+    key: number,
+    value: Value,
+    timeUs: number,
+    servedBy?: string,
+    error?: string,
+  ): void {
     const event: RecordedEvent = { process, type, f, key: String(key), value, timeUs, session };
     if (servedBy !== undefined) event.servedBy = servedBy;
     if (error !== undefined) event.error = error;

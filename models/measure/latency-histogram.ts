@@ -6,7 +6,12 @@ import type { CdfPoint, LatencySummary } from './outcomes.js';
  * under 0.1%) in memory that depends on the range of values, not their count.
  */
 export class LatencyHistogram {
-  private readonly histogram = hdr.build({ bitBucketSize: 32, numberOfSignificantValueDigits: 3, lowestDiscernibleValue: 1, autoResize: true });
+  private readonly histogram = hdr.build({
+    bitBucketSize: 32,
+    numberOfSignificantValueDigits: 3,
+    lowestDiscernibleValue: 1,
+    autoResize: true,
+  });
 
   record(latencyUs: number): void {
     this.histogram.recordValue(latencyUs);

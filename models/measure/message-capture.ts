@@ -1,7 +1,14 @@
 import type { FaultRecord, MessageObserver, NodeId, Simulation, TimeUs } from '../../engine/index.js';
 
 /** The fault kinds a diagram is centred on (not address claims or autoscaling, which the fault log also holds). */
-const FAULT_KINDS: ReadonlySet<string> = new Set(['crash', 'pause', 'partition', 'degrade', 'clock-jump', 'clock-drift']);
+const FAULT_KINDS: ReadonlySet<string> = new Set([
+  'crash',
+  'pause',
+  'partition',
+  'degrade',
+  'clock-jump',
+  'clock-drift',
+]);
 
 /** At most this many messages in a diagram: enough to follow a protocol, few enough to draw and read. */
 export const DIAGRAM_MESSAGE_CAP = 2000;
@@ -77,7 +84,13 @@ export class MessageCapture implements MessageObserver {
     if (this.fault === null) return [];
     const out: CapturedMessage[] = [];
     for (let i = 0; i < this.count; i++) {
-      out.push({ sentUs: this.sentUs[i], from: this.from[i], to: this.to[i], arrivalUs: this.arrivalUs[i], kind: this.kinds[this.kind[i]] });
+      out.push({
+        sentUs: this.sentUs[i],
+        from: this.from[i],
+        to: this.to[i],
+        arrivalUs: this.arrivalUs[i],
+        kind: this.kinds[this.kind[i]],
+      });
     }
     return out;
   }
@@ -105,7 +118,8 @@ export class MessageCapture implements MessageObserver {
   }
 
   private put(slot: number, sentUs: TimeUs, from: NodeId, to: NodeId, arrivalUs: number, message: unknown): void {
-    const name = typeof (message as { kind?: unknown } | null)?.kind === 'string' ? (message as { kind: string }).kind : 'message';
+    const name =
+      typeof (message as { kind?: unknown } | null)?.kind === 'string' ? (message as { kind: string }).kind : 'message';
     let id = this.kindIds.get(name);
     if (id === undefined) {
       this.kindIds.set(name, (id = this.kinds.length));

@@ -85,7 +85,12 @@ export class ReplicaSampler implements EventObserver {
       }
       const cut = this.sim.network.cut;
       if (fault.kind === 'partition' && cut !== null) {
-        this.partitions.push({ startUs: fault.timeUs, endUs: null, groups: cut.groups.map((g) => [...g]), healSample: null });
+        this.partitions.push({
+          startUs: fault.timeUs,
+          endUs: null,
+          groups: cut.groups.map((g) => [...g]),
+          healSample: null,
+        });
       }
     }
     if (timeUs < this.nextUs && !final) return;

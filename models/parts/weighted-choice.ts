@@ -5,7 +5,8 @@ export class WeightedChoice {
   private readonly cumulative: number[];
 
   constructor(weights: readonly number[]) {
-    if (weights.length === 0 || !weights.every((w) => w > 0)) throw new RangeError('a weighted choice needs at least one weight, all above zero');
+    if (weights.length === 0 || !weights.every((w) => w > 0))
+      throw new RangeError('a weighted choice needs at least one weight, all above zero');
     let sum = 0;
     this.cumulative = weights.map((w) => (sum += w));
   }

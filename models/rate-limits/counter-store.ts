@@ -58,7 +58,8 @@ export class CounterStore implements Process<CounterCommand> {
     const now = this.ctx.nowUs;
     this.metrics?.recordArrival(false, now);
     let counts = this.counters.get(command.key);
-    if (counts === undefined) this.counters.set(command.key, (counts = { window: command.window, current: 0, previous: 0 }));
+    if (counts === undefined)
+      this.counters.set(command.key, (counts = { window: command.window, current: 0, previous: 0 }));
     if (command.window > counts.window) {
       counts.previous = command.window === counts.window + 1 ? counts.current : 0;
       counts.current = 0;
@@ -86,7 +87,11 @@ export class CounterStore implements Process<CounterCommand> {
     if (slot === 0) counts.current = current;
     else if (slot === 1) counts.previous = current;
     this.metrics?.recordServed(now, now);
-    this.ctx.send(from, { kind: 'counter-reply', id: command.id, allowed, current, previous } satisfies CounterReply, 0);
+    this.ctx.send(
+      from,
+      { kind: 'counter-reply', id: command.id, allowed, current, previous } satisfies CounterReply,
+      0,
+    );
   }
 }
 

@@ -2,7 +2,13 @@ import type { NodeContext, NodeId, TimerHandle } from '../../engine/index.js';
 import type { CounterCommand, CounterOp, CounterReply } from './counter-store.js';
 import { hash32 } from '../parts/hash.js';
 import type { LimiterTally } from './limiter-tally.js';
-import { FixedWindow, SlidingWindowCounter, fixedWindowRetryAfterUs, slidingCounterRetryAfterUs, type Admission } from './limiter-algorithms.js';
+import {
+  FixedWindow,
+  SlidingWindowCounter,
+  fixedWindowRetryAfterUs,
+  slidingCounterRetryAfterUs,
+  type Admission,
+} from './limiter-algorithms.js';
 
 /**
  * How gateways sharing one limit coordinate through a counter store:
@@ -124,7 +130,8 @@ export class DistributedLimit<P> {
     const id = this.nextId++;
     const timer = this.ctx.setTimer(this.params.storeTimeoutUs, STORE_TIMEOUT, id);
     this.decisions.set(id, { payload, key, window, previousWeight, localUs, read: -1, timer });
-    if (this.params.mode === 'central-atomic') this.command('increment-below', id, key, window, this.params.limit.requests, previousWeight);
+    if (this.params.mode === 'central-atomic')
+      this.command('increment-below', id, key, window, this.params.limit.requests, previousWeight);
     else this.command('get', id, key, window, 0, 0);
   }
 
@@ -273,7 +280,12 @@ export class DistributedLimit<P> {
         let admission = this.fallback.get(key);
         if (admission === undefined) this.fallback.set(key, (admission = shareAdmission(this.params.share)));
         if (admission.admit(localUs)) this.outcome.admit(payload);
-        else this.outcome.refuse(payload, 'rejected', Math.max(0, admission.retryAfterUs(localUs) - (this.ctx.localTimeUs() - localUs)));
+        else
+          this.outcome.refuse(
+            payload,
+            'rejected',
+            Math.max(0, admission.retryAfterUs(localUs) - (this.ctx.localTimeUs() - localUs)),
+          );
       }
     }
   }
@@ -295,5 +307,7 @@ export class DistributedLimit<P> {
 }
 
 function shareAdmission(share: CountedLimit): Admission {
-  return share.type === 'fixed-window' ? new FixedWindow(share.requests, share.windowUs) : new SlidingWindowCounter(share.requests, share.windowUs);
+  return share.type === 'fixed-window'
+    ? new FixedWindow(share.requests, share.windowUs)
+    : new SlidingWindowCounter(share.requests, share.windowUs);
 }

@@ -147,7 +147,13 @@ export class SlidingWindowCounter implements Admission {
 }
 
 /** When a sliding counter holding `current` this window and `previous` the last would admit again. */
-export function slidingCounterRetryAfterUs(limit: number, windowUs: number, current: number, previous: number, nowUs: number): number {
+export function slidingCounterRetryAfterUs(
+  limit: number,
+  windowUs: number,
+  current: number,
+  previous: number,
+  nowUs: number,
+): number {
   const window = Math.floor(nowUs / windowUs);
   // The estimate weighed·(1 − f) + base falls as the weighed window slides out; solve weighed·(1 − f) + base + 1 = limit for f.
   // With room in this window that is the previous window sliding out; with this window full, it is this one, in the next.

@@ -1,11 +1,22 @@
 import { z } from 'zod';
 import type { NodeContext, NodeId, Process, TimeUs } from '../../engine/index.js';
 import type { CounterReply } from './counter-store.js';
-import { DistributedLimit, type CountedLimit, type DistributedLimitParams, type LimitOutcome } from './distributed-limit.js';
+import {
+  DistributedLimit,
+  type CountedLimit,
+  type DistributedLimitParams,
+  type LimitOutcome,
+} from './distributed-limit.js';
 import { responseTo, type Request, type Response } from '../kit/request-messages.js';
 import type { ComponentMetrics } from '../measure/component-metrics.js';
 import { LimiterTally } from './limiter-tally.js';
-import { FixedWindow, SlidingWindowCounter, SlidingWindowLog, TokenBucket, type Admission } from './limiter-algorithms.js';
+import {
+  FixedWindow,
+  SlidingWindowCounter,
+  SlidingWindowLog,
+  TokenBucket,
+  type Admission,
+} from './limiter-algorithms.js';
 import type { ModelDefinition } from '../kit/model-contract.js';
 import { durationUs, positiveInt, ratePerSec } from '../kit/units.js';
 
@@ -158,7 +169,12 @@ export class RateLimiter implements Process<Request | Response | CounterReply> {
     this.ctx.send(ids.length === 1 ? ids[0] : ids[this.routing.int(ids.length)], { ...p.request, id }, 0);
   }
 
-  private refuse(client: NodeId, request: Request, error: 'rejected' | 'unavailable', retryAfterUs: number | undefined): void {
+  private refuse(
+    client: NodeId,
+    request: Request,
+    error: 'rejected' | 'unavailable',
+    retryAfterUs: number | undefined,
+  ): void {
     this.metrics?.recordArrival(false, this.ctx.nowUs);
     this.metrics?.recordRejected(this.ctx.nowUs);
     this.reply(client, request, error, retryAfterUs);
@@ -194,7 +210,11 @@ function newAdmission(limit: Exclude<LimitSpec, { type: 'leaky-bucket' }>): Admi
 }
 
 const windowed = (type: 'fixed-window' | 'sliding-log' | 'sliding-counter') =>
-  z.strictObject({ type: z.literal(type), requests: positiveInt.describe('Requests allowed per window.'), window: durationUs.describe('The window, like 1s.') });
+  z.strictObject({
+    type: z.literal(type),
+    requests: positiveInt.describe('Requests allowed per window.'),
+    window: durationUs.describe('The window, like 1s.'),
+  });
 
 const limit = z.discriminatedUnion('type', [
   z.strictObject({
@@ -216,27 +236,51 @@ const positiveDurationUs = durationUs.refine((us) => us > 0, 'must be above zero
 
 const storeParams = {
   store: z.string().describe('The counter-store component holding the shared counts.'),
-  storeTimeout: positiveDurationUs.default(50_000).describe('A store call unanswered for this long fails, and failMode decides (default 50ms).'),
+  storeTimeout: positiveDurationUs
+    .default(50_000)
+    .describe('A store call unanswered for this long fails, and failMode decides (default 50ms).'),
   failMode: z
     .enum(['open', 'closed', 'local'])
     .default('open')
-    .describe("While the store fails: open admits everything, closed refuses everything (unavailable), local enforces this gateway's share (limit / gateways) alone."),
+    .describe(
+      "While the store fails: open admits everything, closed refuses everything (unavailable), local enforces this gateway's share (limit / gateways) alone.",
+    ),
 };
 
 const distributed = z.discriminatedUnion('mode', [
-  z.strictObject({ mode: z.literal('local').describe('Each gateway enforces limit / gateways on its own: no coordination, and unfair when traffic is uneven across gateways.') }),
   z.strictObject({
-    mode: z.literal('central-atomic').describe('Every decision is an atomic increment-if-below at the store (a Redis Lua script): exact, one round trip per request.'),
+    mode: z
+      .literal('local')
+      .describe(
+        'Each gateway enforces limit / gateways on its own: no coordination, and unfair when traffic is uneven across gateways.',
+      ),
+  }),
+  z.strictObject({
+    mode: z
+      .literal('central-atomic')
+      .describe(
+        'Every decision is an atomic increment-if-below at the store (a Redis Lua script): exact, one round trip per request.',
+      ),
     ...storeParams,
   }),
   z.strictObject({
-    mode: z.literal('central-racy').describe('Read the count, decide, write count + 1: two round trips, and gateways reading the same count all admit.'),
+    mode: z
+      .literal('central-racy')
+      .describe(
+        'Read the count, decide, write count + 1: two round trips, and gateways reading the same count all admit.',
+      ),
     ...storeParams,
   }),
   z.strictObject({
-    mode: z.literal('sync').describe("Decide locally against the last synced global count plus this gateway's own since; overshoots by what others admitted since."),
+    mode: z
+      .literal('sync')
+      .describe(
+        "Decide locally against the last synced global count plus this gateway's own since; overshoots by what others admitted since.",
+      ),
     ...storeParams,
-    syncInterval: positiveDurationUs.default(100_000).describe('How often each gateway exchanges counts with the store (default 100ms).'),
+    syncInterval: positiveDurationUs
+      .default(100_000)
+      .describe('How often each gateway exchanges counts with the store (default 100ms).'),
   }),
 ]);
 
@@ -245,11 +289,18 @@ const COUNTED: readonly LimitSpec['type'][] = ['fixed-window', 'sliding-counter'
 const rateLimiterParams = z
   .strictObject({
     backend: z.string().describe('The component admitted requests go to.'),
-    limit: limit.describe('The algorithm and its parameters: token-bucket, leaky-bucket, fixed-window, sliding-log or sliding-counter.'),
-    scope: z.enum(['global', 'client', 'key']).default('global').describe('One limit for all, per client node, or per request key.'),
+    limit: limit.describe(
+      'The algorithm and its parameters: token-bucket, leaky-bucket, fixed-window, sliding-log or sliding-counter.',
+    ),
+    scope: z
+      .enum(['global', 'client', 'key'])
+      .default('global')
+      .describe('One limit for all, per client node, or per request key.'),
     distributed: distributed
       .optional()
-      .describe("One limit shared by the component's nodes (gateways): local, central-atomic, central-racy or sync. Absent: each node enforces the whole limit alone."),
+      .describe(
+        "One limit shared by the component's nodes (gateways): local, central-atomic, central-racy or sync. Absent: each node enforces the whole limit alone.",
+      ),
   })
   .superRefine((params, issues) => {
     const mode = params.distributed?.mode;
@@ -269,16 +320,28 @@ export const rateLimiterModel: ModelDefinition<typeof rateLimiterParams> = {
   params: rateLimiterParams,
   references: (params) => [
     { path: ['backend'], component: params.backend },
-    ...(params.distributed !== undefined && params.distributed.mode !== 'local' ? [{ path: ['distributed', 'store'], component: params.distributed.store }] : []),
+    ...(params.distributed !== undefined && params.distributed.mode !== 'local'
+      ? [{ path: ['distributed', 'store'], component: params.distributed.store }]
+      : []),
   ],
   check(params, { nodeCount }) {
     const d = params.distributed;
     // Gateways enforce a share of the limit in local mode, and when failing to local.
     if (d === undefined || nodeCount === 1 || (d.mode !== 'local' && d.failMode !== 'local')) return [];
     const l = params.limit;
-    const [field, total] = l.type === 'token-bucket' ? ['burst', l.burst] : l.type === 'leaky-bucket' ? ['queue', l.queue] : ['requests', l.requests];
+    const [field, total] =
+      l.type === 'token-bucket'
+        ? ['burst', l.burst]
+        : l.type === 'leaky-bucket'
+          ? ['queue', l.queue]
+          : ['requests', l.requests];
     if (total >= nodeCount) return [];
-    return [{ path: ['limit', field], message: `${total} split over ${nodeCount} gateways leaves some with none; raise it to at least ${nodeCount}` }];
+    return [
+      {
+        path: ['limit', field],
+        message: `${total} split over ${nodeCount} gateways leaves some with none; raise it to at least ${nodeCount}`,
+      },
+    ];
   },
   instantiate(params, ctx) {
     const component = ctx.componentMetrics(0);
@@ -292,11 +355,20 @@ export const rateLimiterModel: ModelDefinition<typeof rateLimiterParams> = {
     const backends = ctx.nodesOf(params.backend);
     const scope = params.scope;
     const d = params.distributed;
-    if (d === undefined) return (node) => (nodeCtx) => new RateLimiter(nodeCtx, { limit: spec, scope, backends, metrics: { component, node } });
+    if (d === undefined)
+      return (node) => (nodeCtx) =>
+        new RateLimiter(nodeCtx, { limit: spec, scope, backends, metrics: { component, node } });
     const gateways = ctx.nodeNames.length;
     const tally = new LimiterTally(component, 'windowUs' in spec ? spec.windowUs : 1_000_000);
     if (d.mode === 'local') {
-      return (node) => (nodeCtx) => new RateLimiter(nodeCtx, { limit: shareOf(spec, gateways, node), scope, backends, tally, metrics: { component, node } });
+      return (node) => (nodeCtx) =>
+        new RateLimiter(nodeCtx, {
+          limit: shareOf(spec, gateways, node),
+          scope,
+          backends,
+          tally,
+          metrics: { component, node },
+        });
     }
     const counted = spec as CountedLimit;
     const storeNodes = ctx.nodesOf(d.store);
@@ -325,7 +397,10 @@ export const rateLimiterModel: ModelDefinition<typeof rateLimiterParams> = {
 function shareOf<L extends LimitSpec>(limit: L, gateways: number, index: number): L {
   const part = (total: number, what: string) => {
     const n = Math.floor(total / gateways) + (index < total % gateways ? 1 : 0);
-    if (n === 0) throw new RangeError(`a distributed limit splits ${what} ${total} over ${gateways} gateways, which leaves some with none: raise it to at least ${gateways}`);
+    if (n === 0)
+      throw new RangeError(
+        `a distributed limit splits ${what} ${total} over ${gateways} gateways, which leaves some with none: raise it to at least ${gateways}`,
+      );
     return n;
   };
   switch (limit.type) {

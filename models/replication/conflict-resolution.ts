@@ -15,7 +15,14 @@ import {
   type PNCounter,
 } from './crdt.js';
 import type { StoreOp, StoreRequest } from './store-messages.js';
-import { advanceVector, compareVectors, dotOf, emptyVector, mergeVectors, type VersionVector } from './version-vector.js';
+import {
+  advanceVector,
+  compareVectors,
+  dotOf,
+  emptyVector,
+  mergeVectors,
+  type VersionVector,
+} from './version-vector.js';
 
 /**
  * How a leaderless store reconciles what replicas hold for a key: registers
@@ -88,7 +95,13 @@ export interface Resolution<S> {
 
 /** A store uses one resolution for every key, so each only ever meets states it made itself. */
 export function resolutionFor(name: ConflictResolution): Resolution<ReplicatedState> {
-  const resolutions = { lww: lwwRegister, 'version-vectors': versionVectorRegister, 'g-counter': gCounter, 'pn-counter': pnCounter, 'or-set': orSet };
+  const resolutions = {
+    lww: lwwRegister,
+    'version-vectors': versionVectorRegister,
+    'g-counter': gCounter,
+    'pn-counter': pnCounter,
+    'or-set': orSet,
+  };
   return resolutions[name] as unknown as Resolution<ReplicatedState>;
 }
 
@@ -106,13 +119,23 @@ function newVersion(request: StoreRequest, seen: RegisterState | undefined, writ
   for (const version of seen ?? []) context = mergeVectors(context, version.vector);
   const counter = writer.nextCounter();
   let timestampUs = writer.localTimeUs();
-  if (writer.stampsAboveSeen) for (const version of seen ?? []) if (version.timestampUs >= timestampUs) timestampUs = version.timestampUs + 1;
-  return [{ value: request.value, timestampUs, dot: dotOf(writer.member, counter), vector: advanceVector(context, writer.member, counter) }];
+  if (writer.stampsAboveSeen)
+    for (const version of seen ?? []) if (version.timestampUs >= timestampUs) timestampUs = version.timestampUs + 1;
+  return [
+    {
+      value: request.value,
+      timestampUs,
+      dot: dotOf(writer.member, counter),
+      vector: advanceVector(context, writer.member, counter),
+    },
+  ];
 }
 
 function noteConcurrent(local: RegisterState, incoming: RegisterState, sink: ConflictSink | null): void {
   if (sink === null) return;
-  for (const a of local) for (const b of incoming) if (a.dot !== b.dot && compareVectors(a.vector, b.vector) === 'concurrent') sink.concurrent(a.dot, b.dot);
+  for (const a of local)
+    for (const b of incoming)
+      if (a.dot !== b.dot && compareVectors(a.vector, b.vector) === 'concurrent') sink.concurrent(a.dot, b.dot);
 }
 
 /** Later timestamp wins; equal timestamps break by dot, so every replica picks the same one. */
@@ -176,9 +199,11 @@ const versionVectorRegister: Resolution<RegisterState> = {
     if (local === undefined || local.length === 0) return incoming;
     noteConcurrent(local, incoming, sink);
     const kept: RegisterVersion[] = [];
-    const supersededBy = (version: RegisterVersion, others: RegisterState) => others.some((o) => compareVectors(version.vector, o.vector) === 'before');
+    const supersededBy = (version: RegisterVersion, others: RegisterState) =>
+      others.some((o) => compareVectors(version.vector, o.vector) === 'before');
     for (const version of local) if (!supersededBy(version, incoming)) kept.push(version);
-    for (const version of incoming) if (!supersededBy(version, local) && !local.some((v) => v.dot === version.dot)) kept.push(version);
+    for (const version of incoming)
+      if (!supersededBy(version, local) && !local.some((v) => v.dot === version.dot)) kept.push(version);
     if (kept.length === local.length && kept.every((v, i) => v === local[i])) return local;
     return kept.sort((a, b) => a.dot - b.dot);
   },
@@ -225,7 +250,10 @@ const pnCounter: Resolution<PNCounter> = {
     const own = writer.contribution(request.key);
     if (request.value >= 0) own[0] += request.value;
     else own[1] -= request.value;
-    return { p: gCounterOf(writer.members, writer.member, own[0]), n: gCounterOf(writer.members, writer.member, own[1]) };
+    return {
+      p: gCounterOf(writer.members, writer.member, own[0]),
+      n: gCounterOf(writer.members, writer.member, own[1]),
+    };
   },
   merge: (local, incoming) => (local === undefined ? incoming : mergePNCounters(local, incoming)),
   digest: (state) => vectorDigest(vectorDigest(0xbb67ae85, state.p), state.n),
@@ -239,7 +267,9 @@ const orSet: Resolution<ORSet> = {
   readsFirst: (op) => op === 'delete',
   refuses: () => null,
   update: (request, seen, writer) =>
-    request.op === 'insert' ? orSetInsert(request.value, dotOf(writer.member, writer.nextCounter())) : orSetRemove(seen ?? EMPTY_OR_SET, request.value),
+    request.op === 'insert'
+      ? orSetInsert(request.value, dotOf(writer.member, writer.nextCounter()))
+      : orSetRemove(seen ?? EMPTY_OR_SET, request.value),
   merge: (local, incoming) => (local === undefined ? incoming : mergeORSets(local, incoming)),
   digest(state) {
     let h = 0x3c6ef372;

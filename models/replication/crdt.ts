@@ -73,7 +73,9 @@ export function mergeORSets(a: ORSet, b: ORSet): ORSet {
   const elements = unionSorted([...a.tags.keys()], [...b.tags.keys()]);
   const tags = new Map<number, readonly number[]>();
   for (const element of elements) {
-    const live = unionSorted(a.tags.get(element) ?? [], b.tags.get(element) ?? []).filter((dot) => !containsSorted(removed, dot));
+    const live = unionSorted(a.tags.get(element) ?? [], b.tags.get(element) ?? []).filter(
+      (dot) => !containsSorted(removed, dot),
+    );
     if (live.length > 0) tags.set(element, live);
   }
   return { tags, removed };

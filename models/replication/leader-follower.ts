@@ -4,7 +4,17 @@ import type { ComponentMetrics } from '../measure/component-metrics.js';
 import type { ModelDefinition } from '../kit/model-contract.js';
 import { durationUs, positiveInt } from '../kit/units.js';
 import type { InspectableReplica } from '../measure/inspectable-replica.js';
-import type { Append, AppendAck, Fetch, FetchReply, Forward, Poll, PollReply, Promote, ReplicaMessage } from './leader-follower-messages.js';
+import type {
+  Append,
+  AppendAck,
+  Fetch,
+  FetchReply,
+  Forward,
+  Poll,
+  PollReply,
+  Promote,
+  ReplicaMessage,
+} from './leader-follower-messages.js';
 import { LeadershipTally } from './leadership-tally.js';
 import { NO_ENTRIES, NO_KEY, ReplicationLog, type LogEntries } from './replication-log.js';
 import { RequestCopies } from './request-copies.js';
@@ -285,13 +295,16 @@ export class LeaderFollowerReplica implements Process<StoreRequest | ReplicaMess
 
   private onRequest(client: NodeId, request: StoreRequest, forwarded: boolean): void {
     const op = request.op;
-    if (op === 'read' && !forwarded && this.role !== LEADER && this.servesLocally(request)) return this.read(client, request);
+    if (op === 'read' && !forwarded && this.role !== LEADER && this.servesLocally(request))
+      return this.read(client, request);
     if (op !== 'read' && op !== 'write' && op !== 'cas') return this.refuse(client, request, 'unsupported');
     if (this.role === LEADER) {
       if (this.leaseHeld()) {
         // What it inherited is not known committed until its first entry is: reads and compare-and-sets, which read, wait for that.
-        if (op === 'write' || this.committedIndex >= this.epochStartIndex) return op === 'read' ? this.read(client, request) : this.write(client, request);
-        if (this.p.replication === 'semi-sync' && this.liveFollowers() < this.p.acks) return this.refuse(client, request, 'no-quorum');
+        if (op === 'write' || this.committedIndex >= this.epochStartIndex)
+          return op === 'read' ? this.read(client, request) : this.write(client, request);
+        if (this.p.replication === 'semi-sync' && this.liveFollowers() < this.p.acks)
+          return this.refuse(client, request, 'no-quorum');
       }
       // Just promoted: held until a majority has answered its heartbeats (or, as above, its first entry is replicated). Otherwise it
       // has stepped down and answers as a follower.
@@ -341,8 +354,10 @@ export class LeaderFollowerReplica implements Process<StoreRequest | ReplicaMess
   private write(client: NodeId, request: StoreRequest): void {
     const now = this.ctx.nowUs;
     const log = this.disk.log;
-    if (this.p.replication === 'semi-sync' && this.liveFollowers() < this.p.acks) return this.refuse(client, request, 'no-quorum');
-    if (request.op === 'cas' && (this.values.get(request.key) ?? null) !== (request.expected ?? null)) return this.refuse(client, request, 'cas-mismatch');
+    if (this.p.replication === 'semi-sync' && this.liveFollowers() < this.p.acks)
+      return this.refuse(client, request, 'no-quorum');
+    if (request.op === 'cas' && (this.values.get(request.key) ?? null) !== (request.expected ?? null))
+      return this.refuse(client, request, 'cas-mismatch');
     this.p.metrics.recordArrival(false, now);
     const index = log.append(this.disk.epoch, request.key, request.value, now, this.versions.get(request.key) ?? 0);
     this.apply(index);
@@ -356,7 +371,8 @@ export class LeaderFollowerReplica implements Process<StoreRequest | ReplicaMess
       write.timer = this.ctx.setTimer(this.p.ackTimeoutUs, ACK_TIMEOUT, write);
       this.pending.push(write);
     }
-    for (let f = 0; f < this.n; f++) if (f !== this.p.index && this.inFlight[f] === 0 && this.live(f)) this.sendBatch(f);
+    for (let f = 0; f < this.n; f++)
+      if (f !== this.p.index && this.inFlight[f] === 0 && this.live(f)) this.sendBatch(f);
     this.commit();
   }
 
@@ -370,7 +386,12 @@ export class LeaderFollowerReplica implements Process<StoreRequest | ReplicaMess
   }
 
   private acknowledge(client: NodeId, id: number, index: number): void {
-    const response: StoreResponse = { kind: 'store-response', id, status: 'ok', version: this.disk.log.versionOf(index) };
+    const response: StoreResponse = {
+      kind: 'store-response',
+      id,
+      status: 'ok',
+      version: this.disk.log.versionOf(index),
+    };
     this.ctx.send(client, response, HEADER_BYTES);
   }
 
@@ -384,7 +405,8 @@ export class LeaderFollowerReplica implements Process<StoreRequest | ReplicaMess
   /** Answers, in log order, the waiting writes enough followers now have. */
   private commit(): void {
     const log = this.disk.log;
-    if (this.committedIndex < this.epochStartIndex && this.replicated(this.epochStartIndex)) this.committedIndex = this.epochStartIndex;
+    if (this.committedIndex < this.epochStartIndex && this.replicated(this.epochStartIndex))
+      this.committedIndex = this.epochStartIndex;
     while (this.pendingHead < this.pending.length) {
       const write = this.pending[this.pendingHead];
       if (!this.replicated(write.index)) break;
@@ -499,7 +521,14 @@ export class LeaderFollowerReplica implements Process<StoreRequest | ReplicaMess
     const last = withEntries ? Math.min(log.length, prevIndex + MAX_BATCH) : prevIndex;
     const entries = withEntries ? log.slice(prevIndex + 1, last) : NO_ENTRIES;
     const local = this.ctx.localTimeUs();
-    const append: Append = { kind: 'lf-append', epoch: this.disk.epoch, prevIndex, prevEpoch: log.epochAt(prevIndex), entries, sentLocalUs: local };
+    const append: Append = {
+      kind: 'lf-append',
+      epoch: this.disk.epoch,
+      prevIndex,
+      prevEpoch: log.epochAt(prevIndex),
+      entries,
+      sentLocalUs: local,
+    };
     this.ctx.send(this.ids[f], append, HEADER_BYTES + ENTRY_BYTES * (last - prevIndex));
     if (withEntries) {
       this.next[f] = last + 1;
@@ -523,17 +552,23 @@ export class LeaderFollowerReplica implements Process<StoreRequest | ReplicaMess
     if (ack.result === 'ok') {
       if (ack.match > this.match[f]) this.match[f] = ack.match;
       if (this.next[f] <= this.match[f]) this.next[f] = this.match[f] + 1;
-      if (this.inSync[f] === 0 && this.match[f] >= Math.max(this.committedIndex, this.epochStartIndex)) this.inSync[f] = 1;
+      if (this.inSync[f] === 0 && this.match[f] >= Math.max(this.committedIndex, this.epochStartIndex))
+        this.inSync[f] = 1;
       const lagVersions = length - this.match[f];
       const now = this.ctx.nowUs;
       this.p.metrics.noteWindowMax('maxLagVersions', lagVersions, now);
-      this.p.metrics.noteWindowMax('maxLagUs', lagVersions > 0 ? now - this.disk.log.writtenAt(this.match[f] + 1) : 0, now);
+      this.p.metrics.noteWindowMax(
+        'maxLagUs',
+        lagVersions > 0 ? now - this.disk.log.writtenAt(this.match[f] + 1) : 0,
+        now,
+      );
     } else {
       // Where both logs hold entries of the conflicting epoch they agree up to the leader's last one (one leader per epoch).
       let from = Math.max(ack.match, this.match[f]) + 1;
       const log = this.disk.log;
       const last = ack.conflictEpoch > 0 ? log.lastIndexUpToEpoch(ack.conflictEpoch) : 0;
-      if (last > 0 && log.epochAt(last) === ack.conflictEpoch && last + 1 > from && last + 1 < this.next[f]) from = last + 1;
+      if (last > 0 && log.epochAt(last) === ack.conflictEpoch && last + 1 > from && last + 1 < this.next[f])
+        from = last + 1;
       // Each retry moves strictly back, so a disagreement is settled in finitely many round trips.
       if (from < this.next[f]) this.next[f] = from;
     }
@@ -569,7 +604,8 @@ export class LeaderFollowerReplica implements Process<StoreRequest | ReplicaMess
     if (!this.p.fencing) return true;
     const local = this.ctx.localTimeUs();
     let holders = 1;
-    for (let f = 0; f < this.n; f++) if (f !== this.p.index && this.ackedSentLocalUs[f] > local - this.p.leaseUs) holders++;
+    for (let f = 0; f < this.n; f++)
+      if (f !== this.p.index && this.ackedSentLocalUs[f] > local - this.p.leaseUs) holders++;
     if (holders >= this.majority) return true;
     if (local - this.ledSinceLocalUs >= this.p.failureTimeoutUs) this.stepDown(this.disk.epoch, -1);
     return false;
@@ -631,7 +667,13 @@ export class LeaderFollowerReplica implements Process<StoreRequest | ReplicaMess
         if (log.epochAt(index) === entries.epochs[k]) continue;
         this.discardFrom(index);
       }
-      log.append(entries.epochs[k], entries.keys[k], entries.values[k], entries.writtenUs[k], this.versions.get(entries.keys[k]) ?? 0);
+      log.append(
+        entries.epochs[k],
+        entries.keys[k],
+        entries.values[k],
+        entries.writtenUs[k],
+        this.versions.get(entries.keys[k]) ?? 0,
+      );
       this.apply(index);
     }
   }
@@ -705,7 +747,12 @@ export class LeaderFollowerReplica implements Process<StoreRequest | ReplicaMess
     this.roundMaxEpoch = this.disk.epoch;
     this.replied.fill(0);
     this.voted.fill(0);
-    const poll: Poll = { kind: 'lf-poll', epoch: this.roundEpoch, lastEpoch: this.disk.log.lastEpoch(), length: this.disk.log.length };
+    const poll: Poll = {
+      kind: 'lf-poll',
+      epoch: this.roundEpoch,
+      lastEpoch: this.disk.log.lastEpoch(),
+      length: this.disk.log.length,
+    };
     for (let f = 0; f < this.n; f++) if (f !== this.p.index) this.ctx.send(this.ids[f], poll, HEADER_BYTES);
     if (this.n === 1) this.decideRound();
     else this.ctx.setTimer(this.p.electionWaitUs, ROUND_OVER, this.roundEpoch);
@@ -714,7 +761,8 @@ export class LeaderFollowerReplica implements Process<StoreRequest | ReplicaMess
   private onPoll(from: NodeId, m: Poll): void {
     if (this.role === LEADER) this.leaseHeld();
     // One catching up to lead counts as a leader: a promotion has just been decided.
-    const leaderAlive = this.role === LEADER || this.role === CATCHING_UP || (this.role === FOLLOWER && this.leaderSeen);
+    const leaderAlive =
+      this.role === LEADER || this.role === CATCHING_UP || (this.role === FOLLOWER && this.leaderSeen);
     let vote = false;
     if (!leaderAlive) {
       const f = this.indexOf.get(from)!;
@@ -792,7 +840,9 @@ export class LeaderFollowerReplica implements Process<StoreRequest | ReplicaMess
     }
     if ((this.p.fencing && votes < this.majority) || best === -1) return this.abandonRound(false);
     const source = newestLastEpoch === bestLastEpoch && newestLength === bestLength ? -1 : newest;
-    const epoch = this.p.fencing ? this.roundEpoch : this.unvotedEpoch(Math.max(this.disk.epoch, this.roundMaxEpoch), best);
+    const epoch = this.p.fencing
+      ? this.roundEpoch
+      : this.unvotedEpoch(Math.max(this.disk.epoch, this.roundMaxEpoch), best);
     if (this.p.fencing) {
       // Its own promise: no other round of this epoch gets its vote, and older leaders are fenced off.
       this.disk.promised = epoch;
@@ -846,7 +896,12 @@ export class LeaderFollowerReplica implements Process<StoreRequest | ReplicaMess
   /** Asks the source for its log after `prevIndex`; the promotion fails if no answer comes within the election wait. */
   private fetch(prevIndex: number): void {
     this.fetchPrevIndex = prevIndex;
-    const m: Fetch = { kind: 'lf-fetch', epoch: this.catchUpEpoch, prevIndex, prevEpoch: this.disk.log.epochAt(prevIndex) };
+    const m: Fetch = {
+      kind: 'lf-fetch',
+      epoch: this.catchUpEpoch,
+      prevIndex,
+      prevEpoch: this.disk.log.epochAt(prevIndex),
+    };
     this.ctx.send(this.ids[this.catchUpSource], m, HEADER_BYTES);
     if (this.fetchTimer !== -1) this.ctx.cancelTimer(this.fetchTimer);
     this.fetchTimer = this.ctx.setTimer(this.p.electionWaitUs, FETCH_OVER);
@@ -882,7 +937,14 @@ export class LeaderFollowerReplica implements Process<StoreRequest | ReplicaMess
   }
 
   /** Most up-to-date first: newest last epoch, then longest log, then replica order. */
-  private better(lastEpoch: number, length: number, index: number, otherLastEpoch: number, otherLength: number, otherIndex: number): boolean {
+  private better(
+    lastEpoch: number,
+    length: number,
+    index: number,
+    otherLastEpoch: number,
+    otherLength: number,
+    otherIndex: number,
+  ): boolean {
     if (lastEpoch !== otherLastEpoch) return lastEpoch > otherLastEpoch;
     if (length !== otherLength) return length > otherLength;
     return index < otherIndex;
@@ -918,8 +980,13 @@ const leaderFollowerParams = z.strictObject({
   forwarding: z
     .boolean()
     .default(false)
-    .describe('Followers pass writes (and reads only the leader serves) on to the leader, which answers the client; without it they refuse them (failed, not-leader) naming the leader, and the client goes there.'),
-  heartbeatInterval: durationUs.refine((us) => us > 0, 'must be above zero').default(100_000).describe('How often the leader sends heartbeats (default 100ms).'),
+    .describe(
+      'Followers pass writes (and reads only the leader serves) on to the leader, which answers the client; without it they refuse them (failed, not-leader) naming the leader, and the client goes there.',
+    ),
+  heartbeatInterval: durationUs
+    .refine((us) => us > 0, 'must be above zero')
+    .default(100_000)
+    .describe('How often the leader sends heartbeats (default 100ms).'),
   failureTimeout: durationUs
     .refine((us) => us > 0, 'must be above zero')
     .default(1_000_000)
@@ -937,11 +1004,15 @@ const leaderFollowerParams = z.strictObject({
   electionWait: durationUs
     .refine((us) => us > 0, 'must be above zero')
     .default(200_000)
-    .describe('How long a replica that lost the leader waits for the others to report their logs before promoting the most up-to-date (default 200ms).'),
+    .describe(
+      'How long a replica that lost the leader waits for the others to report their logs before promoting the most up-to-date (default 200ms).',
+    ),
   ackTimeout: durationUs
     .refine((us) => us > 0, 'must be above zero')
     .default(1_000_000)
-    .describe('semi-sync and sync: a write not acknowledged by enough followers within this is answered unknown: it is in the leader’s log and may survive or not (default 1s).'),
+    .describe(
+      'semi-sync and sync: a write not acknowledged by enough followers within this is answered unknown: it is in the leader’s log and may survive or not (default 1s).',
+    ),
   promotable: positiveInt
     .optional()
     .describe(
@@ -964,13 +1035,22 @@ export const leaderFollowerModel: ModelDefinition<typeof leaderFollowerParams> =
   check(params, { nodeCount }) {
     const problems: { path: (string | number)[]; message: string }[] = [];
     if (params.replication === 'semi-sync' && params.acks > nodeCount - 1) {
-      problems.push({ path: ['acks'], message: `${params.acks} follower acknowledgements asked of ${nodeCount - 1} follower${nodeCount === 2 ? '' : 's'}; at most ${nodeCount - 1}` });
+      problems.push({
+        path: ['acks'],
+        message: `${params.acks} follower acknowledgements asked of ${nodeCount - 1} follower${nodeCount === 2 ? '' : 's'}; at most ${nodeCount - 1}`,
+      });
     }
     if (params.promotable !== undefined && params.promotable > nodeCount) {
-      problems.push({ path: ['promotable'], message: `${params.promotable} promotable replicas, but the store has ${nodeCount}` });
+      problems.push({
+        path: ['promotable'],
+        message: `${params.promotable} promotable replicas, but the store has ${nodeCount}`,
+      });
     }
     if (params.failureTimeout <= params.heartbeatInterval) {
-      problems.push({ path: ['failureTimeout'], message: 'must be longer than heartbeatInterval, or every follower suspects a healthy leader' });
+      problems.push({
+        path: ['failureTimeout'],
+        message: 'must be longer than heartbeatInterval, or every follower suspects a healthy leader',
+      });
     } else if (params.fencing && leaseUs(params.failureTimeout, params.maxClockDriftPpm) <= params.heartbeatInterval) {
       problems.push({
         path: ['maxClockDriftPpm'],
@@ -981,7 +1061,16 @@ export const leaderFollowerModel: ModelDefinition<typeof leaderFollowerParams> =
   },
   instantiate(params, ctx) {
     const metrics = ctx.componentMetrics(0);
-    for (const detail of ['promotions', 'stepDowns', 'maxLagVersions', 'maxLagUs', 'writesUnknown', 'entriesDiscarded', 'acknowledgedWritesDiscarded']) metrics.noteDetail(detail, 0);
+    for (const detail of [
+      'promotions',
+      'stepDowns',
+      'maxLagVersions',
+      'maxLagUs',
+      'writesUnknown',
+      'entriesDiscarded',
+      'acknowledgedWritesDiscarded',
+    ])
+      metrics.noteDetail(detail, 0);
     const tally = new LeadershipTally(metrics);
     let replicaIds: ReadonlySet<NodeId> | null = null;
     ctx.onCrash((id, atUs) => {

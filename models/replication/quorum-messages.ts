@@ -14,7 +14,13 @@ export type ReplicaMessage =
    * (-1: no acknowledgement wanted, a read repair); `hintFor` is the member
    * it was meant for when the receiver stands in for it (sloppy quorum), else -1.
    */
-  | { readonly kind: 'qs-write'; readonly id: number; readonly key: number; readonly state: ReplicatedState; readonly hintFor: number }
+  | {
+      readonly kind: 'qs-write';
+      readonly id: number;
+      readonly key: number;
+      readonly state: ReplicatedState;
+      readonly hintFor: number;
+    }
   | { readonly kind: 'qs-write-ack'; readonly id: number }
   | { readonly kind: 'qs-read'; readonly id: number; readonly key: number }
   | { readonly kind: 'qs-read-reply'; readonly id: number; readonly state: ReplicatedState | undefined }
@@ -24,6 +30,11 @@ export type ReplicaMessage =
   /** Anti-entropy, round one: the digest of each key both hold a replica of. */
   | { readonly kind: 'qs-digests'; readonly keys: readonly number[]; readonly digests: readonly number[] }
   /** Round two: my state where ours differ or you lack the key, and the keys I want yours of. */
-  | { readonly kind: 'qs-digests-reply'; readonly keys: readonly number[]; readonly states: readonly ReplicatedState[]; readonly want: readonly number[] }
+  | {
+      readonly kind: 'qs-digests-reply';
+      readonly keys: readonly number[];
+      readonly states: readonly ReplicatedState[];
+      readonly want: readonly number[];
+    }
   /** Round three: the states asked for. */
   | { readonly kind: 'qs-push'; readonly keys: readonly number[]; readonly states: readonly ReplicatedState[] };

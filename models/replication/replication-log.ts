@@ -147,4 +147,9 @@ export interface LogEntries {
 /** The key of an entry that writes nothing (a new leader's first entry). */
 export const NO_KEY = -1;
 
-export const NO_ENTRIES: LogEntries = { epochs: new Int32Array(0), keys: new Float64Array(0), values: new Float64Array(0), writtenUs: new Float64Array(0) };
+export const NO_ENTRIES: LogEntries = {
+  epochs: new Int32Array(0),
+  keys: new Float64Array(0),
+  values: new Float64Array(0),
+  writtenUs: new Float64Array(0),
+};

@@ -32,7 +32,8 @@ export function mergeVectors(a: VersionVector, b: VersionVector): VersionVector 
 
 /** `context` advanced by one event of `member`, numbered `counter` (above any of its events the context holds). */
 export function advanceVector(context: VersionVector, member: number, counter: number): VersionVector {
-  if (!(counter > context[member])) throw new RangeError(`event ${counter} of member ${member} is not after the context's ${context[member]}`);
+  if (!(counter > context[member]))
+    throw new RangeError(`event ${counter} of member ${member} is not after the context's ${context[member]}`);
   const out = Float64Array.from(context);
   out[member] = counter;
   return out;

@@ -24,8 +24,10 @@ export class Bulkhead<T> {
 
   constructor(readonly policy: BulkheadPolicy) {
     const { maxConcurrent, maxWaiting } = policy;
-    if (!(Number.isInteger(maxConcurrent) && maxConcurrent >= 1)) throw new RangeError(`bulkhead maxConcurrent must be a whole number >= 1, got ${maxConcurrent}`);
-    if (!(Number.isInteger(maxWaiting) && maxWaiting >= 0)) throw new RangeError(`bulkhead maxWaiting must be a whole number >= 0, got ${maxWaiting}`);
+    if (!(Number.isInteger(maxConcurrent) && maxConcurrent >= 1))
+      throw new RangeError(`bulkhead maxConcurrent must be a whole number >= 1, got ${maxConcurrent}`);
+    if (!(Number.isInteger(maxWaiting) && maxWaiting >= 0))
+      throw new RangeError(`bulkhead maxWaiting must be a whole number >= 0, got ${maxWaiting}`);
   }
 
   get waiting(): number {

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { distribution, type DistributionSpec, type NodeContext, type NodeId, type Process, type RandomStream } from '../../engine/index.js';
+import {
+  distribution,
+  type DistributionSpec,
+  type NodeContext,
+  type NodeId,
+  type Process,
+  type RandomStream,
+} from '../../engine/index.js';
 import type { DnsAnswer } from '../dns/dns-messages.js';
 import type { Response } from '../kit/request-messages.js';
 import type { ModelDefinition } from '../kit/model-contract.js';
@@ -67,6 +74,7 @@ export const closedLoopWorkloadModel: ModelDefinition<typeof closedLoopParams> =
   references: requestReferences,
   instantiate(params, ctx) {
     const options = requestOptions(params, ctx);
-    return () => (nodeCtx) => new ClosedLoopClient(nodeCtx, { ...options, users: params.users, thinkTimeUs: params.thinkTime });
+    return () => (nodeCtx) =>
+      new ClosedLoopClient(nodeCtx, { ...options, users: params.users, thinkTimeUs: params.thinkTime });
   },
 };

@@ -24,9 +24,12 @@ export class HedgeDelay {
   private readonly recent: RecentPercentile | null;
 
   constructor(readonly policy: HedgePolicy) {
-    if (policy.afterUs === undefined && policy.afterPercentile === undefined) throw new RangeError('a hedge policy needs a fixed delay, a percentile, or both');
-    if (!(Number.isInteger(policy.maxHedges) && policy.maxHedges >= 1)) throw new RangeError(`maxHedges must be a whole number >= 1, got ${policy.maxHedges}`);
-    this.recent = policy.afterPercentile === undefined ? null : new RecentPercentile(policy.afterPercentile, policy.window);
+    if (policy.afterUs === undefined && policy.afterPercentile === undefined)
+      throw new RangeError('a hedge policy needs a fixed delay, a percentile, or both');
+    if (!(Number.isInteger(policy.maxHedges) && policy.maxHedges >= 1))
+      throw new RangeError(`maxHedges must be a whole number >= 1, got ${policy.maxHedges}`);
+    this.recent =
+      policy.afterPercentile === undefined ? null : new RecentPercentile(policy.afterPercentile, policy.window);
   }
 
   /** A successful attempt's latency, from its first copy. */

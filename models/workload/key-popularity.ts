@@ -25,7 +25,8 @@ export class KeyPopularity {
     private readonly spec: KeyPopularitySpec,
     private readonly rng: RandomStream,
   ) {
-    if (!(Number.isSafeInteger(spec.count) && spec.count >= 1)) throw new RangeError(`keys.count must be a whole number >= 1, got ${spec.count}`);
+    if (!(Number.isSafeInteger(spec.count) && spec.count >= 1))
+      throw new RangeError(`keys.count must be a whole number >= 1, got ${spec.count}`);
     this.count = spec.count;
     this.zipf = spec.zipf === undefined ? null : new Zipf(spec.count, spec.zipf);
   }
@@ -43,7 +44,8 @@ export class KeyPopularity {
     if (shift === undefined || nowUs < shift.atUs) return 0;
     const shifts = shift.everyUs === undefined ? 1 : 1 + Math.floor((nowUs - shift.atUs) / shift.everyUs);
     // Added up one shift at a time, so the offset stays exact for any key count.
-    for (; this.shiftsApplied < shifts; this.shiftsApplied++) this.offset = (this.offset + (shift.by % this.count)) % this.count;
+    for (; this.shiftsApplied < shifts; this.shiftsApplied++)
+      this.offset = (this.offset + (shift.by % this.count)) % this.count;
     return this.offset;
   }
 }

@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { distribution, type NodeContext, type NodeId, type Process, type RandomStream, SECOND, type TimeUs } from '../../engine/index.js';
+import {
+  distribution,
+  type NodeContext,
+  type NodeId,
+  type Process,
+  type RandomStream,
+  SECOND,
+  type TimeUs,
+} from '../../engine/index.js';
 import type { DnsAnswer } from '../dns/dns-messages.js';
 import type { Response } from '../kit/request-messages.js';
 import type { ModelDefinition } from '../kit/model-contract.js';
@@ -47,7 +55,10 @@ export class PoissonClient implements Process<Response | DnsAnswer> {
       return;
     }
     // Thinning: a candidate at the peak rate is kept with probability rate(t) / peak.
-    if (this.shape.type === 'constant' || this.arrivals.nextDouble() * this.peakRatePerSec < rateAt(this.shape, this.params.ratePerSec, this.ctx.nowUs)) {
+    if (
+      this.shape.type === 'constant' ||
+      this.arrivals.nextDouble() * this.peakRatePerSec < rateAt(this.shape, this.params.ratePerSec, this.ctx.nowUs)
+    ) {
       this.requester.issue();
     }
     this.scheduleArrival();
@@ -73,11 +84,20 @@ const shape = z.discriminatedUnion('type', [
     to: durationUs.describe('When it reaches `endRate` (held after).'),
     endRate: ratePerSec,
   }),
-  z.strictObject({ type: z.literal('spike'), at: durationUs, for: durationUs, factor: z.number().positive().describe('The rate is multiplied by this during the spike.') }),
+  z.strictObject({
+    type: z.literal('spike'),
+    at: durationUs,
+    for: durationUs,
+    factor: z.number().positive().describe('The rate is multiplied by this during the spike.'),
+  }),
   z.strictObject({
     type: z.literal('diurnal'),
     period: durationUs.default(86_400_000_000).describe('One day by default.'),
-    peakToAverage: z.number().min(1).default(2).describe('Peak over average rate (the guide uses 2x and 2–3x); troughs clip at zero above 2.'),
+    peakToAverage: z
+      .number()
+      .min(1)
+      .default(2)
+      .describe('Peak over average rate (the guide uses 2x and 2–3x); troughs clip at zero above 2.'),
     peakAt: durationUs.default(0).describe('When the peak is.'),
   }),
 ]);
@@ -92,7 +112,8 @@ const poissonParams = z.strictObject({
 export const poissonWorkloadModel: ModelDefinition<typeof poissonParams> = {
   type: 'poisson',
   role: 'workload',
-  description: 'Open-loop clients: requests leave at Poisson times (of a constant, ramped, spiking or diurnal rate) whatever the answers do.',
+  description:
+    'Open-loop clients: requests leave at Poisson times (of a constant, ramped, spiking or diurnal rate) whatever the answers do.',
   params: poissonParams,
   references: requestReferences,
   instantiate(params, ctx) {
@@ -106,6 +127,7 @@ export const poissonWorkloadModel: ModelDefinition<typeof poissonParams> = {
           : s.type === 'spike'
             ? { type: 'spike', atUs: s.at, forUs: s.for, factor: s.factor }
             : { type: 'diurnal', periodUs: s.period, peakToAverage: s.peakToAverage, peakAtUs: s.peakAt };
-    return () => (nodeCtx) => new PoissonClient(nodeCtx, { ...options, ratePerSec: params.rate, shape: rateShape, stopAtUs: params.stopAt });
+    return () => (nodeCtx) =>
+      new PoissonClient(nodeCtx, { ...options, ratePerSec: params.rate, shape: rateShape, stopAtUs: params.stopAt });
   },
 };

@@ -20,7 +20,9 @@ export function rateAt(shape: RateShape, baseRatePerSec: number, tUs: number): n
     case 'ramp': {
       if (tUs <= shape.fromUs) return baseRatePerSec;
       if (tUs >= shape.toUs) return shape.endRatePerSec;
-      return baseRatePerSec + ((shape.endRatePerSec - baseRatePerSec) * (tUs - shape.fromUs)) / (shape.toUs - shape.fromUs);
+      return (
+        baseRatePerSec + ((shape.endRatePerSec - baseRatePerSec) * (tUs - shape.fromUs)) / (shape.toUs - shape.fromUs)
+      );
     }
     case 'spike':
       return tUs >= shape.atUs && tUs < shape.atUs + shape.forUs ? baseRatePerSec * shape.factor : baseRatePerSec;

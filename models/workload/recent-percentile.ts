@@ -22,8 +22,10 @@ export class RecentPercentile {
     readonly percentile: number,
     window: number,
   ) {
-    if (!(percentile > 0 && percentile <= 100)) throw new RangeError(`percentile must be in (0, 100], got ${percentile}`);
-    if (!(Number.isInteger(window) && window >= 1)) throw new RangeError(`window must be a whole number >= 1, got ${window}`);
+    if (!(percentile > 0 && percentile <= 100))
+      throw new RangeError(`percentile must be in (0, 100], got ${percentile}`);
+    if (!(Number.isInteger(window) && window >= 1))
+      throw new RangeError(`window must be a whole number >= 1, got ${window}`);
     this.ring = new Float64Array(window);
     this.scratch = new Float64Array(window);
     this.refreshEvery = Math.max(1, Math.floor(window / 10));

@@ -105,9 +105,11 @@ export class Requester {
     private readonly options: RequestOptions,
     private readonly onFinished: (ok: boolean) => void = () => {},
   ) {
-    if (options.targets.length === 0 && options.dns === undefined) throw new RangeError('a client needs at least one target');
+    if (options.targets.length === 0 && options.dns === undefined)
+      throw new RangeError('a client needs at least one target');
     this.targets = options.targets.map((name) => ctx.lookup(name));
-    this.resolver = options.dns === undefined ? null : new DnsResolver(ctx, options.dns, ctx.random('dns'), LOOKUP_TIMEOUT);
+    this.resolver =
+      options.dns === undefined ? null : new DnsResolver(ctx, options.dns, ctx.random('dns'), LOOKUP_TIMEOUT);
     this.routing = ctx.random('routing');
     this.picking = ctx.random('keys');
     this.backoffRng = ctx.random('backoff');
@@ -249,8 +251,25 @@ export class Requester {
           ? { kind: 'request', id: wireId, sentUs: now, operation, priority, session }
           : { kind: 'request', id: wireId, sentUs: now, operation, priority, session, key }
         : key === undefined
-          ? { kind: 'request', id: wireId, sentUs: now, operation, priority, session, deadlineUs: logical.attemptStartUs + timeout }
-          : { kind: 'request', id: wireId, sentUs: now, operation, priority, session, key, deadlineUs: logical.attemptStartUs + timeout };
+          ? {
+              kind: 'request',
+              id: wireId,
+              sentUs: now,
+              operation,
+              priority,
+              session,
+              deadlineUs: logical.attemptStartUs + timeout,
+            }
+          : {
+              kind: 'request',
+              id: wireId,
+              sentUs: now,
+              operation,
+              priority,
+              session,
+              key,
+              deadlineUs: logical.attemptStartUs + timeout,
+            };
     this.ctx.send(to, request, this.options.requestSizeBytes ?? 0);
   }
 

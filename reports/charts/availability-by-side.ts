@@ -16,9 +16,17 @@ export function availabilityBySideChart(report: Report, consistency: Consistency
   const series = sides.map((side) =>
     windowLine(
       `${side.name} (${side.clients.length} client node${side.clients.length === 1 ? '' : 's'})`,
-      rows.map((row, i) => [windowMidSeconds(row.startUs, row.endUs), side.availability[i] === null || side.availability[i] === undefined ? null : side.availability[i]! * 100]),
+      rows.map((row, i) => [
+        windowMidSeconds(row.startUs, row.endUs),
+        side.availability[i] === null || side.availability[i] === undefined ? null : side.availability[i]! * 100,
+      ]),
     ),
   );
-  const option = timeSeriesOption(report, title, valueAxis('operations answered (%)', 'y', { min: 0, max: 100 }), series);
+  const option = timeSeriesOption(
+    report,
+    title,
+    valueAxis('operations answered (%)', 'y', { min: 0, max: 100 }),
+    series,
+  );
   return { id, title, svg: renderSvg(id, option, WIDE) };
 }

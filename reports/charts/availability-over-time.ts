@@ -14,7 +14,10 @@ export function availabilityOverTimeChart(report: Report): Chart | null {
   // Windows where nothing finished stay gaps.
   const availability = windowLine(
     `availability (success within ${formatDurationUs(thresholdUs)})`,
-    rows.map((row) => [windowMidSeconds(row.startUs, row.endUs), row.availability === null ? null : row.availability * 100]),
+    rows.map((row) => [
+      windowMidSeconds(row.startUs, row.endUs),
+      row.availability === null ? null : row.availability * 100,
+    ]),
   );
   if (target !== null) {
     availability.markLine = {
@@ -25,6 +28,8 @@ export function availabilityOverTimeChart(report: Report): Chart | null {
       data: [{ name: `SLO target ${formatPercent(target)}`, yAxis: target * 100 }],
     };
   }
-  const option = timeSeriesOption(report, title, valueAxis('availability (%)', 'y', { min: 0, max: 100 }), [availability]);
+  const option = timeSeriesOption(report, title, valueAxis('availability (%)', 'y', { min: 0, max: 100 }), [
+    availability,
+  ]);
   return { id: AVAILABILITY_OVER_TIME_ID, title, svg: renderSvg(AVAILABILITY_OVER_TIME_ID, option, WIDE) };
 }

@@ -9,7 +9,18 @@ export interface Chart {
 }
 
 /** Series colours: dark and cool, so they stay legible over the warm fault shading. */
-const PALETTE = ['#1d4ed8', '#0f766e', '#7c3aed', '#b45309', '#be123c', '#15803d', '#475569', '#c2410c', '#0e7490', '#a21caf'];
+const PALETTE = [
+  '#1d4ed8',
+  '#0f766e',
+  '#7c3aed',
+  '#b45309',
+  '#be123c',
+  '#15803d',
+  '#475569',
+  '#c2410c',
+  '#0e7490',
+  '#a21caf',
+];
 
 /**
  * Fonts with Arial's metrics: echarts lays text out on the server with a
@@ -168,7 +179,12 @@ function faultSeries(intervals: FaultInterval[]): LineSeriesOption[] {
  * with the fault kinds in the legend as rectangles, like the shading they
  * stand for (a line series would otherwise show a line).
  */
-export function timeSeriesOption(report: Report, title: string, yAxis: object, series: LineSeriesOption[]): EChartsOption {
+export function timeSeriesOption(
+  report: Report,
+  title: string,
+  yAxis: object,
+  series: LineSeriesOption[],
+): EChartsOption {
   const faults = faultSeries(report.faultIntervals);
   const base = baseOption(title, variantSubtitle(report));
   const legendData = [
@@ -185,7 +201,11 @@ export function timeSeriesOption(report: Report, title: string, yAxis: object, s
 }
 
 /** A per-window line: no point markers (60+ windows), gaps where the value is null. */
-export function windowLine(name: string, data: [seconds: number, value: number | null][], style: { color?: string; dashed?: boolean } = {}): LineSeriesOption {
+export function windowLine(
+  name: string,
+  data: [seconds: number, value: number | null][],
+  style: { color?: string; dashed?: boolean } = {},
+): LineSeriesOption {
   return {
     type: 'line',
     name,

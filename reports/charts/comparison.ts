@@ -4,7 +4,12 @@ import type { ComparisonRow, Report } from '../report-types.js';
 import { baseOption, slug, SMALL, TEXT_COLOR, usToMs, valueAxis, type Chart } from './common.js';
 import { renderSvg } from './render-svg.js';
 
-const AXIS_UNIT: Record<ComparisonRow['unit'], string> = { us: 'ms', fraction: '%', perSec: 'requests/s', count: 'count' };
+const AXIS_UNIT: Record<ComparisonRow['unit'], string> = {
+  us: 'ms',
+  fraction: '%',
+  perSec: 'requests/s',
+  count: 'count',
+};
 
 function toAxisValue(value: number, unit: ComparisonRow['unit']): number {
   if (unit === 'us') return usToMs(value);
@@ -36,7 +41,9 @@ export function comparisonCharts(report: Report): Chart[] {
       name: variant,
       barGap: '-100%',
       barWidth: '55%',
-      data: comparison.variants.map((_, j) => (j === i && Number.isFinite(row.values[i]) ? toAxisValue(row.values[i], row.unit) : null)),
+      data: comparison.variants.map((_, j) =>
+        j === i && Number.isFinite(row.values[i]) ? toAxisValue(row.values[i], row.unit) : null,
+      ),
       label: {
         show: true,
         position: 'top',
@@ -48,8 +55,16 @@ export function comparisonCharts(report: Report): Chart[] {
     const option = {
       ...baseOption(title, row.higherIsBetter ? 'higher is better' : 'lower is better'),
       grid: { left: 76, right: 20, top: 72, bottom: 86 },
-      xAxis: { ...valueAxis('variant', 'x'), type: 'category' as const, data: comparison.variants, splitLine: { show: false } },
-      yAxis: valueAxis(`${row.label} (${AXIS_UNIT[row.unit]})`, 'y', { min: 0, ...(row.unit === 'fraction' ? { max: 100 } : {}) }),
+      xAxis: {
+        ...valueAxis('variant', 'x'),
+        type: 'category' as const,
+        data: comparison.variants,
+        splitLine: { show: false },
+      },
+      yAxis: valueAxis(`${row.label} (${AXIS_UNIT[row.unit]})`, 'y', {
+        min: 0,
+        ...(row.unit === 'fraction' ? { max: 100 } : {}),
+      }),
       series,
     };
     charts.push({ id, title, svg: renderSvg(id, option, SMALL) });

@@ -22,13 +22,26 @@ export function consistencyCharts(report: Report): Chart[] {
     if (c === undefined) continue;
     const suffix = report.variants ? `-${slug(run.name)}` : '';
     // The run's own timeline and faults, with the variant named in the subtitle.
-    const view: Report = { ...report, variant: run.name, metrics: run.metrics, faultIntervals: run.faultIntervals, faults: run.faults };
+    const view: Report = {
+      ...report,
+      variant: run.name,
+      metrics: run.metrics,
+      faultIntervals: run.faultIntervals,
+      faults: run.faults,
+    };
     const sides = availabilityBySideChart(view, c, `${CONSISTENCY_CHART_PREFIX}availability-by-side${suffix}`);
     const staleness = stalenessOverTimeChart(view, c, `${CONSISTENCY_CHART_PREFIX}staleness${suffix}`);
     if (sides !== null) charts.push(sides);
     if (staleness !== null) charts.push(staleness);
     if (c.messageDiagram !== null) {
-      charts.push(messageDiagramChart(c.messageDiagram, run.faults, `${CONSISTENCY_CHART_PREFIX}message-diagram${suffix}`, report.variants ? `variant: ${run.name}` : undefined));
+      charts.push(
+        messageDiagramChart(
+          c.messageDiagram,
+          run.faults,
+          `${CONSISTENCY_CHART_PREFIX}message-diagram${suffix}`,
+          report.variants ? `variant: ${run.name}` : undefined,
+        ),
+      );
     }
   }
   return charts;

@@ -7,12 +7,15 @@ import { renderSvg } from './render-svg.js';
 const LATENCY_CDF_ID = 'latency-cdf';
 
 /** A log axis cannot place 0; the simulator never answers in 0µs anyway. */
-const toPoints = (cdf: CdfPoint[]) => cdf.filter(([latencyUs]) => latencyUs > 0).map(([latencyUs, fraction]) => [usToMs(latencyUs), fraction * 100]);
+const toPoints = (cdf: CdfPoint[]) =>
+  cdf.filter(([latencyUs]) => latencyUs > 0).map(([latencyUs, fraction]) => [usToMs(latencyUs), fraction * 100]);
 
 /** The share of successful requests at or under each latency, on a log latency axis; one line per variant. */
 export function latencyCdfChart(report: Report): Chart | null {
   const runs = report.variants ?? [{ name: report.variant, metrics: report.metrics }];
-  const lines = runs.map((run) => ({ name: run.name, points: toPoints(run.metrics.latencyCdf) })).filter((line) => line.points.length > 0);
+  const lines = runs
+    .map((run) => ({ name: run.name, points: toPoints(run.metrics.latencyCdf) }))
+    .filter((line) => line.points.length > 0);
   if (lines.length === 0) return null;
   const title = 'Latency CDF';
   const { latency } = report.metrics;

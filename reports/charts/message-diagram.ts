@@ -16,11 +16,23 @@ const PX_PER_MESSAGE = 1.2;
 const DROP_REACH = 0.4;
 
 const FONT = "Helvetica, Arial, 'Liberation Sans', sans-serif";
-const KIND_COLORS = ['#1d4ed8', '#0f766e', '#7c3aed', '#b45309', '#be123c', '#15803d', '#475569', '#c2410c', '#0e7490', '#a21caf'];
+const KIND_COLORS = [
+  '#1d4ed8',
+  '#0f766e',
+  '#7c3aed',
+  '#b45309',
+  '#be123c',
+  '#15803d',
+  '#475569',
+  '#c2410c',
+  '#0e7490',
+  '#a21caf',
+];
 const DROP_COLOR = '#dc2626';
 
 const fixed = (x: number) => (Math.round(x * 10) / 10).toString();
-const escapeXml = (text: string) => text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const escapeXml = (text: string) =>
+  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /**
  * A Lamport-style message diagram: one lane per node, time flowing down,
@@ -31,7 +43,12 @@ const escapeXml = (text: string) => text.replace(/[&<>"']/g, (c) => ({ '&': '&am
  * the crash, and a partition shades the rest of the window. Drawn by hand
  * as plain SVG (no chart library): equal data gives identical bytes.
  */
-export function messageDiagramChart(diagram: MessageDiagram, faults: readonly FaultEvent[], id: string, subtitle?: string): Chart {
+export function messageDiagramChart(
+  diagram: MessageDiagram,
+  faults: readonly FaultEvent[],
+  id: string,
+  subtitle?: string,
+): Chart {
   const messages = diagram.messages.map(parseDiagramMessage);
   const lanes = diagram.nodes.length;
   const width = LEFT_PX + Math.max(lanes, 4) * LANE_PX + RIGHT_PX;
@@ -86,12 +103,17 @@ export function messageDiagramChart(diagram: MessageDiagram, faults: readonly Fa
   for (const [node, fromUs, toUs] of downSpans(faults, diagram.nodes, diagram.fromUs, lastArrival)) {
     const lane = diagram.nodes.indexOf(node);
     const top = Math.max(HEAD_PX, y(fromUs));
-    parts.push(`<rect x="${fixed(x(lane) - LANE_PX * 0.3)}" y="${fixed(top)}" width="${fixed(LANE_PX * 0.6)}" height="${fixed(Math.min(bottom, y(toUs)) - top)}" fill="url(#${id}-down)" opacity="0.8"/>`);
+    parts.push(
+      `<rect x="${fixed(x(lane) - LANE_PX * 0.3)}" y="${fixed(top)}" width="${fixed(LANE_PX * 0.6)}" height="${fixed(Math.min(bottom, y(toUs)) - top)}" fill="url(#${id}-down)" opacity="0.8"/>`,
+    );
   }
   if (fault.kind === 'partition') {
-    const healUs = faults.find((f) => (f.kind === 'heal' || f.kind === 'partition') && f.timeUs > fault.timeUs)?.timeUs ?? Infinity;
+    const healUs =
+      faults.find((f) => (f.kind === 'heal' || f.kind === 'partition') && f.timeUs > fault.timeUs)?.timeUs ?? Infinity;
     const top = y(fault.timeUs);
-    parts.push(`<rect x="${LEFT_PX}" y="${fixed(top)}" width="${width - LEFT_PX - RIGHT_PX}" height="${fixed(Math.min(bottom, y(healUs)) - top)}" fill="rgba(245, 158, 11, 0.10)"/>`);
+    parts.push(
+      `<rect x="${LEFT_PX}" y="${fixed(top)}" width="${width - LEFT_PX - RIGHT_PX}" height="${fixed(Math.min(bottom, y(healUs)) - top)}" fill="rgba(245, 158, 11, 0.10)"/>`,
+    );
   }
 
   for (const t of ticks(diagram.fromUs, lastArrival)) {
@@ -128,9 +150,19 @@ export function messageDiagramChart(diagram: MessageDiagram, faults: readonly Fa
     dropped.push(`<path d="M${fixed(x1)} ${fixed(y1)}L${fixed(x2)} ${fixed(y2)}"/>`);
   }
   delivered.forEach((paths, k) => {
-    if (paths.length > 0) parts.push(`<g fill="none" stroke="${KIND_COLORS[k % KIND_COLORS.length]}" stroke-width="1" marker-end="url(#${id}-arrow-${k})">`, ...paths, '</g>');
+    if (paths.length > 0)
+      parts.push(
+        `<g fill="none" stroke="${KIND_COLORS[k % KIND_COLORS.length]}" stroke-width="1" marker-end="url(#${id}-arrow-${k})">`,
+        ...paths,
+        '</g>',
+      );
   });
-  if (dropped.length > 0) parts.push(`<g fill="none" stroke="${DROP_COLOR}" stroke-width="1" stroke-dasharray="4 3" marker-end="url(#${id}-drop)">`, ...dropped, '</g>');
+  if (dropped.length > 0)
+    parts.push(
+      `<g fill="none" stroke="${DROP_COLOR}" stroke-width="1" stroke-dasharray="4 3" marker-end="url(#${id}-drop)">`,
+      ...dropped,
+      '</g>',
+    );
   parts.push('</svg>');
   return { id, title, svg: parts.join('\n') };
 }
@@ -153,7 +185,12 @@ function ticks(fromUs: number, toUs: number): number[] {
 }
 
 /** Nodes of the diagram down during it: [node, from, to] from crash (or pause) to restart (or resume). */
-function downSpans(faults: readonly FaultEvent[], nodes: readonly string[], fromUs: number, endUs: number): [string, number, number][] {
+function downSpans(
+  faults: readonly FaultEvent[],
+  nodes: readonly string[],
+  fromUs: number,
+  endUs: number,
+): [string, number, number][] {
   const spans: [string, number, number][] = [];
   const since = new Map<string, number>();
   for (const f of faults) {

@@ -24,7 +24,10 @@ export function stalenessOverTimeChart(report: Report, consistency: ConsistencyR
   const option = timeSeriesOption(
     report,
     title,
-    [valueAxis('stale reads (%)', 'y', { min: 0, max: 100 }), valueAxis('staleness (ms)', 'y', { min: 0, position: 'right', splitLine: { show: false } })],
+    [
+      valueAxis('stale reads (%)', 'y', { min: 0, max: 100 }),
+      valueAxis('staleness (ms)', 'y', { min: 0, position: 'right', splitLine: { show: false } }),
+    ],
     [rate, behind],
   );
   return { id, title, svg: renderSvg(id, { ...option, grid: { ...(option.grid as object), right: 76 } }, WIDE) };

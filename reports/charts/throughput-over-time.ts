@@ -19,7 +19,10 @@ export function throughputOverTimeChart(report: Report): Chart | null {
   const option = timeSeriesOption(report, title, valueAxis('requests/s', 'y', { min: 0 }), [
     line('throughput (succeeded)', (row) => row.throughputPerSec),
     line('goodput (within threshold)', (row) => row.goodputPerSec),
-    line('sent (offered load)', (row) => row.sent / usToSeconds(row.endUs - row.startUs), { color: '#4b5563', dashed: true }),
+    line('sent (offered load)', (row) => row.sent / usToSeconds(row.endUs - row.startUs), {
+      color: '#4b5563',
+      dashed: true,
+    }),
   ]);
   return { id: THROUGHPUT_OVER_TIME_ID, title, svg: renderSvg(THROUGHPUT_OVER_TIME_ID, option, WIDE) };
 }

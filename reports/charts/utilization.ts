@@ -6,7 +6,9 @@ const UTILIZATION_ID = 'utilization';
 
 /** Busy share of each component's workers per window, one line each, faults shaded. */
 export function utilizationChart(report: Report): Chart | null {
-  const components = report.metrics.components.filter((component) => component.workers > 0 && component.timeline.utilization.length > 0);
+  const components = report.metrics.components.filter(
+    (component) => component.workers > 0 && component.timeline.utilization.length > 0,
+  );
   if (components.length === 0) return null;
   const title = 'Utilization per component';
   const { windowUs, durationUs } = report.scenario;

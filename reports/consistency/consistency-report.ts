@@ -1,14 +1,27 @@
 import type { BuiltScenario } from '../../scenarios/harness/build-scenario.js';
 import type { RunResult } from '../../engine/simulation.js';
 import type { ReplicaSampler } from '../../models/measure/replica-sampler.js';
-import type { ConflictReport, ConsistencyReport, HistoryOperation, LinearizabilityVerdict, RunMetrics, StalenessReport } from '../report-types.js';
+import type {
+  ConflictReport,
+  ConsistencyReport,
+  HistoryOperation,
+  LinearizabilityVerdict,
+  RunMetrics,
+  StalenessReport,
+} from '../report-types.js';
 import { convergedSample, divergence, finalHoldings, type ReplicaSamples } from './convergence.js';
 import { pairOperations, type HistoryEvent, type Operation } from './history.js';
 import { checkLinearizability } from './linearizability.js';
 import { isInspectableReplica } from '../../models/measure/inspectable-replica.js';
 import { counterTotals, finalStateFromReads, lostRegisterWrites, setLosses, type FinalState } from './lost-writes.js';
 import { messageDiagram } from './message-lanes.js';
-import { availabilityBySide, availabilityOverTime, partitionSides, windowIndex, type PartitionCut } from './partition-availability.js';
+import {
+  availabilityBySide,
+  availabilityOverTime,
+  partitionSides,
+  windowIndex,
+  type PartitionCut,
+} from './partition-availability.js';
 import { registerSpec } from './sequential-specs.js';
 import { monotonicReads, monotonicWrites, readYourWrites, type ReplicaKeyHistory } from './session-guarantees.js';
 import { findStaleReads } from './staleness.js';
@@ -39,7 +52,11 @@ function retainedWrites(built: BuiltScenario): Set<number> | undefined {
 }
 
 /** The consistency section of one run's report; undefined when the run recorded no store operation. */
-export function consistencyReport(built: BuiltScenario, result: RunResult, metrics: RunMetrics): ConsistencyReport | undefined {
+export function consistencyReport(
+  built: BuiltScenario,
+  result: RunResult,
+  metrics: RunMetrics,
+): ConsistencyReport | undefined {
   const { history, sim } = built;
   if (history.events.length === 0) return undefined;
   const endUs = result.simulatedUs;
@@ -51,11 +68,20 @@ export function consistencyReport(built: BuiltScenario, result: RunResult, metri
   const ops = store.operations;
   const windows = metrics.timeline;
   const clientOf = (op: StoreOperation) => sim.nodeName(history.clientOf(op.process));
-  const clients = [...new Set(ops.map((op) => history.clientOf(op.process)))].sort((a, b) => a - b).map((id) => sim.nodeName(id));
+  const clients = [...new Set(ops.map((op) => history.clientOf(op.process)))]
+    .sort((a, b) => a - b)
+    .map((id) => sim.nodeName(id));
 
   const componentOf = new Map<number, string>();
   for (const c of built.components) for (const id of c.nodeIds) componentOf.set(id, c.metrics.name);
-  const samples = observation === null ? null : replicaSamples(observation.replicas, (id) => sim.nodeName(id), (id) => componentOf.get(id) ?? '');
+  const samples =
+    observation === null
+      ? null
+      : replicaSamples(
+          observation.replicas,
+          (id) => sim.nodeName(id),
+          (id) => componentOf.get(id) ?? '',
+        );
   const inspectable = samples !== null && samples.replicas.length > 0;
   const retained = inspectable ? retainedWrites(built) : undefined;
   const final: FinalState = inspectable
@@ -74,7 +100,8 @@ export function consistencyReport(built: BuiltScenario, result: RunResult, metri
   const replicaNames = new Set(samples?.replicas.map((r) => r.name) ?? []);
 
   const keys = { registers: 0, counters: 0, sets: 0, mixed: 0 };
-  for (const kind of store.kinds.values()) keys[kind === 'register' ? 'registers' : kind === 'counter' ? 'counters' : kind === 'set' ? 'sets' : 'mixed']++;
+  for (const kind of store.kinds.values())
+    keys[kind === 'register' ? 'registers' : kind === 'counter' ? 'counters' : kind === 'set' ? 'sets' : 'mixed']++;
   const byOperation: Record<string, number> = {};
   for (const op of ops) byOperation[op.f] = (byOperation[op.f] ?? 0) + 1;
 
@@ -97,7 +124,10 @@ export function consistencyReport(built: BuiltScenario, result: RunResult, metri
     });
   }
 
-  const lastWriteUs = ops.reduce<number | null>((last, op) => (op.f === 'read' || op.outcome === 'fail' ? last : Math.max(last ?? 0, op.completeUs ?? op.invokeUs)), null);
+  const lastWriteUs = ops.reduce<number | null>(
+    (last, op) => (op.f === 'read' || op.outcome === 'fail' ? last : Math.max(last ?? 0, op.completeUs ?? op.invokeUs)),
+    null,
+  );
   const converged = div === null ? null : convergedSample(samples!, div.divergent, lastWriteUs ?? 0);
   const convergedUs = converged === null ? null : samples!.sampleTimesUs[converged];
 
@@ -116,7 +146,9 @@ export function consistencyReport(built: BuiltScenario, result: RunResult, metri
       sessions: new Set(ops.map((op) => op.session)).size,
       readYourWrites: readYourWrites(store),
       monotonicReads: monotonicReads(store),
-      monotonicWrites: inspectable ? monotonicWrites(store, registerHistories(samples, new Set(store.keysOf('register')))) : null,
+      monotonicWrites: inspectable
+        ? monotonicWrites(store, registerHistories(samples, new Set(store.keysOf('register'))))
+        : null,
     },
     lostWrites: lostRegisterWrites(store, final),
     counters: counterTotals(store, final),
@@ -130,10 +162,15 @@ export function consistencyReport(built: BuiltScenario, result: RunResult, metri
             sampleEveryUs: observation!.replicas.everyUs,
             divergenceAtHeal: (observation?.replicas.partitions ?? [])
               .filter((p) => p.healSample !== null)
-              .map((p) => ({ timeUs: p.endUs!, divergentKeys: div.divergent[p.healSample!], keys: div.held[p.healSample!] })),
+              .map((p) => ({
+                timeUs: p.endUs!,
+                divergentKeys: div.divergent[p.healSample!],
+                keys: div.held[p.healSample!],
+              })),
             lastWriteUs,
             convergedUs,
-            convergenceTimeUs: convergedUs === null || lastWriteUs === null ? null : Math.max(0, convergedUs - lastWriteUs),
+            convergenceTimeUs:
+              convergedUs === null || lastWriteUs === null ? null : Math.max(0, convergedUs - lastWriteUs),
             divergentKeysAtEnd: div.divergent[div.divergent.length - 1] ?? 0,
           },
     conflicts: conflicts(store, reads, metrics),
@@ -144,21 +181,35 @@ export function consistencyReport(built: BuiltScenario, result: RunResult, metri
       staleReadRate: staleByWindow.map((w) => (w.reads === 0 ? null : round(w.stale / w.reads))),
       meanStalenessUs: staleByWindow.map((w) => (w.stale === 0 ? null : Math.round(w.behindUs / w.stale))),
       divergentKeys: div === null ? [] : divergentByWindow,
-      sides: cuts.length === 0 ? [] : availabilityOverTime(partitionSides(cuts[0], replicaNames, clients), windows, ops, clientOf),
+      sides:
+        cuts.length === 0
+          ? []
+          : availabilityOverTime(partitionSides(cuts[0], replicaNames, clients), windows, ops, clientOf),
     },
-    messageDiagram: observation === null ? null : messageDiagram(observation.messages, (id) => sim.nodeName(id), result.faults),
+    messageDiagram:
+      observation === null ? null : messageDiagram(observation.messages, (id) => sim.nodeName(id), result.faults),
   };
 }
 
-function replicaSamples(sampler: ReplicaSampler, nodeName: (id: number) => string, component: (id: number) => string): ReplicaSamples {
+function replicaSamples(
+  sampler: ReplicaSampler,
+  nodeName: (id: number) => string,
+  component: (id: number) => string,
+): ReplicaSamples {
   return {
     sampleTimesUs: sampler.sampleTimesUs,
-    replicas: [...sampler.replicas.values()].map((t) => ({ name: nodeName(t.node), component: component(t.node), upDown: t.upDown, keys: t.keys })),
+    replicas: [...sampler.replicas.values()].map((t) => ({
+      name: nodeName(t.node),
+      component: component(t.node),
+      upDown: t.upDown,
+      keys: t.keys,
+    })),
   };
 }
 
 function* registerHistories(samples: ReplicaSamples, registers: ReadonlySet<number>): Iterable<ReplicaKeyHistory> {
-  for (const r of samples.replicas) for (const [key, { values }] of r.keys) if (registers.has(key)) yield { key, values };
+  for (const r of samples.replicas)
+    for (const [key, { values }] of r.keys) if (registers.has(key)) yield { key, values };
 }
 
 /** Linearizability of the register operations, per key, within the step budget; null when there are none. */
@@ -218,13 +269,19 @@ function stalenessReport(reads: number, stale: ReturnType<typeof findStaleReads>
   const versions = stale.map((s) => s.versionsBehind);
   const times = stale.map((s) => s.timeBehindUs).sort((a, b) => a - b);
   const mean = (xs: number[]) => (xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length);
-  const quantile = (q: number) => (times.length === 0 ? 0 : times[Math.min(times.length - 1, Math.ceil(q * times.length) - 1)]);
+  const quantile = (q: number) =>
+    times.length === 0 ? 0 : times[Math.min(times.length - 1, Math.ceil(q * times.length) - 1)];
   return {
     reads,
     staleReads: stale.length,
     staleReadRate: round(stale.length / reads),
     versionsBehind: { mean: round(mean(versions), 3), max: versions.reduce((a, b) => Math.max(a, b), 0) },
-    timeBehindUs: { mean: Math.round(mean(times)), p50: quantile(0.5), p99: quantile(0.99), max: times[times.length - 1] ?? 0 },
+    timeBehindUs: {
+      mean: Math.round(mean(times)),
+      p50: quantile(0.5),
+      p99: quantile(0.99),
+      max: times[times.length - 1] ?? 0,
+    },
   };
 }
 

@@ -33,7 +33,8 @@ export function divergence(samples: ReplicaSamples): Divergence {
   const changes: { replica: number; key: number; value: ReplicaValue }[][] = Array.from({ length: n }, () => []);
   const flips: number[][] = Array.from({ length: n }, () => []);
   samples.replicas.forEach((r, replica) => {
-    for (const [key, { samples: at, values }] of r.keys) at.forEach((i, j) => changes[i].push({ replica, key, value: values[j] }));
+    for (const [key, { samples: at, values }] of r.keys)
+      at.forEach((i, j) => changes[i].push({ replica, key, value: values[j] }));
     for (const i of r.upDown) flips[i].push(replica);
   });
   const components = [...new Set(samples.replicas.map((r) => r.component))];

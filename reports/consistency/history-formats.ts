@@ -18,7 +18,11 @@ export function parseHistory(text: string, format?: HistoryFormat): HistoryEvent
 }
 
 function detectFormat(text: string): HistoryFormat {
-  const first = text.split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
+  const first =
+    text
+      .split('\n')
+      .find((l) => l.trim() !== '')
+      ?.trim() ?? '';
   if (first.startsWith('{:') || first.startsWith('[{:')) return 'edn';
   if (first.startsWith('{')) return 'jsonl';
   return 'jepsen';
@@ -39,7 +43,11 @@ export function parseJepsenLog(text: string): HistoryEvent[] {
   for (const [line, number] of lines(text)) {
     if (NON_CLIENT_LOG_LINE.test(line)) continue;
     const m = LOG_LINE.exec(line);
-    if (m === null) throw new HistoryError(`not a Jepsen log line (expected "INFO  jepsen.util - <process> :<type> :<f> <value>"): ${clip(line)}`, number);
+    if (m === null)
+      throw new HistoryError(
+        `not a Jepsen log line (expected "INFO  jepsen.util - <process> :<type> :<f> <value>"): ${clip(line)}`,
+        number,
+      );
     const reader = new EdnReader(m[4], number);
     const value = historyValue(reader.readForm(), number);
     reader.skipSpace();
@@ -62,13 +70,24 @@ export function parseEdnHistory(text: string): HistoryEvent[] {
   while (!reader.done) {
     const line = reader.line;
     const map = reader.readForm();
-    if (!(map instanceof Map)) throw new HistoryError('expected a map like {:process 0, :type :invoke, :f :read, :value nil}', line);
+    if (!(map instanceof Map))
+      throw new HistoryError('expected a map like {:process 0, :type :invoke, :f :read, :value nil}', line);
     const process = map.get(':process');
     if (!isKeyword(process)) {
       const key = map.get(':key');
       const value = historyValue(map.get(':value') ?? null, line);
       const timeUs = eventTimeUs(map.get(':timeUs'), map.get(':time'), line);
-      events.push(toEvent(process, name(map.get(':type')), name(map.get(':f')), isBigInteger(key) ? key.edn : key, value, timeUs, line));
+      events.push(
+        toEvent(
+          process,
+          name(map.get(':type')),
+          name(map.get(':f')),
+          isBigInteger(key) ? key.edn : key,
+          value,
+          timeUs,
+          line,
+        ),
+      );
     }
     reader.skipSpace();
   }
@@ -84,17 +103,44 @@ export function parseJsonlHistory(text: string): HistoryEvent[] {
     } catch (error) {
       throw new HistoryError(`not JSON: ${(error as Error).message}`, number);
     }
-    if (object === null || typeof object !== 'object' || Array.isArray(object)) throw new HistoryError('expected a JSON object per line', number);
+    if (object === null || typeof object !== 'object' || Array.isArray(object))
+      throw new HistoryError('expected a JSON object per line', number);
     const value = jsonValue(object.value ?? null, number);
-    return toEvent(object.process, object.type, object.f, object.key, value, eventTimeUs(object.timeUs, object.time, number), number);
+    return toEvent(
+      object.process,
+      object.type,
+      object.f,
+      object.key,
+      value,
+      eventTimeUs(object.timeUs, object.time, number),
+      number,
+    );
   });
 }
 
-function toEvent(process: unknown, type: unknown, f: unknown, key: unknown, value: Value, timeUs: number | undefined, line: number): HistoryEvent {
-  if (typeof process !== 'number' || !Number.isSafeInteger(process)) throw new HistoryError('"process" must be an integer (a client; Jepsen\'s :nemesis and other named processes are skipped)', line);
+function toEvent(
+  process: unknown,
+  type: unknown,
+  f: unknown,
+  key: unknown,
+  value: Value,
+  timeUs: number | undefined,
+  line: number,
+): HistoryEvent {
+  if (typeof process !== 'number' || !Number.isSafeInteger(process))
+    throw new HistoryError(
+      '"process" must be an integer (a client; Jepsen\'s :nemesis and other named processes are skipped)',
+      line,
+    );
   if (typeof type !== 'string') throw new HistoryError('"type" must be one of invoke, ok, fail, info', line);
   if (typeof f !== 'string') throw new HistoryError('"f" must name the operation, like read or write', line);
-  if (key !== undefined && key !== null && typeof key !== 'string' && !(typeof key === 'number' && Number.isSafeInteger(key))) throw new HistoryError('"key" must be a string or an integer', line);
+  if (
+    key !== undefined &&
+    key !== null &&
+    typeof key !== 'string' &&
+    !(typeof key === 'number' && Number.isSafeInteger(key))
+  )
+    throw new HistoryError('"key" must be a string or an integer', line);
   const eventType = toEventType(type, line);
   return {
     process,
@@ -108,7 +154,8 @@ function toEvent(process: unknown, type: unknown, f: unknown, key: unknown, valu
 }
 
 function toEventType(type: string, line: number): EventType {
-  if (!EVENT_TYPES.includes(type)) throw new HistoryError(`unknown event type "${type}" (expected invoke, ok, fail or info)`, line);
+  if (!EVENT_TYPES.includes(type))
+    throw new HistoryError(`unknown event type "${type}" (expected invoke, ok, fail or info)`, line);
   return type as EventType;
 }
 
@@ -128,7 +175,8 @@ function jsonValue(v: unknown, line: number): Value {
   if (v === null || typeof v === 'string') return v;
   if (typeof v === 'boolean') return new EdnAtom(String(v));
   if (typeof v === 'number') {
-    if (Number.isInteger(v) && !Number.isSafeInteger(v)) throw new HistoryError(`${v} is beyond 2^53: a JSON number cannot hold it exactly; write it as a string`, line);
+    if (Number.isInteger(v) && !Number.isSafeInteger(v))
+      throw new HistoryError(`${v} is beyond 2^53: a JSON number cannot hold it exactly; write it as a string`, line);
     return v;
   }
   if (Array.isArray(v)) return v.map((item) => jsonValue(item, line));
@@ -158,11 +206,16 @@ const isKeyword = (v: unknown): v is EdnAtom => v instanceof EdnAtom && v.edn.st
 const isBigInteger = (v: unknown): v is EdnAtom => v instanceof EdnAtom && /^-?\d/.test(v.edn);
 
 /** A keyword's name (`:read` is read), or a string as it is; undefined for anything else. */
-const name = (v: Edn | undefined): string | undefined => (isKeyword(v) ? v.edn.slice(1) : typeof v === 'string' ? v : undefined);
+const name = (v: Edn | undefined): string | undefined =>
+  isKeyword(v) ? v.edn.slice(1) : typeof v === 'string' ? v : undefined;
 
 function historyValue(edn: Edn, line: number): Value {
   if (edn instanceof Map) throw new HistoryError('a map is not a value an operation can take', line);
-  if (edn instanceof Unsupported) throw new HistoryError(`${edn.kind} is not a value an operation can take (nil, integers, strings, keywords, booleans and vectors of them are)`, line);
+  if (edn instanceof Unsupported)
+    throw new HistoryError(
+      `${edn.kind} is not a value an operation can take (nil, integers, strings, keywords, booleans and vectors of them are)`,
+      line,
+    );
   return Array.isArray(edn) ? edn.map((item) => historyValue(item, line)) : edn;
 }
 

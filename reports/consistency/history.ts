@@ -45,22 +45,35 @@ export function pairOperations(events: readonly HistoryEvent[], isReadOnly: (f: 
   const timed = events.filter((e) => e.timeUs !== undefined).length;
   if (timed > 0 && timed < events.length) {
     const index = events.findIndex((e) => e.timeUs === undefined);
-    throw new HistoryError('some events have a time and some do not; give every event a timeUs, or none (then the order of the lines is the time)', events[index].line ?? index + 1);
+    throw new HistoryError(
+      'some events have a time and some do not; give every event a timeUs, or none (then the order of the lines is the time)',
+      events[index].line ?? index + 1,
+    );
   }
   events.forEach((event, index) => {
     const line = event.line ?? index + 1;
     const time = event.timeUs ?? index + 1;
     if (event.type === 'invoke') {
-      if (open.has(event.process)) throw new HistoryError(`process ${event.process} invokes ${event.f} while its previous operation is still open`, line);
+      if (open.has(event.process))
+        throw new HistoryError(
+          `process ${event.process} invokes ${event.f} while its previous operation is still open`,
+          line,
+        );
       open.set(event.process, { event, time });
       byProcess.set(event.process, pending.length);
       pending.push({ event, time, completion: null, returnTime: Infinity });
       return;
     }
     const call = open.get(event.process);
-    if (call === undefined) throw new HistoryError(`process ${event.process} completes ${event.f} (${event.type}) without invoking it`, line);
-    if (call.event.f !== event.f) throw new HistoryError(`process ${event.process} invoked ${call.event.f} but completes ${event.f}`, line);
-    if (time < call.time) throw new HistoryError(`process ${event.process} completes ${event.f} before invoking it (time ${time} < ${call.time})`, line);
+    if (call === undefined)
+      throw new HistoryError(`process ${event.process} completes ${event.f} (${event.type}) without invoking it`, line);
+    if (call.event.f !== event.f)
+      throw new HistoryError(`process ${event.process} invoked ${call.event.f} but completes ${event.f}`, line);
+    if (time < call.time)
+      throw new HistoryError(
+        `process ${event.process} completes ${event.f} before invoking it (time ${time} < ${call.time})`,
+        line,
+      );
     open.delete(event.process);
     const slot = pending[byProcess.get(event.process)!];
     slot.completion = event;

@@ -58,8 +58,16 @@ export interface BoundedLinearizabilityResult extends Omit<LinearizabilityResult
  * as long as a hard history needs: the search is exponential in the worst case.
  */
 export function checkLinearizability(operations: readonly Operation[], spec: SequentialSpec): LinearizabilityResult;
-export function checkLinearizability(operations: readonly Operation[], spec: SequentialSpec, options: CheckOptions): BoundedLinearizabilityResult;
-export function checkLinearizability(operations: readonly Operation[], spec: SequentialSpec, options: CheckOptions = {}): LinearizabilityResult | BoundedLinearizabilityResult {
+export function checkLinearizability(
+  operations: readonly Operation[],
+  spec: SequentialSpec,
+  options: CheckOptions,
+): BoundedLinearizabilityResult;
+export function checkLinearizability(
+  operations: readonly Operation[],
+  spec: SequentialSpec,
+  options: CheckOptions = {},
+): LinearizabilityResult | BoundedLinearizabilityResult {
   const partitions = spec.perKey ? partitionByKey(operations) : [operations];
   const searches = partitions.map((part) => new PartitionSearch(part, spec));
   const maxSteps = options.maxSteps ?? Infinity;
@@ -188,7 +196,15 @@ class PartitionSearch {
       // A return entry: its operation had to be ordered by now. Back up.
       if (this.depth > this.bestDepth) {
         this.bestDepth = this.depth;
-        this.counterexample = counterexample(ops, next, head, entry, this.stackCall, this.depth, this.states[this.state]);
+        this.counterexample = counterexample(
+          ops,
+          next,
+          head,
+          entry,
+          this.stackCall,
+          this.depth,
+          this.states[this.state],
+        );
       }
       if (this.depth === 0) {
         this.finished = true;
@@ -271,7 +287,15 @@ class PartitionSearch {
   }
 }
 
-function counterexample(ops: readonly Operation[], next: Int32Array, head: number, stuckReturn: number, stackCall: Int32Array, depth: number, state: SpecState): Counterexample {
+function counterexample(
+  ops: readonly Operation[],
+  next: Int32Array,
+  head: number,
+  stuckReturn: number,
+  stackCall: Int32Array,
+  depth: number,
+  state: SpecState,
+): Counterexample {
   const open: Operation[] = [];
   let omitted = 0;
   for (let e = next[head]; e !== stuckReturn; e = next[e]) {
@@ -282,7 +306,14 @@ function counterexample(ops: readonly Operation[], next: Int32Array, head: numbe
   const lastOrdered: Operation[] = [];
   for (let d = Math.max(0, depth - LAST_ORDERED); d < depth; d++) lastOrdered.push(ops[stackCall[d] >> 1]);
   const stuck = ops[stuckReturn >> 1];
-  return { ...(stuck.key === undefined ? {} : { key: stuck.key }), state, lastOrdered, stuck, open, openOmitted: omitted };
+  return {
+    ...(stuck.key === undefined ? {} : { key: stuck.key }),
+    state,
+    lastOrdered,
+    stuck,
+    open,
+    openOmitted: omitted,
+  };
 }
 
 /**

@@ -30,7 +30,12 @@ export function finalStateFromReads(history: StoreHistory): FinalState {
     let last: StoreOperation | undefined;
     for (const op of ops) {
       if (op.f !== 'read' || op.outcome !== 'ok') continue;
-      if (last === undefined || op.invokeUs > last.invokeUs || (op.invokeUs === last.invokeUs && op.completeUs! > last.completeUs!)) last = op;
+      if (
+        last === undefined ||
+        op.invokeUs > last.invokeUs ||
+        (op.invokeUs === last.invokeUs && op.completeUs! > last.completeUs!)
+      )
+        last = op;
     }
     if (last === undefined) continue;
     values.set(key, [last.output as ReplicaValue]);
@@ -79,7 +84,13 @@ export function lostRegisterWrites(history: StoreHistory, final: FinalState): Lo
         const write = history.writeOf(writtenValue(op)!)!;
         if (retained.has(write.value)) continue;
         lostCount++;
-        if (lost.length < EXAMPLES) lost.push({ key, value: write.value, acknowledgedUs: write.ackUs!, finalValues: (final.values.get(key) ?? []).flatMap((v) => (Array.isArray(v) ? v : [v ?? null])) });
+        if (lost.length < EXAMPLES)
+          lost.push({
+            key,
+            value: write.value,
+            acknowledgedUs: write.ackUs!,
+            finalValues: (final.values.get(key) ?? []).flatMap((v) => (Array.isArray(v) ? v : [v ?? null])),
+          });
       }
       continue;
     }
@@ -94,7 +105,8 @@ export function lostRegisterWrites(history: StoreHistory, final: FinalState): Lo
       const write = history.writeOf(writtenValue(op)!)!;
       if (!values.every((v) => v !== write.value && history.isOlder(v, write))) continue;
       lostCount++;
-      if (lost.length < EXAMPLES) lost.push({ key, value: write.value, acknowledgedUs: write.ackUs!, finalValues: values });
+      if (lost.length < EXAMPLES)
+        lost.push({ key, value: write.value, acknowledgedUs: write.ackUs!, finalValues: values });
     }
   }
   return { acknowledged, lost: lostCount, judgedOn: final.source, unjudgedKeys, examples: lost };
@@ -111,7 +123,15 @@ export function lostRegisterWrites(history: StoreHistory, final: FinalState): Lo
 export function counterTotals(history: StoreHistory, final: FinalState): CounterReport | null {
   const keys = history.keysOf('counter');
   if (keys.length === 0) return null;
-  const report: CounterReport = { keys: keys.length, acknowledged: 0, unknown: 0, finalTotal: 0, lostIncrements: 0, doubleCounted: 0, judgedOn: final.source === 'replica-logs' ? 'replicas' : final.source };
+  const report: CounterReport = {
+    keys: keys.length,
+    acknowledged: 0,
+    unknown: 0,
+    finalTotal: 0,
+    lostIncrements: 0,
+    doubleCounted: 0,
+    judgedOn: final.source === 'replica-logs' ? 'replicas' : final.source,
+  };
   for (const key of keys) {
     let acknowledged = 0;
     let judgedAdds = 0;
@@ -148,7 +168,13 @@ export function counterTotals(history: StoreHistory, final: FinalState): Counter
 export function setLosses(history: StoreHistory, final: FinalState): SetReport | null {
   const keys = history.keysOf('set');
   if (keys.length === 0) return null;
-  const report: SetReport = { keys: keys.length, acknowledgedInserts: 0, lostElements: 0, resurrectedElements: 0, judgedOn: final.source === 'replica-logs' ? 'replicas' : final.source };
+  const report: SetReport = {
+    keys: keys.length,
+    acknowledgedInserts: 0,
+    lostElements: 0,
+    resurrectedElements: 0,
+    judgedOn: final.source === 'replica-logs' ? 'replicas' : final.source,
+  };
   for (const key of keys) {
     const present = new Set<number>();
     for (const v of final.values.get(key) ?? []) if (Array.isArray(v)) for (const e of v) present.add(e);
@@ -163,8 +189,10 @@ export function setLosses(history: StoreHistory, final: FinalState): SetReport |
       report.acknowledgedInserts += inserts.filter((op) => op.outcome === 'ok').length;
       const judgedOps = (ops: StoreOperation[]) => ops.filter((op) => judged(final, key, op));
       const before = (a: StoreOperation, b: StoreOperation) => a.outcome === 'ok' && a.completeUs! < b.invokeUs;
-      if (!present.has(element) && judgedOps(inserts).some((i) => deletes.every((d) => before(d, i)))) report.lostElements++;
-      if (present.has(element) && judgedOps(deletes).some((d) => inserts.every((i) => before(i, d)))) report.resurrectedElements++;
+      if (!present.has(element) && judgedOps(inserts).some((i) => deletes.every((d) => before(d, i))))
+        report.lostElements++;
+      if (present.has(element) && judgedOps(deletes).some((d) => inserts.every((i) => before(i, d))))
+        report.resurrectedElements++;
     }
   }
   return report;

@@ -16,7 +16,11 @@ export interface CapturedWindow {
  * fate, a message to a node that was down when it arrived counting as lost
  * there (crash to restart, from the fault log). Null when no fault happened.
  */
-export function messageDiagram(window: CapturedWindow, nodeName: (id: number) => string, faults: readonly FaultEvent[]): MessageDiagram | null {
+export function messageDiagram(
+  window: CapturedWindow,
+  nodeName: (id: number) => string,
+  faults: readonly FaultEvent[],
+): MessageDiagram | null {
   if (window.fault === null || window.endUs === null) return null;
   const messages = window.messages();
   const ids = [...new Set(messages.flatMap((m) => [m.from, m.to]))].sort((a, b) => a - b);
@@ -73,5 +77,12 @@ export interface DiagramMessage {
 
 export function parseDiagramMessage(line: string): DiagramMessage {
   const [sent, from, to, arrival, kind, fate] = line.split(' ');
-  return { sentUs: Number(sent), from: Number(from), to: Number(to), arrivalUs: arrival === '-' ? null : Number(arrival), kind: Number(kind), fate: fate as DiagramMessage['fate'] };
+  return {
+    sentUs: Number(sent),
+    from: Number(from),
+    to: Number(to),
+    arrivalUs: arrival === '-' ? null : Number(arrival),
+    kind: Number(kind),
+    fate: fate as DiagramMessage['fate'],
+  };
 }

@@ -14,12 +14,27 @@ export interface PartitionCut {
  * half, or no replicas). Clients in no group reach everyone: they make an
  * `unaffected` side. Sides without clients are left out: nobody measured them.
  */
-export function partitionSides(cut: PartitionCut, replicas: ReadonlySet<string>, clients: readonly string[]): PartitionSide[] {
+export function partitionSides(
+  cut: PartitionCut,
+  replicas: ReadonlySet<string>,
+  clients: readonly string[],
+): PartitionSide[] {
   const total = replicas.size;
   const sides: PartitionSide[] = cut.groups.map((group) => {
     const onSide = group.filter((n) => replicas.has(n));
-    const share = onSide.length === 0 ? 'no replicas' : onSide.length * 2 > total ? 'majority' : onSide.length * 2 === total ? 'half' : 'minority';
-    return { name: onSide.length === 0 ? share : `${share}: ${onSide.join(', ')}`, replicas: onSide, clients: clients.filter((c) => group.includes(c)) };
+    const share =
+      onSide.length === 0
+        ? 'no replicas'
+        : onSide.length * 2 > total
+          ? 'majority'
+          : onSide.length * 2 === total
+            ? 'half'
+            : 'minority';
+    return {
+      name: onSide.length === 0 ? share : `${share}: ${onSide.join(', ')}`,
+      replicas: onSide,
+      clients: clients.filter((c) => group.includes(c)),
+    };
   });
   const grouped = new Set(cut.groups.flat());
   const free = clients.filter((c) => !grouped.has(c));
@@ -48,7 +63,13 @@ export function availabilityBySide(
       let finished = 0;
       let answered = 0;
       for (const op of operations) {
-        if (op.completeUs === null || op.completeUs < cut.startUs || op.completeUs >= cut.endUs || !members.has(clientOf(op))) continue;
+        if (
+          op.completeUs === null ||
+          op.completeUs < cut.startUs ||
+          op.completeUs >= cut.endUs ||
+          !members.has(clientOf(op))
+        )
+          continue;
         finished++;
         if (wasAnswered(op)) answered++;
       }

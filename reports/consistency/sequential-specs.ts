@@ -36,7 +36,8 @@ export const registerSpec: SequentialSpec = {
       case 'write':
         return asState(op.input);
       case 'cas': {
-        if (!Array.isArray(op.input) || op.input.length !== 2) throw new RangeError(`a cas takes [from to], got ${JSON.stringify(op.input)}`);
+        if (!Array.isArray(op.input) || op.input.length !== 2)
+          throw new RangeError(`a cas takes [from to], got ${JSON.stringify(op.input)}`);
         const [from, to] = op.input as [Value, Value];
         if (same(from, state)) return asState(to);
         // An unknown cas whose compare fails did nothing; a completed one cannot have failed it.
@@ -60,7 +61,8 @@ export const kvSpec: SequentialSpec = {
         return op.output === state ? state : undefined;
       case 'put':
       case 'append':
-        if (typeof op.input !== 'string') throw new RangeError(`a ${op.f} takes a string, got ${JSON.stringify(op.input)}`);
+        if (typeof op.input !== 'string')
+          throw new RangeError(`a ${op.f} takes a string, got ${JSON.stringify(op.input)}`);
         return op.f === 'put' ? op.input : (state as string) + op.input;
       default:
         throw new RangeError(`a key-value map has no operation "${op.f}" (it has get, put and append)`);

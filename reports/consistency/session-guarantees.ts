@@ -1,6 +1,12 @@
 import type { ReplicaValue } from '../../models/measure/replica-sampler.js';
 import type { GuaranteeCount } from '../report-types.js';
-import { readValues, writtenValue, type RegisterWrite, type StoreHistory, type StoreOperation } from './store-operations.js';
+import {
+  readValues,
+  writtenValue,
+  type RegisterWrite,
+  type StoreHistory,
+  type StoreOperation,
+} from './store-operations.js';
 
 /** The values one replica held for one register key, in the order it held them (sampled). */
 export interface ReplicaKeyHistory {
@@ -55,7 +61,8 @@ export function monotonicReads(history: StoreHistory): GuaranteeCount {
       // The newest value seen so far is the one invoked last: anything older than it is older than the others too.
       for (const value of values) {
         const write = value === null ? undefined : history.writeOf(value);
-        if (write !== undefined && (newestSeen === undefined || write.op.invokeUs > newestSeen.op.invokeUs)) newestSeen = write;
+        if (write !== undefined && (newestSeen === undefined || write.op.invokeUs > newestSeen.op.invokeUs))
+          newestSeen = write;
       }
     }
   });

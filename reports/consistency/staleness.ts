@@ -52,14 +52,21 @@ export function findStaleReads(history: StoreHistory): StalenessResult {
         }
         if (freshest === null || behind.versions < freshest.versions) freshest = behind;
       }
-      if (freshest !== null) stale.push({ read, versionsBehind: freshest.versions, timeBehindUs: read.invokeUs - freshest.firstAckUs });
+      if (freshest !== null)
+        stale.push({ read, versionsBehind: freshest.versions, timeBehindUs: read.invokeUs - freshest.firstAckUs });
     }
   }
   return { reads, stale };
 }
 
 /** The writes acknowledged before `beforeUs` that supersede `value`; null when the value cannot be judged. */
-function supersededBy(history: StoreHistory, value: number | null, acked: StoreOperation[], ackUs: number[], beforeUs: number): { versions: number; firstAckUs: number } | null {
+function supersededBy(
+  history: StoreHistory,
+  value: number | null,
+  acked: StoreOperation[],
+  ackUs: number[],
+  beforeUs: number,
+): { versions: number; firstAckUs: number } | null {
   const end = lowerBound(ackUs, beforeUs);
   if (value === null) return { versions: end, firstAckUs: end > 0 ? ackUs[0] : 0 };
   const write = history.writeOf(value);

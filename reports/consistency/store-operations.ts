@@ -22,7 +22,13 @@ export interface StoreOperation {
 /** What a key is, by the operations that change it: a register (write, cas), a counter (add) or a set (insert, delete). */
 export type KeyKind = 'register' | 'counter' | 'set' | 'mixed';
 
-const KIND_OF: Record<string, KeyKind> = { write: 'register', cas: 'register', add: 'counter', insert: 'set', delete: 'set' };
+const KIND_OF: Record<string, KeyKind> = {
+  write: 'register',
+  cas: 'register',
+  add: 'counter',
+  insert: 'set',
+  delete: 'set',
+};
 
 /** A write of a register value (a write, or the new value of a cas), found by the value it wrote: values are unique across a run. */
 export interface RegisterWrite {

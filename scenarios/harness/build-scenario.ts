@@ -63,12 +63,23 @@ export function buildScenario(scenario: Scenario, options: { queue?: 'typed' | '
   const nodeNames = new Map<string, string[]>();
   const regionNodes = new Map<string, string[]>(topology.regions.map((r) => [r, []]));
   for (const [group, spec] of Object.entries(topology.nodes)) {
-    nodeNames.set(group, Array.from({ length: spec.count }, (_, i) => `${group}-${i + 1}`));
+    nodeNames.set(
+      group,
+      Array.from({ length: spec.count }, (_, i) => `${group}-${i + 1}`),
+    );
   }
 
   const instances = [
-    ...Object.entries(scenario.components).map(([name, c]) => ({ name, instance: c as Instance, role: 'component' as const })),
-    ...Object.entries(scenario.workloads).map(([name, w]) => ({ name, instance: w as Instance, role: 'workload' as const })),
+    ...Object.entries(scenario.components).map(([name, c]) => ({
+      name,
+      instance: c as Instance,
+      role: 'component' as const,
+    })),
+    ...Object.entries(scenario.workloads).map(([name, w]) => ({
+      name,
+      instance: w as Instance,
+      role: 'workload' as const,
+    })),
   ];
   const byGroup = new Map(instances.map((i) => [i.instance.nodes, i]));
   const componentGroup = new Map(instances.map((i) => [i.name, i.instance.nodes]));
@@ -92,17 +103,27 @@ export function buildScenario(scenario: Scenario, options: { queue?: 'typed' | '
     const factory = model.instantiate(
       params,
       instanceContext(sim, {
-      name: entry.name,
-      nodeNames: names,
-      nodesOf: (component) => addresses.get(component)?.map((a) => a.name) ?? nodeNames.get(componentGroup.get(component)!)!,
-      requests,
-      history,
-      metricsOf: (component) => metricsByName.get(component),
-      componentMetrics: (workersPerNode) =>
-        (metrics ??= new ComponentMetrics(entry.name, type, names.length, workersPerNode, scenario.slo.window, windows, scenario.warmup)),
+        name: entry.name,
+        nodeNames: names,
+        nodesOf: (component) =>
+          addresses.get(component)?.map((a) => a.name) ?? nodeNames.get(componentGroup.get(component)!)!,
+        requests,
+        history,
+        metricsOf: (component) => metricsByName.get(component),
+        componentMetrics: (workersPerNode) =>
+          (metrics ??= new ComponentMetrics(
+            entry.name,
+            type,
+            names.length,
+            workersPerNode,
+            scenario.slo.window,
+            windows,
+            scenario.warmup,
+          )),
       }),
     );
-    const regions = spec.region === undefined ? [topology.regions[0]] : typeof spec.region === 'string' ? [spec.region] : spec.region;
+    const regions =
+      spec.region === undefined ? [topology.regions[0]] : typeof spec.region === 'string' ? [spec.region] : spec.region;
     const ids = names.map((name, i) => {
       const region = regions[i % regions.length];
       regionNodes.get(region)!.push(name);
@@ -180,9 +201,17 @@ function faultAction(f: TimelineFault, expand: Expand): FaultAction {
     case 'partition-majority':
       return { kind: 'partition', shape: { type: 'majority-minority', nodes: expand(f.nodes) }, forUs: f.for };
     case 'isolate':
-      return { kind: 'partition', shape: { type: 'isolate', node: f.node, from: f.from && expand(f.from) }, forUs: f.for };
+      return {
+        kind: 'partition',
+        shape: { type: 'isolate', node: f.node, from: f.from && expand(f.from) },
+        forUs: f.for,
+      };
     case 'bridge':
-      return { kind: 'partition', shape: { type: 'bridge', sideA: expand(f.sideA), bridge: f.bridge, sideB: expand(f.sideB) }, forUs: f.for };
+      return {
+        kind: 'partition',
+        shape: { type: 'bridge', sideA: expand(f.sideA), bridge: f.bridge, sideB: expand(f.sideB) },
+        forUs: f.for,
+      };
     case 'partition-ring':
       return { kind: 'partition', shape: { type: 'ring', nodes: expand(f.nodes) }, forUs: f.for };
     case 'partition-one-way':
@@ -213,5 +242,13 @@ function faultProcess(p: FaultProcess, index: number, expand: Expand) {
   const name = p.name ?? `${p.type}-${index + 1}`;
   return p.type === 'crash-restart'
     ? { kind: p.type, name, nodes: expand(p.nodes), mtbfUs: p.mtbf, mttrUs: p.mttr, startUs: p.start, endUs: p.end }
-    : { kind: p.type, name, nodes: expand(p.nodes), meanIntervalUs: p.meanInterval, downUs: p.down, startUs: p.start, endUs: p.end };
+    : {
+        kind: p.type,
+        name,
+        nodes: expand(p.nodes),
+        meanIntervalUs: p.meanInterval,
+        downUs: p.down,
+        startUs: p.start,
+        endUs: p.end,
+      };
 }

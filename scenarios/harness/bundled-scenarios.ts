@@ -9,7 +9,8 @@ export function bundledScenariosDir(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
     const manifest = join(dir, 'package.json');
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'faultline') return join(dir, 'scenarios');
+    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'faultline')
+      return join(dir, 'scenarios');
     const up = dirname(dir);
     if (up === dir) throw new Error('cannot find the faultline package root (package.json) above the CLI');
     dir = up;
@@ -43,6 +44,10 @@ export function resolveScenarioArgument(argument: string): string {
   const bundled = join(bundledScenariosDir(), `${name}.yaml`);
   if (!name.includes('/') && existsSync(bundled)) return bundled;
   throw new ScenarioError([
-    { file: argument, path: '', message: `no scenario file or bundled scenario named "${argument}"; run faultline list to see the bundled ones` },
+    {
+      file: argument,
+      path: '',
+      message: `no scenario file or bundled scenario named "${argument}"; run faultline list to see the bundled ones`,
+    },
   ]);
 }

@@ -75,8 +75,22 @@ function load(file: string, text: string | undefined, options: LoadOptions): Loa
       if (typeof path === 'string') problems.push(overrideProblem(origin, text, [text], path));
       else overrides.push({ text, path, value });
     }
-    const validated = validate(schema, { raw: base.document, layers: source.layers }, overrides, origin, problems, base.scenario === null);
-    return validated?.scenario && overrides.length === Object.keys(variant.set).length ? { name: variant.name, description: variant.description ?? '', overrides: variant.set, scenario: validated.scenario } : null;
+    const validated = validate(
+      schema,
+      { raw: base.document, layers: source.layers },
+      overrides,
+      origin,
+      problems,
+      base.scenario === null,
+    );
+    return validated?.scenario && overrides.length === Object.keys(variant.set).length
+      ? {
+          name: variant.name,
+          description: variant.description ?? '',
+          overrides: variant.set,
+          scenario: validated.scenario,
+        }
+      : null;
   });
   if (base.scenario === null || problems.length > 0) throw new ScenarioError(sorted(problems));
   return freeze({ file, scenario: base.scenario, variants: variants as LoadedVariant[] }, true);
@@ -98,7 +112,8 @@ function validate(
 ): { scenario: Scenario | null; document: Record<string, unknown> } | null {
   const applied = applyOverrides(source.raw, overrides);
   if (!('document' in applied)) {
-    for (const { override, message } of applied.problems) problems.push(overrideProblem(origin, override.text, override.path, message));
+    for (const { override, message } of applied.problems)
+      problems.push(overrideProblem(origin, override.text, override.path, message));
     return null;
   }
   const document = applied.document as Record<string, unknown>;
@@ -118,14 +133,23 @@ function validate(
 }
 
 /** Parses a file and, recursively, the files it extends, merging each over its base; null when it cannot go on. */
-function readSource(file: string, text: string | undefined, chain: readonly string[], problems: ScenarioProblem[]): Source | null {
+function readSource(
+  file: string,
+  text: string | undefined,
+  chain: readonly string[],
+  problems: ScenarioProblem[],
+): Source | null {
   let content = text;
   if (content === undefined) {
     try {
       content = readFileSync(file, 'utf8');
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      problems.push({ file, path: '', message: code === 'ENOENT' ? 'no such file' : `cannot read the file (${code ?? (error as Error).message})` });
+      problems.push({
+        file,
+        path: '',
+        message: code === 'ENOENT' ? 'no such file' : `cannot read the file (${code ?? (error as Error).message})`,
+      });
       return null;
     }
   }
@@ -134,7 +158,8 @@ function readSource(file: string, text: string | undefined, chain: readonly stri
   const map = new SourceMap(file, doc, lineCounter);
   const before = problems.length;
   // A duplicate key has a field path; a syntax error may be in text that is no mapping yet, so it gets `(yaml)`.
-  const yamlProblem = (offset: number, path: string, message: string) => problems.push({ file, ...map.position(offset), path, message });
+  const yamlProblem = (offset: number, path: string, message: string) =>
+    problems.push({ file, ...map.position(offset), path, message });
   for (const error of doc.errors) {
     const offset = error.pos[0];
     if (error.code === 'DUPLICATE_KEY') {
@@ -147,13 +172,20 @@ function readSource(file: string, text: string | undefined, chain: readonly stri
   // yaml leaves these to toJS, which would throw without a position.
   visit(doc, {
     Alias(_, alias) {
-      if (alias.resolve(doc) === undefined) yamlProblem(alias.range?.[0] ?? 0, '(yaml)', `no anchor "&${alias.source}" before this alias`);
+      if (alias.resolve(doc) === undefined)
+        yamlProblem(alias.range?.[0] ?? 0, '(yaml)', `no anchor "&${alias.source}" before this alias`);
     },
     Pair(_, pair) {
       if (keyText(pair) !== '<<') return;
       const sources = isSeq(pair.value) ? pair.value.items : [pair.value];
-      const mergeable = (node: unknown) => isMap(isAlias(node) ? node.resolve(doc) : node) || (isAlias(node) && node.resolve(doc) === undefined);
-      if (!sources.every(mergeable)) yamlProblem((pair.key as Node).range?.[0] ?? 0, '(yaml)', 'a merge key (<<) takes a mapping, an alias of one, or a list of those');
+      const mergeable = (node: unknown) =>
+        isMap(isAlias(node) ? node.resolve(doc) : node) || (isAlias(node) && node.resolve(doc) === undefined);
+      if (!sources.every(mergeable))
+        yamlProblem(
+          (pair.key as Node).range?.[0] ?? 0,
+          '(yaml)',
+          'a merge key (<<) takes a mapping, an alias of one, or a list of those',
+        );
     },
   });
   if (problems.length > before) return null;
@@ -166,7 +198,13 @@ function readSource(file: string, text: string | undefined, chain: readonly stri
     return null;
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    problems.push({ file, line: 1, col: 1, path: '(root)', message: 'a scenario is a mapping of keys such as name, duration, topology and components' });
+    problems.push({
+      file,
+      line: 1,
+      col: 1,
+      path: '(root)',
+      message: 'a scenario is a mapping of keys such as name, duration, topology and components',
+    });
     return null;
   }
   const { extends: parent, ...rest } = raw as Record<string, unknown>;
@@ -182,7 +220,10 @@ function readSource(file: string, text: string | undefined, chain: readonly stri
   const cycle = [...chain, resolve(file)];
   const seen = cycle.indexOf(resolve(parentFile));
   if (seen >= 0) {
-    problems.push({ ...at, message: `extends cycle: ${[...cycle.slice(seen), resolve(parentFile)].map((f) => basename(f)).join(' -> ')}` });
+    problems.push({
+      ...at,
+      message: `extends cycle: ${[...cycle.slice(seen), resolve(parentFile)].map((f) => basename(f)).join(' -> ')}`,
+    });
     return null;
   }
   const count = problems.length;
@@ -206,7 +247,8 @@ function mergeInto(target: Record<string, unknown>, source: Record<string, unkno
   }
 }
 
-const isMapping = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+const isMapping = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** Places an issue: on the override that set the value when one did, else in the file (of the extends chain) that wrote it. */
 function locate(
@@ -223,23 +265,39 @@ function locate(
   const override =
     overrides.filter((o) => within(o.path, issue.path)).sort((a, b) => b.path.length - a.path.length)[0] ??
     (found.depth < target.length ? overrides.find((o) => within(target, o.path)) : undefined);
-  if (override !== undefined) return { problem: overrideProblem(origin, override.text, issue.path, issue.message), ofOverride: true };
+  if (override !== undefined)
+    return { problem: overrideProblem(origin, override.text, issue.path, issue.message), ofOverride: true };
 
   const position =
-    issue.at === 'missing' ? map.firstKey(found.node) : issue.at === 'key' && found.key !== null ? map.start(found.key) : map.start(found.node);
+    issue.at === 'missing'
+      ? map.firstKey(found.node)
+      : issue.at === 'key' && found.key !== null
+        ? map.start(found.key)
+        : map.start(found.node);
   const context = origin.kind === 'variant' ? ` (with variant "${origin.name}")` : '';
-  return { problem: { file: map.file, ...position, path: dottedPath(issue.path), message: issue.message + context }, ofOverride: false };
+  return {
+    problem: { file: map.file, ...position, path: dottedPath(issue.path), message: issue.message + context },
+    ofOverride: false,
+  };
 }
 
 /** A problem with an override: `--set <path>` for the command line, the `set` entry's place for a variant. */
 function overrideProblem(origin: Origin, text: string, path: readonly PropertyKey[], message: string): ScenarioProblem {
   if (origin.kind === 'cli') return { file: '--set', path: dottedPath(path), message };
   const { map, found } = place(origin.layers, ['variants', origin.index, 'set', text]);
-  return { file: map.file, ...map.start(found.node), path: `variants.${origin.index}.set.${dottedPath(path)}`, message };
+  return {
+    file: map.file,
+    ...map.start(found.node),
+    path: `variants.${origin.index}.set.${dottedPath(path)}`,
+    message,
+  };
 }
 
 /** The file of the extends chain that wrote the value at `path`: the one where most of the path resolves, the nearest on a tie. */
-function place(layers: readonly SourceMap[], path: readonly PropertyKey[]): { map: SourceMap; found: ReturnType<SourceMap['lookup']> } {
+function place(
+  layers: readonly SourceMap[],
+  path: readonly PropertyKey[],
+): { map: SourceMap; found: ReturnType<SourceMap['lookup']> } {
   let map = layers[0];
   let found = map.lookup(path);
   for (const layer of layers.slice(1)) {

@@ -25,7 +25,11 @@ export function checkReferences(document: Doc): Issue[] {
     regions.add(r);
   }
   const checkRegion = (region: string, path: Path) => {
-    if (!regions.has(region)) problem(path, `no region "${region}"; ${regionsSet ? `topology.regions lists ${listOf(regions)}` : 'add it to topology.regions'}`);
+    if (!regions.has(region))
+      problem(
+        path,
+        `no region "${region}"; ${regionsSet ? `topology.regions lists ${listOf(regions)}` : 'add it to topology.regions'}`,
+      );
   };
 
   const groupSpecs = mapping(topology.nodes) ?? {};
@@ -37,7 +41,12 @@ export function checkReferences(document: Doc): Issue[] {
     const count = spec.count ?? 1;
     counts.set(group, Number.isInteger(count) && (count as number) >= 1 ? (count as number) : null);
     for (const [r, path] of names(spec.region, ['topology', 'nodes', group, 'region'])) checkRegion(r, path);
-    if (regions.has(group)) problem(['topology', 'nodes', group], `"${group}" names both a region and a node group; rename one so selectors are unambiguous`, 'key');
+    if (regions.has(group))
+      problem(
+        ['topology', 'nodes', group],
+        `"${group}" names both a region and a node group; rename one so selectors are unambiguous`,
+        'key',
+      );
   }
   const isNode = (name: string) => {
     const m = /^(.+)-([1-9]\d*)$/.exec(name);
@@ -45,11 +54,17 @@ export function checkReferences(document: Doc): Issue[] {
     return count === null || (count !== undefined && Number(m![2]) <= count);
   };
   for (const group of groups) {
-    if (isNode(group)) problem(['topology', 'nodes', group], `"${group}" is also the name of a node in another group; rename the group`, 'key');
+    if (isNode(group))
+      problem(
+        ['topology', 'nodes', group],
+        `"${group}" is also the name of a node in another group; rename the group`,
+        'key',
+      );
   }
   const between = Array.isArray(mapping(topology.rtt)?.between) ? (mapping(topology.rtt)!.between as unknown[]) : [];
   between.forEach((b, i) => {
-    for (const [r, path] of names(mapping(b)?.regions, ['topology', 'rtt', 'between', i, 'regions'])) checkRegion(r, path);
+    for (const [r, path] of names(mapping(b)?.regions, ['topology', 'rtt', 'between', i, 'regions']))
+      checkRegion(r, path);
   });
 
   const hostedBy = new Map<string, string>();
@@ -57,20 +72,28 @@ export function checkReferences(document: Doc): Issue[] {
   for (const section of ['components', 'workloads'] as const) {
     for (const [name, value] of Object.entries(mapping(document[section]) ?? {})) {
       const instance = mapping(value);
-      if (section === 'workloads' && components.has(name)) problem([section, name], `"${name}" is already a component; give the workload its own name`, 'key');
+      if (section === 'workloads' && components.has(name))
+        problem([section, name], `"${name}" is already a component; give the workload its own name`, 'key');
       if (instance === undefined) continue;
       const group = instance.nodes;
       if (typeof group === 'string' && mapping(topology.nodes) !== undefined) {
         if (!(group in groupSpecs)) {
           problem([section, name, 'nodes'], `no node group "${group}"; topology.nodes defines ${listOf(groups)}`);
         } else if (hostedBy.has(group)) {
-          problem([section, name, 'nodes'], `node group "${group}" already runs ${hostedBy.get(group)}; each group runs one component or workload`);
+          problem(
+            [section, name, 'nodes'],
+            `node group "${group}" already runs ${hostedBy.get(group)}; each group runs one component or workload`,
+          );
         } else {
           hostedBy.set(group, `${section === 'components' ? 'component' : 'workload'} "${name}"`);
         }
       }
       for (const ref of modelReferences(instance)) {
-        if (!components.has(ref.component)) problem([section, name, ...ref.path], `no component "${ref.component}"; components defines ${listOf(components)}`);
+        if (!components.has(ref.component))
+          problem(
+            [section, name, ...ref.path],
+            `no component "${ref.component}"; components defines ${listOf(components)}`,
+          );
         else if (ref.type !== undefined && mapping(mapping(document.components)![ref.component])?.type !== ref.type) {
           problem([section, name, ...ref.path], `"${ref.component}" is not a ${ref.type} component`);
         }
@@ -82,9 +105,18 @@ export function checkReferences(document: Doc): Issue[] {
     }
   }
   // When a section is not a mapping (the schema says so), which groups it meant to use is unknown.
-  if ([document.components, document.workloads].every((section) => section === undefined || mapping(section) !== undefined)) {
+  if (
+    [document.components, document.workloads].every(
+      (section) => section === undefined || mapping(section) !== undefined,
+    )
+  ) {
     for (const group of groups) {
-      if (!hostedBy.has(group)) problem(['topology', 'nodes', group], `node group "${group}" runs nothing; name it in a component's or workload's "nodes"`, 'key');
+      if (!hostedBy.has(group))
+        problem(
+          ['topology', 'nodes', group],
+          `node group "${group}" runs nothing; name it in a component's or workload's "nodes"`,
+          'key',
+        );
     }
   }
 
@@ -92,7 +124,9 @@ export function checkReferences(document: Doc): Issue[] {
   const checkSelector = (selector: unknown, path: Path) => {
     for (const [name, at] of names(selector, path)) {
       if (name === '*' || regions.has(name) || name in groupSpecs || isNode(name)) continue;
-      const hint = nodeHint(name, counts) ?? (didYouMean(name, [...groups, ...regions]) || `; nodes are named <group>-<n>, like ${nodeExample}`);
+      const hint =
+        nodeHint(name, counts) ??
+        (didYouMean(name, [...groups, ...regions]) || `; nodes are named <group>-<n>, like ${nodeExample}`);
       problem(at, `"${name}" is not a node, node group or region${hint}`);
     }
   };
@@ -118,11 +152,16 @@ export function checkReferences(document: Doc): Issue[] {
   const variantNames = new Set<string>();
   for (const [i, variant] of items(document.variants)) {
     if (typeof variant.name === 'string') {
-      if (variantNames.has(variant.name)) problem(['variants', i, 'name'], `variant "${variant.name}" is defined twice`);
+      if (variantNames.has(variant.name))
+        problem(['variants', i, 'name'], `variant "${variant.name}" is defined twice`);
       variantNames.add(variant.name);
     }
     if (mapping(variant.set)?.seed !== undefined) {
-      problem(['variants', i, 'set', 'seed'], 'variants share the seed so their runs compare; set it at the top level or with --seed', 'key');
+      problem(
+        ['variants', i, 'set', 'seed'],
+        'variants share the seed so their runs compare; set it at the top level or with --seed',
+        'key',
+      );
     }
   }
   return issues;
@@ -139,9 +178,14 @@ function modelReferences(instance: Doc): { path: (string | number)[]; component:
   if (model?.references === undefined) return [];
   let parsed = model.params.safeParse(params);
   if (!parsed.success) {
-    const bad = new Set(parsed.error.issues.flatMap((i) => (i.code === 'unrecognized_keys' ? i.keys : i.path.slice(0, 1).map(String))));
+    const bad = new Set(
+      parsed.error.issues.flatMap((i) => (i.code === 'unrecognized_keys' ? i.keys : i.path.slice(0, 1).map(String))),
+    );
     // Rebuilt from the shape: zod refuses .partial() on an object with refinements (cross-field checks).
-    parsed = z.strictObject(model.params.shape).partial().safeParse(Object.fromEntries(Object.entries(params).filter(([key]) => !bad.has(key))));
+    parsed = z
+      .strictObject(model.params.shape)
+      .partial()
+      .safeParse(Object.fromEntries(Object.entries(params).filter(([key]) => !bad.has(key))));
     if (!parsed.success) return [];
   }
   try {

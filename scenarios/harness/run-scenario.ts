@@ -46,7 +46,10 @@ export async function runScenario(scenario: Scenario, control: RunControl = {}):
     await new Promise<void>((resolve) => setImmediate(resolve));
     if (sim.nowUs < boundaryUs) continue;
     if (boundaryUs >= durationUs) break;
-    const finished = requests.windows.reduce((sum, w) => sum + w.succeeded + ERROR_KINDS.reduce((s, k) => s + w.errors[k], 0), 0);
+    const finished = requests.windows.reduce(
+      (sum, w) => sum + w.succeeded + ERROR_KINDS.reduce((s, k) => s + w.errors[k], 0),
+      0,
+    );
     if (stopAfter !== undefined && finished >= stopAfter) break;
     boundaryUs = Math.min(boundaryUs + windowUs, durationUs);
   }

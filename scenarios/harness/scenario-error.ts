@@ -13,7 +13,9 @@ export interface ScenarioProblem {
 
 /** `file:line:col path: message`, or `file path: message` without a position; empty parts are left out. */
 export function formatProblem(p: ScenarioProblem): string {
-  const where = [p.line === undefined ? p.file : `${p.file}:${p.line}:${p.col}`, p.path].filter((part) => part !== '').join(' ');
+  const where = [p.line === undefined ? p.file : `${p.file}:${p.line}:${p.col}`, p.path]
+    .filter((part) => part !== '')
+    .join(' ');
   return where === '' ? p.message : `${where}: ${p.message}`;
 }
 

@@ -3,7 +3,14 @@ import { registerBuiltinModels } from '../../models/builtin-models.js';
 import type { ModelDefinition } from '../../models/kit/model-contract.js';
 import { modelDefinitions } from '../../models/kit/registry.js';
 import { durationDistribution } from '../../models/kit/distribution-schema.js';
-import { bitsPerSec, durationUs, fraction, nonNegativeInt, positiveInt, signedDurationUs } from '../../models/kit/units.js';
+import {
+  bitsPerSec,
+  durationUs,
+  fraction,
+  nonNegativeInt,
+  positiveInt,
+  signedDurationUs,
+} from '../../models/kit/units.js';
 
 /**
  * The scenario file format, one strict zod schema: unknown keys are errors,
@@ -18,10 +25,14 @@ const name = (what: string) =>
 
 /** A node, a node group, a region, or `*`; or a list of them. */
 const selector = z
-  .union([z.string().min(1), z.array(z.string().min(1)).min(1)], { error: 'expected a node, group or region name, "*", or a list of them' })
+  .union([z.string().min(1), z.array(z.string().min(1)).min(1)], {
+    error: 'expected a node, group or region name, "*", or a list of them',
+  })
   .describe('A node (api-1), a node group (api), a region (us-east), "*", or a list of them.');
 
-const regionList = z.union([name('region'), z.array(name('region')).min(1)], { error: 'expected a region name or a list of them' });
+const regionList = z.union([name('region'), z.array(name('region')).min(1)], {
+  error: 'expected a region name or a list of them',
+});
 
 const linkFields = {
   latency: durationDistribution.optional().describe('One-way delay: a duration or a distribution.'),
@@ -49,7 +60,12 @@ const topology = z.strictObject({
   link: z
     .strictObject({
       ...linkFields,
-      latency: z.never({ error: 'link latency comes from the round trips; set topology.rtt (sameRegion, crossRegion or between) instead' }).optional(),
+      latency: z
+        .never({
+          error:
+            'link latency comes from the round trips; set topology.rtt (sameRegion, crossRegion or between) instead',
+        })
+        .optional(),
     })
     .optional()
     .describe('Defaults for every link (latency comes from the RTTs).'),
@@ -58,7 +74,9 @@ const topology = z.strictObject({
       name('node group'),
       z.strictObject({
         count: positiveInt.default(1).describe('Nodes in the group, named <group>-1 … <group>-<count>.'),
-        region: regionList.optional().describe('A region, or a list the nodes are spread over in turn. Default: the first region.'),
+        region: regionList
+          .optional()
+          .describe('A region, or a list the nodes are spread over in turn. Default: the first region.'),
         clockOffset: signedDurationUs.optional().describe('Each node clock starts this far from true time.'),
         clockDriftPpm: z.number().optional().describe('Clock drift in parts per million.'),
       }),
@@ -80,10 +98,22 @@ const timelineFault = z.discriminatedUnion(
     z.strictObject({ at, action: z.literal('restart'), nodes: selector }),
     z.strictObject({ at, action: z.literal('pause'), nodes: selector, for: forUs }),
     z.strictObject({ at, action: z.literal('resume'), nodes: selector }),
-    z.strictObject({ at, action: z.literal('partition'), sides: z.array(selector).min(2).describe('Each side talks only within itself.'), for: forUs }),
+    z.strictObject({
+      at,
+      action: z.literal('partition'),
+      sides: z.array(selector).min(2).describe('Each side talks only within itself.'),
+      for: forUs,
+    }),
     z.strictObject({ at, action: z.literal('partition-majority'), nodes: selector, for: forUs }),
     z.strictObject({ at, action: z.literal('isolate'), node: z.string(), from: selector.optional(), for: forUs }),
-    z.strictObject({ at, action: z.literal('bridge'), sideA: selector, bridge: z.string(), sideB: selector, for: forUs }),
+    z.strictObject({
+      at,
+      action: z.literal('bridge'),
+      sideA: selector,
+      bridge: z.string(),
+      sideB: selector,
+      for: forUs,
+    }),
     z.strictObject({ at, action: z.literal('partition-ring'), nodes: selector, for: forUs }),
     z.strictObject({ at, action: z.literal('partition-one-way'), from: selector, to: selector, for: forUs }),
     z.strictObject({ at, action: z.literal('heal') }),
@@ -136,7 +166,9 @@ const slo = z
     window: durationUs.default(1_000_000).describe('The reporting window for timelines (default 1s).'),
     availability: z
       .strictObject({
-        threshold: durationUs.default(1_000_000).describe('A request is available if it succeeds within this (default 1s).'),
+        threshold: durationUs
+          .default(1_000_000)
+          .describe('A request is available if it succeeds within this (default 1s).'),
         target: fraction.optional().describe('The availability objective, like 99.9%.'),
       })
       .default({ threshold: 1_000_000 }),
@@ -165,7 +197,10 @@ const outputs = z
 const variant = z.strictObject({
   name: name('variant'),
   description: z.string().optional(),
-  set: z.record(z.string(), z.unknown()).default({}).describe('Overrides of the base scenario, by path: { "components.api.workers": 8 }.'),
+  set: z
+    .record(z.string(), z.unknown())
+    .default({})
+    .describe('Overrides of the base scenario, by path: { "components.api.workers": 8 }.'),
 });
 
 function instanceSchema(models: ModelDefinition[], role: string) {
@@ -193,7 +228,9 @@ export function scenarioSchema() {
     duration: durationUs.refine((d) => d > 0, 'must be above zero').describe('Simulated time to run.'),
     warmup: durationUs.default(0).describe('Requests sent before this are left out of the metrics.'),
     stop: z
-      .strictObject({ afterRequests: positiveInt.describe('End at the first window boundary after this many requests finished.') })
+      .strictObject({
+        afterRequests: positiveInt.describe('End at the first window boundary after this many requests finished.'),
+      })
       .optional(),
     topology,
     components: z.record(name('component'), instanceSchema(modelDefinitions('component'), 'component')).default({}),
@@ -203,7 +240,10 @@ export function scenarioSchema() {
       .default({ timeline: [], random: [] }),
     slo,
     outputs,
-    variants: z.array(variant).default([]).describe('Named sets of overrides; `faultline run` runs each with the same seed.'),
+    variants: z
+      .array(variant)
+      .default([])
+      .describe('Named sets of overrides; `faultline run` runs each with the same seed.'),
   });
 }
 
@@ -214,7 +254,12 @@ export type FaultProcess = z.output<typeof faultProcess>;
 /** The JSON Schema of scenario files (input form, with unit patterns), for editors. */
 export function scenarioJsonSchema(): Record<string, unknown> {
   const schema = z.toJSONSchema(scenarioSchema(), { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
-  return { ...schema, patternProperties: { [`^${EXTENSION_PREFIX}`]: { description: 'Free-form: a place for YAML anchors to reuse; ignored.' } } };
+  return {
+    ...schema,
+    patternProperties: {
+      [`^${EXTENSION_PREFIX}`]: { description: 'Free-form: a place for YAML anchors to reuse; ignored.' },
+    },
+  };
 }
 
 /** Root keys starting with this hold YAML anchors for reuse (as in Compose files); the loader drops them. */

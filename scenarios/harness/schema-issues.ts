@@ -27,12 +27,18 @@ export function describeIssues(issues: readonly ZodIssue[], document: unknown, s
     switch (issue.code) {
       case 'unrecognized_keys': {
         const known = knownKeys(schema, path, document);
-        for (const key of issue.keys) out.push({ path: [...path, key], at: 'key', message: `unknown key "${key}"${didYouMean(key, known)}` });
+        for (const key of issue.keys)
+          out.push({ path: [...path, key], at: 'key', message: `unknown key "${key}"${didYouMean(key, known)}` });
         return;
       }
       case 'invalid_key': {
         const inner = issue.issues[0];
-        push(inner && !generic(inner.message) ? inner.message : `"${String(path[path.length - 1])}" is not allowed as a key here`, 'key');
+        push(
+          inner && !generic(inner.message)
+            ? inner.message
+            : `"${String(path[path.length - 1])}" is not allowed as a key here`,
+          'key',
+        );
         return;
       }
       case 'invalid_union': {
@@ -59,10 +65,15 @@ export function describeIssues(issues: readonly ZodIssue[], document: unknown, s
       }
       case 'invalid_type':
         if (missing()) push(`missing required key "${String(path[path.length - 1])}"`, 'missing');
-        else push(generic(issue.message) ? `expected ${typeName(issue.expected)}, got ${describe(value)}` : issue.message);
+        else
+          push(generic(issue.message) ? `expected ${typeName(issue.expected)}, got ${describe(value)}` : issue.message);
         return;
       case 'invalid_value':
-        push(generic(issue.message) ? `must be ${issue.values.length === 1 ? '' : 'one of '}${issue.values.map((v) => JSON.stringify(v)).join(', ')}` : issue.message);
+        push(
+          generic(issue.message)
+            ? `must be ${issue.values.length === 1 ? '' : 'one of '}${issue.values.map((v) => JSON.stringify(v)).join(', ')}`
+            : issue.message,
+        );
         return;
       case 'too_small':
       case 'too_big': {
@@ -73,7 +84,8 @@ export function describeIssues(issues: readonly ZodIssue[], document: unknown, s
         const limit = Number(issue.code === 'too_small' ? issue.minimum : issue.maximum);
         const inclusive = issue.inclusive !== false;
         const bound = issue.code === 'too_small' ? (inclusive ? 'at least' : 'above') : inclusive ? 'at most' : 'below';
-        if (issue.origin === 'array') push(`must have ${bound} ${limit} item${limit === 1 ? '' : 's'}, got ${(value as unknown[]).length}`);
+        if (issue.origin === 'array')
+          push(`must have ${bound} ${limit} item${limit === 1 ? '' : 's'}, got ${(value as unknown[]).length}`);
         else if (issue.origin === 'string' && issue.code === 'too_small' && limit === 1) push('must not be empty');
         else push(`must be ${bound} ${limit}, got ${describe(value)}`);
         return;
@@ -100,7 +112,9 @@ function shapeMismatch(branch: readonly ZodIssue[]): boolean {
   return branch.every(
     (i) =>
       i.path.length === 0 &&
-      (i.code === 'invalid_type' || i.code === 'invalid_value' || (i.code === 'invalid_union' && i.errors.length > 0 && i.errors.every(shapeMismatch))),
+      (i.code === 'invalid_type' ||
+        i.code === 'invalid_value' ||
+        (i.code === 'invalid_union' && i.errors.length > 0 && i.errors.every(shapeMismatch))),
   );
 }
 
@@ -147,7 +161,10 @@ function knownKeys(schema: AnySchema, path: readonly PropertyKey[], document: un
         return walk(def.in, i);
       case 'union': {
         const options = def.options as AnySchema[];
-        const tag = def.discriminator === undefined ? undefined : (valueAt(document, path.slice(0, i)) as Record<string, unknown> | undefined)?.[def.discriminator];
+        const tag =
+          def.discriminator === undefined
+            ? undefined
+            : (valueAt(document, path.slice(0, i)) as Record<string, unknown> | undefined)?.[def.discriminator];
         const matching = options.filter((o) => o._zod.propValues?.[def.discriminator]?.has(tag as never));
         for (const option of matching.length > 0 ? matching : options) walk(option, i);
         return;

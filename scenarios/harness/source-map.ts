@@ -55,7 +55,8 @@ export class SourceMap {
   pathAt(offset: number): (string | number)[] {
     const path: (string | number)[] = [];
     let node = this.doc.contents as Node | null;
-    const holds = (n: unknown) => n !== null && typeof n === 'object' && 'range' in n && within((n as Node).range, offset);
+    const holds = (n: unknown) =>
+      n !== null && typeof n === 'object' && 'range' in n && within((n as Node).range, offset);
     for (;;) {
       if (isMap(node)) {
         const pair = node.items.find((p) => holds(p.key) || holds(p.value));
@@ -91,7 +92,9 @@ export class SourceMap {
     if (own) {
       const value = this.resolve((own.value as Node | null) ?? null);
       // `key:` with nothing after it has an empty value node; its key is the place to point at.
-      const empty = value === null || (isScalar(value) && value.range !== undefined && value.range !== null && value.range[0] === value.range[1]);
+      const empty =
+        value === null ||
+        (isScalar(value) && value.range !== undefined && value.range !== null && value.range[0] === value.range[1]);
       return { key: own.key as Node, value: empty ? (own.key as Node) : value };
     }
     for (const pair of node.items) {
