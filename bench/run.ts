@@ -29,6 +29,14 @@ for (const f of whole) {
   const extra = f.extra ? `   ${fmt(f.extra.perSec)} ${f.extra.label}` : '';
   console.log(`  ${f.name.padEnd(48)} ${fmt(f.eventsPerSec).padStart(11)} events/s${extra}`);
 }
+const digested = whole.find((f) => f.name.endsWith('digested'));
+const undigested = whole.find((f) => f.name.endsWith('digest off'));
+if (digested && undigested) {
+  const cost = 1 - digested.eventsPerSec / undigested.eventsPerSec;
+  console.log(
+    `\n  payload digest in the trace hash costs ${(cost * 100).toFixed(1)}% of the object ping-pong's events/s`,
+  );
+}
 const balanced = whole.find((f) => f.name.startsWith('clients -> balancer'));
 console.log(`
 Target:

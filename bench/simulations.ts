@@ -39,13 +39,42 @@ class PingPong implements Process<number> {
   }
 }
 
-function pingPong(nodes: number): Simulation {
+/** The same exchange with a request/response-shaped object for a payload, to price the trace hash's payload digest. */
+class ObjectPingPong implements Process<{ kind: string; id: number; key: number; value: number; sentUs: number }> {
+  private readonly rng;
+  private sent = 0;
+  constructor(
+    private readonly ctx: NodeContext,
+    private readonly nodes: number,
+  ) {
+    this.rng = ctx.random('peer');
+  }
+
+  onStart(): void {
+    this.ping();
+  }
+
+  onMessage(from: NodeId, message: { kind: string; id: number; key: number; value: number; sentUs: number }): void {
+    if (message.kind === 'ping') this.ctx.send(from, { ...message, kind: 'pong' }, 64);
+    else this.ping();
+  }
+
+  private ping(): void {
+    let peer = this.rng.int(this.nodes - 1);
+    if (peer >= this.ctx.id) peer++;
+    const message = { kind: 'ping', id: this.sent++, key: peer, value: this.rng.next(), sentUs: this.ctx.nowUs };
+    this.ctx.send(peer, message, 64);
+  }
+}
+
+function pingPong(nodes: number, payload: 'number' | 'object' = 'number', digestMessage?: () => number): Simulation {
   const sim = new Simulation({ seed: 1 });
   for (let i = 0; i < nodes; i++) {
     sim.addNode({
       name: `n${i}`,
       region: i % 2 === 0 ? 'us-east' : 'eu-west',
-      process: (ctx) => new PingPong(ctx, nodes),
+      digestMessage,
+      process: (ctx) => (payload === 'number' ? new PingPong(ctx, nodes) : new ObjectPingPong(ctx, nodes)),
     });
   }
   return sim;
@@ -85,6 +114,14 @@ export async function simulationBenchmarks(): Promise<SimulationFigure[]> {
   const bench = new Bench({ time: 3_000, warmupTime: 500, iterations: 5 });
   bench.add('ping-pong, 10,000 nodes over the network', () => {
     ping.run({ maxEvents: BATCH });
+  });
+  const objects = pingPong(10_000, 'object');
+  const objectsUndigested = pingPong(10_000, 'object', () => 0);
+  bench.add('ping-pong with object payloads, digested', () => {
+    objects.run({ maxEvents: BATCH });
+  });
+  bench.add('ping-pong with object payloads, digest off', () => {
+    objectsUndigested.run({ maxEvents: BATCH });
   });
   for (const [name, b] of scenarios) {
     bench.add(

@@ -23,6 +23,7 @@ export { Cut, bridge, isolate, majorityMinority, oneWay, ring, splitGroups } fro
 export { applyFault, scheduleFaults, startFaultProcess } from './faults.js';
 export type { FaultAction, FaultProcessSpec, NodeSelector, PartitionShape, TimedFault } from './faults.js';
 export { Clocks } from './clocks.js';
+export { digestPayload } from './payload-digest.js';
 export { JsonlTrace, RingTrace, observers } from './trace.js';
 export type { TraceEntry } from './trace.js';
 export { DeterminismError, checkDeterminism } from './determinism.js';

@@ -15,6 +15,7 @@ import { NodeContext, type NodeId, type Process, type ProcessFactory, type Timer
 import type { Cut } from './partition.js';
 import { deriveStream, type RandomStream } from './random-stream.js';
 import { toTicks, type DurationUs, type TimeUs } from './time.js';
+import { digestPayload } from './payload-digest.js';
 import { TraceHash } from './trace-hash.js';
 import { TypedEventQueue } from './typed-event-queue.js';
 
@@ -36,6 +37,13 @@ export interface NodeSpec<D extends object = Record<string, unknown>> {
   /** Initial durable state, kept across crashes. */
   durable?: () => D;
   clock?: { offsetUs?: number; driftPpm?: number };
+  /**
+   * A 32-bit digest of a message this node receives, folded into the trace
+   * hash at delivery; by default `digestPayload`, which walks the message's
+   * structure. A model with large or shared payloads can supply a cheaper one,
+   * as long as different contents give different digests.
+   */
+  digestMessage?: (message: unknown) => number;
 }
 
 export interface RunOptions {
@@ -117,6 +125,7 @@ export class Simulation {
   private messageObserver: MessageObserver | null = null;
 
   private readonly names: string[] = [];
+  private readonly digesters: ((message: unknown) => number)[] = [];
   private readonly groups: (string | undefined)[] = [];
   private readonly ids = new Map<string, NodeId>();
   private readonly groupMembers = new Map<string, NodeId[]>();
@@ -173,6 +182,7 @@ export class Simulation {
     this.incarnation.push(0);
     this.processes.push(null);
     this.factories.push(spec.process);
+    this.digesters.push(spec.digestMessage ?? digestPayload);
     const durable = spec.durable ? spec.durable() : ({} as D);
     this.contexts.push(new NodeContext<D>(this, id, spec.name, region, spec.group, durable));
     this.netStreams.push(undefined);
@@ -502,6 +512,8 @@ export class Simulation {
       hash.mix(kind);
       hash.mix(target);
       hash.mix(a);
+      hash.mix(b);
+      if (kind === EV_DELIVER) hash.mix(this.digesters[target](q.currentRef));
       const index = this.eventCount++;
       if (this.observer !== null) this.observer.onEvent(index, t, kind, target, a, b, hash.low);
 
@@ -530,6 +542,11 @@ export class Simulation {
     }
     if (until !== Infinity && until > this.nowUs && processed < maxEvents) this.nowUs = until;
     return this.result();
+  }
+
+  /** Folds a digest of `value` into the trace hash: for a harness to make the hash cover what a run reported, once it is over. */
+  foldIntoTraceHash(value: unknown): void {
+    this.hash.mix(digestPayload(value));
   }
 
   result(): RunResult {

@@ -1,7 +1,8 @@
 /**
  * A rolling 64-bit hash of processed events, as two independent 32-bit
  * MurmurHash3-style lanes. Cheap enough to run on every event; any change in
- * the order, time, kind or endpoints of events changes it.
+ * the order, time, kind, endpoints, arguments or message contents of events
+ * changes it (see `Simulation.run`).
  */
 export class TraceHash {
   private h1 = 0x9747b28c | 0;

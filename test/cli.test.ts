@@ -55,7 +55,7 @@ describe('faultline run', () => {
       'wall',
     ])
       expect(report).toHaveProperty(key);
-    expect(report.traceHash).toBe('36a9789cb8b60218');
+    expect(report.traceHash).toBe('3b346f39062baff0');
     expect(report.slo.passed).toBe(false);
   });
 

@@ -31,6 +31,14 @@ export interface ModelDefinition<S extends z.ZodObject = z.ZodObject> {
   /** Problems the schema cannot see because they depend on the topology, such as how many nodes run the instance. */
   check?(params: z.output<S>, instance: { nodeCount: number }): { path: (string | number)[]; message: string }[];
   instantiate(params: z.output<S>, ctx: InstanceContext): (nodeIndex: number) => ProcessFactory;
+  /**
+   * A 32-bit digest of a message this model's nodes receive, folded into the
+   * run's trace hash at each delivery. Optional: without it the engine's
+   * `digestPayload` walks the message's fields, which suits plain message
+   * objects; supply one when messages carry large or shared structures, and
+   * make different contents give different digests.
+   */
+  digestMessage?(message: unknown): number;
 }
 
 export interface InstanceContext {

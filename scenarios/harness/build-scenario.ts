@@ -132,6 +132,7 @@ export function buildScenario(scenario: Scenario, options: { queue?: 'typed' | '
         region,
         group,
         process: factory(i),
+        digestMessage: model.digestMessage,
         clock: { offsetUs: spec.clockOffset ?? 0, driftPpm: spec.clockDriftPpm ?? 0 },
       });
     });

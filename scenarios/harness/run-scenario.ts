@@ -37,10 +37,9 @@ export async function runScenario(scenario: Scenario, control: RunControl = {}):
   const durationUs = scenario.duration;
   const windowUs = scenario.slo.window;
   const stopAfter = scenario.stop?.afterRequests;
-  let result = sim.result();
   let boundaryUs = stopAfter === undefined ? durationUs : Math.min(windowUs, durationUs);
   for (;;) {
-    result = sim.run({ untilUs: boundaryUs, maxEvents: SLICE_EVENTS });
+    sim.run({ untilUs: boundaryUs, maxEvents: SLICE_EVENTS });
     control.onProgress?.(sim.nowUs, durationUs, sim.events);
     if (control.signal?.aborted) throw new RunInterrupted();
     await new Promise<void>((resolve) => setImmediate(resolve));
@@ -53,5 +52,30 @@ export async function runScenario(scenario: Scenario, control: RunControl = {}):
     if (stopAfter !== undefined && finished >= stopAfter) break;
     boundaryUs = Math.min(boundaryUs + windowUs, durationUs);
   }
-  return { built, result };
+  sim.foldIntoTraceHash(reportedResults(built));
+  return { built, result: sim.result() };
+}
+
+/**
+ * What the models reported, folded into the trace hash after the run so that
+ * the hash also covers the measurements: request outcomes per window, each
+ * component's counters and details, and every operation of the store history.
+ */
+function reportedResults({ requests, components, history }: BuiltScenario): unknown {
+  return {
+    requests: [requests.sent, requests.retries, requests.hedges, requests.succeeded, requests.good, requests.errors],
+    latency: requests.latency.summary(),
+    windows: requests.windows,
+    components: components.map(({ metrics: m }) => [
+      m.name,
+      m.arrived,
+      m.served,
+      m.rejected,
+      m.dropped,
+      m.waited,
+      m.sojournSumUs,
+      m.details,
+    ]),
+    history: history.events,
+  };
 }
