@@ -3,6 +3,7 @@ import { parseScenarioText } from '../scenarios/harness/load-scenario.js';
 import { runScenario } from '../scenarios/harness/run-scenario.js';
 import { buildReport } from '../reports/build-report.js';
 import { erlangB, erlangC, mg1, mmc, mmck } from '../reports/queueing-theory.js';
+import { THEORY_CASES, expectWithinTheory, station } from './support/queueing-station.js';
 
 const factorial = (n: number): number => (n <= 1 ? 1 : n * factorial(n - 1));
 
@@ -43,94 +44,16 @@ describe('the formulas, against textbook values and each other', () => {
   });
 });
 
-/** One station fed by Poisson clients; service in ms. */
-function station(options: {
-  ratePerSec: number;
-  service: string;
-  workers?: number;
-  queueCapacity?: number;
-  duration: string;
-}): string {
-  return `
-name: station
-duration: ${options.duration}
-warmup: 20s
-topology:
-  nodes:
-    server: { count: 1 }
-    client: { count: 2 }
-components:
-  station:
-    type: queue-server
-    nodes: server
-    serviceTime: ${options.service}
-    workers: ${options.workers ?? 1}
-${options.queueCapacity === undefined ? '' : `    queueCapacity: ${options.queueCapacity}`}
-workloads:
-  users: { type: poisson, nodes: client, target: station, rate: ${options.ratePerSec / 2}/s }
-slo: { window: 100s }
-`;
-}
-
-async function theoryOf(text: string) {
-  const { scenario } = parseScenarioText(text, 'station.yaml');
-  const run = await runScenario(scenario);
-  const report = buildReport({
-    faultlineVersion: 'test',
-    file: null,
-    scenario,
-    runs: [{ name: 'base', overrides: {}, run }],
-    wallSeconds: 1,
-  });
-  expect(report.theory).toHaveLength(1);
-  return report.theory![0];
-}
-
 /**
- * Long fixed-seed runs: the customer counts are chosen so the standard error
- * of the mean time at the server is about 1% or less (it grows like
- * 1/(1 − ρ) near saturation), and every row must be within 3% of theory.
+ * Short fixed-seed runs, a tenth of the long suite's: the standard error of
+ * the mean time at the server is about 3% (it grows like 1/(1 − ρ) near
+ * saturation), so every row must be within 10%. `npm run test:long` holds the
+ * full runs to 3%.
  */
-describe('simulation against theory, within 3%', () => {
-  const cases: [string, Parameters<typeof station>[0], string][] = [
-    ['M/M/1 at ρ = 0.5', { ratePerSec: 500, service: '{ type: exponential, mean: 1ms }', duration: '2000s' }, 'M/M/1'],
-    ['M/M/1 at ρ = 0.8', { ratePerSec: 800, service: '{ type: exponential, mean: 1ms }', duration: '3000s' }, 'M/M/1'],
-    [
-      'M/M/1 at ρ = 0.95',
-      { ratePerSec: 9500, service: '{ type: exponential, mean: 100us }', duration: '1200s' },
-      'M/M/1',
-    ],
-    [
-      'M/M/4 at ρ = 0.8',
-      { ratePerSec: 3200, service: '{ type: exponential, mean: 1ms }', workers: 4, duration: '1500s' },
-      'M/M/4',
-    ],
-    [
-      'Erlang B, c = 5, a = 3, lognormal service',
-      {
-        ratePerSec: 3000,
-        service: '{ type: lognormal, median: 800us, sigma: 0.668 }',
-        workers: 5,
-        queueCapacity: 0,
-        duration: '1500s',
-      },
-      'M/G/5/5',
-    ],
-    ['M/D/1 at ρ = 0.8', { ratePerSec: 800, service: '1ms', duration: '3000s' }, 'M/D/1'],
-  ];
-  for (const [name, options, model] of cases) {
-    it(name, async () => {
-      const check = await theoryOf(station(options));
-      expect(check.model).toBe(model);
-      for (const row of check.rows) {
-        if (row.relativeDifference === null) expect(row.simulated).toBe(0);
-        else
-          expect(
-            Math.abs(row.relativeDifference),
-            `${row.label}: theory ${row.theory}, simulated ${row.simulated}`,
-          ).toBeLessThan(0.03);
-      }
-    });
+describe('simulation against theory, short runs within 10%', () => {
+  for (const [name, options, model] of THEORY_CASES) {
+    const seconds = Number.parseInt(options.duration, 10) / 10;
+    it(name, () => expectWithinTheory({ ...options, duration: `${seconds}s` }, model, 0.1));
   }
 
   it('no theory for a station under faults, or with no closed form', async () => {
