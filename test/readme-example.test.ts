@@ -8,9 +8,11 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'faultline-readme-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-it("the README's model example runs as written against the public API", async () => {
+it("the README's engine example runs as written against the public API", async () => {
   const readme = readFileSync(join(root, 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('## Writing a model'));
+  const start = readme.indexOf('## The engine as a library');
+  expect(start).toBeGreaterThanOrEqual(0);
+  const section = readme.slice(start);
   const code = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
   expect(code).toBeDefined();
   const entry = pathToFileURL(join(root, 'engine/index.ts')).href;
