@@ -434,17 +434,35 @@ export interface ConsistencyTimeline {
 }
 
 /**
- * A Lamport diagram's data: every message sent in a window around the first
- * fault (up to a cap), one line each: "sentUs from to arrivalUs kind fate",
- * where from, to and kind index `nodes` and `kinds`, arrivalUs is "-" for a
- * message the network dropped, and fate is d (delivered), p (dropped by a
- * partition), l (lost on the link) or x (arrived at a node that was down).
+ * A Lamport diagram's data: the messages drawn from a window around the first
+ * fault that changes reachability or membership (or a time the scenario
+ * names), one line each: "sentUs from to arrivalUs kind fate", where from, to
+ * and kind index `nodes` and `kinds`, arrivalUs is "-" for a message the
+ * network dropped, and fate is d (delivered), p (dropped by a partition),
+ * l (lost on the link) or x (arrived at a node that was down).
  */
 export interface MessageDiagram {
-  fault: FaultEvent;
+  /**
+   * The fault the window is centred on: the first crash, pause or partition,
+   * else the first fault of any kind; null when the scenario names the time
+   * (outputs.messageDiagram.at).
+   */
+  fault: FaultEvent | null;
+  /** The window's centre. */
+  atUs: number;
   fromUs: number;
   toUs: number;
-  /** True when the cap cut the window short. */
+  /** Messages sent in the window; `messages` holds those drawn. */
+  sent: number;
+  /**
+   * How the drawn messages were chosen when they are not all of them: the
+   * first of each kind per pair of nodes (delivered and dropped apart) in
+   * each slot of `everyUs`, slots counted from the centre; of those only the
+   * `nearest` (when not null) closest to the centre. Null when every message
+   * sent in the window is drawn.
+   */
+  sample: { everyUs: number; nearest: number | null } | null;
+  /** True when the window ended before its planned end: even the sample grew too large to keep. */
   capped: boolean;
   nodes: string[];
   kinds: string[];

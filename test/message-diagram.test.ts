@@ -1,10 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import { applyFault, Simulation, type NodeContext, type Process } from '../engine/index.js';
 import { DROP_LOSS, DROP_PARTITION } from '../engine/network.js';
-import { DIAGRAM_MESSAGE_CAP, MessageCapture, type CapturedMessage } from '../models/measure/message-capture.js';
-import { messageDiagramChart } from '../reports/charts/message-diagram.js';
-import { messageDiagram, parseDiagramMessage, type CapturedWindow } from '../reports/consistency/message-lanes.js';
-import type { FaultEvent } from '../reports/report-types.js';
+import {
+  MessageCapture,
+  STORE_CAP,
+  type CapturedMessage,
+  type DiagramWindowOptions,
+} from '../models/measure/message-capture.js';
+import { MAX_PLOT_PX, messageDiagramChart } from '../reports/charts/message-diagram.js';
+import {
+  DIAGRAM_DRAWN_CAP,
+  messageDiagram,
+  parseDiagramMessage,
+  type CapturedWindow,
+} from '../reports/consistency/message-lanes.js';
+import type { FaultEvent, MessageDiagram } from '../reports/report-types.js';
+import { buildReport } from '../reports/build-report.js';
+import { parseScenarioText } from '../scenarios/harness/load-scenario.js';
+import { runScenario } from '../scenarios/harness/run-scenario.js';
+import { ScenarioError } from '../scenarios/harness/scenario-error.js';
 
 /** Each node sends a ping to every other node every `everyUs`. */
 function chatter(everyUs: number) {
@@ -18,73 +32,105 @@ function chatter(everyUs: number) {
   });
 }
 
-function capturedRun(everyUs: number, untilUs: number, fault?: { atUs: number; apply: (sim: Simulation) => void }) {
+type Fault = { atUs: number; apply: (sim: Simulation) => void };
+
+function capturedRun(everyUs: number, untilUs: number, faults: Fault[] = [], options?: Partial<DiagramWindowOptions>) {
   const sim = new Simulation({ seed: 1 });
   for (let i = 0; i < 3; i++) sim.addNode({ name: `n${i}`, process: chatter(everyUs) });
-  const capture = new MessageCapture(sim);
+  const capture = new MessageCapture(sim, options);
   sim.setMessageObserver(capture);
-  if (fault) sim.at(fault.atUs, () => fault.apply(sim));
+  for (const fault of faults) sim.at(fault.atUs, () => fault.apply(sim));
   const result = sim.run({ untilUs });
   capture.finish(result.simulatedUs);
   return { sim, capture, result };
 }
 
+const partitionAt = (atUs: number): Fault => ({
+  atUs,
+  apply: (sim) => applyFault(sim, { kind: 'partition', shape: { type: 'groups', groups: [['n0'], ['n1', 'n2']] } }),
+});
+const clockJumpAt = (atUs: number): Fault => ({
+  atUs,
+  apply: (sim) => applyFault(sim, { kind: 'clock-jump', nodes: 'n1', deltaUs: -250_000 }),
+});
+
 describe('message capture', () => {
-  it('keeps the lead-up to the first fault and what follows, up to the cap, then lets go', () => {
-    const partition = (sim: Simulation) =>
-      applyFault(sim, { kind: 'partition', shape: { type: 'groups', groups: [['n0'], ['n1', 'n2']] } });
-    // 6 messages every 100µs: 60,000 a second, far beyond the cap.
-    const { capture } = capturedRun(100, 3_000_000, { atUs: 1_000_000, apply: partition });
+  it('centres on the first fault that changes reachability, not on an earlier clock jump', () => {
+    const { capture } = capturedRun(50_000, 5_000_000, [clockJumpAt(0), partitionAt(3_000_000)]);
+    expect(capture.fault).toMatchObject({ kind: 'partition', timeUs: 3_000_000 });
+    expect(capture.atUs).toBe(3_000_000);
+    expect(capture.fromUs).toBe(2_750_000);
+    expect(capture.endUs).toBe(4_500_000);
     const messages = capture.messages();
-    expect(capture.fault).toMatchObject({ kind: 'partition', timeUs: 1_000_000 });
-    expect(capture.capped).toBe(true);
-    expect(messages).toHaveLength(DIAGRAM_MESSAGE_CAP);
-    const before = messages.filter((m) => m.sentUs < 1_000_000);
-    expect(before.length).toBeGreaterThan(0);
-    expect(before.length).toBeLessThanOrEqual(DIAGRAM_MESSAGE_CAP / 8);
-    expect(messages.every((m, i) => i === 0 || m.sentUs >= messages[i - 1].sentUs)).toBe(true);
-    expect(capture.endUs).toBe(messages[messages.length - 1].sentUs);
-    const crossing = messages.filter((m) => m.sentUs > 1_000_000 && (m.from === 0) !== (m.to === 0));
+    expect(messages[0].sentUs).toBeGreaterThanOrEqual(2_750_000);
+    expect(messages[messages.length - 1].sentUs).toBeLessThanOrEqual(4_500_000);
+    // Sparse: every message in the window is kept, and the cut drops those across it.
+    expect(capture.slotUs).toBe(0);
+    expect(messages).toHaveLength(capture.sent);
+    const crossing = messages.filter((m) => m.sentUs > 3_000_000 && (m.from === 0) !== (m.to === 0));
     expect(crossing.length).toBeGreaterThan(0);
     expect(crossing.every((m) => m.arrivalUs === DROP_PARTITION)).toBe(true);
-    expect(
-      messages.filter((m) => m.sentUs > 1_000_000 && m.from !== 0 && m.to !== 0).every((m) => m.arrivalUs > m.sentUs),
-    ).toBe(true);
   });
 
-  it('a sparse window ends 1.75 s after the fault, uncapped, and keeps at most 250 ms before it', () => {
-    const crash = (sim: Simulation) => sim.crash(sim.nodeId('n2'));
-    const { capture } = capturedRun(50_000, 5_000_000, { atUs: 2_000_000, apply: crash });
+  it('falls back on a clock fault when nothing changes reachability, and centres where the scenario says', () => {
+    const clockOnly = capturedRun(50_000, 3_000_000, [clockJumpAt(1_000_000)]).capture;
+    expect(clockOnly.fault).toMatchObject({ kind: 'clock-jump', timeUs: 1_000_000 });
+    expect(clockOnly.endUs).toBe(2_500_000);
+    const named = capturedRun(50_000, 5_000_000, [partitionAt(1_000_000)], {
+      atUs: 3_000_000,
+      beforeUs: 100_000,
+      afterUs: 500_000,
+    }).capture;
+    expect(named.fault).toBeNull();
+    expect([named.atUs, named.fromUs, named.endUs]).toEqual([3_000_000, 2_900_000, 3_500_000]);
+    expect(named.messages().every((m) => m.sentUs >= 2_900_000 && m.sentUs <= 3_500_000)).toBe(true);
+  });
+
+  it('holds bounded memory in a busy window: samples the first per kind, pair and fate in each slot, counts the rest', () => {
+    // 6 messages every 20µs: 300,000 a second, 450,000 in the window after the fault.
+    const { capture } = capturedRun(20, 2_000_000, [partitionAt(400_000)]);
     const messages = capture.messages();
-    expect(capture.capped).toBe(false);
-    expect(capture.endUs).toBe(3_750_000);
-    expect(messages[0].sentUs).toBeGreaterThanOrEqual(1_750_000);
-    expect(messages[messages.length - 1].sentUs).toBeLessThanOrEqual(3_750_000);
-    // n2 is down: it sends nothing after the crash.
-    expect(messages.some((m) => m.from === 2 && m.sentUs > 2_000_000)).toBe(false);
+    expect(capture.sent).toBeGreaterThan(400_000);
+    expect(messages.length).toBeLessThanOrEqual(STORE_CAP);
+    expect(capture.slotUs).toBeGreaterThan(0);
+    expect(capture.endUs).toBe(1_900_000);
+    const keys = messages.map(
+      (m) => `${m.kind} ${m.from} ${m.to} ${m.arrivalUs < 0} ${Math.floor((m.sentUs - 400_000) / capture.slotUs)}`,
+    );
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(messages.every((m, i) => i === 0 || m.sentUs >= messages[i - 1].sentUs)).toBe(true);
   });
 
   it('without a fault there is no window', () => {
     const { capture } = capturedRun(1000, 1_000_000);
     expect(capture.fault).toBeNull();
+    expect(capture.atUs).toBeNull();
     expect(capture.messages()).toEqual([]);
   });
 
   it('changes nothing in the run: the same trace with and without it', () => {
-    const partition = (sim: Simulation) =>
-      applyFault(sim, { kind: 'partition', shape: { type: 'groups', groups: [['n0'], ['n1', 'n2']] } });
-    const watched = capturedRun(1000, 2_000_000, { atUs: 500_000, apply: partition }).result.traceHash;
+    const faults = [clockJumpAt(100_000), partitionAt(500_000)];
+    const watched = capturedRun(100, 2_000_000, faults).result.traceHash;
     const sim = new Simulation({ seed: 1 });
-    for (let i = 0; i < 3; i++) sim.addNode({ name: `n${i}`, process: chatter(1000) });
-    sim.at(500_000, () => partition(sim));
+    for (let i = 0; i < 3; i++) sim.addNode({ name: `n${i}`, process: chatter(100) });
+    for (const fault of faults) sim.at(fault.atUs, () => fault.apply(sim));
     expect(sim.run({ untilUs: 2_000_000 }).traceHash).toBe(watched);
   });
 });
 
 const FAULT: FaultEvent = { timeUs: 1000, kind: 'crash', nodes: ['b'] };
 
-function window(messages: CapturedMessage[], capped = false): CapturedWindow {
-  return { fault: FAULT, endUs: 5000, capped, messages: () => messages };
+function window(messages: CapturedMessage[], slotUs = 0): CapturedWindow {
+  return {
+    fault: FAULT,
+    atUs: FAULT.timeUs,
+    fromUs: 750,
+    endUs: 5000,
+    sent: messages.length,
+    slotUs,
+    capped: false,
+    messages: () => messages,
+  };
 }
 
 describe('message diagram data', () => {
@@ -120,11 +166,42 @@ describe('message diagram data', () => {
       kind: 1,
       fate: 'p',
     });
-    expect(diagram).toMatchObject({ fault: FAULT, fromUs: 900, toUs: 5000, capped: false });
+    expect(diagram).toMatchObject({
+      fault: FAULT,
+      atUs: 1000,
+      fromUs: 750,
+      toUs: 5000,
+      sent: 5,
+      sample: null,
+      capped: false,
+    });
   });
 
-  it('is null without a fault', () => {
-    expect(messageDiagram({ ...window([]), fault: null }, (id) => names[id], [])).toBeNull();
+  it('draws at most DIAGRAM_DRAWN_CAP: the first of each kind, pair and fate per slot, in the narrowest slot that fits', () => {
+    const many: CapturedMessage[] = [];
+    for (let t = 750_000; t <= 5_000_000; t += 1000)
+      many.push({ sentUs: t, from: t % 4, to: (t + 1) % 4, arrivalUs: t + 500, kind: 'ping' });
+    const busy: CapturedWindow = {
+      ...window(many),
+      fault: { timeUs: 1_000_000, kind: 'partition', nodes: [] },
+      atUs: 1_000_000,
+      fromUs: 750_000,
+      endUs: 5_000_000,
+      sent: 100_000,
+    };
+    const diagram = messageDiagram(busy, (id) => names[id], [])!;
+    expect(diagram.sent).toBe(100_000);
+    expect(diagram.messages.length).toBeLessThanOrEqual(DIAGRAM_DRAWN_CAP);
+    // 4 pairs: a message each per 1, 2, 5 or 10 ms is too many, per 20 ms fits.
+    expect(diagram.sample).toEqual({ everyUs: 20_000, nearest: null });
+    const rows = diagram.messages.map(parseDiagramMessage);
+    const keys = rows.map((m) => `${m.from} ${m.to} ${Math.floor((m.sentUs - 1_000_000) / 20_000)}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(rows.length).toBe(new Set(many.map((m) => `${m.from} ${Math.floor((m.sentUs - 1_000_000) / 20_000)}`)).size);
+  });
+
+  it('is null without a window', () => {
+    expect(messageDiagram({ ...window([]), fault: null, atUs: null }, (id) => names[id], [])).toBeNull();
   });
 });
 
@@ -145,9 +222,26 @@ function expectWellFormed(svg: string): void {
   expect(stack).toEqual([]);
 }
 
+/** A captured window of `messages` centred on the first of `faults`, all of them kept. */
+function keptWindow(messages: CapturedMessage[], faults: FaultEvent[], endUs: number, sent = messages.length) {
+  return {
+    fault: faults[0],
+    atUs: faults[0].timeUs,
+    fromUs: 500,
+    endUs,
+    sent,
+    slotUs: 0,
+    capped: false,
+    messages: () => messages,
+  };
+}
+
+const svgHeight = (svg: string) => Number(/viewBox="0 0 \d+ ([\d.]+)"/.exec(svg)![1]);
+const svgWidth = (svg: string) => Number(/viewBox="0 0 (\d+) /.exec(svg)![1]);
+
 describe('message diagram SVG', () => {
   const messages: CapturedMessage[] = [];
-  for (let i = 0; i < 300; i++) {
+  for (let i = 0; i < 200; i++) {
     const from = i % 4;
     const to = (i + 1) % 4;
     const dropped = i % 10 === 0;
@@ -159,12 +253,14 @@ describe('message diagram SVG', () => {
       kind: i % 3 === 0 ? 'vote' : 'append <entries>',
     });
   }
-  const faults: FaultEvent[] = [{ timeUs: 1000, kind: 'partition', nodes: ['a'], detail: 'groups: {a} | {b & c}' }];
-  const diagram = messageDiagram(
-    { fault: faults[0], endUs: 4000, capped: true, messages: () => messages },
-    (id) => ['a', 'b', 'c', 'd'][id],
-    faults,
-  )!;
+  const faults: FaultEvent[] = [
+    { timeUs: 1000, kind: 'partition', nodes: ['a'], detail: 'groups: {a} | {b & c}' },
+    { timeUs: 1010, kind: 'crash', nodes: ['c'] },
+    { timeUs: 1010, kind: 'crash', nodes: ['d'] },
+    { timeUs: 2000, kind: 'heal', nodes: [] },
+  ];
+  const names = (id: number) => ['a', 'b', 'c', 'd'][id];
+  const diagram = messageDiagram(keptWindow(messages, faults, 2500), names, faults)!;
 
   it('is well-formed SVG: one lane per node, one arrow per delivered message, one cross per drop', () => {
     const chart = messageDiagramChart(diagram, faults, 'consistency-message-diagram');
@@ -177,16 +273,34 @@ describe('message diagram SVG', () => {
     ];
     const paths = (marker: string) =>
       groups.filter((g) => g[1] === marker).reduce((n, g) => n + g[2].split('\n').filter(Boolean).length, 0);
-    expect(paths('arrow-0') + paths('arrow-1')).toBe(270);
-    expect(paths('drop')).toBe(30);
+    // Drops, and deliveries to c and d after they crashed, are crossed out.
+    const fates = diagram.messages.map((m) => parseDiagramMessage(m).fate);
+    expect(paths('arrow-0') + paths('arrow-1')).toBe(fates.filter((f) => f === 'd').length);
+    expect(paths('drop')).toBe(fates.filter((f) => f !== 'd').length);
     for (const node of ['a', 'b', 'c', 'd']) expect(chart.svg).toContain(`text-anchor="middle">${node}</text>`);
+    expect(chart.title).toBe('Messages around the partition at 0.001s');
     expect(chart.svg).toContain('append &lt;entries&gt;');
-    expect(chart.svg).toContain('partition groups: {a} | {b &amp; c}');
-    expect(chart.svg).toContain('(capped)');
+    expect(chart.svg).toContain('all 200 messages sent in the window');
+    // One label per fault, crashes at the same moment sharing one.
+    expect(chart.svg).toContain('>partition at 0.001s</text>');
+    expect(chart.svg).toContain('>groups: {a} | {b &amp; c}</text>');
+    expect(chart.svg).toContain('>c, d</text>');
+    expect(chart.svg).toContain('>heal at 0.002s</text>');
     // Every id is the chart's, so several diagrams can share a page.
     expect(
       [...chart.svg.matchAll(/\bid="([^"]+)"/g)].every((m) => m[1].startsWith('consistency-message-diagram-')),
     ).toBe(true);
+  });
+
+  it('says what it left out', () => {
+    const sampled = { ...diagram, sent: 12_345, sample: { everyUs: 50_000, nearest: null }, capped: true };
+    const svg = messageDiagramChart(sampled, faults, 'md').svg;
+    expect(svg).toContain(
+      'showing 200 of 12,345 messages: per pair of nodes and kind, the first delivered and the first dropped in each 50 ms; the window ends early',
+    );
+    const named = messageDiagramChart({ ...diagram, fault: null, atUs: 1500 }, faults, 'md');
+    expect(named.title).toBe('Messages around 0.002s');
+    expect(named.svg).toContain('>centre 0.002s</text>');
   });
 
   it('time flows down: a later send starts lower, and a delivery ends below its send', () => {
@@ -194,14 +308,108 @@ describe('message diagram SVG', () => {
     const lines = [...chart.svg.matchAll(/<path d="M([\d.]+) ([\d.]+)L([\d.]+) ([\d.]+)"\/>/g)].map((m) =>
       m.slice(1).map(Number),
     );
-    expect(lines.length).toBe(300);
+    expect(lines.length).toBe(200);
     expect(lines.every(([, y1, , y2]) => y2 > y1)).toBe(true);
   });
 
-  it('is deterministic and its height is bounded whatever the number of messages', () => {
+  it('fault labels sit clear of every arrow and line, and of each other', () => {
+    const svg = messageDiagramChart(diagram, faults, 'md').svg;
+    const arrowsRight = Math.max(
+      ...[...svg.matchAll(/<path d="M([\d.]+) [\d.]+L([\d.]+) [\d.]+"\/>/g)].flatMap((m) => [+m[1], +m[2]]),
+    );
+    const linesRight = Math.max(...[...svg.matchAll(/<line x1="[\d.]+" y1="[\d.]+" x2="([\d.]+)"/g)].map((m) => +m[1]));
+    const block = /<g class="fault-labels" font-size="11">\n([\s\S]*?)\n<\/g>/.exec(svg)![1];
+    // Boxes at 11 px: at most 6.5 px a character, 11 px above the baseline and 3 below.
+    const boxes = [...block.matchAll(/<text x="([\d.]+)" y="([\d.]+)"[^>]*>([^<]*)<\/text>/g)].map((m) => ({
+      left: +m[1],
+      right: +m[1] + m[3].length * 6.5,
+      top: +m[2] - 11,
+      bottom: +m[2] + 3,
+    }));
+    expect(boxes.length).toBe(5);
+    for (const box of boxes) {
+      expect(box.left).toBeGreaterThan(Math.max(arrowsRight, linesRight));
+      expect(box.right).toBeLessThanOrEqual(svgWidth(svg));
+      expect(box.bottom).toBeLessThanOrEqual(svgHeight(svg));
+    }
+    boxes.forEach((a, i) =>
+      boxes.slice(i + 1).forEach((b) => expect(a.bottom <= b.top || b.bottom <= a.top, 'labels overlap').toBe(true)),
+    );
+  });
+
+  it('is deterministic, and at most about 1,400 px tall whatever the window holds', () => {
     expect(messageDiagramChart(diagram, faults, 'md').svg).toBe(messageDiagramChart(diagram, faults, 'md').svg);
-    const many = { ...diagram, messages: Array.from({ length: 100_000 }, (_, i) => `${1000 + i} 0 1 ${1100 + i} 0 d`) };
-    const height = Number(/viewBox="0 0 \d+ ([\d.]+)"/.exec(messageDiagramChart(many, faults, 'md').svg)![1]);
-    expect(height).toBeLessThanOrEqual(2600);
+    const busy: CapturedMessage[] = [];
+    for (let i = 0; i < 100_000; i++)
+      busy.push({ sentUs: 500 + i, from: i % 4, to: (i + 3) % 4, arrivalUs: 600 + i, kind: `k${i % 12}` });
+    const big = messageDiagram(keptWindow(busy, faults, 100_500), names, faults)!;
+    expect(big.messages.length).toBeLessThanOrEqual(DIAGRAM_DRAWN_CAP);
+    expect(big.sent).toBe(100_000);
+    const svg = messageDiagramChart(big, faults, 'md').svg;
+    expect(svgHeight(svg)).toBeLessThanOrEqual(1400);
+    expect(MAX_PLOT_PX).toBeLessThan(1400);
+  });
+});
+
+/** Like cap-partition: a clock jump at 0 s, the 2 | 3 partition later, clients on both sides. */
+const CAP_LIKE = `
+name: diagram-window
+seed: 1
+duration: 5s
+topology:
+  regions: [dc-a, dc-b]
+  rtt: { crossRegion: 10ms }
+  nodes:
+    store: { count: 5, region: [dc-a, dc-a, dc-b, dc-b, dc-b] }
+    client: { count: 4, region: [dc-a, dc-a, dc-b, dc-b] }
+components:
+  kv: { type: raft, nodes: store }
+workloads:
+  users: { type: store-client, nodes: client, target: kv, users: 3, thinkTime: 10ms, keys: { count: 20 }, timeout: 1s, contact: nearest }
+faults:
+  timeline:
+    - { at: 0s, action: clock-jump, nodes: [store-1, store-2], by: -250ms }
+    - { at: 3s, action: partition, sides: [dc-a, dc-b], for: 1s }
+`;
+
+async function diagramOf(text: string, overrides: string[] = []): Promise<{ diagram: MessageDiagram; svg: string }> {
+  const { scenario } = parseScenarioText(text, 'diagram-window.yaml', { overrides });
+  const runs = [{ name: 'base', overrides: {}, run: await runScenario(scenario) }];
+  const report = buildReport({ faultlineVersion: 'test', file: null, scenario, runs, wallSeconds: 1 });
+  const diagram = report.consistency!.messageDiagram!;
+  return { diagram, svg: messageDiagramChart(diagram, report.faults, 'md').svg };
+}
+
+describe('the message diagram of a run', () => {
+  it('covers the partition, not the clock jump before it, and stays a readable size', async () => {
+    const { diagram, svg } = await diagramOf(CAP_LIKE);
+    expect(diagram.fault).toMatchObject({ kind: 'partition', timeUs: 3_000_000 });
+    expect([diagram.atUs, diagram.fromUs, diagram.toUs]).toEqual([3_000_000, 2_750_000, 4_500_000]);
+    expect(diagram.sent).toBeGreaterThan(DIAGRAM_DRAWN_CAP);
+    expect(diagram.messages.length).toBeLessThanOrEqual(DIAGRAM_DRAWN_CAP);
+    expect(diagram.sample).not.toBeNull();
+    expect(diagram.messages.some((m) => m.endsWith(' p'))).toBe(true);
+    expect(svgHeight(svg)).toBeLessThanOrEqual(1400);
+    expect(svg).toMatch(/showing \d+ of [\d,]+ messages: per pair of nodes and kind/);
+  });
+
+  it('lies where the scenario names it: outputs.messageDiagram', async () => {
+    const { diagram } = await diagramOf(CAP_LIKE, ['outputs.messageDiagram={ at: 1s, before: 100ms, after: 400ms }']);
+    expect(diagram.fault).toBeNull();
+    expect([diagram.atUs, diagram.fromUs, diagram.toUs]).toEqual([1_000_000, 900_000, 1_400_000]);
+  });
+
+  it('a window past the end of the run is an error that points at it', () => {
+    const text = `${CAP_LIKE}outputs:\n  messageDiagram: { at: 6s }\n`;
+    let error: unknown;
+    try {
+      parseScenarioText(text, 'diagram-window.yaml');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ScenarioError);
+    expect((error as Error).message).toMatch(
+      /^diagram-window\.yaml:20:25 outputs\.messageDiagram\.at: is at or after the end of the run \(duration 5s\)/,
+    );
   });
 });

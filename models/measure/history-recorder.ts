@@ -1,6 +1,6 @@
 import type { NodeId, Simulation } from '../../engine/index.js';
 import type { EventType, HistoryEvent, Value } from './history-events.js';
-import { MessageCapture } from './message-capture.js';
+import { MessageCapture, type DiagramWindowOptions } from './message-capture.js';
 import { ReplicaSampler } from './replica-sampler.js';
 
 /** What the checkers need beyond Jepsen's fields: who asked, in which session, and which replica answered. */
@@ -37,8 +37,11 @@ export class HistoryRecorder {
   /** The client node of each process, for grouping operations by the side of a partition they were on. */
   private readonly clients: NodeId[] = [];
 
-  /** `sim` is only observed (by `observe`), never driven. */
-  constructor(private readonly sim: Simulation) {}
+  /** `sim` is only observed (by `observe`), never driven; `diagram` places the message diagram's window. */
+  constructor(
+    private readonly sim: Simulation,
+    private readonly diagram: Partial<DiagramWindowOptions> = {},
+  ) {}
 
   /** A fresh process number (for a new client, or after an `info`), run by a user on node `client`. */
   newProcess(client: NodeId): number {
@@ -52,7 +55,7 @@ export class HistoryRecorder {
 
   /**
    * Starts sampling replicas and capturing messages around the first fault
-   * (once per run, whichever store client asks first). Both are engine
+   * or the scenario's chosen time (once per run, whichever store client asks first). Both are engine
    * observers that schedule nothing, so the trace is unchanged.
    */
   observe(timing: { windowUs: number; durationUs: number }): void {
@@ -64,7 +67,7 @@ export class HistoryRecorder {
         Math.max(1, Math.floor(timing.windowUs / SAMPLES_PER_WINDOW)),
         timing.durationUs,
       ),
-      messages: new MessageCapture(sim),
+      messages: new MessageCapture(sim, this.diagram),
     };
     sim.setObserver(this.observation.replicas);
     sim.setMessageObserver(this.observation.messages);

@@ -1,28 +1,41 @@
 import { DROP_PARTITION } from '../../engine/network.js';
-import type { CapturedMessage } from '../../models/measure/message-capture.js';
+import { sampleKey, type CapturedMessage } from '../../models/measure/message-capture.js';
 import type { FaultEvent, MessageDiagram } from '../report-types.js';
+
+/** At most this many messages are drawn: enough to follow a protocol, few enough to tell apart. */
+export const DIAGRAM_DRAWN_CAP = 240;
+/** Sampling slots to try, narrowest first; only multiples of the capture's own slot keep its sample exact. */
+const DRAWN_SLOTS_US = [1, 2, 5, 10, 20, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10_000].map((ms) => ms * 1000);
 
 /** What the run's message capture holds once the run is over. */
 export interface CapturedWindow {
   fault: FaultEvent | null;
+  atUs: number | null;
+  fromUs: number;
   endUs: number | null;
+  sent: number;
+  /** 0 when every message was kept, else the capture's sampling slot. */
+  slotUs: number;
   capped: boolean;
   messages(): CapturedMessage[];
 }
 
 /**
  * The message diagram's data for the report: the captured messages in send
- * order, lanes for the nodes they touch (in node order), and each message's
- * fate, a message to a node that was down when it arrived counting as lost
- * there (crash to restart, from the fault log). Null when no fault happened.
+ * order (sampled down to DIAGRAM_DRAWN_CAP: the first of each kind per pair
+ * in the narrowest slot that fits, then the nearest the centre), lanes for the nodes they touch (in
+ * node order), and each message's fate, a message to a node that was down
+ * when it arrived counting as lost there (crash to restart, from the fault
+ * log). Null when there is no window.
  */
 export function messageDiagram(
   window: CapturedWindow,
   nodeName: (id: number) => string,
   faults: readonly FaultEvent[],
 ): MessageDiagram | null {
-  if (window.fault === null || window.endUs === null) return null;
-  const messages = window.messages();
+  if (window.atUs === null || window.endUs === null) return null;
+  const atUs = window.atUs;
+  const { messages, sample } = drawn(window.messages(), window.slotUs, atUs);
   const ids = [...new Set(messages.flatMap((m) => [m.from, m.to]))].sort((a, b) => a - b);
   const lane = new Map(ids.map((id, i) => [id, i]));
   const kinds = [...new Set(messages.map((m) => m.kind))];
@@ -36,15 +49,54 @@ export function messageDiagram(
     const arrival = m.arrivalUs >= 0 ? String(Math.round(m.arrivalUs)) : '-';
     return `${Math.round(m.sentUs)} ${lane.get(m.from)} ${lane.get(m.to)} ${arrival} ${kindIndex.get(m.kind)} ${fate}`;
   });
-  const { timeUs, kind, nodes, detail } = window.fault;
+  let fault: FaultEvent | null = null;
+  if (window.fault !== null) {
+    const { timeUs, kind, nodes, detail } = window.fault;
+    fault = { timeUs, kind, nodes: [...nodes], ...(detail === undefined ? {} : { detail }) };
+  }
   return {
-    fault: { timeUs, kind, nodes: [...nodes], ...(detail === undefined ? {} : { detail }) },
-    fromUs: messages.length > 0 ? Math.min(Math.round(messages[0].sentUs), timeUs) : timeUs,
+    fault,
+    atUs: Math.round(atUs),
+    fromUs: Math.round(Math.max(0, window.fromUs)),
     toUs: Math.round(window.endUs),
+    sent: window.sent,
+    sample,
     capped: window.capped,
     nodes: ids.map(nodeName),
     kinds,
     messages: rows,
+  };
+}
+
+/** The messages to draw, in send order, and how they were picked when not all are. */
+function drawn(
+  all: CapturedMessage[],
+  capturedSlotUs: number,
+  atUs: number,
+): { messages: CapturedMessage[]; sample: MessageDiagram['sample'] } {
+  if (capturedSlotUs === 0 && all.length <= DIAGRAM_DRAWN_CAP) return { messages: all, sample: null };
+  let messages = all;
+  let everyUs = 0;
+  for (const slotUs of DRAWN_SLOTS_US) {
+    if (slotUs < capturedSlotUs || slotUs % Math.max(1, capturedSlotUs) !== 0) continue;
+    const seen = new Set<string>();
+    messages = all.filter((m) => {
+      const key = sampleKey(m, atUs, slotUs);
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+    everyUs = slotUs;
+    if (messages.length <= DIAGRAM_DRAWN_CAP) return { messages, sample: { everyUs, nearest: null } };
+  }
+  const nearest = new Set(
+    [...messages.keys()]
+      .sort((a, b) => Math.abs(messages[a].sentUs - atUs) - Math.abs(messages[b].sentUs - atUs) || a - b)
+      .slice(0, DIAGRAM_DRAWN_CAP),
+  );
+  return {
+    messages: messages.filter((_, i) => nearest.has(i)),
+    sample: { everyUs, nearest: DIAGRAM_DRAWN_CAP },
   };
 }
 

@@ -58,7 +58,8 @@ export function buildScenario(scenario: Scenario, options: { queue?: 'typed' | '
     measureFromUs: scenario.warmup,
   });
   const windows = requests.windows.length;
-  const history = new HistoryRecorder(sim);
+  const diagram = scenario.outputs.messageDiagram;
+  const history = new HistoryRecorder(sim, { atUs: diagram.at, beforeUs: diagram.before, afterUs: diagram.after });
 
   const nodeNames = new Map<string, string[]>();
   const regionNodes = new Map<string, string[]>(topology.regions.map((r) => [r, []]));

@@ -191,8 +191,23 @@ const outputs = z
     dir: z.string().optional().describe('Where to write outputs (default out/<scenario>-<seed>).'),
     charts: z.boolean().default(true).describe('Write one SVG per chart.'),
     html: z.boolean().default(true).describe('Write report.html.'),
+    messageDiagram: z
+      .strictObject({
+        at: durationUs
+          .optional()
+          .describe(
+            'Centre the window here. Default: the first crash, pause or partition (else the first fault of any kind).',
+          ),
+        before: durationUs.default(250_000).describe('How much of the window lies before its centre (default 250ms).'),
+        after: durationUs
+          .refine((d) => d > 0, 'must be above zero')
+          .default(1_500_000)
+          .describe('How much of the window lies after its centre (default 1.5s).'),
+      })
+      .default({ before: 250_000, after: 1_500_000 })
+      .describe("The window of the consistency section's message diagram."),
   })
-  .default({ charts: true, html: true });
+  .default({ charts: true, html: true, messageDiagram: { before: 250_000, after: 1_500_000 } });
 
 const variant = z.strictObject({
   name: name('variant'),
@@ -219,7 +234,7 @@ function instanceSchema(models: ModelDefinition[], role: string) {
 
 export function scenarioSchema() {
   registerBuiltinModels();
-  return z.strictObject({
+  const schema = z.strictObject({
     $schema: z.string().optional(),
     extends: z.string().optional().describe('A scenario file this one overrides (a path relative to this file).'),
     name: name('scenario'),
@@ -244,6 +259,15 @@ export function scenarioSchema() {
       .array(variant)
       .default([])
       .describe('Named sets of overrides; `faultline run` runs each with the same seed.'),
+  });
+  return schema.superRefine((scenario, ctx) => {
+    const at = scenario.outputs.messageDiagram.at;
+    if (at !== undefined && at >= scenario.duration)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['outputs', 'messageDiagram', 'at'],
+        message: `is at or after the end of the run (duration ${scenario.duration / 1e6}s): the diagram's window would be empty`,
+      });
   });
 }
 
