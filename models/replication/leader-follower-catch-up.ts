@@ -1,7 +1,13 @@
 import type { NodeContext, NodeId, TimerHandle } from '../../engine/index.js';
 import type { LeaderFollowerSettings } from './leader-follower.js';
 import type { ReplicaDisk } from './leader-follower-disk.js';
-import { ENTRY_BYTES, MAX_BATCH_ENTRIES, MESSAGE_HEADER_BYTES, type Fetch, type FetchReply } from './leader-follower-messages.js';
+import {
+  ENTRY_BYTES,
+  MAX_BATCH_ENTRIES,
+  MESSAGE_HEADER_BYTES,
+  type Fetch,
+  type FetchReply,
+} from './leader-follower-messages.js';
 import { NO_ENTRIES } from './replication-log.js';
 
 /**

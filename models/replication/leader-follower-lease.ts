@@ -44,7 +44,8 @@ export class LeaderLease {
   held(localUs: number): boolean {
     if (!this.p.fencing) return true;
     let holders = 1;
-    for (let f = 0; f < this.ackedSentLocalUs.length; f++) if (f !== this.p.index && this.ackedSentLocalUs[f] > localUs - this.p.leaseUs) holders++;
+    for (let f = 0; f < this.ackedSentLocalUs.length; f++)
+      if (f !== this.p.index && this.ackedSentLocalUs[f] > localUs - this.p.leaseUs) holders++;
     return holders >= this.majority;
   }
 

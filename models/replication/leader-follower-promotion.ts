@@ -55,7 +55,12 @@ export class PromotionRound {
     this.maxEpoch = this.disk.epoch;
     this.replied.fill(0);
     this.voted.fill(0);
-    const poll: Poll = { kind: 'lf-poll', epoch: this.epoch, lastEpoch: this.disk.log.lastEpoch(), length: this.disk.log.length };
+    const poll: Poll = {
+      kind: 'lf-poll',
+      epoch: this.epoch,
+      lastEpoch: this.disk.log.lastEpoch(),
+      length: this.disk.log.length,
+    };
     for (let f = 0; f < this.n; f++) if (f !== this.p.index) this.ctx.send(this.ids[f], poll, MESSAGE_HEADER_BYTES);
   }
 
@@ -124,7 +129,14 @@ export class PromotionRound {
 }
 
 /** Most up-to-date first: newest last epoch, then longest log, then replica order. */
-function aheadOf(lastEpoch: number, length: number, index: number, otherLastEpoch: number, otherLength: number, otherIndex: number): boolean {
+function aheadOf(
+  lastEpoch: number,
+  length: number,
+  index: number,
+  otherLastEpoch: number,
+  otherLength: number,
+  otherIndex: number,
+): boolean {
   if (lastEpoch !== otherLastEpoch) return lastEpoch > otherLastEpoch;
   if (length !== otherLength) return length > otherLength;
   return index < otherIndex;

@@ -4,7 +4,17 @@ import type { LeaderFollowerSettings } from './leader-follower.js';
 import { CatchUp } from './leader-follower-catch-up.js';
 import { openReplicaDisk, type ReplicaDisk } from './leader-follower-disk.js';
 import { LeaderLease } from './leader-follower-lease.js';
-import { MESSAGE_HEADER_BYTES, type Append, type AppendAck, type FetchReply, type Forward, type Poll, type PollReply, type Promote, type ReplicaMessage } from './leader-follower-messages.js';
+import {
+  MESSAGE_HEADER_BYTES,
+  type Append,
+  type AppendAck,
+  type FetchReply,
+  type Forward,
+  type Poll,
+  type PollReply,
+  type Promote,
+  type ReplicaMessage,
+} from './leader-follower-messages.js';
 import { PromotionRound } from './leader-follower-promotion.js';
 import { ReadRouting } from './leader-follower-reads.js';
 import { AppliedRegisters } from './leader-follower-registers.js';
@@ -191,14 +201,17 @@ export class LeaderFollowerReplica implements Process<StoreRequest | ReplicaMess
 
   private onRequest(client: NodeId, request: StoreRequest, forwarded: boolean): void {
     const op = request.op;
-    if (op === 'read' && !forwarded && this.role !== LEADER && this.reads.servesLocally(request)) return this.reads.serve(client, request, Infinity);
+    if (op === 'read' && !forwarded && this.role !== LEADER && this.reads.servesLocally(request))
+      return this.reads.serve(client, request, Infinity);
     if (op !== 'read' && op !== 'write' && op !== 'cas') return this.refuse(client, request, 'unsupported');
     if (this.role === LEADER) {
       if (this.leaseHeld()) {
         // What it inherited is not known committed until its first entry is: reads and compare-and-sets, which read, wait for that.
         const { committedIndex, epochStartIndex } = this.replication;
-        if (op === 'write' || committedIndex >= epochStartIndex) return op === 'read' ? this.reads.serve(client, request, committedIndex) : this.write(client, request);
-        if (this.p.replication === 'semi-sync' && this.replication.liveFollowers() < this.p.acks) return this.refuse(client, request, 'no-quorum');
+        if (op === 'write' || committedIndex >= epochStartIndex)
+          return op === 'read' ? this.reads.serve(client, request, committedIndex) : this.write(client, request);
+        if (this.p.replication === 'semi-sync' && this.replication.liveFollowers() < this.p.acks)
+          return this.refuse(client, request, 'no-quorum');
       }
       // Just promoted: held until a majority has answered its heartbeats (or, as above, its first entry is replicated). Otherwise it
       // has stepped down and answers as a follower.
@@ -222,8 +235,10 @@ export class LeaderFollowerReplica implements Process<StoreRequest | ReplicaMess
 
   private write(client: NodeId, request: StoreRequest): void {
     const now = this.ctx.nowUs;
-    if (this.p.replication === 'semi-sync' && this.replication.liveFollowers() < this.p.acks) return this.refuse(client, request, 'no-quorum');
-    if (request.op === 'cas' && (this.registers.values.get(request.key) ?? null) !== (request.expected ?? null)) return this.refuse(client, request, 'cas-mismatch');
+    if (this.p.replication === 'semi-sync' && this.replication.liveFollowers() < this.p.acks)
+      return this.refuse(client, request, 'no-quorum');
+    if (request.op === 'cas' && (this.registers.values.get(request.key) ?? null) !== (request.expected ?? null))
+      return this.refuse(client, request, 'cas-mismatch');
     this.p.metrics.recordArrival(false, now);
     const log = this.disk.log;
     const index = log.append(this.disk.epoch, request.key, request.value, now, this.registers.indexOf(request.key));
@@ -352,7 +367,13 @@ export class LeaderFollowerReplica implements Process<StoreRequest | ReplicaMess
         if (log.epochAt(index) === entries.epochs[k]) continue;
         this.discardFrom(index);
       }
-      log.append(entries.epochs[k], entries.keys[k], entries.values[k], entries.writtenUs[k], this.registers.indexOf(entries.keys[k]));
+      log.append(
+        entries.epochs[k],
+        entries.keys[k],
+        entries.values[k],
+        entries.writtenUs[k],
+        this.registers.indexOf(entries.keys[k]),
+      );
       this.registers.apply(log, index);
     }
   }
@@ -419,7 +440,8 @@ export class LeaderFollowerReplica implements Process<StoreRequest | ReplicaMess
   private onPoll(from: NodeId, m: Poll): void {
     if (this.role === LEADER) this.leaseHeld();
     // One catching up to lead counts as a leader: a promotion has just been decided.
-    const leaderAlive = this.role === LEADER || this.role === CATCHING_UP || (this.role === FOLLOWER && this.leaderSeen);
+    const leaderAlive =
+      this.role === LEADER || this.role === CATCHING_UP || (this.role === FOLLOWER && this.leaderSeen);
     let vote = false;
     if (!leaderAlive) {
       const f = this.indexOf.get(from)!;

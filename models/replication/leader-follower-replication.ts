@@ -1,7 +1,13 @@
 import type { NodeContext, NodeId, TimerHandle } from '../../engine/index.js';
 import type { LeaderFollowerSettings } from './leader-follower.js';
 import type { ReplicaDisk } from './leader-follower-disk.js';
-import { ENTRY_BYTES, MAX_BATCH_ENTRIES, MESSAGE_HEADER_BYTES, type Append, type AppendAck } from './leader-follower-messages.js';
+import {
+  ENTRY_BYTES,
+  MAX_BATCH_ENTRIES,
+  MESSAGE_HEADER_BYTES,
+  type Append,
+  type AppendAck,
+} from './leader-follower-messages.js';
 import { NO_ENTRIES } from './replication-log.js';
 import type { StoreResponse } from './store-messages.js';
 
@@ -115,7 +121,8 @@ export class ReplicationTracker {
       write.timer = this.ctx.setTimer(this.p.ackTimeout, this.ackTimerTag, write);
       this.pending.push(write);
     }
-    for (let f = 0; f < this.n; f++) if (f !== this.p.index && this.inFlight[f] === 0 && this.live(f)) this.sendBatch(f);
+    for (let f = 0; f < this.n; f++)
+      if (f !== this.p.index && this.inFlight[f] === 0 && this.live(f)) this.sendBatch(f);
     this.commit();
   }
 
@@ -127,7 +134,8 @@ export class ReplicationTracker {
     if (ack.result === 'ok') {
       if (ack.match > this.match[f]) this.match[f] = ack.match;
       if (this.next[f] <= this.match[f]) this.next[f] = this.match[f] + 1;
-      if (this.inSync[f] === 0 && this.match[f] >= Math.max(this.committedIndex, this.epochStartIndex)) this.inSync[f] = 1;
+      if (this.inSync[f] === 0 && this.match[f] >= Math.max(this.committedIndex, this.epochStartIndex))
+        this.inSync[f] = 1;
       const lagVersions = log.length - this.match[f];
       const now = this.ctx.nowUs;
       this.p.metrics.noteWindowMax('maxLagVersions', lagVersions, now);
@@ -136,7 +144,8 @@ export class ReplicationTracker {
       // Where both logs hold entries of the conflicting epoch they agree up to the leader's last one (one leader per epoch).
       let from = Math.max(ack.match, this.match[f]) + 1;
       const last = ack.conflictEpoch > 0 ? log.lastIndexUpToEpoch(ack.conflictEpoch) : 0;
-      if (last > 0 && log.epochAt(last) === ack.conflictEpoch && last + 1 > from && last + 1 < this.next[f]) from = last + 1;
+      if (last > 0 && log.epochAt(last) === ack.conflictEpoch && last + 1 > from && last + 1 < this.next[f])
+        from = last + 1;
       // Each retry moves strictly back, so a disagreement is settled in finitely many round trips.
       if (from < this.next[f]) this.next[f] = from;
     }
@@ -179,7 +188,8 @@ export class ReplicationTracker {
   /** Answers, in log order, the waiting writes enough followers now have. */
   private commit(): void {
     const log = this.disk.log;
-    if (this.committedIndex < this.epochStartIndex && this.replicated(this.epochStartIndex)) this.committedIndex = this.epochStartIndex;
+    if (this.committedIndex < this.epochStartIndex && this.replicated(this.epochStartIndex))
+      this.committedIndex = this.epochStartIndex;
     while (this.pendingHead < this.pending.length) {
       const write = this.pending[this.pendingHead];
       if (!this.replicated(write.index)) break;
@@ -224,7 +234,14 @@ export class ReplicationTracker {
     const last = withEntries ? Math.min(log.length, prevIndex + MAX_BATCH_ENTRIES) : prevIndex;
     const entries = withEntries ? log.slice(prevIndex + 1, last) : NO_ENTRIES;
     const local = this.ctx.localTimeUs();
-    const append: Append = { kind: 'lf-append', epoch: this.disk.epoch, prevIndex, prevEpoch: log.epochAt(prevIndex), entries, sentLocalUs: local };
+    const append: Append = {
+      kind: 'lf-append',
+      epoch: this.disk.epoch,
+      prevIndex,
+      prevEpoch: log.epochAt(prevIndex),
+      entries,
+      sentLocalUs: local,
+    };
     this.ctx.send(this.ids[f], append, MESSAGE_HEADER_BYTES + ENTRY_BYTES * (last - prevIndex));
     if (withEntries) {
       this.next[f] = last + 1;
@@ -234,7 +251,12 @@ export class ReplicationTracker {
   }
 
   private acknowledge(client: NodeId, id: number, index: number): void {
-    const response: StoreResponse = { kind: 'store-response', id, status: 'ok', version: this.disk.log.versionOf(index) };
+    const response: StoreResponse = {
+      kind: 'store-response',
+      id,
+      status: 'ok',
+      version: this.disk.log.versionOf(index),
+    };
     this.ctx.send(client, response, MESSAGE_HEADER_BYTES);
   }
 

@@ -29,8 +29,13 @@ const leaderFollowerParams = z.strictObject({
   forwarding: z
     .boolean()
     .default(false)
-    .describe('Followers pass writes (and reads only the leader serves) on to the leader, which answers the client; without it they refuse them (failed, not-leader) naming the leader, and the client goes there.'),
-  heartbeatInterval: durationUs.refine((us) => us > 0, 'must be above zero').default(100_000).describe('How often the leader sends heartbeats (default 100ms).'),
+    .describe(
+      'Followers pass writes (and reads only the leader serves) on to the leader, which answers the client; without it they refuse them (failed, not-leader) naming the leader, and the client goes there.',
+    ),
+  heartbeatInterval: durationUs
+    .refine((us) => us > 0, 'must be above zero')
+    .default(100_000)
+    .describe('How often the leader sends heartbeats (default 100ms).'),
   failureTimeout: durationUs
     .refine((us) => us > 0, 'must be above zero')
     .default(1_000_000)
@@ -48,11 +53,15 @@ const leaderFollowerParams = z.strictObject({
   electionWait: durationUs
     .refine((us) => us > 0, 'must be above zero')
     .default(200_000)
-    .describe('How long a replica that lost the leader waits for the others to report their logs before promoting the most up-to-date (default 200ms).'),
+    .describe(
+      'How long a replica that lost the leader waits for the others to report their logs before promoting the most up-to-date (default 200ms).',
+    ),
   ackTimeout: durationUs
     .refine((us) => us > 0, 'must be above zero')
     .default(1_000_000)
-    .describe('semi-sync and sync: a write not acknowledged by enough followers within this is answered unknown: it is in the leader’s log and may survive or not (default 1s).'),
+    .describe(
+      'semi-sync and sync: a write not acknowledged by enough followers within this is answered unknown: it is in the leader’s log and may survive or not (default 1s).',
+    ),
   promotable: positiveInt
     .optional()
     .describe(
@@ -93,13 +102,22 @@ export const leaderFollowerModel: ModelDefinition<typeof leaderFollowerParams> =
   check(params, { nodeCount }) {
     const problems: { path: (string | number)[]; message: string }[] = [];
     if (params.replication === 'semi-sync' && params.acks > nodeCount - 1) {
-      problems.push({ path: ['acks'], message: `${params.acks} follower acknowledgements asked of ${nodeCount - 1} follower${nodeCount === 2 ? '' : 's'}; at most ${nodeCount - 1}` });
+      problems.push({
+        path: ['acks'],
+        message: `${params.acks} follower acknowledgements asked of ${nodeCount - 1} follower${nodeCount === 2 ? '' : 's'}; at most ${nodeCount - 1}`,
+      });
     }
     if (params.promotable !== undefined && params.promotable > nodeCount) {
-      problems.push({ path: ['promotable'], message: `${params.promotable} promotable replicas, but the store has ${nodeCount}` });
+      problems.push({
+        path: ['promotable'],
+        message: `${params.promotable} promotable replicas, but the store has ${nodeCount}`,
+      });
     }
     if (params.failureTimeout <= params.heartbeatInterval) {
-      problems.push({ path: ['failureTimeout'], message: 'must be longer than heartbeatInterval, or every follower suspects a healthy leader' });
+      problems.push({
+        path: ['failureTimeout'],
+        message: 'must be longer than heartbeatInterval, or every follower suspects a healthy leader',
+      });
     } else if (params.fencing && leaseUs(params.failureTimeout, params.maxClockDriftPpm) <= params.heartbeatInterval) {
       problems.push({
         path: ['maxClockDriftPpm'],
@@ -110,7 +128,16 @@ export const leaderFollowerModel: ModelDefinition<typeof leaderFollowerParams> =
   },
   instantiate(params, ctx) {
     const metrics = ctx.componentMetrics(0);
-    for (const detail of ['promotions', 'stepDowns', 'maxLagVersions', 'maxLagUs', 'writesUnknown', 'entriesDiscarded', 'acknowledgedWritesDiscarded']) metrics.noteDetail(detail, 0);
+    for (const detail of [
+      'promotions',
+      'stepDowns',
+      'maxLagVersions',
+      'maxLagUs',
+      'writesUnknown',
+      'entriesDiscarded',
+      'acknowledgedWritesDiscarded',
+    ])
+      metrics.noteDetail(detail, 0);
     const tally = new LeadershipTally(metrics);
     let replicaIds: ReadonlySet<NodeId> | null = null;
     ctx.onCrash((id, atUs) => {
