@@ -95,3 +95,9 @@ export interface Forward {
 }
 
 export type ReplicaMessage = Append | AppendAck | Poll | PollReply | Promote | Fetch | FetchReply | Forward;
+
+/** Wire size of a message without entries, and what each entry adds. */
+export const MESSAGE_HEADER_BYTES = 64;
+export const ENTRY_BYTES = 24;
+/** Entries per append or fetch reply, so a replica that was away for long catches up in pieces. */
+export const MAX_BATCH_ENTRIES = 1000;
