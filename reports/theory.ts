@@ -7,7 +7,12 @@ import type { RunMetrics, TheoryCheck, TheoryRow } from './report-types.js';
 
 type Instance = { type: string; nodes: string } & Record<string, unknown>;
 type QueueServerInstance = Instance & QueueServerSettings;
-type Feeder = Instance & { rate: number; operations: string | Record<string, number>; priority: number; timeout?: number };
+type Feeder = Instance & {
+  rate: number;
+  operations: string | Record<string, number>;
+  priority: number;
+  timeout?: number;
+};
 
 /**
  * Theory beside simulation for every queue-server the formulas describe: fed
@@ -26,7 +31,9 @@ export function theoryChecks(built: BuiltScenario, metrics: RunMetrics): TheoryC
   for (const [name, raw] of Object.entries(scenario.components)) {
     const component = raw as Instance as QueueServerInstance;
     if (component.type !== 'queue-server') continue;
-    const feeders = Object.values(scenario.workloads).map((w) => w as Feeder).filter((w) => w.target === name);
+    const feeders = Object.values(scenario.workloads)
+      .map((w) => w as Feeder)
+      .filter((w) => w.target === name);
     // Retries, hedges and rate shapes make arrivals something other than a homogeneous Poisson process; with DNS the target is a name, not this component.
     const poissonOnly = feeders.every(
       (w) =>
@@ -71,8 +78,10 @@ export function theoryChecks(built: BuiltScenario, metrics: RunMetrics): TheoryC
       row('utilization', 'utilization per worker', 'fraction', theory.utilization),
       row('mean-time-at-server', 'mean time at the server (wait + service)', 'us', theory.meanSojourn),
     ];
-    if (station.method !== 'Erlang B') rows.push(row('probability-of-waiting', 'probability of waiting', 'fraction', theory.probabilityOfWaiting));
-    if (queueCapacity !== undefined) rows.push(row('blocking', 'share of arrivals rejected', 'fraction', theory.blocking));
+    if (station.method !== 'Erlang B')
+      rows.push(row('probability-of-waiting', 'probability of waiting', 'fraction', theory.probabilityOfWaiting));
+    if (queueCapacity !== undefined)
+      rows.push(row('blocking', 'share of arrivals rejected', 'fraction', theory.blocking));
     checks.push({
       component: name,
       model: station.model,
@@ -98,7 +107,12 @@ function stationModel(
   if (queueCapacity === 0) {
     // Erlang B is insensitive to the service distribution beyond its mean.
     const blocking = erlangB(servers, offered);
-    const theory = { utilization: (offered * (1 - blocking)) / servers, meanSojourn: serviceMeanUs, probabilityOfWaiting: 0, blocking };
+    const theory = {
+      utilization: (offered * (1 - blocking)) / servers,
+      meanSojourn: serviceMeanUs,
+      probabilityOfWaiting: 0,
+      blocking,
+    };
     return { model: `M/${letter}/${servers}/${servers}`, method: 'Erlang B', theory };
   }
   if (queueCapacity === undefined && servers === 1) {
@@ -111,7 +125,11 @@ function stationModel(
     return theory && { model: `M/M/${servers}`, method: 'Erlang C', theory };
   }
   const capacity = servers + queueCapacity;
-  return { model: `M/M/${servers}/${capacity}`, method: 'birth–death (M/M/c/K)', theory: mmck(lambdaPerUs, serviceMeanUs, servers, capacity) };
+  return {
+    model: `M/M/${servers}/${capacity}`,
+    method: 'birth–death (M/M/c/K)',
+    theory: mmck(lambdaPerUs, serviceMeanUs, servers, capacity),
+  };
 }
 
 /**
@@ -127,7 +145,8 @@ function serviceMixture(component: QueueServerInstance, feeders: readonly Feeder
   feeders.forEach((w, i) => {
     const mix = typeof w.operations === 'string' ? { [w.operations]: 1 } : w.operations;
     const weights = Object.values(mix).reduce((sum, x) => sum + x, 0);
-    for (const [operation, weight] of Object.entries(mix)) shares.set(operation, (shares.get(operation) ?? 0) + (feederRates[i] / total) * (weight / weights));
+    for (const [operation, weight] of Object.entries(mix))
+      shares.set(operation, (shares.get(operation) ?? 0) + (feederRates[i] / total) * (weight / weights));
   });
   // Operations that share a distribution are one part of the mixture.
   const parts = new Map<string, { spec: DistributionSpec; share: number }>();
@@ -141,7 +160,12 @@ function serviceMixture(component: QueueServerInstance, feeders: readonly Feeder
   const mixed = [...parts.values()].map(({ spec, share }) => ({ spec, share, d: distribution(spec) }));
   if (mixed.length === 1) {
     const { spec, d } = mixed[0];
-    return { mean: d.mean, variance: d.variance, letter: spec.type === 'exponential' ? 'M' : spec.type === 'constant' ? 'D' : 'G', parts: 1 } as const;
+    return {
+      mean: d.mean,
+      variance: d.variance,
+      letter: spec.type === 'exponential' ? 'M' : spec.type === 'constant' ? 'D' : 'G',
+      parts: 1,
+    } as const;
   }
   const mean = mixed.reduce((sum, { share, d }) => sum + share * d.mean, 0);
   const secondMoment = mixed.reduce((sum, { share, d }) => sum + share * (d.variance + d.mean * d.mean), 0);
@@ -159,7 +183,8 @@ function describedByTheory(component: QueueServerInstance, feeders: readonly Fee
   if (component.calls !== undefined) return false;
   const priorities = new Set(feeders.map((w) => w.priority));
   if (component.shed.some((rule) => feeders.some((w) => w.priority < rule.below))) return false;
-  if (priorities.size > 1 && component.whenFull === 'evict-lower-priority' && component.queueCapacity !== undefined) return false;
+  if (priorities.size > 1 && component.whenFull === 'evict-lower-priority' && component.queueCapacity !== undefined)
+    return false;
   if (priorities.size > 1 && component.order === 'priority' && serviceParts > 1) return false;
   if (component.deadlines === 'drop' && feeders.some((w) => w.timeout !== undefined)) return false;
   return true;
@@ -169,7 +194,11 @@ function describedByTheory(component: QueueServerInstance, feeders: readonly Fee
 function namedByComponents(components: Record<string, unknown>, name: string): boolean {
   return Object.values(components).some((raw) => {
     const { type, nodes: _nodes, ...params } = raw as Instance;
-    return modelDefinition(type)?.references?.(params).some((ref) => ref.component === name) ?? false;
+    return (
+      modelDefinition(type)
+        ?.references?.(params)
+        .some((ref) => ref.component === name) ?? false
+    );
   });
 }
 

@@ -70,12 +70,27 @@ class SlowDependency implements Process<Request> {
 }
 
 /** An API with plenty of workers whose `pay` requests call a 10 ms dependency through a bulkhead; `browse` calls nothing. */
-function apiWithBulkhead(script: ScriptedRequest[], bulkhead: { maxConcurrent: number; maxWaiting: number }, timeoutUs?: number) {
+function apiWithBulkhead(
+  script: ScriptedRequest[],
+  bulkhead: { maxConcurrent: number; maxWaiting: number },
+  timeoutUs?: number,
+) {
   let dependency: SlowDependency | undefined;
-  const calls: DependencyCalls = { dependencies: [{ name: 'payments', nodes: ['payments'], operations: ['pay'], bulkhead }], mode: 'sequence', timeoutUs };
-  const { answers } = runScript((ctx) => new QueueServer(ctx, queueServerSettings({ serviceTime: { type: 'constant', value: 0 }, workers: 100 }), { calls }), script, {
-    extra: { payments: (ctx) => (dependency = new SlowDependency(ctx, 10_000)) },
-  });
+  const calls: DependencyCalls = {
+    dependencies: [{ name: 'payments', nodes: ['payments'], operations: ['pay'], bulkhead }],
+    mode: 'sequence',
+    timeoutUs,
+  };
+  const { answers } = runScript(
+    (ctx) =>
+      new QueueServer(ctx, queueServerSettings({ serviceTime: { type: 'constant', value: 0 }, workers: 100 }), {
+        calls,
+      }),
+    script,
+    {
+      extra: { payments: (ctx) => (dependency = new SlowDependency(ctx, 10_000)) },
+    },
+  );
   const outcome = (index: number) => answers.find((a) => a.index === index)!;
   return { answers, outcome, dependency: dependency! };
 }
@@ -103,7 +118,10 @@ describe('queue-server bulkheads', () => {
   });
 
   it('the call timeout counts the wait for a slot, so a worker is never held longer than it', () => {
-    const script = [...Array.from({ length: 4 }, (_, k) => ({ atUs: k, operation: 'pay' })), { atUs: 30_000, operation: 'pay' }];
+    const script = [
+      ...Array.from({ length: 4 }, (_, k) => ({ atUs: k, operation: 'pay' })),
+      { atUs: 30_000, operation: 'pay' },
+    ];
     const { outcome, dependency } = apiWithBulkhead(script, { maxConcurrent: 2, maxWaiting: 2 }, 15_000);
     for (let k = 0; k < 2; k++) expect(outcome(k)).toMatchObject({ atUs: 10_000 + k, error: undefined });
     // Waiting from ~0 for a slot freed at 10 ms, then 10 ms of call: past the 15 ms that started when they waited.
@@ -125,15 +143,25 @@ components:
 workloads:
   users: { type: poisson, nodes: client, target: api, rate: 10/s }
 `;
-    const { scenario: parsed } = parseScenarioText(scenario('[store, { component: payments, operations: [checkout], bulkhead: { maxConcurrent: 4 } }]'), 's.yaml');
-    expect((parsed.components.api as { calls: unknown }).calls).toMatchObject({
-      dependencies: ['store', { component: 'payments', operations: ['checkout'], bulkhead: { maxConcurrent: 4, maxWaiting: 0 } }],
-    });
-    expect(() => parseScenarioText(scenario('[{ component: paymnts }]'), 's.yaml')).toThrow('components.api.calls.dependencies.0.component: no component "paymnts"');
-    expect(() => parseScenarioText(scenario('[{ component: payments, bulkhead: { maxConcurrent: 0 } }]'), 's.yaml')).toThrow(
-      'components.api.calls.dependencies.0.bulkhead.maxConcurrent: must be at least 1, got 0',
+    const { scenario: parsed } = parseScenarioText(
+      scenario('[store, { component: payments, operations: [checkout], bulkhead: { maxConcurrent: 4 } }]'),
+      's.yaml',
     );
-    expect(() => parseScenarioText(scenario('[{ component: payments, operatons: [a] }]'), 's.yaml')).toThrow('unknown key "operatons" (did you mean "operations"?)');
+    expect((parsed.components.api as { calls: unknown }).calls).toMatchObject({
+      dependencies: [
+        'store',
+        { component: 'payments', operations: ['checkout'], bulkhead: { maxConcurrent: 4, maxWaiting: 0 } },
+      ],
+    });
+    expect(() => parseScenarioText(scenario('[{ component: paymnts }]'), 's.yaml')).toThrow(
+      'components.api.calls.dependencies.0.component: no component "paymnts"',
+    );
+    expect(() =>
+      parseScenarioText(scenario('[{ component: payments, bulkhead: { maxConcurrent: 0 } }]'), 's.yaml'),
+    ).toThrow('components.api.calls.dependencies.0.bulkhead.maxConcurrent: must be at least 1, got 0');
+    expect(() => parseScenarioText(scenario('[{ component: payments, operatons: [a] }]'), 's.yaml')).toThrow(
+      'unknown key "operatons" (did you mean "operations"?)',
+    );
   });
 });
 
@@ -141,8 +169,15 @@ describe('bulkheads', () => {
   it('a slow dependency fails every operation through a shared pool; a bulkhead confines it to checkout, unless its line fills the pool', async () => {
     const loaded = loadScenario(resolveScenarioArgument('bulkheads'));
     const runs = [];
-    for (const v of loaded.variants) runs.push({ name: v.name, overrides: v.overrides, run: await runScenario(v.scenario) });
-    const report = buildReport({ faultlineVersion: 'test', file: null, scenario: loaded.scenario, runs, wallSeconds: 1 });
+    for (const v of loaded.variants)
+      runs.push({ name: v.name, overrides: v.overrides, run: await runScenario(v.scenario) });
+    const report = buildReport({
+      faultlineVersion: 'test',
+      file: null,
+      scenario: loaded.scenario,
+      runs,
+      wallSeconds: 1,
+    });
     const variant = (name: string) => report.variants!.find((v) => v.name === name)!.metrics;
     const availability = (name: string, op: string) => variant(name).requests.byOperation[op].availability!;
 
@@ -151,11 +186,16 @@ describe('bulkheads', () => {
     for (const name of ['bulkhead', 'bulkhead-waiting']) {
       expect(availability(name, 'browse')).toBeGreaterThan(0.995);
       expect(availability(name, 'checkout')).toBeLessThan(0.8);
-      expect(variant(name).components.find((c) => c.name === 'api')!.details!['bulkheadRejected.payments']).toBeGreaterThan(500);
+      expect(
+        variant(name).components.find((c) => c.name === 'api')!.details!['bulkheadRejected.payments'],
+      ).toBeGreaterThan(500);
     }
     expect(availability('bulkhead-too-big', 'browse')).toBeLessThan(availability('shared-pool', 'browse'));
     // During the slowdown (5 s to 15 s) the shared pool's availability collapses; the bulkhead keeps most requests.
-    const during = (name: string) => variant(name).timeline.slice(6, 15).map((w) => w.availability!);
+    const during = (name: string) =>
+      variant(name)
+        .timeline.slice(6, 15)
+        .map((w) => w.availability!);
     expect(Math.max(...during('shared-pool'))).toBeLessThan(0.6);
     expect(Math.min(...during('bulkhead'))).toBeGreaterThan(0.8);
   });

@@ -133,7 +133,13 @@ function shapeArb(n: number): fc.Arbitrary<PartitionShape> {
       k: fc.integer({ min: 1, max: Math.max(1, n - 1) }),
     })
     .map(({ type, perm, k }): PartitionShape => {
-      if (type === 'bridge' && n >= 3) return { type, sideA: perm.slice(1, 1 + Math.min(k, n - 2)), bridge: perm[0], sideB: perm.slice(1 + Math.min(k, n - 2)) };
+      if (type === 'bridge' && n >= 3)
+        return {
+          type,
+          sideA: perm.slice(1, 1 + Math.min(k, n - 2)),
+          bridge: perm[0],
+          sideB: perm.slice(1 + Math.min(k, n - 2)),
+        };
       if (type === 'ring' && n >= 3) return { type, nodes: perm };
       if (type === 'majority-minority') return { type, nodes: perm };
       if (type === 'isolate') return { type, node: perm[0] };
@@ -152,7 +158,11 @@ function actionArb(n: number, horizonUs: number): fc.Arbitrary<FaultAction> {
     fc.record({ kind: fc.constant('resume' as const), nodes: sel }),
     fc.record({ kind: fc.constant('partition' as const), shape: shapeArb(n), forUs }),
     fc.record({ kind: fc.constant('heal' as const) }),
-    fc.record({ kind: fc.constant('clock-jump' as const), nodes: sel, deltaUs: fc.integer({ min: -SECOND, max: SECOND }) }),
+    fc.record({
+      kind: fc.constant('clock-jump' as const),
+      nodes: sel,
+      deltaUs: fc.integer({ min: -SECOND, max: SECOND }),
+    }),
     fc.record({ kind: fc.constant('clock-drift' as const), nodes: sel, driftPpm: fc.integer({ min: -500, max: 500 }) }),
     fc.record(
       {
@@ -167,7 +177,10 @@ function actionArb(n: number, horizonUs: number): fc.Arbitrary<FaultAction> {
       },
       { requiredKeys: ['kind'] },
     ),
-    fc.record({ kind: fc.constant('restore-links' as const), id: fc.option(fc.constantFrom('d1', 'd2'), { nil: undefined }) }),
+    fc.record({
+      kind: fc.constant('restore-links' as const),
+      id: fc.option(fc.constantFrom('d1', 'd2'), { nil: undefined }),
+    }),
   );
 }
 
@@ -210,7 +223,9 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc.integer({ min: 2, max: 6 }).chain
       {
         sameRegionRttUs: latencyArb,
         link: linkArb.map(({ latencyUs: _, ...rest }) => rest),
-        regionRtts: fc.constant([{ between: ['r1', 'r2'] as const, rttUs: { type: 'constant', value: 20_000 } as const }]),
+        regionRtts: fc.constant([
+          { between: ['r1', 'r2'] as const, rttUs: { type: 'constant', value: 20_000 } as const },
+        ]),
       },
       { requiredKeys: [] },
     ),
@@ -223,7 +238,9 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc.integer({ min: 2, max: 6 }).chain
       }),
       { maxLength: 4 },
     ),
-    timeline: fc.array(fc.record({ atUs: fc.integer({ min: 0, max: horizonUs }), action: actionArb(n, horizonUs) }), { maxLength: 8 }),
+    timeline: fc.array(fc.record({ atUs: fc.integer({ min: 0, max: horizonUs }), action: actionArb(n, horizonUs) }), {
+      maxLength: 8,
+    }),
     processes: fc.uniqueArray(processArb(n), { maxLength: 2, selector: (p) => p.kind }),
     horizonUs: fc.constant(horizonUs),
   }),
@@ -302,21 +319,55 @@ describe('determinism over generated scenarios', () => {
 
 describe('determinism of the example models', () => {
   function clientServer(seed: number, queue: 'typed' | 'heap') {
-    const metrics = new RequestMetrics({ windowUs: SECOND, durationUs: SECOND, availabilityThresholdUs: SECOND, measureFromUs: 0 });
+    const metrics = new RequestMetrics({
+      windowUs: SECOND,
+      durationUs: SECOND,
+      availabilityThresholdUs: SECOND,
+      measureFromUs: 0,
+    });
     const sim = new Simulation({ seed, queue });
-    sim.addNode({ name: 'server-0', region: 'r1', process: (ctx) => new QueueServer(ctx, queueServerSettings({ serviceTime: { type: 'exponential', mean: 800 }, workers: 2, queueCapacity: 20 })) });
-    sim.addNode({ name: 'server-1', region: 'r2', process: (ctx) => new QueueServer(ctx, queueServerSettings({ serviceTime: { type: 'exponential', mean: 800 } })) });
+    sim.addNode({
+      name: 'server-0',
+      region: 'r1',
+      process: (ctx) =>
+        new QueueServer(
+          ctx,
+          queueServerSettings({ serviceTime: { type: 'exponential', mean: 800 }, workers: 2, queueCapacity: 20 }),
+        ),
+    });
+    sim.addNode({
+      name: 'server-1',
+      region: 'r2',
+      process: (ctx) => new QueueServer(ctx, queueServerSettings({ serviceTime: { type: 'exponential', mean: 800 } })),
+    });
     for (let i = 0; i < 3; i++) {
       sim.addNode({
         name: `client-${i}`,
         region: i % 2 === 0 ? 'r1' : 'r2',
-        process: (ctx) => new PoissonClient(ctx, { targets: ['server-0', 'server-1'], ratePerSec: 400, timeoutUs: 60 * MILLISECOND, metrics }),
+        process: (ctx) =>
+          new PoissonClient(ctx, {
+            targets: ['server-0', 'server-1'],
+            ratePerSec: 400,
+            timeoutUs: 60 * MILLISECOND,
+            metrics,
+          }),
       });
     }
-    scheduleFaults(sim, [{ atUs: 300 * MILLISECOND, action: { kind: 'crash', nodes: 'server-1', forUs: 200 * MILLISECOND } }]);
+    scheduleFaults(sim, [
+      { atUs: 300 * MILLISECOND, action: { kind: 'crash', nodes: 'server-1', forUs: 200 * MILLISECOND } },
+    ]);
     const result = sim.run({ untilUs: SECOND });
     metrics.finish();
-    return { result, stats: { sent: metrics.sent, succeeded: metrics.succeeded, errors: metrics.errors, latency: metrics.latency.summary(), windows: metrics.windows } };
+    return {
+      result,
+      stats: {
+        sent: metrics.sent,
+        succeeded: metrics.succeeded,
+        errors: metrics.errors,
+        latency: metrics.latency.summary(),
+        windows: metrics.windows,
+      },
+    };
   }
 
   it('a Poisson-client / queue-server run repeats exactly, on either queue', () => {

@@ -19,13 +19,18 @@ function pair(heartbeatUs: number, failAfter: number) {
     sim.addNode({
       name,
       process: (ctx) =>
-        new LoadBalancer(ctx, { ...loadBalancerModel.params.parse({ backends: ['api'] }), virtualNodes: 1 }, { backends: [{ node: 'api', weight: 1 }], failover: { address: 'vip', heartbeatUs, failAfter } }),
+        new LoadBalancer(
+          ctx,
+          { ...loadBalancerModel.params.parse({ backends: ['api'] }), virtualNodes: 1 },
+          { backends: [{ node: 'api', weight: 1 }], failover: { address: 'vip', heartbeatUs, failAfter } },
+        ),
     });
   }
   sim.addNode({
     name: 'api',
     process: (ctx: NodeContext) => ({
-      onMessage: (from: NodeId, m: Request | Ping) => ctx.send(from, m.kind === 'ping' ? ({ kind: 'pong', id: m.id } satisfies Pong) : responseTo(m)),
+      onMessage: (from: NodeId, m: Request | Ping) =>
+        ctx.send(from, m.kind === 'ping' ? ({ kind: 'pong', id: m.id } satisfies Pong) : responseTo(m)),
     }),
   });
   sim.addNode({
@@ -35,7 +40,14 @@ function pair(heartbeatUs: number, failAfter: number) {
       return {
         onStart: () => ctx.setTimer(MILLISECOND),
         onTimer() {
-          ctx.send(ctx.lookup('vip'), { kind: 'request', id: id++, sentUs: ctx.nowUs, operation: 'r', priority: 0, session: 0 } satisfies Request);
+          ctx.send(ctx.lookup('vip'), {
+            kind: 'request',
+            id: id++,
+            sentUs: ctx.nowUs,
+            operation: 'r',
+            priority: 0,
+            session: 0,
+          } satisfies Request);
           ctx.setTimer(MILLISECOND);
         },
         onMessage(_from: NodeId, r: Response) {
@@ -61,12 +73,19 @@ describe('active-passive failover on a virtual IP', () => {
           const crashUs = crashMs * MILLISECOND;
           const { sim, answeredPer10ms } = pair(heartbeatUs, failAfter);
           // lb-1 comes back once the standby has taken over, and must not take the address back.
-          scheduleFaults(sim, [{ atUs: crashUs, action: { kind: 'crash', nodes: 'lb-1', forUs: (failAfter + 1) * heartbeatUs + 10 * MILLISECOND } }]);
+          scheduleFaults(sim, [
+            {
+              atUs: crashUs,
+              action: { kind: 'crash', nodes: 'lb-1', forUs: (failAfter + 1) * heartbeatUs + 10 * MILLISECOND },
+            },
+          ]);
           const endUs = crashUs + (failAfter + 3) * heartbeatUs;
           const result = sim.run({ untilUs: endUs });
           const claims = result.faults.filter((f) => f.kind === 'claim-address');
           // One takeover, and no preemption when lb-1 comes back.
-          expect(claims).toEqual([{ timeUs: expect.any(Number), kind: 'claim-address', nodes: ['lb-2'], detail: 'vip (from lb-1)' }]);
+          expect(claims).toEqual([
+            { timeUs: expect.any(Number), kind: 'claim-address', nodes: ['lb-2'], detail: 'vip (from lb-1)' },
+          ]);
           const detectionUs = claims[0].timeUs - crashUs;
           // A heartbeat that reached lb-1 before it died was answered: the first miss may be one one-way delay (≤ 0.5 ms) early.
           expect(detectionUs).toBeGreaterThanOrEqual(failAfter * heartbeatUs - 500);
@@ -75,8 +94,10 @@ describe('active-passive failover on a virtual IP', () => {
           const windowUs = 10 * MILLISECOND;
           for (let w = 1; (w + 1) * windowUs < endUs - windowUs; w++) {
             const answered = answeredPer10ms[w] ?? 0;
-            if ((w + 1) * windowUs <= crashUs - MILLISECOND || w * windowUs >= claims[0].timeUs) expect(answered, `window ${w}`).toBe(10);
-            else if (w * windowUs >= crashUs && (w + 1) * windowUs <= claims[0].timeUs) expect(answered, `window ${w}`).toBe(0);
+            if ((w + 1) * windowUs <= crashUs - MILLISECOND || w * windowUs >= claims[0].timeUs)
+              expect(answered, `window ${w}`).toBe(10);
+            else if (w * windowUs >= crashUs && (w + 1) * windowUs <= claims[0].timeUs)
+              expect(answered, `window ${w}`).toBe(0);
           }
         },
       ),
@@ -96,8 +117,15 @@ describe('lb-redundancy scenario', () => {
   it('downtime: the whole crash for a single balancer, the detection time for active-passive, none for active-active (partial failures)', async () => {
     const loaded = loadScenario(resolveScenarioArgument('lb-redundancy'));
     const runs = [];
-    for (const v of loaded.variants) runs.push({ name: v.name, overrides: v.overrides, run: await runScenario(v.scenario) });
-    const report = buildReport({ faultlineVersion: 'test', file: null, scenario: loaded.scenario, runs, wallSeconds: 1 });
+    for (const v of loaded.variants)
+      runs.push({ name: v.name, overrides: v.overrides, run: await runScenario(v.scenario) });
+    const report = buildReport({
+      faultlineVersion: 'test',
+      file: null,
+      scenario: loaded.scenario,
+      runs,
+      wallSeconds: 1,
+    });
     const variant = (name: string) => report.variants!.find((v) => v.name === name)!;
     const crashUs = 15 * SECOND;
     const sentInCrash = 10 * 1000;
@@ -123,7 +151,9 @@ describe('lb-redundancy scenario', () => {
     expect(aa.requests.errors.timeout).toBeGreaterThan(0.08 * sentInCrash);
     expect(aa.requests.errors.timeout).toBeLessThan(0.18 * sentInCrash);
     // Failures are counted when the last attempt gives up, a few hundred milliseconds after the first.
-    const during = aa.timeline.filter((w) => w.startUs >= crashUs + 500 * MILLISECOND && w.endUs <= crashUs + 10 * SECOND);
+    const during = aa.timeline.filter(
+      (w) => w.startUs >= crashUs + 500 * MILLISECOND && w.endUs <= crashUs + 10 * SECOND,
+    );
     expect(during.every((w) => w.availability! > 0.75 && w.availability! < 0.97)).toBe(true);
   });
 });

@@ -12,20 +12,25 @@ import { ConsistentHashRing } from '../models/parts/consistent-hash-ring.js';
 import { LoadBalancer, loadBalancerModel, type LoadBalancerSettings } from '../models/balancers/load-balancer.js';
 import { responseTo, type Ping, type Pong, type Request } from '../models/kit/request-messages.js';
 
-const backends = (algorithm: BalancingAlgorithm, weights: number[]) => new Backends(algorithm, weights, deriveStream(1, 'test', 'balancing'), 0.2, 100);
+const backends = (algorithm: BalancingAlgorithm, weights: number[]) =>
+  new Backends(algorithm, weights, deriveStream(1, 'test', 'balancing'), 0.2, 100);
 
 describe('balancing algorithms', () => {
   it('weighted round robin gives exact shares over every cycle of the total weight, interleaved (nginx smooth WRR)', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 6 }), fc.integer({ min: 1, max: 4 }), (weights, cycles) => {
-        const b = backends('weighted-round-robin', weights);
-        const total = weights.reduce((s, w) => s + w, 0);
-        for (let c = 0; c < cycles; c++) {
-          const counts = weights.map(() => 0);
-          for (let k = 0; k < total; k++) counts[b.pick(0, 0)]++;
-          expect(counts).toEqual(weights);
-        }
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 6 }),
+        fc.integer({ min: 1, max: 4 }),
+        (weights, cycles) => {
+          const b = backends('weighted-round-robin', weights);
+          const total = weights.reduce((s, w) => s + w, 0);
+          for (let c = 0; c < cycles; c++) {
+            const counts = weights.map(() => 0);
+            for (let k = 0; k < total; k++) counts[b.pick(0, 0)]++;
+            expect(counts).toEqual(weights);
+          }
+        },
+      ),
     );
     const b = backends('weighted-round-robin', [5, 1, 1]);
     expect(Array.from({ length: 7 }, () => 'abc'[b.pick(0, 0)]).join('')).toBe('aabacaa');
@@ -34,7 +39,18 @@ describe('balancing algorithms', () => {
   it('round robin cycles, and every algorithm skips ejected backends and says when none is left', () => {
     const rr = backends('round-robin', [1, 1, 1]);
     expect([0, 1, 2, 3].map(() => rr.pick(0, 0))).toEqual([0, 1, 2, 0]);
-    for (const algorithm of ['round-robin', 'weighted-round-robin', 'random', 'least-connections', 'power-of-two', 'least-response-time', 'ip-hash', 'key-hash', 'consistent-hash', 'resource-based'] as const) {
+    for (const algorithm of [
+      'round-robin',
+      'weighted-round-robin',
+      'random',
+      'least-connections',
+      'power-of-two',
+      'least-response-time',
+      'ip-hash',
+      'key-hash',
+      'consistent-hash',
+      'resource-based',
+    ] as const) {
       const b = backends(algorithm, [1, 1, 1]);
       b.ejectedUntilUs[1] = 1000;
       for (let k = 0; k < 50; k++) expect(b.pick(k, k * 7919), algorithm).not.toBe(1);
@@ -96,7 +112,8 @@ describe('balancing algorithms', () => {
 async function runVariants(file: string, overrides: string[] = []) {
   const loaded = loadScenario(file, { overrides });
   const runs = [];
-  for (const v of loaded.variants) runs.push({ name: v.name, overrides: v.overrides, run: await runScenario(v.scenario) });
+  for (const v of loaded.variants)
+    runs.push({ name: v.name, overrides: v.overrides, run: await runScenario(v.scenario) });
   return buildReport({ faultlineVersion: 'test', file: null, scenario: loaded.scenario, runs, wallSeconds: 1 });
 }
 
@@ -108,9 +125,17 @@ describe('the load balancer in a scenario', () => {
     expect(slowQueue('power-of-two')).toBeLessThan(slowQueue('round-robin'));
     expect(slowQueue('round-robin')).toBe(100);
     // With ping-level checks the grey node stays in rotation and fails a share of requests.
-    expect(run('power-of-two-ping-checks').requests.errors.unavailable).toBeGreaterThan(run('power-of-two-ping-checks').requests.sent * 0.15);
+    expect(run('power-of-two-ping-checks').requests.errors.unavailable).toBeGreaterThan(
+      run('power-of-two-ping-checks').requests.sent * 0.15,
+    );
     expect(run('power-of-two').requests.errors.unavailable).toBe(0);
-    for (const adaptive of ['least-connections', 'power-of-two', 'least-response-time', 'weighted-round-robin', 'resource-based']) {
+    for (const adaptive of [
+      'least-connections',
+      'power-of-two',
+      'least-response-time',
+      'weighted-round-robin',
+      'resource-based',
+    ]) {
       expect(run(adaptive).requests.errors.rejected, adaptive).toBe(0);
       expect(run(adaptive).latency.p99Us, adaptive).toBeLessThan(run('round-robin').latency.p99Us / 4);
     }
@@ -137,7 +162,13 @@ faults:
 `;
     const run = async (t: string) => {
       const { scenario } = parseScenarioText(t, 'eject.yaml');
-      return buildReport({ faultlineVersion: 'test', file: null, scenario, runs: [{ name: 'base', overrides: {}, run: await runScenario(scenario) }], wallSeconds: 1 }).metrics;
+      return buildReport({
+        faultlineVersion: 'test',
+        file: null,
+        scenario,
+        runs: [{ name: 'base', overrides: {}, run: await runScenario(scenario) }],
+        wallSeconds: 1,
+      }).metrics;
     };
     const without = await run(text(''));
     const withEject = await run(text(', eject: { afterErrors: 3, for: 5s }'));
@@ -166,13 +197,20 @@ workloads:
 ${extraFaults}`;
   const run = async (t: string) => {
     const { scenario } = parseScenarioText(t, 'health.yaml');
-    return buildReport({ faultlineVersion: 'test', file: null, scenario, runs: [{ name: 'base', overrides: {}, run: await runScenario(scenario) }], wallSeconds: 1 }).metrics;
+    return buildReport({
+      faultlineVersion: 'test',
+      file: null,
+      scenario,
+      runs: [{ name: 'base', overrides: {}, run: await runScenario(scenario) }],
+      wallSeconds: 1,
+    }).metrics;
   };
 
   it('a ping-level check misses a grey node that answers pings but fails requests; an application-level check takes it out', async () => {
     const ping = await run(text('kind: ping'));
     const request = await run(text('kind: request'));
-    const failedAfter = (m: Awaited<ReturnType<typeof run>>, fromSecond: number) => m.timeline.slice(fromSecond).reduce((s, w) => s + w.errors.unavailable, 0);
+    const failedAfter = (m: Awaited<ReturnType<typeof run>>, fromSecond: number) =>
+      m.timeline.slice(fromSecond).reduce((s, w) => s + w.errors.unavailable, 0);
     // A quarter of 400 requests/s, every second, for ping checks.
     expect(failedAfter(ping, 10)).toBeGreaterThan(0.2 * 400 * 20);
     // Three failed checks (by about 3 s) and the grey node is out for good.
@@ -197,7 +235,8 @@ const recordingBackend = (seen: Map<string, number[]>) => (ctx: NodeContext) => 
       ctx.send(from, { kind: 'pong', id: message.id } satisfies Pong);
       return;
     }
-    if (message.operation !== 'health-check') (seen.get(ctx.name) ?? seen.set(ctx.name, []).get(ctx.name)!).push(message.session);
+    if (message.operation !== 'health-check')
+      (seen.get(ctx.name) ?? seen.set(ctx.name, []).get(ctx.name)!).push(message.session);
     ctx.send(from, responseTo(message));
   },
 });
@@ -209,7 +248,14 @@ const cyclingClient = (sessions: number) => (ctx: NodeContext) => {
     onStart: () => ctx.setTimer(MILLISECOND),
     onTimer() {
       const session = ctx.id * 1000 + (n % sessions);
-      ctx.send(ctx.lookup('lb'), { kind: 'request', id: n++, sentUs: ctx.nowUs, operation: 'r', priority: 0, session } satisfies Request);
+      ctx.send(ctx.lookup('lb'), {
+        kind: 'request',
+        id: n++,
+        sentUs: ctx.nowUs,
+        operation: 'r',
+        priority: 0,
+        session,
+      } satisfies Request);
       ctx.setTimer(MILLISECOND);
     },
     onMessage() {},
@@ -228,7 +274,13 @@ function balancerHarness(clients: number, sessions: number, settings: Partial<Lo
         ctx,
         {
           ...loadBalancerModel.params.parse({ backends: names }),
-          healthCheck: { interval: 10 * MILLISECOND, timeout: 5 * MILLISECOND, unhealthyAfter: 2, healthyAfter: 2, kind: 'ping' },
+          healthCheck: {
+            interval: 10 * MILLISECOND,
+            timeout: 5 * MILLISECOND,
+            unhealthyAfter: 2,
+            healthyAfter: 2,
+            kind: 'ping',
+          },
           ...settings,
         },
         { backends: names.map((node) => ({ node, weight: 1 })) },
@@ -236,11 +288,15 @@ function balancerHarness(clients: number, sessions: number, settings: Partial<Lo
   });
   for (const name of names) sim.addNode({ name, process: recordingBackend(seen) });
   for (let c = 0; c < clients; c++) sim.addNode({ name: `client-${c}`, process: cyclingClient(sessions) });
-  if (crash) scheduleFaults(sim, [{ atUs: 100 * MILLISECOND, action: { kind: 'crash', nodes: 'b1', forUs: 200 * MILLISECOND } }]);
+  if (crash)
+    scheduleFaults(sim, [
+      { atUs: 100 * MILLISECOND, action: { kind: 'crash', nodes: 'b1', forUs: 200 * MILLISECOND } },
+    ]);
   /** Which backends served each session, in the given time span of the run (ms). */
   const backendsBySession = () => {
     const by = new Map<number, Set<string>>();
-    for (const [backend, sessionsSeen] of seen) for (const s of sessionsSeen) (by.get(s) ?? by.set(s, new Set()).get(s)!).add(backend);
+    for (const [backend, sessionsSeen] of seen)
+      for (const s of sessionsSeen) (by.get(s) ?? by.set(s, new Set()).get(s)!).add(backend);
     return by;
   };
   const runUntil = (ms: number) => {
@@ -310,15 +366,22 @@ describe('layer 4 against layer 7', () => {
 
   it('rejects what a layer 4 balancer cannot see: keys and cookies', () => {
     const schema = loadBalancerModel.params;
-    const issues = schema.safeParse({ backends: ['api'], layer: 4, algorithm: 'key-hash', stickiness: 'cookie' }).error!.issues;
+    const issues = schema.safeParse({ backends: ['api'], layer: 4, algorithm: 'key-hash', stickiness: 'cookie' }).error!
+      .issues;
     expect(issues.map((i) => [i.path.join('.'), i.message])).toEqual([
       ['algorithm', expect.stringMatching(/key-hash routes by the request's key, which a layer 4 balancer never sees/)],
       ['stickiness', expect.stringMatching(/a layer 4 balancer cannot read cookies/)],
     ]);
     expect(schema.safeParse({ backends: ['api'], layer: 4, algorithm: 'consistent-hash' }).success).toBe(false);
-    expect(schema.safeParse({ backends: ['api'], layer: 4, algorithm: 'ip-hash', stickiness: 'ip' }).success).toBe(true);
-    expect(schema.safeParse({ backends: ['api'], layer: 7, algorithm: 'key-hash', stickiness: 'cookie' }).success).toBe(true);
-    expect(schema.safeParse({ backends: ['api'], layer: 5 }).error!.issues[0].message).toBe('layer must be 4 (balance connections) or 7 (balance requests)');
+    expect(schema.safeParse({ backends: ['api'], layer: 4, algorithm: 'ip-hash', stickiness: 'ip' }).success).toBe(
+      true,
+    );
+    expect(schema.safeParse({ backends: ['api'], layer: 7, algorithm: 'key-hash', stickiness: 'cookie' }).success).toBe(
+      true,
+    );
+    expect(schema.safeParse({ backends: ['api'], layer: 5 }).error!.issues[0].message).toBe(
+      'layer must be 4 (balance connections) or 7 (balance requests)',
+    );
   });
 });
 
@@ -356,7 +419,10 @@ describe('sticky sessions and L4 in scenarios', () => {
     expect(component('l4', 'returning').served).toBeLessThan(0.3 * 5 * 2800);
     expect(component('l4', 'lb').details).toEqual({ connectionsReopened: 8 });
     expect(run('l4').latency.p99Us).toBeGreaterThan(1.5 * run('l7').latency.p99Us);
-    const p50Before = (name: string) => run(name).timeline.slice(5, 10).reduce((sum, w) => sum + w.p50Us!, 0) / 5;
+    const p50Before = (name: string) =>
+      run(name)
+        .timeline.slice(5, 10)
+        .reduce((sum, w) => sum + w.p50Us!, 0) / 5;
     expect(p50Before('l7')).toBeGreaterThan(p50Before('l4') + 100);
   });
 });

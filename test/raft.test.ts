@@ -33,7 +33,10 @@ describe('raft: elections', () => {
       const leader = c.awaitLeader();
       const before = c.node(leader)!.term;
       const cutOff = [(leader + 1) % 5, (leader + 2) % 5];
-      c.sim.partition(splitGroups([cutOff.map((m) => c.members[m]), c.members.filter((_, m) => !cutOff.includes(m))]), 'minority');
+      c.sim.partition(
+        splitGroups([cutOff.map((m) => c.members[m]), c.members.filter((_, m) => !cutOff.includes(m))]),
+        'minority',
+      );
       c.runFor(3_000_000);
       const cutOffTerm = Math.max(...cutOff.map((m) => c.node(m)!.term));
       c.sim.heal();
@@ -54,7 +57,13 @@ describe('raft: elections', () => {
     const term = c.node(leader)!.term;
     const [follower, voter] = others(c, leader);
     // The network may hold a refusal back until long after the campaign it answered: here it carries a newer term.
-    for (const preVote of [false, true]) c.sim.send(c.members[voter], c.members[follower], { kind: 'raft-vote', preVote, term: term + 3, granted: false }, 16);
+    for (const preVote of [false, true])
+      c.sim.send(
+        c.members[voter],
+        c.members[follower],
+        { kind: 'raft-vote', preVote, term: term + 3, granted: false },
+        16,
+      );
     c.runFor(1_000_000);
     expect(c.node(follower)!.term).toBe(term);
     expect(c.leaders()).toEqual([{ member: leader, term }]);
@@ -66,7 +75,11 @@ describe('raft: replication and commit', () => {
     const c = raftCluster();
     const leader = c.awaitLeader();
     const follower = (leader + 1) % 5;
-    expect(c.request(follower, 'write', 1, 99)).toMatchObject({ status: 'failed', reason: 'not-leader', leaderHint: c.members[leader] });
+    expect(c.request(follower, 'write', 1, 99)).toMatchObject({
+      status: 'failed',
+      reason: 'not-leader',
+      leaderHint: c.members[leader],
+    });
     expect(c.request(leader, 'write', 1, 11)).toMatchObject({ status: 'ok' });
     expect(c.request(leader, 'read', 1)).toMatchObject({ status: 'ok', value: 11 });
     c.runFor(200_000);
@@ -116,7 +129,15 @@ describe('raft: replication and commit', () => {
     const leader = c.awaitLeader();
     const to = c.members[leader];
     const request = (id: number, op: 'write' | 'cas', value: number, expected?: number) =>
-      ({ kind: 'store-request', id, op, key: 1, value, sentUs: c.sim.nowUs, ...(op === 'cas' ? { expected } : {}) }) as const;
+      ({
+        kind: 'store-request',
+        id,
+        op,
+        key: 1,
+        value,
+        sentUs: c.sim.nowUs,
+        ...(op === 'cas' ? { expected } : {}),
+      }) as const;
     const probe = c.sim.nodeId('probe');
     const send = (message: ReturnType<typeof request>) => {
       c.sim.send(probe, to, message, 0);
@@ -144,7 +165,12 @@ describe('raft: replication and commit', () => {
     expect(c.request(leader, 'read', 1)).toMatchObject({ status: 'ok', value: 6 });
     expect(c.request(leader, 'read', 2)).toMatchObject({ status: 'ok', value: 8 });
     // The mismatch is a committed entry, applied as a no-op everywhere.
-    expect(c.node(leader)!.log.filter((e) => e.command === 'cas').map((e) => e.value)).toEqual([8, 6, 7]);
+    expect(
+      c
+        .node(leader)!
+        .log.filter((e) => e.command === 'cas')
+        .map((e) => e.value),
+    ).toEqual([8, 6, 7]);
     expect(c.request(leader, 'insert', 1, 3)).toMatchObject({ status: 'failed', reason: 'unsupported' });
   });
 });
@@ -197,12 +223,16 @@ describe('raft: reads', () => {
     const sent: { id: number; op: 'read' | 'write'; value: number; atUs: number }[] = [];
     let value = 1;
     for (let k = 0; k < 120; k++) {
-      for (const id of c.members) sent.push({ id: c.probe.send(id, 'read', 1), op: 'read', value: 0, atUs: c.sim.nowUs });
-      for (const id of others(c, leader)) sent.push({ id: c.probe.send(id, 'write', 1, ++value), op: 'write', value, atUs: c.sim.nowUs });
+      for (const id of c.members)
+        sent.push({ id: c.probe.send(id, 'read', 1), op: 'read', value: 0, atUs: c.sim.nowUs });
+      for (const id of others(c, leader))
+        sent.push({ id: c.probe.send(id, 'write', 1, ++value), op: 'write', value, atUs: c.sim.nowUs });
       c.runFor(3_000);
     }
     c.runFor(1_000_000);
-    const operations: Operation[] = [{ id: 0, process: -1, f: 'write', key: '1', input: 1, output: 1, callTime: 0, returnTime: 1, unknown: false }];
+    const operations: Operation[] = [
+      { id: 0, process: -1, f: 'write', key: '1', input: 1, output: 1, callTime: 0, returnTime: 1, unknown: false },
+    ];
     for (const s of sent) {
       const answer = c.probe.answers.get(s.id);
       if (answer?.response.status === 'failed') continue;
@@ -230,8 +260,11 @@ describe('raft: reads', () => {
     // A 140 ms lease against a 150 ms election timeout: safe with true clocks...
     for (const seed of seeds) expect(cutOffLeaderHistory(seed, 'lease', 0), `lease, seed ${seed}`).toBe(true);
     // ...but with the leader 20% slow and the others 20% fast, a new leader takes writes while the old one still reads from its lease.
-    expect(seeds.filter((seed) => !cutOffLeaderHistory(seed, 'lease', 200_000)).length).toBeGreaterThanOrEqual(seeds.length / 2);
-    for (const seed of seeds) expect(cutOffLeaderHistory(seed, 'read-index', 200_000), `read-index, seed ${seed}`).toBe(true);
+    expect(seeds.filter((seed) => !cutOffLeaderHistory(seed, 'lease', 200_000)).length).toBeGreaterThanOrEqual(
+      seeds.length / 2,
+    );
+    for (const seed of seeds)
+      expect(cutOffLeaderHistory(seed, 'read-index', 200_000), `read-index, seed ${seed}`).toBe(true);
   });
 });
 
@@ -265,7 +298,8 @@ describe('raft: crash and restart', () => {
     c.sim.crash(c.members[leader]);
     const successor = c.awaitLeader();
     expect(c.sim.nowUs - crashedAt).toBeLessThan(700_000);
-    for (let k = 1; k <= 5; k++) expect(c.request(successor, 'read', k)).toMatchObject({ status: 'ok', value: 100 + k });
+    for (let k = 1; k <= 5; k++)
+      expect(c.request(successor, 'read', k)).toMatchObject({ status: 'ok', value: 100 + k });
     expect(c.request(successor, 'write', 1, 200)).toMatchObject({ status: 'ok' });
     c.sim.restart(c.members[leader]);
     c.runFor(1_000_000);
@@ -277,16 +311,29 @@ describe('raft: crash and restart', () => {
 
 describe('raft: parameters', () => {
   const parse = (params: Record<string, unknown>) => raftModel.params.safeParse(params);
-  const message = (params: Record<string, unknown>) => parse(params).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  const message = (params: Record<string, unknown>) =>
+    parse(params).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
 
   it('defaults to read-index reads, pre-vote and check-quorum with a 150–300 ms election timeout', () => {
-    expect(parse({}).data).toMatchObject({ electionTimeout: { min: 150_000, max: 300_000 }, heartbeatInterval: 50_000, reads: 'read-index', checkQuorum: true, preVote: true });
+    expect(parse({}).data).toMatchObject({
+      electionTimeout: { min: 150_000, max: 300_000 },
+      heartbeatInterval: 50_000,
+      reads: 'read-index',
+      checkQuorum: true,
+      preVote: true,
+    });
   });
 
   it('rejects timings that break Raft’s assumptions, saying why', () => {
-    expect(message({ heartbeatInterval: '200ms' })).toEqual(['heartbeatInterval: must be shorter than electionTimeout.min, or followers start elections between heartbeats']);
-    expect(message({ reads: 'lease', lease: '150ms' })?.[0]).toMatch(/^lease: must be shorter than electionTimeout.min/);
-    expect(message({ electionTimeout: { min: '300ms', max: '200ms' } })).toEqual(['electionTimeout.max: max must be at least min']);
+    expect(message({ heartbeatInterval: '200ms' })).toEqual([
+      'heartbeatInterval: must be shorter than electionTimeout.min, or followers start elections between heartbeats',
+    ]);
+    expect(message({ reads: 'lease', lease: '150ms' })?.[0]).toMatch(
+      /^lease: must be shorter than electionTimeout.min/,
+    );
+    expect(message({ electionTimeout: { min: '300ms', max: '200ms' } })).toEqual([
+      'electionTimeout.max: max must be at least min',
+    ]);
     expect(message({ reads: 'quorum' })?.[0]).toMatch(/^reads: /);
   });
 });

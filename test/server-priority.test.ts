@@ -21,7 +21,14 @@ function referenceTake(items: Item[], order: ServiceOrder, arrival: Map<Item, nu
   for (const item of items) {
     const a = arrival.get(item)!;
     const b = arrival.get(best)!;
-    if (order === 'fifo' ? a < b : order === 'lifo' ? a > b : item.priority > best.priority || (item.priority === best.priority && a < b)) best = item;
+    if (
+      order === 'fifo'
+        ? a < b
+        : order === 'lifo'
+          ? a > b
+          : item.priority > best.priority || (item.priority === best.priority && a < b)
+    )
+      best = item;
   }
   items.splice(items.indexOf(best), 1);
   return best;
@@ -32,7 +39,11 @@ function referenceEvict(items: Item[], priority: number, arrival: Map<Item, numb
   if (items.length === 0) return undefined;
   let worst = items[0];
   for (const item of items) {
-    if (item.priority < worst.priority || (item.priority === worst.priority && arrival.get(item)! > arrival.get(worst)!)) worst = item;
+    if (
+      item.priority < worst.priority ||
+      (item.priority === worst.priority && arrival.get(item)! > arrival.get(worst)!)
+    )
+      worst = item;
   }
   if (worst.priority >= priority) return undefined;
   items.splice(items.indexOf(worst), 1);
@@ -99,8 +110,19 @@ describe('waiting lines', () => {
  * arrive one microsecond apart; then it drains the queue at 1 ms each.
  * Returns what the client saw: request index and outcome, in order.
  */
-function drain(priorities: number[], config: { order: ServiceOrder; queueCapacity?: number; whenFull: 'reject' | 'evict-lower-priority'; shed: ShedRule[] }) {
-  const script: ScriptedRequest[] = [{ atUs: 0, operation: 'block' }, ...priorities.map((priority, k) => ({ atUs: k + 1, priority }))];
+function drain(
+  priorities: number[],
+  config: {
+    order: ServiceOrder;
+    queueCapacity?: number;
+    whenFull: 'reject' | 'evict-lower-priority';
+    shed: ShedRule[];
+  },
+) {
+  const script: ScriptedRequest[] = [
+    { atUs: 0, operation: 'block' },
+    ...priorities.map((priority, k) => ({ atUs: k + 1, priority })),
+  ];
   const { answers } = runScript(
     (ctx) =>
       new QueueServer(
@@ -157,7 +179,9 @@ describe('queue-server ordering and shedding by priority', () => {
   });
 
   it('a full queue evicts the newest of the lowest priority for a more important arrival, and rejects an arrival that is not', () => {
-    expect(drain([0, 0, 1, 1, 0], { order: 'fifo', queueCapacity: 2, whenFull: 'evict-lower-priority', shed: [] })).toEqual([
+    expect(
+      drain([0, 0, 1, 1, 0], { order: 'fifo', queueCapacity: 2, whenFull: 'evict-lower-priority', shed: [] }),
+    ).toEqual([
       [2, 'rejected'], // evicted by 3: the newer of the two 0s
       [1, 'rejected'], // evicted by 4
       [5, 'rejected'], // a 0 arriving at a queue of 1s
@@ -168,7 +192,16 @@ describe('queue-server ordering and shedding by priority', () => {
   });
 
   it('admission rules turn away lower priorities once more than queueAbove wait, and only them', () => {
-    expect(drain([0, 0, 0, 1, 0, 2, 1], { order: 'fifo', whenFull: 'reject', shed: [{ below: 1, queueAbove: 1 }, { below: 2, queueAbove: 3 }] })).toEqual([
+    expect(
+      drain([0, 0, 0, 1, 0, 2, 1], {
+        order: 'fifo',
+        whenFull: 'reject',
+        shed: [
+          { below: 1, queueAbove: 1 },
+          { below: 2, queueAbove: 3 },
+        ],
+      }),
+    ).toEqual([
       [3, 'rejected'], // 0 with 2 waiting
       [5, 'rejected'], // 0 with 3 waiting
       [7, 'rejected'], // 1 with 4 waiting
@@ -209,9 +242,15 @@ components:
 workloads:
   users: { type: poisson, nodes: client, target: api, rate: 10/s }
 `;
-    expect(() => parseScenarioText(scenario('shed: [{ below: 0, queueAbove: 5 }]'), 's.yaml')).toThrow('components.api.shed.0.below: must be at least 1, got 0');
-    expect(() => parseScenarioText(scenario('order: random'), 's.yaml')).toThrow('components.api.order: must be one of "fifo", "lifo", "priority"');
-    expect(() => parseScenarioText(scenario('whenFull: evict'), 's.yaml')).toThrow('components.api.whenFull: must be one of "reject", "evict-lower-priority"');
+    expect(() => parseScenarioText(scenario('shed: [{ below: 0, queueAbove: 5 }]'), 's.yaml')).toThrow(
+      'components.api.shed.0.below: must be at least 1, got 0',
+    );
+    expect(() => parseScenarioText(scenario('order: random'), 's.yaml')).toThrow(
+      'components.api.order: must be one of "fifo", "lifo", "priority"',
+    );
+    expect(() => parseScenarioText(scenario('whenFull: evict'), 's.yaml')).toThrow(
+      'components.api.whenFull: must be one of "reject", "evict-lower-priority"',
+    );
   });
 });
 
@@ -219,8 +258,15 @@ describe('priority-shedding', () => {
   it('FIFO fails both operations; priority order with eviction keeps checkout whole and fast; shedding saves most reports too', async () => {
     const loaded = loadScenario(resolveScenarioArgument('priority-shedding'));
     const runs = [];
-    for (const v of loaded.variants) runs.push({ name: v.name, overrides: v.overrides, run: await runScenario(v.scenario) });
-    const report = buildReport({ faultlineVersion: 'test', file: null, scenario: loaded.scenario, runs, wallSeconds: 1 });
+    for (const v of loaded.variants)
+      runs.push({ name: v.name, overrides: v.overrides, run: await runScenario(v.scenario) });
+    const report = buildReport({
+      faultlineVersion: 'test',
+      file: null,
+      scenario: loaded.scenario,
+      runs,
+      wallSeconds: 1,
+    });
     const variant = (name: string) => report.variants!.find((v) => v.name === name)!.metrics;
     const availability = (name: string, op: string) => variant(name).requests.byOperation[op].availability!;
 

@@ -12,7 +12,14 @@ const exponential = (mean: number): DistributionSpec => ({ type: 'exponential', 
 
 /** Enough workers that nothing waits: each answer comes back after exactly its service time. */
 function serviceTimes(byOperation: Record<string, DistributionSpec> | undefined, script: ScriptedRequest[]) {
-  const run = runScript((ctx) => new QueueServer(ctx, queueServerSettings({ serviceTime: exponential(3000), serviceTimeByOperation: byOperation, workers: 10_000 })), script);
+  const run = runScript(
+    (ctx) =>
+      new QueueServer(
+        ctx,
+        queueServerSettings({ serviceTime: exponential(3000), serviceTimeByOperation: byOperation, workers: 10_000 }),
+      ),
+    script,
+  );
   const times = new Map<string, number[]>();
   for (const a of run.answers) {
     const op = script[a.index].operation ?? 'request';
@@ -36,7 +43,10 @@ describe('service time per operation', () => {
   });
 
   it('draws from the same service stream: naming the default for an operation changes nothing', () => {
-    const script = Array.from({ length: 2000 }, (_, k) => ({ atUs: k * 100, operation: k % 2 === 0 ? 'read' : 'write' }));
+    const script = Array.from({ length: 2000 }, (_, k) => ({
+      atUs: k * 100,
+      operation: k % 2 === 0 ? 'read' : 'write',
+    }));
     const plain = serviceTimes(undefined, script).traceHash;
     expect(serviceTimes({ read: exponential(3000) }, script).traceHash).toBe(plain);
     expect(serviceTimes({ read: exponential(1000) }, script).traceHash).not.toBe(plain);
@@ -52,15 +62,25 @@ components:
 workloads:
   users: { type: poisson, nodes: client, target: api, rate: 10/s }
 `;
-    expect(() => parseScenarioText(text, 's.yaml')).toThrow('components.api.serviceTimeByOperation.read: 5 has no unit; write a duration like 5s or 5ms');
-    expect(() => parseScenarioText(text, 's.yaml')).toThrow('components.api.serviceTimeByOperation.write.mean: missing required key "mean"');
+    expect(() => parseScenarioText(text, 's.yaml')).toThrow(
+      'components.api.serviceTimeByOperation.read: 5 has no unit; write a duration like 5s or 5ms',
+    );
+    expect(() => parseScenarioText(text, 's.yaml')).toThrow(
+      'components.api.serviceTimeByOperation.write.mean: missing required key "mean"',
+    );
   });
 });
 
 async function theoryOf(text: string) {
   const { scenario } = parseScenarioText(text, 'station.yaml');
   const run = await runScenario(scenario);
-  return buildReport({ faultlineVersion: 'test', file: null, scenario, runs: [{ name: 'base', overrides: {}, run }], wallSeconds: 1 }).theory;
+  return buildReport({
+    faultlineVersion: 'test',
+    file: null,
+    scenario,
+    runs: [{ name: 'base', overrides: {}, run }],
+    wallSeconds: 1,
+  }).theory;
 }
 
 /**
@@ -95,11 +115,19 @@ describe('theory for a mix of operations', () => {
     const es = (1 - pWrite) * 200 + pWrite * 4000;
     const es2 = (1 - pWrite) * 2 * 200 ** 2 + pWrite * 4000 ** 2;
     const expected = mg1(400 / 1e6, es, es2 - es * es)!;
-    expect(check).toMatchObject({ model: 'M/G/1', method: 'Pollaczek–Khinchine over the operation mix', serviceMeanUs: es });
+    expect(check).toMatchObject({
+      model: 'M/G/1',
+      method: 'Pollaczek–Khinchine over the operation mix',
+      serviceMeanUs: es,
+    });
     const rows = Object.fromEntries(check.rows.map((r) => [r.key, r]));
     expect(rows['mean-time-at-server'].theory).toBeCloseTo(expected.meanSojourn, 3);
     expect(rows.utilization.theory).toBeCloseTo(expected.utilization, 9);
-    for (const row of check.rows) expect(Math.abs(row.relativeDifference!), `${row.label}: theory ${row.theory}, simulated ${row.simulated}`).toBeLessThan(0.03);
+    for (const row of check.rows)
+      expect(
+        Math.abs(row.relativeDifference!),
+        `${row.label}: theory ${row.theory}, simulated ${row.simulated}`,
+      ).toBeLessThan(0.03);
   });
 
   it('is withheld where the formulas do not describe the station, and kept where the order cannot matter', async () => {
@@ -115,6 +143,13 @@ describe('theory for a mix of operations', () => {
     // One priority for everyone: priority order is FIFO.
     expect(await theoryOf(mixedStation('20s', 'order: priority'))).toHaveLength(1);
     // Shedding rules that no feeder's priority falls under change nothing.
-    expect(await theoryOf(mixedStation('20s', 'shed: [{ below: 1, queueAbove: 2 }]', 'priority: 1').replace('operations: read }', 'operations: read, priority: 1 }'))).toHaveLength(1);
+    expect(
+      await theoryOf(
+        mixedStation('20s', 'shed: [{ below: 1, queueAbove: 2 }]', 'priority: 1').replace(
+          'operations: read }',
+          'operations: read, priority: 1 }',
+        ),
+      ),
+    ).toHaveLength(1);
   });
 });

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { distribution, type NodeContext, type NodeId, type Process, type TimerHandle, type TimeUs } from '../../engine/index.js';
+import {
+  distribution,
+  type NodeContext,
+  type NodeId,
+  type Process,
+  type TimerHandle,
+  type TimeUs,
+} from '../../engine/index.js';
 import { BALANCING_ALGORITHMS, Backends, type BalancingAlgorithm } from './balancing-policies.js';
 import { FailoverMonitor, type FailoverPolicy } from './balancer-failover.js';
 import { ConnectionTable } from './l4-connections.js';
@@ -43,12 +50,22 @@ const LOAD_POLL = 5;
 const HEARTBEAT = 6;
 
 /** What an L4 balancer cannot be asked to do: it forwards connections, so it never reads a request's key or cookie. */
-export function layer4Problems(algorithm: BalancingAlgorithm, stickiness: Stickiness): { field: 'algorithm' | 'stickiness'; message: string }[] {
+export function layer4Problems(
+  algorithm: BalancingAlgorithm,
+  stickiness: Stickiness,
+): { field: 'algorithm' | 'stickiness'; message: string }[] {
   const problems: ReturnType<typeof layer4Problems> = [];
   if (algorithm === 'key-hash' || algorithm === 'consistent-hash') {
-    problems.push({ field: 'algorithm', message: `${algorithm} routes by the request's key, which a layer 4 balancer never sees (it forwards connections); use layer: 7, or ip-hash` });
+    problems.push({
+      field: 'algorithm',
+      message: `${algorithm} routes by the request's key, which a layer 4 balancer never sees (it forwards connections); use layer: 7, or ip-hash`,
+    });
   }
-  if (stickiness === 'cookie') problems.push({ field: 'stickiness', message: 'a layer 4 balancer cannot read cookies (it forwards connections); use stickiness: ip, or layer: 7' });
+  if (stickiness === 'cookie')
+    problems.push({
+      field: 'stickiness',
+      message: 'a layer 4 balancer cannot read cookies (it forwards connections); use stickiness: ip, or layer: 7',
+    });
   return problems;
 }
 
@@ -86,7 +103,13 @@ export class LoadBalancer implements Process<Request | Response | Ping | Pong> {
   ) {
     const { backends } = runtime;
     if (backends.length === 0) throw new RangeError('a load balancer needs at least one backend');
-    this.backends = new Backends(settings.algorithm, backends.map((b) => b.weight), ctx.random('balancing'), settings.ewmaWeight, settings.virtualNodes);
+    this.backends = new Backends(
+      settings.algorithm,
+      backends.map((b) => b.weight),
+      ctx.random('balancing'),
+      settings.ewmaWeight,
+      settings.virtualNodes,
+    );
     this.backendIds = backends.map((b) => ctx.lookup(b.node));
     this.processing = settings.processingTime === undefined ? null : distribution(settings.processingTime);
     this.processingRng = ctx.random('processing');
@@ -172,7 +195,10 @@ export class LoadBalancer implements Process<Request | Response | Ping | Pong> {
     for (let i = 0; i < this.backendIds.length; i++) {
       const id = this.nextId++;
       this.probes.set(id, { backend: i, timer: this.ctx.setTimer(policy.timeout, PROBE_TIMEOUT, id) });
-      const probe: Ping | Request = policy.kind === 'ping' ? { kind: 'ping', id } : { kind: 'request', id, sentUs: this.ctx.nowUs, operation: 'health-check', priority: 0, session: -1 };
+      const probe: Ping | Request =
+        policy.kind === 'ping'
+          ? { kind: 'ping', id }
+          : { kind: 'request', id, sentUs: this.ctx.nowUs, operation: 'health-check', priority: 0, session: -1 };
       this.ctx.send(this.backendIds[i], probe, 0);
     }
     this.ctx.setTimer(policy.interval, HEALTH_ROUND);
@@ -188,7 +214,8 @@ export class LoadBalancer implements Process<Request | Response | Ping | Pong> {
     if (this.settings.algorithm !== 'resource-based') return;
     // Only the latest round's reports count; a late one would be older than what is already known.
     const backend = pong.id - this.pollBase;
-    if (backend >= 0 && backend < this.backendIds.length && pong.load !== undefined) this.backends.reportedLoad[backend] = pong.load;
+    if (backend >= 0 && backend < this.backendIds.length && pong.load !== undefined)
+      this.backends.reportedLoad[backend] = pong.load;
   }
 
   private probeAnswered(id: number, probe: Probe, passed: boolean): void {
@@ -202,7 +229,8 @@ export class LoadBalancer implements Process<Request | Response | Ping | Pong> {
     const n = this.backendIds.length;
     this.pollBase = this.nextId;
     this.nextId += n;
-    for (let i = 0; i < n; i++) this.ctx.send(this.backendIds[i], { kind: 'ping', id: this.pollBase + i } satisfies Ping, 0);
+    for (let i = 0; i < n; i++)
+      this.ctx.send(this.backendIds[i], { kind: 'ping', id: this.pollBase + i } satisfies Ping, 0);
     this.ctx.setTimer(this.settings.reportInterval, LOAD_POLL);
   }
 
@@ -212,8 +240,10 @@ export class LoadBalancer implements Process<Request | Response | Ping | Pong> {
     const streak = this.checkStreak[backend];
     this.checkStreak[backend] = passed ? Math.max(streak, 0) + 1 : Math.min(streak, 0) - 1;
     const unhealthy = this.backends.unhealthy;
-    if (!passed && unhealthy[backend] === 0 && -this.checkStreak[backend] >= policy.unhealthyAfter) unhealthy[backend] = 1;
-    else if (passed && unhealthy[backend] === 1 && this.checkStreak[backend] >= policy.healthyAfter) unhealthy[backend] = 0;
+    if (!passed && unhealthy[backend] === 0 && -this.checkStreak[backend] >= policy.unhealthyAfter)
+      unhealthy[backend] = 1;
+    else if (passed && unhealthy[backend] === 1 && this.checkStreak[backend] >= policy.healthyAfter)
+      unhealthy[backend] = 0;
   }
 
   private forward(client: NodeId, request: Request, arrivedUs: TimeUs): void {
@@ -319,9 +349,12 @@ export class LoadBalancer implements Process<Request | Response | Ping | Pong> {
   }
 }
 
-const backend = z.union([z.string(), z.strictObject({ component: z.string(), weight: z.number().positive().default(1) })], {
-  error: 'expected a component name, or { component, weight }',
-});
+const backend = z.union(
+  [z.string(), z.strictObject({ component: z.string(), weight: z.number().positive().default(1) })],
+  {
+    error: 'expected a component name, or { component, weight }',
+  },
+);
 
 const redundancy = z
   .discriminatedUnion(
@@ -330,11 +363,20 @@ const redundancy = z
       z.strictObject({ mode: z.literal('active-active') }),
       z.strictObject({
         mode: z.literal('active-passive'),
-        heartbeat: positiveDurationUs.default(1_000_000).describe('How often a standby heartbeats the active node (default 1s).'),
-        failAfter: positiveInt.default(3).describe('Missed heartbeats in a row before a standby takes the virtual IP over: detection takes failAfter to failAfter + 1 heartbeats.'),
+        heartbeat: positiveDurationUs
+          .default(1_000_000)
+          .describe('How often a standby heartbeats the active node (default 1s).'),
+        failAfter: positiveInt
+          .default(3)
+          .describe(
+            'Missed heartbeats in a row before a standby takes the virtual IP over: detection takes failAfter to failAfter + 1 heartbeats.',
+          ),
       }),
     ],
-    { error: (issue) => (issue.code === 'invalid_union' ? 'redundancy mode must be active-active or active-passive' : undefined) },
+    {
+      error: (issue) =>
+        issue.code === 'invalid_union' ? 'redundancy mode must be active-active or active-passive' : undefined,
+    },
   )
   .default({ mode: 'active-active' })
   .describe(
@@ -343,26 +385,52 @@ const redundancy = z
 
 const loadBalancerParams = z
   .strictObject({
-    backends: z.array(backend).min(1).describe('The components requests are spread over; a weight applies to each of its nodes.'),
-    algorithm: z.enum(BALANCING_ALGORITHMS).default('round-robin').describe(`How a backend is picked: ${BALANCING_ALGORITHMS.join(', ')}.`),
+    backends: z
+      .array(backend)
+      .min(1)
+      .describe('The components requests are spread over; a weight applies to each of its nodes.'),
+    algorithm: z
+      .enum(BALANCING_ALGORITHMS)
+      .default('round-robin')
+      .describe(`How a backend is picked: ${BALANCING_ALGORITHMS.join(', ')}.`),
     reportInterval: positiveDurationUs
       .default(1_000_000)
-      .describe('resource-based: how often the balancer polls each backend for its load (busy workers plus waiting requests, over workers). It balances on the last reports however old, so a long interval herds every request onto whichever backend looked idle (default 1s).'),
+      .describe(
+        'resource-based: how often the balancer polls each backend for its load (busy workers plus waiting requests, over workers). It balances on the last reports however old, so a long interval herds every request onto whichever backend looked idle (default 1s).',
+      ),
     stickiness: z
       .enum(STICKINESS)
       .default('none')
-      .describe('cookie: a session follows the backend its first request was balanced to; ip: every request of a client address does (one NAT or proxy puts many users behind one address). Re-pinned when that backend leaves rotation.'),
-    stickyTtl: positiveDurationUs.optional().describe('A pin expires this long after it was set (a cookie’s lifetime) and the next request is balanced afresh. Never when absent.'),
+      .describe(
+        'cookie: a session follows the backend its first request was balanced to; ip: every request of a client address does (one NAT or proxy puts many users behind one address). Re-pinned when that backend leaves rotation.',
+      ),
+    stickyTtl: positiveDurationUs
+      .optional()
+      .describe(
+        'A pin expires this long after it was set (a cookie’s lifetime) and the next request is balanced afresh. Never when absent.',
+      ),
     layer: z
       .union([z.literal(4), z.literal(7)], { error: 'layer must be 4 (balance connections) or 7 (balance requests)' })
       .default(7)
-      .describe('7: balance every request, reading keys and cookies. 4: balance connections; each request rides one of its client’s long-lived connections, pinned to the backend picked when it opened.'),
-    connections: positiveInt.default(8).describe('Layer 4: long-lived connections each client node keeps open; its requests take them in turn.'),
-    processingTime: durationDistribution.optional().describe('Time to handle a request before forwarding it (an L7 proxy parses it; an L4 one costs far less); none when absent.'),
-    timeout: durationUs.optional().describe('Give up on a backend after this long and answer the client with a timeout.'),
+      .describe(
+        '7: balance every request, reading keys and cookies. 4: balance connections; each request rides one of its client’s long-lived connections, pinned to the backend picked when it opened.',
+      ),
+    connections: positiveInt
+      .default(8)
+      .describe('Layer 4: long-lived connections each client node keeps open; its requests take them in turn.'),
+    processingTime: durationDistribution
+      .optional()
+      .describe(
+        'Time to handle a request before forwarding it (an L7 proxy parses it; an L4 one costs far less); none when absent.',
+      ),
+    timeout: durationUs
+      .optional()
+      .describe('Give up on a backend after this long and answer the client with a timeout.'),
     eject: z
       .strictObject({
-        afterErrors: positiveInt.describe('Errors in a row (rejections, timeouts) that take a backend out of rotation.'),
+        afterErrors: positiveInt.describe(
+          'Errors in a row (rejections, timeouts) that take a backend out of rotation.',
+        ),
         for: durationUs.describe('How long it stays out before the balancer tries it again.'),
       })
       .optional()
@@ -373,17 +441,23 @@ const loadBalancerParams = z
         timeout: durationUs.default(500_000).describe('A check not answered within this fails (default 500ms).'),
         unhealthyAfter: positiveInt.default(3).describe('Failed checks in a row that take a backend out.'),
         healthyAfter: positiveInt.default(2).describe('Passed checks in a row that bring it back.'),
-        kind: z.enum(['ping', 'request']).default('request').describe('ping: is the node up; request: does it serve (catches grey failures).'),
+        kind: z
+          .enum(['ping', 'request'])
+          .default('request')
+          .describe('ping: is the node up; request: does it serve (catches grey failures).'),
       })
       .optional()
       .describe('Active health checks, independent of traffic.'),
     virtualNodes: positiveInt.default(100).describe('Ring points per backend for consistent-hash (times its weight).'),
-    ewmaWeight: fraction.default(0.2).describe('Weight of the newest response time in least-response-time’s moving average.'),
+    ewmaWeight: fraction
+      .default(0.2)
+      .describe('Weight of the newest response time in least-response-time’s moving average.'),
     redundancy,
   })
   .superRefine((p, ctx) => {
     if (p.layer !== 4) return;
-    for (const problem of layer4Problems(p.algorithm, p.stickiness)) ctx.addIssue({ code: 'custom', path: [problem.field], message: problem.message });
+    for (const problem of layer4Problems(p.algorithm, p.stickiness))
+      ctx.addIssue({ code: 'custom', path: [problem.field], message: problem.message });
   });
 
 export const loadBalancerModel: ModelDefinition<typeof loadBalancerParams> = {
@@ -393,8 +467,12 @@ export const loadBalancerModel: ModelDefinition<typeof loadBalancerParams> = {
     'A load balancer, L7 (per request) or L4 (per connection): ten balancing algorithms (resource-based among them), sticky sessions by cookie or IP, processing cost, hop timeout, active and passive health checks, active-passive failover on a virtual IP.',
   params: loadBalancerParams,
   references: (params) =>
-    params.backends.map((b, i) => ({ path: typeof b === 'string' ? ['backends', i] : ['backends', i, 'component'], component: typeof b === 'string' ? b : b.component })),
-  addresses: (params, { name, nodeNames }) => (params.redundancy.mode === 'active-passive' ? [{ name: virtualIp(name), holder: nodeNames[0] }] : []),
+    params.backends.map((b, i) => ({
+      path: typeof b === 'string' ? ['backends', i] : ['backends', i, 'component'],
+      component: typeof b === 'string' ? b : b.component,
+    })),
+  addresses: (params, { name, nodeNames }) =>
+    params.redundancy.mode === 'active-passive' ? [{ name: virtualIp(name), holder: nodeNames[0] }] : [],
   instantiate(params, ctx) {
     const component = ctx.componentMetrics(0);
     const backends = params.backends.flatMap((b) => {
@@ -406,7 +484,10 @@ export const loadBalancerModel: ModelDefinition<typeof loadBalancerParams> = {
     return (node) => (nodeCtx) =>
       new LoadBalancer(nodeCtx, params, {
         backends,
-        failover: r.mode === 'active-passive' ? { address: virtualIp(ctx.name), heartbeatUs: r.heartbeat, failAfter: r.failAfter } : undefined,
+        failover:
+          r.mode === 'active-passive'
+            ? { address: virtualIp(ctx.name), heartbeatUs: r.heartbeat, failAfter: r.failAfter }
+            : undefined,
         metrics: { component, node },
       });
   },

@@ -91,7 +91,12 @@ export class DnsServer implements Process<DnsLookup | Pong | Response | Request>
       const now = this.ctx.nowUs;
       this.metrics?.recordArrival(false, now);
       const zone = this.zones.get(message.name);
-      const answer: DnsAnswer = { kind: 'dns-answer', id: message.id, addresses: zone === undefined ? [] : this.answer(zone), ttlUs: this.settings.ttl };
+      const answer: DnsAnswer = {
+        kind: 'dns-answer',
+        id: message.id,
+        addresses: zone === undefined ? [] : this.answer(zone),
+        ttlUs: this.settings.ttl,
+      };
       this.metrics?.recordServed(now, now);
       this.ctx.send(from, answer, 0);
       return;
@@ -152,7 +157,9 @@ export class DnsServer implements Process<DnsLookup | Pong | Response | Request>
       const id = this.nextProbeId++;
       this.probes.set(id, { address: i, timer: this.ctx.setTimer(policy.timeout, PROBE_TIMEOUT, id) });
       const probe: Ping | Request =
-        policy.kind === 'ping' ? { kind: 'ping', id } : { kind: 'request', id, sentUs: this.ctx.nowUs, operation: 'health-check', priority: 0, session: -1 };
+        policy.kind === 'ping'
+          ? { kind: 'ping', id }
+          : { kind: 'request', id, sentUs: this.ctx.nowUs, operation: 'health-check', priority: 0, session: -1 };
       this.ctx.send(this.addresses[i], probe, 0);
     }
     this.ctx.setTimer(policy.interval, HEALTH_ROUND);
@@ -163,8 +170,10 @@ export class DnsServer implements Process<DnsLookup | Pong | Response | Request>
     const policy = this.settings.healthCheck!;
     const streak = this.checkStreak[address];
     this.checkStreak[address] = passed ? Math.max(streak, 0) + 1 : Math.min(streak, 0) - 1;
-    if (!passed && this.unhealthy[address] === 0 && -this.checkStreak[address] >= policy.unhealthyAfter) this.unhealthy[address] = 1;
-    else if (passed && this.unhealthy[address] === 1 && this.checkStreak[address] >= policy.healthyAfter) this.unhealthy[address] = 0;
+    if (!passed && this.unhealthy[address] === 0 && -this.checkStreak[address] >= policy.unhealthyAfter)
+      this.unhealthy[address] = 1;
+    else if (passed && this.unhealthy[address] === 1 && this.checkStreak[address] >= policy.healthyAfter)
+      this.unhealthy[address] = 0;
   }
 }
 
@@ -172,12 +181,18 @@ const dnsParams = z.strictObject({
   records: z
     .record(z.string(), z.array(z.string()).min(1, 'a name needs at least one component'))
     .refine((records) => Object.keys(records).length > 0, 'name at least one record, like { api: [lb-east, lb-west] }')
-    .describe('The names this server answers, each with the components it resolves to, in order: { api: [lb-east, lb-west] }. An answer lists nodes of those components; failover takes the first as the primary.'),
+    .describe(
+      'The names this server answers, each with the components it resolves to, in order: { api: [lb-east, lb-west] }. An answer lists nodes of those components; failover takes the first as the primary.',
+    ),
   policy: z
     .enum(DNS_POLICIES)
     .default('all')
-    .describe('all: every healthy address; round-robin: one healthy address, the next in turn at each lookup; failover: the healthy nodes of the first component that has any (the primary unless it is down).'),
-  ttl: durationUs.default(60_000_000).describe('How long clients may keep an answer before asking again (default 60s).'),
+    .describe(
+      'all: every healthy address; round-robin: one healthy address, the next in turn at each lookup; failover: the healthy nodes of the first component that has any (the primary unless it is down).',
+    ),
+  ttl: durationUs
+    .default(60_000_000)
+    .describe('How long clients may keep an answer before asking again (default 60s).'),
   healthCheck: z
     .strictObject({
       interval: positiveDurationUs.default(10_000_000).describe('How often every address is checked (default 10s).'),
@@ -187,21 +202,32 @@ const dnsParams = z.strictObject({
       kind: z
         .enum(['ping', 'request'])
         .default('request')
-        .describe('request: the address serves a request (an HTTP check, which also sees a balancer whose backends are all down); ping: the node answers pings.'),
+        .describe(
+          'request: the address serves a request (an HTTP check, which also sees a balancer whose backends are all down); ping: the node answers pings.',
+        ),
     })
     .optional()
-    .describe('Health checks of every address, as a DNS service runs them; without them every address counts as healthy. When none is healthy, answers name them all anyway (fail open).'),
+    .describe(
+      'Health checks of every address, as a DNS service runs them; without them every address counts as healthy. When none is healthy, answers name them all anyway (fail open).',
+    ),
 });
 
 export const dnsServerModel: ModelDefinition<typeof dnsParams> = {
   type: 'dns',
   role: 'component',
-  description: 'An authoritative DNS server: names resolve to components’ nodes by policy (all, round robin, failover), with health checks and a TTL clients cache answers for.',
+  description:
+    'An authoritative DNS server: names resolve to components’ nodes by policy (all, round robin, failover), with health checks and a TTL clients cache answers for.',
   params: dnsParams,
-  references: (params) => Object.entries(params.records).flatMap(([name, components]) => components.map((component, i) => ({ path: ['records', name, i], component }))),
+  references: (params) =>
+    Object.entries(params.records).flatMap(([name, components]) =>
+      components.map((component, i) => ({ path: ['records', name, i], component })),
+    ),
   instantiate(params, ctx) {
     const component = ctx.componentMetrics(0);
-    const records = Object.entries(params.records).map(([name, components]) => ({ name, components: components.map((c) => ctx.nodesOf(c)) }));
+    const records = Object.entries(params.records).map(([name, components]) => ({
+      name,
+      components: components.map((c) => ctx.nodesOf(c)),
+    }));
     return () => (nodeCtx) => new DnsServer(nodeCtx, params, records, component);
   },
 };

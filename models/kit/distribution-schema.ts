@@ -16,7 +16,10 @@ const forms = z.discriminatedUnion(
     z.strictObject({ type: z.literal('constant'), value: durationUs }),
     z
       .strictObject({ type: z.literal('uniform'), min: durationUs, max: durationUs })
-      .refine((u) => u.max >= u.min, { path: ['max'], error: (issue) => `max must be at least min (${formatDurationUnit((issue.input as { min: number }).min)})` }),
+      .refine((u) => u.max >= u.min, {
+        path: ['max'],
+        error: (issue) => `max must be at least min (${formatDurationUnit((issue.input as { min: number }).min)})`,
+      }),
     z.strictObject({ type: z.literal('exponential'), mean: positiveDurationUs }),
     z.strictObject({ type: z.literal('normal'), mean: durationUs, stddev: durationUs }),
     z.strictObject({ type: z.literal('lognormal'), median: positiveDurationUs, sigma: z.number().min(0) }),
@@ -24,16 +27,23 @@ const forms = z.discriminatedUnion(
     z
       .strictObject({ type: z.literal('empirical'), points: z.array(percentilePoint).min(2) })
       .superRefine(({ points }, ctx) => {
-        const at = (i: number, j: 0 | 1, message: string) => ctx.addIssue({ code: 'custom', path: ['points', i, j], message, input: points[i][j] });
+        const at = (i: number, j: 0 | 1, message: string) =>
+          ctx.addIssue({ code: 'custom', path: ['points', i, j], message, input: points[i][j] });
         if (points[0][0] !== 0) at(0, 0, 'the first point is percentile 0 (the minimum)');
-        if (points[points.length - 1][0] !== 100) at(points.length - 1, 0, 'the last point is percentile 100 (the maximum)');
+        if (points[points.length - 1][0] !== 100)
+          at(points.length - 1, 0, 'the last point is percentile 100 (the maximum)');
         for (let i = 1; i < points.length; i++) {
-          if (!(points[i][0] > points[i - 1][0])) at(i, 0, `percentiles must increase; the point before is at ${points[i - 1][0]}`);
-          if (!(points[i][1] >= points[i - 1][1])) at(i, 1, `values must not decrease; the point before is ${formatDurationUnit(points[i - 1][1])}`);
+          if (!(points[i][0] > points[i - 1][0]))
+            at(i, 0, `percentiles must increase; the point before is at ${points[i - 1][0]}`);
+          if (!(points[i][1] >= points[i - 1][1]))
+            at(i, 1, `values must not decrease; the point before is ${formatDurationUnit(points[i - 1][1])}`);
         }
       }),
   ],
-  { error: 'expected a duration like 5ms, or a distribution with type constant, uniform, exponential, normal, lognormal, pareto or empirical' },
+  {
+    error:
+      'expected a duration like 5ms, or a distribution with type constant, uniform, exponential, normal, lognormal, pareto or empirical',
+  },
 );
 
 export const durationDistribution = z

@@ -16,7 +16,16 @@ const DURATION_UNITS_US: Record<string, number> = {
   h: 3_600_000_000,
   d: 86_400_000_000,
 };
-const RATE_PER_UNITS: Record<string, number> = { us: 1e6, µs: 1e6, ms: 1_000, s: 1, sec: 1, m: 1 / 60, min: 1 / 60, h: 1 / 3600 };
+const RATE_PER_UNITS: Record<string, number> = {
+  us: 1e6,
+  µs: 1e6,
+  ms: 1_000,
+  s: 1,
+  sec: 1,
+  m: 1 / 60,
+  min: 1 / 60,
+  h: 1 / 3600,
+};
 const SIZE_UNITS: Record<string, number> = {
   B: 1,
   KB: 1e3,
@@ -122,13 +131,20 @@ export const durationUs = unitString({
 });
 /** A duration that may be negative (`-5s`), for clock jumps. */
 export const signedDurationUs = z
-  .string({ error: (issue) => (issue.input === undefined ? undefined : 'expected a duration with a unit and an optional sign, like -5s or 200ms') })
+  .string({
+    error: (issue) =>
+      issue.input === undefined ? undefined : 'expected a duration with a unit and an optional sign, like -5s or 200ms',
+  })
   .meta({ pattern: `^-?(${DURATION_RE.source.slice(1, -1)})$`, description: 'a signed duration, like -5s or 200ms' })
   .transform((text, ctx) => {
     const negative = text.trim().startsWith('-');
     const value = parseDurationUs(negative ? text.trim().slice(1) : text);
     if (value === null) {
-      ctx.issues.push({ code: 'custom', input: text, message: `"${text}" is not a duration; write a number and a unit, like -5s or 200ms` });
+      ctx.issues.push({
+        code: 'custom',
+        input: text,
+        message: `"${text}" is not a duration; write a number and a unit, like -5s or 200ms`,
+      });
       return z.NEVER;
     }
     return negative ? -value : value;
@@ -175,7 +191,9 @@ export const fraction = z
     ctx.issues.push({
       code: 'custom',
       input: v,
-      message: percentMeant ? `must be between 0 and 1; for a percentage write ${v}%` : 'must be between 0 and 1 (0% to 100%)',
+      message: percentMeant
+        ? `must be between 0 and 1; for a percentage write ${v}%`
+        : 'must be between 0 and 1 (0% to 100%)',
     });
     return z.NEVER;
   });

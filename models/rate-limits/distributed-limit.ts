@@ -3,7 +3,13 @@ import type { NodeContext, NodeId, TimerHandle } from '../../engine/index.js';
 import type { CounterCommand, CounterOp, CounterReply } from './counter-store.js';
 import { hash32 } from '../parts/hash.js';
 import type { LimiterTally } from './limiter-tally.js';
-import { FixedWindow, SlidingWindowCounter, fixedWindowRetryAfterUs, slidingCounterRetryAfterUs, type Admission } from './limiter-algorithms.js';
+import {
+  FixedWindow,
+  SlidingWindowCounter,
+  fixedWindowRetryAfterUs,
+  slidingCounterRetryAfterUs,
+  type Admission,
+} from './limiter-algorithms.js';
 import { positiveDurationUs } from '../kit/units.js';
 
 /**
@@ -125,7 +131,8 @@ export class DistributedLimit<P> {
     const id = this.nextId++;
     const timer = this.ctx.setTimer(this.settings.storeTimeout, STORE_TIMEOUT, id);
     this.decisions.set(id, { payload, key, window, previousWeight, localUs, read: -1, timer });
-    if (this.settings.mode === 'central-atomic') this.command('increment-below', id, key, window, this.runtime.limit.requests, previousWeight);
+    if (this.settings.mode === 'central-atomic')
+      this.command('increment-below', id, key, window, this.runtime.limit.requests, previousWeight);
     else this.command('get', id, key, window, 0, 0);
   }
 
@@ -275,7 +282,12 @@ export class DistributedLimit<P> {
         let admission = this.fallback.get(key);
         if (admission === undefined) this.fallback.set(key, (admission = shareAdmission(this.runtime.share)));
         if (admission.admit(localUs)) this.outcome.admit(payload);
-        else this.outcome.refuse(payload, 'rejected', Math.max(0, admission.retryAfterUs(localUs) - (this.ctx.localTimeUs() - localUs)));
+        else
+          this.outcome.refuse(
+            payload,
+            'rejected',
+            Math.max(0, admission.retryAfterUs(localUs) - (this.ctx.localTimeUs() - localUs)),
+          );
       }
     }
   }
@@ -297,34 +309,60 @@ export class DistributedLimit<P> {
 }
 
 function shareAdmission(share: CountedLimit): Admission {
-  return share.type === 'fixed-window' ? new FixedWindow(share.requests, share.windowUs) : new SlidingWindowCounter(share.requests, share.windowUs);
+  return share.type === 'fixed-window'
+    ? new FixedWindow(share.requests, share.windowUs)
+    : new SlidingWindowCounter(share.requests, share.windowUs);
 }
 
 // ---- scenario schema -------------------------------------------------------------------
 
 const storeParams = {
   store: z.string().describe('The counter-store component holding the shared counts.'),
-  storeTimeout: positiveDurationUs.default(50_000).describe('A store call unanswered for this long fails, and failMode decides (default 50ms).'),
+  storeTimeout: positiveDurationUs
+    .default(50_000)
+    .describe('A store call unanswered for this long fails, and failMode decides (default 50ms).'),
   failMode: z
     .enum(['open', 'closed', 'local'])
     .default('open')
-    .describe("While the store fails: open admits everything, closed refuses everything (unavailable), local enforces this gateway's share (limit / gateways) alone."),
+    .describe(
+      "While the store fails: open admits everything, closed refuses everything (unavailable), local enforces this gateway's share (limit / gateways) alone.",
+    ),
 };
 
 /** How gateways share one limit, as the scenario writes it under `distributed`. */
 export const distributedLimitParams = z.discriminatedUnion('mode', [
-  z.strictObject({ mode: z.literal('local').describe('Each gateway enforces limit / gateways on its own: no coordination, and unfair when traffic is uneven across gateways.') }),
   z.strictObject({
-    mode: z.literal('central-atomic').describe('Every decision is an atomic increment-if-below at the store (a Redis Lua script): exact, one round trip per request.'),
+    mode: z
+      .literal('local')
+      .describe(
+        'Each gateway enforces limit / gateways on its own: no coordination, and unfair when traffic is uneven across gateways.',
+      ),
+  }),
+  z.strictObject({
+    mode: z
+      .literal('central-atomic')
+      .describe(
+        'Every decision is an atomic increment-if-below at the store (a Redis Lua script): exact, one round trip per request.',
+      ),
     ...storeParams,
   }),
   z.strictObject({
-    mode: z.literal('central-racy').describe('Read the count, decide, write count + 1: two round trips, and gateways reading the same count all admit.'),
+    mode: z
+      .literal('central-racy')
+      .describe(
+        'Read the count, decide, write count + 1: two round trips, and gateways reading the same count all admit.',
+      ),
     ...storeParams,
   }),
   z.strictObject({
-    mode: z.literal('sync').describe("Decide locally against the last synced global count plus this gateway's own since; overshoots by what others admitted since."),
+    mode: z
+      .literal('sync')
+      .describe(
+        "Decide locally against the last synced global count plus this gateway's own since; overshoots by what others admitted since.",
+      ),
     ...storeParams,
-    syncInterval: positiveDurationUs.default(100_000).describe('How often each gateway exchanges counts with the store (default 100ms).'),
+    syncInterval: positiveDurationUs
+      .default(100_000)
+      .describe('How often each gateway exchanges counts with the store (default 100ms).'),
   }),
 ]);

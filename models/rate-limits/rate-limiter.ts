@@ -1,11 +1,24 @@
 import { z } from 'zod';
 import type { NodeContext, NodeId, Process, TimeUs } from '../../engine/index.js';
 import type { CounterReply } from './counter-store.js';
-import { DistributedLimit, distributedLimitParams, type CountedLimit, type DistributedLimitRuntime, type DistributedLimitSettings, type LimitOutcome } from './distributed-limit.js';
+import {
+  DistributedLimit,
+  distributedLimitParams,
+  type CountedLimit,
+  type DistributedLimitRuntime,
+  type DistributedLimitSettings,
+  type LimitOutcome,
+} from './distributed-limit.js';
 import { responseTo, type Request, type Response } from '../kit/request-messages.js';
 import type { ComponentMetrics } from '../measure/component-metrics.js';
 import { LimiterTally } from './limiter-tally.js';
-import { FixedWindow, SlidingWindowCounter, SlidingWindowLog, TokenBucket, type Admission } from './limiter-algorithms.js';
+import {
+  FixedWindow,
+  SlidingWindowCounter,
+  SlidingWindowLog,
+  TokenBucket,
+  type Admission,
+} from './limiter-algorithms.js';
 import type { ModelDefinition } from '../kit/model-contract.js';
 import { durationUs, positiveInt, ratePerSec } from '../kit/units.js';
 
@@ -80,7 +93,10 @@ export class RateLimiter implements Process<Request | Response | CounterReply> {
       },
       refuse: (p, error, retryAfterUs) => this.refuse(p.client, p.request, error, retryAfterUs),
     };
-    this.shared = params.distributed === undefined ? null : new DistributedLimit(ctx, params.distributed.settings, params.distributed.runtime, outcome);
+    this.shared =
+      params.distributed === undefined
+        ? null
+        : new DistributedLimit(ctx, params.distributed.settings, params.distributed.runtime, outcome);
   }
 
   onStart(): void {
@@ -159,7 +175,12 @@ export class RateLimiter implements Process<Request | Response | CounterReply> {
     this.ctx.send(ids.length === 1 ? ids[0] : ids[this.routing.int(ids.length)], { ...p.request, id }, 0);
   }
 
-  private refuse(client: NodeId, request: Request, error: 'rejected' | 'unavailable', retryAfterUs: number | undefined): void {
+  private refuse(
+    client: NodeId,
+    request: Request,
+    error: 'rejected' | 'unavailable',
+    retryAfterUs: number | undefined,
+  ): void {
     this.metrics?.recordArrival(false, this.ctx.nowUs);
     this.metrics?.recordRejected(this.ctx.nowUs);
     this.reply(client, request, error, retryAfterUs);
@@ -195,7 +216,11 @@ function newAdmission(limit: Exclude<LimitSpec, { type: 'leaky-bucket' }>): Admi
 }
 
 const windowed = (type: 'fixed-window' | 'sliding-log' | 'sliding-counter') =>
-  z.strictObject({ type: z.literal(type), requests: positiveInt.describe('Requests allowed per window.'), window: durationUs.describe('The window, like 1s.') });
+  z.strictObject({
+    type: z.literal(type),
+    requests: positiveInt.describe('Requests allowed per window.'),
+    window: durationUs.describe('The window, like 1s.'),
+  });
 
 const limit = z.discriminatedUnion('type', [
   z.strictObject({
@@ -218,11 +243,18 @@ const COUNTED: readonly LimitSpec['type'][] = ['fixed-window', 'sliding-counter'
 const rateLimiterParams = z
   .strictObject({
     backend: z.string().describe('The component admitted requests go to.'),
-    limit: limit.describe('The algorithm and its parameters: token-bucket, leaky-bucket, fixed-window, sliding-log or sliding-counter.'),
-    scope: z.enum(['global', 'client', 'key']).default('global').describe('One limit for all, per client node, or per request key.'),
+    limit: limit.describe(
+      'The algorithm and its parameters: token-bucket, leaky-bucket, fixed-window, sliding-log or sliding-counter.',
+    ),
+    scope: z
+      .enum(['global', 'client', 'key'])
+      .default('global')
+      .describe('One limit for all, per client node, or per request key.'),
     distributed: distributedLimitParams
       .optional()
-      .describe("One limit shared by the component's nodes (gateways): local, central-atomic, central-racy or sync. Absent: each node enforces the whole limit alone."),
+      .describe(
+        "One limit shared by the component's nodes (gateways): local, central-atomic, central-racy or sync. Absent: each node enforces the whole limit alone.",
+      ),
   })
   .superRefine((params, issues) => {
     const mode = params.distributed?.mode;
@@ -242,16 +274,28 @@ export const rateLimiterModel: ModelDefinition<typeof rateLimiterParams> = {
   params: rateLimiterParams,
   references: (params) => [
     { path: ['backend'], component: params.backend },
-    ...(params.distributed !== undefined && params.distributed.mode !== 'local' ? [{ path: ['distributed', 'store'], component: params.distributed.store }] : []),
+    ...(params.distributed !== undefined && params.distributed.mode !== 'local'
+      ? [{ path: ['distributed', 'store'], component: params.distributed.store }]
+      : []),
   ],
   check(params, { nodeCount }) {
     const d = params.distributed;
     // Gateways enforce a share of the limit in local mode, and when failing to local.
     if (d === undefined || nodeCount === 1 || (d.mode !== 'local' && d.failMode !== 'local')) return [];
     const l = params.limit;
-    const [field, total] = l.type === 'token-bucket' ? ['burst', l.burst] : l.type === 'leaky-bucket' ? ['queue', l.queue] : ['requests', l.requests];
+    const [field, total] =
+      l.type === 'token-bucket'
+        ? ['burst', l.burst]
+        : l.type === 'leaky-bucket'
+          ? ['queue', l.queue]
+          : ['requests', l.requests];
     if (total >= nodeCount) return [];
-    return [{ path: ['limit', field], message: `${total} split over ${nodeCount} gateways leaves some with none; raise it to at least ${nodeCount}` }];
+    return [
+      {
+        path: ['limit', field],
+        message: `${total} split over ${nodeCount} gateways leaves some with none; raise it to at least ${nodeCount}`,
+      },
+    ];
   },
   instantiate(params, ctx) {
     const component = ctx.componentMetrics(0);
@@ -265,11 +309,20 @@ export const rateLimiterModel: ModelDefinition<typeof rateLimiterParams> = {
     const backends = ctx.nodesOf(params.backend);
     const scope = params.scope;
     const d = params.distributed;
-    if (d === undefined) return (node) => (nodeCtx) => new RateLimiter(nodeCtx, { limit: spec, scope, backends, metrics: { component, node } });
+    if (d === undefined)
+      return (node) => (nodeCtx) =>
+        new RateLimiter(nodeCtx, { limit: spec, scope, backends, metrics: { component, node } });
     const gateways = ctx.nodeNames.length;
     const tally = new LimiterTally(component, 'windowUs' in spec ? spec.windowUs : 1_000_000);
     if (d.mode === 'local') {
-      return (node) => (nodeCtx) => new RateLimiter(nodeCtx, { limit: shareOf(spec, gateways, node), scope, backends, tally, metrics: { component, node } });
+      return (node) => (nodeCtx) =>
+        new RateLimiter(nodeCtx, {
+          limit: shareOf(spec, gateways, node),
+          scope,
+          backends,
+          tally,
+          metrics: { component, node },
+        });
     }
     const counted = spec as CountedLimit;
     const storeNodes = ctx.nodesOf(d.store);
@@ -280,7 +333,10 @@ export const rateLimiterModel: ModelDefinition<typeof rateLimiterParams> = {
         backends,
         tally,
         metrics: { component, node },
-        distributed: { settings: d, runtime: { limit: counted, share: shareOf(counted, gateways, node), storeNodes, tally } },
+        distributed: {
+          settings: d,
+          runtime: { limit: counted, share: shareOf(counted, gateways, node), storeNodes, tally },
+        },
       });
   },
 };
@@ -289,7 +345,10 @@ export const rateLimiterModel: ModelDefinition<typeof rateLimiterParams> = {
 function shareOf<L extends LimitSpec>(limit: L, gateways: number, index: number): L {
   const part = (total: number, what: string) => {
     const n = Math.floor(total / gateways) + (index < total % gateways ? 1 : 0);
-    if (n === 0) throw new RangeError(`a distributed limit splits ${what} ${total} over ${gateways} gateways, which leaves some with none: raise it to at least ${gateways}`);
+    if (n === 0)
+      throw new RangeError(
+        `a distributed limit splits ${what} ${total} over ${gateways} gateways, which leaves some with none: raise it to at least ${gateways}`,
+      );
     return n;
   };
   switch (limit.type) {

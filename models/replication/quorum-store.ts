@@ -3,7 +3,14 @@ import type { NodeContext, NodeId, Process, TimerHandle } from '../../engine/ind
 import type { ComponentMetrics } from '../measure/component-metrics.js';
 import type { InstanceContext, ModelDefinition } from '../kit/model-contract.js';
 import { positiveDurationUs, positiveInt } from '../kit/units.js';
-import { CONFLICT_RESOLUTIONS, resolutionFor, type ConflictSink, type ReplicatedState, type Resolution, type Writer } from './conflict-resolution.js';
+import {
+  CONFLICT_RESOLUTIONS,
+  resolutionFor,
+  type ConflictSink,
+  type ReplicatedState,
+  type Resolution,
+  type Writer,
+} from './conflict-resolution.js';
 import type { InspectableReplica } from '../measure/inspectable-replica.js';
 import { PreferenceLists } from './preference-lists.js';
 import { RequestCopies } from './request-copies.js';
@@ -33,9 +40,12 @@ export class QuorumCluster {
     private readonly directory: Pick<InstanceContext, 'nodeId' | 'regionOf'>,
     readonly metrics: ComponentMetrics | null,
   ) {
-    if (memberNames.length > MAX_MEMBERS) throw new RangeError(`a quorum store has at most ${MAX_MEMBERS} nodes, not ${memberNames.length}`);
+    if (memberNames.length > MAX_MEMBERS)
+      throw new RangeError(`a quorum store has at most ${MAX_MEMBERS} nodes, not ${memberNames.length}`);
     if (settings.replicationFactor > memberNames.length) {
-      throw new RangeError(`replicationFactor ${settings.replicationFactor} needs at least that many store nodes; the store has ${memberNames.length}`);
+      throw new RangeError(
+        `replicationFactor ${settings.replicationFactor} needs at least that many store nodes; the store has ${memberNames.length}`,
+      );
     }
     this.lists = new PreferenceLists(memberNames.length, settings.virtualNodes);
     this.resolution = resolutionFor(settings.conflictResolution);
@@ -203,7 +213,8 @@ export class QuorumStoreNode implements Process<StoreRequest | ReplicaMessage>, 
     this.ctx.setTimer(this.settings.heartbeatInterval, HEARTBEAT);
     const interval = this.settings.antiEntropyInterval;
     // A random phase, so the members' rounds do not all fall at once.
-    if (interval !== undefined) this.ctx.setTimer(Math.round(this.ctx.random('anti-entropy').nextDouble() * interval), ANTI_ENTROPY);
+    if (interval !== undefined)
+      this.ctx.setTimer(Math.round(this.ctx.random('anti-entropy').nextDouble() * interval), ANTI_ENTROPY);
   }
 
   onTimer(tag: number, data: unknown): void {
@@ -231,14 +242,22 @@ export class QuorumStoreNode implements Process<StoreRequest | ReplicaMessage>, 
         this.acknowledged(peer, message.id);
         return;
       case 'qs-read':
-        this.ctx.send(from, { kind: 'qs-read-reply', id: message.id, state: this.disk.data.get(message.key) } satisfies ReplicaMessage, 128);
+        this.ctx.send(
+          from,
+          { kind: 'qs-read-reply', id: message.id, state: this.disk.data.get(message.key) } satisfies ReplicaMessage,
+          128,
+        );
         return;
       case 'qs-read-reply':
         this.replied(peer, message.id, message.state);
         return;
       case 'qs-handoff':
         this.apply(message.key, message.state, -1);
-        this.ctx.send(from, { kind: 'qs-handoff-ack', key: message.key, revision: message.revision } satisfies ReplicaMessage, 64);
+        this.ctx.send(
+          from,
+          { kind: 'qs-handoff-ack', key: message.key, revision: message.revision } satisfies ReplicaMessage,
+          64,
+        );
         return;
       case 'qs-handoff-ack':
         this.handedOff(peer, message.key, message.revision);
@@ -364,7 +383,12 @@ export class QuorumStoreNode implements Process<StoreRequest | ReplicaMessage>, 
     let self = -1;
     for (let t = 0; t < c.targets.length; t++) {
       if (c.targets[t] === this.member) self = t;
-      else this.ctx.send(this.ids[c.targets[t]], { kind: 'qs-read', id: c.id, key: c.request.key } satisfies ReplicaMessage, 64);
+      else
+        this.ctx.send(
+          this.ids[c.targets[t]],
+          { kind: 'qs-read', id: c.id, key: c.request.key } satisfies ReplicaMessage,
+          64,
+        );
     }
     if (self >= 0) this.replied(this.member, c.id, this.disk.data.get(c.request.key));
   }
@@ -421,7 +445,18 @@ export class QuorumStoreNode implements Process<StoreRequest | ReplicaMessage>, 
       if (reply !== undefined && this.resolution.digest(reply) === digest) continue;
       this.cluster.metrics?.countDetail('read-repairs', this.ctx.nowUs);
       if (c.targets[t] === this.member) this.apply(c.request.key, merged, c.hintFor[t]);
-      else this.ctx.send(this.ids[c.targets[t]], { kind: 'qs-write', id: -1, key: c.request.key, state: merged, hintFor: c.hintFor[t] } satisfies ReplicaMessage, 128);
+      else
+        this.ctx.send(
+          this.ids[c.targets[t]],
+          {
+            kind: 'qs-write',
+            id: -1,
+            key: c.request.key,
+            state: merged,
+            hintFor: c.hintFor[t],
+          } satisfies ReplicaMessage,
+          128,
+        );
     }
   }
 
@@ -456,11 +491,17 @@ export class QuorumStoreNode implements Process<StoreRequest | ReplicaMessage>, 
     c.heard.fill(0);
     for (let t = 0; t < c.targets.length; t++) {
       const reply = replies[t];
-      if (heard[t] === 1 && reply !== undefined && this.resolution.digest(reply) === digest) this.acknowledged(c.targets[t], c.id);
+      if (heard[t] === 1 && reply !== undefined && this.resolution.digest(reply) === digest)
+        this.acknowledged(c.targets[t], c.id);
       else if (c.targets[t] === this.member) {
         this.apply(key, state, c.hintFor[t]);
         this.acknowledged(this.member, c.id);
-      } else this.ctx.send(this.ids[c.targets[t]], { kind: 'qs-write', id: c.id, key, state, hintFor: c.hintFor[t] } satisfies ReplicaMessage, 128);
+      } else
+        this.ctx.send(
+          this.ids[c.targets[t]],
+          { kind: 'qs-write', id: c.id, key, state, hintFor: c.hintFor[t] } satisfies ReplicaMessage,
+          128,
+        );
     }
   }
 
@@ -482,7 +523,12 @@ export class QuorumStoreNode implements Process<StoreRequest | ReplicaMessage>, 
     let self = -1;
     for (let t = 0; t < c.targets.length; t++) {
       if (c.targets[t] === this.member) self = t;
-      else this.ctx.send(this.ids[c.targets[t]], { kind: 'qs-write', id: c.id, key, state, hintFor: c.hintFor[t] } satisfies ReplicaMessage, 128);
+      else
+        this.ctx.send(
+          this.ids[c.targets[t]],
+          { kind: 'qs-write', id: c.id, key, state, hintFor: c.hintFor[t] } satisfies ReplicaMessage,
+          128,
+        );
     }
     if (self >= 0) {
       this.apply(key, state, c.hintFor[self]);
@@ -517,7 +563,12 @@ export class QuorumStoreNode implements Process<StoreRequest | ReplicaMessage>, 
       // Nothing was written yet (reads write nothing; a remove still reading has sent nothing): a definite failure.
       if (!c.answered) {
         c.answered = true;
-        this.respond(c.client, c.arrivedUs, { kind: 'store-response', id: c.request.id, status: 'failed', reason: 'timeout' });
+        this.respond(c.client, c.arrivedUs, {
+          kind: 'store-response',
+          id: c.request.id,
+          status: 'failed',
+          reason: 'timeout',
+        });
       }
       if (c.request.op === 'read') this.finishRead(c);
       else this.coordinations.delete(c.id);
@@ -531,7 +582,8 @@ export class QuorumStoreNode implements Process<StoreRequest | ReplicaMessage>, 
       this.respond(c.client, c.arrivedUs, { kind: 'store-response', id: c.request.id, status, reason: 'timeout' });
     }
     if (!this.settings.hintedHandoff) return;
-    for (let t = 0; t < c.targets.length; t++) if (c.heard[t] === 0) this.addHint(c.hintFor[t] >= 0 ? c.hintFor[t] : c.targets[t], c.request.key, c.state!);
+    for (let t = 0; t < c.targets.length; t++)
+      if (c.heard[t] === 0) this.addHint(c.hintFor[t] >= 0 ? c.hintFor[t] : c.targets[t], c.request.key, c.state!);
   }
 
   private respond(client: NodeId, arrivedUs: number, response: StoreResponse): void {
@@ -595,7 +647,11 @@ export class QuorumStoreNode implements Process<StoreRequest | ReplicaMessage>, 
       // Resend when the hint has grown, or when an earlier hand-off went unanswered for a failure timeout.
       if (sent !== undefined && sent.revision === hint.revision && this.tick - sent.tick < this.suspectAfter) continue;
       this.handoffs.set(hintKey, { revision: hint.revision, tick: this.tick });
-      this.ctx.send(this.ids[hint.target], { kind: 'qs-handoff', key: hint.key, state: hint.state, revision: hint.revision } satisfies ReplicaMessage, 128);
+      this.ctx.send(
+        this.ids[hint.target],
+        { kind: 'qs-handoff', key: hint.key, state: hint.state, revision: hint.revision } satisfies ReplicaMessage,
+        128,
+      );
     }
     this.ctx.setTimer(this.settings.heartbeatInterval, HEARTBEAT);
   }
@@ -605,7 +661,7 @@ export class QuorumStoreNode implements Process<StoreRequest | ReplicaMessage>, 
     this.ctx.setTimer(this.settings.antiEntropyInterval!, ANTI_ENTROPY);
     const members = this.ids.length;
     for (let i = 0; i < members; i++) {
-      const peer = (this.nextPeer++ % members + members) % members;
+      const peer = ((this.nextPeer++ % members) + members) % members;
       if (peer === this.member || !this.isUp(peer)) continue;
       const keys: number[] = [];
       const digests: number[] = [];
@@ -625,7 +681,12 @@ export class QuorumStoreNode implements Process<StoreRequest | ReplicaMessage>, 
   }
 
   private compareDigests(from: NodeId, peer: number, keys: readonly number[], digests: readonly number[]): void {
-    const reply = { kind: 'qs-digests-reply' as const, keys: [] as number[], states: [] as ReplicatedState[], want: [] as number[] };
+    const reply = {
+      kind: 'qs-digests-reply' as const,
+      keys: [] as number[],
+      states: [] as ReplicatedState[],
+      want: [] as number[],
+    };
     const listed = new Set(keys);
     for (let i = 0; i < keys.length; i++) {
       const state = this.disk.data.get(keys[i]);
@@ -673,56 +734,109 @@ function replicasFor(level: Exclude<ConsistencyLevel, 'local-quorum'>, n: number
 
 // ---- scenario schema -------------------------------------------------------------------
 
-const consistencyLevel = z.union([z.enum(['one', 'quorum', 'all', 'local-quorum']), z.strictObject({ replicas: positiveInt.describe('Replicas that must answer.') })], {
-  error: 'expected one, quorum, all, local-quorum, or { replicas: n }',
-});
+const consistencyLevel = z.union(
+  [
+    z.enum(['one', 'quorum', 'all', 'local-quorum']),
+    z.strictObject({ replicas: positiveInt.describe('Replicas that must answer.') }),
+  ],
+  {
+    error: 'expected one, quorum, all, local-quorum, or { replicas: n }',
+  },
+);
 
 const quorumStoreParams = z
   .strictObject({
-    replicationFactor: positiveInt.default(3).describe('N: each key lives on the first N distinct nodes clockwise from it on the hash ring.'),
+    replicationFactor: positiveInt
+      .default(3)
+      .describe('N: each key lives on the first N distinct nodes clockwise from it on the hash ring.'),
     virtualNodes: positiveInt.default(64).describe('Ring points per node.'),
     readConsistency: consistencyLevel
       .default('quorum')
-      .describe('R for reads that name no level: one, quorum (N/2+1), all, local-quorum (a majority of the key’s replicas in the coordinator’s region), or { replicas: R }.'),
-    writeConsistency: consistencyLevel.default('quorum').describe('W for writes that name no level, as readConsistency.'),
+      .describe(
+        'R for reads that name no level: one, quorum (N/2+1), all, local-quorum (a majority of the key’s replicas in the coordinator’s region), or { replicas: R }.',
+      ),
+    writeConsistency: consistencyLevel
+      .default('quorum')
+      .describe('W for writes that name no level, as readConsistency.'),
     timeout: positiveDurationUs
       .default(500_000)
-      .describe('How long a coordinator waits for R replies or W acknowledgements (default 500ms); a write still short then answers unknown, as it may have been applied.'),
+      .describe(
+        'How long a coordinator waits for R replies or W acknowledgements (default 500ms); a write still short then answers unknown, as it may have been applied.',
+      ),
     conflictResolution: z
       .enum(CONFLICT_RESOLUTIONS)
       .default('lww')
       .describe(
         'lww: registers, the latest timestamp from the coordinating node’s clock wins (skewed clocks lose updates); version-vectors: registers keeping concurrent writes as siblings; g-counter, pn-counter (op add), or-set (ops insert, delete): CRDT values that merge without conflicts.',
       ),
-    readRepair: z.boolean().default(true).describe('After a read, send the merged value to the replicas that answered with less.'),
-    hintedHandoff: z.boolean().default(true).describe('Keep writes a replica missed (down, or silent until the timeout) and hand them over when it is heard from again.'),
-    sloppyQuorum: z.boolean().default(false).describe('When a replica is down, write to and read from the next node up on the ring instead (with a hint for the one it stands in for).'),
+    readRepair: z
+      .boolean()
+      .default(true)
+      .describe('After a read, send the merged value to the replicas that answered with less.'),
+    hintedHandoff: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Keep writes a replica missed (down, or silent until the timeout) and hand them over when it is heard from again.',
+      ),
+    sloppyQuorum: z
+      .boolean()
+      .default(false)
+      .describe(
+        'When a replica is down, write to and read from the next node up on the ring instead (with a hint for the one it stands in for).',
+      ),
     linearizable: z
       .boolean()
       .default(false)
       .describe(
         'ABD (Attiya, Bar-Noy, Dolev): a write first reads the key at the read level and stamps itself above the newest timestamp found, so clocks no longer decide; a read writes what it returns back to the write level before answering. With R + W > N and no sloppy quorum, reads and writes are linearizable, for one more round trip per operation. Needs lww.',
       ),
-    antiEntropyInterval: positiveDurationUs.optional().describe('How often each node compares per-key digests with another node and both take the merge; absent: no anti-entropy.'),
-    heartbeatInterval: positiveDurationUs.default(100_000).describe('How often each node tells the others it is up (default 100ms).'),
-    failureTimeout: positiveDurationUs.default(500_000).describe('A node not heard from for this long is taken for down (default 500ms).'),
+    antiEntropyInterval: positiveDurationUs
+      .optional()
+      .describe(
+        'How often each node compares per-key digests with another node and both take the merge; absent: no anti-entropy.',
+      ),
+    heartbeatInterval: positiveDurationUs
+      .default(100_000)
+      .describe('How often each node tells the others it is up (default 100ms).'),
+    failureTimeout: positiveDurationUs
+      .default(500_000)
+      .describe('A node not heard from for this long is taken for down (default 500ms).'),
   })
   .superRefine((p, issues) => {
     for (const field of ['readConsistency', 'writeConsistency'] as const) {
       const level = p[field];
       if (typeof level === 'object' && level.replicas > p.replicationFactor) {
-        issues.addIssue({ code: 'custom', path: [field, 'replicas'], message: `at most replicationFactor (${p.replicationFactor}) replicas can answer` });
+        issues.addIssue({
+          code: 'custom',
+          path: [field, 'replicas'],
+          message: `at most replicationFactor (${p.replicationFactor}) replicas can answer`,
+        });
       }
     }
     if (p.sloppyQuorum && !p.hintedHandoff) {
-      issues.addIssue({ code: 'custom', path: ['sloppyQuorum'], message: 'a sloppy quorum hands writes back through hinted handoff; set hintedHandoff: true' });
+      issues.addIssue({
+        code: 'custom',
+        path: ['sloppyQuorum'],
+        message: 'a sloppy quorum hands writes back through hinted handoff; set hintedHandoff: true',
+      });
     }
     if (p.linearizable) {
       const n = p.replicationFactor;
       // local-quorum counts one region's replicas only: no intersection across regions.
       const count = (level: ConsistencyLevel) => (level === 'local-quorum' ? 0 : replicasFor(level, n));
-      if (p.conflictResolution !== 'lww') issues.addIssue({ code: 'custom', path: ['linearizable'], message: 'ABD orders writes by timestamp: set conflictResolution: lww' });
-      if (p.sloppyQuorum) issues.addIssue({ code: 'custom', path: ['linearizable'], message: 'stand-ins under a sloppy quorum break quorum intersection: set sloppyQuorum: false' });
+      if (p.conflictResolution !== 'lww')
+        issues.addIssue({
+          code: 'custom',
+          path: ['linearizable'],
+          message: 'ABD orders writes by timestamp: set conflictResolution: lww',
+        });
+      if (p.sloppyQuorum)
+        issues.addIssue({
+          code: 'custom',
+          path: ['linearizable'],
+          message: 'stand-ins under a sloppy quorum break quorum intersection: set sloppyQuorum: false',
+        });
       if (count(p.readConsistency) + count(p.writeConsistency) <= n) {
         issues.addIssue({
           code: 'custom',
@@ -732,7 +846,11 @@ const quorumStoreParams = z
       }
     }
     if (p.failureTimeout < p.heartbeatInterval) {
-      issues.addIssue({ code: 'custom', path: ['failureTimeout'], message: 'must be at least heartbeatInterval, or every node would be taken for down between heartbeats' });
+      issues.addIssue({
+        code: 'custom',
+        path: ['failureTimeout'],
+        message: 'must be at least heartbeatInterval, or every node would be taken for down between heartbeats',
+      });
     }
   });
 
@@ -744,7 +862,12 @@ export const quorumStoreModel: ModelDefinition<typeof quorumStoreParams> = {
   params: quorumStoreParams,
   check: (p, { nodeCount }) =>
     p.replicationFactor > nodeCount
-      ? [{ path: ['replicationFactor'], message: `${p.replicationFactor} replicas per key need at least ${p.replicationFactor} store nodes; its node group has ${nodeCount}` }]
+      ? [
+          {
+            path: ['replicationFactor'],
+            message: `${p.replicationFactor} replicas per key need at least ${p.replicationFactor} store nodes; its node group has ${nodeCount}`,
+          },
+        ]
       : [],
   instantiate(p, ctx) {
     const cluster = new QuorumCluster(p, ctx.nodeNames, ctx, ctx.componentMetrics(0));

@@ -4,7 +4,17 @@ import type { ComponentMetrics } from '../measure/component-metrics.js';
 import type { ModelDefinition } from '../kit/model-contract.js';
 import { positiveDurationUs } from '../kit/units.js';
 import type { InspectableReplica } from '../measure/inspectable-replica.js';
-import { RAFT_ENTRY_BYTES, RAFT_HEADER_BYTES, type AppendEntries, type AppendReply, type RaftCommand, type RaftEntry, type RaftMessage, type RequestVote, type Vote } from './raft-messages.js';
+import {
+  RAFT_ENTRY_BYTES,
+  RAFT_HEADER_BYTES,
+  type AppendEntries,
+  type AppendReply,
+  type RaftCommand,
+  type RaftEntry,
+  type RaftMessage,
+  type RequestVote,
+  type Vote,
+} from './raft-messages.js';
 import { RegisterMachine } from './raft-state-machine.js';
 import { RequestCopies } from './request-copies.js';
 import type { StoreRequest, StoreResponse, StoreStatus } from './store-messages.js';
@@ -230,7 +240,9 @@ export class RaftNode implements Process<RaftMessage | StoreRequest>, Inspectabl
     const { min, max } = this.settings.electionTimeout;
     this.electionDelayUs = min + this.timing.nextDouble() * (max - min);
     this.sticky = sticky;
-    this.electionTimer = sticky ? this.ctx.setTimer(min, STICKY_OVER) : this.ctx.setTimer(this.electionDelayUs, ELECTION);
+    this.electionTimer = sticky
+      ? this.ctx.setTimer(min, STICKY_OVER)
+      : this.ctx.setTimer(this.electionDelayUs, ELECTION);
   }
 
   /**
@@ -260,8 +272,15 @@ export class RaftNode implements Process<RaftMessage | StoreRequest>, Inspectabl
     this.voteCount = 1;
     if (this.voteCount >= this.majority) return this.won();
     const lastLogIndex = this.disk.log.length;
-    const request: RequestVote = { kind: 'raft-request-vote', preVote, term, lastLogIndex, lastLogTerm: this.termAt(lastLogIndex) };
-    for (let i = 0; i < this.members.length; i++) if (i !== this.self) this.ctx.send(this.members[i], request, RAFT_HEADER_BYTES);
+    const request: RequestVote = {
+      kind: 'raft-request-vote',
+      preVote,
+      term,
+      lastLogIndex,
+      lastLogTerm: this.termAt(lastLogIndex),
+    };
+    for (let i = 0; i < this.members.length; i++)
+      if (i !== this.self) this.ctx.send(this.members[i], request, RAFT_HEADER_BYTES);
     this.armElection(false);
   }
 
@@ -274,7 +293,8 @@ export class RaftNode implements Process<RaftMessage | StoreRequest>, Inspectabl
     const disk = this.disk;
     const lastIndex = disk.log.length;
     const lastTerm = this.termAt(lastIndex);
-    const upToDate = request.lastLogTerm > lastTerm || (request.lastLogTerm === lastTerm && request.lastLogIndex >= lastIndex);
+    const upToDate =
+      request.lastLogTerm > lastTerm || (request.lastLogTerm === lastTerm && request.lastLogIndex >= lastIndex);
     if (request.preVote) {
       // Nothing changes here: the answer is what a real request would get, had the leader gone quiet.
       const granted = request.term > disk.term && !this.sticky && this.state !== 'leader' && upToDate;
@@ -299,7 +319,9 @@ export class RaftNode implements Process<RaftMessage | StoreRequest>, Inspectabl
       if (this.state === 'pre-candidate' || this.state === 'candidate') this.observeTerm(vote.term);
       return;
     }
-    const campaigning = vote.preVote ? this.state === 'pre-candidate' && vote.term === this.disk.term + 1 : this.state === 'candidate' && vote.term === this.disk.term;
+    const campaigning = vote.preVote
+      ? this.state === 'pre-candidate' && vote.term === this.disk.term + 1
+      : this.state === 'candidate' && vote.term === this.disk.term;
     if (!campaigning) return;
     const member = this.members.indexOf(from);
     // The network may duplicate a vote.
@@ -450,7 +472,13 @@ export class RaftNode implements Process<RaftMessage | StoreRequest>, Inspectabl
     this.replyAppend(from, append, true, match, 0);
   }
 
-  private replyAppend(to: NodeId, append: AppendEntries, success: boolean, matchIndex: number, retryIndex: number): void {
+  private replyAppend(
+    to: NodeId,
+    append: AppendEntries,
+    success: boolean,
+    matchIndex: number,
+    retryIndex: number,
+  ): void {
     const reply: AppendReply = {
       kind: 'raft-append-reply',
       term: this.disk.term,
@@ -480,7 +508,10 @@ export class RaftNode implements Process<RaftMessage | StoreRequest>, Inspectabl
       this.advanceCommit();
       if (this.nextIndex[member] <= this.disk.log.length) this.sendAppend(member);
     } else {
-      this.nextIndex[member] = Math.max(this.matchIndex[member] + 1, Math.min(this.nextIndex[member], reply.retryIndex));
+      this.nextIndex[member] = Math.max(
+        this.matchIndex[member] + 1,
+        Math.min(this.nextIndex[member], reply.retryIndex),
+      );
       this.probing[member] = 1;
       this.sendAppend(member);
     }
@@ -520,7 +551,14 @@ export class RaftNode implements Process<RaftMessage | StoreRequest>, Inspectabl
     }
   }
 
-  private answer(client: NodeId, id: number, command: RaftCommand, applied: boolean, found: number | null, index: number): void {
+  private answer(
+    client: NodeId,
+    id: number,
+    command: RaftCommand,
+    applied: boolean,
+    found: number | null,
+    index: number,
+  ): void {
     if (!applied) this.respond(client, id, 'failed', 'cas-mismatch');
     else this.respond(client, id, 'ok', undefined, command === 'read' ? found : undefined, index);
   }
@@ -535,9 +573,11 @@ export class RaftNode implements Process<RaftMessage | StoreRequest>, Inspectabl
     if (op !== 'read' && op !== 'write' && op !== 'cas') return this.refuse(from, request, 'unsupported');
     if (op === 'read' && this.settings.reads !== 'log') return this.read(from, request, now);
     const earlier = this.machine.outcomeOf(from, request.id);
-    if (earlier !== undefined) return this.answer(from, request.id, op, earlier.applied, earlier.found, this.lastApplied);
+    if (earlier !== undefined)
+      return this.answer(from, request.id, op, earlier.applied, earlier.found, this.lastApplied);
     // A copy of a request already in the log is answered when that entry is applied.
-    for (const write of this.writes.values()) if (write.client === from && write.request.id === request.id && write.entry.term === this.disk.term) return;
+    for (const write of this.writes.values())
+      if (write.client === from && write.request.id === request.id && write.entry.term === this.disk.term) return;
     const log = this.disk.log;
     const entry: RaftEntry = {
       term: this.disk.term,
@@ -562,7 +602,8 @@ export class RaftNode implements Process<RaftMessage | StoreRequest>, Inspectabl
   }
 
   private read(client: NodeId, request: StoreRequest, arrivedUs: number): void {
-    if (this.settings.reads === 'lease' && this.committedInTerm() && this.leaseHolds()) return this.serveRead(client, request, arrivedUs);
+    if (this.settings.reads === 'lease' && this.committedInTerm() && this.leaseHolds())
+      return this.serveRead(client, request, arrivedUs);
     const read: PendingRead = { client, request, arrivedUs, readIndex: -1, round: 0, timer: -1 };
     read.timer = this.ctx.setTimer(this.settings.requestTimeout, READ_DEADLINE, read);
     this.reads.push(read);
@@ -600,7 +641,8 @@ export class RaftNode implements Process<RaftMessage | StoreRequest>, Inspectabl
   /** A new round of empty heartbeats, each at an index the follower is known to hold, so it cannot fail on a log gap. */
   private confirmLeadership(): number {
     this.round++;
-    for (let i = 0; i < this.members.length; i++) if (i !== this.self) this.sendAppendMessage(i, this.matchIndex[i], NO_ENTRIES);
+    for (let i = 0; i < this.members.length; i++)
+      if (i !== this.self) this.sendAppendMessage(i, this.matchIndex[i], NO_ENTRIES);
     return this.round;
   }
 
@@ -642,7 +684,15 @@ export class RaftNode implements Process<RaftMessage | StoreRequest>, Inspectabl
     this.respond(client, request.id, 'failed', reason, undefined, undefined, hint);
   }
 
-  private respond(client: NodeId, id: number, status: StoreStatus, reason?: string, value?: number | null, version?: number, leaderHint?: NodeId): void {
+  private respond(
+    client: NodeId,
+    id: number,
+    status: StoreStatus,
+    reason?: string,
+    value?: number | null,
+    version?: number,
+    leaderHint?: NodeId,
+  ): void {
     const response: StoreResponse = { kind: 'store-response', id, status, reason, value, version, leaderHint };
     this.ctx.send(client, response, RESPONSE_BYTES);
   }
@@ -660,7 +710,9 @@ const raftParams = z
       .describe(
         'A follower that hears from no leader for a time drawn uniformly from [min, max], on its own clock, starts an election; randomizing it makes split votes rare (default 150ms to 300ms).',
       ),
-    heartbeatInterval: positiveDurationUs.default(50_000).describe('How often a leader sends AppendEntries to every follower, with or without entries (default 50ms).'),
+    heartbeatInterval: positiveDurationUs
+      .default(50_000)
+      .describe('How often a leader sends AppendEntries to every follower, with or without entries (default 50ms).'),
     reads: z
       .enum(RAFT_READS)
       .default('read-index')
@@ -669,28 +721,41 @@ const raftParams = z
       ),
     lease: positiveDurationUs
       .default(100_000)
-      .describe('reads: lease: how long after sending a heartbeat a majority acknowledged the leader serves reads alone; must be under electionTimeout.min, by a margin covering clock drift (default 100ms).'),
+      .describe(
+        'reads: lease: how long after sending a heartbeat a majority acknowledged the leader serves reads alone; must be under electionTimeout.min, by a margin covering clock drift (default 100ms).',
+      ),
     checkQuorum: z
       .boolean()
       .default(true)
-      .describe('A leader that hears from no majority for a minimum election timeout steps down, so clients on a minority side are refused at once instead of waiting out their timeouts.'),
+      .describe(
+        'A leader that hears from no majority for a minimum election timeout steps down, so clients on a minority side are refused at once instead of waiting out their timeouts.',
+      ),
     preVote: z
       .boolean()
       .default(true)
-      .describe('Before an election, ask whether a majority would vote (pre-vote): a node cut off on a minority side then keeps its term, and does not depose the leader when the partition heals.'),
+      .describe(
+        'Before an election, ask whether a majority would vote (pre-vote): a node cut off on a minority side then keeps its term, and does not depose the leader when the partition heals.',
+      ),
     requestTimeout: positiveDurationUs
       .default(500_000)
-      .describe('How long the leader holds an operation: a write not committed by then is answered unknown (a later leader may still commit it); a read not confirmed is answered failed (it read nothing). Default 500ms.'),
+      .describe(
+        'How long the leader holds an operation: a write not committed by then is answered unknown (a later leader may still commit it); a read not confirmed is answered failed (it read nothing). Default 500ms.',
+      ),
   })
   .superRefine((p, ctx) => {
     if (p.heartbeatInterval >= p.electionTimeout.min) {
-      ctx.addIssue({ code: 'custom', path: ['heartbeatInterval'], message: 'must be shorter than electionTimeout.min, or followers start elections between heartbeats' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['heartbeatInterval'],
+        message: 'must be shorter than electionTimeout.min, or followers start elections between heartbeats',
+      });
     }
     if (p.reads === 'lease' && p.lease >= p.electionTimeout.min) {
       ctx.addIssue({
         code: 'custom',
         path: ['lease'],
-        message: 'must be shorter than electionTimeout.min: after that long without a heartbeat, followers may elect a new leader while the old one still serves reads from its lease',
+        message:
+          'must be shorter than electionTimeout.min: after that long without a heartbeat, followers may elect a new leader while the old one still serves reads from its lease',
       });
     }
   });

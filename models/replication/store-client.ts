@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { distribution, type NodeContext, type NodeId, type Process, type RandomStream, type TimerHandle, Zipf } from '../../engine/index.js';
+import {
+  distribution,
+  type NodeContext,
+  type NodeId,
+  type Process,
+  type RandomStream,
+  type TimerHandle,
+  Zipf,
+} from '../../engine/index.js';
 import type { ErrorKind } from '../measure/outcomes.js';
 import type { HistoryRecorder } from '../measure/history-recorder.js';
 import type { OperationMetrics, RequestMetrics } from '../measure/request-metrics.js';
@@ -145,12 +153,26 @@ export class StoreClient implements Process<StoreResponse> {
     else if (response.status !== 'ok' && from === this.preferred) this.preferred = -1;
     const served = this.replicaNames.get(from);
     if (response.status === 'ok') {
-      if (user.op === 'read' && response.elements === undefined && response.siblings === undefined) this.lastSeen.set(user.key, response.value ?? null);
+      if (user.op === 'read' && response.elements === undefined && response.siblings === undefined)
+        this.lastSeen.set(user.key, response.value ?? null);
       if (user.op === 'write' || user.op === 'cas') this.lastSeen.set(user.key, user.value);
-      this.finish(user, 'ok', user.op === 'read' ? (response.elements ?? response.siblings ?? response.value ?? null) : this.written(user), undefined, served);
+      this.finish(
+        user,
+        'ok',
+        user.op === 'read' ? (response.elements ?? response.siblings ?? response.value ?? null) : this.written(user),
+        undefined,
+        served,
+      );
     } else if (response.status === 'failed') {
       // A cas that found another value is an answer, not an outage.
-      this.finish(user, 'fail', user.op === 'read' ? null : this.written(user), response.reason === 'cas-mismatch' ? undefined : 'unavailable', served, response.reason);
+      this.finish(
+        user,
+        'fail',
+        user.op === 'read' ? null : this.written(user),
+        response.reason === 'cas-mismatch' ? undefined : 'unavailable',
+        served,
+        response.reason,
+      );
     } else {
       this.finish(user, 'info', null, 'timeout', served, response.reason ?? 'unknown');
     }
@@ -161,7 +183,12 @@ export class StoreClient implements Process<StoreResponse> {
     if (this.settings.stopAt !== undefined && now >= this.settings.stopAt) return;
     const op = this.runtime.mix[this.mix.pick(this.picking)].op;
     const key = this.zipf === null ? 1 + this.picking.int(this.settings.keys.count) : this.zipf.sample(this.picking);
-    const value = op === 'add' ? 1 : op === 'insert' || op === 'delete' ? this.picking.int(this.settings.keys.count * 10) : this.ctx.id * VALUES_PER_NODE + ++this.disk.values;
+    const value =
+      op === 'add'
+        ? 1
+        : op === 'insert' || op === 'delete'
+          ? this.picking.int(this.settings.keys.count * 10)
+          : this.ctx.id * VALUES_PER_NODE + ++this.disk.values;
     const id = this.disk.requests++;
     user.requestId = id;
     user.op = op;
@@ -225,18 +252,28 @@ export class StoreClient implements Process<StoreResponse> {
   }
 }
 
-const consistencyLevel = z.union([z.enum(['one', 'quorum', 'all', 'local-quorum']), z.strictObject({ replicas: positiveInt.describe('Replicas that must answer.') })], {
-  error: 'expected one, quorum, all, local-quorum, or { replicas: n }',
-});
+const consistencyLevel = z.union(
+  [
+    z.enum(['one', 'quorum', 'all', 'local-quorum']),
+    z.strictObject({ replicas: positiveInt.describe('Replicas that must answer.') }),
+  ],
+  {
+    error: 'expected one, quorum, all, local-quorum, or { replicas: n }',
+  },
+);
 
 const storeClientParams = z.strictObject({
   target: z.string().describe('The store component; operations go to its nodes.'),
   users: positiveInt.default(5).describe('Users per node, each one Jepsen process with one operation at a time.'),
-  thinkTime: durationDistribution.default({ type: 'constant', value: 10_000 }).describe('Pause between an operation ending and the same user sending the next (default 10ms).'),
+  thinkTime: durationDistribution
+    .default({ type: 'constant', value: 10_000 })
+    .describe('Pause between an operation ending and the same user sending the next (default 10ms).'),
   operations: z
     .partialRecord(z.enum(STORE_OPS), z.number().positive())
     .default({ read: 1, write: 1 })
-    .describe(`The mix, as weights: { read: 3, write: 1 }. Operations: ${STORE_OPS.join(', ')} (add on counters; insert, delete on sets).`),
+    .describe(
+      `The mix, as weights: { read: 3, write: 1 }. Operations: ${STORE_OPS.join(', ')} (add on counters; insert, delete on sets).`,
+    ),
   keys: z
     .strictObject({
       count: positiveInt.describe('Distinct keys, 1..count.'),
@@ -244,18 +281,29 @@ const storeClientParams = z.strictObject({
     })
     .default({ count: 5 })
     .describe('Which keys operations touch (few keys means more contention, which the checkers need).'),
-  timeout: durationUs.default(1_000_000).describe('An operation not answered in this long has an unknown outcome (Jepsen info); default 1s.'),
-  contact: z.enum(['nearest', 'random']).default('nearest').describe('nearest: a replica in the client’s region when there is one; random: any replica per operation.'),
+  timeout: durationUs
+    .default(1_000_000)
+    .describe('An operation not answered in this long has an unknown outcome (Jepsen info); default 1s.'),
+  contact: z
+    .enum(['nearest', 'random'])
+    .default('nearest')
+    .describe('nearest: a replica in the client’s region when there is one; random: any replica per operation.'),
   readConsistency: consistencyLevel.optional().describe('Level for reads, for stores with per-operation levels.'),
   writeConsistency: consistencyLevel.optional().describe('Level for writes, for stores with per-operation levels.'),
-  readYourWrites: z.boolean().default(false).describe('Send the session’s highest version seen, so the store serves its reads from replicas that have it.'),
-  stopAt: durationUs.optional().describe('Send no new operations from this simulated time on (lets replicas converge before the end).'),
+  readYourWrites: z
+    .boolean()
+    .default(false)
+    .describe('Send the session’s highest version seen, so the store serves its reads from replicas that have it.'),
+  stopAt: durationUs
+    .optional()
+    .describe('Send no new operations from this simulated time on (lets replicas converge before the end).'),
 });
 
 export const storeClientModel: ModelDefinition<typeof storeClientParams> = {
   type: 'store-client',
   role: 'workload',
-  description: 'Jepsen-style clients of a replicated store: one operation at a time per user, every one recorded in the history the consistency checkers read.',
+  description:
+    'Jepsen-style clients of a replicated store: one operation at a time per user, every one recorded in the history the consistency checkers read.',
   params: storeClientParams,
   references: (params) => [{ path: ['target'], component: params.target }],
   instantiate(params, ctx) {

@@ -74,7 +74,8 @@ export class Autoscaler implements Process {
     metrics.busy.advance(now);
     const busy = metrics.busy.total();
     const running = instances.filter((id) => control.isUp(id));
-    const utilization = running.length === 0 ? 1 : (busy - this.lastBusyUs) / (running.length * workersPerNode * interval);
+    const utilization =
+      running.length === 0 ? 1 : (busy - this.lastBusyUs) / (running.length * workersPerNode * interval);
     this.lastBusyUs = busy;
     const desired = Math.min(max, Math.max(min, Math.ceil((running.length * utilization) / targetUtilization)));
     const planned = running.length + this.starting.size;
@@ -85,7 +86,11 @@ export class Autoscaler implements Process {
         this.ctx.setTimer(this.settings.startupDelay, STARTED, id);
       }
       this.scaleOuts++;
-    } else if (desired < running.length && this.starting.size === 0 && now >= this.lastScaleInUs + this.settings.cooldown) {
+    } else if (
+      desired < running.length &&
+      this.starting.size === 0 &&
+      now >= this.lastScaleInUs + this.settings.cooldown
+    ) {
       for (const id of running.slice(desired).reverse()) control.stop(id, 'scale-in');
       this.lastScaleInUs = now;
       this.scaleIns++;
@@ -106,7 +111,9 @@ const autoscalerParams = z.strictObject({
   min: positiveInt.default(1).describe('Instances always running.'),
   max: positiveInt.optional().describe("The most instances; defaults to the target's node count."),
   targetUtilization: fraction.default(0.6).describe('Keep utilization near this (default 60%).'),
-  interval: durationUs.default(10_000_000).describe('Measure and decide this often, over the last interval (default 10s).'),
+  interval: durationUs
+    .default(10_000_000)
+    .describe('Measure and decide this often, over the last interval (default 10s).'),
   startupDelay: durationUs.default(30_000_000).describe('A launched instance serves only after this (default 30s).'),
   cooldown: durationUs.default(60_000_000).describe('At least this long between scale-ins (default 60s).'),
 });
@@ -114,7 +121,8 @@ const autoscalerParams = z.strictObject({
 export const autoscalerModel: ModelDefinition<typeof autoscalerParams> = {
   type: 'autoscaler',
   role: 'component',
-  description: 'A target-utilization autoscaler over a component’s nodes: metric window, start-up delay, cooldown, min and max.',
+  description:
+    'A target-utilization autoscaler over a component’s nodes: metric window, start-up delay, cooldown, min and max.',
   params: autoscalerParams,
   references: (params) => [{ path: ['target'], component: params.target }],
   instantiate(params, ctx) {
@@ -124,7 +132,8 @@ export const autoscalerModel: ModelDefinition<typeof autoscalerParams> = {
       const instances = nodes.map((n) => nodeCtx.lookup(n));
       const target = ctx.metricsOf(params.target);
       // A scaler sizing a component without workers (a balancer) would have no utilization to steer by.
-      if (target !== undefined && target.workersPerNode === 0) throw new RangeError(`autoscaler: "${params.target}" has no workers to measure`);
+      if (target !== undefined && target.workersPerNode === 0)
+        throw new RangeError(`autoscaler: "${params.target}" has no workers to measure`);
       return new Autoscaler(nodeCtx, params, {
         control: ctx.control,
         instances,

@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { distribution, type Distribution, type NodeContext, type NodeId, type Process, type TimerHandle, type TimeUs } from '../../engine/index.js';
+import {
+  distribution,
+  type Distribution,
+  type NodeContext,
+  type NodeId,
+  type Process,
+  type TimerHandle,
+  type TimeUs,
+} from '../../engine/index.js';
 import { Bulkhead, REFUSE, RUN, WAIT, type BulkheadPolicy } from './bulkhead.js';
 import { CircuitBreaker, type CircuitBreakerPolicy } from './circuit-breaker.js';
 import { responseTo, type Ping, type Pong, type Request, type Response } from '../kit/request-messages.js';
@@ -121,7 +129,8 @@ export class QueueServer implements Process<Request | Response | Ping> {
   ) {
     this.service = distribution(settings.serviceTime);
     const byOperation = Object.entries(settings.serviceTimeByOperation ?? {});
-    this.serviceByOperation = byOperation.length === 0 ? null : new Map(byOperation.map(([op, spec]) => [op, distribution(spec)]));
+    this.serviceByOperation =
+      byOperation.length === 0 ? null : new Map(byOperation.map(([op, spec]) => [op, distribution(spec)]));
     this.rng = ctx.random('service');
     this.routing = ctx.random('calls');
     this.workers = settings.workers;
@@ -150,7 +159,8 @@ export class QueueServer implements Process<Request | Response | Ping> {
     this.failing = ctx.random('errors');
     this.metrics = runtime.metrics?.component ?? null;
     this.node = runtime.metrics?.node ?? 0;
-    if (!(Number.isInteger(this.workers) && this.workers >= 1)) throw new RangeError(`workers must be a whole number >= 1, got ${this.workers}`);
+    if (!(Number.isInteger(this.workers) && this.workers >= 1))
+      throw new RangeError(`workers must be a whole number >= 1, got ${this.workers}`);
     if (!(this.capacity >= 0)) throw new RangeError(`queueCapacity must be >= 0, got ${this.capacity}`);
   }
 
@@ -164,7 +174,11 @@ export class QueueServer implements Process<Request | Response | Ping> {
       return;
     }
     if (message.kind === 'ping') {
-      this.ctx.send(from, { kind: 'pong', id: message.id, load: (this.busy + this.line.length) / this.workers } satisfies Pong, 0);
+      this.ctx.send(
+        from,
+        { kind: 'pong', id: message.id, load: (this.busy + this.line.length) / this.workers } satisfies Pong,
+        0,
+      );
       return;
     }
     const now = this.ctx.nowUs;
@@ -215,7 +229,17 @@ export class QueueServer implements Process<Request | Response | Ping> {
   }
 
   private job(request: Request, from: NodeId, arrivedUs: TimeUs): Job {
-    return { request, from, arrivedUs, priority: request.priority, seq: 0, dependencies: NO_DEPENDENCIES, outstanding: 0, nextCall: 0, error: undefined };
+    return {
+      request,
+      from,
+      arrivedUs,
+      priority: request.priority,
+      seq: 0,
+      dependencies: NO_DEPENDENCIES,
+      outstanding: 0,
+      nextCall: 0,
+      error: undefined,
+    };
   }
 
   /** Whether an admission rule turns away a request of this priority at the current queue length. */
@@ -387,33 +411,49 @@ const dependency = z.union(
     z.string(),
     z.strictObject({
       component: z.string().describe('The component called.'),
-      operations: z.array(z.string()).min(1).optional().describe('Only requests of these operations call it; every operation when absent.'),
+      operations: z
+        .array(z.string())
+        .min(1)
+        .optional()
+        .describe('Only requests of these operations call it; every operation when absent.'),
       bulkhead: z
         .strictObject({
           maxConcurrent: positiveInt.describe('Calls to it in flight at once from each node.'),
           maxWaiting: nonNegativeInt
             .default(0)
-            .describe('Calls that may wait for a slot (default 0). Beyond them a call fails at once as rejected and the request releases its worker.'),
+            .describe(
+              'Calls that may wait for a slot (default 0). Beyond them a call fails at once as rejected and the request releases its worker.',
+            ),
         })
         .optional()
-        .describe('A pool of its own for calls to this dependency, so that when it slows down it holds only these slots, not every worker.'),
+        .describe(
+          'A pool of its own for calls to this dependency, so that when it slows down it holds only these slots, not every worker.',
+        ),
     }),
   ],
   { error: 'expected a component name, or { component, operations, bulkhead }' },
 );
 
 const queueServerParams = z.strictObject({
-  serviceTime: durationDistribution.describe('Time one worker spends on one request: a duration (constant) or a distribution.'),
+  serviceTime: durationDistribution.describe(
+    'Time one worker spends on one request: a duration (constant) or a distribution.',
+  ),
   serviceTimeByOperation: z
     .record(z.string(), durationDistribution)
     .optional()
-    .describe('Service time for requests of these operations, e.g. { read: 2ms, write: { type: exponential, mean: 10ms } }; others take serviceTime.'),
+    .describe(
+      'Service time for requests of these operations, e.g. { read: 2ms, write: { type: exponential, mean: 10ms } }; others take serviceTime.',
+    ),
   workers: positiveInt.default(1).describe('Requests served at once on each node.'),
-  queueCapacity: nonNegativeInt.optional().describe('Requests that may wait beyond those in service; more are rejected. Unbounded when absent.'),
+  queueCapacity: nonNegativeInt
+    .optional()
+    .describe('Requests that may wait beyond those in service; more are rejected. Unbounded when absent.'),
   order: z
     .enum(SERVICE_ORDERS)
     .default('fifo')
-    .describe('Which waiting request a free worker takes: the oldest (fifo), the newest (lifo), or the highest priority, oldest first among equals (priority).'),
+    .describe(
+      'Which waiting request a free worker takes: the oldest (fifo), the newest (lifo), or the highest priority, oldest first among equals (priority).',
+    ),
   whenFull: z
     .enum(['reject', 'evict-lower-priority'])
     .default('reject')
@@ -428,19 +468,32 @@ const queueServerParams = z.strictObject({
       }),
     )
     .default([])
-    .describe('Admission control by priority (criticality), e.g. [{ below: 1, queueAbove: 20 }]: less important work is turned away early so the queue keeps room and short waits for the rest. Counted as rejected and in the `shed` detail.'),
+    .describe(
+      'Admission control by priority (criticality), e.g. [{ below: 1, queueAbove: 20 }]: less important work is turned away early so the queue keeps room and short waits for the rest. Counted as rejected and in the `shed` detail.',
+    ),
   deadlines: z
     .enum(['serve', 'drop'])
     .default('serve')
-    .describe("serve: work whose caller gave up still burns a worker (what makes retry storms real); drop: it is discarded when it reaches the head of the queue."),
+    .describe(
+      'serve: work whose caller gave up still burns a worker (what makes retry storms real); drop: it is discarded when it reaches the head of the queue.',
+    ),
   calls: z
     .strictObject({
       dependencies: z
         .array(dependency)
         .min(1)
-        .describe('Components each request calls after its own service time: a name (called by every operation) or { component, operations, bulkhead }.'),
-      mode: z.enum(['sequence', 'parallel']).default('sequence').describe('One after another, or all at once (fan-out: the slowest decides).'),
-      timeout: durationUs.optional().describe('Give up on a call after this long, counting any wait for a bulkhead slot; the request fails with a timeout.'),
+        .describe(
+          'Components each request calls after its own service time: a name (called by every operation) or { component, operations, bulkhead }.',
+        ),
+      mode: z
+        .enum(['sequence', 'parallel'])
+        .default('sequence')
+        .describe('One after another, or all at once (fan-out: the slowest decides).'),
+      timeout: durationUs
+        .optional()
+        .describe(
+          'Give up on a call after this long, counting any wait for a bulkhead slot; the request fails with a timeout.',
+        ),
       breaker: z
         .strictObject({
           failureRate: fraction.default(0.5).describe('Open when this share of calls in the window failed...'),
@@ -454,7 +507,9 @@ const queueServerParams = z.strictObject({
     })
     .optional()
     .describe('Calls to dependencies, holding the worker until they answer.'),
-  errorRate: fraction.default(0).describe('Share of requests that fail after service: a "grey" node, up and answering pings but broken.'),
+  errorRate: fraction
+    .default(0)
+    .describe('Share of requests that fail after service: a "grey" node, up and answering pings but broken.'),
   responseSize: sizeBytes.default(0).describe('Bytes per response, for links with a bandwidth.'),
 });
 
@@ -466,7 +521,9 @@ export const queueServerModel: ModelDefinition<typeof queueServerParams> = {
   params: queueServerParams,
   references: (params) =>
     (params.calls?.dependencies ?? []).map((d, i) =>
-      typeof d === 'string' ? { path: ['calls', 'dependencies', i], component: d } : { path: ['calls', 'dependencies', i, 'component'], component: d.component },
+      typeof d === 'string'
+        ? { path: ['calls', 'dependencies', i], component: d }
+        : { path: ['calls', 'dependencies', i, 'component'], component: d.component },
     ),
   instantiate(params, ctx) {
     const component = ctx.componentMetrics(params.workers);
@@ -481,7 +538,12 @@ export const queueServerModel: ModelDefinition<typeof queueServerParams> = {
             dependencies: c.dependencies.map((d) => {
               if (typeof d === 'string') return { name: d, nodes: ctx.nodesOf(d) };
               if (d.bulkhead !== undefined) component.noteDetail(bulkheadRejectedDetail(d.component), 0);
-              return { name: d.component, nodes: ctx.nodesOf(d.component), operations: d.operations, bulkhead: d.bulkhead };
+              return {
+                name: d.component,
+                nodes: ctx.nodesOf(d.component),
+                operations: d.operations,
+                bulkhead: d.bulkhead,
+              };
             }),
             mode: c.mode,
             timeoutUs: c.timeout,
@@ -493,7 +555,6 @@ export const queueServerModel: ModelDefinition<typeof queueServerParams> = {
               probes: c.breaker.probes,
             },
           };
-    return (node) => (nodeCtx) =>
-      new QueueServer(nodeCtx, params, { calls, metrics: { component, node } });
+    return (node) => (nodeCtx) => new QueueServer(nodeCtx, params, { calls, metrics: { component, node } });
   },
 };
