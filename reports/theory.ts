@@ -1,12 +1,12 @@
 import { distribution, type DistributionSpec } from '../engine/distribution.js';
 import type { BuiltScenario } from '../scenarios/harness/build-scenario.js';
-import type { QueueServerScenarioParams } from '../models/servers/queue-server.js';
+import type { QueueServerSettings } from '../models/servers/queue-server.js';
 import { modelDefinition } from '../models/kit/registry.js';
 import { erlangB, mg1, mmc, mmck, type StationTheory } from './queueing-theory.js';
 import type { RunMetrics, TheoryCheck, TheoryRow } from './report-types.js';
 
 type Instance = { type: string; nodes: string } & Record<string, unknown>;
-type QueueServerInstance = Instance & QueueServerScenarioParams;
+type QueueServerInstance = Instance & QueueServerSettings;
 type Feeder = Instance & {
   rate: number;
   operations: string | Record<string, number>;

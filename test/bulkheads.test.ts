@@ -9,6 +9,7 @@ import { responseTo, type Request } from '../models/kit/request-messages.js';
 import { QueueServer, type DependencyCalls } from '../models/servers/queue-server.js';
 import { buildReport } from '../reports/build-report.js';
 import { runScript, type ScriptedRequest } from './fixtures/scripted-requests.js';
+import { queueServerSettings } from './fixtures/queue-server-settings.js';
 
 describe('bulkhead', () => {
   it('runs up to maxConcurrent, queues up to maxWaiting, refuses beyond; a freed slot goes to the oldest waiter', () => {
@@ -81,7 +82,10 @@ function apiWithBulkhead(
     timeoutUs,
   };
   const { answers } = runScript(
-    (ctx) => new QueueServer(ctx, { serviceTimeUs: { type: 'constant', value: 0 }, workers: 100, calls }),
+    (ctx) =>
+      new QueueServer(ctx, queueServerSettings({ serviceTime: { type: 'constant', value: 0 }, workers: 100 }), {
+        calls,
+      }),
     script,
     {
       extra: { payments: (ctx) => (dependency = new SlowDependency(ctx, 10_000)) },

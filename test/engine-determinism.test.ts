@@ -20,6 +20,7 @@ import {
 import { QueueServer } from '../models/servers/queue-server.js';
 import { PoissonClient } from '../models/workload/poisson-client.js';
 import { RequestMetrics } from '../models/measure/request-metrics.js';
+import { queueServerSettings } from './fixtures/queue-server-settings.js';
 
 // ---- a gossip node that sends to random peers and records what it sees ----
 
@@ -329,12 +330,15 @@ describe('determinism of the example models', () => {
       name: 'server-0',
       region: 'r1',
       process: (ctx) =>
-        new QueueServer(ctx, { serviceTimeUs: { type: 'exponential', mean: 800 }, workers: 2, queueCapacity: 20 }),
+        new QueueServer(
+          ctx,
+          queueServerSettings({ serviceTime: { type: 'exponential', mean: 800 }, workers: 2, queueCapacity: 20 }),
+        ),
     });
     sim.addNode({
       name: 'server-1',
       region: 'r2',
-      process: (ctx) => new QueueServer(ctx, { serviceTimeUs: { type: 'exponential', mean: 800 } }),
+      process: (ctx) => new QueueServer(ctx, queueServerSettings({ serviceTime: { type: 'exponential', mean: 800 } })),
     });
     for (let i = 0; i < 3; i++) {
       sim.addNode({

@@ -4,7 +4,7 @@ import { resolveScenarioArgument } from '../scenarios/harness/bundled-scenarios.
 import { loadScenario } from '../scenarios/harness/load-scenario.js';
 import { runScenario } from '../scenarios/harness/run-scenario.js';
 import { MILLISECOND, SECOND, Simulation, scheduleFaults, type NodeContext, type NodeId } from '../engine/index.js';
-import { LoadBalancer } from '../models/balancers/load-balancer.js';
+import { LoadBalancer, loadBalancerModel } from '../models/balancers/load-balancer.js';
 import { responseTo, type Ping, type Pong, type Request, type Response } from '../models/kit/request-messages.js';
 import { buildReport } from '../reports/build-report.js';
 
@@ -19,13 +19,11 @@ function pair(heartbeatUs: number, failAfter: number) {
     sim.addNode({
       name,
       process: (ctx) =>
-        new LoadBalancer(ctx, {
-          algorithm: 'round-robin',
-          backends: [{ node: 'api', weight: 1 }],
-          virtualNodes: 1,
-          ewmaWeight: 0.2,
-          failover: { address: 'vip', heartbeatUs, failAfter },
-        }),
+        new LoadBalancer(
+          ctx,
+          { ...loadBalancerModel.params.parse({ backends: ['api'] }), virtualNodes: 1 },
+          { backends: [{ node: 'api', weight: 1 }], failover: { address: 'vip', heartbeatUs, failAfter } },
+        ),
     });
   }
   sim.addNode({

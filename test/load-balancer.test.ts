@@ -9,7 +9,7 @@ import { runScenario } from '../scenarios/harness/run-scenario.js';
 import { buildReport } from '../reports/build-report.js';
 import { Backends, type BalancingAlgorithm } from '../models/balancers/balancing-policies.js';
 import { ConsistentHashRing } from '../models/parts/consistent-hash-ring.js';
-import { LoadBalancer, loadBalancerModel, type LoadBalancerParams } from '../models/balancers/load-balancer.js';
+import { LoadBalancer, loadBalancerModel, type LoadBalancerSettings } from '../models/balancers/load-balancer.js';
 import { responseTo, type Ping, type Pong, type Request } from '../models/kit/request-messages.js';
 
 const backends = (algorithm: BalancingAlgorithm, weights: number[]) =>
@@ -263,27 +263,28 @@ const cyclingClient = (sessions: number) => (ctx: NodeContext) => {
 };
 
 /** Clients, a balancer `lb` and four recording backends b1..b4 (b1 crashes at 100 ms and comes back at 300 ms when `crash`). */
-function balancerHarness(clients: number, sessions: number, params: Partial<LoadBalancerParams>, crash = true) {
+function balancerHarness(clients: number, sessions: number, settings: Partial<LoadBalancerSettings>, crash = true) {
   const sim = new Simulation({ seed: 3 });
   const seen = new Map<string, number[]>();
   const names = ['b1', 'b2', 'b3', 'b4'];
   sim.addNode({
     name: 'lb',
     process: (ctx) =>
-      new LoadBalancer(ctx, {
-        algorithm: 'round-robin',
-        backends: names.map((node) => ({ node, weight: 1 })),
-        virtualNodes: 100,
-        ewmaWeight: 0.2,
-        healthCheck: {
-          intervalUs: 10 * MILLISECOND,
-          timeoutUs: 5 * MILLISECOND,
-          unhealthyAfter: 2,
-          healthyAfter: 2,
-          kind: 'ping',
+      new LoadBalancer(
+        ctx,
+        {
+          ...loadBalancerModel.params.parse({ backends: names }),
+          healthCheck: {
+            interval: 10 * MILLISECOND,
+            timeout: 5 * MILLISECOND,
+            unhealthyAfter: 2,
+            healthyAfter: 2,
+            kind: 'ping',
+          },
+          ...settings,
         },
-        ...params,
-      }),
+        { backends: names.map((node) => ({ node, weight: 1 })) },
+      ),
   });
   for (const name of names) sim.addNode({ name, process: recordingBackend(seen) });
   for (let c = 0; c < clients; c++) sim.addNode({ name: `client-${c}`, process: cyclingClient(sessions) });
@@ -325,7 +326,7 @@ describe('sticky sessions', () => {
   });
 
   it('cookie with a lifetime: pins expire and sessions are balanced afresh, so a backend that came back gets its share', () => {
-    const { runUntil } = balancerHarness(2, 40, { stickiness: 'cookie', stickyTtlUs: 50 * MILLISECOND });
+    const { runUntil } = balancerHarness(2, 40, { stickiness: 'cookie', stickyTtl: 50 * MILLISECOND });
     runUntil(400);
     const later = runUntil(600);
     expect(later.served.get('b1')! / 400).toBeGreaterThan(0.2);
@@ -348,7 +349,7 @@ describe('sticky sessions', () => {
 
 describe('layer 4 against layer 7', () => {
   it('L4 keeps each connection on the backend it opened to, moves it only when that backend fails, and never back; L7 rebalances at once', () => {
-    const l4 = balancerHarness(1, 1, { layer: 4, connectionsPerClient: 4 });
+    const l4 = balancerHarness(1, 1, { layer: 4, connections: 4 });
     const l7 = balancerHarness(1, 1, {});
     for (const h of [l4, l7]) {
       const { served } = h.runUntil(100);

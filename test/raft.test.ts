@@ -213,7 +213,7 @@ describe('raft: reads', () => {
    * Returns whether the history is linearizable.
    */
   function cutOffLeaderHistory(seed: number, reads: RaftReads, driftPpm: number): boolean {
-    const c = raftCluster({ seed, params: { reads, leaseUs: 140_000, checkQuorum: false } });
+    const c = raftCluster({ seed, params: { reads, lease: 140_000, checkQuorum: false } });
     const leader = c.awaitLeader();
     // The leader's clock runs slow and the others' fast: its lease lasts longer, their election timeouts shorter.
     c.members.forEach((id, m) => c.sim.setClockDrift(id, m === leader ? -driftPpm : driftPpm));

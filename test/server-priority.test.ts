@@ -7,6 +7,7 @@ import { QueueServer, type ShedRule } from '../models/servers/queue-server.js';
 import { PriorityLine, RingLine, SERVICE_ORDERS, type ServiceOrder } from '../models/servers/waiting-line.js';
 import { buildReport } from '../reports/build-report.js';
 import { runScript, type ScriptedRequest } from './fixtures/scripted-requests.js';
+import { queueServerSettings } from './fixtures/queue-server-settings.js';
 
 interface Item {
   id: number;
@@ -124,11 +125,14 @@ function drain(
   ];
   const { answers } = runScript(
     (ctx) =>
-      new QueueServer(ctx, {
-        serviceTimeUs: { type: 'constant', value: 1000 },
-        serviceTimeUsByOperation: { block: { type: 'constant', value: 100_000 } },
-        ...config,
-      }),
+      new QueueServer(
+        ctx,
+        queueServerSettings({
+          serviceTime: { type: 'constant', value: 1000 },
+          serviceTimeByOperation: { block: { type: 'constant', value: 100_000 } },
+          ...config,
+        }),
+      ),
     script,
   );
   return answers.map((a) => [a.index, a.error ?? 'ok']);

@@ -6,6 +6,7 @@ import { QueueServer } from '../models/servers/queue-server.js';
 import { buildReport } from '../reports/build-report.js';
 import { mg1 } from '../reports/queueing-theory.js';
 import { runScript, type ScriptedRequest } from './fixtures/scripted-requests.js';
+import { queueServerSettings } from './fixtures/queue-server-settings.js';
 
 const exponential = (mean: number): DistributionSpec => ({ type: 'exponential', mean });
 
@@ -13,11 +14,10 @@ const exponential = (mean: number): DistributionSpec => ({ type: 'exponential', 
 function serviceTimes(byOperation: Record<string, DistributionSpec> | undefined, script: ScriptedRequest[]) {
   const run = runScript(
     (ctx) =>
-      new QueueServer(ctx, {
-        serviceTimeUs: exponential(3000),
-        serviceTimeUsByOperation: byOperation,
-        workers: 10_000,
-      }),
+      new QueueServer(
+        ctx,
+        queueServerSettings({ serviceTime: exponential(3000), serviceTimeByOperation: byOperation, workers: 10_000 }),
+      ),
     script,
   );
   const times = new Map<string, number[]>();

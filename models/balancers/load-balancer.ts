@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import {
   distribution,
-  type DistributionSpec,
   type NodeContext,
   type NodeId,
   type Process,
@@ -15,47 +14,19 @@ import { responseTo, type Ping, type Pong, type Request, type Response } from '.
 import type { ComponentMetrics } from '../measure/component-metrics.js';
 import type { ModelDefinition } from '../kit/model-contract.js';
 import { durationDistribution } from '../kit/distribution-schema.js';
-import { durationUs, fraction, positiveInt } from '../kit/units.js';
+import { durationUs, fraction, positiveDurationUs, positiveInt } from '../kit/units.js';
 import { STICKINESS, StickTable, type Stickiness } from './session-affinity.js';
 
-export interface LoadBalancerParams {
-  algorithm: BalancingAlgorithm;
+/** The settings as the scenario gives them, durations in microseconds. */
+export type LoadBalancerSettings = z.output<typeof loadBalancerParams>;
+
+/** What a balancer node needs besides its settings, found when the scenario is built. */
+export interface LoadBalancerRuntime {
   /** Backend nodes by name, with a weight each. */
   backends: readonly { node: string; weight: number }[];
-  /** Time to handle a request before forwarding it (an L7 proxy's parsing and routing); none when absent. */
-  processingTimeUs?: DistributionSpec;
-  /** Give up on a backend after this long and answer the client with a timeout. */
-  timeoutUs?: number;
-  /** Passive health checking: take a backend out after this many errors in a row... */
-  ejectAfterErrors?: number;
-  /** ...for this long. */
-  ejectForUs?: number;
-  virtualNodes: number;
-  ewmaWeight: number;
-  healthCheck?: HealthCheckPolicy;
-  /** How often resource-based balancing polls every backend for its load. */
-  reportIntervalUs?: number;
-  /** Pin each session (`cookie`) or client address (`ip`) to a backend; `none` by default. */
-  stickiness?: Stickiness;
-  /** A pin expires this long after it was set; never when absent. */
-  stickyTtlUs?: number;
-  /** 7 (default): balance every request; 4: balance connections, `connectionsPerClient` per client node. */
-  layer?: 4 | 7;
-  connectionsPerClient?: number;
   /** Active-passive: the node holding this floating address takes the traffic; the others stand by. */
   failover?: FailoverPolicy;
   metrics?: { component: ComponentMetrics; node: number };
-}
-
-export interface HealthCheckPolicy {
-  intervalUs: number;
-  timeoutUs: number;
-  /** Failed checks in a row that mark a backend unhealthy... */
-  unhealthyAfter: number;
-  /** ...and passed checks in a row that bring it back. */
-  healthyAfter: number;
-  /** `ping`: is the node up; `request`: does it serve a real request (which catches grey failures). */
-  kind: 'ping' | 'request';
 }
 
 interface Probe {
@@ -127,36 +98,37 @@ export class LoadBalancer implements Process<Request | Response | Ping | Pong> {
 
   constructor(
     private readonly ctx: NodeContext,
-    private readonly params: LoadBalancerParams,
+    private readonly settings: Omit<LoadBalancerSettings, 'backends' | 'redundancy'>,
+    runtime: LoadBalancerRuntime,
   ) {
-    if (params.backends.length === 0) throw new RangeError('a load balancer needs at least one backend');
+    const { backends } = runtime;
+    if (backends.length === 0) throw new RangeError('a load balancer needs at least one backend');
     this.backends = new Backends(
-      params.algorithm,
-      params.backends.map((b) => b.weight),
+      settings.algorithm,
+      backends.map((b) => b.weight),
       ctx.random('balancing'),
-      params.ewmaWeight,
-      params.virtualNodes,
+      settings.ewmaWeight,
+      settings.virtualNodes,
     );
-    this.backendIds = params.backends.map((b) => ctx.lookup(b.node));
-    this.processing = params.processingTimeUs === undefined ? null : distribution(params.processingTimeUs);
+    this.backendIds = backends.map((b) => ctx.lookup(b.node));
+    this.processing = settings.processingTime === undefined ? null : distribution(settings.processingTime);
     this.processingRng = ctx.random('processing');
-    this.errorsInARow = new Int32Array(params.backends.length);
-    this.checkStreak = new Int32Array(params.backends.length);
-    const stickiness = params.stickiness ?? 'none';
-    const layer4 = params.layer === 4;
-    const problems = layer4 ? layer4Problems(params.algorithm, stickiness) : [];
+    this.errorsInARow = new Int32Array(backends.length);
+    this.checkStreak = new Int32Array(backends.length);
+    const layer4 = settings.layer === 4;
+    const problems = layer4 ? layer4Problems(settings.algorithm, settings.stickiness) : [];
     if (problems.length > 0) throw new RangeError(problems[0].message);
-    this.stickTable = stickiness === 'none' ? null : new StickTable(params.stickyTtlUs);
-    this.byCookie = stickiness === 'cookie';
-    this.connections = layer4 ? new ConnectionTable(params.connectionsPerClient ?? 8) : null;
-    this.failover = params.failover === undefined ? null : new FailoverMonitor(ctx, params.failover, HEARTBEAT);
-    this.metrics = params.metrics?.component ?? null;
-    this.node = params.metrics?.node ?? 0;
+    this.stickTable = settings.stickiness === 'none' ? null : new StickTable(settings.stickyTtl);
+    this.byCookie = settings.stickiness === 'cookie';
+    this.connections = layer4 ? new ConnectionTable(settings.connections) : null;
+    this.failover = runtime.failover === undefined ? null : new FailoverMonitor(ctx, runtime.failover, HEARTBEAT);
+    this.metrics = runtime.metrics?.component ?? null;
+    this.node = runtime.metrics?.node ?? 0;
   }
 
   onStart(): void {
-    if (this.params.healthCheck !== undefined) this.ctx.setTimer(this.params.healthCheck.intervalUs, HEALTH_ROUND);
-    if (this.params.algorithm === 'resource-based') this.pollLoads();
+    if (this.settings.healthCheck !== undefined) this.ctx.setTimer(this.settings.healthCheck.interval, HEALTH_ROUND);
+    if (this.settings.algorithm === 'resource-based') this.pollLoads();
     this.failover?.start();
   }
 
@@ -219,17 +191,17 @@ export class LoadBalancer implements Process<Request | Response | Ping | Pong> {
 
   /** One round of active checks: a probe to every backend, each with its own timeout. */
   private probeAll(): void {
-    const policy = this.params.healthCheck!;
+    const policy = this.settings.healthCheck!;
     for (let i = 0; i < this.backendIds.length; i++) {
       const id = this.nextId++;
-      this.probes.set(id, { backend: i, timer: this.ctx.setTimer(policy.timeoutUs, PROBE_TIMEOUT, id) });
+      this.probes.set(id, { backend: i, timer: this.ctx.setTimer(policy.timeout, PROBE_TIMEOUT, id) });
       const probe: Ping | Request =
         policy.kind === 'ping'
           ? { kind: 'ping', id }
           : { kind: 'request', id, sentUs: this.ctx.nowUs, operation: 'health-check', priority: 0, session: -1 };
       this.ctx.send(this.backendIds[i], probe, 0);
     }
-    this.ctx.setTimer(policy.intervalUs, HEALTH_ROUND);
+    this.ctx.setTimer(policy.interval, HEALTH_ROUND);
   }
 
   private onPong(pong: Pong): void {
@@ -239,7 +211,7 @@ export class LoadBalancer implements Process<Request | Response | Ping | Pong> {
       this.probeAnswered(pong.id, probe, true);
       return;
     }
-    if (this.params.algorithm !== 'resource-based') return;
+    if (this.settings.algorithm !== 'resource-based') return;
     // Only the latest round's reports count; a late one would be older than what is already known.
     const backend = pong.id - this.pollBase;
     if (backend >= 0 && backend < this.backendIds.length && pong.load !== undefined)
@@ -259,12 +231,12 @@ export class LoadBalancer implements Process<Request | Response | Ping | Pong> {
     this.nextId += n;
     for (let i = 0; i < n; i++)
       this.ctx.send(this.backendIds[i], { kind: 'ping', id: this.pollBase + i } satisfies Ping, 0);
-    this.ctx.setTimer(this.params.reportIntervalUs ?? 1_000_000, LOAD_POLL);
+    this.ctx.setTimer(this.settings.reportInterval, LOAD_POLL);
   }
 
   /** Streaks of passed (positive) or failed (negative) checks flip a backend's health at the thresholds. */
   private checked(backend: number, passed: boolean): void {
-    const policy = this.params.healthCheck!;
+    const policy = this.settings.healthCheck!;
     const streak = this.checkStreak[backend];
     this.checkStreak[backend] = passed ? Math.max(streak, 0) + 1 : Math.min(streak, 0) - 1;
     const unhealthy = this.backends.unhealthy;
@@ -286,7 +258,7 @@ export class LoadBalancer implements Process<Request | Response | Ping | Pong> {
       return;
     }
     const id = this.nextId++;
-    const timeout = this.params.timeoutUs;
+    const timeout = this.settings.timeout;
     const timer = timeout === undefined ? -1 : this.ctx.setTimer(timeout, TIMEOUT, id);
     this.pending.set(id, { client, request, backend: i, startUs: arrivedUs, timer });
     if (connections === null) backends.inFlight[i]++;
@@ -360,10 +332,10 @@ export class LoadBalancer implements Process<Request | Response | Ping | Pong> {
       this.backends.recordResponse(backend, latencyUs);
       return;
     }
-    const limit = this.params.ejectAfterErrors;
-    if (limit !== undefined && ++this.errorsInARow[backend] >= limit) {
+    const eject = this.settings.eject;
+    if (eject !== undefined && ++this.errorsInARow[backend] >= eject.afterErrors) {
       this.errorsInARow[backend] = 0;
-      this.backends.ejectedUntilUs[backend] = this.ctx.nowUs + (this.params.ejectForUs ?? 0);
+      this.backends.ejectedUntilUs[backend] = this.ctx.nowUs + eject.for;
     }
   }
 
@@ -384,8 +356,6 @@ const backend = z.union(
   },
 );
 
-const positiveDuration = durationUs.refine((us) => us > 0, 'must be above zero');
-
 const redundancy = z
   .discriminatedUnion(
     'mode',
@@ -393,7 +363,7 @@ const redundancy = z
       z.strictObject({ mode: z.literal('active-active') }),
       z.strictObject({
         mode: z.literal('active-passive'),
-        heartbeat: positiveDuration
+        heartbeat: positiveDurationUs
           .default(1_000_000)
           .describe('How often a standby heartbeats the active node (default 1s).'),
         failAfter: positiveInt
@@ -423,7 +393,7 @@ const loadBalancerParams = z
       .enum(BALANCING_ALGORITHMS)
       .default('round-robin')
       .describe(`How a backend is picked: ${BALANCING_ALGORITHMS.join(', ')}.`),
-    reportInterval: positiveDuration
+    reportInterval: positiveDurationUs
       .default(1_000_000)
       .describe(
         'resource-based: how often the balancer polls each backend for its load (busy workers plus waiting requests, over workers). It balances on the last reports however old, so a long interval herds every request onto whichever backend looked idle (default 1s).',
@@ -434,7 +404,7 @@ const loadBalancerParams = z
       .describe(
         'cookie: a session follows the backend its first request was balanced to; ip: every request of a client address does (one NAT or proxy puts many users behind one address). Re-pinned when that backend leaves rotation.',
       ),
-    stickyTtl: positiveDuration
+    stickyTtl: positiveDurationUs
       .optional()
       .describe(
         'A pin expires this long after it was set (a cookie’s lifetime) and the next request is balanced afresh. Never when absent.',
@@ -512,27 +482,8 @@ export const loadBalancerModel: ModelDefinition<typeof loadBalancerParams> = {
     });
     const r = params.redundancy;
     return (node) => (nodeCtx) =>
-      new LoadBalancer(nodeCtx, {
-        algorithm: params.algorithm,
+      new LoadBalancer(nodeCtx, params, {
         backends,
-        processingTimeUs: params.processingTime,
-        timeoutUs: params.timeout,
-        ejectAfterErrors: params.eject?.afterErrors,
-        ejectForUs: params.eject?.for,
-        virtualNodes: params.virtualNodes,
-        ewmaWeight: params.ewmaWeight,
-        healthCheck: params.healthCheck && {
-          intervalUs: params.healthCheck.interval,
-          timeoutUs: params.healthCheck.timeout,
-          unhealthyAfter: params.healthCheck.unhealthyAfter,
-          healthyAfter: params.healthCheck.healthyAfter,
-          kind: params.healthCheck.kind,
-        },
-        reportIntervalUs: params.reportInterval,
-        stickiness: params.stickiness,
-        stickyTtlUs: params.stickyTtl,
-        layer: params.layer,
-        connectionsPerClient: params.connections,
         failover:
           r.mode === 'active-passive'
             ? { address: virtualIp(ctx.name), heartbeatUs: r.heartbeat, failAfter: r.failAfter }

@@ -4,31 +4,16 @@ import type { DnsAnswer, DnsLookup } from './dns-messages.js';
 import { responseTo, type Ping, type Pong, type Request, type Response } from '../kit/request-messages.js';
 import type { ComponentMetrics } from '../measure/component-metrics.js';
 import type { ModelDefinition } from '../kit/model-contract.js';
-import { durationUs, positiveInt } from '../kit/units.js';
+import { durationUs, positiveDurationUs, positiveInt } from '../kit/units.js';
 
 export const DNS_POLICIES = ['all', 'round-robin', 'failover'] as const;
 export type DnsPolicy = (typeof DNS_POLICIES)[number];
 
-export interface DnsHealthCheck {
-  intervalUs: number;
-  timeoutUs: number;
-  /** Failed checks in a row that take an address out of answers... */
-  unhealthyAfter: number;
-  /** ...and passed checks in a row that bring it back. */
-  healthyAfter: number;
-  /** `ping`: is the node up; `request`: does it serve a request (through whatever it fronts). */
-  kind: 'ping' | 'request';
-}
+/** The settings as the scenario gives them, durations in microseconds. */
+export type DnsServerSettings = z.output<typeof dnsParams>;
 
-export interface DnsServerParams {
-  /** Each name, and its records in order: a record is the node names of one component (failover's primary first). */
-  records: readonly { name: string; components: readonly (readonly string[])[] }[];
-  policy: DnsPolicy;
-  ttlUs: number;
-  healthCheck?: DnsHealthCheck;
-  /** Where lookups answered are counted (as requests served). */
-  metrics?: ComponentMetrics;
-}
+/** Each name, and its records in order: a record is the node names of one component (failover's primary first). */
+export type DnsRecords = readonly { name: string; components: readonly (readonly string[])[] }[];
 
 interface Zone {
   /** Address indices per record (component), in record order. */
@@ -67,10 +52,13 @@ export class DnsServer implements Process<DnsLookup | Pong | Response | Request>
 
   constructor(
     private readonly ctx: NodeContext,
-    private readonly params: DnsServerParams,
+    private readonly settings: Pick<DnsServerSettings, 'policy' | 'ttl' | 'healthCheck'>,
+    names: DnsRecords,
+    /** Where lookups answered are counted (as requests served). */
+    metrics?: ComponentMetrics,
   ) {
     const index = new Map<string, number>();
-    for (const { name, components } of params.records) {
+    for (const { name, components } of names) {
       if (components.length === 0) throw new RangeError(`dns name "${name}" needs at least one record`);
       const records = components.map((nodes) =>
         nodes.map((node) => {
@@ -86,11 +74,11 @@ export class DnsServer implements Process<DnsLookup | Pong | Response | Request>
     }
     this.unhealthy = new Uint8Array(this.addresses.length);
     this.checkStreak = new Int32Array(this.addresses.length);
-    this.metrics = params.metrics ?? null;
+    this.metrics = metrics ?? null;
   }
 
   onStart(): void {
-    if (this.params.healthCheck !== undefined) this.ctx.setTimer(this.params.healthCheck.intervalUs, HEALTH_ROUND);
+    if (this.settings.healthCheck !== undefined) this.ctx.setTimer(this.settings.healthCheck.interval, HEALTH_ROUND);
   }
 
   onMessage(from: NodeId, message: DnsLookup | Pong | Response | Request): void {
@@ -107,7 +95,7 @@ export class DnsServer implements Process<DnsLookup | Pong | Response | Request>
         kind: 'dns-answer',
         id: message.id,
         addresses: zone === undefined ? [] : this.answer(zone),
-        ttlUs: this.params.ttlUs,
+        ttlUs: this.settings.ttl,
       };
       this.metrics?.recordServed(now, now);
       this.ctx.send(from, answer, 0);
@@ -134,7 +122,7 @@ export class DnsServer implements Process<DnsLookup | Pong | Response | Request>
 
   private answer(zone: Zone): NodeId[] {
     const healthy = (i: number) => this.unhealthy[i] === 0;
-    switch (this.params.policy) {
+    switch (this.settings.policy) {
       case 'all': {
         const up = zone.all.filter(healthy);
         return (up.length > 0 ? up : zone.all).map((i) => this.addresses[i]);
@@ -164,22 +152,22 @@ export class DnsServer implements Process<DnsLookup | Pong | Response | Request>
 
   /** One round of checks: a probe to every address, each with its own timeout. */
   private probeAll(): void {
-    const policy = this.params.healthCheck!;
+    const policy = this.settings.healthCheck!;
     for (let i = 0; i < this.addresses.length; i++) {
       const id = this.nextProbeId++;
-      this.probes.set(id, { address: i, timer: this.ctx.setTimer(policy.timeoutUs, PROBE_TIMEOUT, id) });
+      this.probes.set(id, { address: i, timer: this.ctx.setTimer(policy.timeout, PROBE_TIMEOUT, id) });
       const probe: Ping | Request =
         policy.kind === 'ping'
           ? { kind: 'ping', id }
           : { kind: 'request', id, sentUs: this.ctx.nowUs, operation: 'health-check', priority: 0, session: -1 };
       this.ctx.send(this.addresses[i], probe, 0);
     }
-    this.ctx.setTimer(policy.intervalUs, HEALTH_ROUND);
+    this.ctx.setTimer(policy.interval, HEALTH_ROUND);
   }
 
   /** Streaks of passed (positive) or failed (negative) checks flip an address's health at the thresholds. */
   private checked(address: number, passed: boolean): void {
-    const policy = this.params.healthCheck!;
+    const policy = this.settings.healthCheck!;
     const streak = this.checkStreak[address];
     this.checkStreak[address] = passed ? Math.max(streak, 0) + 1 : Math.min(streak, 0) - 1;
     if (!passed && this.unhealthy[address] === 0 && -this.checkStreak[address] >= policy.unhealthyAfter)
@@ -207,10 +195,7 @@ const dnsParams = z.strictObject({
     .describe('How long clients may keep an answer before asking again (default 60s).'),
   healthCheck: z
     .strictObject({
-      interval: durationUs
-        .refine((us) => us > 0, 'must be above zero')
-        .default(10_000_000)
-        .describe('How often every address is checked (default 10s).'),
+      interval: positiveDurationUs.default(10_000_000).describe('How often every address is checked (default 10s).'),
       timeout: durationUs.default(2_000_000).describe('A check not answered within this fails (default 2s).'),
       unhealthyAfter: positiveInt.default(3).describe('Failed checks in a row that take an address out of answers.'),
       healthyAfter: positiveInt.default(2).describe('Passed checks in a row that bring it back.'),
@@ -243,23 +228,6 @@ export const dnsServerModel: ModelDefinition<typeof dnsParams> = {
       name,
       components: components.map((c) => ctx.nodesOf(c)),
     }));
-    const h = params.healthCheck;
-    return () => (nodeCtx) =>
-      new DnsServer(nodeCtx, {
-        records,
-        policy: params.policy,
-        ttlUs: params.ttl,
-        healthCheck:
-          h === undefined
-            ? undefined
-            : {
-                intervalUs: h.interval,
-                timeoutUs: h.timeout,
-                unhealthyAfter: h.unhealthyAfter,
-                healthyAfter: h.healthyAfter,
-                kind: h.kind,
-              },
-        metrics: component,
-      });
+    return () => (nodeCtx) => new DnsServer(nodeCtx, params, records, component);
   },
 };

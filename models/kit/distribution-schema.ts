@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { distribution, type DistributionSpec } from '../../engine/index.js';
-import { durationUs, formatDurationUnit } from './units.js';
+import { durationUs, formatDurationUnit, positiveDurationUs } from './units.js';
 
 /**
  * A distribution of durations, as scenario files write it: a plain duration
@@ -8,22 +8,22 @@ import { durationUs, formatDurationUnit } from './units.js';
  * come out in microseconds, the engine's `DistributionSpec`. The checks here
  * repeat the engine's in the file's own units, so messages read `5ms`, not 5000.
  */
-const positiveDuration = durationUs.refine((us) => us > 0, 'must be above zero');
-
 const percentilePoint = z.tuple([z.number().min(0).max(100), durationUs]);
 
 const forms = z.discriminatedUnion(
   'type',
   [
     z.strictObject({ type: z.literal('constant'), value: durationUs }),
-    z.strictObject({ type: z.literal('uniform'), min: durationUs, max: durationUs }).refine((u) => u.max >= u.min, {
-      path: ['max'],
-      error: (issue) => `max must be at least min (${formatDurationUnit((issue.input as { min: number }).min)})`,
-    }),
-    z.strictObject({ type: z.literal('exponential'), mean: positiveDuration }),
+    z
+      .strictObject({ type: z.literal('uniform'), min: durationUs, max: durationUs })
+      .refine((u) => u.max >= u.min, {
+        path: ['max'],
+        error: (issue) => `max must be at least min (${formatDurationUnit((issue.input as { min: number }).min)})`,
+      }),
+    z.strictObject({ type: z.literal('exponential'), mean: positiveDurationUs }),
     z.strictObject({ type: z.literal('normal'), mean: durationUs, stddev: durationUs }),
-    z.strictObject({ type: z.literal('lognormal'), median: positiveDuration, sigma: z.number().min(0) }),
-    z.strictObject({ type: z.literal('pareto'), scale: positiveDuration, shape: z.number().positive() }),
+    z.strictObject({ type: z.literal('lognormal'), median: positiveDurationUs, sigma: z.number().min(0) }),
+    z.strictObject({ type: z.literal('pareto'), scale: positiveDurationUs, shape: z.number().positive() }),
     z
       .strictObject({ type: z.literal('empirical'), points: z.array(percentilePoint).min(2) })
       .superRefine(({ points }, ctx) => {

@@ -149,6 +149,8 @@ export const signedDurationUs = z
     }
     return negative ? -value : value;
   });
+/** A duration above zero, for intervals and timeouts that would otherwise fire without end or never wait. */
+export const positiveDurationUs = durationUs.refine((us) => us > 0, 'must be above zero');
 /** Events per second, from `500/s`, `2/min`, `10/ms`. */
 export const ratePerSec = unitString({
   kind: 'rate',

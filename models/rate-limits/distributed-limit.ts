@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { NodeContext, NodeId, TimerHandle } from '../../engine/index.js';
 import type { CounterCommand, CounterOp, CounterReply } from './counter-store.js';
 import { hash32 } from '../parts/hash.js';
@@ -9,6 +10,7 @@ import {
   slidingCounterRetryAfterUs,
   type Admission,
 } from './limiter-algorithms.js';
+import { positiveDurationUs } from '../kit/units.js';
 
 /**
  * How gateways sharing one limit coordinate through a counter store:
@@ -18,10 +20,10 @@ import {
  * locally against its last view of the global count and exchanges counts
  * with the store every sync interval.
  */
-export type CoordinationMode = 'central-atomic' | 'central-racy' | 'sync';
+export type CoordinationMode = DistributedLimitSettings['mode'];
 
 /** While the store does not answer: admit everything, refuse everything, or enforce this gateway's share alone. */
-export type FailMode = 'open' | 'closed' | 'local';
+export type FailMode = DistributedLimitSettings['failMode'];
 
 /** The counting algorithms a store can run: one counter per window, or two with the last one weighted. */
 export interface CountedLimit {
@@ -30,19 +32,17 @@ export interface CountedLimit {
   windowUs: number;
 }
 
-export interface DistributedLimitParams {
-  mode: CoordinationMode;
+/** The settings of a limit shared through a store, durations in microseconds (`local` mode needs no DistributedLimit). */
+export type DistributedLimitSettings = Exclude<z.output<typeof distributedLimitParams>, { mode: 'local' }>;
+
+/** What a gateway needs besides the settings, found when the scenario is built. */
+export interface DistributedLimitRuntime {
   /** The limit all gateways share. */
   limit: CountedLimit;
   /** This gateway's part of it, enforced alone when failing `local`. */
   share: CountedLimit;
   /** Store nodes; a limit key lives on one of them, picked by hash. */
   storeNodes: readonly string[];
-  /** A store call unanswered for this long counts as a failure. */
-  storeTimeoutUs: number;
-  /** `sync`: how often counts are exchanged with the store. */
-  syncIntervalUs: number;
-  failMode: FailMode;
   /** Where decisions taken without the store are counted. */
   tally: LimiterTally | null;
 }
@@ -106,44 +106,45 @@ export class DistributedLimit<P> {
 
   constructor(
     private readonly ctx: NodeContext,
-    private readonly params: DistributedLimitParams,
+    private readonly settings: DistributedLimitSettings,
+    private readonly runtime: DistributedLimitRuntime,
     private readonly outcome: LimitOutcome<P>,
   ) {
-    if (params.storeNodes.length === 0) throw new RangeError('a distributed limit needs a store node');
-    this.storeIds = params.storeNodes.map((n) => ctx.lookup(n));
-    this.sliding = params.limit.type === 'sliding-counter';
+    if (runtime.storeNodes.length === 0) throw new RangeError('a distributed limit needs a store node');
+    this.storeIds = runtime.storeNodes.map((n) => ctx.lookup(n));
+    this.sliding = runtime.limit.type === 'sliding-counter';
   }
 
   start(): void {
-    if (this.params.mode === 'sync') this.scheduleSync();
+    if (this.settings.mode === 'sync') this.scheduleSync();
   }
 
   decide(key: number, payload: P): void {
     const localUs = this.ctx.localTimeUs();
-    const windowUs = this.params.limit.windowUs;
+    const windowUs = this.runtime.limit.windowUs;
     const window = Math.floor(localUs / windowUs);
     const previousWeight = this.sliding ? 1 - (localUs - window * windowUs) / windowUs : 0;
-    if (this.params.mode === 'sync') {
+    if (this.settings.mode === 'sync') {
       this.decideOnView(key, window, previousWeight, localUs, payload);
       return;
     }
     const id = this.nextId++;
-    const timer = this.ctx.setTimer(this.params.storeTimeoutUs, STORE_TIMEOUT, id);
+    const timer = this.ctx.setTimer(this.settings.storeTimeout, STORE_TIMEOUT, id);
     this.decisions.set(id, { payload, key, window, previousWeight, localUs, read: -1, timer });
-    if (this.params.mode === 'central-atomic')
-      this.command('increment-below', id, key, window, this.params.limit.requests, previousWeight);
+    if (this.settings.mode === 'central-atomic')
+      this.command('increment-below', id, key, window, this.runtime.limit.requests, previousWeight);
     else this.command('get', id, key, window, 0, 0);
   }
 
   onReply(reply: CounterReply): void {
-    if (this.params.mode === 'sync') {
+    if (this.settings.mode === 'sync') {
       this.onSyncReply(reply);
       return;
     }
     const d = this.decisions.get(reply.id);
     if (d === undefined) return; // already decided without the store
     this.ctx.cancelTimer(d.timer);
-    if (this.params.mode === 'central-atomic') {
+    if (this.settings.mode === 'central-atomic') {
       this.decisions.delete(reply.id);
       if (reply.allowed) this.outcome.admit(d.payload);
       else this.outcome.refuse(d.payload, 'rejected', this.retryAfterUs(reply.current, reply.previous));
@@ -154,14 +155,14 @@ export class DistributedLimit<P> {
       this.outcome.admit(d.payload);
       return;
     }
-    if (reply.current + reply.previous * d.previousWeight + 1 > this.params.limit.requests) {
+    if (reply.current + reply.previous * d.previousWeight + 1 > this.runtime.limit.requests) {
       this.decisions.delete(reply.id);
       this.outcome.refuse(d.payload, 'rejected', this.retryAfterUs(reply.current, reply.previous));
       return;
     }
     // The read-then-write of the guide's Redis example: whoever read the same count writes the same count + 1.
     d.read = reply.current;
-    d.timer = this.ctx.setTimer(this.params.storeTimeoutUs, STORE_TIMEOUT, reply.id);
+    d.timer = this.ctx.setTimer(this.settings.storeTimeout, STORE_TIMEOUT, reply.id);
     this.command('set', reply.id, d.key, d.window, d.read + 1, 0);
   }
 
@@ -189,7 +190,7 @@ export class DistributedLimit<P> {
     if (view === undefined) this.views.set(key, (view = { window, synced: 0, unacked: 0, unsent: 0, previous: 0 }));
     if (window !== view.window) this.roll(key, view, window);
     const current = view.synced + view.unacked + view.unsent;
-    if (current + view.previous * previousWeight + 1 > this.params.limit.requests) {
+    if (current + view.previous * previousWeight + 1 > this.runtime.limit.requests) {
       this.outcome.refuse(payload, 'rejected', this.retryAfterUs(current, view.previous));
       return;
     }
@@ -209,7 +210,7 @@ export class DistributedLimit<P> {
 
   private sync(): void {
     const localUs = this.ctx.localTimeUs();
-    const window = Math.floor(localUs / this.params.limit.windowUs);
+    const window = Math.floor(localUs / this.runtime.limit.windowUs);
     let sent = false;
     for (const [key, view] of this.views) {
       if (window !== view.window) this.roll(key, view, window);
@@ -222,13 +223,14 @@ export class DistributedLimit<P> {
       view.unsent = 0;
       sent = true;
     }
-    if (sent) this.ctx.setTimer(this.params.storeTimeoutUs, SYNC_TIMEOUT, this.nextId);
+    if (sent) this.ctx.setTimer(this.settings.storeTimeout, SYNC_TIMEOUT, this.nextId);
     this.scheduleSync();
   }
 
   /** Syncs fall on multiples of the interval on the gateway's clock, so gateways with agreeing clocks sync together. */
   private scheduleSync(): void {
-    const interval = this.params.syncIntervalUs;
+    if (this.settings.mode !== 'sync') return; // only sync mode has an interval
+    const interval = this.settings.syncInterval;
     this.ctx.setTimer(interval - (this.ctx.localTimeUs() % interval), SYNC);
   }
 
@@ -265,8 +267,8 @@ export class DistributedLimit<P> {
 
   /** Decides as of the request's arrival (`localUs`), so it is charged to the window it arrived in. */
   private withoutStore(key: number, localUs: number, payload: P): void {
-    const tally = this.params.tally;
-    switch (this.params.failMode) {
+    const tally = this.runtime.tally;
+    switch (this.settings.failMode) {
       case 'open':
         tally?.count('failedOpen', this.ctx.nowUs);
         this.outcome.admit(payload);
@@ -278,7 +280,7 @@ export class DistributedLimit<P> {
       case 'local': {
         tally?.count('failedToLocal', this.ctx.nowUs);
         let admission = this.fallback.get(key);
-        if (admission === undefined) this.fallback.set(key, (admission = shareAdmission(this.params.share)));
+        if (admission === undefined) this.fallback.set(key, (admission = shareAdmission(this.runtime.share)));
         if (admission.admit(localUs)) this.outcome.admit(payload);
         else
           this.outcome.refuse(
@@ -292,7 +294,7 @@ export class DistributedLimit<P> {
 
   /** From now on this gateway's clock, given the counts the refusal was based on. */
   private retryAfterUs(current: number, previous: number): number {
-    const limit = this.params.limit;
+    const limit = this.runtime.limit;
     const localUs = this.ctx.localTimeUs();
     return this.sliding
       ? slidingCounterRetryAfterUs(limit.requests, limit.windowUs, current, previous, localUs)
@@ -311,3 +313,56 @@ function shareAdmission(share: CountedLimit): Admission {
     ? new FixedWindow(share.requests, share.windowUs)
     : new SlidingWindowCounter(share.requests, share.windowUs);
 }
+
+// ---- scenario schema -------------------------------------------------------------------
+
+const storeParams = {
+  store: z.string().describe('The counter-store component holding the shared counts.'),
+  storeTimeout: positiveDurationUs
+    .default(50_000)
+    .describe('A store call unanswered for this long fails, and failMode decides (default 50ms).'),
+  failMode: z
+    .enum(['open', 'closed', 'local'])
+    .default('open')
+    .describe(
+      "While the store fails: open admits everything, closed refuses everything (unavailable), local enforces this gateway's share (limit / gateways) alone.",
+    ),
+};
+
+/** How gateways share one limit, as the scenario writes it under `distributed`. */
+export const distributedLimitParams = z.discriminatedUnion('mode', [
+  z.strictObject({
+    mode: z
+      .literal('local')
+      .describe(
+        'Each gateway enforces limit / gateways on its own: no coordination, and unfair when traffic is uneven across gateways.',
+      ),
+  }),
+  z.strictObject({
+    mode: z
+      .literal('central-atomic')
+      .describe(
+        'Every decision is an atomic increment-if-below at the store (a Redis Lua script): exact, one round trip per request.',
+      ),
+    ...storeParams,
+  }),
+  z.strictObject({
+    mode: z
+      .literal('central-racy')
+      .describe(
+        'Read the count, decide, write count + 1: two round trips, and gateways reading the same count all admit.',
+      ),
+    ...storeParams,
+  }),
+  z.strictObject({
+    mode: z
+      .literal('sync')
+      .describe(
+        "Decide locally against the last synced global count plus this gateway's own since; overshoots by what others admitted since.",
+      ),
+    ...storeParams,
+    syncInterval: positiveDurationUs
+      .default(100_000)
+      .describe('How often each gateway exchanges counts with the store (default 100ms).'),
+  }),
+]);

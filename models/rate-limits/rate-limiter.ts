@@ -3,8 +3,10 @@ import type { NodeContext, NodeId, Process, TimeUs } from '../../engine/index.js
 import type { CounterReply } from './counter-store.js';
 import {
   DistributedLimit,
+  distributedLimitParams,
   type CountedLimit,
-  type DistributedLimitParams,
+  type DistributedLimitRuntime,
+  type DistributedLimitSettings,
   type LimitOutcome,
 } from './distributed-limit.js';
 import { responseTo, type Request, type Response } from '../kit/request-messages.js';
@@ -26,13 +28,14 @@ export type LimitSpec =
   | { type: 'leaky-bucket'; ratePerSec: number; queue: number }
   | { type: 'fixed-window' | 'sliding-log' | 'sliding-counter'; requests: number; windowUs: number };
 
+/** One gateway's configuration, computed from the settings: its limit is its share when the limit is split. */
 export interface RateLimiterParams {
   limit: LimitSpec;
   /** One limit for everyone, or one per client node, or one per request key. */
-  scope: 'global' | 'client' | 'key';
+  scope: z.output<typeof rateLimiterParams>['scope'];
   backends: readonly string[];
   /** The limit is shared with the component's other nodes through a counter store; each node enforces `limit` alone when absent. */
-  distributed?: DistributedLimitParams;
+  distributed?: { settings: DistributedLimitSettings; runtime: DistributedLimitRuntime };
   /** Admissions counted across every node sharing the limit. */
   tally?: LimiterTally;
   metrics?: { component: ComponentMetrics; node: number };
@@ -90,7 +93,10 @@ export class RateLimiter implements Process<Request | Response | CounterReply> {
       },
       refuse: (p, error, retryAfterUs) => this.refuse(p.client, p.request, error, retryAfterUs),
     };
-    this.shared = params.distributed === undefined ? null : new DistributedLimit(ctx, params.distributed, outcome);
+    this.shared =
+      params.distributed === undefined
+        ? null
+        : new DistributedLimit(ctx, params.distributed.settings, params.distributed.runtime, outcome);
   }
 
   onStart(): void {
@@ -232,58 +238,6 @@ const limit = z.discriminatedUnion('type', [
   windowed('sliding-counter'),
 ]);
 
-const positiveDurationUs = durationUs.refine((us) => us > 0, 'must be above zero');
-
-const storeParams = {
-  store: z.string().describe('The counter-store component holding the shared counts.'),
-  storeTimeout: positiveDurationUs
-    .default(50_000)
-    .describe('A store call unanswered for this long fails, and failMode decides (default 50ms).'),
-  failMode: z
-    .enum(['open', 'closed', 'local'])
-    .default('open')
-    .describe(
-      "While the store fails: open admits everything, closed refuses everything (unavailable), local enforces this gateway's share (limit / gateways) alone.",
-    ),
-};
-
-const distributed = z.discriminatedUnion('mode', [
-  z.strictObject({
-    mode: z
-      .literal('local')
-      .describe(
-        'Each gateway enforces limit / gateways on its own: no coordination, and unfair when traffic is uneven across gateways.',
-      ),
-  }),
-  z.strictObject({
-    mode: z
-      .literal('central-atomic')
-      .describe(
-        'Every decision is an atomic increment-if-below at the store (a Redis Lua script): exact, one round trip per request.',
-      ),
-    ...storeParams,
-  }),
-  z.strictObject({
-    mode: z
-      .literal('central-racy')
-      .describe(
-        'Read the count, decide, write count + 1: two round trips, and gateways reading the same count all admit.',
-      ),
-    ...storeParams,
-  }),
-  z.strictObject({
-    mode: z
-      .literal('sync')
-      .describe(
-        "Decide locally against the last synced global count plus this gateway's own since; overshoots by what others admitted since.",
-      ),
-    ...storeParams,
-    syncInterval: positiveDurationUs
-      .default(100_000)
-      .describe('How often each gateway exchanges counts with the store (default 100ms).'),
-  }),
-]);
-
 const COUNTED: readonly LimitSpec['type'][] = ['fixed-window', 'sliding-counter'];
 
 const rateLimiterParams = z
@@ -296,7 +250,7 @@ const rateLimiterParams = z
       .enum(['global', 'client', 'key'])
       .default('global')
       .describe('One limit for all, per client node, or per request key.'),
-    distributed: distributed
+    distributed: distributedLimitParams
       .optional()
       .describe(
         "One limit shared by the component's nodes (gateways): local, central-atomic, central-racy or sync. Absent: each node enforces the whole limit alone.",
@@ -380,14 +334,8 @@ export const rateLimiterModel: ModelDefinition<typeof rateLimiterParams> = {
         tally,
         metrics: { component, node },
         distributed: {
-          mode: d.mode,
-          limit: counted,
-          share: shareOf(counted, gateways, node),
-          storeNodes,
-          storeTimeoutUs: d.storeTimeout,
-          syncIntervalUs: d.mode === 'sync' ? d.syncInterval : 0,
-          failMode: d.failMode,
-          tally,
+          settings: d,
+          runtime: { limit: counted, share: shareOf(counted, gateways, node), storeNodes, tally },
         },
       });
   },

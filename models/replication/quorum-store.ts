@@ -2,11 +2,10 @@ import { z } from 'zod';
 import type { NodeContext, NodeId, Process, TimerHandle } from '../../engine/index.js';
 import type { ComponentMetrics } from '../measure/component-metrics.js';
 import type { InstanceContext, ModelDefinition } from '../kit/model-contract.js';
-import { durationUs, positiveInt } from '../kit/units.js';
+import { positiveDurationUs, positiveInt } from '../kit/units.js';
 import {
   CONFLICT_RESOLUTIONS,
   resolutionFor,
-  type ConflictResolution,
   type ConflictSink,
   type ReplicatedState,
   type Resolution,
@@ -19,29 +18,11 @@ import type { ReplicaMessage } from './quorum-messages.js';
 import type { ConsistencyLevel, StoreRequest, StoreResponse } from './store-messages.js';
 import { MAX_MEMBERS } from './version-vector.js';
 
-export interface QuorumStoreParams {
-  /** N: each key lives on the first N distinct members clockwise from it on the ring. */
-  replicationFactor: number;
-  virtualNodes: number;
-  /** Levels for requests that name none. */
-  readConsistency: ConsistencyLevel;
-  writeConsistency: ConsistencyLevel;
-  /** How long a coordinator waits for replies or acknowledgements. */
-  timeoutUs: number;
-  conflictResolution: ConflictResolution;
-  readRepair: boolean;
-  hintedHandoff: boolean;
-  sloppyQuorum: boolean;
-  /** ABD: writes read a quorum first and stamp themselves above it; reads write back what they return. */
-  linearizable: boolean;
-  /** Absent: no anti-entropy. */
-  antiEntropyIntervalUs?: number;
-  heartbeatIntervalUs: number;
-  failureTimeoutUs: number;
-}
+/** The store's settings as the scenario gives them, durations in microseconds. */
+export type QuorumStoreSettings = z.output<typeof quorumStoreParams>;
 
 /**
- * What every node of one store shares: its parameters, the ring, who the
+ * What every node of one store shares: its settings, the ring, who the
  * members are and where, and the measurement of conflicts.
  */
 export class QuorumCluster {
@@ -54,20 +35,20 @@ export class QuorumCluster {
   private readonly conflictPairs = new Set<string>();
 
   constructor(
-    readonly params: QuorumStoreParams,
+    readonly settings: QuorumStoreSettings,
     readonly memberNames: readonly string[],
     private readonly directory: Pick<InstanceContext, 'nodeId' | 'regionOf'>,
     readonly metrics: ComponentMetrics | null,
   ) {
     if (memberNames.length > MAX_MEMBERS)
       throw new RangeError(`a quorum store has at most ${MAX_MEMBERS} nodes, not ${memberNames.length}`);
-    if (params.replicationFactor > memberNames.length) {
+    if (settings.replicationFactor > memberNames.length) {
       throw new RangeError(
-        `replicationFactor ${params.replicationFactor} needs at least that many store nodes; the store has ${memberNames.length}`,
+        `replicationFactor ${settings.replicationFactor} needs at least that many store nodes; the store has ${memberNames.length}`,
       );
     }
-    this.lists = new PreferenceLists(memberNames.length, params.virtualNodes);
-    this.resolution = resolutionFor(params.conflictResolution);
+    this.lists = new PreferenceLists(memberNames.length, settings.virtualNodes);
+    this.resolution = resolutionFor(settings.conflictResolution);
   }
 
   get members(): number {
@@ -177,7 +158,7 @@ const HEARTBEAT_MESSAGE: ReplicaMessage = { kind: 'qs-heartbeat' };
  * handoff, sloppy quorums and anti-entropy are each switchable.
  */
 export class QuorumStoreNode implements Process<StoreRequest | ReplicaMessage>, InspectableReplica {
-  private readonly params: QuorumStoreParams;
+  private readonly settings: QuorumStoreSettings;
   private readonly resolution: Resolution<ReplicatedState>;
   private readonly disk: QuorumDisk;
   private ids: readonly NodeId[] = [];
@@ -200,7 +181,7 @@ export class QuorumStoreNode implements Process<StoreRequest | ReplicaMessage>, 
     private readonly cluster: QuorumCluster,
     private readonly member: number,
   ) {
-    this.params = cluster.params;
+    this.settings = cluster.settings;
     this.resolution = cluster.resolution;
     const disk = ctx.durable as Partial<QuorumDisk>;
     disk.data ??= new Map();
@@ -211,13 +192,13 @@ export class QuorumStoreNode implements Process<StoreRequest | ReplicaMessage>, 
     this.disk = disk as QuorumDisk;
     this.copies = new RequestCopies(ctx.durable);
     this.missed = new Int32Array(cluster.members);
-    this.suspectAfter = Math.max(1, Math.ceil(this.params.failureTimeoutUs / this.params.heartbeatIntervalUs));
+    this.suspectAfter = Math.max(1, Math.ceil(this.settings.failureTimeout / this.settings.heartbeatInterval));
     this.writer = {
       member,
       members: cluster.members,
       nextCounter: () => ++this.disk.counter,
       localTimeUs: () => ctx.localTimeUs(),
-      stampsAboveSeen: this.params.linearizable,
+      stampsAboveSeen: this.settings.linearizable,
       contribution: (key) => {
         let own = this.disk.contributions.get(key);
         if (own === undefined) this.disk.contributions.set(key, (own = new Float64Array(2)));
@@ -229,8 +210,8 @@ export class QuorumStoreNode implements Process<StoreRequest | ReplicaMessage>, 
 
   onStart(): void {
     this.ids = this.cluster.memberIds();
-    this.ctx.setTimer(this.params.heartbeatIntervalUs, HEARTBEAT);
-    const interval = this.params.antiEntropyIntervalUs;
+    this.ctx.setTimer(this.settings.heartbeatInterval, HEARTBEAT);
+    const interval = this.settings.antiEntropyInterval;
     // A random phase, so the members' rounds do not all fall at once.
     if (interval !== undefined)
       this.ctx.setTimer(Math.round(this.ctx.random('anti-entropy').nextDouble() * interval), ANTI_ENTROPY);
@@ -333,9 +314,9 @@ export class QuorumStoreNode implements Process<StoreRequest | ReplicaMessage>, 
       state: undefined,
       timer: -1,
     };
-    c.timer = this.ctx.setTimer(this.params.timeoutUs, TIMEOUT, c);
+    c.timer = this.ctx.setTimer(this.settings.timeout, TIMEOUT, c);
     this.coordinations.set(c.id, c);
-    if (request.op === 'read' || resolution.readsFirst(request.op) || this.params.linearizable) this.startRead(c);
+    if (request.op === 'read' || resolution.readsFirst(request.op) || this.settings.linearizable) this.startRead(c);
     else this.startWrite(c);
   }
 
@@ -345,7 +326,7 @@ export class QuorumStoreNode implements Process<StoreRequest | ReplicaMessage>, 
    * first; a linearizable read writes back at the store's write level.
    */
   private plan(request: StoreRequest): Plan | string {
-    const { readConsistency, writeConsistency, linearizable } = this.params;
+    const { readConsistency, writeConsistency, linearizable } = this.settings;
     const reading = request.op === 'read';
     const level = request.consistency ?? (reading ? readConsistency : writeConsistency);
     const order = this.cluster.lists.order(request.key);
@@ -356,7 +337,7 @@ export class QuorumStoreNode implements Process<StoreRequest | ReplicaMessage>, 
     const readRequired = linearizable && !reading ? this.answersFor(readConsistency, order) : required;
     if (typeof readRequired === 'string') return readRequired;
     const localOnly = level === 'local-quorum';
-    const n = this.params.replicationFactor;
+    const n = this.settings.replicationFactor;
     const plan: Plan = { targets: [], hintFor: [], counts: [], required: readRequired, writeRequired, skipped: [] };
     let fallback = n;
     for (let i = 0; i < n; i++) {
@@ -365,7 +346,7 @@ export class QuorumStoreNode implements Process<StoreRequest | ReplicaMessage>, 
         this.addTarget(plan, replica, -1, localOnly);
         continue;
       }
-      if (this.params.sloppyQuorum) {
+      if (this.settings.sloppyQuorum) {
         while (fallback < order.length && !this.isUp(order[fallback])) fallback++;
         if (fallback < order.length) {
           this.addTarget(plan, order[fallback++], replica, localOnly);
@@ -381,7 +362,7 @@ export class QuorumStoreNode implements Process<StoreRequest | ReplicaMessage>, 
 
   /** How many of the key's replicas (`order` from the ring) a level needs, or why it cannot be met. */
   private answersFor(level: ConsistencyLevel, order: ArrayLike<number>): number | string {
-    const n = this.params.replicationFactor;
+    const n = this.settings.replicationFactor;
     if (level === 'local-quorum') {
       const here = this.cluster.region(this.member);
       let local = 0;
@@ -427,7 +408,7 @@ export class QuorumStoreNode implements Process<StoreRequest | ReplicaMessage>, 
         this.startWrite(c);
         return;
       }
-      if (this.params.linearizable && c.merged !== undefined && this.holding(c, c.merged) < c.writeRequired) {
+      if (this.settings.linearizable && c.merged !== undefined && this.holding(c, c.merged) < c.writeRequired) {
         this.writeBack(c);
         return;
       }
@@ -455,7 +436,7 @@ export class QuorumStoreNode implements Process<StoreRequest | ReplicaMessage>, 
   private finishRead(c: Coordination): void {
     this.ctx.cancelTimer(c.timer);
     this.coordinations.delete(c.id);
-    if (!this.params.readRepair || c.merged === undefined) return;
+    if (!this.settings.readRepair || c.merged === undefined) return;
     const merged = c.merged;
     const digest = this.resolution.digest(merged);
     for (let t = 0; t < c.targets.length; t++) {
@@ -538,7 +519,7 @@ export class QuorumStoreNode implements Process<StoreRequest | ReplicaMessage>, 
     c.heard.fill(0);
     c.outstanding = c.targets.length;
     c.good = 0;
-    if (this.params.hintedHandoff) for (const replica of c.skipped) this.addHint(replica, key, state);
+    if (this.settings.hintedHandoff) for (const replica of c.skipped) this.addHint(replica, key, state);
     let self = -1;
     for (let t = 0; t < c.targets.length; t++) {
       if (c.targets[t] === this.member) self = t;
@@ -600,7 +581,7 @@ export class QuorumStoreNode implements Process<StoreRequest | ReplicaMessage>, 
       const status = c.request.op === 'read' ? 'failed' : 'unknown';
       this.respond(c.client, c.arrivedUs, { kind: 'store-response', id: c.request.id, status, reason: 'timeout' });
     }
-    if (!this.params.hintedHandoff) return;
+    if (!this.settings.hintedHandoff) return;
     for (let t = 0; t < c.targets.length; t++)
       if (c.heard[t] === 0) this.addHint(c.hintFor[t] >= 0 ? c.hintFor[t] : c.targets[t], c.request.key, c.state!);
   }
@@ -620,7 +601,7 @@ export class QuorumStoreNode implements Process<StoreRequest | ReplicaMessage>, 
   /** Merges a state into this replica; a stand-in (sloppy quorum) also keeps it as a hint for the member it was meant for. */
   private apply(key: number, state: ReplicatedState, hintFor: number): void {
     this.disk.data.set(key, this.resolution.merge(this.disk.data.get(key), state, this.sink));
-    if (hintFor >= 0 && this.params.hintedHandoff) this.addHint(hintFor, key, state);
+    if (hintFor >= 0 && this.settings.hintedHandoff) this.addHint(hintFor, key, state);
   }
 
   private addHint(target: number, key: number, state: ReplicatedState): void {
@@ -642,7 +623,7 @@ export class QuorumStoreNode implements Process<StoreRequest | ReplicaMessage>, 
     this.disk.hints.delete(hintKey);
     this.handoffs.delete(hintKey);
     this.cluster.metrics?.countDetail('hints-delivered', this.ctx.nowUs);
-    if (this.cluster.lists.isReplica(key, this.member, this.params.replicationFactor)) return;
+    if (this.cluster.lists.isReplica(key, this.member, this.settings.replicationFactor)) return;
     for (const other of this.disk.hints.values()) if (other.key === key) return;
     this.disk.data.delete(key);
   }
@@ -672,12 +653,12 @@ export class QuorumStoreNode implements Process<StoreRequest | ReplicaMessage>, 
         128,
       );
     }
-    this.ctx.setTimer(this.params.heartbeatIntervalUs, HEARTBEAT);
+    this.ctx.setTimer(this.settings.heartbeatInterval, HEARTBEAT);
   }
 
   /** One round with the next member believed up: both end with the merge of the keys they both replicate. */
   private antiEntropy(): void {
-    this.ctx.setTimer(this.params.antiEntropyIntervalUs!, ANTI_ENTROPY);
+    this.ctx.setTimer(this.settings.antiEntropyInterval!, ANTI_ENTROPY);
     const members = this.ids.length;
     for (let i = 0; i < members; i++) {
       const peer = ((this.nextPeer++ % members) + members) % members;
@@ -695,7 +676,7 @@ export class QuorumStoreNode implements Process<StoreRequest | ReplicaMessage>, 
   }
 
   private sharedWith(key: number, peer: number): boolean {
-    const n = this.params.replicationFactor;
+    const n = this.settings.replicationFactor;
     return this.cluster.lists.isReplica(key, this.member, n) && this.cluster.lists.isReplica(key, peer, n);
   }
 
@@ -762,7 +743,6 @@ const consistencyLevel = z.union(
     error: 'expected one, quorum, all, local-quorum, or { replicas: n }',
   },
 );
-const positiveDurationUs = durationUs.refine((us) => us > 0, 'must be above zero');
 
 const quorumStoreParams = z
   .strictObject({
@@ -890,26 +870,7 @@ export const quorumStoreModel: ModelDefinition<typeof quorumStoreParams> = {
         ]
       : [],
   instantiate(p, ctx) {
-    const cluster = new QuorumCluster(
-      {
-        replicationFactor: p.replicationFactor,
-        virtualNodes: p.virtualNodes,
-        readConsistency: p.readConsistency,
-        writeConsistency: p.writeConsistency,
-        timeoutUs: p.timeout,
-        conflictResolution: p.conflictResolution,
-        readRepair: p.readRepair,
-        hintedHandoff: p.hintedHandoff,
-        sloppyQuorum: p.sloppyQuorum,
-        linearizable: p.linearizable,
-        antiEntropyIntervalUs: p.antiEntropyInterval,
-        heartbeatIntervalUs: p.heartbeatInterval,
-        failureTimeoutUs: p.failureTimeout,
-      },
-      ctx.nodeNames,
-      ctx,
-      ctx.componentMetrics(0),
-    );
+    const cluster = new QuorumCluster(p, ctx.nodeNames, ctx, ctx.componentMetrics(0));
     return (member) => (nodeCtx) => new QuorumStoreNode(nodeCtx, cluster, member);
   },
 };

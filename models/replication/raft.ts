@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { NodeContext, NodeId, Process, RandomStream, TimerHandle } from '../../engine/index.js';
 import type { ComponentMetrics } from '../measure/component-metrics.js';
 import type { ModelDefinition } from '../kit/model-contract.js';
-import { durationUs } from '../kit/units.js';
+import { positiveDurationUs } from '../kit/units.js';
 import type { InspectableReplica } from '../measure/inspectable-replica.js';
 import {
   RAFT_ENTRY_BYTES,
@@ -24,16 +24,13 @@ export type RaftReads = (typeof RAFT_READS)[number];
 /** A pre-candidate asks whether it could win before it starts an election (pre-vote). */
 export type RaftRole = 'follower' | 'pre-candidate' | 'candidate' | 'leader';
 
-export interface RaftParams {
-  /** Every member's node name, in the component's order: membership is static. */
+/** The settings as the scenario gives them, durations in microseconds. */
+export type RaftSettings = z.output<typeof raftParams>;
+
+/** What a member knows of its cluster besides the settings: membership is static. */
+export interface RaftMembership {
+  /** Every member's node name, in the component's order. */
   members: readonly string[];
-  electionTimeoutUs: { min: number; max: number };
-  heartbeatIntervalUs: number;
-  reads: RaftReads;
-  leaseUs: number;
-  checkQuorum: boolean;
-  preVote: boolean;
-  requestTimeoutUs: number;
   metrics: ComponentMetrics | null;
 }
 
@@ -86,7 +83,7 @@ interface PendingRead {
  * `ctx.durable`; commit index and state machine are rebuilt after a restart.
  *
  * Clients get an answer only from the leader: followers refuse with a hint.
- * A write that is not committed within `requestTimeoutUs` is answered
+ * A write that is not committed within `requestTimeout` is answered
  * `unknown`, never `failed`, since a later leader may still commit it.
  * Pre-vote (thesis §9.6) and check-quorum (§6.2) can each be switched off.
  */
@@ -133,11 +130,12 @@ export class RaftNode implements Process<RaftMessage | StoreRequest>, Inspectabl
 
   constructor(
     private readonly ctx: NodeContext,
-    private readonly params: RaftParams,
-    /** This node's position in `params.members`. */
+    private readonly settings: RaftSettings,
+    private readonly membership: RaftMembership,
+    /** This node's position in `membership.members`. */
     private readonly self: number,
   ) {
-    const n = params.members.length;
+    const n = membership.members.length;
     this.majority = (n >> 1) + 1;
     this.votes = new Uint8Array(n);
     this.nextIndex = new Float64Array(n);
@@ -187,7 +185,7 @@ export class RaftNode implements Process<RaftMessage | StoreRequest>, Inspectabl
   }
 
   onStart(): void {
-    this.members = this.params.members.map((name) => this.ctx.lookup(name));
+    this.members = this.membership.members.map((name) => this.ctx.lookup(name));
     this.armElection(true);
   }
 
@@ -210,13 +208,13 @@ export class RaftNode implements Process<RaftMessage | StoreRequest>, Inspectabl
     switch (tag) {
       case STICKY_OVER:
         this.sticky = false;
-        this.electionTimer = this.ctx.setTimer(this.electionDelayUs - this.params.electionTimeoutUs.min, ELECTION);
+        this.electionTimer = this.ctx.setTimer(this.electionDelayUs - this.settings.electionTimeout.min, ELECTION);
         return;
       case ELECTION:
         this.electionTimer = -1;
-        return this.params.preVote ? this.startPreVote() : this.startElection();
+        return this.settings.preVote ? this.startPreVote() : this.startElection();
       case HEARTBEAT:
-        this.heartbeatTimer = this.ctx.setTimer(this.params.heartbeatIntervalUs, HEARTBEAT);
+        this.heartbeatTimer = this.ctx.setTimer(this.settings.heartbeatInterval, HEARTBEAT);
         return this.broadcast();
       case CHECK_QUORUM:
         this.checkTimer = -1;
@@ -239,7 +237,7 @@ export class RaftNode implements Process<RaftMessage | StoreRequest>, Inspectabl
   /** (Re)starts the election timeout; `sticky` first waits out the minimum, ignoring newer-term votes meanwhile. */
   private armElection(sticky: boolean): void {
     if (this.electionTimer !== -1) this.ctx.cancelTimer(this.electionTimer);
-    const { min, max } = this.params.electionTimeoutUs;
+    const { min, max } = this.settings.electionTimeout;
     this.electionDelayUs = min + this.timing.nextDouble() * (max - min);
     this.sticky = sticky;
     this.electionTimer = sticky
@@ -264,7 +262,7 @@ export class RaftNode implements Process<RaftMessage | StoreRequest>, Inspectabl
     disk.votedFor = this.ctx.id;
     this.state = 'candidate';
     this.leaderId = -1;
-    this.params.metrics?.countDetail('elections', this.ctx.nowUs);
+    this.membership.metrics?.countDetail('elections', this.ctx.nowUs);
     this.campaign(false, disk.term);
   }
 
@@ -374,8 +372,8 @@ export class RaftNode implements Process<RaftMessage | StoreRequest>, Inspectabl
     // Committing an entry of its own term is how a new leader learns what is committed (§8).
     log.push({ term: this.disk.term, command: 'noop', key: 0, value: 0, expected: null, client: -1, requestId: -1 });
     this.broadcast();
-    this.heartbeatTimer = this.ctx.setTimer(this.params.heartbeatIntervalUs, HEARTBEAT);
-    if (this.params.checkQuorum) this.checkTimer = this.ctx.setTimer(this.params.electionTimeoutUs.min, CHECK_QUORUM);
+    this.heartbeatTimer = this.ctx.setTimer(this.settings.heartbeatInterval, HEARTBEAT);
+    if (this.settings.checkQuorum) this.checkTimer = this.ctx.setTimer(this.settings.electionTimeout.min, CHECK_QUORUM);
     this.advanceCommit();
   }
 
@@ -385,7 +383,7 @@ export class RaftNode implements Process<RaftMessage | StoreRequest>, Inspectabl
     for (let i = 0; i < this.heard.length; i++) if (i !== this.self) heard += this.heard[i];
     this.heard.fill(0);
     if (heard >= this.majority) {
-      this.checkTimer = this.ctx.setTimer(this.params.electionTimeoutUs.min, CHECK_QUORUM);
+      this.checkTimer = this.ctx.setTimer(this.settings.electionTimeout.min, CHECK_QUORUM);
       return;
     }
     this.leaderId = -1;
@@ -547,7 +545,7 @@ export class RaftNode implements Process<RaftMessage | StoreRequest>, Inspectabl
         // Another entry is committed at its index, and an entry only ever sits at one index: it never will be.
         this.respond(write.client, write.request.id, 'failed', 'superseded');
       } else {
-        this.params.metrics?.recordServed(write.arrivedUs, this.ctx.nowUs);
+        this.membership.metrics?.recordServed(write.arrivedUs, this.ctx.nowUs);
         this.answer(write.client, write.request.id, entry.command, applied, this.machine.found, index);
       }
     }
@@ -569,11 +567,11 @@ export class RaftNode implements Process<RaftMessage | StoreRequest>, Inspectabl
 
   private onClientRequest(from: NodeId, request: StoreRequest): void {
     const now = this.ctx.nowUs;
-    this.params.metrics?.recordArrival(false, now);
+    this.membership.metrics?.recordArrival(false, now);
     if (this.state !== 'leader') return this.refuse(from, request, 'not-leader');
     const op = request.op;
     if (op !== 'read' && op !== 'write' && op !== 'cas') return this.refuse(from, request, 'unsupported');
-    if (op === 'read' && this.params.reads !== 'log') return this.read(from, request, now);
+    if (op === 'read' && this.settings.reads !== 'log') return this.read(from, request, now);
     const earlier = this.machine.outcomeOf(from, request.id);
     if (earlier !== undefined)
       return this.answer(from, request.id, op, earlier.applied, earlier.found, this.lastApplied);
@@ -592,7 +590,7 @@ export class RaftNode implements Process<RaftMessage | StoreRequest>, Inspectabl
     };
     log.push(entry);
     const write: PendingWrite = { index: log.length, entry, client: from, request, arrivedUs: now, timer: -1 };
-    write.timer = this.ctx.setTimer(this.params.requestTimeoutUs, WRITE_DEADLINE, write);
+    write.timer = this.ctx.setTimer(this.settings.requestTimeout, WRITE_DEADLINE, write);
     const displaced = this.writes.get(write.index);
     if (displaced !== undefined) {
       // From an earlier term of this node's leadership, truncated since: another leader may still commit it elsewhere.
@@ -604,10 +602,10 @@ export class RaftNode implements Process<RaftMessage | StoreRequest>, Inspectabl
   }
 
   private read(client: NodeId, request: StoreRequest, arrivedUs: number): void {
-    if (this.params.reads === 'lease' && this.committedInTerm() && this.leaseHolds())
+    if (this.settings.reads === 'lease' && this.committedInTerm() && this.leaseHolds())
       return this.serveRead(client, request, arrivedUs);
     const read: PendingRead = { client, request, arrivedUs, readIndex: -1, round: 0, timer: -1 };
-    read.timer = this.ctx.setTimer(this.params.requestTimeoutUs, READ_DEADLINE, read);
+    read.timer = this.ctx.setTimer(this.settings.requestTimeout, READ_DEADLINE, read);
     this.reads.push(read);
     this.serveReads();
   }
@@ -666,7 +664,7 @@ export class RaftNode implements Process<RaftMessage | StoreRequest>, Inspectabl
     const sorted = this.sorted;
     for (let i = 0; i < sorted.length; i++) sorted[i] = i === this.self ? Infinity : this.ackedSentLocalUs[i];
     sorted.sort();
-    return this.ctx.localTimeUs() < sorted[sorted.length - this.majority] + this.params.leaseUs;
+    return this.ctx.localTimeUs() < sorted[sorted.length - this.majority] + this.settings.lease;
   }
 
   /** Until it has committed an entry of its term, a new leader does not know the commit index. */
@@ -675,13 +673,13 @@ export class RaftNode implements Process<RaftMessage | StoreRequest>, Inspectabl
   }
 
   private serveRead(client: NodeId, request: StoreRequest, arrivedUs: number): void {
-    this.params.metrics?.recordServed(arrivedUs, this.ctx.nowUs);
+    this.membership.metrics?.recordServed(arrivedUs, this.ctx.nowUs);
     this.respond(client, request.id, 'ok', undefined, this.machine.read(request.key), this.lastApplied);
   }
 
   /** Definitely not done: a follower's refusal (with the leader it knows of), or a read that never got confirmed. */
   private refuse(client: NodeId, request: StoreRequest, reason: string): void {
-    this.params.metrics?.recordRejected(this.ctx.nowUs);
+    this.membership.metrics?.recordRejected(this.ctx.nowUs);
     const hint = this.leaderId !== -1 && this.leaderId !== this.ctx.id ? this.leaderId : undefined;
     this.respond(client, request.id, 'failed', reason, undefined, undefined, hint);
   }
@@ -700,21 +698,19 @@ export class RaftNode implements Process<RaftMessage | StoreRequest>, Inspectabl
   }
 }
 
-const positiveDuration = durationUs.refine((us) => us > 0, 'must be above zero');
-
 const raftParams = z
   .strictObject({
     electionTimeout: z
       .strictObject({
-        min: positiveDuration.describe('Shortest election timeout.'),
-        max: positiveDuration.describe('Longest election timeout.'),
+        min: positiveDurationUs.describe('Shortest election timeout.'),
+        max: positiveDurationUs.describe('Longest election timeout.'),
       })
       .refine((t) => t.max >= t.min, { path: ['max'], error: 'max must be at least min' })
       .default({ min: 150_000, max: 300_000 })
       .describe(
         'A follower that hears from no leader for a time drawn uniformly from [min, max], on its own clock, starts an election; randomizing it makes split votes rare (default 150ms to 300ms).',
       ),
-    heartbeatInterval: positiveDuration
+    heartbeatInterval: positiveDurationUs
       .default(50_000)
       .describe('How often a leader sends AppendEntries to every follower, with or without entries (default 50ms).'),
     reads: z
@@ -723,7 +719,7 @@ const raftParams = z
       .describe(
         'How reads stay linearizable. read-index: the leader confirms it still leads with a round of heartbeats and serves once it has applied its commit index of that moment. lease: the leader serves at once while a majority acknowledged a heartbeat sent less than `lease` ago by its own clock, which is safe only while that clock runs slow (or steps back) by less than the margin to the election timeout. log: reads are appended and committed like writes.',
       ),
-    lease: positiveDuration
+    lease: positiveDurationUs
       .default(100_000)
       .describe(
         'reads: lease: how long after sending a heartbeat a majority acknowledged the leader serves reads alone; must be under electionTimeout.min, by a margin covering clock drift (default 100ms).',
@@ -740,7 +736,7 @@ const raftParams = z
       .describe(
         'Before an election, ask whether a majority would vote (pre-vote): a node cut off on a minority side then keeps its term, and does not depose the leader when the partition heals.',
       ),
-    requestTimeout: positiveDuration
+    requestTimeout: positiveDurationUs
       .default(500_000)
       .describe(
         'How long the leader holds an operation: a write not committed by then is answered unknown (a later leader may still commit it); a read not confirmed is answered failed (it read nothing). Default 500ms.',
@@ -771,17 +767,7 @@ export const raftModel: ModelDefinition<typeof raftParams> = {
     'A Raft-replicated register store (its nodes are the members): randomized elections, log replication, commit on a majority, reads by read index, lease or the log; a minority side refuses service.',
   params: raftParams,
   instantiate(params, ctx) {
-    const settings: RaftParams = {
-      members: ctx.nodeNames,
-      electionTimeoutUs: params.electionTimeout,
-      heartbeatIntervalUs: params.heartbeatInterval,
-      reads: params.reads,
-      leaseUs: params.lease,
-      checkQuorum: params.checkQuorum,
-      preVote: params.preVote,
-      requestTimeoutUs: params.requestTimeout,
-      metrics: ctx.componentMetrics(0),
-    };
-    return (node) => (nodeCtx) => new RaftNode(nodeCtx, settings, node);
+    const membership: RaftMembership = { members: ctx.nodeNames, metrics: ctx.componentMetrics(0) };
+    return (node) => (nodeCtx) => new RaftNode(nodeCtx, params, membership, node);
   },
 };

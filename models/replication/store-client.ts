@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import {
   distribution,
-  type DistributionSpec,
   type NodeContext,
   type NodeId,
   type Process,
@@ -13,35 +12,20 @@ import type { ErrorKind } from '../measure/outcomes.js';
 import type { HistoryRecorder } from '../measure/history-recorder.js';
 import type { OperationMetrics, RequestMetrics } from '../measure/request-metrics.js';
 import type { ModelDefinition } from '../kit/model-contract.js';
-import {
-  STORE_OPS,
-  type ConsistencyLevel,
-  type StoreOp,
-  type StoreRequest,
-  type StoreResponse,
-} from './store-messages.js';
+import { STORE_OPS, type StoreOp, type StoreRequest, type StoreResponse } from './store-messages.js';
 import { WeightedChoice } from '../parts/weighted-choice.js';
 import { durationDistribution } from '../kit/distribution-schema.js';
 import { durationUs, positiveInt } from '../kit/units.js';
 
-export interface StoreClientParams {
+/** The settings as the scenario gives them, durations in microseconds. */
+export type StoreClientSettings = z.output<typeof storeClientParams>;
+
+/** What a client node needs besides its settings, found when the scenario is built. */
+export interface StoreClientRuntime {
   /** The store's nodes by name, and the region of each. */
   replicas: readonly { name: string; region: string }[];
-  /** Users on this node; each is one Jepsen process, one operation at a time. */
-  users: number;
-  thinkTimeUs: DistributionSpec;
+  /** The operation mix, in the order of `operations`. */
   mix: readonly { op: StoreOp; weight: number }[];
-  keys: { count: number; zipf?: number };
-  /** An operation not answered in this long is recorded with an unknown outcome (`info`). */
-  timeoutUs: number;
-  /** `nearest`: a replica in the client's region when there is one; `random`: any, per operation. */
-  contact: 'nearest' | 'random';
-  readConsistency?: ConsistencyLevel;
-  writeConsistency?: ConsistencyLevel;
-  /** Send each session's highest version seen, so a store can serve its reads only from replicas that have it. */
-  readYourWrites: boolean;
-  /** No new operations from this true time on (so replicas can converge before the end). */
-  stopAtUs?: number;
   history: HistoryRecorder;
   metrics: RequestMetrics;
 }
@@ -111,14 +95,15 @@ export class StoreClient implements Process<StoreResponse> {
 
   constructor(
     private readonly ctx: NodeContext,
-    private readonly params: StoreClientParams,
+    private readonly settings: StoreClientSettings,
+    private readonly runtime: StoreClientRuntime,
   ) {
-    if (params.replicas.length === 0) throw new RangeError('a store client needs a store with at least one node');
-    this.think = distribution(params.thinkTimeUs);
+    if (runtime.replicas.length === 0) throw new RangeError('a store client needs a store with at least one node');
+    this.think = distribution(settings.thinkTime);
     this.thinking = ctx.random('think');
     this.picking = ctx.random('operations');
-    this.zipf = params.keys.zipf === undefined ? null : new Zipf(params.keys.count, params.keys.zipf);
-    this.mix = new WeightedChoice(params.mix.map((m) => m.weight));
+    this.zipf = settings.keys.zipf === undefined ? null : new Zipf(settings.keys.count, settings.keys.zipf);
+    this.mix = new WeightedChoice(runtime.mix.map((m) => m.weight));
     const disk = ctx.durable as Partial<ClientDisk>;
     disk.requests ??= 0;
     disk.values ??= 0;
@@ -127,13 +112,13 @@ export class StoreClient implements Process<StoreResponse> {
   }
 
   onStart(): void {
-    this.replicaIds = this.params.replicas.map((r) => this.ctx.lookup(r.name));
-    this.replicaIds.forEach((id, i) => this.replicaNames.set(id, this.params.replicas[i].name));
-    this.nearby = this.params.replicas.filter((r) => r.region === this.ctx.region).map((r) => this.ctx.lookup(r.name));
-    for (let u = 0; u < this.params.users; u++) {
+    this.replicaIds = this.runtime.replicas.map((r) => this.ctx.lookup(r.name));
+    this.replicaIds.forEach((id, i) => this.replicaNames.set(id, this.runtime.replicas[i].name));
+    this.nearby = this.runtime.replicas.filter((r) => r.region === this.ctx.region).map((r) => this.ctx.lookup(r.name));
+    for (let u = 0; u < this.settings.users; u++) {
       const user: User = {
         session: this.ctx.id * SESSIONS_PER_NODE + this.disk.sessions++,
-        process: this.params.history.newProcess(this.ctx.id),
+        process: this.runtime.history.newProcess(this.ctx.id),
         version: 0,
         requestId: -1,
         op: 'read',
@@ -195,14 +180,14 @@ export class StoreClient implements Process<StoreResponse> {
 
   private send(user: User): void {
     const now = this.ctx.nowUs;
-    if (this.params.stopAtUs !== undefined && now >= this.params.stopAtUs) return;
-    const op = this.params.mix[this.mix.pick(this.picking)].op;
-    const key = this.zipf === null ? 1 + this.picking.int(this.params.keys.count) : this.zipf.sample(this.picking);
+    if (this.settings.stopAt !== undefined && now >= this.settings.stopAt) return;
+    const op = this.runtime.mix[this.mix.pick(this.picking)].op;
+    const key = this.zipf === null ? 1 + this.picking.int(this.settings.keys.count) : this.zipf.sample(this.picking);
     const value =
       op === 'add'
         ? 1
         : op === 'insert' || op === 'delete'
-          ? this.picking.int(this.params.keys.count * 10)
+          ? this.picking.int(this.settings.keys.count * 10)
           : this.ctx.id * VALUES_PER_NODE + ++this.disk.values;
     const id = this.disk.requests++;
     user.requestId = id;
@@ -211,10 +196,10 @@ export class StoreClient implements Process<StoreResponse> {
     user.value = value;
     user.expected = op === 'cas' ? (this.lastSeen.get(key) ?? null) : null;
     user.sentUs = now;
-    user.operation = this.params.metrics.operation(op);
-    this.params.metrics.recordSent(user.operation, now);
+    user.operation = this.runtime.metrics.operation(op);
+    this.runtime.metrics.recordSent(user.operation, now);
     this.byRequest.set(id, user);
-    const level = op === 'read' ? this.params.readConsistency : this.params.writeConsistency;
+    const level = op === 'read' ? this.settings.readConsistency : this.settings.writeConsistency;
     const request: StoreRequest = {
       kind: 'store-request',
       id,
@@ -224,11 +209,11 @@ export class StoreClient implements Process<StoreResponse> {
       sentUs: now,
       ...(op === 'cas' ? { expected: user.expected } : {}),
       ...(level === undefined ? {} : { consistency: level }),
-      ...(this.params.readYourWrites ? { sessionVersion: user.version } : {}),
+      ...(this.settings.readYourWrites ? { sessionVersion: user.version } : {}),
     };
-    this.params.history.invoke(user.process, user.session, op, key, op === 'read' ? null : this.written(user), now);
+    this.runtime.history.invoke(user.process, user.session, op, key, op === 'read' ? null : this.written(user), now);
     this.ctx.send(this.contact(), request, 0);
-    user.timer = this.ctx.setTimer(this.params.timeoutUs, TIMEOUT, user);
+    user.timer = this.ctx.setTimer(this.settings.timeout, TIMEOUT, user);
   }
 
   /** What a writing operation's history entry holds: the value, or [expected, new] for a cas. */
@@ -248,17 +233,17 @@ export class StoreClient implements Process<StoreResponse> {
     this.byRequest.delete(user.requestId);
     user.requestId = -1;
     user.timer = -1;
-    this.params.history.complete(user.process, user.session, type, user.op, user.key, value, now, servedBy, reason);
-    if (error === undefined) this.params.metrics.recordSuccess(user.operation!, user.sentUs, now);
-    else this.params.metrics.recordFailure(user.operation!, error, user.sentUs, now);
+    this.runtime.history.complete(user.process, user.session, type, user.op, user.key, value, now, servedBy, reason);
+    if (error === undefined) this.runtime.metrics.recordSuccess(user.operation!, user.sentUs, now);
+    else this.runtime.metrics.recordFailure(user.operation!, error, user.sentUs, now);
     // After an unknown outcome the old operation may still happen: go on as a new process (Jepsen's rule).
-    if (type === 'info') user.process = this.params.history.newProcess(this.ctx.id);
+    if (type === 'info') user.process = this.runtime.history.newProcess(this.ctx.id);
     this.startThinking(user);
   }
 
   private contact(): NodeId {
     if (this.preferred !== -1) return this.preferred;
-    const pool = this.params.contact === 'nearest' && this.nearby.length > 0 ? this.nearby : this.replicaIds;
+    const pool = this.settings.contact === 'nearest' && this.nearby.length > 0 ? this.nearby : this.replicaIds;
     return pool.length === 1 ? pool[0] : pool[this.picking.int(pool.length)];
   }
 
@@ -326,19 +311,10 @@ export const storeClientModel: ModelDefinition<typeof storeClientParams> = {
     const mix = Object.entries(params.operations).map(([op, weight]) => ({ op: op as StoreOp, weight }));
     ctx.history.observe(ctx.requests.options);
     return () => (nodeCtx) =>
-      new StoreClient(nodeCtx, {
+      new StoreClient(nodeCtx, params, {
         // Regions are known once every node is added, which is before any process starts.
         replicas: names.map((name) => ({ name, region: ctx.regionOf(name) })),
-        users: params.users,
-        thinkTimeUs: params.thinkTime,
         mix,
-        keys: params.keys,
-        timeoutUs: params.timeout,
-        contact: params.contact,
-        readConsistency: params.readConsistency,
-        writeConsistency: params.writeConsistency,
-        readYourWrites: params.readYourWrites,
-        stopAtUs: params.stopAt,
         history: ctx.history,
         metrics: ctx.requests,
       });

@@ -4,7 +4,11 @@ import type { ComponentMetrics } from '../measure/component-metrics.js';
 import type { ModelDefinition, NodeControl } from '../kit/model-contract.js';
 import { durationUs, fraction, positiveInt } from '../kit/units.js';
 
-export interface AutoscalerParams {
+/** The settings as the scenario gives them, durations in microseconds. */
+export type AutoscalerSettings = z.output<typeof autoscalerParams>;
+
+/** The fleet, found when the scenario is built; `min` and `max` are the settings clamped to the nodes there are. */
+export interface AutoscalerFleet {
   control: NodeControl;
   /** The scaled component's nodes, in order: the first `min` run from the start. */
   instances: readonly NodeId[];
@@ -12,10 +16,6 @@ export interface AutoscalerParams {
   workersPerNode: number;
   min: number;
   max: number;
-  targetUtilization: number;
-  intervalUs: number;
-  startupDelayUs: number;
-  cooldownUs: number;
   report: ComponentMetrics;
 }
 
@@ -39,14 +39,15 @@ export class Autoscaler implements Process {
 
   constructor(
     private readonly ctx: NodeContext,
-    private readonly params: AutoscalerParams,
+    private readonly settings: Pick<AutoscalerSettings, 'targetUtilization' | 'interval' | 'startupDelay' | 'cooldown'>,
+    private readonly fleet: AutoscalerFleet,
   ) {}
 
   onStart(): void {
-    const { control, instances, min } = this.params;
+    const { control, instances, min } = this.fleet;
     for (let i = min; i < instances.length; i++) control.stop(instances[i], 'scale-in');
     this.note();
-    this.ctx.setTimer(this.params.intervalUs, EVALUATE);
+    this.ctx.setTimer(this.settings.interval, EVALUATE);
   }
 
   /** It takes no requests; it only watches and acts. */
@@ -56,41 +57,40 @@ export class Autoscaler implements Process {
     if (tag === STARTED) {
       const id = data as NodeId;
       this.starting.delete(id);
-      this.params.control.start(id, 'scale-out');
+      this.fleet.control.start(id, 'scale-out');
       this.note();
       return;
     }
     this.evaluate();
-    this.ctx.setTimer(this.params.intervalUs, EVALUATE);
+    this.ctx.setTimer(this.settings.interval, EVALUATE);
   }
 
   private evaluate(): void {
-    const params = this.params;
-    const { control, instances } = params;
-    const metrics = params.metrics();
+    const { control, instances, workersPerNode, min, max } = this.fleet;
+    const { interval, targetUtilization } = this.settings;
+    const metrics = this.fleet.metrics();
     if (metrics === undefined) return;
     const now = this.ctx.nowUs;
     metrics.busy.advance(now);
     const busy = metrics.busy.total();
     const running = instances.filter((id) => control.isUp(id));
     const utilization =
-      running.length === 0
-        ? 1
-        : (busy - this.lastBusyUs) / (running.length * params.workersPerNode * params.intervalUs);
+      running.length === 0 ? 1 : (busy - this.lastBusyUs) / (running.length * workersPerNode * interval);
     this.lastBusyUs = busy;
-    const desired = Math.min(
-      params.max,
-      Math.max(params.min, Math.ceil((running.length * utilization) / params.targetUtilization)),
-    );
+    const desired = Math.min(max, Math.max(min, Math.ceil((running.length * utilization) / targetUtilization)));
     const planned = running.length + this.starting.size;
     if (desired > planned) {
       const idle = instances.filter((id) => !control.isUp(id) && !this.starting.has(id));
       for (const id of idle.slice(0, desired - planned)) {
         this.starting.add(id);
-        this.ctx.setTimer(params.startupDelayUs, STARTED, id);
+        this.ctx.setTimer(this.settings.startupDelay, STARTED, id);
       }
       this.scaleOuts++;
-    } else if (desired < running.length && this.starting.size === 0 && now >= this.lastScaleInUs + params.cooldownUs) {
+    } else if (
+      desired < running.length &&
+      this.starting.size === 0 &&
+      now >= this.lastScaleInUs + this.settings.cooldown
+    ) {
       for (const id of running.slice(desired).reverse()) control.stop(id, 'scale-in');
       this.lastScaleInUs = now;
       this.scaleIns++;
@@ -99,8 +99,8 @@ export class Autoscaler implements Process {
   }
 
   private note(): void {
-    const report = this.params.report;
-    report.noteDetail('maxRunning', this.params.instances.filter((id) => this.params.control.isUp(id)).length);
+    const report = this.fleet.report;
+    report.noteDetail('maxRunning', this.fleet.instances.filter((id) => this.fleet.control.isUp(id)).length);
     report.noteDetail('scaleOuts', this.scaleOuts);
     report.noteDetail('scaleIns', this.scaleIns);
   }
@@ -134,17 +134,13 @@ export const autoscalerModel: ModelDefinition<typeof autoscalerParams> = {
       // A scaler sizing a component without workers (a balancer) would have no utilization to steer by.
       if (target !== undefined && target.workersPerNode === 0)
         throw new RangeError(`autoscaler: "${params.target}" has no workers to measure`);
-      return new Autoscaler(nodeCtx, {
+      return new Autoscaler(nodeCtx, params, {
         control: ctx.control,
         instances,
         metrics: () => ctx.metricsOf(params.target),
         workersPerNode: target?.workersPerNode ?? 1,
         min: Math.min(params.min, instances.length),
         max: Math.min(params.max ?? instances.length, instances.length),
-        targetUtilization: params.targetUtilization,
-        intervalUs: params.interval,
-        startupDelayUs: params.startupDelay,
-        cooldownUs: params.cooldown,
         report,
       });
     };

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import {
   distribution,
   type Distribution,
-  type DistributionSpec,
   type NodeContext,
   type NodeId,
   type Process,
@@ -16,14 +15,7 @@ import type { ComponentMetrics } from '../measure/component-metrics.js';
 import type { ModelDefinition } from '../kit/model-contract.js';
 import { durationDistribution } from '../kit/distribution-schema.js';
 import { durationUs, fraction, nonNegativeInt, positiveInt, sizeBytes } from '../kit/units.js';
-import {
-  PriorityLine,
-  RingLine,
-  SERVICE_ORDERS,
-  type Ranked,
-  type ServiceOrder,
-  type WaitingLine,
-} from './waiting-line.js';
+import { PriorityLine, RingLine, SERVICE_ORDERS, type Ranked, type WaitingLine } from './waiting-line.js';
 
 export interface Dependency {
   name: string;
@@ -34,43 +26,26 @@ export interface Dependency {
   bulkhead?: BulkheadPolicy;
 }
 
+/** The settings' `calls`, with each dependency's nodes found and durations named in microseconds. */
 export interface DependencyCalls {
   /** Called in this order (or all at once), each by the operations it lists. */
   dependencies: readonly Dependency[];
-  mode: 'sequence' | 'parallel';
+  mode: NonNullable<QueueServerSettings['calls']>['mode'];
   /** Give up on a call after this long, counting any wait for a bulkhead slot (the request then fails with a timeout). */
   timeoutUs?: number;
   breaker?: CircuitBreakerPolicy;
 }
 
 /** Arrivals of a priority below `below` are rejected while more than `queueAbove` requests wait. */
-export interface ShedRule {
-  below: number;
-  queueAbove: number;
-}
+export type ShedRule = QueueServerSettings['shed'][number];
 
-export interface QueueServerParams {
-  /** Time one worker spends on one request... */
-  serviceTimeUs: DistributionSpec;
-  /** ...or on a request of one of these operations. */
-  serviceTimeUsByOperation?: Readonly<Record<string, DistributionSpec>>;
-  /** Requests served at once. */
-  workers?: number;
-  /** Requests that may wait beyond those in service; more are rejected. */
-  queueCapacity?: number;
-  /** Which waiting request a free worker takes: the oldest, the newest, or the highest priority (oldest first among equals). */
-  order?: ServiceOrder;
-  /** At a full queue: reject the arrival, or let it evict a waiting request of lower priority. */
-  whenFull?: 'reject' | 'evict-lower-priority';
-  /** Priority-based admission control, applied before the capacity check. */
-  shed?: readonly ShedRule[];
-  /** `drop`: work whose caller has given up is discarded, not served; `serve`: it still burns a worker. */
-  deadlines?: 'serve' | 'drop';
+/** The settings as the scenario gives them, durations in microseconds. */
+export type QueueServerSettings = z.output<typeof queueServerParams>;
+
+/** What a server node needs besides its settings, found when the scenario is built. */
+export interface QueueServerRuntime {
   /** After its own service time, each request calls these dependencies, holding its worker until they answer. */
   calls?: DependencyCalls;
-  /** Share of requests that fail after service (a "grey" node: up, answering pings, but broken). */
-  errorRate?: number;
-  responseSizeBytes?: number;
   /** Where this node reports busy workers, queue length and time per request. */
   metrics?: { component: ComponentMetrics; node: number };
 }
@@ -149,40 +124,41 @@ export class QueueServer implements Process<Request | Response | Ping> {
 
   constructor(
     private readonly ctx: NodeContext,
-    params: QueueServerParams,
+    settings: Omit<QueueServerSettings, 'calls'>,
+    runtime: QueueServerRuntime = {},
   ) {
-    this.service = distribution(params.serviceTimeUs);
-    const byOperation = Object.entries(params.serviceTimeUsByOperation ?? {});
+    this.service = distribution(settings.serviceTime);
+    const byOperation = Object.entries(settings.serviceTimeByOperation ?? {});
     this.serviceByOperation =
       byOperation.length === 0 ? null : new Map(byOperation.map(([op, spec]) => [op, distribution(spec)]));
     this.rng = ctx.random('service');
     this.routing = ctx.random('calls');
-    this.workers = params.workers ?? 1;
-    this.capacity = params.queueCapacity ?? Infinity;
-    const order = params.order ?? 'fifo';
-    const evict = params.whenFull === 'evict-lower-priority';
+    this.workers = settings.workers;
+    this.capacity = settings.queueCapacity ?? Infinity;
+    const order = settings.order;
+    const evict = settings.whenFull === 'evict-lower-priority';
     // The plain ring is the fast path; the per-priority line only when priorities matter to the order or to eviction.
     const ranked = order === 'priority' || evict ? new PriorityLine<Job>(order) : null;
     this.line = ranked ?? new RingLine<Job>(order === 'lifo');
     this.evicting = evict ? ranked : null;
-    this.shedBelow = (params.shed ?? []).map((r) => r.below);
-    this.shedQueueAbove = (params.shed ?? []).map((r) => r.queueAbove);
-    this.dropExpired = params.deadlines === 'drop';
-    this.calls = params.calls ?? null;
-    const dependencies = params.calls?.dependencies ?? [];
+    this.shedBelow = settings.shed.map((r) => r.below);
+    this.shedQueueAbove = settings.shed.map((r) => r.queueAbove);
+    this.dropExpired = settings.deadlines === 'drop';
+    this.calls = runtime.calls ?? null;
+    const dependencies = runtime.calls?.dependencies ?? [];
     this.dependencyIds = dependencies.map((d) => d.nodes.map((n) => ctx.lookup(n)));
     this.allDependencies = dependencies.map((_, i) => i);
     this.dependenciesByOperation = dependencies.some((d) => d.operations !== undefined) ? new Map() : null;
-    const breaker = params.calls?.breaker;
+    const breaker = runtime.calls?.breaker;
     // One breaker per dependency, or none at all.
     this.breakers = breaker === undefined ? [] : dependencies.map(() => new CircuitBreaker(breaker));
     this.bulkheads = dependencies.map((d) => (d.bulkhead === undefined ? undefined : new Bulkhead<Call>(d.bulkhead)));
     this.bulkheadDetails = dependencies.map((d) => bulkheadRejectedDetail(d.name));
-    this.responseSize = params.responseSizeBytes ?? 0;
-    this.errorRate = params.errorRate ?? 0;
+    this.responseSize = settings.responseSize;
+    this.errorRate = settings.errorRate;
     this.failing = ctx.random('errors');
-    this.metrics = params.metrics?.component ?? null;
-    this.node = params.metrics?.node ?? 0;
+    this.metrics = runtime.metrics?.component ?? null;
+    this.node = runtime.metrics?.node ?? 0;
     if (!(Number.isInteger(this.workers) && this.workers >= 1))
       throw new RangeError(`workers must be a whole number >= 1, got ${this.workers}`);
     if (!(this.capacity >= 0)) throw new RangeError(`queueCapacity must be >= 0, got ${this.capacity}`);
@@ -537,8 +513,6 @@ const queueServerParams = z.strictObject({
   responseSize: sizeBytes.default(0).describe('Bytes per response, for links with a bandwidth.'),
 });
 
-export type QueueServerScenarioParams = z.output<typeof queueServerParams>;
-
 export const queueServerModel: ModelDefinition<typeof queueServerParams> = {
   type: 'queue-server',
   role: 'component',
@@ -581,20 +555,6 @@ export const queueServerModel: ModelDefinition<typeof queueServerParams> = {
               probes: c.breaker.probes,
             },
           };
-    return (node) => (nodeCtx) =>
-      new QueueServer(nodeCtx, {
-        serviceTimeUs: params.serviceTime,
-        serviceTimeUsByOperation: params.serviceTimeByOperation,
-        workers: params.workers,
-        queueCapacity: params.queueCapacity,
-        order: params.order,
-        whenFull: params.whenFull,
-        shed: params.shed,
-        deadlines: params.deadlines,
-        calls,
-        errorRate: params.errorRate,
-        responseSizeBytes: params.responseSize,
-        metrics: { component, node },
-      });
+    return (node) => (nodeCtx) => new QueueServer(nodeCtx, params, { calls, metrics: { component, node } });
   },
 };

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ERROR_KINDS } from '../measure/request-metrics.js';
 import type { InstanceContext } from '../kit/model-contract.js';
-import { durationUs, nonNegativeInt, positiveInt, sizeBytes } from '../kit/units.js';
+import { durationUs, nonNegativeInt, positiveDurationUs, positiveInt, sizeBytes } from '../kit/units.js';
 import type { RequestOptions } from './requester.js';
 import { JITTER_KINDS } from './retry-policy.js';
 
@@ -11,8 +11,7 @@ const keyShift = z
     by: positiveInt.describe(
       'Ranks move by this many keys: rank r then names key ((r - 1 + by) mod count) + 1, so the hottest keys become others.',
     ),
-    every: durationUs
-      .refine((us) => us > 0, 'must be above zero')
+    every: positiveDurationUs
       .optional()
       .describe('Move again by `by` after every such interval (a hot set that keeps drifting); once when absent.'),
   })
@@ -56,8 +55,7 @@ export const requestParams = {
     .describe(
       'A `dns` component to resolve `target` through: the client looks the name up, keeps the answer for its TTL, and sends to the addresses it names; requests wait while a lookup is out. The first answer is kept for a random share of its TTL, as if the client had started at a random time before the run, so clients do not re-resolve in lockstep.',
     ),
-  dnsTimeout: durationUs
-    .refine((us) => us > 0, 'must be above zero')
+  dnsTimeout: positiveDurationUs
     .default(1_000_000)
     .describe(
       'Ask the next DNS server when a lookup has no answer after this long (default 1s). Requests waiting for it fail (unavailable) at their attempt timeout, or at this one when they have none.',
