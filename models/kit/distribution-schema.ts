@@ -14,12 +14,10 @@ const forms = z.discriminatedUnion(
   'type',
   [
     z.strictObject({ type: z.literal('constant'), value: durationUs }),
-    z
-      .strictObject({ type: z.literal('uniform'), min: durationUs, max: durationUs })
-      .refine((u) => u.max >= u.min, {
-        path: ['max'],
-        error: (issue) => `max must be at least min (${formatDurationUnit((issue.input as { min: number }).min)})`,
-      }),
+    z.strictObject({ type: z.literal('uniform'), min: durationUs, max: durationUs }).refine((u) => u.max >= u.min, {
+      path: ['max'],
+      error: (issue) => `max must be at least min (${formatDurationUnit((issue.input as { min: number }).min)})`,
+    }),
     z.strictObject({ type: z.literal('exponential'), mean: positiveDurationUs }),
     z.strictObject({ type: z.literal('normal'), mean: durationUs, stddev: durationUs }),
     z.strictObject({ type: z.literal('lognormal'), median: positiveDurationUs, sigma: z.number().min(0) }),

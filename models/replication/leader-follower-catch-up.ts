@@ -1,5 +1,5 @@
 import type { NodeContext, NodeId, TimerHandle } from '../../engine/index.js';
-import type { LeaderFollowerSettings } from './leader-follower.js';
+import type { LeaderFollowerSettings } from './leader-follower-settings.js';
 import type { ReplicaDisk } from './leader-follower-disk.js';
 import {
   ENTRY_BYTES,

@@ -1,4 +1,4 @@
-import type { LeaderFollowerSettings } from './leader-follower.js';
+import type { LeaderFollowerSettings } from './leader-follower-settings.js';
 
 /**
  * The lease for a failure timeout, given that no clock drifts by more than

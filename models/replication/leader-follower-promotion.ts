@@ -1,5 +1,5 @@
 import type { NodeContext, NodeId } from '../../engine/index.js';
-import type { LeaderFollowerSettings } from './leader-follower.js';
+import type { LeaderFollowerSettings } from './leader-follower-settings.js';
 import type { ReplicaDisk } from './leader-follower-disk.js';
 import { MESSAGE_HEADER_BYTES, type Poll, type PollReply } from './leader-follower-messages.js';
 

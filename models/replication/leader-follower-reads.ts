@@ -1,5 +1,5 @@
 import type { NodeContext, NodeId } from '../../engine/index.js';
-import type { LeaderFollowerSettings } from './leader-follower.js';
+import type { LeaderFollowerSettings } from './leader-follower-settings.js';
 import type { ReplicaDisk } from './leader-follower-disk.js';
 import type { AppliedRegisters } from './leader-follower-registers.js';
 import { MESSAGE_HEADER_BYTES } from './leader-follower-messages.js';

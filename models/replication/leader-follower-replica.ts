@@ -1,6 +1,6 @@
 import type { NodeContext, NodeId, Process, RandomStream, TimerHandle } from '../../engine/index.js';
 import type { InspectableReplica } from '../measure/inspectable-replica.js';
-import type { LeaderFollowerSettings } from './leader-follower.js';
+import type { LeaderFollowerSettings } from './leader-follower-settings.js';
 import { CatchUp } from './leader-follower-catch-up.js';
 import { openReplicaDisk, type ReplicaDisk } from './leader-follower-disk.js';
 import { LeaderLease } from './leader-follower-lease.js';
