@@ -124,7 +124,7 @@ export function consistencySection(report: Report, charts: Chart[]): string {
     ),
   ].filter((r): r is string[] => r !== null);
   const parts = [
-    table(['', ...runs.map((r) => r.name)], rows, range(1, runs.length + 1)),
+    table(['', ...runs.map((r) => r.name)], rows, range(1, runs.length + 1), { columnPerVariant: true }),
     '<p class="note">A read is stale when a write that superseded its value (invoked after that value was acknowledged) had been acknowledged before the read began; staleness is how long before. Session guarantees are checked per client user; monotonic writes from samples of the replicas. A write is lost when the final state holds only values it had superseded. Convergence: from the last write until every live replica agrees, to the sampling interval.</p>',
   ];
 

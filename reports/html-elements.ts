@@ -12,18 +12,72 @@ export function section(id: string, heading: string, body: string): string {
   return `<section id="${id}">\n<h2>${escapeHtml(heading)}</h2>\n${body}\n</section>`;
 }
 
-/** A table with a header row; `numeric` columns are right-aligned with tabular figures. Cells are already HTML. */
-export function table(headers: string[], rows: string[][], numeric: ReadonlySet<number> = new Set()): string {
+/**
+ * A table with a header row; `numeric` columns are right-aligned with tabular figures. Cells are already HTML.
+ * `columnPerVariant`: the columns after the first are variants, as many as the scenario declares, so they share
+ * the width equally and their text wraps instead of pushing the table past the page.
+ */
+export function table(
+  headers: string[],
+  rows: string[][],
+  numeric: ReadonlySet<number> = new Set(),
+  options: { columnPerVariant?: boolean } = {},
+): string {
   const cls = (i: number) => (numeric.has(i) ? ' class="num"' : '');
   const head = headers.map((h, i) => `<th scope="col"${cls(i)}>${escapeHtml(h)}</th>`).join('');
   const body = rows.map((row) => `<tr>${row.map((cell, i) => `<td${cls(i)}>${cell}</td>`).join('')}</tr>`).join('\n');
-  return `<div class="table-wrap"><table>\n<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody>\n</table></div>`;
+  const open = options.columnPerVariant ? '<table class="per-variant">' : '<table>';
+  return `<div class="table-wrap">${open}\n<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody>\n</table></div>`;
+}
+
+/**
+ * A scenario's description as HTML: blank lines separate paragraphs, lines
+ * starting with "- " or "* " are list items (indented lines continue them),
+ * and other line breaks inside a paragraph are only the YAML's wrapping.
+ */
+export function descriptionHtml(text: string): string {
+  const blocks: string[] = [];
+  let paragraph: string[] = [];
+  let items: string[][] = [];
+  const flushParagraph = () => {
+    if (paragraph.length > 0) blocks.push(`<p>${escapeHtml(paragraph.join(' '))}</p>`);
+    paragraph = [];
+  };
+  const flushList = () => {
+    if (items.length > 0)
+      blocks.push(`<ul>${items.map((item) => `<li>${escapeHtml(item.join(' '))}</li>`).join('')}</ul>`);
+    items = [];
+  };
+  for (const line of text.split('\n')) {
+    const trimmed = line.trim();
+    const bullet = /^[-*]\s+(.*)$/.exec(trimmed);
+    if (trimmed === '') {
+      flushParagraph();
+      flushList();
+    } else if (bullet !== null) {
+      flushParagraph();
+      items.push([bullet[1]]);
+    } else if (items.length > 0 && /^\s/.test(line)) {
+      items[items.length - 1].push(trimmed);
+    } else {
+      flushList();
+      paragraph.push(trimmed);
+    }
+  }
+  flushParagraph();
+  flushList();
+  return blocks.join('\n');
 }
 
 export const range = (from: number, to: number) => new Set(Array.from({ length: to - from }, (_, i) => from + i));
 
 export function passBadge(passed: boolean): string {
   return passed ? '<span class="badge pass">✓ PASS</span>' : '<span class="badge fail">✗ FAIL</span>';
+}
+
+/** A run's SLO verdict: with none declared there is nothing to pass, so the badge is neutral rather than green. */
+export function sloBadge(slo: { passed: boolean; verdicts: readonly unknown[] }): string {
+  return slo.verdicts.length === 0 ? '<span class="badge none">none declared</span>' : passBadge(slo.passed);
 }
 
 export function figure(chart: Chart): string {

@@ -1,7 +1,7 @@
 import { CONSISTENCY_CHART_PREFIX } from './charts/consistency-charts.js';
 import type { Chart } from './charts/index.js';
 import { consistencySection } from './html-consistency.js';
-import { escapeHtml, figure, passBadge, range, section, table } from './html-elements.js';
+import { descriptionHtml, escapeHtml, figure, passBadge, range, section, sloBadge, table } from './html-elements.js';
 import {
   formatCount,
   formatDurationUs,
@@ -79,9 +79,9 @@ function header(report: Report): string {
   return `<header>
 <p class="eyebrow">faultline ${escapeHtml(report.faultline)} · simulation report</p>
 <h1>${escapeHtml(scenario.name)}</h1>
-${scenario.description ? `<p class="lede">${escapeHtml(scenario.description)}</p>` : ''}
+${scenario.description ? `<div class="lede">${descriptionHtml(scenario.description)}</div>` : ''}
 <dl class="facts">${dl}</dl>
-<p class="verdict">SLOs: ${passBadge(report.slo.passed)}${report.slo.verdicts.length === 0 ? ' <span class="muted">(none declared)</span>' : ''}</p>
+<p class="verdict">SLOs: ${sloBadge(report.slo)}</p>
 </header>`;
 }
 
@@ -295,12 +295,12 @@ function messagesSection(report: Report): string {
   return section('messages', 'Messages', table(['messages', 'count'], rows, new Set([1])));
 }
 
-/** Index of the best value in a row, or -1 when all are equal (nothing to highlight). */
-function bestIndex(row: ComparisonRow): number {
+/** Indices of the best value in a row, every one of them when tied; none when all are equal (nothing to highlight). */
+function bestIndices(row: ComparisonRow): Set<number> {
   const finite = row.values.filter((v) => Number.isFinite(v));
-  if (finite.length < 2 || finite.every((v) => v === finite[0])) return -1;
+  if (finite.length < 2 || finite.every((v) => v === finite[0])) return new Set();
   const best = row.higherIsBetter ? Math.max(...finite) : Math.min(...finite);
-  return row.values.indexOf(best);
+  return new Set(row.values.flatMap((v, i) => (v === best ? [i] : [])));
 }
 
 function comparisonSection(report: Report): string {
@@ -308,17 +308,17 @@ function comparisonSection(report: Report): string {
   if (!comparison || !variants || variants.length === 0) return '';
   const headers = ['metric', ...comparison.variants];
   const rows = comparison.rows.map((row) => {
-    const best = bestIndex(row);
+    const best = bestIndices(row);
     const cells = row.values.map((value, i) => {
       const text = escapeHtml(formatValue(value, row.unit));
-      return i === best ? `<strong class="best" title="best">${text} ★</strong>` : text;
+      return best.has(i) ? `<strong class="best" title="best">${text}&nbsp;★</strong>` : text;
     });
     return [
       `${escapeHtml(row.label)} <span class="muted">(${row.higherIsBetter ? 'higher' : 'lower'} is better)</span>`,
       ...cells,
     ];
   });
-  rows.push(['SLOs', ...variants.map((v) => passBadge(v.slo.passed))]);
+  rows.push(['SLOs', ...variants.map((v) => sloBadge(v.slo))]);
   const numeric = range(1, headers.length);
   const runRows = variants.map((v) => {
     const overrides = Object.entries(v.overrides);
@@ -339,7 +339,7 @@ function comparisonSection(report: Report): string {
   return section(
     'comparison',
     'Variants compared',
-    `${table(headers, rows, numeric)}\n<h3>Variants</h3>\n${table(['variant', 'overrides', 'trace hash', 'events'], runRows, new Set([3]))}`,
+    `${table(headers, rows, numeric, { columnPerVariant: true })}\n<h3>Variants</h3>\n${table(['variant', 'overrides', 'trace hash', 'events'], runRows, new Set([3]))}`,
   );
 }
 
@@ -368,6 +368,9 @@ h1 { margin: 4px 0 8px; font-size: 30px; line-height: 1.2; overflow-wrap: anywhe
 h2 { margin: 36px 0 12px; font-size: 21px; border-bottom: 2px solid var(--line); padding-bottom: 4px; }
 h3 { margin: 24px 0 8px; font-size: 16px; }
 .lede { margin: 0 0 16px; font-size: 16px; max-width: 75ch; }
+.lede p { margin: 0 0 10px; }
+.lede ul { margin: 0 0 10px; padding-left: 1.4em; }
+.lede li { margin: 0 0 4px; }
 .muted { color: var(--muted); font-weight: normal; }
 .note { color: var(--muted); font-size: 13px; margin: 6px 0 0; }
 code { font-family: ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace; font-size: .9em; background: #eef2f7; padding: 1px 5px; border-radius: 4px; overflow-wrap: anywhere; }
@@ -380,6 +383,7 @@ code { font-family: ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace; 
 .badge.pass { color: var(--pass); background: var(--pass-bg); }
 .badge.fail { color: var(--fail); background: var(--fail-bg); }
 .badge.unknown { color: #92400e; background: #fef3c7; }
+.badge.none { color: var(--muted); background: #f1f5f9; font-weight: 600; }
 .bad { color: var(--fail); }
 .small { font-size: 12px; }
 #consistency th:first-child, #consistency td:first-child { min-width: 13em; }
@@ -395,6 +399,9 @@ th { font-size: 13px; font-weight: 600; color: var(--muted); background: #f1f5f9
 tbody tr:last-child td { border-bottom: none; }
 tbody tr:nth-child(even) td { background: #fafbfc; }
 .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+table.per-variant { table-layout: fixed; font-size: 13px; }
+table.per-variant th:first-child { width: 12em; }
+table.per-variant th, table.per-variant td { white-space: normal; overflow-wrap: break-word; padding: 7px 6px; }
 .best { color: var(--pass); }
 figure.chart { margin: 0 0 16px; background: #fff; border: 1px solid var(--line); border-radius: 8px; overflow: hidden; }
 figure.chart svg { display: block; width: 100%; height: auto; }

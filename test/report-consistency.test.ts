@@ -88,6 +88,9 @@ describe('consistency of a replicated store, end to end', async () => {
     expect(c.staleness!.timeBehindUs.max).toBeGreaterThan(0);
     expect(c.linearizability!.linearizable).toBe(false);
     expect(c.linearizability!.counterexample!.stuck.f).toBe('read');
+    expect(c.linearizability!.counterexample!.explanation).toMatch(
+      /, and (no other operation was open, so none|none of the \d+ other open operations?) could be ordered before it to make that possible\.$/,
+    );
     expect(c.convergence!.divergenceAtHeal).toHaveLength(1);
     expect(c.convergence!.divergenceAtHeal[0]).toMatchObject({ timeUs: 9_000_000, keys: 3 });
     expect(c.convergence!.divergenceAtHeal[0].divergentKeys).toBeGreaterThan(0);

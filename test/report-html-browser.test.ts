@@ -26,9 +26,10 @@ function expectedAxes(report: Report): Record<string, string[]> {
     'availability-over-time': ['time (s)', 'availability (%)'],
     utilization: ['time (s)', 'utilization (%)'],
   };
+  if (report.variants && report.variants.length > 1)
+    axes['latency-p50-over-time'] = ['time (s)', 'latency (ms, log scale)'];
   const unit = { us: 'ms', fraction: '%', perSec: 'requests/s', count: 'count' } as const;
-  for (const row of report.comparison?.rows ?? [])
-    axes[`comparison-${row.key}`] = ['variant', `${row.label} (${unit[row.unit]})`];
+  for (const row of report.comparison?.rows ?? []) axes[`comparison-${row.key}`] = [`${row.label} (${unit[row.unit]})`];
   return axes;
 }
 
@@ -47,6 +48,34 @@ describe('renderHtmlReport', () => {
       return renderHtmlReport(report, renderCharts(report));
     };
     expect(render()).toBe(render());
+  });
+
+  it('stars every variant tied for the best value, not only the first', () => {
+    const report = sampleReport({ variants: true });
+    const row = report.comparison!.rows.find((r) => r.key === 'availability')!;
+    row.values = [0.9, 0.99, 0.99];
+    const html = renderHtmlReport(report, []);
+    const availabilityRow = html.split('\n').find((line) => line.startsWith('<tr><td>availability'))!;
+    expect(availabilityRow.match(/★/g)).toHaveLength(2);
+    expect(availabilityRow).not.toContain('90.00%&nbsp;★');
+  });
+
+  it('shows no green badge when no SLO is declared: nothing was passed', () => {
+    const report = sampleReport({ variants: true });
+    for (const run of [report, ...report.variants!]) run.slo = { passed: true, verdicts: [] };
+    const html = renderHtmlReport(report, []);
+    expect(html).not.toContain('badge pass');
+    expect(html).toContain('SLOs: <span class="badge none">none declared</span>');
+  });
+
+  it('keeps the description’s paragraphs and lists', () => {
+    const report = sampleReport();
+    report.scenario.description =
+      'A partition cuts the leader off.\nCompare the variants:\n- no-fencing: two leaders\n  at once.\n- fencing: one.\n\nA second paragraph.\n';
+    const html = renderHtmlReport(report, []);
+    expect(html).toContain(
+      '<div class="lede"><p>A partition cuts the leader off. Compare the variants:</p>\n<ul><li>no-fencing: two leaders at once.</li><li>fencing: one.</li></ul>\n<p>A second paragraph.</p></div>',
+    );
   });
 
   it('renders a run without data, saying so instead of drawing charts', () => {
@@ -123,7 +152,7 @@ describe('HTML report in headless Chromium', () => {
 
   it('shows the scenario text as text, not markup', async () => {
     await expect(page.locator('h1').textContent()).resolves.toBe(report.scenario.name);
-    await expect(page.locator('.lede').textContent()).resolves.toBe(report.scenario.description);
+    await expect(page.locator('.lede p').textContent()).resolves.toBe(report.scenario.description);
   });
 
   it('renders every chart as a visible SVG with its axis names', async () => {
@@ -189,6 +218,67 @@ describe('HTML report in headless Chromium', () => {
       for (const name of [chart.title, ...axes[chart.id]]) expect(texts, `${chart.id}: ${name}`).toContain(name);
     }
     await realPage.close();
+  });
+
+  it('keeps every chart legible with 12 variants: no text box overlaps another, each variant its own colour', async () => {
+    const many = sampleReport({ variants: 12 });
+    const file = join(dir, 'many.html');
+    await writeFile(file, renderHtmlReport(many, renderCharts(many)));
+    const manyPage = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await manyPage.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+    const figures = await manyPage.locator('figure.chart > svg').evaluateAll((svgs) =>
+      svgs.map((svg) => ({
+        id: svg.parentElement!.id,
+        boxes: [...svg.querySelectorAll('text')]
+          .filter((t) => (t.textContent ?? '').trim() !== '')
+          .map((t) => {
+            const r = t.getBoundingClientRect();
+            return { text: t.textContent!, left: r.left, right: r.right, top: r.top, bottom: r.bottom };
+          })
+          .filter((b) => b.right > b.left && b.bottom > b.top),
+        lineColors: [...svg.querySelectorAll('path[fill="none"][stroke-width="2"][stroke-linejoin="bevel"]')].map((p) =>
+          p.getAttribute('stroke'),
+        ),
+        barColors: [...svg.querySelectorAll('path[ecmeta_data_index]:not([fill="none"])')].map((p) =>
+          p.getAttribute('fill'),
+        ),
+      })),
+    );
+    expect(figures.length).toBeGreaterThan(10);
+    const overlaps: string[] = [];
+    const TOLERANCE_PX = 1;
+    for (const { id, boxes } of figures)
+      for (let i = 0; i < boxes.length; i++)
+        for (let j = i + 1; j < boxes.length; j++) {
+          const [a, b] = [boxes[i], boxes[j]];
+          const x = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+          const y = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+          if (x > TOLERANCE_PX && y > TOLERANCE_PX) overlaps.push(`${id}: "${a.text}" over "${b.text}"`);
+        }
+    expect(overlaps).toEqual([]);
+    const byId = new Map(figures.map((f) => [f.id, f]));
+    for (const id of ['chart-availability-over-time', 'chart-latency-over-time', 'chart-latency-cdf'])
+      // Hex colours only: the fault kinds' empty series carry their shading's rgb().
+      expect(new Set(byId.get(id)!.lineColors.filter((c) => c?.startsWith('#'))).size, id).toBe(12);
+    for (const row of many.comparison!.rows)
+      expect(new Set(byId.get(`chart-comparison-${row.key}`)!.barColors).size, row.key).toBe(12);
+    await manyPage.close();
+  });
+
+  it('fits the tables of 10 variants in 1,400 px without sideways scrolling', async () => {
+    const ten = sampleReport({ variants: 10 });
+    const file = join(dir, 'ten.html');
+    await writeFile(file, renderHtmlReport(ten, []));
+    const tenPage = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await tenPage.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+    const wide = await tenPage
+      .locator('.table-wrap')
+      .evaluateAll((wraps) =>
+        wraps.filter((w) => w.scrollWidth > w.clientWidth).map((w) => w.closest('section')?.id ?? '?'),
+      );
+    expect(wide).toEqual([]);
+    expect(await tenPage.locator('html').evaluate((html) => html.scrollWidth)).toBeLessThanOrEqual(1400);
+    await tenPage.close();
   });
 
   it('saves a full-page screenshot', async () => {

@@ -1,5 +1,6 @@
 import type { EChartsOption, LineSeriesOption } from 'echarts';
 import type { FaultInterval, Report } from '../report-types.js';
+import { renderSvg } from './render-svg.js';
 
 export interface Chart {
   /** File stem, e.g. 'latency-cdf'. */
@@ -8,26 +9,38 @@ export interface Chart {
   svg: string;
 }
 
-/** Series colours: dark and cool, so they stay legible over the warm fault shading. */
-const PALETTE = [
-  '#1d4ed8',
-  '#0f766e',
-  '#7c3aed',
-  '#b45309',
-  '#be123c',
-  '#15803d',
-  '#475569',
-  '#c2410c',
-  '#0e7490',
-  '#a21caf',
+/**
+ * Series colours, one per variant (or per line), in this order. Twelve hues
+ * at least 30 apart in CIELAB (ΔE76), none so light it fades on white nor so
+ * close to the warm fault shading that it vanishes in it; past twelve,
+ * colours repeat with dashed lines.
+ */
+export const PALETTE = [
+  '#1f63d6',
+  '#d62728',
+  '#2a9d3a',
+  '#8e44c8',
+  '#e07b00',
+  '#0aa5b8',
+  '#8c564b',
+  '#e377c2',
+  '#202020',
+  '#9a9c00',
+  '#7a0c2e',
+  '#7fb3ff',
 ];
+
+/** The colour (and dash, past the palette) of the i-th line or variant. */
+export const seriesStyle = (i: number) => ({ color: PALETTE[i % PALETTE.length], dashed: i >= PALETTE.length });
 
 /**
  * Fonts with Arial's metrics: echarts lays text out on the server with a
- * built-in Helvetica/Arial width table, so a wider face (DejaVu, system-ui
- * on Linux) would make legend entries run into each other. Local fonts only,
- * so nothing is fetched. Single quotes: zrender writes the family into a
- * double-quoted style attribute without escaping it.
+ * built-in Helvetica/Arial width table. Where none of these is installed
+ * the browser falls back to a wider face (DejaVu Sans on most Linux), so
+ * layouts that place text side by side (legends, labels) reserve room by
+ * textWidthPx, which assumes the wider face. Local fonts only, so nothing is
+ * fetched. Single quotes: zrender writes the family into a double-quoted
+ * style attribute without escaping it.
  */
 const FONT_FAMILY = "Helvetica, Arial, 'Liberation Sans', 'Nimbus Sans', 'Nimbus Sans L', sans-serif";
 
@@ -49,9 +62,13 @@ export const slug = (key: string) =>
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '') || 'metric';
+
 export const usToSeconds = (us: number) => us / US_PER_SECOND;
 
-/** The parts every chart shares: title, legend at the bottom, fonts, no animation. */
+/** An upper bound on a line of text's width: DejaVu Sans, the widest likely fallback, averages under 0.64 em. */
+export const textWidthPx = (text: string, fontSizePx: number) => Math.ceil(text.length * fontSizePx * 0.64);
+
+/** The parts every chart shares: title, fonts, no animation. */
 export function baseOption(title: string, subtitle?: string): EChartsOption {
   return {
     animation: false,
@@ -66,19 +83,43 @@ export function baseOption(title: string, subtitle?: string): EChartsOption {
       textStyle: { fontSize: 16, fontWeight: 600, color: TEXT_COLOR, fontFamily: FONT_FAMILY },
       subtextStyle: { fontSize: 12, color: MUTED_COLOR, fontFamily: FONT_FAMILY },
     },
-    legend: {
-      bottom: 8,
-      left: 'center',
-      itemGap: 24,
-      textStyle: { fontSize: 12, color: TEXT_COLOR, fontFamily: FONT_FAMILY },
-    },
-    grid: { left: 76, right: 28, top: subtitle ? 68 : 52, bottom: 86 },
   };
 }
 
-/** With variants, the per-window charts show the first run only: say which. */
-function variantSubtitle(report: Report): string | undefined {
-  return report.variants && report.variants.length > 1 ? `variant: ${report.variant}` : undefined;
+export interface LegendItem {
+  name: string;
+  /** 'rect' for shading (fault kinds); lines otherwise. */
+  icon?: string;
+}
+
+const LEGEND_FONT_PX = 12;
+const LEGEND_ROW_PX = 22;
+/** Icon, the gap to its text, and the gap to the next column. */
+const LEGEND_ITEM_EXTRA_PX = 25 + 5 + 28;
+
+/**
+ * A legend laid out in equal columns below the plot, in reading order. Each
+ * column is a vertical legend of its own at a computed x, so entries never
+ * run into each other whatever font the viewer substitutes, and the chart
+ * grows by the rows it needs instead of drawing the legend over the plot.
+ */
+export function legendBlock(items: LegendItem[], widthPx: number, topPx: number) {
+  if (items.length === 0) return { legend: [], heightPx: 0 };
+  const columnPx = Math.max(...items.map((item) => textWidthPx(item.name, LEGEND_FONT_PX) + LEGEND_ITEM_EXTRA_PX));
+  const columns = Math.max(1, Math.min(items.length, Math.floor((widthPx - 24) / columnPx)));
+  const rows = Math.ceil(items.length / columns);
+  const leftPx = Math.max(12, Math.round((widthPx - columns * columnPx) / 2));
+  const legend = Array.from({ length: columns }, (_, column) => ({
+    orient: 'vertical' as const,
+    left: leftPx + column * columnPx,
+    top: topPx,
+    itemGap: LEGEND_ROW_PX - 14,
+    itemHeight: 14,
+    selectedMode: false,
+    textStyle: { fontSize: LEGEND_FONT_PX, color: TEXT_COLOR, fontFamily: FONT_FAMILY },
+    data: items.filter((_, i) => i % columns === column),
+  }));
+  return { legend, heightPx: rows * LEGEND_ROW_PX };
 }
 
 /** A value axis whose name sits centred along it, clear of the tick labels. */
@@ -96,11 +137,6 @@ export function valueAxis(name: string, orientation: 'x' | 'y', extra: Record<st
   };
 }
 
-/** The x axis of the per-window charts: simulated seconds over the whole run. */
-function timeAxis(durationUs: number) {
-  return valueAxis('time (s)', 'x', { min: 0, max: usToSeconds(durationUs) });
-}
-
 /** The middle of a window in seconds, where its point is drawn. */
 export const windowMidSeconds = (startUs: number, endUs: number) => usToSeconds((startUs + endUs) / 2);
 
@@ -113,37 +149,69 @@ const FAULT_COLORS: { match: string; rgb: string; label: string }[] = [
   { match: 'clock', rgb: '6, 182, 212', label: '#0e7490' },
 ];
 const OTHER_FAULT = { match: '', rgb: '100, 116, 139', label: '#475569' };
-
 const faultColors = (kind: string) => FAULT_COLORS.find(({ match }) => kind.includes(match)) ?? OTHER_FAULT;
 
 /** Beyond this many intervals, labels would pile up; the legend still names each kind. */
 const MAX_LABELLED_INTERVALS = 12;
+const FAULT_LABEL_FONT_PX = 11;
 const LABEL_LINE_HEIGHT_PX = 15;
+const MAX_FAULT_LABEL_CHARS = 32;
+
+/**
+ * A fault's label as short as the shading needs: a partition's node sets
+ * become their sizes ("partition 4 | 5 nodes"), a long list of nodes its
+ * count; the fault tables below the charts give every node.
+ */
+export function shortFaultLabel(interval: FaultInterval): string {
+  const label = interval.label;
+  if (label.length <= MAX_FAULT_LABEL_CHARS) return label;
+  const groups = label.match(/\{[^}]*\}/g);
+  if (groups !== null && groups.length > 1) {
+    const sizes = groups.map((group) => group.slice(1, -1).split(',').filter(Boolean).length);
+    return `${interval.kind} ${sizes.join(' | ')} nodes`;
+  }
+  const nodes = label.startsWith(`${interval.kind} `) ? label.slice(interval.kind.length + 1).split(', ') : [];
+  if (nodes.length > 1) return `${interval.kind} ${nodes.length} nodes`;
+  return `${label.slice(0, MAX_FAULT_LABEL_CHARS - 1)}…`;
+}
+
+/** Intervals once each, in time order: several variants usually share their faults. */
+export function distinctIntervals(lists: readonly (readonly FaultInterval[])[]): FaultInterval[] {
+  const seen = new Map<string, FaultInterval>();
+  for (const list of lists)
+    for (const interval of list)
+      seen.set(`${interval.kind} ${interval.startUs} ${interval.endUs} ${interval.label}`, interval);
+  return [...seen.values()].sort((a, b) => a.startUs - b.startUs || a.endUs - b.endUs);
+}
 
 /**
  * One empty series per fault kind, carrying a markArea per interval: the
  * series puts the kind in the legend, the areas shade the run as Jepsen
- * shades nemesis periods. Overlapping intervals get their labels on separate
- * lines (the lowest line free when the interval starts).
+ * shades nemesis periods. A label that would run into an earlier one (in
+ * time or in width) goes on the lowest line free where it starts.
  */
-function faultSeries(intervals: FaultInterval[]): LineSeriesOption[] {
+function faultSeries(intervals: readonly FaultInterval[], durationUs: number, plotWidthPx: number, axisIndex: number) {
   const sorted = [...intervals].sort((a, b) => a.startUs - b.startUs || a.endUs - b.endUs);
+  const usPerPx = durationUs / plotWidthPx;
   const laneEndsUs: number[] = [];
   const lanes = new Map<FaultInterval, number>();
   for (const interval of sorted) {
     let lane = laneEndsUs.findIndex((endUs) => endUs <= interval.startUs);
     if (lane === -1) lane = laneEndsUs.length;
-    laneEndsUs[lane] = interval.endUs;
+    const labelEndUs = interval.startUs + (textWidthPx(shortFaultLabel(interval), FAULT_LABEL_FONT_PX) + 12) * usPerPx;
+    laneEndsUs[lane] = Math.max(interval.endUs, labelEndUs);
     lanes.set(interval, lane);
   }
   const showLabels = intervals.length <= MAX_LABELLED_INTERVALS;
   const kinds = [...new Set(sorted.map((interval) => interval.kind))];
-  return kinds.map((kind) => {
+  return kinds.map((kind): LineSeriesOption => {
     const { rgb, label } = faultColors(kind);
     return {
       type: 'line',
       name: `fault: ${kind}`,
       data: [],
+      xAxisIndex: axisIndex,
+      yAxisIndex: axisIndex,
       color: `rgba(${rgb}, 0.35)`,
       silent: true,
       markArea: {
@@ -153,13 +221,13 @@ function faultSeries(intervals: FaultInterval[]): LineSeriesOption[] {
           .filter((interval) => interval.kind === kind)
           .map((interval) => [
             {
-              name: interval.label,
+              name: shortFaultLabel(interval),
               xAxis: usToSeconds(interval.startUs),
               label: {
                 show: showLabels,
                 position: 'insideTopLeft',
                 offset: [0, (lanes.get(interval) ?? 0) * LABEL_LINE_HEIGHT_PX],
-                fontSize: 11,
+                fontSize: FAULT_LABEL_FONT_PX,
                 color: label,
                 fontWeight: 600,
                 fontFamily: FONT_FAMILY,
@@ -174,29 +242,91 @@ function faultSeries(intervals: FaultInterval[]): LineSeriesOption[] {
   });
 }
 
+/** One plot of a chart over time: its lines and the faults to shade behind them. */
+export interface TimePanel {
+  /** Above the plot, in small multiples (the variant's name). */
+  title?: string;
+  series: LineSeriesOption[];
+  intervals: readonly FaultInterval[];
+}
+
+export interface TimeChartSpec {
+  id: string;
+  title: string;
+  subtitle?: string;
+  durationUs: number;
+  /** Left axis, and optionally a right one (series with yAxisIndex 1 use it). */
+  yAxes: Record<string, unknown>[];
+  panels: TimePanel[];
+}
+
+const CHART_WIDTH_PX = WIDE.widthPx;
+const OVERLAY_PLOT_PX = 240;
+const PANEL_PLOT_PX = 150;
+const PANEL_COLUMNS = 2;
+const PANEL_TITLE_PX = 24;
+/** Below a plot: tick labels and the axis name. */
+const X_AXIS_PX = 52;
+
 /**
- * A chart over the run's simulated time: the series plus the fault shading,
- * with the fault kinds in the legend as rectangles, like the shading they
- * stand for (a line series would otherwise show a line).
+ * A chart over the run's simulated time with its faults shaded: one plot
+ * (lines overlaid) or, with several panels, small multiples in two columns
+ * sharing their axes' names, scale and legend. The legend sits below,
+ * with the fault kinds as rectangles like the shading they stand for.
  */
-export function timeSeriesOption(
-  report: Report,
-  title: string,
-  yAxis: object,
-  series: LineSeriesOption[],
-): EChartsOption {
-  const faults = faultSeries(report.faultIntervals);
-  const base = baseOption(title, variantSubtitle(report));
-  const legendData = [
-    ...series.map((s) => ({ name: String(s.name) })),
-    ...faults.map((s) => ({ name: String(s.name), icon: 'rect' })),
-  ];
+export function timeChart(spec: TimeChartSpec): Chart {
+  const { panels, yAxes, durationUs } = spec;
+  const base = baseOption(spec.title, spec.subtitle);
+  const topPx = spec.subtitle ? 72 : 52;
+  const rightPx = yAxes.length > 1 ? 76 : 28;
+  const leftPx = 76;
+  const columns = panels.length === 1 ? 1 : PANEL_COLUMNS;
+  const rows = Math.ceil(panels.length / columns);
+  const columnGapPx = yAxes.length > 1 ? 24 : 48;
+  const plotWidthPx = Math.floor(
+    (CHART_WIDTH_PX - columns * (leftPx + rightPx) - (columns - 1) * columnGapPx) / columns,
+  );
+  const plotHeightPx = panels.length === 1 ? OVERLAY_PLOT_PX : PANEL_PLOT_PX;
+  const titlePx = panels.length === 1 ? 0 : PANEL_TITLE_PX;
+  const rowPx = titlePx + plotHeightPx + X_AXIS_PX;
+  const grid: Record<string, number>[] = [];
+  const xAxis: object[] = [];
+  const yAxis: object[] = [];
+  const titles: object[] = [base.title as object];
+  const series: LineSeriesOption[] = [];
+  const faultKinds = new Set<string>();
+  const lineNames: string[] = [];
+  panels.forEach((panel, p) => {
+    const left = leftPx + (p % columns) * (leftPx + plotWidthPx + rightPx + columnGapPx);
+    const top = topPx + Math.floor(p / columns) * rowPx + titlePx;
+    grid.push({ left, top, width: plotWidthPx, height: plotHeightPx });
+    if (panel.title !== undefined)
+      titles.push({
+        text: panel.title,
+        left,
+        top: top - titlePx + 2,
+        textStyle: { fontSize: 13, fontWeight: 600, color: TEXT_COLOR, fontFamily: FONT_FAMILY },
+      });
+    xAxis.push({ ...valueAxis('time (s)', 'x', { min: 0, max: usToSeconds(durationUs) }), gridIndex: p });
+    const firstAxis = yAxis.length;
+    yAxes.forEach((axis) => yAxis.push({ ...axis, gridIndex: p }));
+    for (const s of panel.series) {
+      series.push({ ...s, xAxisIndex: p, yAxisIndex: firstAxis + (s.yAxisIndex ?? 0) });
+      if (!lineNames.includes(String(s.name))) lineNames.push(String(s.name));
+    }
+    for (const f of faultSeries(panel.intervals, durationUs, plotWidthPx, p)) {
+      series.push({ ...f, yAxisIndex: firstAxis });
+      faultKinds.add(String(f.name));
+    }
+  });
+  const legendTopPx = topPx + rows * rowPx + 4;
+  const items = [...lineNames.map((name) => ({ name })), ...[...faultKinds].map((name) => ({ name, icon: 'rect' }))];
+  const { legend, heightPx } = legendBlock(items, CHART_WIDTH_PX, legendTopPx);
+  const option: EChartsOption = { ...base, title: titles, grid, xAxis, yAxis, legend, series } as EChartsOption;
   return {
-    ...base,
-    legend: { ...(base.legend as object), data: legendData },
-    xAxis: timeAxis(report.scenario.durationUs),
-    yAxis,
-    series: [...series, ...faults],
+    id: spec.id,
+    title: spec.title,
+    svg: renderSvg(spec.id, option, { widthPx: CHART_WIDTH_PX, heightPx: legendTopPx + heightPx + 12 }),
   };
 }
 
@@ -215,3 +345,35 @@ export function windowLine(
     lineStyle: { width: 2, ...(style.dashed ? { type: 'dashed' as const } : {}) },
   };
 }
+
+/** A round upper bound for axes that panels share: 1, 2, 2.5 or 5 times a power of ten. */
+export function niceMax(value: number): number {
+  if (!(value > 0)) return 1;
+  const magnitude = 10 ** Math.floor(Math.log10(value));
+  return ([1, 2, 2.5, 5, 10].find((f) => f * magnitude >= value) ?? 10) * magnitude;
+}
+
+/** The runs of a report, each with its name: the variants, or the one run. */
+export function runsOf(report: Report) {
+  return report.variants ?? [{ ...report, name: report.variant }];
+}
+
+const sameIntervals = (a: readonly FaultInterval[], b: readonly FaultInterval[]) =>
+  a.length === b.length &&
+  a.every(
+    (x, i) => x.kind === b[i].kind && x.startUs === b[i].startUs && x.endUs === b[i].endUs && x.label === b[i].label,
+  );
+
+/** What an overlay of every variant shades: each variant's faults, once. */
+export const overlayIntervals = (report: Report) => distinctIntervals(runsOf(report).map((run) => run.faultIntervals));
+
+/** Said in an overlay's subtitle when variants changed their faults, since the shading then mixes them. */
+export function overlaySubtitle(report: Report): string {
+  const runs = runsOf(report);
+  return runs.every((run) => sameIntervals(run.faultIntervals, runs[0].faultIntervals))
+    ? ''
+    : '; shading: every variant’s faults (they differ)';
+}
+
+/** Several variants to draw: charts over time then show each of them. */
+export const hasVariants = (report: Report) => report.variants !== undefined && report.variants.length > 1;

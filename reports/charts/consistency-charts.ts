@@ -29,8 +29,14 @@ export function consistencyCharts(report: Report): Chart[] {
       faultIntervals: run.faultIntervals,
       faults: run.faults,
     };
-    const sides = availabilityBySideChart(view, c, `${CONSISTENCY_CHART_PREFIX}availability-by-side${suffix}`);
-    const staleness = stalenessOverTimeChart(view, c, `${CONSISTENCY_CHART_PREFIX}staleness${suffix}`);
+    const subtitle = report.variants ? `variant: ${run.name}` : undefined;
+    const sides = availabilityBySideChart(
+      view,
+      c,
+      `${CONSISTENCY_CHART_PREFIX}availability-by-side${suffix}`,
+      subtitle,
+    );
+    const staleness = stalenessOverTimeChart(view, c, `${CONSISTENCY_CHART_PREFIX}staleness${suffix}`, subtitle);
     if (sides !== null) charts.push(sides);
     if (staleness !== null) charts.push(staleness);
     if (c.messageDiagram !== null) {

@@ -4,7 +4,7 @@ import type { Chart } from './common.js';
 import { comparisonCharts } from './comparison.js';
 import { consistencyCharts } from './consistency-charts.js';
 import { latencyCdfChart } from './latency-cdf.js';
-import { latencyOverTimeChart } from './latency-over-time.js';
+import { latencyOverTimeCharts } from './latency-over-time.js';
 import { replicaLagChart } from './replica-lag.js';
 import { throughputOverTimeChart } from './throughput-over-time.js';
 import { utilizationChart } from './utilization.js';
@@ -19,7 +19,7 @@ export type { Chart } from './common.js';
 export function renderCharts(report: Report): Chart[] {
   const single = [
     latencyCdfChart(report),
-    latencyOverTimeChart(report),
+    ...latencyOverTimeCharts(report),
     throughputOverTimeChart(report),
     availabilityOverTimeChart(report),
     utilizationChart(report),

@@ -1,9 +1,13 @@
 import type { ConsistencyReport, Report } from '../report-types.js';
-import { timeSeriesOption, usToMs, valueAxis, WIDE, windowLine, windowMidSeconds, type Chart } from './common.js';
-import { renderSvg } from './render-svg.js';
+import { seriesStyle, timeChart, usToMs, valueAxis, windowLine, windowMidSeconds, type Chart } from './common.js';
 
 /** Per window, the share of register reads that were stale and how far behind they were on average, faults shaded. */
-export function stalenessOverTimeChart(report: Report, consistency: ConsistencyReport, id: string): Chart | null {
+export function stalenessOverTimeChart(
+  report: Report,
+  consistency: ConsistencyReport,
+  id: string,
+  subtitle?: string,
+): Chart | null {
   const { staleReadRate, meanStalenessUs } = consistency.timeline;
   if (!staleReadRate.some((rate) => rate !== null)) return null;
   const rows = report.metrics.timeline;
@@ -12,23 +16,25 @@ export function stalenessOverTimeChart(report: Report, consistency: ConsistencyR
   const rate = windowLine(
     'stale reads (% of reads)',
     staleReadRate.map((r, i) => [at(i), r === null ? null : r * 100]),
+    seriesStyle(0),
   );
   const behind = {
     ...windowLine(
       'mean staleness (ms, right axis)',
       meanStalenessUs.map((us, i) => [at(i), us === null ? null : usToMs(us)]),
-      { dashed: true },
+      { ...seriesStyle(1), dashed: true },
     ),
     yAxisIndex: 1,
   };
-  const option = timeSeriesOption(
-    report,
+  return timeChart({
+    id,
     title,
-    [
+    subtitle,
+    durationUs: report.scenario.durationUs,
+    yAxes: [
       valueAxis('stale reads (%)', 'y', { min: 0, max: 100 }),
       valueAxis('staleness (ms)', 'y', { min: 0, position: 'right', splitLine: { show: false } }),
     ],
-    [rate, behind],
-  );
-  return { id, title, svg: renderSvg(id, { ...option, grid: { ...(option.grid as object), right: 76 } }, WIDE) };
+    panels: [{ series: [rate, behind], intervals: report.faultIntervals }],
+  });
 }

@@ -259,8 +259,11 @@ function explain(state: unknown, stuck: Operation, open: number): string {
   const others = open - 1;
   return (
     `In the longest order found, key ${stuck.key} holds ${JSON.stringify(state)}; ${stuck.f} by process ${stuck.process} returned ` +
-    `${JSON.stringify(stuck.output)}, and ${others === 0 ? 'no other operation was open' : `none of the ${others} other open operation${others === 1 ? '' : 's'}`} ` +
-    'could be ordered to make that possible before it returned.'
+    `${JSON.stringify(stuck.output)}, and ${
+      others === 0
+        ? 'no other operation was open, so none could be ordered before it to make that possible.'
+        : `none of the ${others} other open operation${others === 1 ? '' : 's'} could be ordered before it to make that possible.`
+    }`
   );
 }
 
