@@ -1,4 +1,5 @@
 import type { Chart } from './charts/index.js';
+import type { SloOutcome } from './report-types.js';
 
 /** The building blocks of the HTML report; every string from a report goes through escapeHtml. */
 
@@ -24,6 +25,11 @@ export const range = (from: number, to: number) => new Set(Array.from({ length: 
 
 export function passBadge(passed: boolean): string {
   return passed ? '<span class="badge pass">✓ PASS</span>' : '<span class="badge fail">✗ FAIL</span>';
+}
+
+/** An SLO verdict: pass, fail, or no data to judge (neither). */
+export function verdictBadge(verdict: SloOutcome): string {
+  return verdict === 'no-data' ? '<span class="badge unknown">NO DATA</span>' : passBadge(verdict === 'pass');
 }
 
 export function figure(chart: Chart): string {
