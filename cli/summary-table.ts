@@ -31,9 +31,10 @@ export function summaryTable(report: Report, colors: Colors): string {
     if (runs.some((r) => r.metrics.requests.errors[kind] > 0))
       add(`  ${kind}`, (r) => formatCount(r.metrics.requests.errors[kind]));
   }
-  add(
-    'availability',
-    (r) => `${formatPercent(r.metrics.availability.overall)} (${formatNines(r.metrics.availability.nines)})`,
+  add('availability', (r) =>
+    r.metrics.availability.overall === null
+      ? 'no requests'
+      : `${formatPercent(r.metrics.availability.overall)} (${formatNines(r.metrics.availability.nines)})`,
   );
   const operations = [...new Set(runs.flatMap((r) => Object.keys(r.metrics.requests.byOperation)))].sort();
   if (operations.length > 1) {
@@ -68,7 +69,8 @@ export function summaryTable(report: Report, colors: Colors): string {
       const v = r.slo.verdicts.find((x) => x.name === name);
       if (v === undefined) return '';
       const actual = v.unit === 'us' ? formatDurationUs(v.actual) : formatPercent(v.actual);
-      return v.passed ? colors.green(`pass ${actual}`) : colors.red(`FAIL ${actual}`);
+      if (v.verdict === 'no-data') return colors.yellow('no data');
+      return v.verdict === 'pass' ? colors.green(`pass ${actual}`) : colors.red(`FAIL ${actual}`);
     });
   }
   return table.toString();

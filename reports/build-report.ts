@@ -1,4 +1,5 @@
 import type { CompletedRun } from '../scenarios/harness/run-scenario.js';
+import { timingIssues } from '../scenarios/harness/run-timing.js';
 import type { Scenario } from '../scenarios/harness/scenario-schema.js';
 import { ERROR_KINDS } from '../models/measure/request-metrics.js';
 import { consistencyReport } from './consistency/consistency-report.js';
@@ -48,6 +49,9 @@ export function buildReport(input: ReportInput): Report {
       ...(consistency === undefined ? {} : { consistency }),
     };
   });
+  const warnings = runWarnings(
+    input.runs.map(({ name, run }, i) => ({ name, scenario: run.built.scenario, metrics: runs[i].metrics })),
+  );
   const first = runs[0];
   const events = runs.reduce((sum, r) => sum + r.events, 0);
   const report: Omit<Report, 'wall'> = {
@@ -67,6 +71,7 @@ export function buildReport(input: ReportInput): Report {
       })),
       variantNames: scenario.variants.map((v) => v.name),
     },
+    warnings,
     seed: scenario.seed,
     variant: first.name,
     traceHash: first.traceHash,
@@ -96,6 +101,26 @@ export function deterministicPart(report: Report): Omit<Report, 'wall'> {
   return rest;
 }
 
+/**
+ * Times the runs left out (validation lets through only those a shortened
+ * run skips) and runs that measured nothing. A warning every run has is
+ * given once; the others name their variant.
+ */
+function runWarnings(runs: { name: string; scenario: Scenario; metrics: RunMetrics }[]): string[] {
+  const perRun = runs.map(({ scenario, metrics }) => [
+    ...timingIssues(scenario).map((t) => t.warning),
+    ...(metrics.availability.finished === 0
+      ? ['no request sent after the warm-up finished before the end of the run: availability and SLOs have no data']
+      : []),
+  ]);
+  const everywhere = perRun[0].filter((w) => perRun.every((ws) => ws.includes(w)));
+  const warnings = [...everywhere];
+  perRun.forEach((ws, i) => {
+    for (const w of ws) if (!everywhere.includes(w)) warnings.push(`variant "${runs[i].name}": ${w}`);
+  });
+  return warnings;
+}
+
 function instanceSummary(scenario: Scenario, name: string, instance: unknown) {
   const { type, nodes } = instance as { type: string; nodes: string };
   return { name, type, nodes: scenario.topology.nodes[nodes]?.count ?? 0 };
@@ -121,7 +146,7 @@ function compare(runs: VariantRun[]): Comparison {
   return {
     variants: runs.map((r) => r.name),
     rows: [
-      row('availability', 'availability', 'fraction', true, (m) => m.availability.overall),
+      row('availability', 'availability', 'fraction', true, (m) => m.availability.overall ?? Number.NaN),
       row('p50', 'p50 latency', 'us', false, (m) => m.latency.p50Us),
       row('p99', 'p99 latency', 'us', false, (m) => m.latency.p99Us),
       row('p999', 'p99.9 latency', 'us', false, (m) => m.latency.p999Us),

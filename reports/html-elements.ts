@@ -1,4 +1,5 @@
 import type { Chart } from './charts/index.js';
+import type { SloOutcome } from './report-types.js';
 
 /** The building blocks of the HTML report; every string from a report goes through escapeHtml. */
 
@@ -75,9 +76,14 @@ export function passBadge(passed: boolean): string {
   return passed ? '<span class="badge pass">✓ PASS</span>' : '<span class="badge fail">✗ FAIL</span>';
 }
 
+/** An SLO verdict: pass, fail, or no data to judge (neither). */
+export function verdictBadge(verdict: SloOutcome): string {
+  return verdict === 'no-data' ? '<span class="badge unknown">NO DATA</span>' : passBadge(verdict === 'pass');
+}
+
 /** A run's SLO verdict: with none declared there is nothing to pass, so the badge is neutral rather than green. */
-export function sloBadge(slo: { passed: boolean; verdicts: readonly unknown[] }): string {
-  return slo.verdicts.length === 0 ? '<span class="badge none">none declared</span>' : passBadge(slo.passed);
+export function sloBadge(slo: { verdict: SloOutcome; verdicts: readonly unknown[] }): string {
+  return slo.verdicts.length === 0 ? '<span class="badge none">none declared</span>' : verdictBadge(slo.verdict);
 }
 
 export function figure(chart: Chart): string {

@@ -1,7 +1,7 @@
 import { CONSISTENCY_CHART_PREFIX } from './charts/consistency-charts.js';
 import type { Chart } from './charts/index.js';
 import { consistencySection } from './html-consistency.js';
-import { descriptionHtml, escapeHtml, figure, passBadge, range, section, sloBadge, table } from './html-elements.js';
+import { descriptionHtml, escapeHtml, figure, range, section, sloBadge, table, verdictBadge } from './html-elements.js';
 import {
   formatCount,
   formatDurationUs,
@@ -112,7 +112,11 @@ function headline(report: Report): string {
       ...(requests.retries > 0 ? [`${escapeHtml(formatCount(requests.retries))} retries`] : []),
       ...(requests.hedges > 0 ? [`${escapeHtml(formatCount(requests.hedges))} hedges`] : []),
     ]),
-    card('availability', formatPercent(availability.overall), availabilityDetails),
+    card(
+      'availability',
+      availability.overall === null ? 'no requests' : formatPercent(availability.overall),
+      availabilityDetails,
+    ),
     card('throughput', formatRatePerSec(report.metrics.throughputPerSec), [
       `goodput ${escapeHtml(formatRatePerSec(report.metrics.goodputPerSec))}`,
     ]),
@@ -139,13 +143,13 @@ function headline(report: Report): string {
   return section('headline', 'Headline', `<div class="cards">${cards.join('\n')}</div>`);
 }
 
-const verdictValue = (v: SloVerdict, value: number) => escapeHtml(formatValue(value, v.unit));
+const verdictValue = (v: SloVerdict, value: number | null) => escapeHtml(formatValue(value, v.unit));
 
 function sloSection(report: Report): string {
   const verdicts = report.slo.verdicts;
   if (verdicts.length === 0) return section('slo', 'SLOs', '<p class="muted">The scenario declares no SLOs.</p>');
   const rows = verdicts.map((v) => [
-    passBadge(v.passed),
+    verdictBadge(v.verdict),
     escapeHtml(v.name),
     escapeHtml(v.kind),
     escapeHtml(v.objective),

@@ -33,6 +33,12 @@ export interface Report extends RunOutcome {
   format: typeof REPORT_FORMAT_VERSION;
   faultline: string;
   scenario: ScenarioSummary;
+  /**
+   * What the runs left out or could not measure, for a person to read: times
+   * past the end of a run shortened with --duration, a run that measured no
+   * request. Prefixed `variant "<name>": ` when only some variants have it.
+   */
+  warnings: string[];
   seed: number;
   /** The run the top-level figures describe: `base`, or the first variant. */
   variant: string;
@@ -101,21 +107,55 @@ export interface OperationOutcomes {
   availability: number | null;
 }
 
+/**
+ * Availability, one definition for every figure (README, Reports): the
+ * requests counted are those sent after the warm-up that finished (succeeded
+ * or failed) before the run ended; one is available when it succeeded within
+ * `thresholdUs`. A window's availability is the same share over the counted
+ * requests that finished in it.
+ */
 export interface AvailabilityReport {
   thresholdUs: number;
-  /** good / (requests that finished: succeeded or failed). */
-  overall: number;
-  /** -log10(1 - overall), capped at 9; "three nines" is 3. */
-  nines: number;
-  /** Total length of windows whose availability fell below the SLO target (below 50% when none is declared). */
-  downtimeUs: number;
+  /** Counted requests: sent after the warm-up, finished before the end. */
+  finished: number;
+  /** Counted requests that succeeded within the threshold, over `finished`; null when none finished (no data, not 100%). */
+  overall: number | null;
+  /** -log10(1 - overall), capped at 9; "three nines" is 3. null with `overall`. */
+  nines: number | null;
   /** The SLO's availability target, when declared. */
   target: number | null;
+  /** Where a window counts as down, below this share: the target, or 0.5 (most requests failing) when none is declared. */
+  downBelow: number;
+  /** Time after the warm-up in windows whose availability is below `downBelow`. */
+  downtimeUs: number;
+  /** Time after the warm-up in windows where no counted request finished: neither up nor down. */
+  noDataUs: number;
+  /** null without a target, or when no request was counted. */
   errorBudget: ErrorBudget | null;
+  /** Per fault interval (as in `faultIntervals`, in order): how long availability took to come back after it ended. */
+  recovery: FaultRecovery[];
+}
+
+/**
+ * From the end of a fault to the first window back at or above `downBelow`,
+ * to the window's resolution: the first window that ends after the fault did,
+ * has data, and is up; it counts from its start, or from the fault's end when
+ * that is later (0 when availability never dipped past the end).
+ */
+export interface FaultRecovery {
+  kind: string;
+  label: string;
+  startUs: number;
+  /** When the fault ended; the end of the run when it never did. */
+  endUs: number;
+  /** null when no window after the fault's end was up before the run ended. */
+  recoveredUs: number | null;
+  /** recoveredUs − endUs; null with it. */
+  recoveryUs: number | null;
 }
 
 export interface ErrorBudget {
-  /** Failures the target allows over this run: (1 - target) × finished requests. */
+  /** Failures the target allows over this run: (1 - target) × counted requests (`finished`). */
   allowedFailures: number;
   failures: number;
   /** failures / allowedFailures: above 1 the budget is spent. */
@@ -132,7 +172,12 @@ export interface WindowRow {
   errors: ErrorCounts;
   throughputPerSec: number;
   goodputPerSec: number;
-  /** null when no request finished in the window. */
+  /**
+   * Of the counted requests (sent after the warm-up) that finished in the
+   * window, the share available; null when none did (every warm-up window,
+   * and windows where nothing finished). The traffic figures above count
+   * warm-up requests too, so charts show the warm-up.
+   */
   availability: number | null;
   p50Us: number | null;
   p99Us: number | null;
@@ -192,8 +237,13 @@ export interface FaultInterval {
   endUs: number;
 }
 
+/** pass or fail; no-data when no counted request (sent after the warm-up) finished in the objective's scope. */
+export type SloOutcome = 'pass' | 'fail' | 'no-data';
+
 export interface SloReport {
-  /** True when every verdict passed (and when the scenario declares none). */
+  /** fail when any verdict failed, else no-data when any had no data, else pass (also when none is declared). */
+  verdict: SloOutcome;
+  /** verdict is pass. */
   passed: boolean;
   verdicts: SloVerdict[];
 }
@@ -204,10 +254,11 @@ export interface SloVerdict {
   /** The objective in words, e.g. "p99.9 <= 200ms". */
   objective: string;
   target: number;
-  actual: number;
+  /** null with no-data, and for a latency objective whose requests all failed (a fail). */
+  actual: number | null;
   unit: 'us' | 'fraction';
-  passed: boolean;
-  /** Why the verdict could not be measured, when it could not. */
+  verdict: SloOutcome;
+  /** Why there is no actual value. */
   note?: string;
 }
 
@@ -224,6 +275,7 @@ export interface ComparisonRow {
   unit: 'us' | 'fraction' | 'perSec' | 'count';
   /** Whether a larger value is better, for highlighting. */
   higherIsBetter: boolean;
+  /** NaN (null in report.json) where a run has none: availability with no counted request. */
   values: number[];
 }
 

@@ -1,9 +1,18 @@
 import type { RunResult } from '../engine/simulation.js';
 import type { BuiltScenario } from '../scenarios/harness/build-scenario.js';
 import { ERROR_KINDS } from '../models/measure/request-metrics.js';
-import type { AvailabilityReport, ComponentReport, ErrorCounts, RunMetrics, WindowRow } from './report-types.js';
+import { faultIntervals } from './fault-intervals.js';
+import type {
+  AvailabilityReport,
+  ComponentReport,
+  ErrorCounts,
+  FaultInterval,
+  FaultRecovery,
+  RunMetrics,
+  WindowRow,
+} from './report-types.js';
 
-/** Below this share, with no availability target declared, a window counts as down. */
+/** Below this share, with no availability target declared, a window counts as down: most of its requests failed. */
 const DEFAULT_DOWN_BELOW = 0.5;
 const MAX_NINES = 9;
 
@@ -26,7 +35,6 @@ export function runMetrics(built: BuiltScenario, result: RunResult): RunMetrics 
     const startUs = i * windowUs;
     const stopUs = i === windowCount - 1 ? endUs : (i + 1) * windowUs;
     const seconds = Math.max(stopUs - startUs, 1) / 1e6;
-    const done = w.succeeded + sumErrors(w.errors);
     return {
       startUs,
       endUs: stopUs,
@@ -36,26 +44,32 @@ export function runMetrics(built: BuiltScenario, result: RunResult): RunMetrics 
       errors: { ...w.errors },
       throughputPerSec: round(w.succeeded / seconds, 3),
       goodputPerSec: round(w.good / seconds, 3),
-      availability: done === 0 ? null : round(w.good / done),
+      availability: w.measuredFinished === 0 ? null : round(w.measuredGood / w.measuredFinished),
       p50Us: w.p50Us,
       p99Us: w.p99Us,
     };
   });
 
-  const overall = finished === 0 ? 1 : requests.good / finished;
+  const overall = finished === 0 ? null : requests.good / finished;
   const downBelow = target ?? DEFAULT_DOWN_BELOW;
+  // The part of each window after the warm-up: what downtime and no-data time add up.
+  const measuredUs = (w: WindowRow) => Math.max(0, w.endUs - Math.max(w.startUs, scenario.warmup));
   const availability: AvailabilityReport = {
     thresholdUs: scenario.slo.availability.threshold,
-    overall: round(overall),
-    nines: overall >= 1 ? MAX_NINES : round(Math.min(MAX_NINES, -Math.log10(1 - overall)), 3),
+    finished,
+    overall: overall === null ? null : round(overall),
+    nines: overall === null ? null : overall >= 1 ? MAX_NINES : round(Math.min(MAX_NINES, -Math.log10(1 - overall)), 3),
+    target,
+    downBelow,
     downtimeUs: timeline.reduce(
-      (sum, w) => sum + (w.availability !== null && w.availability < downBelow ? w.endUs - w.startUs : 0),
+      (sum, w) => sum + (w.availability !== null && w.availability < downBelow ? measuredUs(w) : 0),
       0,
     ),
-    target,
+    noDataUs: timeline.reduce((sum, w) => sum + (w.availability === null ? measuredUs(w) : 0), 0),
     errorBudget: null,
+    recovery: faultIntervals(result.faults, endUs).map((f) => recovery(f, timeline, downBelow)),
   };
-  if (target !== null) {
+  if (target !== null && finished > 0) {
     const allowed = (1 - target) * finished;
     const failed = finished - requests.good;
     availability.errorBudget = {
@@ -143,5 +157,19 @@ export function runMetrics(built: BuiltScenario, result: RunResult): RunMetrics 
       ...result.messages,
       perClientOperation: perOperation(result.messages.sent),
     },
+  };
+}
+
+/** How long after a fault ended the first window with data was back at or above `downBelow` (FaultRecovery). */
+function recovery(fault: FaultInterval, timeline: readonly WindowRow[], downBelow: number): FaultRecovery {
+  const back = timeline.find((w) => w.endUs > fault.endUs && w.availability !== null && w.availability >= downBelow);
+  const recoveredUs = back === undefined ? null : Math.max(back.startUs, fault.endUs);
+  return {
+    kind: fault.kind,
+    label: fault.label,
+    startUs: fault.startUs,
+    endUs: fault.endUs,
+    recoveredUs,
+    recoveryUs: recoveredUs === null ? null : recoveredUs - fault.endUs,
   };
 }

@@ -41,7 +41,7 @@ describe('faultline run', () => {
     expect(files.filter((f) => f.endsWith('.svg')).length).toBeGreaterThanOrEqual(4);
     expect(files.filter((f) => f.includes('.tmp'))).toEqual([]);
     const report = JSON.parse(readFileSync(join(work, 'rp', 'report.json'), 'utf8'));
-    expect(Object.keys(report).slice(0, 4)).toEqual(['format', 'faultline', 'scenario', 'seed']);
+    expect(Object.keys(report).slice(0, 5)).toEqual(['format', 'faultline', 'scenario', 'warnings', 'seed']);
     expect(Object.keys(report).at(-1)).toBe('wall');
     for (const key of [
       'scenario',

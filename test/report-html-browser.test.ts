@@ -62,7 +62,7 @@ describe('renderHtmlReport', () => {
 
   it('shows no green badge when no SLO is declared: nothing was passed', () => {
     const report = sampleReport({ variants: true });
-    for (const run of [report, ...report.variants!]) run.slo = { passed: true, verdicts: [] };
+    for (const run of [report, ...report.variants!]) run.slo = { passed: true, verdict: 'pass', verdicts: [] };
     const html = renderHtmlReport(report, []);
     expect(html).not.toContain('badge pass');
     expect(html).toContain('SLOs: <span class="badge none">none declared</span>');

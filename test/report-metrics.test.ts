@@ -5,6 +5,10 @@ import { runScenario } from '../scenarios/harness/run-scenario.js';
 import { RequestMetrics } from '../models/measure/request-metrics.js';
 import { buildReport, deterministicPart } from '../reports/build-report.js';
 import { ERROR_KINDS } from '../models/measure/request-metrics.js';
+import { renderCharts } from '../reports/charts/index.js';
+import { renderHtmlReport } from '../reports/html-report.js';
+import { summaryTable } from '../cli/summary-table.js';
+import pc from 'picocolors';
 
 const SCENARIO = `
 name: metrics-check
@@ -136,5 +140,100 @@ describe('stop conditions', () => {
       report.metrics.requests.succeeded + ERROR_KINDS.reduce((s, k) => s + report.metrics.requests.errors[k], 0);
     expect(finished).toBeGreaterThanOrEqual(1000);
     expect(finished).toBeLessThan(1600);
+  });
+});
+
+describe('availability: one definition for every figure', () => {
+  it('downtime and window availability leave out the warm-up, as the overall figure does', async () => {
+    // server-2 is down for most of the 5 s warm-up, where half the requests fail: those windows must not count as down.
+    const report = await run(
+      SCENARIO.replace('duration: 20s', 'duration: 20s\nwarmup: 5s')
+        .replace('target: 99%', 'target: 90%')
+        .replace('at: 8s', 'at: 1s')
+        .replace('for: 3s', 'for: 3.5s'),
+    );
+    const { timeline, availability } = report.metrics;
+    expect(timeline.slice(0, 5).map((w) => w.availability)).toEqual([null, null, null, null, null]);
+    expect(timeline.slice(1, 4).every((w) => w.good < 0.9 * (w.succeeded + w.errors.timeout + w.errors.rejected))).toBe(
+      true,
+    );
+    expect(timeline.slice(5).every((w) => w.availability! >= 0.9)).toBe(true);
+    expect(availability.overall).toBeGreaterThanOrEqual(0.9);
+    expect(availability.downtimeUs).toBe(0);
+    expect(availability.noDataUs).toBe(0);
+  });
+
+  it('no counted request: availability and nines are null, the SLO verdicts no-data, and the report warns', async () => {
+    const report = await run(SCENARIO.replace('duration: 20s', 'duration: 20s\nwarmup: 20s'));
+    const a = report.metrics.availability;
+    expect(a.finished).toBe(0);
+    expect(a.overall).toBeNull();
+    expect(a.nines).toBeNull();
+    expect(a.errorBudget).toBeNull();
+    expect(a.downtimeUs).toBe(0);
+    expect(report.slo.verdict).toBe('no-data');
+    expect(report.slo.passed).toBe(false);
+    expect(report.slo.verdicts.map((v) => [v.name, v.verdict, v.actual])).toEqual([
+      ['p99 latency', 'no-data', null],
+      ['availability', 'no-data', null],
+    ]);
+    expect(report.warnings).toContain(
+      'no request sent after the warm-up finished before the end of the run: availability and SLOs have no data',
+    );
+    const summary = summaryTable(report, pc.createColors(false));
+    expect(summary).toMatch(/availability\s+│?\s*no requests/);
+    expect(summary).toMatch(/SLO availability\s+│?\s*no data/);
+    const html = renderHtmlReport(report, renderCharts(report));
+    expect(html).toContain('no requests');
+    expect(html).toContain('NO DATA');
+    expect(html).not.toContain('✗ FAIL');
+  });
+
+  it('a latency objective whose requests all failed fails rather than having no data', async () => {
+    const report = await run(
+      SCENARIO.replace(
+        '- { at: 8s, action: crash, nodes: server-2, for: 3s }',
+        '- { at: 0s, action: crash, nodes: server }',
+      ),
+    );
+    const latency = report.slo.verdicts.find((v) => v.kind === 'latency')!;
+    expect(report.metrics.requests.succeeded).toBe(0);
+    expect(latency).toMatchObject({ verdict: 'fail', actual: null });
+    expect(latency.note).toMatch(/^none of the \d+ requests succeeded$/);
+  });
+
+  it('without a target, a window is down below the documented 50%', async () => {
+    const report = await run(SCENARIO.replace(', target: 99%', ''));
+    const a = report.metrics.availability;
+    expect(a.target).toBeNull();
+    expect(a.downBelow).toBe(0.5);
+    const below = report.metrics.timeline.filter((w) => w.availability !== null && w.availability < 0.5);
+    expect(a.downtimeUs).toBe(below.reduce((sum, w) => sum + w.endUs - w.startUs, 0));
+  });
+
+  it('recovery runs from the end of each fault to the first window back at or above the target', async () => {
+    const report = await run();
+    const { recovery, downBelow } = report.metrics.availability;
+    expect(downBelow).toBe(0.99);
+    expect(recovery).toHaveLength(1);
+    const [r] = recovery;
+    expect(r).toMatchObject({ kind: 'crash', label: 'crash server-2', startUs: 8_000_000, endUs: 11_000_000 });
+    const back = report.metrics.timeline.find(
+      (w) => w.endUs > 11_000_000 && w.availability !== null && w.availability >= 0.99,
+    )!;
+    expect(r.recoveredUs).toBe(Math.max(back.startUs, 11_000_000));
+    expect(r.recoveryUs).toBe(r.recoveredUs! - 11_000_000);
+    // A crash never undone has no recovery.
+    const never = await run(SCENARIO.replace(', for: 3s', ''));
+    expect(never.metrics.availability.recovery).toEqual([
+      {
+        kind: 'crash',
+        label: 'crash server-2',
+        startUs: 8_000_000,
+        endUs: 20_000_000,
+        recoveredUs: null,
+        recoveryUs: null,
+      },
+    ]);
   });
 });

@@ -80,8 +80,9 @@ function selector(s: Shape): fc.Arbitrary<string | string[]> {
 }
 
 function timelineFault(s: Shape): fc.Arbitrary<Record<string, unknown>> {
+  // Before the end of the run: a fault at or after it is refused.
   const at = fc
-    .integer({ min: 0, max: s.durationS * 1000 })
+    .integer({ min: 0, max: s.durationS * 1000 - 1 })
     .map((ms) => (ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`));
   const forUs = fc.option(positiveDuration, { nil: undefined });
   const nodes = selector(s);
@@ -118,17 +119,19 @@ function timelineFault(s: Shape): fc.Arbitrary<Record<string, unknown>> {
   );
 }
 
-const slo = fc.record(
-  {
-    window: positiveDuration,
-    availability: fc.record({ threshold: positiveDuration, target: percentage }, { requiredKeys: [] }),
-    latency: fc.array(fc.record({ percentile: fc.constantFrom(50, 90, 99, 99.9, 100), under: positiveDuration }), {
-      maxLength: 3,
-    }),
-    errorRate: percentage,
-  },
-  { requiredKeys: [] },
-);
+/** A window no longer than the run, which validation requires. */
+const slo = (s: Shape) =>
+  fc.record(
+    {
+      window: positiveDuration.filter((text) => parseDurationUs(text)! <= s.durationS * 1_000_000),
+      availability: fc.record({ threshold: positiveDuration, target: percentage }, { requiredKeys: [] }),
+      latency: fc.array(fc.record({ percentile: fc.constantFrom(50, 90, 99, 99.9, 100), under: positiveDuration }), {
+        maxLength: 3,
+      }),
+      errorRate: percentage,
+    },
+    { requiredKeys: [] },
+  );
 
 const regionField = (s: Shape) =>
   fc.option(
@@ -162,7 +165,7 @@ const scenarioDocument: fc.Arbitrary<Record<string, unknown>> = shape.chain((s) 
       ),
       timeout: fc.option(positiveDuration, { nil: undefined }),
       timeline: fc.option(fc.array(timelineFault(s), { minLength: 1, maxLength: 4 }), { nil: undefined }),
-      slo: fc.option(slo, { nil: undefined }),
+      slo: fc.option(slo(s), { nil: undefined }),
     })
     .map((d) => {
       // Without topology.regions everything is in the one region "default"; only then may nodes omit theirs... or name none.

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { checkDeterminism } from '../../engine/determinism.js';
 import { buildScenario } from '../../scenarios/harness/build-scenario.js';
 import { resolveScenarioArgument } from '../../scenarios/harness/bundled-scenarios.js';
-import { loadScenario } from '../../scenarios/harness/load-scenario.js';
+import { loadScenario, type OverrideArgument } from '../../scenarios/harness/load-scenario.js';
 import { runScenario, type CompletedRun } from '../../scenarios/harness/run-scenario.js';
 import type { Scenario } from '../../scenarios/harness/scenario-schema.js';
 import { parseDurationUs } from '../../models/kit/units.js';
@@ -36,7 +36,7 @@ interface PlannedRun {
 /** `faultline run`: every variant with the same seed, then report.json, charts and report.html. */
 export async function runCommand(argument: string, options: RunOptions, version: string): Promise<number> {
   const file = resolveScenarioArgument(argument);
-  const overrides: string[] = [];
+  const overrides: OverrideArgument[] = [];
   if (options.seed !== undefined) overrides.push(`seed=${options.seed}`);
   if (options.duration !== undefined) {
     if (parseDurationUs(options.duration) === null) {
@@ -44,7 +44,7 @@ export async function runCommand(argument: string, options: RunOptions, version:
         `--duration: "${options.duration}" is not a duration; write a number and a unit, like 30s or 5m`,
       );
     }
-    overrides.push(`duration=${options.duration}`);
+    overrides.push({ flag: '--duration', set: `duration=${options.duration}` });
   }
   overrides.push(...options.set);
   const loaded = loadScenario(file, { overrides });

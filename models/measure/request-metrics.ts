@@ -13,12 +13,20 @@ export interface MetricsOptions {
   measureFromUs: number;
 }
 
-/** Counts for one reporting window, by the time requests finish. */
+/**
+ * Counts for one reporting window, by the time requests finish. The traffic
+ * counts include warm-up requests; `measuredFinished` and `measuredGood` only
+ * requests sent after the warm-up, which availability is computed from.
+ */
 export interface WindowCounts {
   sent: number;
   succeeded: number;
   good: number;
   errors: ErrorCounts;
+  /** Requests sent after the warm-up that finished (succeeded or failed) in the window. */
+  measuredFinished: number;
+  /** Of those, the ones that succeeded within the availability threshold. */
+  measuredGood: number;
   p50Us: number | null;
   p99Us: number | null;
 }
@@ -57,7 +65,16 @@ export class RequestMetrics {
   constructor(readonly options: MetricsOptions) {
     const count = Math.max(1, Math.ceil(options.durationUs / options.windowUs));
     for (let i = 0; i < count; i++) {
-      this.windows.push({ sent: 0, succeeded: 0, good: 0, errors: emptyErrors(), p50Us: null, p99Us: null });
+      this.windows.push({
+        sent: 0,
+        succeeded: 0,
+        good: 0,
+        errors: emptyErrors(),
+        measuredFinished: 0,
+        measuredGood: 0,
+        p50Us: null,
+        p99Us: null,
+      });
     }
   }
 
@@ -103,9 +120,11 @@ export class RequestMetrics {
     if (good) w.good++;
     this.windowLatency.record(latency);
     if (sentUs < this.options.measureFromUs) return;
+    w.measuredFinished++;
     this.succeeded++;
     operation.succeeded++;
     if (good) {
+      w.measuredGood++;
       this.good++;
       operation.good++;
     }
@@ -113,8 +132,10 @@ export class RequestMetrics {
   }
 
   recordFailure(operation: OperationMetrics, kind: ErrorKind, sentUs: number, nowUs: number): void {
-    this.window(nowUs).errors[kind]++;
+    const w = this.window(nowUs);
+    w.errors[kind]++;
     if (sentUs < this.options.measureFromUs) return;
+    w.measuredFinished++;
     this.errors[kind]++;
     operation.errors[kind]++;
   }

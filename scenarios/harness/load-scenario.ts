@@ -4,6 +4,7 @@ import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { isAlias, isMap, isSeq, LineCounter, parseDocument, visit, type Node } from 'yaml';
 import { applyOverrides, parseOverridePath, parseSetArgument, type Override } from './overrides.js';
 import { checkReferences } from './references.js';
+import { timingIssues } from './run-timing.js';
 import { dottedPath, ScenarioError, type ScenarioProblem } from './scenario-error.js';
 import { EXTENSION_PREFIX, scenarioSchema, type Scenario } from './scenario-schema.js';
 import { describeIssues, type Issue } from './schema-issues.js';
@@ -26,9 +27,15 @@ export interface LoadedScenario {
   variants: LoadedVariant[];
 }
 
+/**
+ * A `path=value` string, as given to `--set`; or such a string with the
+ * option that stands for it (`{ flag: '--duration', set: 'duration=10s' }`),
+ * which problems with it then name.
+ */
+export type OverrideArgument = string | { flag: string; set: string };
+
 export interface LoadOptions {
-  /** `path=value` strings, as given to `--set`. */
-  overrides?: readonly string[];
+  overrides?: readonly OverrideArgument[];
 }
 
 /** Reads, merges, overrides and validates a scenario file and its variants; throws a ScenarioError listing every problem. */
@@ -54,10 +61,11 @@ function load(file: string, text: string | undefined, options: LoadOptions): Loa
   const problems: ScenarioProblem[] = [];
   const source = readSource(file, text, [], problems);
   const cli: Override[] = [];
-  for (const argument of options.overrides ?? []) {
-    const parsed = parseSetArgument(argument);
-    if (typeof parsed === 'string') problems.push({ file: '--set', path: argument, message: parsed });
-    else cli.push(parsed);
+  for (const option of options.overrides ?? []) {
+    const { flag, set } = typeof option === 'string' ? { flag: undefined, set: option } : option;
+    const parsed = parseSetArgument(set);
+    if (typeof parsed === 'string') problems.push({ file: flag ?? '--set', path: flag ? '' : set, message: parsed });
+    else cli.push(flag === undefined ? parsed : { ...parsed, flag });
   }
   if (source === null || problems.length > 0) throw new ScenarioError(sorted(problems));
 
@@ -72,7 +80,7 @@ function load(file: string, text: string | undefined, options: LoadOptions): Loa
     const overrides: Override[] = [];
     for (const [text, value] of Object.entries(variant.set)) {
       const path = parseOverridePath(text);
-      if (typeof path === 'string') problems.push(overrideProblem(origin, text, [text], path));
+      if (typeof path === 'string') problems.push(overrideProblem(origin, { text }, [text], path));
       else overrides.push({ text, path, value });
     }
     const validated = validate(
@@ -82,6 +90,7 @@ function load(file: string, text: string | undefined, options: LoadOptions): Loa
       origin,
       problems,
       base.scenario === null,
+      cli,
     );
     return validated?.scenario && overrides.length === Object.keys(variant.set).length
       ? {
@@ -97,10 +106,11 @@ function load(file: string, text: string | undefined, options: LoadOptions): Loa
 }
 
 /**
- * Applies overrides to the raw document and validates it: the schema, then
- * the cross-references. Problems go to `problems` (only those of the
- * overrides themselves with `overridesOnly`); null when the overrides do not
- * apply at all.
+ * Applies overrides to the raw document and validates it: the schema, the
+ * cross-references, then the times against the run's duration and warm-up.
+ * Problems go to `problems` (only those of the overrides themselves with
+ * `overridesOnly`); null when the overrides do not apply at all. `inherited`
+ * are overrides already in the document (the command line's, for a variant).
  */
 function validate(
   schema: ReturnType<typeof scenarioSchema>,
@@ -109,11 +119,12 @@ function validate(
   origin: Origin,
   problems: ScenarioProblem[],
   overridesOnly: boolean,
+  inherited: readonly Override[] = [],
 ): { scenario: Scenario | null; document: Record<string, unknown> } | null {
   const applied = applyOverrides(source.raw, overrides);
   if (!('document' in applied)) {
     for (const { override, message } of applied.problems)
-      problems.push(overrideProblem(origin, override.text, override.path, message));
+      problems.push(overrideProblem(origin, override, override.path, message));
     return null;
   }
   const document = applied.document as Record<string, unknown>;
@@ -125,6 +136,7 @@ function validate(
     (issue) => !rejected.some((path) => path.every((step, i) => String(issue.path[i]) === step)),
   );
   const issues = [...schemaIssues, ...referenceIssues];
+  if (result.success && issues.length === 0) issues.push(...timingErrors(result.data, overrides, inherited));
   for (const issue of issues) {
     const { problem, ofOverride } = locate(issue, source.layers, overrides, origin);
     if (ofOverride || !overridesOnly) problems.push(problem);
@@ -250,6 +262,27 @@ function mergeInto(target: Record<string, unknown>, source: Record<string, unkno
 const isMapping = (v: unknown): v is Record<string, unknown> =>
   v !== null && typeof v === 'object' && !Array.isArray(v);
 
+/** Whether `inner` is `outer` or inside it. */
+const within = (outer: readonly PropertyKey[], inner: readonly PropertyKey[]) =>
+  outer.length <= inner.length && outer.every((step, i) => String(inner[i]) === String(step));
+
+/**
+ * The times that do not fit the run, as issues at the value to fix: the
+ * time, or the override that moved a bound (the duration, the warm-up) past
+ * it. A time that only a shortened run leaves out, and a window longer than
+ * what is measured, are let through: the report warns of them instead.
+ */
+function timingErrors(scenario: Scenario, overrides: readonly Override[], inherited: readonly Override[]): Issue[] {
+  const setBy = (list: readonly Override[]) => (path: readonly PropertyKey[]) => list.some((o) => within(o.path, path));
+  return timingIssues(scenario).flatMap((t): Issue[] => {
+    if (t.error === 'never') return [];
+    if (setBy(overrides)(t.path)) return [{ path: t.path, message: t.message, at: 'value' }];
+    const bound = t.bounds.find(setBy([...inherited, ...overrides]));
+    if (bound === undefined) return [{ path: t.path, message: t.message, at: 'value' }];
+    return t.error === 'unless-shortened' ? [] : [{ path: bound, message: t.boundMessage ?? t.message, at: 'value' }];
+  });
+}
+
 /** Places an issue: on the override that set the value when one did, else in the file (of the extends chain) that wrote it. */
 function locate(
   issue: Issue,
@@ -259,14 +292,12 @@ function locate(
 ): { problem: ScenarioProblem; ofOverride: boolean } {
   const target = issue.at === 'missing' ? issue.path.slice(0, -1) : issue.path;
   const { map, found } = place(layers, target);
-  const within = (outer: readonly PropertyKey[], inner: readonly PropertyKey[]) =>
-    outer.length <= inner.length && outer.every((step, i) => String(inner[i]) === String(step));
   // The override that set the value, or that made the mapping a key is missing from (no file has it).
   const override =
     overrides.filter((o) => within(o.path, issue.path)).sort((a, b) => b.path.length - a.path.length)[0] ??
     (found.depth < target.length ? overrides.find((o) => within(target, o.path)) : undefined);
   if (override !== undefined)
-    return { problem: overrideProblem(origin, override.text, issue.path, issue.message), ofOverride: true };
+    return { problem: overrideProblem(origin, override, issue.path, issue.message), ofOverride: true };
 
   const position =
     issue.at === 'missing'
@@ -281,10 +312,22 @@ function locate(
   };
 }
 
-/** A problem with an override: `--set <path>` for the command line, the `set` entry's place for a variant. */
-function overrideProblem(origin: Origin, text: string, path: readonly PropertyKey[], message: string): ScenarioProblem {
-  if (origin.kind === 'cli') return { file: '--set', path: dottedPath(path), message };
-  const { map, found } = place(origin.layers, ['variants', origin.index, 'set', text]);
+/**
+ * A problem with an override: `--set <path>` (or the option that stands for
+ * it, like `--duration`) for the command line, the `set` entry's place for a
+ * variant.
+ */
+function overrideProblem(
+  origin: Origin,
+  override: Pick<Override, 'text' | 'flag'>,
+  path: readonly PropertyKey[],
+  message: string,
+): ScenarioProblem {
+  if (origin.kind === 'cli')
+    return override.flag === undefined
+      ? { file: '--set', path: dottedPath(path), message }
+      : { file: override.flag, path: '', message };
+  const { map, found } = place(origin.layers, ['variants', origin.index, 'set', override.text]);
   return {
     file: map.file,
     ...map.start(found.node),

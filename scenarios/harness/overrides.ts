@@ -7,6 +7,8 @@ export interface Override {
   text: string;
   path: string[];
   value: unknown;
+  /** The command-line option it stands for (`--duration`), when not `--set`. */
+  flag?: string;
 }
 
 const EXAMPLE = 'components.api.workers or faults.timeline.0.at';
