@@ -1,5 +1,6 @@
 import cliProgress from 'cli-progress';
 import { performance } from 'node:perf_hooks';
+import type { Output } from './io.js';
 
 /** Runs shorter than this show no progress at all. (cli-progress reserves the tokens value, total, duration and eta, hence `planned`.) */
 const QUIET_FOR_MS = 1000;
@@ -17,6 +18,7 @@ export class Progress {
 
   constructor(
     private readonly label: string,
+    private readonly stream: Output,
     private readonly enabled: boolean,
   ) {}
 
@@ -30,12 +32,12 @@ export class Progress {
       planned: (durationUs / 1e6).toFixed(1),
       events: events.toLocaleString('en-US'),
     };
-    if (process.stderr.isTTY) {
+    if (this.stream.isTTY) {
       if (this.bar === null) {
         this.bar = new cliProgress.SingleBar(
           {
             format: `${this.label} [{bar}] {percentage}% | {simulated}s of {planned}s simulated | {events} events | eta {eta_formatted}`,
-            stream: process.stderr,
+            stream: this.stream as NodeJS.WritableStream,
             hideCursor: true,
             clearOnComplete: true,
           },
@@ -47,7 +49,7 @@ export class Progress {
       }
     } else if (now - this.lastLineMs >= PLAIN_EVERY_MS) {
       this.lastLineMs = now;
-      process.stderr.write(
+      this.stream.write(
         `${this.label}: ${payload.simulated}s of ${payload.planned}s simulated (${percent}%), ${payload.events} events\n`,
       );
     }

@@ -1,25 +1,68 @@
 import Table from 'cli-table3';
+import { stripVTControlCharacters } from 'node:util';
 import pc from 'picocolors';
 import { ERROR_KINDS } from '../models/measure/request-metrics.js';
-import { formatCount, formatDurationUs, formatNines, formatPercent, formatRatePerSec } from '../reports/format.js';
-import type { Report, VariantRun } from '../reports/report-types.js';
+import {
+  formatCount,
+  formatDurationUs,
+  formatNines,
+  formatPercent,
+  formatRatePerSec,
+  formatValue,
+} from '../reports/format.js';
+import type { GuaranteeCount, Report, VariantRun } from '../reports/report-types.js';
+import type { Output } from './io.js';
 
 type Colors = ReturnType<typeof pc.createColors>;
 
 /** Colour only on a terminal, and never with NO_COLOR set (https://no-color.org). */
-export function terminalColors(stream: NodeJS.WriteStream): Colors {
-  return pc.createColors(Boolean(stream.isTTY) && !('NO_COLOR' in process.env));
+export function terminalColors(stream: Output, env: Record<string, string | undefined>): Colors {
+  return pc.createColors(Boolean(stream.isTTY) && !('NO_COLOR' in env));
 }
 
-/** The headline numbers as a table: one column per run (the base, or each variant). */
-export function summaryTable(report: Report, colors: Colors): string {
+/** One line of the summary: a label and a cell per run. */
+interface Row {
+  label: string;
+  cells: string[];
+}
+
+const visibleLength = (text: string) => stripVTControlCharacters(text).length;
+
+/**
+ * The headline numbers as tables no wider than `width`: a column per run (the
+ * base, or each variant), the label column repeated over as many tables as the
+ * variants need; then each queueing-theory check.
+ */
+export function summaryTable(report: Report, colors: Colors, width = 100): string {
   const runs: VariantRun[] = report.variants ?? [{ ...report, name: report.variant, overrides: {} }];
-  const table = new Table({
-    head: ['', ...runs.map((r) => colors.bold(r.name))],
-    style: { head: [], border: [], compact: true },
-    colAligns: ['left', ...runs.map(() => 'right' as const)],
+  const rows = summaryRows(runs, colors);
+  const labelWidth = Math.max(...rows.map((r) => visibleLength(r.label)));
+  const columnWidths = runs.map((run, i) =>
+    Math.max(visibleLength(run.name), ...rows.map((r) => visibleLength(r.cells[i]))),
+  );
+  // A cli-table3 line is a border, then per column a space, the content, a space and a border.
+  const used = (widths: number[]) => 1 + [labelWidth, ...widths].reduce((sum, w) => sum + w + 3, 0);
+  const groups: number[][] = [];
+  for (let i = 0; i < runs.length; i++) {
+    const last = groups.at(-1);
+    if (last !== undefined && used([...last, i].map((j) => columnWidths[j])) <= width) last.push(i);
+    else groups.push([i]);
+  }
+  const tables = groups.map((group) => {
+    const table = new Table({
+      head: ['', ...group.map((i) => colors.bold(runs[i].name))],
+      style: { head: [], border: [], compact: true },
+      colAligns: ['left', ...group.map(() => 'right' as const)],
+    });
+    for (const row of rows) table.push([row.label, ...group.map((i) => row.cells[i])]);
+    return table.toString();
   });
-  const add = (label: string, cell: (r: VariantRun) => string) => table.push([label, ...runs.map(cell)]);
+  return [...tables, ...runs.flatMap((run) => theoryTables(run, runs.length > 1))].join('\n');
+}
+
+function summaryRows(runs: VariantRun[], colors: Colors): Row[] {
+  const rows: Row[] = [];
+  const add = (label: string, cell: (r: VariantRun) => string) => rows.push({ label, cells: runs.map(cell) });
   add('trace hash', (r) => r.traceHash);
   add('events', (r) => formatCount(r.events));
   add('simulated', (r) => `${r.simulatedSeconds}s`);
@@ -40,11 +83,15 @@ export function summaryTable(report: Report, colors: Colors): string {
   if (operations.length > 1) {
     for (const op of operations) add(`  ${op}`, (r) => formatPercent(r.metrics.requests.byOperation[op]?.availability));
   }
+  partitionSideRows(runs, add);
   add('downtime', (r) =>
     r.metrics.availability.downtimeUs === 0 ? 'none' : formatDurationUs(r.metrics.availability.downtimeUs),
   );
   add('latency p50', (r) => formatDurationUs(r.metrics.latency.p50Us));
   add('latency p99', (r) => formatDurationUs(r.metrics.latency.p99Us));
+  if (operations.length > 1) {
+    for (const op of operations) add(`  ${op} p99`, (r) => formatDurationUs(r.metrics.latencyByOperation[op]?.p99Us));
+  }
   add('latency p99.9', (r) => formatDurationUs(r.metrics.latency.p999Us));
   add('latency max', (r) => formatDurationUs(r.metrics.latency.maxUs));
   add('throughput', (r) => formatRatePerSec(r.metrics.throughputPerSec));
@@ -73,15 +120,30 @@ export function summaryTable(report: Report, colors: Colors): string {
       return v.verdict === 'pass' ? colors.green(`pass ${actual}`) : colors.red(`FAIL ${actual}`);
     });
   }
-  return table.toString();
+  return rows;
 }
 
-/** Store runs: the linearizability verdict, stale reads and acknowledged writes lost. */
-function consistencyRows(
-  runs: VariantRun[],
-  add: (label: string, cell: (r: VariantRun) => string) => void,
-  colors: Colors,
-): void {
+type AddRow = (label: string, cell: (r: VariantRun) => string) => void;
+
+/** Availability of each side of each partition while it lasted ("minority side, 15s–45s"), for store runs. */
+function partitionSideRows(runs: VariantRun[], add: AddRow): void {
+  const sides = new Map<string, { startUs: number; name: string }>();
+  for (const r of runs)
+    for (const p of r.consistency?.partitions ?? [])
+      for (const side of p.sides) {
+        const label = `  ${side.name.split(':')[0]} side, ${formatDurationUs(p.startUs)}–${formatDurationUs(p.endUs)}`;
+        sides.set(label, { startUs: p.startUs, name: side.name });
+      }
+  for (const [label, { startUs, name }] of sides) {
+    add(label, (r) => {
+      const side = r.consistency?.partitions.find((p) => p.startUs === startUs)?.sides.find((s) => s.name === name);
+      return formatPercent(side?.availability);
+    });
+  }
+}
+
+/** Store runs: the linearizability verdict, stale reads, acknowledged writes lost, and session guarantees broken. */
+function consistencyRows(runs: VariantRun[], add: AddRow, colors: Colors): void {
   add('linearizable', (r) => {
     const l = r.consistency?.linearizability;
     if (l === undefined || l === null) return '—';
@@ -99,4 +161,45 @@ function consistencyRows(
     const judged = c.lostWrites !== null || c.counters !== null || c.sets !== null;
     return judged ? formatCount(lost) : '—';
   });
+  const violations = (count: GuaranteeCount | null | undefined) =>
+    count === null || count === undefined || count.checked === 0
+      ? '—'
+      : `${formatCount(count.violations)} of ${formatCount(count.checked)}`;
+  add('read-your-writes broken', (r) => violations(r.consistency?.sessions.readYourWrites));
+  add('monotonic reads broken', (r) => violations(r.consistency?.sessions.monotonicReads));
+  if (runs.some((r) => r.consistency?.sessions.monotonicWrites))
+    add('monotonic writes broken', (r) => violations(r.consistency?.sessions.monotonicWrites));
+}
+
+/** A run's queueing-theory checks, theory beside simulation, one small table per station. */
+function theoryTables(run: VariantRun, named: boolean): string[] {
+  return (run.theory ?? []).map((check) => {
+    const table = new Table({
+      head: ['', 'theory', 'simulated', 'difference'],
+      style: { head: [], border: [], compact: true },
+      colAligns: ['left', 'right', 'right', 'right'],
+    });
+    for (const row of check.rows) {
+      const difference =
+        row.relativeDifference === null
+          ? '—'
+          : `${row.relativeDifference >= 0 ? '+' : ''}${formatPercent(row.relativeDifference, 1)}`;
+      table.push([row.label, formatValue(row.theory, row.unit), formatValue(row.simulated, row.unit), difference]);
+    }
+    const title = `queueing theory${named ? `, ${run.name}` : ''}: ${check.component} as ${check.model} (${check.method})`;
+    return `${title}\n${table.toString()}`;
+  });
+}
+
+/** Words wrapped to lines no longer than `width` (a word longer than that gets a line of its own). */
+export function wrapText(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line !== '' && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  return [...lines, line];
 }

@@ -2,20 +2,41 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../cli/program.js';
 
-/** End to end through the built binary, as a user runs it (`npm test` builds first). */
+/**
+ * The commands in-process, through `main` with captured output; the built binary (`npm test` builds first) where
+ * it is the point: signals, a closed pipe, exit codes and --help as a user meets them.
+ */
 const BIN = join(import.meta.dirname, '..', 'dist', 'cli', 'main.js');
 let work: string;
+/** A path in the test's folder: the commands run in-process, from the repository's root. */
+const at = (...parts: string[]) => join(work, ...parts);
 
-function faultline(args: string[], cwd = work) {
+async function faultline(args: string[], env: Record<string, string> = {}) {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, {
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+    env: { NO_COLOR: '1', ...env },
+  });
+  return { code, stdout, stderr };
+}
+
+function binary(args: string[]) {
   const r = spawnSync(process.execPath, [BIN, ...args], {
-    cwd,
+    cwd: work,
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '1' },
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
+
+/** The last line on stderr: why the exit code is not 0. */
+const reason = (stderr: string) => stderr.trimEnd().split('\n').at(-1);
 
 const withoutWall = (json: string) => {
   const { wall: _wall, ...rest } = JSON.parse(json);
@@ -29,18 +50,19 @@ beforeAll(() => {
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('faultline run', () => {
-  it('writes report.json, one SVG per chart and report.html atomically, and exits 1 when the SLO fails', () => {
-    const r = faultline(['run', 'regional-partition', '--out', 'rp']);
+  it('writes report.json, one SVG per chart and report.html atomically, and exits 1 when the SLO fails', async () => {
+    const r = await faultline(['run', 'regional-partition', '--out', at('rp')]);
     expect(r.code, r.stderr).toBe(1);
+    expect(reason(r.stderr)).toBe('faultline: exit 1: the SLO failed: availability (--exit-zero exits 0 all the same)');
     expect(r.stdout).toContain('regional-partition');
     expect(r.stdout).toMatch(/SLO availability\s.*FAIL/);
-    expect(r.stdout).toContain(`report: ${join('rp', 'report.html')}`);
-    const files = readdirSync(join(work, 'rp')).sort();
+    expect(r.stdout).toContain(`report: ${at('rp', 'report.html')}`);
+    const files = readdirSync(at('rp')).sort();
     expect(files).toContain('report.json');
     expect(files).toContain('report.html');
     expect(files.filter((f) => f.endsWith('.svg')).length).toBeGreaterThanOrEqual(4);
     expect(files.filter((f) => f.includes('.tmp'))).toEqual([]);
-    const report = JSON.parse(readFileSync(join(work, 'rp', 'report.json'), 'utf8'));
+    const report = JSON.parse(readFileSync(at('rp', 'report.json'), 'utf8'));
     expect(Object.keys(report).slice(0, 5)).toEqual(['format', 'faultline', 'scenario', 'warnings', 'seed']);
     expect(Object.keys(report).at(-1)).toBe('wall');
     for (const key of [
@@ -59,30 +81,32 @@ describe('faultline run', () => {
     expect(report.slo.passed).toBe(false);
   });
 
-  it('--json puts the report, and nothing else, on stdout; equal seeds give identical reports but for wall', () => {
-    const a = faultline(['run', 'regional-partition', '--json', '--exit-zero', '--out', 'j1']);
-    const b = faultline(['run', 'regional-partition', '--json', '--exit-zero', '--out', 'j2']);
+  it('--json puts the report, and nothing else, on stdout; equal seeds give identical reports but for wall', async () => {
+    const a = await faultline(['run', 'regional-partition', '--json', '--exit-zero', '--out', at('j1')]);
+    const b = await faultline(['run', 'regional-partition', '--json', '--exit-zero', '--out', at('j2')]);
     expect(a.code, a.stderr).toBe(0);
+    expect(a.stderr).toBe('');
     expect(withoutWall(a.stdout)).toEqual(withoutWall(b.stdout));
     expect(JSON.stringify(withoutWall(a.stdout))).toBe(
-      JSON.stringify(withoutWall(readFileSync(join(work, 'j2', 'report.json'), 'utf8'))),
+      JSON.stringify(withoutWall(readFileSync(at('j2', 'report.json'), 'utf8'))),
     );
-    const c = faultline(['run', 'regional-partition', '--json', '--exit-zero', '--seed', '2', '--out', 'j3']);
+    const c = await faultline(['run', 'regional-partition', '--json', '--exit-zero', '--seed', '2', '--out', at('j3')]);
     expect(JSON.parse(c.stdout).traceHash).not.toBe(JSON.parse(a.stdout).traceHash);
     expect(JSON.parse(c.stdout).seed).toBe(2);
   });
 
-  it('--set overrides a field, validated like the file', () => {
+  it('--set overrides a field, validated like the file', async () => {
     const base = JSON.parse(
-      faultline(['run', 'server-sizing', '--json', '--exit-zero', '--out', 's0', '--duration', '5s']).stdout,
+      (await faultline(['run', 'server-sizing', '--json', '--exit-zero', '--out', at('s0'), '--duration', '5s']))
+        .stdout,
     );
-    const r = faultline([
+    const r = await faultline([
       'run',
       'server-sizing',
       '--json',
       '--exit-zero',
       '--out',
-      's1',
+      at('s1'),
       '--duration',
       '5s',
       '--set',
@@ -93,15 +117,16 @@ describe('faultline run', () => {
     expect(report.simulatedSeconds).toBe(5);
     expect(report.variants.map((v: { name: string }) => v.name)).toEqual(['workers-4', 'workers-6', 'workers-8']);
     expect(report.metrics.requests.errors.rejected).toBeGreaterThan(base.metrics.requests.errors.rejected);
-    const bad = faultline(['run', 'server-sizing', '--out', 's2', '--set', 'components.api.workers=lots']);
+    const bad = await faultline(['run', 'server-sizing', '--out', at('s2'), '--set', 'components.api.workers=lots']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^--set components\.api\.workers: /m);
-    expect(existsSync(join(work, 's2'))).toBe(false);
+    expect(reason(bad.stderr)).toBe('faultline: exit 2: bad input (see above)');
+    expect(existsSync(at('s2'))).toBe(false);
   });
 
-  it('compares variants side by side, sharing random numbers where they are alike', () => {
+  it('compares variants side by side, sharing random numbers where they are alike', async () => {
     const report = JSON.parse(
-      faultline(['run', 'server-sizing', '--json', '--exit-zero', '--out', 'v', '--duration', '5s']).stdout,
+      (await faultline(['run', 'server-sizing', '--json', '--exit-zero', '--out', at('v'), '--duration', '5s'])).stdout,
     );
     expect(report.comparison.variants).toEqual(['workers-4', 'workers-6', 'workers-8']);
     const p99 = report.comparison.rows.find((r: { key: string }) => r.key === 'p99').values;
@@ -111,10 +136,10 @@ describe('faultline run', () => {
     expect(new Set(sent).size).toBe(1);
   });
 
-  it('a queueing station gets a theory table beside its simulated values', () => {
-    const r = faultline(['run', 'mm1', '--duration', '120s', '--json', '--out', 'mm1']);
+  it('a queueing station gets a theory table beside its simulated values, in the report and the summary', async () => {
+    const r = await faultline(['run', 'mm1', '--duration', '120s', '--out', at('mm1')]);
     expect(r.code, r.stderr).toBe(0);
-    const [check] = JSON.parse(r.stdout).theory;
+    const [check] = JSON.parse(readFileSync(at('mm1', 'report.json'), 'utf8')).theory;
     expect(check).toMatchObject({
       component: 'station',
       model: 'M/M/1',
@@ -126,11 +151,13 @@ describe('faultline run', () => {
       'mean-time-at-server',
       'probability-of-waiting',
     ]);
-    expect(readFileSync(join(work, 'mm1', 'report.html'), 'utf8')).toContain('<h2>Queueing theory</h2>');
+    expect(readFileSync(at('mm1', 'report.html'), 'utf8')).toContain('<h2>Queueing theory</h2>');
+    expect(r.stdout).toContain('queueing theory: station as M/M/1 (Pollaczek–Khinchine)');
+    expect(r.stdout).toMatch(/mean time at the server \(wait \+ service\)\s+│\s+5\.00ms\s+│\s+\d\.\d\dms/);
   });
 
-  it('--check-determinism runs twice and says so', () => {
-    const r = faultline([
+  it('--check-determinism runs twice and says so; an SLO that fails still exits 1, and says that is why', async () => {
+    const r = await faultline([
       'run',
       'server-sizing',
       '--duration',
@@ -138,91 +165,253 @@ describe('faultline run', () => {
       '--check-determinism',
       '--exit-zero',
       '--out',
-      'd',
+      at('d'),
     ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('determinism: a second run gave an identical report');
+    const slo = await faultline(['run', 'regional-partition', '--check-determinism', '--out', at('d2')]);
+    expect(slo.stdout).toContain('determinism: a second run gave an identical report');
+    expect(slo.code).toBe(1);
+    expect(reason(slo.stderr)).toMatch(/^faultline: exit 1: the SLO failed: availability/);
   });
 
-  it('bad input exits 2 with file:line:col, and writes nothing', () => {
-    writeFileSync(join(work, 'bad.yaml'), 'name: bad\nduration: 10 parsecs\n');
-    const r = faultline(['run', 'bad.yaml', '--out', 'bad-out']);
+  it('bad input exits 2 with file:line:col, and writes nothing', async () => {
+    writeFileSync(at('bad.yaml'), 'name: bad\nduration: 10 parsecs\n');
+    const r = await faultline(['run', at('bad.yaml'), '--out', at('bad-out')]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^bad\.yaml:2:11 duration: /m);
+    expect(r.stderr).toMatch(/bad\.yaml:2:11 duration: /m);
     expect(r.stderr).not.toMatch(/\n\s+at /);
-    expect(existsSync(join(work, 'bad-out'))).toBe(false);
-    expect(faultline(['run', 'no-such-scenario']).stderr).toContain('faultline list');
-    expect(faultline(['run', 'no-such-scenario']).code).toBe(2);
-    expect(faultline(['run', 'regional-partition', '--seed', '-3']).code).toBe(2);
-    expect(faultline(['run', 'regional-partition', '--duration', 'soon']).code).toBe(2);
-    expect(faultline(['frobnicate']).code).toBe(2);
+    expect(existsSync(at('bad-out'))).toBe(false);
+    expect((await faultline(['run', 'no-such-scenario'])).stderr).toContain('faultline list');
+    expect((await faultline(['run', 'no-such-scenario'])).code).toBe(2);
+    expect((await faultline(['run', 'regional-partition', '--seed', '-3'])).code).toBe(2);
+    expect((await faultline(['run', 'regional-partition', '--duration', 'soon'])).code).toBe(2);
+    const unknown = await faultline(['frobnicate']);
+    expect(unknown.code).toBe(2);
+    expect(reason(unknown.stderr)).toBe('faultline: exit 2: bad usage (see above)');
   });
 
-  it('Ctrl-C stops the run cleanly, exits 130 and leaves no file behind', async () => {
-    const child = spawn(process.execPath, [BIN, 'run', 'flaky-network', '--duration', '2h', '--out', 'interrupted'], {
+  it('--quiet prints nothing but, when the code is not 0, the one line that says why', async () => {
+    const r = await faultline(['run', 'regional-partition', '--quiet', '--out', at('q')]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trimEnd().split('\n')).toEqual([
+      'faultline: exit 1: the SLO failed: availability (--exit-zero exits 0 all the same)',
+    ]);
+  });
+});
+
+describe('--variant', () => {
+  it('runs one variant alone, into a folder of its own; an unknown name exits 2 listing the names', async () => {
+    const r = await faultline([
+      'run',
+      'server-sizing',
+      '--duration',
+      '5s',
+      '--variant',
+      'workers-6',
+      '--json',
+      '--out',
+      at('one'),
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.variant).toBe('workers-6');
+    expect(report.variants.map((v: { name: string }) => v.name)).toEqual(['workers-6']);
+    expect(report.comparison.variants).toEqual(['workers-6']);
+    const all = JSON.parse(
+      (await faultline(['run', 'server-sizing', '--duration', '5s', '--json', '--out', at('all')])).stdout,
+    );
+    expect(report.traceHash).toBe(all.variants[1].traceHash);
+
+    const unknown = await faultline(['run', 'server-sizing', '--variant', 'workers-5', '--out', at('none')]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain(
+      '--variant workers-5: server-sizing has no such variant; its variants: workers-4, workers-6, workers-8',
+    );
+    expect(existsSync(at('none'))).toBe(false);
+    expect((await faultline(['run', 'mm1', '--variant', 'fast'])).stderr).toContain('mm1 has no variants');
+  });
+
+  it('report --variant renders one variant of a saved report as if it had been run alone', async () => {
+    expect((await faultline(['run', 'server-sizing', '--duration', '5s', '--quiet', '--out', at('sv')])).code).toBe(0);
+    const r = await faultline(['report', at('sv', 'report.json'), '--variant', 'workers-8']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`open ${at('sv', 'workers-8', 'report.html')}`);
+    const alone = JSON.parse(
+      (
+        await faultline([
+          'run',
+          'server-sizing',
+          '--duration',
+          '5s',
+          '--variant',
+          'workers-8',
+          '--json',
+          '--out',
+          at('sv8'),
+        ])
+      ).stdout,
+    );
+    expect(withoutWall(readFileSync(at('sv', 'workers-8', 'report.json'), 'utf8'))).toEqual(
+      withoutWall(JSON.stringify(alone)),
+    );
+    // The full report beside it is untouched.
+    expect(JSON.parse(readFileSync(at('sv', 'report.json'), 'utf8')).variants).toHaveLength(3);
+    const unknown = await faultline(['report', at('sv', 'report.json'), '--variant', 'workers-5']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('its variants: workers-4, workers-6, workers-8');
+  });
+});
+
+describe('the summary', () => {
+  const widest = (text: string) => Math.max(...text.split('\n').map((line) => line.length));
+
+  it('fits the width it is given (COLUMNS, else 100), continuing with more tables when there are many variants', async () => {
+    const wide = await faultline(['run', 'lb-shootout', '--duration', '6s', '--exit-zero', '--out', at('lb')]);
+    expect(wide.code, wide.stderr).toBe(0);
+    const lines = wide.stdout.split('\n').filter((line) => !line.startsWith('report: '));
+    expect(widest(lines.join('\n'))).toBeLessThanOrEqual(100);
+    for (const variant of ['round-robin', 'resource-based-stale']) expect(wide.stdout).toContain(variant);
+    const narrow = await faultline(['run', 'lb-shootout', '--duration', '6s', '--exit-zero', '--out', at('lb')], {
+      COLUMNS: '60',
+    });
+    expect(
+      widest(
+        narrow.stdout
+          .split('\n')
+          .filter((line) => !line.startsWith('report: '))
+          .join('\n'),
+      ),
+    ).toBeLessThanOrEqual(60);
+    expect(narrow.stdout.match(/│ trace hash/g)?.length).toBe(10);
+  });
+
+  it('shows per-operation p99, availability per partition side and session guarantees broken', async () => {
+    const r = await faultline(['run', 'cap-partition', '--exit-zero', '--out', at('cap')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/│ {3}minority side, 15\.0s–45\.0s\s+│\s+\d/);
+    expect(r.stdout).toMatch(/│ {3}majority side, 15\.0s–45\.0s\s+│\s+\d/);
+    expect(r.stdout).toMatch(/│ {3}write p99\s+│\s+\d/);
+    expect(r.stdout).toMatch(/│ {3}read p99\s+│\s+\d/);
+    expect(r.stdout).toMatch(/│ read-your-writes broken\s+│\s+0 of [\d,]+\s+│/);
+    expect(r.stdout).toMatch(/│ monotonic reads broken\s+│/);
+  });
+});
+
+describe('signals, a closed pipe, and the binary', () => {
+  it('the entry point installs its signal handlers before it loads anything heavy', () => {
+    const entry = readFileSync(join(import.meta.dirname, '..', 'cli', 'main.ts'), 'utf8');
+    const imports = ts.preProcessFile(entry, true, false).importedFiles.map((f) => f.fileName);
+    // Static imports only of files that import nothing of the project; the rest comes with `await import`.
+    expect(imports.filter((f) => !['./signals.js', './exit-codes.js', './program.js'].includes(f))).toEqual([]);
+    const staticImports = [...entry.matchAll(/^import .* from '(.+)';$/gm)].map((m) => m[1]);
+    expect(staticImports.sort()).toEqual(['./exit-codes.js', './signals.js']);
+    for (const file of ['signals.ts', 'exit-codes.ts']) {
+      const source = readFileSync(join(import.meta.dirname, '..', 'cli', file), 'utf8');
+      expect(
+        ts.preProcessFile(source, true, false).importedFiles.filter((f) => f.fileName.startsWith('.')),
+        file,
+      ).toEqual([]);
+    }
+  });
+
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
+    it(`${signal} stops the run cleanly, exits ${code} and leaves no file behind`, async () => {
+      const out = `interrupted-${signal}`;
+      const child = spawn(process.execPath, [BIN, 'run', 'flaky-network', '--duration', '2h', '--out', out], {
+        cwd: work,
+      });
+      let stderr = '';
+      // Signal once the run has started: its first progress line, not a fixed time.
+      const started = new Promise<void>((resolve) =>
+        child.stderr.on('data', (d) => {
+          stderr += d;
+          if (stderr.includes('simulated')) resolve();
+        }),
+      );
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      await started;
+      child.kill(signal);
+      expect(await exited, stderr).toBe(code);
+      expect(reason(stderr)).toBe(`faultline: exit ${code}: interrupted by ${signal}; nothing was written`);
+      expect(existsSync(join(work, out))).toBe(false);
+    });
+  }
+
+  it('a reader that closes stdout early gets exit 141 and one line, not a stack', async () => {
+    const child = spawn(process.execPath, [BIN, 'run', 'lb-shootout', '--duration', '3s', '--json', '--out', 'pipe'], {
       cwd: work,
     });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    child.kill('SIGINT');
+    child.stdout.destroy();
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-    expect(code, stderr).toBe(130);
-    expect(stderr).toContain('interrupted');
-    expect(existsSync(join(work, 'interrupted'))).toBe(false);
+    expect(code, stderr).toBe(141);
+    expect(stderr).not.toMatch(/\n\s+at /);
+    expect(reason(stderr)).toBe('faultline: exit 141: stdout was closed before everything was written to it');
+  });
+
+  it('--version, --help and the exit codes of the binary', () => {
+    const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8'));
+    expect(binary(['--version']).stdout.trim()).toBe(pkg.version);
+    for (const command of ['run', 'validate', 'list', 'schema', 'report', 'check']) {
+      const help = binary([command, '--help']);
+      expect(help.code).toBe(0);
+      expect(help.stdout).toContain('Examples:');
+    }
+    expect(binary(['--help']).stdout).toContain('4    two runs of one seed differed (--check-determinism)');
+    const bad = binary(['run', 'no-such-scenario']);
+    expect(bad.code).toBe(2);
+    expect(reason(bad.stderr)).toBe('faultline: exit 2: bad input (see above)');
+    expect(binary(['frobnicate']).code).toBe(2);
   });
 });
 
 describe('the other commands', () => {
-  it('--version and --help', () => {
-    const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8'));
-    expect(faultline(['--version']).stdout.trim()).toBe(pkg.version);
-    for (const command of ['run', 'validate', 'list', 'schema', 'report']) {
-      const help = faultline([command, '--help']);
-      expect(help.code).toBe(0);
-      expect(help.stdout).toContain('Examples:');
-    }
-  });
-
-  it('validate accepts every bundled scenario and rejects a bad file with exit 2', () => {
+  it('validate accepts every bundled scenario and rejects a bad file with exit 2', async () => {
     const scenarios = join(import.meta.dirname, '..', 'scenarios');
     const files = readdirSync(scenarios)
       .filter((f) => f.endsWith('.yaml'))
       .map((f) => join(scenarios, f));
-    const ok = faultline(['validate', ...files]);
+    const ok = await faultline(['validate', ...files]);
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout.trim().split('\n')).toHaveLength(files.length);
-    writeFileSync(join(work, 'typo.yaml'), 'name: typo\nduration: 1s\ntopology:\n  nodez: {}\n');
-    const bad = faultline(['validate', 'typo.yaml']);
+    writeFileSync(at('typo.yaml'), 'name: typo\nduration: 1s\ntopology:\n  nodez: {}\n');
+    const bad = await faultline(['validate', at('typo.yaml')]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('typo.yaml:4:3 topology.nodez: unknown key "nodez"');
+    expect(reason(bad.stderr)).toBe('faultline: exit 2: 1 problem found');
   });
 
-  it('list shows each bundled scenario with its description; schema prints the JSON Schema', () => {
-    const list = faultline(['list']).stdout;
+  it('list shows each bundled scenario with its description; schema prints the JSON Schema', async () => {
+    const list = (await faultline(['list'])).stdout;
     for (const name of ['regional-partition', 'server-sizing', 'flaky-network'])
       expect(list).toMatch(new RegExp(`^${name}\\s+\\S`, 'm'));
-    const schema = JSON.parse(faultline(['schema']).stdout);
+    const schema = JSON.parse((await faultline(['schema'])).stdout);
     expect(schema.properties.components).toBeDefined();
     expect(schema).toEqual(
       JSON.parse(readFileSync(join(import.meta.dirname, '..', 'scenarios', 'scenario.schema.json'), 'utf8')),
     );
   });
 
-  it('report re-renders the same charts and HTML from a saved report.json', () => {
-    expect(faultline(['run', 'regional-partition', '--quiet', '--exit-zero', '--out', 'orig']).code).toBe(0);
-    const r = faultline(['report', join('orig', 'report.json'), '--out', 'again']);
+  it('report re-renders the same charts and HTML from a saved report.json', async () => {
+    expect((await faultline(['run', 'regional-partition', '--quiet', '--exit-zero', '--out', at('orig')])).code).toBe(
+      0,
+    );
+    const r = await faultline(['report', at('orig', 'report.json'), '--out', at('again')]);
     expect(r.code, r.stderr).toBe(0);
-    for (const file of readdirSync(join(work, 'orig'))) {
-      expect(readFileSync(join(work, 'again', file), 'utf8'), file).toBe(
-        readFileSync(join(work, 'orig', file), 'utf8'),
-      );
+    for (const file of readdirSync(at('orig'))) {
+      expect(readFileSync(at('again', file), 'utf8'), file).toBe(readFileSync(at('orig', file), 'utf8'));
     }
-    writeFileSync(join(work, 'not-a-report.json'), '{"hello": 1}');
-    expect(faultline(['report', 'not-a-report.json']).code).toBe(2);
-    expect(faultline(['report', 'missing.json']).code).toBe(2);
-    writeFileSync(join(work, 'partial.json'), '{"format": 1, "metrics": {}}');
-    const partial = faultline(['report', 'partial.json']);
+    writeFileSync(at('not-a-report.json'), '{"hello": 1}');
+    expect((await faultline(['report', at('not-a-report.json')])).code).toBe(2);
+    expect((await faultline(['report', at('missing.json')])).code).toBe(2);
+    writeFileSync(at('partial.json'), '{"format": 1, "metrics": {}}');
+    const partial = await faultline(['report', at('partial.json')]);
     expect(partial.code).toBe(2);
     expect(partial.stderr).toContain('the report lacks scenario');
   });
@@ -231,32 +420,42 @@ describe('the other commands', () => {
 describe('faultline check', () => {
   const jepsen = join(import.meta.dirname, 'fixtures', 'jepsen');
 
-  it('prints a JSON verdict: exit 0 when linearizable, 1 with a counterexample when not', () => {
-    const ok = faultline(['check', join(jepsen, 'kv', 'c10-ok.txt'), '--model', 'kv']);
+  it('prints a JSON verdict: exit 0 when linearizable, 1 with a counterexample when not', async () => {
+    const ok = await faultline(['check', join(jepsen, 'kv', 'c10-ok.txt'), '--model', 'kv']);
     expect(ok.code, ok.stderr).toBe(0);
     expect(JSON.parse(ok.stdout)).toMatchObject({ linearizable: true, model: 'kv', partitions: 10 });
-    const bad = faultline(['check', join(jepsen, 'etcd', 'etcd_000.log'), '--model', 'register', '--format', 'jepsen']);
+    const bad = await faultline([
+      'check',
+      join(jepsen, 'etcd', 'etcd_000.log'),
+      '--model',
+      'register',
+      '--format',
+      'jepsen',
+    ]);
     expect(bad.code, bad.stderr).toBe(1);
+    expect(reason(bad.stderr)).toBe(
+      'faultline: exit 1: the history is not linearizable (the verdict has a counterexample)',
+    );
     const verdict = JSON.parse(bad.stdout);
     expect(verdict.linearizable).toBe(false);
     expect(verdict.counterexample.stuck).toMatchObject({ f: 'read' });
     expect(verdict.counterexample.explanation).toMatch(/^In the longest order found, the register ends at/);
   });
 
-  it('exits 2 with file:line on an unreadable history, a missing file, or the wrong model', () => {
+  it('exits 2 with file:line on an unreadable history, a missing file, or the wrong model', async () => {
     writeFileSync(
-      join(work, 'broken.jsonl'),
+      at('broken.jsonl'),
       '{"process":0,"type":"invoke","f":"read","value":null}\n{"process":0,"type":"ok"\n',
     );
-    const broken = faultline(['check', 'broken.jsonl', '--model', 'register']);
+    const broken = await faultline(['check', at('broken.jsonl'), '--model', 'register']);
     expect(broken.code).toBe(2);
-    expect(broken.stderr).toMatch(/^broken\.jsonl:2: not JSON/);
-    expect(faultline(['check', 'nowhere.log', '--model', 'register']).stderr).toMatch(
+    expect(broken.stderr).toMatch(/broken\.jsonl:2: not JSON/);
+    expect((await faultline(['check', at('nowhere.log'), '--model', 'register'])).stderr).toMatch(
       /nowhere\.log: cannot read it \(ENOENT\)/,
     );
-    const wrong = faultline(['check', join(jepsen, 'kv', 'c01-ok.txt'), '--model', 'register']);
+    const wrong = await faultline(['check', join(jepsen, 'kv', 'c01-ok.txt'), '--model', 'register']);
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toMatch(/a register has no operation "append".*is --model register right\?/);
-    expect(faultline(['check', 'broken.jsonl']).code).toBe(2);
+    expect((await faultline(['check', at('broken.jsonl')])).code).toBe(2);
   });
 });

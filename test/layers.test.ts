@@ -109,7 +109,7 @@ describe('layers', () => {
         [...graph.keys()].some((f) => f.startsWith(`${layer}/`)),
         layer,
       ).toBe(true);
-    expect(graph.get('cli/main.ts')?.length).toBeGreaterThan(3);
+    expect(graph.get('cli/program.ts')?.length).toBeGreaterThan(3);
   });
 
   it('every import points down: engine → models → scenarios → reports → cli', () => {

@@ -3,7 +3,7 @@ import { parseHistory, type HistoryFormat } from '../../reports/consistency/hist
 import { HistoryError, pairOperations, type Operation } from '../../reports/consistency/history.js';
 import { checkLinearizability, type LinearizabilityResult } from '../../reports/consistency/linearizability.js';
 import { SEQUENTIAL_SPECS, type SpecName } from '../../reports/consistency/sequential-specs.js';
-import { EXIT_CHECK_FAILED, EXIT_OK, UsageError } from '../exit-codes.js';
+import { EXIT_FAILED, EXIT_OK, UsageError, type Outcome } from '../exit-codes.js';
 
 /** An operation as a person reads it: who did what, with what result, between which events (or µs). */
 function describe(op: Operation, timed: boolean) {
@@ -55,7 +55,7 @@ function verdictJson(result: LinearizabilityResult, timed: boolean) {
 export function checkCommand(
   file: string,
   options: { model: SpecName; format?: HistoryFormat },
-): { exitCode: number; output: string } {
+): Outcome & { output: string } {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -85,7 +85,9 @@ export function checkCommand(
     throw error;
   }
   return {
-    exitCode: result.linearizable ? EXIT_OK : EXIT_CHECK_FAILED,
+    ...(result.linearizable
+      ? { code: EXIT_OK }
+      : { code: EXIT_FAILED, reason: 'the history is not linearizable (the verdict has a counterexample)' }),
     output: JSON.stringify(verdictJson(result, timed), null, 2),
   };
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { REPORT_FORMAT_VERSION, type Report } from '../../reports/report-types.js';
 import { writeFilesAtomically } from '../atomic-write.js';
 import { UsageError } from '../exit-codes.js';
@@ -30,7 +30,7 @@ const REQUIRED_METRICS = [
 ] as const;
 
 /** `faultline report`: charts and report.html again from a saved report.json, without re-running. */
-export function reportCommand(file: string, options: { out?: string }): string[] {
+export function reportCommand(file: string, options: { out?: string; variant?: string }): string[] {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -63,9 +63,55 @@ export function reportCommand(file: string, options: { out?: string }): string[]
       `${file}: the report lacks ${missing.join(', ')}; was it edited, or written by another version of faultline?`,
     );
   }
+  if (options.variant !== undefined) {
+    // A report of its own, in a folder of its own: the full report beside it stays as it was.
+    const alone = onlyVariant(report, options.variant, file);
+    const files = reportFiles(alone, options.out ?? join(dirname(file), options.variant));
+    writeFilesAtomically(files);
+    return files.map((f) => f.path);
+  }
   const files = reportFiles(report, options.out ?? dirname(file)).filter(
     (f) => !f.path.endsWith('report.json') || options.out !== undefined,
   );
   writeFilesAtomically(files);
   return files.map((f) => f.path);
+}
+
+/**
+ * The report as if the variant had been run alone (`faultline run --variant`): its figures at the top level, and
+ * the comparison cut down to its column. A comparison row shown only when every variant has the figure stays out.
+ */
+function onlyVariant(report: Report, name: string, file: string): Report {
+  const names = report.variants?.map((v) => v.name) ?? [];
+  if (names.length === 0)
+    throw new UsageError(`--variant ${name}: ${file} has no variants (its scenario has none); leave --variant out`);
+  const index = names.indexOf(name);
+  if (index < 0)
+    throw new UsageError(`--variant ${name}: ${file} has no such variant; its variants: ${names.join(', ')}`);
+  const run = report.variants![index];
+  const { name: _name, overrides: _overrides, ...outcome } = run;
+  const { format, faultline, scenario, seed, comparison, wall } = report;
+  const prefix = `variant "${name}": `;
+  const warnings = report.warnings.flatMap((w) =>
+    w.startsWith(prefix) ? [w.slice(prefix.length)] : w.startsWith('variant "') ? [] : [w],
+  );
+  return {
+    format,
+    faultline,
+    scenario,
+    warnings,
+    seed,
+    variant: name,
+    ...outcome,
+    variants: [run],
+    ...(comparison === undefined
+      ? {}
+      : {
+          comparison: {
+            variants: [name],
+            rows: comparison.rows.map((row) => ({ ...row, values: [row.values[index]] })),
+          },
+        }),
+    wall,
+  };
 }

@@ -3,15 +3,16 @@ import { performance } from 'node:perf_hooks';
 import { checkDeterminism } from '../../engine/determinism.js';
 import { buildScenario } from '../../scenarios/harness/build-scenario.js';
 import { resolveScenarioArgument } from '../../scenarios/harness/bundled-scenarios.js';
-import { loadScenario, type OverrideArgument } from '../../scenarios/harness/load-scenario.js';
+import { loadScenario, type LoadedScenario, type OverrideArgument } from '../../scenarios/harness/load-scenario.js';
 import { runScenario, type CompletedRun } from '../../scenarios/harness/run-scenario.js';
 import type { Scenario } from '../../scenarios/harness/scenario-schema.js';
 import { parseDurationUs } from '../../models/kit/units.js';
 import { buildReport, deterministicPart } from '../../reports/build-report.js';
-import type { Report } from '../../reports/report-types.js';
-import { CheckFailed, EXIT_CHECK_FAILED, EXIT_OK, UsageError } from '../exit-codes.js';
+import type { Report, VariantRun } from '../../reports/report-types.js';
+import { DeterminismFailed, EXIT_FAILED, EXIT_OK, UsageError, type Outcome } from '../exit-codes.js';
+import { outputWidth, type CliIo } from '../io.js';
 import { Progress } from '../progress.js';
-import { summaryTable, terminalColors } from '../summary-table.js';
+import { summaryTable, terminalColors, wrapText } from '../summary-table.js';
 import { writeFilesAtomically } from '../atomic-write.js';
 import { reportFiles } from '../write-report.js';
 
@@ -19,6 +20,7 @@ export interface RunOptions {
   seed?: number;
   duration?: string;
   set: string[];
+  variant?: string;
   out?: string;
   json?: boolean;
   quiet?: boolean;
@@ -33,8 +35,8 @@ interface PlannedRun {
   scenario: Scenario;
 }
 
-/** `faultline run`: every variant with the same seed, then report.json, charts and report.html. */
-export async function runCommand(argument: string, options: RunOptions, version: string): Promise<number> {
+/** `faultline run`: every variant (or the one --variant names) with the same seed, then report.json, charts and report.html. */
+export async function runCommand(argument: string, options: RunOptions, version: string, io: CliIo): Promise<Outcome> {
   const file = resolveScenarioArgument(argument);
   const overrides: OverrideArgument[] = [];
   if (options.seed !== undefined) overrides.push(`seed=${options.seed}`);
@@ -47,73 +49,94 @@ export async function runCommand(argument: string, options: RunOptions, version:
     overrides.push({ flag: '--duration', set: `duration=${options.duration}` });
   }
   overrides.push(...options.set);
-  const loaded = loadScenario(file, { overrides });
+  const loaded = selectVariant(loadScenario(file, { overrides }), options.variant);
   const planned: PlannedRun[] =
     loaded.variants.length > 0
       ? loaded.variants.map((v) => ({ name: v.name, overrides: v.overrides, scenario: v.scenario }))
       : [{ name: 'base', overrides: {}, scenario: loaded.scenario }];
 
-  const abort = new AbortController();
-  const onInterrupt = () => {
-    if (abort.signal.aborted) process.exit(130);
-    abort.abort();
-  };
-  process.on('SIGINT', onInterrupt);
-  try {
-    const started = performance.now();
-    const runs = await runAll(planned, options, abort.signal, true);
-    const wallSeconds = (performance.now() - started) / 1000;
-    const report = buildReport({
-      faultlineVersion: version,
-      file: argument === file ? file : null,
-      scenario: loaded.scenario,
-      runs: runs.map((run, i) => ({ name: planned[i].name, overrides: planned[i].overrides, run })),
-      wallSeconds,
-    });
-    if (options.checkDeterminism) await checkReportDeterminism(report, planned, options, abort.signal, version);
+  const signal = io.signal ?? new AbortController().signal;
+  const started = performance.now();
+  const runs = await runAll(planned, options, signal, io);
+  const wallSeconds = (performance.now() - started) / 1000;
+  const report = buildReport({
+    faultlineVersion: version,
+    file: argument === file ? file : null,
+    scenario: loaded.scenario,
+    runs: runs.map((run, i) => ({ name: planned[i].name, overrides: planned[i].overrides, run })),
+    wallSeconds,
+  });
+  if (options.checkDeterminism) await checkReportDeterminism(report, planned, options, signal, version);
 
-    const dir =
-      options.out ?? loaded.scenario.outputs.dir ?? join('out', `${loaded.scenario.name}-${loaded.scenario.seed}`);
-    const files = reportFiles(report, dir, loaded.scenario.outputs);
-    // Store operations in Jepsen's shape, one file per run, for `faultline check` and other tools.
-    runs.forEach((run, i) => {
-      if (run.built.history.events.length === 0) return;
-      const name = loaded.variants.length > 0 ? `history-${planned[i].name}.jsonl` : 'history.jsonl';
-      files.push({ path: join(dir, name), content: run.built.history.toJsonl() });
-    });
-    writeFilesAtomically(files);
+  const defaultDir = `${loaded.scenario.name}-${loaded.scenario.seed}${options.variant ? `-${options.variant}` : ''}`;
+  const dir = options.out ?? loaded.scenario.outputs.dir ?? join('out', defaultDir);
+  const files = reportFiles(report, dir, loaded.scenario.outputs);
+  // Store operations in Jepsen's shape, one file per run, for `faultline check` and other tools.
+  runs.forEach((run, i) => {
+    if (run.built.history.events.length === 0) return;
+    const name = loaded.variants.length > 0 ? `history-${planned[i].name}.jsonl` : 'history.jsonl';
+    files.push({ path: join(dir, name), content: run.built.history.toJsonl() });
+  });
+  writeFilesAtomically(files);
 
-    if (options.json) {
-      process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-    } else if (!options.quiet) {
-      const colors = terminalColors(process.stdout);
-      const lines = [
-        colors.bold(`${report.scenario.name}`) +
-          (report.scenario.description ? ` — ${firstLine(report.scenario.description)}` : ''),
-        summaryTable(report, colors),
-      ];
-      if (options.checkDeterminism) lines.push(colors.green('determinism: a second run gave an identical report'));
-      const html = files.find((f) => f.path.endsWith('report.html'));
-      lines.push(`report: ${html?.path ?? files[0].path}`);
-      process.stdout.write(`${lines.join('\n')}\n`);
-    }
-    const failed = (report.variants ?? [report]).some((r) => !r.slo.passed);
-    return failed && !options.exitZero ? EXIT_CHECK_FAILED : EXIT_OK;
-  } finally {
-    process.off('SIGINT', onInterrupt);
+  if (options.json) {
+    io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  } else if (!options.quiet) {
+    const colors = terminalColors(io.stdout, io.env);
+    const width = outputWidth(io);
+    const description = report.scenario.description ? ` — ${firstLine(report.scenario.description)}` : '';
+    const lines = [
+      wrapText(`${report.scenario.name}${description}`, width)
+        .map((line, i) => (i === 0 ? line.replace(report.scenario.name, colors.bold(report.scenario.name)) : line))
+        .join('\n'),
+      summaryTable(report, colors, width),
+    ];
+    if (options.checkDeterminism) lines.push(colors.green('determinism: a second run gave an identical report'));
+    const html = files.find((f) => f.path.endsWith('report.html'));
+    lines.push(`report: ${html?.path ?? files[0].path}`);
+    io.stdout.write(`${lines.join('\n')}\n`);
   }
+  const failing = (report.variants ?? [{ ...report, name: report.variant }]).filter((r) => !r.slo.passed);
+  if (failing.length === 0 || options.exitZero) return { code: EXIT_OK };
+  return { code: EXIT_FAILED, reason: sloFailure(failing, report.variants?.length ?? 1) };
+}
+
+/** The scenario with only the named variant, which must exist. */
+function selectVariant(loaded: LoadedScenario, name: string | undefined): LoadedScenario {
+  if (name === undefined) return loaded;
+  const names = loaded.variants.map((v) => v.name);
+  if (names.length === 0)
+    throw new UsageError(`--variant ${name}: ${loaded.scenario.name} has no variants; leave --variant out`);
+  if (!names.includes(name))
+    throw new UsageError(
+      `--variant ${name}: ${loaded.scenario.name} has no such variant; its variants: ${names.join(', ')}`,
+    );
+  return { ...loaded, variants: loaded.variants.filter((v) => v.name === name) };
+}
+
+/** One line: which runs failed which objectives. */
+function sloFailure(failing: Pick<VariantRun, 'name' | 'slo'>[], runs: number): string {
+  const which = failing.map((r) => {
+    const objectives = r.slo.verdicts
+      .filter((v) => v.verdict !== 'pass')
+      .map((v) => (v.verdict === 'no-data' ? `${v.name}: no data` : v.name));
+    return runs > 1 ? `${r.name} (${objectives.join(', ')})` : objectives.join(', ');
+  });
+  if (runs === 1) return `the SLO failed: ${which.join('')} (--exit-zero exits 0 all the same)`;
+  return `${failing.length} of ${runs} variants failed an SLO: ${which.join(', ')} (--exit-zero exits 0 all the same)`;
 }
 
 async function runAll(
   planned: PlannedRun[],
   options: RunOptions,
   signal: AbortSignal,
-  showProgress: boolean,
+  io: CliIo,
+  showProgress = true,
 ): Promise<CompletedRun[]> {
   const runs: CompletedRun[] = [];
   for (const p of planned) {
     const label = planned.length > 1 ? p.name : p.scenario.name;
-    const progress = new Progress(label, showProgress && !options.quiet);
+    const progress = new Progress(label, io.stderr, showProgress && !options.quiet);
     try {
       runs.push(
         await runScenario(p.scenario, {
@@ -137,7 +160,8 @@ async function checkReportDeterminism(
   signal: AbortSignal,
   version: string,
 ): Promise<void> {
-  const again = await runAll(planned, options, signal, false);
+  const silent = { write: () => true };
+  const again = await runAll(planned, options, signal, { stdout: silent, stderr: silent, env: {} }, false);
   const second = buildReport({
     faultlineVersion: version,
     file: report.scenario.file,
@@ -152,7 +176,7 @@ async function checkReportDeterminism(
     checkDeterminism(() => buildScenario(p.scenario, { queue: options.queue }).sim, { untilUs: p.scenario.duration });
   let at = 0;
   while (at < a.length && a[at] === b[at]) at++;
-  throw new CheckFailed(
+  throw new DeterminismFailed(
     `nondeterminism: two runs with the same seed gave the same trace but different reports, first at\n  …${a.slice(Math.max(0, at - 60), at + 20)}…` +
       '\n  look for metrics that depend on wall-clock time or unordered iteration',
   );

@@ -1,0 +1,265 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { DeterminismError } from '../engine/determinism.js';
+import { HISTORY_FORMATS, type HistoryFormat } from '../reports/consistency/history-formats.js';
+import { SEQUENTIAL_SPECS, type SpecName } from '../reports/consistency/sequential-specs.js';
+import { bundledScenariosDir, listBundledScenarios } from '../scenarios/harness/bundled-scenarios.js';
+import { RunInterrupted } from '../scenarios/harness/run-scenario.js';
+import { ScenarioError } from '../scenarios/harness/scenario-error.js';
+import type { RunOptions } from './commands/run.js';
+import {
+  DeterminismFailed,
+  EXIT_BAD_INPUT,
+  EXIT_DIVERGED,
+  EXIT_INTERNAL,
+  EXIT_OK,
+  UsageError,
+  type Outcome,
+} from './exit-codes.js';
+import type { CliIo } from './io.js';
+import { exitCodeForSignal, type StopSignal } from './signals.js';
+
+// Commands are imported when chosen: `list` or `check` need not load the charts.
+// From dist/cli/ or, under the tests, from cli/: the package root is above either.
+const { version, bugs } = createRequire(import.meta.url)(join(dirname(bundledScenariosDir()), 'package.json')) as {
+  version: string;
+  bugs?: { url?: string };
+};
+
+function parseSeed(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('the seed must be a whole number >= 0.');
+  return n;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** Examples under a command's help; each runs as written from a clone of the repository (test/cli-examples.test.ts). */
+const examples = (lines: string[]) => `\nExamples:\n${lines.map((line) => `  ${line}`).join('\n')}`;
+
+export const EXIT_CODES_HELP = `Exit codes (every command):
+  0    success
+  1    an SLO failed, or the history is not linearizable (run --exit-zero ignores SLOs)
+  2    bad input or usage
+  3    internal error (a bug in faultline; --debug prints the stack)
+  4    two runs of one seed differed (--check-determinism)
+  130  interrupted by SIGINT (Ctrl-C); 143 by SIGTERM; nothing is written
+  141  stdout was closed before everything was written to it (e.g. | head)
+A last line on stderr says why, whenever the code is not 0.`;
+
+/**
+ * The whole command line: parses `argv` (without node and the script), runs
+ * the command against `io`, and returns the exit code. Every exit code that is
+ * not 0 ends with one line on stderr saying why.
+ */
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const { code, reason } = await outcomeOf(argv, io);
+  if (code !== EXIT_OK) io.stderr.write(`faultline: exit ${code}: ${reason ?? 'failed'}\n`);
+  return code;
+}
+
+async function outcomeOf(argv: string[], io: CliIo): Promise<Outcome> {
+  let outcome: Outcome = { code: EXIT_OK };
+  const program = buildProgram(io, (result) => (outcome = result));
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return outcome;
+  } catch (error) {
+    return outcomeOfError(error, io, Boolean(program.opts().debug));
+  }
+}
+
+function buildProgram(io: CliIo, done: (outcome: Outcome) => void): Command {
+  const out = (text: string) => void io.stdout.write(`${text}\n`);
+  /** Commands that cannot stop between steps: a signal before them ends the command; during them it acts as usual. */
+  const uninterruptible = () => {
+    if (io.signal?.aborted) throw new RunInterrupted();
+    io.releaseSignals?.();
+  };
+
+  const program = new Command()
+    .name('faultline')
+    .description('A deterministic discrete-event simulator for distributed systems.')
+    .version(version)
+    .option('--debug', 'print stack traces for internal errors')
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+      getOutHelpWidth: () => io.stdout.columns ?? 100,
+      getErrHelpWidth: () => io.stderr.columns ?? 100,
+      getOutHasColors: () => false,
+      getErrHasColors: () => false,
+    })
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .addHelpText(
+      'after',
+      `${examples([
+        'faultline list                                  # the bundled scenarios',
+        'faultline run regional-partition --exit-zero    # run one; writes out/regional-partition-1/',
+        'faultline run server-sizing --seed 7 --duration 10s --set components.api.workers=8',
+        'faultline validate scenarios/*.yaml',
+        'faultline check test/fixtures/jepsen/kv/c10-ok.txt --model kv',
+      ])}\n\n${EXIT_CODES_HELP}`,
+    );
+
+  program
+    .command('run')
+    .description('Run a scenario (every variant, same seed) and write report.json, SVG charts and report.html.')
+    .argument('<scenario>', 'a scenario file, or the name of a bundled scenario (see faultline list)')
+    .option('--seed <n>', 'seed for every random stream (overrides the file)', parseSeed)
+    .option('--duration <d>', 'simulated time to run, like 30s or 5m (overrides the file)')
+    .option('--set <path=value>', 'override a scenario field by its path; repeatable', collect, [])
+    .option('--variant <name>', 'run only this variant (default out/<scenario>-<seed>-<variant>)')
+    .option('--out <dir>', 'output directory (default out/<scenario>-<seed>)')
+    .option('--json', 'print the JSON report on stdout and nothing else')
+    .option('--quiet', 'print nothing but errors and, when the exit code is not 0, why')
+    .option('--check-determinism', 'run everything twice and exit 4 unless the reports are identical')
+    .option('--exit-zero', 'exit 0 even when an SLO fails (errors keep their codes)')
+    .addOption(new Option('--queue <impl>', 'event queue implementation').choices(['typed', 'heap']).default('typed'))
+    .addHelpText(
+      'after',
+      examples([
+        'faultline run regional-partition                 # the SLO fails by design: exit 1',
+        'faultline run scenarios/server-sizing.yaml --seed 42 --duration 10s --out results/sizing',
+        "faultline run mm1 --duration 30s --set workloads.users.rate=700/s --set 'slo.availability.target=99.9%'",
+        'faultline run retry-storm --variant naive-retries --exit-zero',
+        'faultline run distributed-rate-limit --json > report.json',
+        'faultline run server-sizing --duration 5s --check-determinism',
+      ]),
+    )
+    .action(async (scenario: string, opts: RunOptions) => {
+      const { runCommand } = await import('./commands/run.js');
+      done(await runCommand(scenario, opts, version, io));
+    });
+
+  program
+    .command('validate')
+    .description('Check scenario files and print every problem as file:line:col path: message.')
+    .argument('<file...>', 'scenario files')
+    .addHelpText(
+      'after',
+      examples(['faultline validate scenarios/*.yaml', 'faultline validate scenarios/cap-partition.yaml']),
+    )
+    .action(async (files: string[]) => {
+      const { validateCommand } = await import('./commands/validate.js');
+      uninterruptible();
+      const result = validateCommand(files);
+      for (const line of result.lines) out(line);
+      for (const problem of result.problems) io.stderr.write(`${problem}\n`);
+      const bad = result.problems.length;
+      done(
+        result.ok ? { code: EXIT_OK } : { code: EXIT_BAD_INPUT, reason: `${bad} problem${bad === 1 ? '' : 's'} found` },
+      );
+    });
+
+  program
+    .command('list')
+    .description('List the bundled scenarios with their one-line descriptions.')
+    .addHelpText('after', examples(['faultline list', 'faultline list | grep -i partition']))
+    .action(() => {
+      const scenarios = listBundledScenarios();
+      const width = Math.max(...scenarios.map((s) => s.name.length));
+      for (const s of scenarios) out(`${s.name.padEnd(width)}  ${s.description}`);
+    });
+
+  program
+    .command('schema')
+    .description('Print the JSON Schema of scenario files (for editors: yaml-language-server).')
+    .addHelpText(
+      'after',
+      examples([
+        'faultline schema > scenario.schema.json',
+        '# then start a scenario with: # yaml-language-server: $schema=./scenario.schema.json',
+      ]),
+    )
+    .action(async () => {
+      const { scenarioJsonSchema } = await import('../scenarios/harness/scenario-schema.js');
+      out(JSON.stringify(scenarioJsonSchema(), null, 2));
+    });
+
+  program
+    .command('report')
+    .description('Render the charts and report.html again from a saved report.json.')
+    .argument('<report.json>', 'a report written by faultline run')
+    .option('--out <dir>', 'output directory (default: beside the report; with --variant, a folder named after it)')
+    .option('--variant <name>', 'render only this variant, as if it had been run alone')
+    .addHelpText(
+      'after',
+      examples([
+        'faultline run bulkheads --quiet --exit-zero',
+        'faultline report out/bulkheads-1/report.json --out view',
+        'faultline report out/bulkheads-1/report.json --variant bulkhead   # writes out/bulkheads-1/bulkhead/',
+      ]),
+    )
+    .action(async (file: string, opts: { out?: string; variant?: string }) => {
+      const { reportCommand } = await import('./commands/report.js');
+      uninterruptible();
+      const written = reportCommand(file, opts);
+      out(`wrote ${written.length} files; open ${written.find((f) => f.endsWith('report.html')) ?? written[0]}`);
+    });
+
+  program
+    .command('check')
+    .description(
+      'Check a recorded history for linearizability; prints a JSON verdict, exit 0 if linearizable, 1 if not.',
+    )
+    .argument('<history>', 'a history: Jepsen log lines, EDN maps, or faultline JSON lines')
+    .addOption(
+      new Option('--model <model>', 'the object the history is of: one register, or a map of registers')
+        .choices(Object.keys(SEQUENTIAL_SPECS))
+        .makeOptionMandatory(),
+    )
+    .addOption(
+      new Option('--format <format>', 'the history format (default: told by the content)').choices([
+        ...HISTORY_FORMATS,
+      ]),
+    )
+    .addHelpText(
+      'after',
+      examples([
+        'faultline check test/fixtures/jepsen/etcd/etcd_000.log --model register    # not linearizable: exit 1',
+        'faultline check test/fixtures/jepsen/kv/c10-ok.txt --model kv --format edn',
+        'faultline run cap-partition --variant raft-lease --quiet --exit-zero',
+        'faultline check out/cap-partition-1-raft-lease/history-raft-lease.jsonl --model register',
+      ]),
+    )
+    .action(async (file: string, opts: { model: SpecName; format?: HistoryFormat }) => {
+      const { checkCommand } = await import('./commands/check.js');
+      uninterruptible();
+      const result = checkCommand(file, opts);
+      out(result.output);
+      done(result);
+    });
+
+  return program;
+}
+
+function outcomeOfError(error: unknown, io: CliIo, debug: boolean): Outcome {
+  const err = (text: string) => io.stderr.write(`${text}\n`);
+  if (error instanceof CommanderError) {
+    // Commander has printed its message already; help and version exit 0.
+    return error.exitCode === 0 ? { code: EXIT_OK } : { code: EXIT_BAD_INPUT, reason: 'bad usage (see above)' };
+  }
+  if (error instanceof ScenarioError || error instanceof UsageError) {
+    err(error.message);
+    return { code: EXIT_BAD_INPUT, reason: 'bad input (see above)' };
+  }
+  if (error instanceof RunInterrupted) {
+    const signal = (io.signal?.reason as StopSignal | undefined) ?? 'SIGINT';
+    return { code: exitCodeForSignal(signal), reason: `interrupted by ${signal}; nothing was written` };
+  }
+  if (error instanceof DeterminismError || error instanceof DeterminismFailed) {
+    err(error.message);
+    return { code: EXIT_DIVERGED, reason: 'two runs with the same seed differed (see above)' };
+  }
+  const where = bugs?.url ?? 'the faultline issue tracker';
+  err(`faultline: internal error: ${(error as Error)?.message ?? String(error)}`);
+  if (debug) err(String((error as Error)?.stack));
+  else
+    err(
+      `This is a bug in faultline, not in your input. Please report it at ${where} with the command you ran (add --debug for the stack trace).`,
+    );
+  return { code: EXIT_INTERNAL, reason: 'internal error (a bug in faultline)' };
+}
