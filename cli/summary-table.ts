@@ -10,7 +10,8 @@ import {
   formatRatePerSec,
   formatValue,
 } from '../reports/format.js';
-import type { GuaranteeCount, Report, VariantRun } from '../reports/report-types.js';
+import { shortFaultLabel } from '../reports/fault-intervals.js';
+import type { FaultRecovery, GuaranteeCount, Report, VariantRun } from '../reports/report-types.js';
 import type { Output } from './io.js';
 
 type Colors = ReturnType<typeof pc.createColors>;
@@ -87,6 +88,7 @@ function summaryRows(runs: VariantRun[], colors: Colors): Row[] {
   add('downtime', (r) =>
     r.metrics.availability.downtimeUs === 0 ? 'none' : formatDurationUs(r.metrics.availability.downtimeUs),
   );
+  recoveryRows(runs, add);
   add('latency p50', (r) => formatDurationUs(r.metrics.latency.p50Us));
   add('latency p99', (r) => formatDurationUs(r.metrics.latency.p99Us));
   if (operations.length > 1) {
@@ -124,6 +126,31 @@ function summaryRows(runs: VariantRun[], colors: Colors): Row[] {
 }
 
 type AddRow = (label: string, cell: (r: VariantRun) => string) => void;
+
+/** The most faults listed one row each; past it, one row with the longest recovery. */
+const RECOVERY_ROWS = 4;
+
+/** How long availability took to come back after each fault ended (see `FaultRecovery`). */
+function recoveryRows(runs: VariantRun[], add: AddRow): void {
+  const recovery = (us: number | null | undefined) =>
+    us === undefined ? '' : us === null ? 'not recovered' : us === 0 ? 'at once' : formatDurationUs(us);
+  const faults = new Map<string, FaultRecovery>();
+  for (const r of runs) for (const f of r.metrics.availability.recovery) faults.set(`${f.label}@${f.startUs}`, f);
+  if (faults.size === 0) return;
+  if (faults.size <= RECOVERY_ROWS) {
+    for (const [key, f] of faults)
+      add(`recovery after ${shortFaultLabel(f)} at ${formatDurationUs(f.startUs)}`, (r) =>
+        recovery(r.metrics.availability.recovery.find((x) => `${x.label}@${x.startUs}` === key)?.recoveryUs),
+      );
+    return;
+  }
+  add(`recovery, longest of ${faults.size} faults`, (r) => {
+    const times = r.metrics.availability.recovery.map((f) => f.recoveryUs);
+    const never = times.filter((t) => t === null).length;
+    const longest = Math.max(0, ...times.filter((t): t is number => t !== null));
+    return never > 0 ? `${never} not recovered` : recovery(longest);
+  });
+}
 
 /** Availability of each side of each partition while it lasted ("minority side, 15s–45s"), for store runs. */
 function partitionSideRows(runs: VariantRun[], add: AddRow): void {

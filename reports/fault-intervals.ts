@@ -89,3 +89,23 @@ function mergeTogether(intervals: FaultInterval[]): FaultInterval[] {
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+const MAX_FAULT_LABEL_CHARS = 32;
+
+/**
+ * A fault's label as short as a chart or a table row needs: a partition's node sets
+ * become their sizes ("partition 4 | 5 nodes"), a long list of nodes its
+ * count; the fault tables below the charts give every node.
+ */
+export function shortFaultLabel(interval: FaultInterval): string {
+  const label = interval.label;
+  if (label.length <= MAX_FAULT_LABEL_CHARS) return label;
+  const groups = label.match(/\{[^}]*\}/g);
+  if (groups !== null && groups.length > 1) {
+    const sizes = groups.map((group) => group.slice(1, -1).split(',').filter(Boolean).length);
+    return `${interval.kind} ${sizes.join(' | ')} nodes`;
+  }
+  const nodes = label.startsWith(`${interval.kind} `) ? label.slice(interval.kind.length + 1).split(', ') : [];
+  if (nodes.length > 1) return `${interval.kind} ${nodes.length} nodes`;
+  return `${label.slice(0, MAX_FAULT_LABEL_CHARS - 1)}…`;
+}

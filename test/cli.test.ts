@@ -77,7 +77,7 @@ describe('faultline run', () => {
       'wall',
     ])
       expect(report).toHaveProperty(key);
-    expect(report.traceHash).toBe('3b346f39062baff0');
+    expect(report.traceHash).toBe('589801f99f45d49b');
     expect(report.slo.passed).toBe(false);
   });
 

@@ -90,6 +90,9 @@ export async function runCommand(argument: string, options: RunOptions, version:
         .map((line, i) => (i === 0 ? line.replace(report.scenario.name, colors.bold(report.scenario.name)) : line))
         .join('\n'),
       summaryTable(report, colors, width),
+      ...report.warnings.flatMap((w) =>
+        wrapText(`warning: ${w}`, width).map((line, i) => colors.yellow(i === 0 ? line : `  ${line}`)),
+      ),
     ];
     if (options.checkDeterminism) lines.push(colors.green('determinism: a second run gave an identical report'));
     const html = files.find((f) => f.path.endsWith('report.html'));

@@ -1,5 +1,6 @@
 import type { EChartsOption, LineSeriesOption } from 'echarts';
 import type { FaultInterval, Report } from '../report-types.js';
+import { shortFaultLabel } from '../fault-intervals.js';
 import { renderSvg } from './render-svg.js';
 
 export interface Chart {
@@ -155,25 +156,6 @@ const faultColors = (kind: string) => FAULT_COLORS.find(({ match }) => kind.incl
 const MAX_LABELLED_INTERVALS = 12;
 const FAULT_LABEL_FONT_PX = 11;
 const LABEL_LINE_HEIGHT_PX = 15;
-const MAX_FAULT_LABEL_CHARS = 32;
-
-/**
- * A fault's label as short as the shading needs: a partition's node sets
- * become their sizes ("partition 4 | 5 nodes"), a long list of nodes its
- * count; the fault tables below the charts give every node.
- */
-export function shortFaultLabel(interval: FaultInterval): string {
-  const label = interval.label;
-  if (label.length <= MAX_FAULT_LABEL_CHARS) return label;
-  const groups = label.match(/\{[^}]*\}/g);
-  if (groups !== null && groups.length > 1) {
-    const sizes = groups.map((group) => group.slice(1, -1).split(',').filter(Boolean).length);
-    return `${interval.kind} ${sizes.join(' | ')} nodes`;
-  }
-  const nodes = label.startsWith(`${interval.kind} `) ? label.slice(interval.kind.length + 1).split(', ') : [];
-  if (nodes.length > 1) return `${interval.kind} ${nodes.length} nodes`;
-  return `${label.slice(0, MAX_FAULT_LABEL_CHARS - 1)}…`;
-}
 
 /** Intervals once each, in time order: several variants usually share their faults. */
 export function distinctIntervals(lists: readonly (readonly FaultInterval[])[]): FaultInterval[] {
