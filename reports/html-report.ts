@@ -82,6 +82,11 @@ function header(report: Report): string {
 ${scenario.description ? `<div class="lede">${descriptionHtml(scenario.description)}</div>` : ''}
 <dl class="facts">${dl}</dl>
 <p class="verdict">SLOs: ${sloBadge(report.slo)}</p>
+${
+  report.warnings.length === 0
+    ? ''
+    : `<div class="warnings"><p>Warnings</p><ul>${report.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul></div>`
+}
 </header>`;
 }
 
@@ -100,8 +105,11 @@ function headline(report: Report): string {
     escapeHtml(formatNines(availability.nines)),
     `success within ${escapeHtml(formatDurationUs(availability.thresholdUs))}`,
   ];
-  if (availability.target !== null)
-    availabilityDetails.push(`below target for ${escapeHtml(formatDurationUs(availability.downtimeUs))}`);
+  availabilityDetails.push(
+    `down (below ${escapeHtml(formatPercent(availability.downBelow))}) for ${escapeHtml(formatDurationUs(availability.downtimeUs))}`,
+  );
+  if (availability.noDataUs > 0)
+    availabilityDetails.push(`no requests finished for ${escapeHtml(formatDurationUs(availability.noDataUs))}`);
   // No success, no latency: show a dash rather than a meaningless 0µs.
   const latencyText = (us: number) => (latency.count > 0 ? formatDurationUs(us) : MISSING);
   const cards = [
@@ -181,16 +189,25 @@ function faultsSection(report: Report): string {
   ]);
   const parts = [table(['time', 'kind', 'nodes', 'detail'], rows, new Set([0]))];
   if (report.faultIntervals.length > 0) {
-    const intervals = [...report.faultIntervals].sort((a, b) => a.startUs - b.startUs);
-    const intervalRows = intervals.map((i) => [
+    // recovery[i] belongs to faultIntervals[i]; sort the pairs together.
+    const recovery = report.metrics.availability.recovery;
+    const intervals = report.faultIntervals
+      .map((interval, i) => ({ interval, recoveryUs: recovery[i]?.recoveryUs }))
+      .sort((a, b) => a.interval.startUs - b.interval.startUs);
+    const intervalRows = intervals.map(({ interval: i, recoveryUs }) => [
       escapeHtml(i.label),
       escapeHtml(i.kind),
       escapeHtml(formatTimestampUs(i.startUs)),
       escapeHtml(formatTimestampUs(i.endUs)),
       escapeHtml(formatDurationUs(i.endUs - i.startUs)),
+      recoveryUs === undefined
+        ? MISSING
+        : recoveryUs === null
+          ? 'not recovered'
+          : escapeHtml(formatDurationUs(recoveryUs)),
     ]);
     parts.push(
-      `<h3>Fault intervals (shaded in the charts)</h3>\n${table(['fault', 'kind', 'from', 'to', 'lasted'], intervalRows, range(2, 5))}`,
+      `<h3>Fault intervals (shaded in the charts)</h3>\n<p class="muted">Recovery: from the fault's end to the first window back at or above ${escapeHtml(formatPercent(report.metrics.availability.downBelow))} availability.</p>\n${table(['fault', 'kind', 'from', 'to', 'lasted', 'recovery'], intervalRows, range(2, 6))}`,
     );
   }
   return section('faults', 'Fault timeline', parts.join('\n'));
@@ -387,6 +404,9 @@ code { font-family: ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace; 
 .badge.pass { color: var(--pass); background: var(--pass-bg); }
 .badge.fail { color: var(--fail); background: var(--fail-bg); }
 .badge.unknown { color: #92400e; background: #fef3c7; }
+.warnings { margin: 12px 0; padding: 8px 14px; border-left: 4px solid #d97706; background: #fffbeb; }
+.warnings p { margin: 0; font-weight: 600; color: #92400e; }
+.warnings ul { margin: 4px 0 0; padding-left: 20px; }
 .badge.none { color: var(--muted); background: #f1f5f9; font-weight: 600; }
 .bad { color: var(--fail); }
 .small { font-size: 12px; }
