@@ -1,3 +1,4 @@
+import { formatDurationUs, formatPercent } from './format.js';
 import type { FaultEvent, FaultInterval } from './report-types.js';
 
 /**
@@ -43,7 +44,7 @@ export function faultIntervals(faults: readonly FaultEvent[], endUs: number): Fa
         break;
       case 'degrade': {
         const id = f.detail?.split(':')[0] ?? 'degrade';
-        degraded.set(id, { startUs: f.timeUs, label: `degrade ${f.detail ?? ''}`.trim() });
+        degraded.set(id, { startUs: f.timeUs, label: degradeLabel(id, f.detail) });
         break;
       }
       case 'restore-links':
@@ -108,4 +109,26 @@ export function shortFaultLabel(interval: FaultInterval): string {
   const nodes = label.startsWith(`${interval.kind} `) ? label.slice(interval.kind.length + 1).split(', ') : [];
   if (nodes.length > 1) return `${interval.kind} ${nodes.length} nodes`;
   return `${label.slice(0, MAX_FAULT_LABEL_CHARS - 1)}…`;
+}
+
+/**
+ * "degrade latency ×5, +20ms, loss 20%" from the engine's log detail
+ * ("degrade#0: x5, +20000us, loss 0.2"): the generated id and a factor of 1
+ * say nothing to a reader; a named degradation keeps its name.
+ */
+function degradeLabel(id: string, detail: string | undefined): string {
+  const effects = (detail?.slice(id.length + 1) ?? '')
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '' && part !== 'x1')
+    .map((part) => {
+      if (part.startsWith('x')) return `latency ×${part.slice(1)}`;
+      const extra = /^\+(\d+)us$/.exec(part);
+      if (extra) return `+${formatDurationUs(Number(extra[1]))}`;
+      const loss = /^loss ([\d.e-]+)$/.exec(part);
+      if (loss) return `loss ${formatPercent(Number(loss[1]))}`;
+      return part;
+    });
+  const name = /^degrade#\d+$/.test(id) ? 'degrade' : `degrade ${id}`;
+  return effects.length === 0 ? name : `${name} ${effects.join(', ')}`;
 }
