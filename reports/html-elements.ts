@@ -25,7 +25,9 @@ export function table(
   options: { columnPerVariant?: boolean } = {},
 ): string {
   const cls = (i: number) => (numeric.has(i) ? ' class="num"' : '');
-  const head = headers.map((h, i) => `<th scope="col"${cls(i)}>${escapeHtml(h)}</th>`).join('');
+  // Variant names break after their hyphens, not in the middle of a word.
+  const header = (h: string) => (options.columnPerVariant ? escapeHtml(h).replaceAll('-', '-<wbr>') : escapeHtml(h));
+  const head = headers.map((h, i) => `<th scope="col"${cls(i)}>${header(h)}</th>`).join('');
   const body = rows.map((row) => `<tr>${row.map((cell, i) => `<td${cls(i)}>${cell}</td>`).join('')}</tr>`).join('\n');
   const open = options.columnPerVariant ? '<table class="per-variant">' : '<table>';
   return `<div class="table-wrap">${open}\n<thead><tr>${head}</tr></thead>\n<tbody>\n${body}\n</tbody>\n</table></div>`;

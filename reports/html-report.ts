@@ -317,11 +317,13 @@ function messagesSection(report: Report): string {
 }
 
 /** Indices of the best value in a row, every one of them when tied; none when all are equal (nothing to highlight). */
+/** The variants with the best value as shown: values that print the same are tied, so every one of them gets the star. */
 function bestIndices(row: ComparisonRow): Set<number> {
   const finite = row.values.filter((v) => Number.isFinite(v));
-  if (finite.length < 2 || finite.every((v) => v === finite[0])) return new Set();
-  const best = row.higherIsBetter ? Math.max(...finite) : Math.min(...finite);
-  return new Set(row.values.flatMap((v, i) => (v === best ? [i] : [])));
+  const shown = (v: number) => formatValue(v, row.unit);
+  if (finite.length < 2 || finite.every((v) => shown(v) === shown(finite[0]))) return new Set();
+  const best = shown(row.higherIsBetter ? Math.max(...finite) : Math.min(...finite));
+  return new Set(row.values.flatMap((v, i) => (Number.isFinite(v) && shown(v) === best ? [i] : [])));
 }
 
 function comparisonSection(report: Report): string {
@@ -353,7 +355,7 @@ function comparisonSection(report: Report): string {
                 `<code>${escapeHtml(path)}: ${escapeHtml(JSON.stringify(value) ?? 'undefined')}</code>`,
             )
             .join('<br>'),
-      `<code>${escapeHtml(v.traceHash)}</code>`,
+      `<code class="hash">${escapeHtml(v.traceHash)}</code>`,
       escapeHtml(formatCount(v.events)),
     ];
   });
@@ -426,6 +428,8 @@ tbody tr:nth-child(even) td { background: #fafbfc; }
 table.per-variant { table-layout: fixed; font-size: 13px; }
 table.per-variant th:first-child { width: 12em; }
 table.per-variant th, table.per-variant td { white-space: normal; overflow-wrap: break-word; padding: 7px 6px; }
+table.per-variant th { overflow-wrap: normal; }
+code.hash { white-space: nowrap; overflow-wrap: normal; }
 .best { color: var(--pass); }
 figure.chart { margin: 0 0 16px; background: #fff; border: 1px solid var(--line); border-radius: 8px; overflow: hidden; }
 figure.chart svg { display: block; width: 100%; height: auto; }

@@ -60,6 +60,15 @@ describe('renderHtmlReport', () => {
     expect(availabilityRow).not.toContain('90.00%&nbsp;★');
   });
 
+  it('counts values that print the same as tied: the star follows what the reader sees', () => {
+    const report = sampleReport({ variants: true });
+    const row = report.comparison!.rows.find((r) => r.key === 'availability')!;
+    row.values = [0.9, 0.99999, 0.999991];
+    const html = renderHtmlReport(report, []);
+    const availabilityRow = html.split('\n').find((line) => line.startsWith('<tr><td>availability'))!;
+    expect(availabilityRow.match(/100\.00%&nbsp;★/g)).toHaveLength(2);
+  });
+
   it('shows no green badge when no SLO is declared: nothing was passed', () => {
     const report = sampleReport({ variants: true });
     for (const run of [report, ...report.variants!]) run.slo = { passed: true, verdict: 'pass', verdicts: [] };
