@@ -66,7 +66,7 @@ describe('renderHtmlReport', () => {
     row.values = [0.9, 0.99999, 0.999991];
     const html = renderHtmlReport(report, []);
     const availabilityRow = html.split('\n').find((line) => line.startsWith('<tr><td>availability'))!;
-    expect(availabilityRow.match(/100\.00%&nbsp;★/g)).toHaveLength(2);
+    expect(availabilityRow.match(/99\.999%&nbsp;★/g)).toHaveLength(2);
   });
 
   it('shows no green badge when no SLO is declared: nothing was passed', () => {
