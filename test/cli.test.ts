@@ -343,7 +343,7 @@ describe('signals, a closed pipe, and the binary', () => {
   }
 
   it('a reader that closes stdout early gets exit 141 and one line, not a stack', async () => {
-    const child = spawn(process.execPath, [BIN, 'run', 'lb-shootout', '--duration', '3s', '--json', '--out', 'pipe'], {
+    const child = spawn(process.execPath, [BIN, 'run', 'lb-shootout', '--duration', '8s', '--json', '--out', 'pipe'], {
       cwd: work,
     });
     let stderr = '';
