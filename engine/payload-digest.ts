@@ -5,8 +5,9 @@
  * serializing it: numbers by their 64-bit pattern, strings by their UTF-16
  * code units, booleans, null and undefined as tags, arrays and typed arrays
  * element by element, Maps and Sets entry by entry in insertion order, and
- * other objects by their own enumerable keys in insertion order (names and
- * values). Functions and symbols count by type only. Nesting deeper than
+ * other objects by the values of their enumerable keys in insertion
+ * order (not the key names: messages of one kind share a shape, and hashing
+ * names on every delivery doubled the digest's cost). Functions and symbols count by type only. Nesting deeper than
  * `MAX_DEPTH` counts as a tag, which also stops on cyclic payloads.
  */
 
@@ -88,10 +89,8 @@ function stepValue(h: number, value: unknown, depth: number): number {
     return h;
   }
   h = step(h, TAG_OBJECT);
-  for (const key in value) {
-    if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
-    h = stepValue(stepString(h, key), (value as Record<string, unknown>)[key], depth + 1);
-  }
+  // for-in also walks inherited enumerable keys; message objects (plain or class instances) have none.
+  for (const key in value) h = stepValue(h, (value as Record<string, unknown>)[key], depth + 1);
   return h;
 }
 
