@@ -1,0 +1,1592 @@
+import { describe, expect, it } from 'vitest';
+import { listBundledScenarios, resolveScenarioArgument } from '../../scenarios/harness/bundled-scenarios.js';
+import { loadScenario } from '../../scenarios/harness/load-scenario.js';
+import { runScenario, type CompletedRun } from '../../scenarios/harness/run-scenario.js';
+import { buildReport } from '../../reports/build-report.js';
+import type { ComponentReport, RunOutcome, WindowRow } from '../../reports/report-types.js';
+
+/**
+ * Every result figure a bundled scenario's description quotes, checked
+ * against a run of that scenario, so the prose cannot drift from what the
+ * simulator does. Each claim names the exact text it checks (the test fails
+ * when the description no longer contains it), the variant, how the figure
+ * is read from the run's report, and the accepted range:
+ *
+ * - `about(x)`: "about", "≈", "~", "nearly" figures: ±10% relative.
+ * - `quoted(x, unit)`: a plain figure, accepted to the rounding of its last
+ *   quoted digit (± half a `unit`), and never tighter than ±2% relative.
+ * - `exactly(x)`: counts, verdicts and "no", "every", "never" claims.
+ * - `between`, `atLeast`, `atMost`: what the words bound and no more.
+ *
+ * Settings the description repeats (rates, durations, sizes) are inputs, not
+ * results, and have no claim.
+ */
+
+interface Accept {
+  test(value: number): boolean;
+  rule: string;
+}
+
+const about = (x: number): Accept => ({
+  test: (v) => Math.abs(v - x) <= Math.abs(x) * 0.1,
+  rule: `about ${x} (±10%)`,
+});
+const quoted = (x: number, unit: number): Accept => {
+  const half = Math.max(unit / 2, Math.abs(x) * 0.02);
+  return { test: (v) => v >= x - half && v < x + half, rule: `${x} to its quoted rounding (±${half})` };
+};
+const exactly = (x: number): Accept => ({ test: (v) => v === x, rule: `exactly ${x}` });
+const between = (min: number, max: number): Accept => ({
+  test: (v) => v >= min && v <= max,
+  rule: `between ${min} and ${max}`,
+});
+const atLeast = (min: number): Accept => ({ test: (v) => v >= min, rule: `at least ${min}` });
+const atMost = (max: number): Accept => ({ test: (v) => v <= max, rule: `at most ${max}` });
+const above = (min: number): Accept => ({ test: (v) => v > min, rule: `above ${min}` });
+const below = (max: number): Accept => ({ test: (v) => v < max, rule: `below ${max}` });
+
+interface Run {
+  report: RunOutcome;
+  completed: CompletedRun;
+}
+
+interface Claim {
+  /** Text the description must contain, where the figure is quoted. */
+  quote: string;
+  /** The variant the figure is about ('base' without variants); a list means each one. */
+  variant: string | string[];
+  /** The figure, from the run's report (or, where the report has no such figure, from the run's history). */
+  read(run: Run, runs: Map<string, Run>): number;
+  accept: Accept;
+}
+
+interface ScenarioClaims {
+  scenario: string;
+  /** Overrides for a figure the description quotes for a run with `--set`. */
+  overrides?: string[];
+  /** Only these variants are run (all when absent). */
+  variants?: string[];
+  claims: Claim[];
+}
+
+// Reading figures from a run.
+const metrics = (r: Run) => r.report.metrics;
+const availability = (r: Run) => metrics(r).availability.overall;
+const opAvailability = (r: Run, op: string) => metrics(r).requests.byOperation[op].availability!;
+const latency = (r: Run, op?: string) => (op === undefined ? metrics(r).latency : metrics(r).latencyByOperation[op]);
+const component = (r: Run, name: string): ComponentReport => metrics(r).components.find((c) => c.name === name)!;
+const detail = (r: Run, name: string, key: string) => component(r, name).details![key];
+const consistency = (r: Run) => r.report.consistency!;
+const staleRate = (r: Run) => consistency(r).staleness!.staleReadRate;
+const staleReads = (r: Run) => consistency(r).staleness!.staleReads;
+const lost = (r: Run) => consistency(r).lostWrites!.lost;
+const linearizable = (r: Run) => (consistency(r).linearizability!.linearizable ? 1 : 0);
+const failed = (w: WindowRow) => w.errors.timeout + w.errors.rejected + w.errors.dropped + w.errors.unavailable;
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+const mean = (xs: number[]) => sum(xs) / xs.length;
+const durationSeconds = (r: Run) => r.report.simulatedSeconds;
+/** Indices of the report windows that lie within [fromS, toS) seconds. */
+function windowsIn(r: Run, fromS: number, toS: number): number[] {
+  const out: number[] = [];
+  metrics(r).timeline.forEach((w, i) => {
+    if (w.startUs >= fromS * 1e6 && w.endUs <= toS * 1e6) out.push(i);
+  });
+  return out;
+}
+const rows = (r: Run, fromS: number, toS: number) => windowsIn(r, fromS, toS).map((i) => metrics(r).timeline[i]);
+const windowAvailability = (r: Run, fromS: number, toS: number) => rows(r, fromS, toS).map((w) => w.availability ?? 1);
+const windowUtilization = (r: Run, name: string, fromS: number, toS: number) =>
+  windowsIn(r, fromS, toS).map((i) => component(r, name).timeline.utilization[i]);
+/** The share of all worker slots of the queue servers busy: utilization weighted by nodes × workers. */
+function serversBusy(r: Run, names: string[]): number {
+  const cs = names.map((n) => component(r, n));
+  return sum(cs.map((c) => c.utilization * c.nodes * c.workers)) / sum(cs.map((c) => c.nodes * c.workers));
+}
+/** The first window starting at or after `fromS` whose availability reaches `level`: its start, in seconds. */
+function recoveredAt(r: Run, fromS: number, level: number): number {
+  const w = metrics(r).timeline.find((row) => row.startUs >= fromS * 1e6 && (row.availability ?? 0) >= level);
+  return w === undefined ? Infinity : w.startUs / 1e6;
+}
+/** Completion times (µs) of acknowledged operations `f` in the run's history. */
+function acknowledged(r: Run, f: string, filter: (process: number) => boolean = () => true): number[] {
+  const invoked = new Map<number, string>();
+  const out: number[] = [];
+  for (const e of r.completed.built.history.events) {
+    if (e.type === 'invoke') invoked.set(e.process, e.f);
+    else if (e.type === 'ok' && invoked.get(e.process) === f && filter(e.process)) out.push(e.timeUs!);
+  }
+  return out;
+}
+/** The longest time between consecutive acknowledged writes within [fromS, toS), in seconds. */
+function longestWriteGap(r: Run, fromS: number, toS: number): number {
+  const times = acknowledged(r, 'write')
+    .filter((t) => t >= fromS * 1e6 && t < toS * 1e6)
+    .sort((a, b) => a - b);
+  let gap = 0;
+  for (let i = 1; i < times.length; i++) gap = Math.max(gap, times[i] - times[i - 1]);
+  return gap / 1e6;
+}
+const regionOf = (r: Run, process: number) => {
+  const { sim, history } = r.completed.built;
+  return sim.context(history.clientOf(process)).region;
+};
+/** Messages each node of a component sent (the engine's per-node count). */
+function sentByNodes(r: Run, group: string): number[] {
+  const { sim } = r.completed.built;
+  return sim.group(group).map((id) => sim.sentBy(id));
+}
+
+const CLAIMS: ScenarioClaims[] = [
+  {
+    scenario: 'autoscale-spike',
+    claims: [
+      {
+        quote: 'Two servers run at about 45% before the spike',
+        variant: ['startup-30s', 'startup-instant'],
+        // The component's utilization is over all 8 servers; 2 run before the spike.
+        read: (r) => (mean(windowUtilization(r, 'api', 15, 120)) * 8) / 2,
+        accept: about(0.45),
+      },
+      {
+        // Offered load is 3 × 45%; what the run shows is the two running servers saturated until help comes.
+        quote: 'utilization jumps past 100%',
+        variant: 'startup-30s',
+        read: (r) => Math.min(...windowUtilization(r, 'api', 125, 160)) * 4,
+        accept: atLeast(0.97),
+      },
+    ],
+  },
+  {
+    scenario: 'bulkheads',
+    claims: [
+      {
+        quote: 'browse fails with checkout: 64% and 47% over the run',
+        variant: 'shared-pool',
+        read: (r) => opAvailability(r, 'browse'),
+        accept: quoted(0.64, 0.01),
+      },
+      {
+        quote: 'browse fails with checkout: 64% and 47% over the run',
+        variant: 'shared-pool',
+        read: (r) => opAvailability(r, 'checkout'),
+        accept: quoted(0.47, 0.01),
+      },
+      {
+        quote: 'with availability mostly between 10% and 50% through the slowdown',
+        variant: 'shared-pool',
+        read: (r) => {
+          const during = windowAvailability(r, 5, 15);
+          return during.filter((a) => a >= 0.1 && a <= 0.5).length / during.length;
+        },
+        accept: above(0.5),
+      },
+      {
+        quote: 'so browse stays at 100%',
+        variant: ['bulkhead', 'bulkhead-waiting'],
+        read: (r) => opAvailability(r, 'browse'),
+        accept: quoted(1, 0.01),
+      },
+      {
+        quote: 'only checkout suffers (63%)',
+        variant: 'bulkhead',
+        read: (r) => opAvailability(r, 'checkout'),
+        accept: quoted(0.63, 0.01),
+      },
+      {
+        quote: 'gets a few more checkouts through',
+        variant: 'bulkhead-waiting',
+        read: (r, runs) =>
+          metrics(r).requests.byOperation.checkout.good -
+          metrics(runs.get('bulkhead')!).requests.byOperation.checkout.good,
+        accept: above(0),
+      },
+      {
+        quote: 'and both operations fail, worse than without a bulkhead',
+        variant: 'bulkhead-too-big',
+        read: (r, runs) =>
+          Math.max(
+            opAvailability(r, 'browse') - opAvailability(runs.get('shared-pool')!, 'browse'),
+            opAvailability(r, 'checkout') - opAvailability(runs.get('shared-pool')!, 'checkout'),
+          ),
+        accept: below(0),
+      },
+    ],
+  },
+  {
+    scenario: 'cap-partition',
+    claims: [
+      {
+        quote: 'dc-a stays unavailable until the heal',
+        variant: 'raft-read-index',
+        read: (r) => consistency(r).partitions[0].sides[0].answered,
+        accept: exactly(0),
+      },
+      {
+        // With a lease the old leader answers until the lease runs out.
+        quote: 'when its lease runs out with lease',
+        variant: 'raft-lease',
+        read: (r) => consistency(r).partitions[0].sides[0].availability!,
+        accept: atMost(0.01),
+      },
+      {
+        quote: 'dc-b elects a new leader within an election timeout and serves on',
+        variant: ['raft-read-index', 'raft-lease'],
+        read: (r) => consistency(r).partitions[0].sides[1].availability!,
+        accept: atLeast(0.99),
+      },
+      {
+        quote: 'Every history is linearizable and',
+        variant: ['raft-read-index', 'raft-lease'],
+        read: linearizable,
+        accept: exactly(1),
+      },
+      {
+        quote: 'no write is lost: Raft orders by its log',
+        variant: ['raft-read-index', 'raft-lease'],
+        read: lost,
+        accept: exactly(0),
+      },
+      {
+        quote: "Lease reads skip read-index's confirming heartbeat round",
+        variant: 'raft-lease',
+        read: (r, runs) => latency(r, 'read').p50Us / latency(runs.get('raft-read-index')!, 'read').p50Us,
+        accept: below(1),
+      },
+      {
+        quote: 'both sides answer everything, all along',
+        variant: 'ap-one-lww',
+        read: (r) => Math.min(availability(r), ...consistency(r).partitions[0].sides.map((s) => s.availability!)),
+        accept: exactly(1),
+      },
+      {
+        quote: 'stale reads, and a history that is not linearizable',
+        variant: 'ap-one-lww',
+        read: (r) => (staleReads(r) > 0 && linearizable(r) === 0 ? 1 : 0),
+        accept: exactly(1),
+      },
+      {
+        quote: 'acknowledged updates are lost',
+        variant: 'ap-one-lww',
+        read: lost,
+        accept: above(0),
+      },
+      {
+        quote: 'refuses everything during the partition and dc-b serves',
+        variant: ['cp-quorum-lww', 'cp-quorum-abd'],
+        read: (r) => consistency(r).partitions[0].sides[0].answered,
+        accept: exactly(0),
+      },
+      {
+        quote: 'refuses everything during the partition and dc-b serves',
+        variant: ['cp-quorum-lww', 'cp-quorum-abd'],
+        read: (r) => consistency(r).partitions[0].sides[1].availability!,
+        accept: atLeast(0.99),
+      },
+      {
+        quote: 'cp-quorum-lww still reads stale values and loses acknowledged writes',
+        variant: 'cp-quorum-lww',
+        read: (r) => Math.min(staleReads(r), lost(r)),
+        accept: above(0),
+      },
+      {
+        quote: 'Its history is linearizable and it loses nothing',
+        variant: 'cp-quorum-abd',
+        read: (r) => linearizable(r) + (lost(r) === 0 ? 1 : 0) + (staleReads(r) === 0 ? 1 : 0),
+        accept: exactly(3),
+      },
+      {
+        // One round trip within dc-b is what ap-one-lww's p50 costs.
+        quote: 'at one more round trip per write',
+        variant: 'cp-quorum-abd',
+        read: (r, runs) =>
+          (latency(r, 'write').p50Us - latency(runs.get('cp-quorum-lww')!, 'write').p50Us) /
+          latency(runs.get('ap-one-lww')!).p50Us,
+        accept: between(0.75, 1.25),
+      },
+    ],
+  },
+  {
+    scenario: 'distributed-rate-limit',
+    claims: [
+      {
+        // Not in the report: read from the messages each gateway sent in `local`, where a gateway sends one
+        // message per request it refuses and two per request it admits (forward, answer), admitting ~100 per second.
+        quote: 'so one gateway gets about 70% of the traffic',
+        variant: 'local',
+        read: (r) => {
+          const sent = sentByNodes(r, 'gateway-node');
+          const admittedBusy = 100 * durationSeconds(r);
+          const received = sum(sent) - metrics(r).requests.succeeded;
+          return (Math.max(...sent) - admittedBusy) / received;
+        },
+        accept: about(0.7),
+      },
+      {
+        quote: 'admits about 320/s while the busy gateway refuses',
+        variant: 'local',
+        read: (r) => metrics(r).throughputPerSec,
+        accept: about(320),
+      },
+      {
+        quote: 'the busy gateway refuses 460/s',
+        variant: 'local',
+        read: (r) => (Math.max(...sentByNodes(r, 'gateway-node')) - 2 * 100 * durationSeconds(r)) / durationSeconds(r),
+        accept: quoted(460, 10),
+      },
+      {
+        quote: 'admits exactly 400 in every window',
+        variant: 'central-atomic',
+        read: (r) => detail(r, 'gateway', 'maxAdmittedPerWindow'),
+        accept: exactly(400),
+      },
+      {
+        quote: 'admits exactly 400 in every window',
+        variant: 'central-atomic',
+        read: (r) => Math.min(...rows(r, 0, durationSeconds(r)).map((w) => w.throughputPerSec)),
+        accept: exactly(400),
+      },
+      {
+        quote: 'admits about 650/s',
+        variant: 'central-racy',
+        read: (r) => metrics(r).throughputPerSec,
+        accept: about(650),
+      },
+      {
+        quote: '(about 430/s)',
+        variant: 'sync',
+        read: (r) => metrics(r).throughputPerSec,
+        accept: about(430),
+      },
+      {
+        quote: '+0.75 ms for one round trip',
+        variant: 'central-atomic',
+        read: (r, runs) => (latency(r).p50Us - latency(runs.get('local')!).p50Us) / 1000,
+        accept: quoted(0.75, 0.01),
+      },
+      {
+        quote: "+1.5 ms for racy's two",
+        variant: 'central-racy',
+        read: (r, runs) => (latency(r).p50Us - latency(runs.get('local')!).p50Us) / 1000,
+        accept: quoted(1.5, 0.1),
+      },
+      {
+        quote: 'nothing for local and sync',
+        variant: 'sync',
+        read: (r, runs) => Math.abs(latency(r).p50Us - latency(runs.get('local')!).p50Us) / 1000,
+        accept: below(0.1),
+      },
+      {
+        quote: '+2 atomic',
+        variant: 'central-atomic',
+        read: (r, runs) =>
+          metrics(r).messages.perClientOperation - metrics(runs.get('local')!).messages.perClientOperation,
+        accept: quoted(2, 1),
+      },
+      {
+        quote: '+4 racy',
+        variant: 'central-racy',
+        read: (r, runs) =>
+          metrics(r).messages.perClientOperation - metrics(runs.get('local')!).messages.perClientOperation,
+        accept: quoted(4, 1),
+      },
+      {
+        quote: '+0.4 sync',
+        variant: 'sync',
+        read: (r, runs) =>
+          metrics(r).messages.perClientOperation - metrics(runs.get('local')!).messages.perClientOperation,
+        accept: quoted(0.4, 0.1),
+      },
+      {
+        quote: 'about 800/s for those three seconds',
+        variant: 'store-crash-open',
+        read: (r) => mean(rows(r, 4, 7).map((w) => w.throughputPerSec)),
+        accept: about(800),
+      },
+      {
+        quote: 'each request waiting out the timeout: see p99',
+        variant: 'store-crash-open',
+        read: (r) => latency(r).p99Us / 1000,
+        accept: atLeast(20),
+      },
+      {
+        quote: 'refuses everything as unavailable (throughput 0)',
+        variant: 'store-crash-closed',
+        read: (r) => Math.max(...rows(r, 4, 7).map((w) => w.throughputPerSec)),
+        accept: exactly(0),
+      },
+      {
+        quote: '(about 320/s)',
+        variant: 'store-crash-local',
+        read: (r) => mean(rows(r, 4, 7).map((w) => w.throughputPerSec)),
+        accept: about(320),
+      },
+    ],
+  },
+  {
+    scenario: 'dns-failover',
+    claims: [
+      ...(
+        [
+          ['ttl-5s', 8],
+          ['ttl-60s', 62],
+          ['ttl-300s', 296],
+        ] as const
+      ).map(([variant, seconds]): Claim => ({
+        // The last request to fail ends in the last window with a failure; it was sent a timeout (1 s) before.
+        quote: '(in this run after about 8 s, 62 s and 296 s for TTLs of 5 s, 60 s and 300 s)',
+        variant,
+        read: (r) => {
+          const last = metrics(r)
+            .timeline.filter((w) => failed(w) > 0)
+            .at(-1)!;
+          return last.endUs / 1e6 - 1 - 60;
+        },
+        // ±1 s for the window, or ±10%.
+        accept: between(Math.min(seconds - 1, seconds * 0.9), Math.max(seconds + 1, seconds * 1.1)),
+      })),
+      ...(
+        [
+          ['ttl-5s', 3000, 0.987],
+          ['ttl-60s', 19000, 0.918],
+          ['ttl-300s', 90000, 0.615],
+        ] as const
+      ).flatMap(([variant, timeouts, share]): Claim[] => [
+        {
+          quote: 'about 3,000, 19,000 and 90,000 timeouts',
+          variant,
+          read: (r) => metrics(r).requests.errors.timeout,
+          accept: about(timeouts),
+        },
+        {
+          quote: 'availability 98.7%, 91.8% and 61.5%',
+          variant,
+          read: availability,
+          accept: quoted(share, 0.001),
+        },
+      ]),
+      {
+        quote: '(2,300 lookups at 5 s, 38 at 300 s)',
+        variant: 'ttl-5s',
+        read: (r) => component(r, 'dns').served,
+        accept: quoted(2300, 100),
+      },
+      {
+        quote: '(2,300 lookups at 5 s, 38 at 300 s)',
+        variant: 'ttl-300s',
+        read: (r) => component(r, 'dns').served,
+        accept: exactly(38),
+      },
+      {
+        // The median rises by the difference of the round trips, 60 − 20 ms.
+        quote: 'latency rises by the longer round trip to us-west (60 ms instead of 20 ms)',
+        variant: ['ttl-5s', 'ttl-60s', 'ttl-300s'],
+        read: (r) => {
+          const p50 = (from: number, to: number) => mean(rows(r, from, to).map((w) => w.p50Us!));
+          return (p50(durationSeconds(r) - 30, durationSeconds(r)) - p50(10, 60)) / 1000;
+        },
+        accept: about(40),
+      },
+    ],
+  },
+  {
+    scenario: 'failover',
+    claims: [
+      {
+        quote: 'maxLeaderlessUs: 1.31 s',
+        variant: ['async', 'semi-sync', 'sync'],
+        read: (r) => detail(r, 'store', 'maxLeaderlessUs') / 1e6,
+        accept: quoted(1.31, 0.01),
+      },
+      {
+        quote: 'write p99 60 ms, the round trip to us-east',
+        variant: 'async',
+        read: (r) => latency(r, 'write').p99Us / 1000,
+        accept: quoted(60, 1),
+      },
+      {
+        quote: '11 acknowledged writes lost',
+        variant: 'async',
+        read: (r) => detail(r, 'store', 'acknowledgedWritesDiscarded'),
+        accept: exactly(11),
+      },
+      {
+        quote: '11 acknowledged writes lost',
+        variant: 'async',
+        read: lost,
+        accept: exactly(11),
+      },
+      {
+        quote: 'and the history is not linearizable',
+        variant: 'async',
+        read: linearizable,
+        accept: exactly(0),
+      },
+      {
+        quote: 'write p99 175 ms',
+        variant: 'semi-sync',
+        read: (r) => latency(r, 'write').p99Us / 1000,
+        accept: quoted(175, 1),
+      },
+      {
+        quote: 'write p99 280 ms, the slowest',
+        variant: 'sync',
+        read: (r) => latency(r, 'write').p99Us / 1000,
+        accept: quoted(280, 1),
+      },
+      {
+        quote: 'Neither loses an acknowledged write',
+        variant: ['semi-sync', 'sync'],
+        read: (r) => lost(r) + detail(r, 'store', 'acknowledgedWritesDiscarded'),
+        accept: exactly(0),
+      },
+      {
+        quote: 'both histories are linearizable',
+        variant: ['semi-sync', 'sync'],
+        read: linearizable,
+        accept: exactly(1),
+      },
+      {
+        // Not in the report at this resolution: the longest pause between acknowledged writes in the history.
+        quote: 'writes stop for 1.4 to 1.6 s',
+        variant: ['async', 'semi-sync', 'sync'],
+        read: (r) => longestWriteGap(r, 11, 17),
+        accept: between(1.35, 1.65),
+      },
+      {
+        quote: 'longest under sync',
+        variant: 'sync',
+        read: (r, runs) =>
+          longestWriteGap(r, 11, 17) -
+          Math.max(longestWriteGap(runs.get('async')!, 11, 17), longestWriteGap(runs.get('semi-sync')!, 11, 17)),
+        accept: above(0),
+      },
+    ],
+  },
+  {
+    scenario: 'flaky-network',
+    claims: [
+      {
+        quote: 'the error budget burn past 1',
+        variant: 'base',
+        read: (r) => metrics(r).availability.errorBudget!.burn,
+        accept: above(1),
+      },
+    ],
+  },
+  {
+    scenario: 'hedged-requests',
+    claims: [
+      {
+        quote: 'cuts p99 six-fold',
+        variant: 'hedge-at-p95',
+        read: (r, runs) => latency(runs.get('no-hedging')!).p99Us / latency(r).p99Us,
+        accept: about(6),
+      },
+      {
+        quote: 'for 5% more load',
+        variant: 'hedge-at-p95',
+        read: (r, runs) => component(r, 'api').served / component(runs.get('no-hedging')!, 'api').served - 1,
+        accept: quoted(0.05, 0.01),
+      },
+      {
+        quote: 'Without hedging, p99 is the stall itself: about 190 ms',
+        variant: 'no-hedging',
+        read: (r) => latency(r).p99Us / 1000,
+        accept: about(190),
+      },
+      {
+        // The delay is each client's observed p95; the run's p95 without hedging stands for it.
+        quote: 'after about 22 ms',
+        variant: 'no-hedging',
+        read: (r) => latency(r).p95Us / 1000,
+        accept: about(22),
+      },
+      {
+        quote: '`requests.hedges` is about 6% of requests',
+        variant: 'hedge-at-p95',
+        read: (r) => metrics(r).requests.hedges / metrics(r).requests.sent,
+        accept: about(0.06),
+      },
+      {
+        quote: 'so p99 falls to about 32 ms',
+        variant: 'hedge-at-p95',
+        read: (r) => latency(r).p99Us / 1000,
+        accept: about(32),
+      },
+      {
+        quote: 'while p50 does not move',
+        variant: ['hedge-at-p95', 'hedge-after-20ms'],
+        read: (r, runs) => latency(r).p50Us / latency(runs.get('no-hedging')!).p50Us,
+        accept: between(0.98, 1.02),
+      },
+      {
+        quote: 'A fixed 20 ms delay does the same here (8% hedged)',
+        variant: 'hedge-after-20ms',
+        read: (r) => metrics(r).requests.hedges / metrics(r).requests.sent,
+        accept: quoted(0.08, 0.01),
+      },
+      {
+        quote: 'A fixed 20 ms delay does the same here',
+        variant: 'hedge-after-20ms',
+        read: (r) => latency(r).p99Us / 1000,
+        accept: about(32),
+      },
+      {
+        quote: 'the pool does twice the work',
+        variant: 'hedge-too-early',
+        read: (r, runs) => component(r, 'api').served / component(runs.get('no-hedging')!, 'api').served,
+        accept: about(2),
+      },
+      {
+        quote: 'runs at 98% utilization',
+        variant: 'hedge-too-early',
+        read: (r) => component(r, 'api').utilization,
+        accept: quoted(0.98, 0.01),
+      },
+      {
+        quote: 'p50 goes from 11 ms to about 50 ms',
+        variant: 'no-hedging',
+        read: (r) => latency(r).p50Us / 1000,
+        accept: quoted(11, 1),
+      },
+      {
+        quote: 'p50 goes from 11 ms to about 50 ms',
+        variant: 'hedge-too-early',
+        read: (r) => latency(r).p50Us / 1000,
+        accept: about(50),
+      },
+      {
+        quote: 'with p99 no better than not hedging at all',
+        variant: 'hedge-too-early',
+        read: (r, runs) => latency(r).p99Us / latency(runs.get('no-hedging')!).p99Us,
+        accept: atLeast(1),
+      },
+    ],
+  },
+  {
+    // The run the description suggests with --set: at 60% load the fixed delay tips over, the p95 delay holds.
+    scenario: 'hedged-requests',
+    overrides: ['workloads.users.rate=320/s'],
+    variants: ['hedge-at-p95', 'hedge-after-20ms'],
+    claims: [
+      {
+        quote: 'variant tips into overload about 20 s in and stays there',
+        variant: 'hedge-after-20ms',
+        // Overload: the servers busy all the time, from that window to the end.
+        read: (r) => {
+          const busy = component(r, 'api').timeline.utilization;
+          const from = busy.findIndex((u, i) => busy.slice(i).every((v) => v >= 0.99));
+          return from < 0 ? Infinity : metrics(r).timeline[from].startUs / 1e6;
+        },
+        accept: between(15, 25),
+      },
+      {
+        quote: 'while the p95 delay rises with the latencies and holds',
+        variant: 'hedge-at-p95',
+        read: availability,
+        accept: atLeast(0.99),
+      },
+    ],
+  },
+  {
+    scenario: 'hot-key-shift',
+    claims: [
+      {
+        quote: 'shard-d, which owns it, gets 40%',
+        variant: 'steady',
+        read: (r) =>
+          component(r, 'shard-d').served /
+          sum(['shard-a', 'shard-b', 'shard-c', 'shard-d'].map((n) => component(r, n).served)),
+        accept: quoted(0.4, 0.01),
+      },
+      {
+        quote: "shard-d's line falls from 55% to 16%",
+        variant: 'hot-set-moves',
+        read: (r) => mean(windowUtilization(r, 'shard-d', 5, 30)),
+        accept: quoted(0.55, 0.01),
+      },
+      {
+        quote: "shard-d's line falls from 55% to 16%",
+        variant: 'hot-set-moves',
+        read: (r) => mean(windowUtilization(r, 'shard-d', 31, durationSeconds(r))),
+        accept: quoted(0.16, 0.01),
+      },
+      {
+        quote: "shard-b's climbs from 42% to 100%",
+        variant: 'hot-set-moves',
+        read: (r) => mean(windowUtilization(r, 'shard-b', 5, 30)),
+        accept: quoted(0.42, 0.01),
+      },
+      {
+        quote: "shard-b's climbs from 42% to 100%",
+        variant: 'hot-set-moves',
+        read: (r) => mean(windowUtilization(r, 'shard-b', 31, durationSeconds(r))),
+        accept: quoted(1, 0.01),
+      },
+      {
+        quote: 'its queue fills (100 waiting)',
+        variant: 'hot-set-moves',
+        read: (r) => component(r, 'shard-b').queueDepth.max,
+        accept: exactly(100),
+      },
+      {
+        // Arrivals at shard-b after the shift: all it took, less what it took before (steady's, halved).
+        quote: 'it turns away about one request in nine',
+        variant: 'hot-set-moves',
+        read: (r, runs) => {
+          const b = component(r, 'shard-b');
+          return b.rejected / (b.served + b.rejected - component(runs.get('steady')!, 'shard-b').served / 2);
+        },
+        accept: about(1 / 9),
+      },
+      {
+        quote: 'overall p99 goes from 21 ms to about 120 ms',
+        variant: 'steady',
+        read: (r) => latency(r).p99Us / 1000,
+        accept: quoted(21, 1),
+      },
+      {
+        quote: 'overall p99 goes from 21 ms to about 120 ms',
+        variant: 'hot-set-moves',
+        read: (r) => latency(r).p99Us / 1000,
+        accept: about(120),
+      },
+      {
+        quote: 'the four shards together are only about half busy',
+        variant: 'hot-set-moves',
+        read: (r) => serversBusy(r, ['shard-a', 'shard-b', 'shard-c', 'shard-d']),
+        accept: about(0.5),
+      },
+      {
+        quote: '`steady` (no shift) stays healthy throughout',
+        variant: 'steady',
+        read: (r) => Math.min(...windowAvailability(r, 5, durationSeconds(r))),
+        accept: atLeast(0.999),
+      },
+      {
+        quote: 'shard-b then peaks near 56%',
+        variant: 'headroom-everywhere',
+        read: (r) => Math.max(...windowUtilization(r, 'shard-b', 5, durationSeconds(r))),
+        accept: about(0.56),
+      },
+      {
+        quote: 'and nothing is rejected',
+        variant: 'headroom-everywhere',
+        read: (r) => metrics(r).requests.errors.rejected,
+        accept: exactly(0),
+      },
+    ],
+  },
+  {
+    scenario: 'l4-vs-l7',
+    claims: [
+      {
+        // Not in the report: the seconds of returning-server-1's traffic (a quarter) that timed out.
+        quote: 'ping checks take it out within about half a second',
+        variant: ['l4', 'l7'],
+        read: (r) => metrics(r).requests.errors.timeout / (metrics(r).requests.sent / durationSeconds(r) / 4),
+        accept: between(0.25, 0.55),
+      },
+      {
+        quote: 'the 8 connections it held reopen on the three others (connectionsReopened in the lb component)',
+        variant: 'l4',
+        read: (r) => detail(r, 'lb', 'connectionsReopened'),
+        accept: exactly(8),
+      },
+      {
+        quote: 'the three others run 93% busy to the end',
+        variant: 'l4',
+        read: (r) => mean(windowUtilization(r, 'steady', 16, durationSeconds(r))),
+        accept: quoted(0.93, 0.01),
+      },
+      {
+        quote: 'p99 doubles (about 85 ms against 45 ms at L7)',
+        variant: 'l4',
+        read: (r) => latency(r).p99Us / 1000,
+        accept: about(85),
+      },
+      {
+        quote: 'p99 doubles (about 85 ms against 45 ms at L7)',
+        variant: 'l7',
+        read: (r) => latency(r).p99Us / 1000,
+        accept: about(45),
+      },
+      {
+        quote: 'p99 doubles',
+        variant: 'l4',
+        read: (r, runs) => latency(r).p99Us / latency(runs.get('l7')!).p99Us,
+        accept: about(2),
+      },
+      {
+        quote: 'the returning server only ever served what it took before the crash',
+        variant: 'l4',
+        read: (r) => Math.max(...windowUtilization(r, 'returning', 16, durationSeconds(r))),
+        accept: exactly(0),
+      },
+      {
+        quote: 'p99 is back to its level before the crash within two seconds',
+        variant: 'l7',
+        // From the restart at 15 s to the first window whose p99 is within the range of those before the crash.
+        read: (r) => {
+          const before = Math.max(...rows(r, 5, 10).map((w) => w.p99Us!));
+          const back = metrics(r).timeline.find((w) => w.startUs >= 15e6 && w.p99Us! <= before)!;
+          return back.startUs / 1e6 - 15;
+        },
+        accept: atMost(2),
+      },
+      {
+        quote: 'its p50 is about 0.25 ms higher',
+        variant: 'l7',
+        read: (r, runs) => {
+          const p50 = (run: Run) => mean(rows(run, 5, 10).map((w) => w.p50Us!));
+          return (p50(r) - p50(runs.get('l4')!)) / 1000;
+        },
+        accept: about(0.25),
+      },
+    ],
+  },
+  {
+    scenario: 'lb-redundancy',
+    claims: [
+      {
+        quote: 'every request fails for the whole 10 s',
+        variant: 'single',
+        read: (r) => Math.max(...windowAvailability(r, 15.25, 25)),
+        accept: exactly(0),
+      },
+      {
+        quote: '(downtime ≈ the crash)',
+        variant: 'single',
+        read: (r) => metrics(r).availability.downtimeUs / 1e6,
+        accept: about(10),
+      },
+      {
+        quote: '750 ms–1 s after the crash',
+        variant: 'active-passive',
+        read: (r) => r.report.faults.find((f) => f.kind === 'claim-address')!.timeUs / 1e6 - 15,
+        accept: between(0.75, 1),
+      },
+      {
+        quote: 'no window goes down',
+        variant: 'active-active',
+        read: (r) => metrics(r).availability.downtimeUs,
+        accept: exactly(0),
+      },
+      {
+        quote: 'about 1 request in 8 fails',
+        variant: 'active-active',
+        read: (r) => {
+          const during = rows(r, 15, 25.25);
+          return sum(during.map(failed)) / sum(during.map((w) => w.succeeded + failed(w)));
+        },
+        accept: about(1 / 8),
+      },
+    ],
+  },
+  {
+    scenario: 'lb-shootout',
+    claims: [
+      {
+        quote: 'Round robin, random and the hashes hand it a fifth or more of 4,000/s',
+        variant: ['round-robin', 'random', 'consistent-hash'],
+        read: (r) => (component(r, 'slow').served + component(r, 'slow').rejected) / metrics(r).requests.sent,
+        accept: between(0.18, 0.3),
+      },
+      {
+        quote: 'p99 and failed requests show it',
+        variant: ['round-robin', 'random', 'consistent-hash'],
+        read: (r) => component(r, 'slow').rejected,
+        accept: above(0),
+      },
+      {
+        quote: 'find the slow node by themselves',
+        variant: ['weighted-round-robin', 'least-connections', 'power-of-two', 'least-response-time'],
+        read: availability,
+        accept: atLeast(0.999),
+      },
+      {
+        // How long it took is not in the report; that it was over by the end of warm-up is.
+        quote: 'take it out within about 3 s in every variant (inside the 5 s warm-up)',
+        variant: [
+          'round-robin',
+          'weighted-round-robin',
+          'random',
+          'least-connections',
+          'power-of-two',
+          'least-response-time',
+          'consistent-hash',
+          'resource-based',
+          'resource-based-stale',
+        ],
+        read: (r) => metrics(r).requests.errors.unavailable,
+        accept: exactly(0),
+      },
+      {
+        quote: '(22% of requests fail)',
+        variant: 'power-of-two-ping-checks',
+        read: (r) => 1 - availability(r),
+        accept: quoted(0.22, 0.01),
+      },
+      {
+        quote: 'it does as well as least connections',
+        variant: 'resource-based',
+        read: (r, runs) => availability(r) - availability(runs.get('least-connections')!),
+        accept: atLeast(-0.001),
+      },
+      {
+        quote: 'a third of all requests are rejected',
+        variant: 'resource-based-stale',
+        read: (r) => metrics(r).requests.errors.rejected / metrics(r).requests.sent,
+        accept: about(1 / 3),
+      },
+      {
+        quote: 'though the servers are less than half busy on average',
+        variant: 'resource-based-stale',
+        read: (r) => serversBusy(r, ['fast', 'slow']),
+        accept: between(0.35, 0.5),
+      },
+    ],
+  },
+  {
+    scenario: 'lww-clock-skew',
+    claims: [
+      {
+        quote: 'lww has about 4% of its reads stale',
+        variant: 'lww',
+        read: staleRate,
+        accept: about(0.04),
+      },
+      {
+        quote: 'lww-synced-clocks, the same run without the clock step, has none',
+        variant: 'lww-synced-clocks',
+        read: staleReads,
+        accept: exactly(0),
+      },
+      {
+        quote: 'version-vectors loses nothing',
+        variant: 'version-vectors',
+        read: (r) => lost(r) + staleReads(r),
+        accept: exactly(0),
+      },
+      {
+        quote: 'about a quarter of the reads return several values',
+        variant: 'version-vectors',
+        read: (r) => consistency(r).conflicts.siblingReadRate!,
+        accept: about(0.25),
+      },
+      {
+        quote: 'ends with each replica holding exactly the number of increments acknowledged',
+        variant: 'pn-counter',
+        read: (r) => {
+          const c = consistency(r).counters!;
+          return Math.abs(c.finalTotal - c.acknowledged) + c.lostIncrements + c.doubleCounted;
+        },
+        accept: exactly(0),
+      },
+    ],
+  },
+  {
+    scenario: 'mm1',
+    claims: [
+      ...(['utilization', 'mean-time-at-server', 'probability-of-waiting'] as const).map((key): Claim => ({
+        quote: 'each within a percent or two of the simulated value',
+        variant: 'base',
+        read: (r) => Math.abs(r.report.theory![0].rows.find((row) => row.key === key)!.relativeDifference!),
+        accept: atMost(0.02),
+      })),
+      {
+        quote: 'p99 ≈ 23 ms',
+        variant: 'base',
+        read: (r) => latency(r).p99Us / 1000,
+        accept: about(23),
+      },
+    ],
+  },
+  {
+    scenario: 'priority-shedding',
+    claims: [
+      {
+        quote: 'FIFO: the queue fills',
+        variant: 'fifo',
+        read: (r) => component(r, 'api').queueDepth.max,
+        accept: exactly(1000),
+      },
+      {
+        quote: 'every request waits ~340 ms',
+        variant: 'fifo',
+        read: (r) => component(r, 'api').latency.meanUs / 1000,
+        accept: about(340),
+      },
+      {
+        quote: 'both operations fail (~0%)',
+        variant: 'fifo',
+        read: (r) => Math.max(opAvailability(r, 'checkout'), opAvailability(r, 'report')),
+        accept: atMost(0.005),
+      },
+      {
+        quote: 'checkout loses the ~15% that arrive when no slot is free',
+        variant: 'priority-order',
+        read: (r) => 1 - opAvailability(r, 'checkout'),
+        accept: about(0.15),
+      },
+      {
+        quote: 'brings checkout to ~100%',
+        variant: ['priority-evict', 'priority-evict-shed'],
+        read: (r) => opAvailability(r, 'checkout'),
+        accept: atLeast(0.995),
+      },
+      {
+        quote: '(p99 a few ms)',
+        variant: 'priority-evict',
+        read: (r) => latency(r, 'checkout').p99Us / 1000,
+        accept: between(1, 10),
+      },
+      {
+        quote: 'reports still wait too long and fail',
+        variant: 'priority-evict',
+        read: (r) => opAvailability(r, 'report'),
+        accept: atMost(0.005),
+      },
+      {
+        quote: '~80% of reports',
+        variant: 'priority-evict-shed',
+        read: (r) => opAvailability(r, 'report'),
+        accept: about(0.8),
+      },
+      {
+        quote: 'goodput is the highest of all',
+        variant: 'priority-evict-shed',
+        read: (r, runs) =>
+          metrics(r).goodputPerSec -
+          Math.max(...[...runs].filter(([n]) => n !== 'priority-evict-shed').map(([, o]) => metrics(o).goodputPerSec)),
+        accept: above(0),
+      },
+    ],
+  },
+  {
+    scenario: 'quorum-sweep',
+    claims: [
+      {
+        quote: 'r1-w1 stays available on both sides (100%)',
+        variant: 'r1-w1',
+        read: (r) => Math.min(availability(r), ...consistency(r).partitions[0].sides.map((s) => s.availability!)),
+        accept: exactly(1),
+      },
+      {
+        quote: 'over a fifth of all reads are stale',
+        variant: 'r1-w1',
+        read: staleRate,
+        accept: above(0.2),
+      },
+      {
+        // Everything but the first 500 ms of the 20 s partition.
+        quote: 'r2-w2 refuses everything in zone-a (no-quorum, once the 500 ms failure timeout has passed)',
+        variant: 'r2-w2',
+        read: (r) => consistency(r).partitions[0].sides.find((s) => s.replicas.includes('kv-1'))!.availability!,
+        accept: atMost(0.5 / 20 + 0.01),
+      },
+      {
+        quote: 'serves zone-b: 83%',
+        variant: 'r2-w2',
+        read: availability,
+        accept: quoted(0.83, 0.01),
+      },
+      {
+        quote: 'r1-w3 fails every write and r3-w1 every read during the partition: 75%',
+        variant: ['r1-w3', 'r3-w1'],
+        read: availability,
+        accept: quoted(0.75, 0.01),
+      },
+      {
+        quote: 'R + W > N never return a stale value',
+        variant: ['r1-w3', 'r2-w2', 'r3-w1'],
+        read: staleReads,
+        accept: exactly(0),
+      },
+    ],
+  },
+  {
+    scenario: 'rate-limiters',
+    claims: [
+      {
+        quote: 'nearly twice its limit',
+        variant: 'fixed-window',
+        read: (r) => detail(r, 'gateway', 'maxForwardedPerWindow') / 100,
+        accept: between(1.8, 2),
+      },
+      {
+        quote: 'The sliding log never exceeds it',
+        variant: 'sliding-log',
+        read: (r) => detail(r, 'gateway', 'maxForwardedPerWindow'),
+        accept: atMost(100),
+      },
+      {
+        quote: 'the sliding counter stays close',
+        variant: 'sliding-counter',
+        read: (r) => detail(r, 'gateway', 'maxForwardedPerWindow'),
+        accept: between(100, 120),
+      },
+      {
+        quote: 'The token bucket passes at most its burst plus its rate (80 here)',
+        variant: 'token-bucket',
+        read: (r) => detail(r, 'gateway', 'maxForwardedPerWindow'),
+        accept: exactly(80),
+      },
+      {
+        quote: 'The leaky bucket forwards at exactly its rate',
+        variant: 'leaky-bucket',
+        read: (r) => detail(r, 'gateway', 'maxForwardedPerWindow'),
+        accept: exactly(100),
+      },
+      {
+        quote: 'so its latency grows instead of its rejections',
+        variant: 'leaky-bucket',
+        read: (r, runs) =>
+          Math.max(...[...runs.values()].filter((o) => o !== r).map((o) => metrics(o).requests.errors.rejected)) -
+          metrics(r).requests.errors.rejected,
+        accept: above(0),
+      },
+      {
+        quote: 'so its latency grows instead of its rejections',
+        variant: 'leaky-bucket',
+        read: (r, runs) =>
+          latency(r).p99Us - Math.max(...[...runs.values()].filter((o) => o !== r).map((o) => latency(o).p99Us)),
+        accept: above(0),
+      },
+    ],
+  },
+  {
+    scenario: 'regional-partition',
+    claims: [
+      {
+        quote: 'p99 is the cross-region round trip',
+        variant: 'base',
+        read: (r) => latency(r).p99Us / 1000,
+        accept: about(100),
+      },
+      {
+        quote: 'the error budget of a 99.9% objective is spent many times over',
+        variant: 'base',
+        read: (r) => metrics(r).availability.errorBudget!.burn,
+        accept: atLeast(10),
+      },
+      {
+        quote: 'fails its availability SLO on purpose',
+        variant: 'base',
+        read: (r) => (r.report.slo.verdicts.find((v) => v.kind === 'availability')!.passed ? 1 : 0),
+        accept: exactly(0),
+      },
+    ],
+  },
+  {
+    scenario: 'replica-reads',
+    claims: [
+      {
+        quote: 'maxLagUs, about 160 ms',
+        variant: ['leader', 'any', 'read-your-writes'],
+        read: (r) => detail(r, 'store', 'maxLagUs') / 1000,
+        accept: about(160),
+      },
+      {
+        quote: 'no stale read',
+        variant: 'leader',
+        read: staleReads,
+        accept: exactly(0),
+      },
+      {
+        quote: '(read p99 81 ms)',
+        variant: 'leader',
+        read: (r) => latency(r, 'read').p99Us / 1000,
+        accept: quoted(81, 1),
+      },
+      {
+        quote: 'read p99 1 ms',
+        variant: 'any',
+        read: (r) => latency(r, 'read').p99Us / 1000,
+        accept: quoted(1, 1),
+      },
+      {
+        quote: '38% of reads are stale',
+        variant: 'any',
+        read: staleRate,
+        accept: quoted(0.38, 0.01),
+      },
+      {
+        quote: 'and 195 miss a write the same user had already been told was done',
+        variant: 'any',
+        read: (r) => consistency(r).sessions.readYourWrites.violations,
+        accept: exactly(195),
+      },
+      {
+        quote: 'no user misses its own writes',
+        variant: 'read-your-writes',
+        read: (r) => consistency(r).sessions.readYourWrites.violations,
+        accept: exactly(0),
+      },
+      {
+        quote: 'most reads stay local',
+        variant: 'read-your-writes',
+        read: (r) => latency(r, 'read').p50Us / 1000,
+        accept: below(1),
+      },
+      {
+        quote: "24% still miss other users' writes",
+        variant: 'read-your-writes',
+        read: staleRate,
+        accept: quoted(0.24, 0.01),
+      },
+    ],
+  },
+  {
+    scenario: 'retry-storm',
+    claims: [
+      {
+        quote: 'service is back at 34 s',
+        variant: 'no-retries',
+        read: (r) => recoveredAt(r, 30, 0.99),
+        accept: quoted(34, 1),
+      },
+      {
+        quote: 'availability never comes back',
+        variant: ['naive-retries', 'backoff-jitter'],
+        read: (r) => Math.max(...windowAvailability(r, 31, durationSeconds(r))),
+        accept: atMost(0.05),
+      },
+      {
+        quote: 'keeps some requests succeeding through the slowdown',
+        variant: 'backoff-lifo-deadlines',
+        read: (r) => Math.min(...windowAvailability(r, 20, 30)),
+        accept: above(0),
+      },
+      {
+        quote: 'and recovers at once',
+        variant: 'backoff-lifo-deadlines',
+        read: (r) => recoveredAt(r, 30, 0.99) - 30,
+        accept: atMost(1),
+      },
+      {
+        quote: 'at the price of a few starved requests in normal times',
+        variant: 'backoff-lifo-deadlines',
+        // Starved: answered after the availability threshold, so not good.
+        read: (r) => {
+          const normal = rows(r, 5, 20);
+          return 1 - sum(normal.map((w) => w.good)) / sum(normal.map((w) => w.succeeded + failed(w)));
+        },
+        accept: between(0.001, 0.01),
+      },
+      {
+        quote: 'and closes again about a second after',
+        variant: 'circuit-breaker',
+        // The first window after the slowdown in which most requests are answered again.
+        read: (r) =>
+          metrics(r).timeline.find((w) => w.startUs >= 30e6 && w.succeeded >= w.sent / 2)!.startUs / 1e6 - 30,
+        accept: quoted(1, 1),
+      },
+    ],
+  },
+  {
+    scenario: 'scaling-staircase',
+    claims: [
+      {
+        quote: 'so it sheds two thirds',
+        variant: 'one-server',
+        read: (r) => metrics(r).requests.errors.rejected / metrics(r).requests.sent,
+        accept: about(2 / 3),
+      },
+      {
+        quote: 'wait about 100 ms in its full queue',
+        variant: 'one-server',
+        read: (r) => latency(r).p50Us / 1000,
+        accept: about(100),
+      },
+      {
+        quote: 'two behind a balancer still shed a third',
+        variant: 'lb-two-servers',
+        read: (r) => metrics(r).requests.errors.rejected / metrics(r).requests.sent,
+        accept: about(1 / 3),
+      },
+      {
+        quote: 'four run at 75% and meet the SLO',
+        variant: 'lb-four-servers',
+        read: (r) => component(r, 'api').utilization,
+        accept: quoted(0.75, 0.01),
+      },
+      {
+        quote: 'four run at 75% and meet the SLO',
+        variant: 'lb-four-servers',
+        read: (r) => (r.report.slo.passed ? 1 : 0),
+        accept: exactly(1),
+      },
+      {
+        quote: 'eight run at 37.5%',
+        variant: 'lb-eight-servers',
+        read: (r) => component(r, 'api').utilization,
+        accept: quoted(0.375, 0.001),
+      },
+      {
+        quote: 'which buys little more latency',
+        variant: 'lb-eight-servers',
+        read: (r, runs) => latency(r).p99Us / latency(runs.get('lb-four-servers')!).p99Us,
+        accept: between(0.9, 1),
+      },
+      {
+        quote: '(4 with a balancer, 2 without)',
+        variant: ['lb-two-servers', 'lb-four-servers', 'lb-eight-servers'],
+        read: (r) => metrics(r).messages.perClientOperation,
+        accept: quoted(4, 0.1),
+      },
+      {
+        quote: '(4 with a balancer, 2 without)',
+        variant: 'one-server',
+        read: (r) => metrics(r).messages.perClientOperation,
+        accept: quoted(2, 0.1),
+      },
+    ],
+  },
+  {
+    scenario: 'server-sizing',
+    claims: [
+      {
+        quote: 'each node carries about 3.8 busy workers on average',
+        variant: ['workers-4', 'workers-6', 'workers-8'],
+        read: (r) => component(r, 'api').utilization * component(r, 'api').workers,
+        accept: about(3.8),
+      },
+      {
+        quote: '4 workers run near 95% busy',
+        variant: 'workers-4',
+        read: (r) => component(r, 'api').utilization,
+        accept: about(0.95),
+      },
+      {
+        quote: 'queue and shed',
+        variant: 'workers-4',
+        read: (r) => component(r, 'api').rejected,
+        accept: above(0),
+      },
+      {
+        quote: '6 and 8 cut the queueing',
+        variant: ['workers-6', 'workers-8'],
+        read: (r, runs) => latency(r).p99Us / latency(runs.get('workers-4')!).p99Us,
+        accept: below(0.5),
+      },
+    ],
+  },
+  {
+    scenario: 'split-brain',
+    claims: [
+      {
+        quote: '(component detail maxLeaders: 2)',
+        variant: 'no-fencing',
+        read: (r) => detail(r, 'store', 'maxLeaders'),
+        accept: exactly(2),
+      },
+      {
+        quote: 'writes available on both sides (99.5%)',
+        variant: 'no-fencing',
+        read: (r) => opAvailability(r, 'write'),
+        accept: quoted(0.995, 0.001),
+      },
+      {
+        quote: 'about 2,940 acknowledged writes lost',
+        variant: 'no-fencing',
+        read: (r) => detail(r, 'store', 'acknowledgedWritesDiscarded'),
+        accept: about(2940),
+      },
+      {
+        quote: 'about 2,940 acknowledged writes lost',
+        variant: 'no-fencing',
+        read: lost,
+        accept: about(2940),
+      },
+      {
+        // Not in the report: the last write a dc-a client had acknowledged after the cut, from the history.
+        quote: 'db-1 stops about 1 s into the partition',
+        variant: 'fencing',
+        read: (r) =>
+          Math.max(...acknowledged(r, 'write', (p) => regionOf(r, p) === 'dc-a').filter((t) => t < 20e6)) / 1e6 - 8,
+        accept: about(1),
+      },
+      {
+        quote: '(write availability 74%)',
+        variant: 'fencing',
+        read: (r) => opAvailability(r, 'write'),
+        accept: quoted(0.74, 0.01),
+      },
+      {
+        quote: 'there is never more than one leader',
+        variant: ['fencing', 'fencing-semi-sync'],
+        read: (r) => detail(r, 'store', 'maxLeaders'),
+        accept: exactly(1),
+      },
+      {
+        quote: 'about 270 are still lost',
+        variant: 'fencing',
+        read: lost,
+        accept: about(270),
+      },
+      {
+        quote: '(writesUnknown: 12)',
+        variant: 'fencing-semi-sync',
+        read: (r) => detail(r, 'store', 'writesUnknown'),
+        accept: exactly(12),
+      },
+      {
+        quote: 'nothing acknowledged is lost',
+        variant: 'fencing-semi-sync',
+        read: (r) => lost(r) + detail(r, 'store', 'acknowledgedWritesDiscarded'),
+        accept: exactly(0),
+      },
+      {
+        quote: '(write availability 72%)',
+        variant: 'fencing-semi-sync',
+        read: (r) => opAvailability(r, 'write'),
+        accept: quoted(0.72, 0.01),
+      },
+      {
+        quote: 'Its history is the only linearizable one of the three',
+        variant: 'fencing-semi-sync',
+        read: (r, runs) => linearizable(r) * 10 + sum([...runs.values()].map(linearizable)),
+        accept: exactly(11),
+      },
+    ],
+  },
+  {
+    scenario: 'sticky-sessions',
+    claims: [
+      {
+        quote: 'so the fleet is 65% busy',
+        variant: 'none',
+        read: (r) => component(r, 'app').utilization,
+        accept: quoted(0.65, 0.01),
+      },
+      {
+        quote: '4,004 pins (stickTableEntries in the lb component)',
+        variant: 'cookie',
+        read: (r) => detail(r, 'lb', 'stickTableEntries'),
+        accept: exactly(4004),
+      },
+      {
+        quote: 'spread just as evenly, no request rejected',
+        variant: 'cookie',
+        read: (r) => metrics(r).requests.errors.rejected,
+        accept: exactly(0),
+      },
+      {
+        quote: 'p99 reaches about 240 ms',
+        variant: 'ip',
+        read: (r) => latency(r).p99Us / 1000,
+        accept: about(240),
+      },
+      {
+        quote: 'a fifth of all requests are rejected',
+        variant: 'ip',
+        read: (r) => metrics(r).requests.errors.rejected / metrics(r).requests.sent,
+        accept: about(0.2),
+      },
+      {
+        quote: 'in a fleet that is half idle',
+        variant: 'ip',
+        read: (r) => component(r, 'app').utilization,
+        accept: about(0.5),
+      },
+      {
+        // Not in the report: the seconds of app-server-1's traffic (a quarter) that timed out.
+        quote: 'ping checks take it out within a second',
+        variant: ['none', 'cookie', 'cookie-5s-lifetime'],
+        read: (r) => metrics(r).requests.errors.timeout / (metrics(r).requests.sent / durationSeconds(r) / 4),
+        accept: atMost(1),
+      },
+      {
+        quote: 'about 1,000 sessions with cookies',
+        variant: 'cookie',
+        read: (r) => detail(r, 'lb', 'repins'),
+        accept: about(1000),
+      },
+      {
+        quote: 'two addresses with IP',
+        variant: 'ip',
+        read: (r) => detail(r, 'lb', 'repins'),
+        accept: exactly(2),
+      },
+      {
+        // Nothing moves back to app-server-1, so the fleet's busy time is on the other three.
+        quote: 'the three other servers stay 87% busy',
+        variant: 'cookie',
+        read: (r) => (mean(windowUtilization(r, 'app', 31, durationSeconds(r))) * 4) / 3,
+        accept: quoted(0.87, 0.01),
+      },
+      {
+        quote: 'p99 stays above its level before the crash',
+        variant: 'cookie',
+        read: (r) =>
+          Math.min(...rows(r, 31, durationSeconds(r)).map((w) => w.p99Us!)) /
+          Math.max(...rows(r, 5, 20).map((w) => w.p99Us!)),
+        accept: above(1),
+      },
+      {
+        quote: 'p99 returns to where it was',
+        variant: 'cookie-5s-lifetime',
+        read: (r) =>
+          mean(rows(r, durationSeconds(r) - 5, durationSeconds(r)).map((w) => w.p99Us!)) /
+          mean(rows(r, 5, 20).map((w) => w.p99Us!)),
+        accept: between(0.8, 1.2),
+      },
+    ],
+  },
+];
+
+async function runAll(entry: ScenarioClaims): Promise<{ description: string; runs: Map<string, Run> }> {
+  const loaded = loadScenario(resolveScenarioArgument(entry.scenario), { overrides: entry.overrides ?? [] });
+  const planned =
+    loaded.variants.length > 0
+      ? loaded.variants
+          .filter((v) => entry.variants === undefined || entry.variants.includes(v.name))
+          .map((v) => ({ name: v.name, overrides: v.overrides, scenario: v.scenario }))
+      : [{ name: 'base', overrides: {}, scenario: loaded.scenario }];
+  const completed: CompletedRun[] = [];
+  for (const p of planned) completed.push(await runScenario(p.scenario));
+  const report = buildReport({
+    faultlineVersion: 'test',
+    file: null,
+    scenario: loaded.scenario,
+    runs: planned.map((p, i) => ({ name: p.name, overrides: p.overrides, run: completed[i] })),
+    wallSeconds: 1,
+  });
+  const outcomes = report.variants ?? [report];
+  return {
+    description: loaded.scenario.description ?? '',
+    runs: new Map(outcomes.map((o, i) => [planned[i].name, { report: o, completed: completed[i] }])),
+  };
+}
+
+describe('every figure a bundled scenario description quotes holds in its run', () => {
+  it('has claims for every bundled scenario', () => {
+    expect(new Set(CLAIMS.map((c) => c.scenario))).toEqual(new Set(listBundledScenarios().map((s) => s.name)));
+  });
+
+  for (const entry of CLAIMS) {
+    const title =
+      entry.overrides === undefined ? entry.scenario : `${entry.scenario} --set ${entry.overrides.join(' ')}`;
+    it(title, async () => {
+      const { description, runs } = await runAll(entry);
+      // Quotes are matched with line breaks and runs of spaces read as one space.
+      const prose = description.replace(/\s+/g, ' ');
+      for (const claim of entry.claims) {
+        expect.soft(prose, `${entry.scenario}: the description no longer says this`).toContain(claim.quote);
+        for (const variant of [claim.variant].flat()) {
+          const run = runs.get(variant);
+          expect.soft(run, `${entry.scenario}: no variant ${variant}`).toBeDefined();
+          if (run === undefined) continue;
+          const value = claim.read(run, runs);
+          expect
+            .soft(
+              claim.accept.test(value),
+              `${title} / ${variant}: "${claim.quote}" reads ${value}, wanted ${claim.accept.rule}`,
+            )
+            .toBe(true);
+        }
+      }
+    });
+  }
+});
