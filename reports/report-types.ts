@@ -12,7 +12,12 @@ import type { CdfPoint, ErrorCounts, ErrorKind, LatencySummary } from '../models
 
 export type { CdfPoint, ErrorCounts, ErrorKind, LatencySummary };
 
-export const REPORT_FORMAT_VERSION = 1;
+/**
+ * Bumped whenever the shape changes. 2: `warnings`; availability `null` over
+ * no requests, with `finished`, `downBelow`, `noDataUs` and `recovery`; SLO
+ * verdicts `pass | fail | no-data`; the message diagram's window and sample.
+ */
+export const REPORT_FORMAT_VERSION = 2;
 
 /** What one run produced; the report's top level repeats it for its first run. */
 export interface RunOutcome {

@@ -47,6 +47,12 @@ export function reportCommand(file: string, options: { out?: string; variant?: s
       `${file}: not JSON (${(error as Error).message}); give the report.json that faultline run wrote`,
     );
   }
+  const format = (report as { format?: unknown } | null)?.format;
+  if (typeof format === 'number' && format !== REPORT_FORMAT_VERSION) {
+    throw new UsageError(
+      `${file}: a faultline report of format ${format}, but this faultline reads format ${REPORT_FORMAT_VERSION}; run the scenario again with this version to get a report it can draw`,
+    );
+  }
   if (report === null || typeof report !== 'object' || report.format !== REPORT_FORMAT_VERSION) {
     throw new UsageError(
       `${file}: not a faultline report (format ${REPORT_FORMAT_VERSION}); give the report.json that faultline run wrote`,
