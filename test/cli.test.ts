@@ -77,7 +77,7 @@ describe('faultline run', () => {
       'wall',
     ])
       expect(report).toHaveProperty(key);
-    expect(report.traceHash).toBe('589801f99f45d49b');
+    expect(report.traceHash).toBe('eaeede41be9a1f6f');
     expect(report.slo.passed).toBe(false);
   });
 
