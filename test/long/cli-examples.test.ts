@@ -12,14 +12,14 @@ import {
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../cli/program.js';
+import { main } from '../../cli/program.js';
 
 /**
  * Every command example in README.md and under every --help runs as written, from a folder laid out like a clone
  * of the repository (its scenarios/ and test/ linked in), through the built binary. An example expects exit 0
  * unless its comment ends in ": exit N".
  */
-const ROOT = join(import.meta.dirname, '..');
+const ROOT = join(import.meta.dirname, '..', '..');
 const BIN = join(ROOT, 'dist', 'cli', 'main.js');
 const COMMANDS = ['run', 'validate', 'list', 'schema', 'report', 'check'];
 const folders: string[] = [];
