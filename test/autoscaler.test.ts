@@ -1,22 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { resolveScenarioArgument } from '../scenarios/harness/bundled-scenarios.js';
-import { loadScenario } from '../scenarios/harness/load-scenario.js';
-import { runScenario } from '../scenarios/harness/run-scenario.js';
-import { buildReport } from '../reports/build-report.js';
+import { bundledReport } from './support/bundled-report.js';
 
 describe('autoscaler', () => {
   it('scales out within interval + start-up after a spike, stays within min and max, scales in after it, and start-up delay costs availability', async () => {
-    const loaded = loadScenario(resolveScenarioArgument('autoscale-spike'), { overrides: ['duration=9m'] });
-    const runs = [];
-    for (const v of loaded.variants)
-      runs.push({ name: v.name, overrides: v.overrides, run: await runScenario(v.scenario) });
-    const report = buildReport({
-      faultlineVersion: 'test',
-      file: null,
-      scenario: loaded.scenario,
-      runs,
-      wallSeconds: 1,
-    });
+    const report = await bundledReport('autoscale-spike', ['duration=9m']);
     const slow = report.variants!.find((v) => v.name === 'startup-30s')!;
     const instant = report.variants!.find((v) => v.name === 'startup-instant')!;
     const scaling = (kind: string) => slow.faults.filter((f) => f.kind === kind);

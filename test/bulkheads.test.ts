@@ -1,15 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { resolveScenarioArgument } from '../scenarios/harness/bundled-scenarios.js';
-import { loadScenario, parseScenarioText } from '../scenarios/harness/load-scenario.js';
-import { runScenario } from '../scenarios/harness/run-scenario.js';
+import { parseScenarioText } from '../scenarios/harness/load-scenario.js';
 import type { NodeContext, NodeId, Process } from '../engine/node-context.js';
 import { Bulkhead, REFUSE, RUN, WAIT } from '../models/servers/bulkhead.js';
 import { responseTo, type Request } from '../models/kit/request-messages.js';
 import { QueueServer, type DependencyCalls } from '../models/servers/queue-server.js';
-import { buildReport } from '../reports/build-report.js';
 import { runScript, type ScriptedRequest } from './fixtures/scripted-requests.js';
 import { queueServerSettings } from './fixtures/queue-server-settings.js';
+import { bundledReport } from './support/bundled-report.js';
 
 describe('bulkhead', () => {
   it('runs up to maxConcurrent, queues up to maxWaiting, refuses beyond; a freed slot goes to the oldest waiter', () => {
@@ -167,17 +165,7 @@ workloads:
 
 describe('bulkheads', () => {
   it('a slow dependency fails every operation through a shared pool; a bulkhead confines it to checkout, unless its line fills the pool', async () => {
-    const loaded = loadScenario(resolveScenarioArgument('bulkheads'));
-    const runs = [];
-    for (const v of loaded.variants)
-      runs.push({ name: v.name, overrides: v.overrides, run: await runScenario(v.scenario) });
-    const report = buildReport({
-      faultlineVersion: 'test',
-      file: null,
-      scenario: loaded.scenario,
-      runs,
-      wallSeconds: 1,
-    });
+    const report = await bundledReport('bulkheads');
     const variant = (name: string) => report.variants!.find((v) => v.name === name)!.metrics;
     const availability = (name: string, op: string) => variant(name).requests.byOperation[op].availability!;
 

@@ -1,8 +1,5 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { resolveScenarioArgument } from '../scenarios/harness/bundled-scenarios.js';
-import { loadScenario } from '../scenarios/harness/load-scenario.js';
-import { runScenario } from '../scenarios/harness/run-scenario.js';
 import type { NodeContext, NodeId, Process } from '../engine/node-context.js';
 import { Simulation } from '../engine/simulation.js';
 import { counterStoreModel } from '../models/rate-limits/counter-store.js';
@@ -13,7 +10,7 @@ import { RequestMetrics } from '../models/measure/request-metrics.js';
 import { rateLimiterModel } from '../models/rate-limits/rate-limiter.js';
 import type { InstanceContext } from '../models/kit/model-contract.js';
 import { instanceContext } from '../scenarios/harness/instance-context.js';
-import { buildReport } from '../reports/build-report.js';
+import { bundledReport } from './support/bundled-report.js';
 
 /** Client-to-gateway links are this fast, so a request's arrival at its gateway is its send time plus this. */
 const CLIENT_LATENCY_US = 100;
@@ -409,17 +406,7 @@ describe('a limit shared by several gateways through a counter store', () => {
 
 describe('the distributed-rate-limit scenario', () => {
   it('racy over-admits, atomic is exact at a round trip per request, local under-admits under skew, and the store crash shows open, closed and local fallback', async () => {
-    const loaded = loadScenario(resolveScenarioArgument('distributed-rate-limit'));
-    const runs = [];
-    for (const v of loaded.variants)
-      runs.push({ name: v.name, overrides: v.overrides, run: await runScenario(v.scenario) });
-    const report = buildReport({
-      faultlineVersion: 'test',
-      file: null,
-      scenario: loaded.scenario,
-      runs,
-      wallSeconds: 1,
-    });
+    const report = await bundledReport('distributed-rate-limit');
     const variant = (name: string) => report.variants!.find((v) => v.name === name)!.metrics;
     const details = (name: string) => variant(name).components.find((c) => c.name === 'gateway')!.details!;
     const limit = 400;

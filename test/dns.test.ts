@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { resolveScenarioArgument } from '../scenarios/harness/bundled-scenarios.js';
-import { loadScenario, parseScenarioText } from '../scenarios/harness/load-scenario.js';
+import { parseScenarioText } from '../scenarios/harness/load-scenario.js';
 import { runScenario } from '../scenarios/harness/run-scenario.js';
 import { ScenarioError } from '../scenarios/harness/scenario-error.js';
 import { buildReport } from '../reports/build-report.js';
+import { bundledReport } from './support/bundled-report.js';
 
 async function run(text: string) {
   const { scenario } = parseScenarioText(text, 'dns.yaml');
@@ -107,17 +107,7 @@ describe('clients resolving through DNS', () => {
 
 describe('the dns-failover scenario', () => {
   it('the outage lasts about detection + TTL for the last client, detection + TTL/2 on average', async () => {
-    const loaded = loadScenario(resolveScenarioArgument('dns-failover'));
-    const runs = [];
-    for (const v of loaded.variants)
-      runs.push({ name: v.name, overrides: v.overrides, run: await runScenario(v.scenario) });
-    const report = buildReport({
-      faultlineVersion: 'test',
-      file: null,
-      scenario: loaded.scenario,
-      runs,
-      wallSeconds: 1,
-    });
+    const report = await bundledReport('dns-failover');
     const crashS = 60;
     const clientRate = 30 * 20;
     // Checks every 1 s, 500 ms timeout, 3 failures: the third failed check ends 2.5 to 3.5 s after the crash.

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { resolveScenarioArgument } from '../scenarios/harness/bundled-scenarios.js';
-import { loadScenario, parseScenarioText } from '../scenarios/harness/load-scenario.js';
+import { parseScenarioText } from '../scenarios/harness/load-scenario.js';
 import { runScenario } from '../scenarios/harness/run-scenario.js';
 import { buildReport } from '../reports/build-report.js';
 import { RecentPercentile } from '../models/workload/recent-percentile.js';
+import { bundledReport } from './support/bundled-report.js';
 
 async function run(text: string) {
   const { scenario } = parseScenarioText(text, 'hedging.yaml');
@@ -120,17 +120,7 @@ workloads:
 
 describe('the hedged-requests scenario', () => {
   it('hedging at the observed p95 cuts p99 several-fold for about 5% more load; hedging too early saturates the servers', async () => {
-    const loaded = loadScenario(resolveScenarioArgument('hedged-requests'), { overrides: ['duration=15s'] });
-    const runs = [];
-    for (const v of loaded.variants)
-      runs.push({ name: v.name, overrides: v.overrides, run: await runScenario(v.scenario) });
-    const report = buildReport({
-      faultlineVersion: 'test',
-      file: null,
-      scenario: loaded.scenario,
-      runs,
-      wallSeconds: 1,
-    });
+    const report = await bundledReport('hedged-requests', ['duration=15s']);
     const m = (name: string) => report.variants!.find((v) => v.name === name)!.metrics;
     const none = m('no-hedging');
     const p95 = m('hedge-at-p95');

@@ -1,11 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { resolveScenarioArgument } from '../scenarios/harness/bundled-scenarios.js';
-import { loadScenario, parseScenarioText } from '../scenarios/harness/load-scenario.js';
-import { runScenario } from '../scenarios/harness/run-scenario.js';
+import { parseScenarioText } from '../scenarios/harness/load-scenario.js';
 import { ScenarioError } from '../scenarios/harness/scenario-error.js';
 import { deriveStream } from '../engine/random-stream.js';
-import { buildReport } from '../reports/build-report.js';
 import { KeyPopularity } from '../models/workload/key-popularity.js';
+import { bundledReport } from './support/bundled-report.js';
 
 describe('key popularity', () => {
   it('maps rank r to key ((r - 1 + by) mod count) + 1 from the shift on, and by `by` more after every interval', () => {
@@ -55,17 +53,7 @@ workloads: { users: { type: poisson, nodes: client, target: api, rate: 10/s, key
 
 describe('the hot-key-shift scenario', () => {
   it('the hotspot moves from shard-d to shard-b at 30 s: one idles, the other saturates; headroom everywhere absorbs it', async () => {
-    const loaded = loadScenario(resolveScenarioArgument('hot-key-shift'), { overrides: ['duration=45s'] });
-    const runs = [];
-    for (const v of loaded.variants)
-      runs.push({ name: v.name, overrides: v.overrides, run: await runScenario(v.scenario) });
-    const report = buildReport({
-      faultlineVersion: 'test',
-      file: null,
-      scenario: loaded.scenario,
-      runs,
-      wallSeconds: 1,
-    });
+    const report = await bundledReport('hot-key-shift', ['duration=45s']);
     const metrics = (variant: string) => report.variants!.find((v) => v.name === variant)!.metrics;
     const shard = (variant: string, name: string) => metrics(variant).components.find((c) => c.name === name)!;
     // Mean utilization over whole 1 s windows well before and after the shift (after the warm-up, clear of the edge).

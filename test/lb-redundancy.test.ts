@@ -1,12 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { resolveScenarioArgument } from '../scenarios/harness/bundled-scenarios.js';
-import { loadScenario } from '../scenarios/harness/load-scenario.js';
-import { runScenario } from '../scenarios/harness/run-scenario.js';
 import { MILLISECOND, SECOND, Simulation, scheduleFaults, type NodeContext, type NodeId } from '../engine/index.js';
 import { LoadBalancer, loadBalancerModel } from '../models/balancers/load-balancer.js';
 import { responseTo, type Ping, type Pong, type Request, type Response } from '../models/kit/request-messages.js';
-import { buildReport } from '../reports/build-report.js';
+import { bundledReport } from './support/bundled-report.js';
 
 /**
  * An active-passive pair (lb-1 holds `vip` first), one backend, and a client
@@ -115,17 +112,7 @@ describe('active-passive failover on a virtual IP', () => {
 
 describe('lb-redundancy scenario', () => {
   it('downtime: the whole crash for a single balancer, the detection time for active-passive, none for active-active (partial failures)', async () => {
-    const loaded = loadScenario(resolveScenarioArgument('lb-redundancy'));
-    const runs = [];
-    for (const v of loaded.variants)
-      runs.push({ name: v.name, overrides: v.overrides, run: await runScenario(v.scenario) });
-    const report = buildReport({
-      faultlineVersion: 'test',
-      file: null,
-      scenario: loaded.scenario,
-      runs,
-      wallSeconds: 1,
-    });
+    const report = await bundledReport('lb-redundancy');
     const variant = (name: string) => report.variants!.find((v) => v.name === name)!;
     const crashUs = 15 * SECOND;
     const sentInCrash = 10 * 1000;

@@ -1,9 +1,5 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { resolveScenarioArgument } from '../scenarios/harness/bundled-scenarios.js';
-import { loadScenario } from '../scenarios/harness/load-scenario.js';
-import { runScenario } from '../scenarios/harness/run-scenario.js';
-import { buildReport } from '../reports/build-report.js';
 import {
   FixedWindow,
   SlidingWindowCounter,
@@ -11,6 +7,7 @@ import {
   TokenBucket,
   type Admission,
 } from '../models/rate-limits/limiter-algorithms.js';
+import { bundledReport } from './support/bundled-report.js';
 
 const WINDOW = 1_000_000;
 const LIMIT = 10;
@@ -141,17 +138,7 @@ describe('rate limiters, against their bounds in every window, under generated a
 
 describe('the rate-limiters scenario', () => {
   it('a burst across the boundary: fixed window lets through twice its limit in 1 s, sliding log exactly its limit, leaky bucket its rate', async () => {
-    const loaded = loadScenario(resolveScenarioArgument('rate-limiters'));
-    const runs = [];
-    for (const v of loaded.variants)
-      runs.push({ name: v.name, overrides: v.overrides, run: await runScenario(v.scenario) });
-    const report = buildReport({
-      faultlineVersion: 'test',
-      file: null,
-      scenario: loaded.scenario,
-      runs,
-      wallSeconds: 1,
-    });
+    const report = await bundledReport('rate-limiters');
     const most = (name: string) =>
       report.variants!.find((v) => v.name === name)!.metrics.components.find((c) => c.name === 'gateway')!.details!
         .maxForwardedPerWindow;

@@ -1,13 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { resolveScenarioArgument } from '../scenarios/harness/bundled-scenarios.js';
-import { loadScenario, parseScenarioText } from '../scenarios/harness/load-scenario.js';
-import { runScenario } from '../scenarios/harness/run-scenario.js';
+import { parseScenarioText } from '../scenarios/harness/load-scenario.js';
 import { QueueServer, type ShedRule } from '../models/servers/queue-server.js';
 import { PriorityLine, RingLine, SERVICE_ORDERS, type ServiceOrder } from '../models/servers/waiting-line.js';
-import { buildReport } from '../reports/build-report.js';
 import { runScript, type ScriptedRequest } from './fixtures/scripted-requests.js';
 import { queueServerSettings } from './fixtures/queue-server-settings.js';
+import { bundledReport } from './support/bundled-report.js';
 
 interface Item {
   id: number;
@@ -256,17 +254,7 @@ workloads:
 
 describe('priority-shedding', () => {
   it('FIFO fails both operations; priority order with eviction keeps checkout whole and fast; shedding saves most reports too', async () => {
-    const loaded = loadScenario(resolveScenarioArgument('priority-shedding'));
-    const runs = [];
-    for (const v of loaded.variants)
-      runs.push({ name: v.name, overrides: v.overrides, run: await runScenario(v.scenario) });
-    const report = buildReport({
-      faultlineVersion: 'test',
-      file: null,
-      scenario: loaded.scenario,
-      runs,
-      wallSeconds: 1,
-    });
+    const report = await bundledReport('priority-shedding');
     const variant = (name: string) => report.variants!.find((v) => v.name === name)!.metrics;
     const availability = (name: string, op: string) => variant(name).requests.byOperation[op].availability!;
 
