@@ -1,19 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { parseScenarioText } from '../scenarios/harness/load-scenario.js';
-import { runScenario } from '../scenarios/harness/run-scenario.js';
 import { ScenarioError } from '../scenarios/harness/scenario-error.js';
-import { buildReport } from '../reports/build-report.js';
-import { bundledReport } from './support/bundled-report.js';
+import { bundledReport, scenarioTextReport } from './support/bundled-report.js';
 
 async function run(text: string) {
-  const { scenario } = parseScenarioText(text, 'dns.yaml');
-  return buildReport({
-    faultlineVersion: 'test',
-    file: null,
-    scenario,
-    runs: [{ name: 'base', overrides: {}, run: await runScenario(scenario) }],
-    wallSeconds: 1,
-  }).metrics;
+  return (await scenarioTextReport(text, 'dns.yaml')).metrics;
 }
 
 type Metrics = Awaited<ReturnType<typeof run>>;

@@ -1,20 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseScenarioText } from '../scenarios/harness/load-scenario.js';
-import { runScenario } from '../scenarios/harness/run-scenario.js';
-import { buildReport } from '../reports/build-report.js';
 import { RecentPercentile } from '../models/workload/recent-percentile.js';
-import { bundledReport } from './support/bundled-report.js';
+import { bundledReport, scenarioTextReport } from './support/bundled-report.js';
 
 async function run(text: string) {
-  const { scenario } = parseScenarioText(text, 'hedging.yaml');
-  return buildReport({
-    faultlineVersion: 'test',
-    file: null,
-    scenario,
-    runs: [{ name: 'base', overrides: {}, run: await runScenario(scenario) }],
-    wallSeconds: 1,
-  }).metrics;
+  return (await scenarioTextReport(text, 'hedging.yaml')).metrics;
 }
 
 const served = (m: Awaited<ReturnType<typeof run>>, name: string) => m.components.find((c) => c.name === name)!.served;

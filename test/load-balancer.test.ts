@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { scenarioTextReport } from './support/bundled-report.js';
 import { MILLISECOND, Simulation, scheduleFaults, type NodeContext, type NodeId } from '../engine/index.js';
 import { deriveStream } from '../engine/random-stream.js';
-import { parseScenarioText } from '../scenarios/harness/load-scenario.js';
 import { resolveScenarioArgument } from '../scenarios/harness/bundled-scenarios.js';
 import { loadScenario } from '../scenarios/harness/load-scenario.js';
 import { runScenario } from '../scenarios/harness/run-scenario.js';
@@ -161,14 +161,7 @@ faults:
   timeline: [{ at: 5s, action: crash, nodes: server-2 }]
 `;
     const run = async (t: string) => {
-      const { scenario } = parseScenarioText(t, 'eject.yaml');
-      return buildReport({
-        faultlineVersion: 'test',
-        file: null,
-        scenario,
-        runs: [{ name: 'base', overrides: {}, run: await runScenario(scenario) }],
-        wallSeconds: 1,
-      }).metrics;
+      return (await scenarioTextReport(t, 'eject.yaml')).metrics;
     };
     const without = await run(text(''));
     const withEject = await run(text(', eject: { afterErrors: 3, for: 5s }'));
@@ -196,14 +189,7 @@ workloads:
   users: { type: poisson, nodes: client, target: lb, rate: 200/s, timeout: 200ms }
 ${extraFaults}`;
   const run = async (t: string) => {
-    const { scenario } = parseScenarioText(t, 'health.yaml');
-    return buildReport({
-      faultlineVersion: 'test',
-      file: null,
-      scenario,
-      runs: [{ name: 'base', overrides: {}, run: await runScenario(scenario) }],
-      wallSeconds: 1,
-    }).metrics;
+    return (await scenarioTextReport(t, 'health.yaml')).metrics;
   };
 
   it('a ping-level check misses a grey node that answers pings but fails requests; an application-level check takes it out', async () => {
