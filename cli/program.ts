@@ -5,7 +5,7 @@ import { DeterminismError } from '../engine/determinism.js';
 import { HISTORY_FORMATS, type HistoryFormat } from '../reports/consistency/history-formats.js';
 import { SEQUENTIAL_SPECS, type SpecName } from '../reports/consistency/sequential-specs.js';
 import { bundledScenariosDir, listBundledScenarios } from '../scenarios/harness/bundled-scenarios.js';
-import { RunInterrupted } from '../scenarios/harness/run-scenario.js';
+import { DEFAULT_MAX_EVENTS, RunBudgetExceeded, RunInterrupted } from '../scenarios/harness/run-scenario.js';
 import { ScenarioError } from '../scenarios/harness/scenario-error.js';
 import type { RunOptions } from './commands/run.js';
 import {
@@ -30,6 +30,13 @@ const { version, bugs } = createRequire(import.meta.url)(join(dirname(bundledSce
 function parseSeed(value: string): number {
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('the seed must be a whole number >= 0.');
+  return n;
+}
+
+function parseMaxEvents(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1)
+    throw new InvalidArgumentError('write a whole number of events above 0, like 5000000000.');
   return n;
 }
 
@@ -117,6 +124,11 @@ function buildProgram(io: CliIo, done: (outcome: Outcome) => void): Command {
     .option('--quiet', 'print nothing but errors and, when the exit code is not 0, why')
     .option('--check-determinism', 'run everything twice and exit 4 unless the reports are identical')
     .option('--exit-zero', 'exit 0 even when an SLO fails (errors keep their codes)')
+    .option(
+      '--max-events <n>',
+      `stop with exit 2 after this many events in one run, or refuse a run sure to need more (default ${DEFAULT_MAX_EVENTS})`,
+      parseMaxEvents,
+    )
     .addOption(new Option('--queue <impl>', 'event queue implementation').choices(['typed', 'heap']).default('typed'))
     .addHelpText(
       'after',
@@ -160,7 +172,7 @@ function buildProgram(io: CliIo, done: (outcome: Outcome) => void): Command {
     .addHelpText('after', examples(['faultline list', 'faultline list | grep -i partition']))
     .action(() => {
       const scenarios = listBundledScenarios();
-      const width = Math.max(...scenarios.map((s) => s.name.length));
+      const width = scenarios.reduce((widest, s) => Math.max(widest, s.name.length), 0);
       for (const s of scenarios) out(`${s.name.padEnd(width)}  ${s.description}`);
     });
 
@@ -245,6 +257,10 @@ function outcomeOfError(error: unknown, io: CliIo, debug: boolean): Outcome {
   if (error instanceof ScenarioError || error instanceof UsageError) {
     err(error.message);
     return { code: EXIT_BAD_INPUT, reason: 'bad input (see above)' };
+  }
+  if (error instanceof RunBudgetExceeded) {
+    err(error.message);
+    return { code: EXIT_BAD_INPUT, reason: 'the run was over its budget (see above)' };
   }
   if (error instanceof RunInterrupted) {
     const signal = (io.signal?.reason as StopSignal | undefined) ?? 'SIGINT';

@@ -37,9 +37,9 @@ const visibleLength = (text: string) => stripVTControlCharacters(text).length;
 export function summaryTable(report: Report, colors: Colors, width = 100): string {
   const runs: VariantRun[] = report.variants ?? [{ ...report, name: report.variant, overrides: {} }];
   const rows = summaryRows(runs, colors);
-  const labelWidth = Math.max(...rows.map((r) => visibleLength(r.label)));
+  const labelWidth = rows.reduce((widest, r) => Math.max(widest, visibleLength(r.label)), -Infinity);
   const columnWidths = runs.map((run, i) =>
-    Math.max(visibleLength(run.name), ...rows.map((r) => visibleLength(r.cells[i]))),
+    rows.reduce((widest, r) => Math.max(widest, visibleLength(r.cells[i])), visibleLength(run.name)),
   );
   // A cli-table3 line is a border, then per column a space, the content, a space and a border.
   const used = (widths: number[]) => 1 + [labelWidth, ...widths].reduce((sum, w) => sum + w + 3, 0);
@@ -147,7 +147,7 @@ function recoveryRows(runs: VariantRun[], add: AddRow): void {
   add(`recovery, longest of ${faults.size} faults`, (r) => {
     const times = r.metrics.availability.recovery.map((f) => f.recoveryUs);
     const never = times.filter((t) => t === null).length;
-    const longest = Math.max(0, ...times.filter((t): t is number => t !== null));
+    const longest = times.reduce<number>((most, t) => (t === null ? most : Math.max(most, t)), 0);
     return never > 0 ? `${never} not recovered` : recovery(longest);
   });
 }

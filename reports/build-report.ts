@@ -1,9 +1,10 @@
 import type { CompletedRun } from '../scenarios/harness/run-scenario.js';
-import { timingIssues } from '../scenarios/harness/run-timing.js';
+import { reportingWindowUs, timingIssues } from '../scenarios/harness/run-timing.js';
 import type { Scenario } from '../scenarios/harness/scenario-schema.js';
 import { ERROR_KINDS } from '../models/measure/request-metrics.js';
 import { consistencyReport } from './consistency/consistency-report.js';
 import { faultIntervals } from './fault-intervals.js';
+import { formatDurationUs } from './format.js';
 import {
   REPORT_FORMAT_VERSION,
   type Comparison,
@@ -50,7 +51,12 @@ export function buildReport(input: ReportInput): Report {
     };
   });
   const warnings = runWarnings(
-    input.runs.map(({ name, run }, i) => ({ name, scenario: run.built.scenario, metrics: runs[i].metrics })),
+    input.runs.map(({ name, run }, i) => ({
+      name,
+      scenario: run.built.scenario,
+      metrics: runs[i].metrics,
+      consistency: runs[i].consistency,
+    })),
   );
   const first = runs[0];
   const events = runs.reduce((sum, r) => sum + r.events, 0);
@@ -62,7 +68,8 @@ export function buildReport(input: ReportInput): Report {
       description: scenario.description,
       file: input.file,
       durationUs: scenario.duration,
-      windowUs: scenario.slo.window,
+      windowUs: reportingWindowUs(scenario),
+      ...(reportingWindowUs(scenario) === scenario.slo.window ? {} : { requestedWindowUs: scenario.slo.window }),
       availabilityThresholdUs: scenario.slo.availability.threshold,
       components: Object.entries(scenario.components).map(([name, c]) => instanceSummary(scenario, name, c)),
       workloads: Object.entries(scenario.workloads).map(([name, w]) => ({
@@ -106,12 +113,15 @@ export function deterministicPart(report: Report): Omit<Report, 'wall'> {
  * run skips) and runs that measured nothing. A warning every run has is
  * given once; the others name their variant.
  */
-function runWarnings(runs: { name: string; scenario: Scenario; metrics: RunMetrics }[]): string[] {
-  const perRun = runs.map(({ scenario, metrics }) => [
+function runWarnings(
+  runs: { name: string; scenario: Scenario; metrics: RunMetrics; consistency?: ConsistencyReport }[],
+): string[] {
+  const perRun = runs.map(({ scenario, metrics, consistency }) => [
     ...timingIssues(scenario).map((t) => t.warning),
     ...(metrics.availability.finished === 0
       ? ['no request sent after the warm-up finished before the end of the run: availability and SLOs have no data']
       : []),
+    ...(consistency?.truncated === undefined ? [] : [truncationWarning(consistency.truncated)]),
   ]);
   const everywhere = perRun[0].filter((w) => perRun.every((ws) => ws.includes(w)));
   const warnings = [...everywhere];
@@ -119,6 +129,14 @@ function runWarnings(runs: { name: string; scenario: Scenario; metrics: RunMetri
     for (const w of ws) if (!everywhere.includes(w)) warnings.push(`variant "${runs[i].name}": ${w}`);
   });
   return warnings;
+}
+
+function truncationWarning(t: NonNullable<ConsistencyReport['truncated']>): string {
+  return (
+    `the store history keeps its first ${t.keptOperations} operations: the ${t.droppedOperations} invoked from ` +
+    `${formatDurationUs(t.fromUs)} on are left out of it and of the consistency checks, which judge the final state ` +
+    'against the kept operations only (a write overwritten later may count as lost)'
+  );
 }
 
 function instanceSummary(scenario: Scenario, name: string, instance: unknown) {

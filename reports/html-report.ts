@@ -322,7 +322,9 @@ function bestIndices(row: ComparisonRow): Set<number> {
   const finite = row.values.filter((v) => Number.isFinite(v));
   const shown = (v: number) => formatValue(v, row.unit);
   if (finite.length < 2 || finite.every((v) => shown(v) === shown(finite[0]))) return new Set();
-  const best = shown(row.higherIsBetter ? Math.max(...finite) : Math.min(...finite));
+  const best = shown(
+    row.higherIsBetter ? finite.reduce((a, b) => Math.max(a, b)) : finite.reduce((a, b) => Math.min(a, b)),
+  );
   return new Set(row.values.flatMap((v, i) => (Number.isFinite(v) && shown(v) === best ? [i] : [])));
 }
 

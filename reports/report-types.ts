@@ -59,7 +59,10 @@ export interface ScenarioSummary {
   /** The file it was read from, as given on the command line; null for a built-in. */
   file: string | null;
   durationUs: number;
+  /** The width of the timeline's windows: slo.window, or a multiple of it on a run too long for MAX_WINDOWS of them. */
   windowUs: number;
+  /** slo.window, present only when the windows were widened (a warning says so). */
+  requestedWindowUs?: number;
   /** Latency under which a request counts as available (the SLO's threshold). */
   availabilityThresholdUs: number;
   components: { name: string; type: string; nodes: number }[];
@@ -320,6 +323,8 @@ export interface TheoryRow {
  * doc comment (reports/consistency/).
  */
 export interface ConsistencyReport {
+  /** Present when the history reached its cap (MAX_HISTORY_OPERATIONS): the checks cover only the operations kept. */
+  truncated?: { keptOperations: number; droppedOperations: number; fromUs: number };
   operations: { invoked: number; ok: number; failed: number; unknown: number; byOperation: Record<string, number> };
   /** Keys by what was done to them: registers (read, write, cas), counters (add), sets (insert, delete); mixed keys are left out of the checks. */
   keys: { registers: number; counters: number; sets: number; mixed: number };

@@ -25,7 +25,7 @@ export function runMetrics(built: BuiltScenario, result: RunResult): RunMetrics 
   requests.finish();
   const endUs = result.simulatedUs;
   const measuredSeconds = Math.max(endUs - scenario.warmup, 1) / 1e6;
-  const windowUs = scenario.slo.window;
+  const windowUs = built.windowUs;
   const target = scenario.slo.availability.target ?? null;
 
   const failures = sumErrors(requests.errors);
@@ -89,12 +89,14 @@ export function runMetrics(built: BuiltScenario, result: RunResult): RunMetrics 
     const utilization: number[] = [];
     const queueDepthMean: number[] = [];
     const queueDepthMax: number[] = [];
+    let queueDepthPeak = 0;
     for (const row of timeline) {
       const i = row.startUs / windowUs;
       const span = Math.max(row.endUs - row.startUs, 1);
       utilization.push(round(m.busy.integral[i] / (capacity * span), 4));
       queueDepthMean.push(round(m.queue.integral[i] / span, 3));
       queueDepthMax.push(m.queue.peak[i]);
+      queueDepthPeak = Math.max(queueDepthPeak, m.queue.peak[i]);
     }
     const details: Record<string, (number | null)[]> = {};
     for (const [name, values] of m.detailTimelines)
@@ -112,7 +114,7 @@ export function runMetrics(built: BuiltScenario, result: RunResult): RunMetrics 
       dropped: m.dropped,
       ...(m.details.size > 0 ? { details: Object.fromEntries(m.details) } : {}),
       latency: m.latency.summary(),
-      queueDepth: { mean: round(m.queue.total() / Math.max(endUs, 1), 3), max: Math.max(0, ...queueDepthMax) },
+      queueDepth: { mean: round(m.queue.total() / Math.max(endUs, 1), 3), max: queueDepthPeak },
       timeline: { utilization, queueDepthMean, queueDepthMax, ...(m.detailTimelines.size > 0 ? { details } : {}) },
       messagesSent,
       messagesPerClientOperation: perOperation(messagesSent),

@@ -26,6 +26,7 @@ export interface RunOptions {
   quiet?: boolean;
   checkDeterminism?: boolean;
   exitZero?: boolean;
+  maxEvents?: number;
   queue: 'typed' | 'heap';
 }
 
@@ -48,7 +49,7 @@ export async function runCommand(argument: string, options: RunOptions, version:
     }
     overrides.push({ flag: '--duration', set: `duration=${options.duration}` });
   }
-  overrides.push(...options.set);
+  for (const set of options.set) overrides.push(set);
   const loaded = selectVariant(loadScenario(file, { overrides }), options.variant);
   const planned: PlannedRun[] =
     loaded.variants.length > 0
@@ -145,6 +146,7 @@ async function runAll(
         await runScenario(p.scenario, {
           signal,
           queue: options.queue,
+          maxEvents: options.maxEvents,
           onProgress: (t, d, e) => progress.update(t, d, e),
         }),
       );

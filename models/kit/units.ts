@@ -44,6 +44,14 @@ const SIZE_RE = new RegExp(`^${NUMBER}\\s*(B|KB|MB|GB|KiB|MiB|GiB)$`);
 const BANDWIDTH_RE = new RegExp(`^${NUMBER}\\s*(bps|Kbps|Mbps|Gbps)$`);
 const PERCENT_RE = new RegExp(`^${NUMBER}\\s*%$`);
 
+/**
+ * The longest duration anything may have: 100 years of simulated time. Times
+ * are microseconds in doubles, exact to 2^53 µs (about 285 years), so sums of
+ * two such times stay exact.
+ */
+export const MAX_DURATION_US = 36_525 * DURATION_UNITS_US.d;
+const tooLong = (text: string) => `"${text}" is too long: a duration is at most 100 years (36525d)`;
+
 export function parseDurationUs(text: string): number | null {
   if (text === '0') return 0;
   const m = DURATION_RE.exec(text.trim());
@@ -86,6 +94,8 @@ interface UnitKind {
   /** Whether 0 needs no unit (a zero duration is zero in any unit; a zero rate is not allowed at all). */
   zero: boolean;
   parse: (text: string) => number | null;
+  /** The largest value allowed, and what to say above it; any finite value when absent. */
+  max?: { value: number; message: (text: string) => string };
 }
 
 /**
@@ -93,7 +103,7 @@ interface UnitKind {
  * numbers are refused (the unit is never guessed), except 0 where zero is
  * allowed; negative values are refused with a message that says so.
  */
-function unitString({ kind, pattern, example, withUnit, zero, parse }: UnitKind) {
+function unitString({ kind, pattern, example, withUnit, zero, parse, max }: UnitKind) {
   const outOfRange = zero ? `a ${kind} cannot be negative` : `a ${kind} must be above zero`;
   const message = (input: unknown) => {
     if (input === undefined) return undefined;
@@ -109,7 +119,12 @@ function unitString({ kind, pattern, example, withUnit, zero, parse }: UnitKind)
   return input.transform((value, ctx) => {
     if (value === 0) return 0;
     const parsed = parse(value);
-    if (parsed !== null) return parsed;
+    if (parsed !== null && parsed <= (max?.value ?? Number.MAX_VALUE)) return parsed;
+    if (parsed !== null) {
+      const message = max?.message(value) ?? `"${value}" is too large a ${kind}`;
+      ctx.issues.push({ code: 'custom', input: value, message });
+      return z.NEVER;
+    }
     const negative = value.trim().startsWith('-') && parse(value.trim().slice(1)) !== null;
     ctx.issues.push({
       code: 'custom',
@@ -128,6 +143,7 @@ export const durationUs = unitString({
   withUnit: (n) => `${n}s or ${n}ms`,
   zero: true,
   parse: parseDurationUs,
+  max: { value: MAX_DURATION_US, message: tooLong },
 });
 /** A duration that may be negative (`-5s`), for clock jumps. */
 export const signedDurationUs = z
@@ -139,12 +155,10 @@ export const signedDurationUs = z
   .transform((text, ctx) => {
     const negative = text.trim().startsWith('-');
     const value = parseDurationUs(negative ? text.trim().slice(1) : text);
-    if (value === null) {
-      ctx.issues.push({
-        code: 'custom',
-        input: text,
-        message: `"${text}" is not a duration; write a number and a unit, like -5s or 200ms`,
-      });
+    if (value === null || value > MAX_DURATION_US) {
+      const message =
+        value === null ? `"${text}" is not a duration; write a number and a unit, like -5s or 200ms` : tooLong(text);
+      ctx.issues.push({ code: 'custom', input: text, message });
       return z.NEVER;
     }
     return negative ? -value : value;

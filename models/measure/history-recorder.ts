@@ -19,6 +19,19 @@ export interface RunObservation {
   messages: MessageCapture;
 }
 
+/**
+ * The most operations a history keeps: past it, new operations are left out
+ * (and the report says so) rather than memory growing with the run's length.
+ */
+export const MAX_HISTORY_OPERATIONS = 500_000;
+
+/** Operations a capped history left out: how many, and when the first of them was invoked. */
+export interface HistoryTruncation {
+  keptOperations: number;
+  droppedOperations: number;
+  fromUs: number;
+}
+
 /** Samples per reporting window: fine enough to time convergence, cheap enough for every window. */
 const SAMPLES_PER_WINDOW = 20;
 
@@ -28,7 +41,8 @@ const SAMPLES_PER_WINDOW = 20;
  * ended. A process runs one operation at a time; after an `info` the client
  * takes a new process number, as Jepsen does, since the old operation may
  * still take effect. Operations still open when the run ends stay open
- * (the checkers treat them as unknown).
+ * (the checkers treat them as unknown). Past `maxOperations` it keeps only
+ * the completions of operations already invoked, so it stays well formed.
  */
 export class HistoryRecorder {
   readonly events: RecordedEvent[] = [];
@@ -36,11 +50,17 @@ export class HistoryRecorder {
   observation: RunObservation | null = null;
   /** The client node of each process, for grouping operations by the side of a partition they were on. */
   private readonly clients: NodeId[] = [];
+  private operations = 0;
+  /** Processes whose open operation was left out, so that its completion is left out too. */
+  private readonly dropped = new Set<number>();
+  /** Set once an operation is left out; null while the history is whole. */
+  truncation: HistoryTruncation | null = null;
 
   /** `sim` is only observed (by `observe`), never driven; `diagram` places the message diagram's window. */
   constructor(
     private readonly sim: Simulation,
     private readonly diagram: Partial<DiagramWindowOptions> = {},
+    private readonly maxOperations = MAX_HISTORY_OPERATIONS,
   ) {}
 
   /** A fresh process number (for a new client, or after an `info`), run by a user on node `client`. */
@@ -74,6 +94,13 @@ export class HistoryRecorder {
   }
 
   invoke(process: number, session: number, f: string, key: number, value: Value, timeUs: number): void {
+    if (this.operations >= this.maxOperations) {
+      this.truncation ??= { keptOperations: this.operations, droppedOperations: 0, fromUs: timeUs };
+      this.truncation.droppedOperations++;
+      this.dropped.add(process);
+      return;
+    }
+    this.operations++;
     this.events.push({ process, type: 'invoke', f, key: String(key), value, timeUs, session });
   }
 
@@ -88,6 +115,7 @@ export class HistoryRecorder {
     servedBy?: string,
     error?: string,
   ): void {
+    if (this.dropped.delete(process)) return;
     const event: RecordedEvent = { process, type, f, key: String(key), value, timeUs, session };
     if (servedBy !== undefined) event.servedBy = servedBy;
     if (error !== undefined) event.error = error;

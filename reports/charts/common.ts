@@ -106,7 +106,10 @@ const LEGEND_ITEM_EXTRA_PX = 25 + 5 + 28;
  */
 export function legendBlock(items: LegendItem[], widthPx: number, topPx: number) {
   if (items.length === 0) return { legend: [], heightPx: 0 };
-  const columnPx = Math.max(...items.map((item) => textWidthPx(item.name, LEGEND_FONT_PX) + LEGEND_ITEM_EXTRA_PX));
+  const columnPx = items.reduce(
+    (widest, item) => Math.max(widest, textWidthPx(item.name, LEGEND_FONT_PX) + LEGEND_ITEM_EXTRA_PX),
+    -Infinity,
+  );
   const columns = Math.max(1, Math.min(items.length, Math.floor((widthPx - 24) / columnPx)));
   const rows = Math.ceil(items.length / columns);
   const leftPx = Math.max(12, Math.round((widthPx - columns * columnPx) / 2));

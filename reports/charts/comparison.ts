@@ -52,7 +52,7 @@ export function comparisonCharts(report: Report): Chart[] {
   const comparison = report.comparison;
   if (!comparison || comparison.variants.length === 0) return [];
   const names = comparison.variants.map(fitName);
-  const leftPx = Math.max(...names.map((name) => textWidthPx(name, LABEL_FONT_PX))) + 20;
+  const leftPx = names.reduce((widest, name) => Math.max(widest, textWidthPx(name, LABEL_FONT_PX)), -Infinity) + 20;
   const usedIds = new Set<string>();
   const charts: Chart[] = [];
   for (const row of comparison.rows) {
@@ -62,7 +62,8 @@ export function comparisonCharts(report: Report): Chart[] {
     usedIds.add(id);
     const title = `Variants: ${row.label}`;
     const labels = row.values.map((value) => formatValue(value, row.unit));
-    const rightPx = Math.max(...labels.map((label) => textWidthPx(label, LABEL_FONT_PX))) + 20;
+    const rightPx =
+      labels.reduce((widest, label) => Math.max(widest, textWidthPx(label, LABEL_FONT_PX)), -Infinity) + 20;
     const series: BarSeriesOption = {
       type: 'bar',
       barWidth: 14,

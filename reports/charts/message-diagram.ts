@@ -104,7 +104,9 @@ export function messageDiagramChart(
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${fixed(height)}" width="${width}" height="${fixed(height)}" role="img" aria-label="${escapeXml(title)}" font-family="${escapeXml(FONT)}">`,
     `<title>${escapeXml(title)}</title>`,
     '<defs>',
-    ...diagram.kinds.map((_, k) => arrowMarker(`${id}-arrow-${k}`, KIND_COLORS[k % KIND_COLORS.length])),
+  );
+  diagram.kinds.forEach((_, k) => parts.push(arrowMarker(`${id}-arrow-${k}`, KIND_COLORS[k % KIND_COLORS.length])));
+  parts.push(
     `<marker id="${id}-drop" viewBox="-5 -5 10 10" markerWidth="9" markerHeight="9" orient="auto"><path d="M-4,-4L4,4M-4,4L4,-4" stroke="${DROP_COLOR}" stroke-width="2"/></marker>`,
     `<pattern id="${id}-down" width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="8" height="8" fill="#fee2e2"/><line x1="0" y1="0" x2="0" y2="8" stroke="#fca5a5" stroke-width="3"/></pattern>`,
     '</defs>',
@@ -116,8 +118,8 @@ export function messageDiagramChart(
     `<text x="12" y="24" font-size="16" font-weight="600" fill="#1f2937">${escapeXml(title)}</text>`,
     `<text x="12" y="42" font-size="12" fill="#4b5563">${escapeXml(subtitle ? `${subtitle} · ${window}` : window)}</text>`,
     `<text x="12" y="58" font-size="12" fill="#4b5563">${escapeXml(whatIsShown(diagram, messages.length))}</text>`,
-    ...legendItems,
   );
+  for (const item of legendItems) parts.push(item);
 
   // Shading first, so lanes and arrows draw over it.
   for (const [node, fromUs, toUs] of downSpans(faults, diagram.nodes, diagram.fromUs, lastArrival)) {
@@ -165,17 +167,17 @@ export function messageDiagramChart(
   }
   delivered.forEach((paths, k) => {
     if (paths.length > 0)
-      parts.push(
+      group(
+        parts,
         `<g fill="none" stroke="${KIND_COLORS[k % KIND_COLORS.length]}" stroke-width="1" marker-end="url(#${id}-arrow-${k})">`,
-        ...paths,
-        '</g>',
+        paths,
       );
   });
   if (dropped.length > 0)
-    parts.push(
+    group(
+      parts,
       `<g fill="none" stroke="${DROP_COLOR}" stroke-width="1" stroke-dasharray="4 3" marker-end="url(#${id}-drop)">`,
-      ...dropped,
-      '</g>',
+      dropped,
     );
 
   // Fault lines over the arrows; their labels in the notes column, pushed down so none overlaps the one above.
@@ -202,7 +204,7 @@ export function messageDiagramChart(
     );
     free = top + note.lines.length * NOTE_LINE_PX + 6;
   });
-  if (labels.length > 0) parts.push('<g class="fault-labels" font-size="11">', ...labels, '</g>');
+  if (labels.length > 0) group(parts, '<g class="fault-labels" font-size="11">', labels);
   parts.push('</svg>');
   return { id, title, svg: parts.join('\n') };
 }
@@ -237,7 +239,7 @@ function faultNotes(faults: readonly FaultEvent[], diagram: MessageDiagram, endU
     if (f.timeUs < diagram.fromUs || f.timeUs > endUs) continue;
     const last = grouped[grouped.length - 1];
     if (last !== undefined && last.timeUs === f.timeUs && last.kind === f.kind) {
-      last.nodes.push(...f.nodes.filter((n) => !last.nodes.includes(n)));
+      for (const n of f.nodes) if (!last.nodes.includes(n)) last.nodes.push(n);
       if (f.detail !== undefined && !last.details.includes(f.detail)) last.details.push(f.detail);
     } else grouped.push({ timeUs: f.timeUs, kind: f.kind, nodes: [...f.nodes], details: f.detail ? [f.detail] : [] });
   }
@@ -334,4 +336,11 @@ function downSpans(
   }
   for (const [node, from] of since) spans.push([node, from, endUs]);
   return spans.filter(([, from, to]) => to >= fromUs && from <= endUs);
+}
+
+/** Appends `open`, the elements, and the closing tag (a loop: there may be too many elements to pass as arguments). */
+function group(parts: string[], open: string, elements: readonly string[]): void {
+  parts.push(open);
+  for (const element of elements) parts.push(element);
+  parts.push('</g>');
 }

@@ -47,9 +47,9 @@ export function throughputOverTimeChart(report: Report): Chart | null {
     ],
     intervals: run.faultIntervals,
   }));
-  const peak = Math.max(
-    ...runs.flatMap((run) => run.metrics.timeline.map((row) => Math.max(row.throughputPerSec, sentPerSec(row)))),
-  );
+  let peak = -Infinity;
+  for (const run of runs)
+    for (const row of run.metrics.timeline) peak = Math.max(peak, row.throughputPerSec, sentPerSec(row));
   return timeChart({
     id: THROUGHPUT_OVER_TIME_ID,
     title: 'Throughput and goodput over time',

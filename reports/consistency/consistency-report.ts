@@ -132,6 +132,7 @@ export function consistencyReport(
   const convergedUs = converged === null ? null : samples!.sampleTimesUs[converged];
 
   return {
+    ...(history.truncation === null ? {} : { truncated: { ...history.truncation } }),
     operations: {
       invoked: ops.length,
       ok: ops.filter((op) => op.outcome === 'ok').length,

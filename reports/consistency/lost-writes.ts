@@ -143,8 +143,8 @@ export function counterTotals(history: StoreHistory, final: FinalState): Counter
       if (judged(final, key, op)) judgedAdds += op.input;
     }
     const totals = (final.values.get(key) ?? []).map((v) => (typeof v === 'number' ? v : 0));
-    const highest = totals.length > 0 ? Math.max(...totals) : 0;
-    const lowest = totals.length > 0 ? Math.min(...totals) : 0;
+    const highest = totals.length > 0 ? totals.reduce((a, b) => Math.max(a, b)) : 0;
+    const lowest = totals.length > 0 ? totals.reduce((a, b) => Math.min(a, b)) : 0;
     report.acknowledged += acknowledged;
     report.unknown += unknown;
     report.finalTotal += highest;

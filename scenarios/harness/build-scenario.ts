@@ -8,6 +8,7 @@ import { HistoryRecorder } from '../../models/measure/history-recorder.js';
 import { RequestMetrics } from '../../models/measure/request-metrics.js';
 import { modelDefinition } from '../../models/kit/registry.js';
 import { instanceContext } from './instance-context.js';
+import { reportingWindowUs } from './run-timing.js';
 import type { FaultProcess, Scenario, TimelineFault } from './scenario-schema.js';
 
 /** A scenario wired onto a fresh simulation, with the metrics its models report to. */
@@ -15,6 +16,8 @@ export interface BuiltScenario {
   scenario: Scenario;
   sim: Simulation;
   requests: RequestMetrics;
+  /** The width of the report's windows: slo.window, widened on a long run (reportingWindowUs). */
+  windowUs: number;
   /** Store operations in Jepsen's shape; empty when the scenario has no store clients. */
   history: HistoryRecorder;
   components: { metrics: ComponentMetrics; nodeIds: NodeId[] }[];
@@ -41,7 +44,13 @@ type LinkFields = {
  * by group in file order, named `<group>-<i>`; the order fixes node ids and
  * so the run's random streams and trace.
  */
-export function buildScenario(scenario: Scenario, options: { queue?: 'typed' | 'heap' } = {}): BuiltScenario {
+export interface BuildOptions {
+  queue?: 'typed' | 'heap';
+  /** The most operations the store history keeps (default MAX_HISTORY_OPERATIONS). */
+  maxHistoryOperations?: number;
+}
+
+export function buildScenario(scenario: Scenario, options: BuildOptions = {}): BuiltScenario {
   const { topology } = scenario;
   const network: NetworkConfig = {
     regionRtts: topology.rtt.between.map((b) => ({ between: b.regions, rttUs: b.rtt })),
@@ -51,15 +60,20 @@ export function buildScenario(scenario: Scenario, options: { queue?: 'typed' | '
   if (topology.link) network.link = linkSpec(topology.link);
   const sim = new Simulation({ seed: scenario.seed, network, queue: options.queue });
 
+  const windowUs = reportingWindowUs(scenario);
   const requests = new RequestMetrics({
-    windowUs: scenario.slo.window,
+    windowUs,
     durationUs: scenario.duration,
     availabilityThresholdUs: scenario.slo.availability.threshold,
     measureFromUs: scenario.warmup,
   });
   const windows = requests.windows.length;
   const diagram = scenario.outputs.messageDiagram;
-  const history = new HistoryRecorder(sim, { atUs: diagram.at, beforeUs: diagram.before, afterUs: diagram.after });
+  const history = new HistoryRecorder(
+    sim,
+    { atUs: diagram.at, beforeUs: diagram.before, afterUs: diagram.after },
+    options.maxHistoryOperations,
+  );
 
   const nodeNames = new Map<string, string[]>();
   const regionNodes = new Map<string, string[]>(topology.regions.map((r) => [r, []]));
@@ -117,7 +131,7 @@ export function buildScenario(scenario: Scenario, options: { queue?: 'typed' | '
             type,
             names.length,
             workersPerNode,
-            scenario.slo.window,
+            windowUs,
             windows,
             scenario.warmup,
           )),
@@ -147,7 +161,7 @@ export function buildScenario(scenario: Scenario, options: { queue?: 'typed' | '
         if (node !== undefined) m.nodeLost(node, sim.nowUs);
       });
     }
-    if (entry.role === 'workload') workloadNodeIds.push(...ids);
+    if (entry.role === 'workload') for (const id of ids) workloadNodeIds.push(id);
   }
 
   for (const declared of addresses.values()) for (const a of declared) sim.addAddress(a.name, sim.nodeId(a.holder));
@@ -172,7 +186,7 @@ export function buildScenario(scenario: Scenario, options: { queue?: 'typed' | '
   );
   scenario.faults.random.forEach((p, i) => startFaultProcess(sim, faultProcess(p, i, expand)));
 
-  return { scenario, sim, requests, history, components, workloadNodeIds };
+  return { scenario, sim, requests, windowUs, history, components, workloadNodeIds };
 }
 
 function linkSpec(link: LinkFields): LinkSpec {

@@ -136,7 +136,8 @@ function validate(
     (issue) => !rejected.some((path) => path.every((step, i) => String(issue.path[i]) === step)),
   );
   const issues = [...schemaIssues, ...referenceIssues];
-  if (result.success && issues.length === 0) issues.push(...timingErrors(result.data, overrides, inherited));
+  if (result.success && issues.length === 0)
+    for (const t of timingErrors(result.data, overrides, inherited)) issues.push(t);
   for (const issue of issues) {
     const { problem, ofOverride } = locate(issue, source.layers, overrides, origin);
     if (ofOverride || !overridesOnly) problems.push(problem);

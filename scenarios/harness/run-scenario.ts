@@ -1,22 +1,42 @@
+import { getHeapStatistics } from 'node:v8';
 import type { RunResult } from '../../engine/simulation.js';
-import { ERROR_KINDS } from '../../models/measure/request-metrics.js';
-import { buildScenario, type BuiltScenario } from './build-scenario.js';
+import { ERROR_KINDS, type WindowCounts } from '../../models/measure/request-metrics.js';
+import { formatDurationUnit } from '../../models/kit/units.js';
+import { buildScenario, type BuildOptions, type BuiltScenario } from './build-scenario.js';
 import type { Scenario } from './scenario-schema.js';
 
 /** Events per slice between checks for progress, Ctrl-C and the stop condition. */
 const SLICE_EVENTS = 250_000;
 
-export interface RunControl {
+/** The most events a run may process unless told otherwise (--max-events): minutes to an hour of simulation. */
+export const DEFAULT_MAX_EVENTS = 1_000_000_000;
+
+/**
+ * The share of Node's heap limit a run may fill before it is stopped: well
+ * short of V8's own out-of-memory abort, with room to build the report.
+ */
+const HEAP_BUDGET_SHARE = 0.8;
+
+export interface RunControl extends BuildOptions {
   /** Called after every slice with how far the run has got. */
   onProgress?(simulatedUs: number, durationUs: number, events: number): void;
   /** Checked between slices; the run stops and `runScenario` throws RunInterrupted. */
   signal?: AbortSignal;
-  queue?: 'typed' | 'heap';
+  /** The run stops with RunBudgetExceeded after this many events (default DEFAULT_MAX_EVENTS). */
+  maxEvents?: number;
 }
 
 export interface CompletedRun {
   built: BuiltScenario;
   result: RunResult;
+}
+
+/** A run that would exceed, or did exceed, its event or memory budget; nothing was written. */
+export class RunBudgetExceeded extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RunBudgetExceeded';
+  }
 }
 
 export class RunInterrupted extends Error {
@@ -32,28 +52,81 @@ export class RunInterrupted extends Error {
  * keeps the process responsive; it does not change the trace.
  */
 export async function runScenario(scenario: Scenario, control: RunControl = {}): Promise<CompletedRun> {
-  const built = buildScenario(scenario, { queue: control.queue });
-  const { sim, requests } = built;
+  const maxEvents = control.maxEvents ?? DEFAULT_MAX_EVENTS;
+  refuseOverBudget(scenario, maxEvents);
+  const heapLimit = getHeapStatistics().heap_size_limit;
+  const heapBudget = HEAP_BUDGET_SHARE * heapLimit;
+  const built = buildScenario(scenario, control);
+  const { sim, requests, windowUs } = built;
   const durationUs = scenario.duration;
-  const windowUs = scenario.slo.window;
   const stopAfter = scenario.stop?.afterRequests;
+  const d = formatDurationUnit;
+  const stopped = (why: string) =>
+    new RunBudgetExceeded(
+      `${scenario.name}: ${why}, at ${Number((sim.nowUs / 1e6).toPrecision(4))}s of ${d(durationUs)} simulated, after ${sim.events} events; nothing was written. ` +
+        'Shorten the run (--duration), lower the request rates or the node counts',
+    );
   let boundaryUs = stopAfter === undefined ? durationUs : Math.min(windowUs, durationUs);
+  let lastHeapUsed = process.memoryUsage().heapUsed;
+  let closedWindows = 0;
+  let finishedInClosed = 0;
   for (;;) {
-    sim.run({ untilUs: boundaryUs, maxEvents: SLICE_EVENTS });
+    sim.run({ untilUs: boundaryUs, maxEvents: Math.min(SLICE_EVENTS, maxEvents - sim.events) });
     control.onProgress?.(sim.nowUs, durationUs, sim.events);
     if (control.signal?.aborted) throw new RunInterrupted();
+    if (sim.events >= maxEvents && sim.nowUs < boundaryUs)
+      throw stopped(`the run reached its budget of ${maxEvents} events (--max-events raises it)`);
+    // Stopped a slice or two early when memory grows fast, since no check is made inside a slice.
+    const heapUsed = process.memoryUsage().heapUsed;
+    const grew = Math.max(0, heapUsed - lastHeapUsed);
+    lastHeapUsed = heapUsed;
+    if (heapUsed + 2 * grew > heapBudget)
+      throw stopped(
+        `its memory (${mb(heapUsed)} MB${grew > 0 ? ', growing' : ''}) was about to pass ${HEAP_BUDGET_SHARE * 100}% ` +
+          `of Node's heap limit of ${mb(heapLimit)} MB (NODE_OPTIONS=--max-old-space-size=<MB> raises the limit)`,
+      );
     await new Promise<void>((resolve) => setImmediate(resolve));
     if (sim.nowUs < boundaryUs) continue;
     if (boundaryUs >= durationUs) break;
-    const finished = requests.windows.reduce(
-      (sum, w) => sum + w.succeeded + ERROR_KINDS.reduce((s, k) => s + w.errors[k], 0),
-      0,
-    );
-    if (stopAfter !== undefined && finished >= stopAfter) break;
+    // Windows before the one the clock is in are final: their sum is kept, not redone at every boundary.
+    const open = Math.min(Math.floor(sim.nowUs / windowUs), requests.windows.length - 1);
+    for (; closedWindows < open; closedWindows++) finishedInClosed += finishedIn(requests.windows[closedWindows]);
+    if (stopAfter !== undefined && finishedInClosed + finishedIn(requests.windows[open]) >= stopAfter) break;
     boundaryUs = Math.min(boundaryUs + windowUs, durationUs);
   }
   sim.foldIntoTraceHash(reportedResults(built));
   return { built, result: sim.result() };
+}
+
+const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
+
+const finishedIn = (w: WindowCounts) => w.succeeded + ERROR_KINDS.reduce((sum, k) => sum + w.errors[k], 0);
+
+/**
+ * Refuses, before building anything, a run whose open-loop workloads alone
+ * would take more than `maxEvents` events: each Poisson arrival candidate is
+ * an event, drawn at a rate of at least `rate` per client node.
+ */
+function refuseOverBudget(scenario: Scenario, maxEvents: number): void {
+  let events = 0;
+  const terms: string[] = [];
+  for (const [name, instance] of Object.entries(scenario.workloads)) {
+    const { rate, stopAt, nodes } = instance as { rate?: unknown; stopAt?: unknown; nodes: string };
+    if (typeof rate !== 'number') continue;
+    const count = scenario.topology.nodes[nodes]?.count ?? 0;
+    const activeUs = Math.min(typeof stopAt === 'number' ? stopAt : scenario.duration, scenario.duration);
+    const arrivals = (rate * count * activeUs) / 1e6;
+    events += arrivals;
+    terms.push(
+      `workloads.${name}: ${rate}/s × ${count} node${count === 1 ? '' : 's'} × ${formatDurationUnit(activeUs)}`,
+    );
+  }
+  if (events <= maxEvents) return;
+  throw new RunBudgetExceeded(
+    `${scenario.name}: the run would take at least ${events.toPrecision(3)} events (${terms.join(', ')}), ` +
+      `more than its budget of ${maxEvents} (--max-events raises it); nothing was run. ` +
+      'Shorten the run (--duration), or lower the request rates or the node counts',
+  );
 }
 
 /**

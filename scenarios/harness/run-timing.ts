@@ -29,6 +29,23 @@ export interface TimingIssue {
 }
 
 const DURATION: Path = ['duration'];
+
+/**
+ * At most this many reporting windows per run. Metrics keep a slot per
+ * window, so beyond it windows widen (see reportingWindowUs) and memory
+ * stays bounded however long the simulated time.
+ */
+export const MAX_WINDOWS = 10_000;
+
+/**
+ * The width of the report's windows: slo.window, or the smallest whole
+ * multiple of it that fits the run into MAX_WINDOWS windows (so each wide
+ * window is a run of the declared ones).
+ */
+export function reportingWindowUs(scenario: Pick<Scenario, 'duration' | 'slo'>): number {
+  const windowUs = scenario.slo.window;
+  return windowUs * Math.max(1, Math.ceil(Math.ceil(scenario.duration / windowUs) / MAX_WINDOWS));
+}
 const WARMUP: Path = ['warmup'];
 
 /** Workload times that mean nothing past the end of the run: the parameter path, and what it would do. */
@@ -91,6 +108,18 @@ export function timingIssues(scenario: Scenario): TimingIssue[] {
       message: `the ${d(scenario.slo.window)} window is longer than ${measured}`,
       error: 'never',
       warning: `one ${d(scenario.slo.window)} window (slo.window) is longer than ${measured}: the timeline, downtime and recovery times are coarse`,
+    });
+  }
+
+  const reportedUs = reportingWindowUs(scenario);
+  if (reportedUs !== scenario.slo.window) {
+    const said = `the ${d(duration)} run would have ${Math.ceil(duration / scenario.slo.window)} windows of ${d(scenario.slo.window)} (slo.window)`;
+    issues.push({
+      path: ['slo', 'window'],
+      bounds: [DURATION],
+      message: `${said}, more than the ${MAX_WINDOWS} a run keeps, so its windows are ${d(reportedUs)} wide`,
+      error: 'never',
+      warning: `${said}, more than the ${MAX_WINDOWS} a run keeps: the timeline, downtime and recovery times use ${d(reportedUs)} windows instead`,
     });
   }
 

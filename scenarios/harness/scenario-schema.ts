@@ -45,6 +45,9 @@ const linkFields = {
   fifo: z.boolean().optional().describe('Deliver in send order, as TCP does.'),
 };
 
+/** The most nodes a scenario may have, all groups together: the engine keeps state per node (about 1 KB each, more with links). */
+export const MAX_NODES = 100_000;
+
 const topology = z.strictObject({
   regions: z.array(name('region')).min(1).default(['default']).describe('Region names; nodes are placed in them.'),
   rtt: z
@@ -73,7 +76,10 @@ const topology = z.strictObject({
     .record(
       name('node group'),
       z.strictObject({
-        count: positiveInt.default(1).describe('Nodes in the group, named <group>-1 … <group>-<count>.'),
+        count: positiveInt
+          .max(MAX_NODES, `a scenario has at most ${MAX_NODES} nodes`)
+          .default(1)
+          .describe('Nodes in the group, named <group>-1 … <group>-<count>.'),
         region: regionList
           .optional()
           .describe('A region, or a list the nodes are spread over in turn. Default: the first region.'),
@@ -261,6 +267,17 @@ export function scenarioSchema() {
       .describe('Named sets of overrides; `faultline run` runs each with the same seed.'),
   });
   return schema.superRefine((scenario, ctx) => {
+    const groups = Object.entries(scenario.topology.nodes);
+    const nodes = groups.reduce((sum, [, g]) => sum + g.count, 0);
+    // One group over the limit is reported at its count already.
+    if (nodes > MAX_NODES && groups.every(([, g]) => g.count <= MAX_NODES)) {
+      const [largest] = groups.reduce((a, b) => (b[1].count > a[1].count ? b : a));
+      ctx.addIssue({
+        code: 'custom',
+        path: ['topology', 'nodes', largest, 'count'],
+        message: `the groups hold ${nodes} nodes together; a scenario has at most ${MAX_NODES}`,
+      });
+    }
     const at = scenario.outputs.messageDiagram.at;
     if (at !== undefined && at >= scenario.duration)
       ctx.addIssue({
