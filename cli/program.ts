@@ -27,9 +27,13 @@ const { version, bugs } = createRequire(import.meta.url)(join(dirname(bundledSce
   bugs?: { url?: string };
 };
 
+/** Decimal digits only: Number() would also take '' (0), 0x10, 1e3 and ' 7 '. */
 function parseSeed(value: string): number {
   const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('the seed must be a whole number >= 0.');
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n))
+    throw new InvalidArgumentError(
+      `a seed is a whole number from 0 to ${Number.MAX_SAFE_INTEGER} in decimal digits, like 42.`,
+    );
   return n;
 }
 

@@ -12,6 +12,7 @@ import {
 } from '../reports/format.js';
 import { shortFaultLabel } from '../reports/fault-intervals.js';
 import type { FaultRecovery, GuaranteeCount, Report, VariantRun } from '../reports/report-types.js';
+import { printable } from '../scenarios/harness/scenario-error.js';
 import type { Output } from './io.js';
 
 type Colors = ReturnType<typeof pc.createColors>;
@@ -114,7 +115,7 @@ function summaryRows(runs: VariantRun[], colors: Colors): Row[] {
   if (runs.some((r) => r.consistency !== undefined)) consistencyRows(runs, add, colors);
   const verdictNames = [...new Set(runs.flatMap((r) => r.slo.verdicts.map((v) => v.name)))];
   for (const name of verdictNames) {
-    add(`SLO ${name}`, (r) => {
+    add(`SLO ${printable(name)}`, (r) => {
       const v = r.slo.verdicts.find((x) => x.name === name);
       if (v === undefined) return '';
       const actual = v.unit === 'us' ? formatDurationUs(v.actual) : formatPercent(v.actual);

@@ -70,11 +70,13 @@ describe('clients resolving through DNS', () => {
     expect(m.requests.errors.timeout).toBe(0);
   });
 
-  it('a name the server does not hold fails every request at once (unavailable)', async () => {
-    const m = await run(twoServers({ dns: 'ttl: 5s', workload: 'timeout: 1s' }).replace('target: api', 'target: apii'));
-    expect(m.requests.sent).toBeGreaterThan(10_000);
-    expect(m.requests.errors.unavailable).toBe(m.requests.sent);
-    expect(component(m, 'a').served + component(m, 'b').served).toBe(0);
+  it('a name the server does not hold is refused before running, with the names it holds', () => {
+    expect(() => parseScenarioText(twoServers({}).replace('target: api', 'target: apii'), 'dns.yaml')).toThrow(
+      /workloads\.users\.target: "dns" holds no name "apii" \(did you mean "api"\?\)/,
+    );
+    expect(() => parseScenarioText(twoServers({}).replace('target: api', 'target: web'), 'dns.yaml')).toThrow(
+      /workloads\.users\.target: "dns" holds no name "web"; it holds "api"/,
+    );
   });
 
   it('names that refer to nothing, or to something other than a DNS server, are reported before running', () => {

@@ -79,6 +79,16 @@ function selector(s: Shape): fc.Arbitrary<string | string[]> {
   return fc.oneof(one, fc.array(one, { minLength: 1, maxLength: 3 }));
 }
 
+/** A partition's sides: nodes split in two, since a node on two sides is refused. */
+function disjointSides(s: Shape): fc.Arbitrary<string[][]> {
+  const nodes = Object.entries(s.counts).flatMap(([group, count]) =>
+    Array.from({ length: count ?? 0 }, (_, i) => `${group}-${i + 1}`),
+  );
+  return fc
+    .shuffledSubarray(nodes, { minLength: 2 })
+    .chain((list) => fc.integer({ min: 1, max: list.length - 1 }).map((k) => [list.slice(0, k), list.slice(k)]));
+}
+
 function timelineFault(s: Shape): fc.Arbitrary<Record<string, unknown>> {
   // Before the end of the run: a fault at or after it is refused.
   const at = fc
@@ -90,7 +100,7 @@ function timelineFault(s: Shape): fc.Arbitrary<Record<string, unknown>> {
     fc.record({ at, nodes, for: forUs }).map((f) => defined({ at: f.at, action: 'crash', nodes: f.nodes, for: f.for })),
     fc.record({ at, nodes, for: forUs }).map((f) => defined({ at: f.at, action: 'pause', nodes: f.nodes, for: f.for })),
     fc
-      .record({ at, sides: fc.array(nodes, { minLength: 2, maxLength: 3 }), for: forUs })
+      .record({ at, sides: disjointSides(s), for: forUs })
       .map((f) => defined({ at: f.at, action: 'partition', sides: f.sides, for: f.for })),
     fc.record({ at }).map((f) => ({ at: f.at, action: 'heal' })),
     fc

@@ -5,6 +5,7 @@ import { buildScenario } from '../../scenarios/harness/build-scenario.js';
 import { resolveScenarioArgument } from '../../scenarios/harness/bundled-scenarios.js';
 import { loadScenario, type LoadedScenario, type OverrideArgument } from '../../scenarios/harness/load-scenario.js';
 import { runScenario, type CompletedRun } from '../../scenarios/harness/run-scenario.js';
+import { printable } from '../../scenarios/harness/scenario-error.js';
 import type { Scenario } from '../../scenarios/harness/scenario-schema.js';
 import { parseDurationUs } from '../../models/kit/units.js';
 import { buildReport, deterministicPart } from '../../reports/build-report.js';
@@ -85,7 +86,7 @@ export async function runCommand(argument: string, options: RunOptions, version:
   } else if (!options.quiet) {
     const colors = terminalColors(io.stdout, io.env);
     const width = outputWidth(io);
-    const description = report.scenario.description ? ` — ${firstLine(report.scenario.description)}` : '';
+    const description = report.scenario.description ? ` — ${printable(firstLine(report.scenario.description))}` : '';
     const lines = [
       wrapText(`${report.scenario.name}${description}`, width)
         .map((line, i) => (i === 0 ? line.replace(report.scenario.name, colors.bold(report.scenario.name)) : line))
@@ -123,7 +124,7 @@ function sloFailure(failing: Pick<VariantRun, 'name' | 'slo'>[], runs: number): 
   const which = failing.map((r) => {
     const objectives = r.slo.verdicts
       .filter((v) => v.verdict !== 'pass')
-      .map((v) => (v.verdict === 'no-data' ? `${v.name}: no data` : v.name));
+      .map((v) => printable(v.verdict === 'no-data' ? `${v.name}: no data` : v.name));
     return runs > 1 ? `${r.name} (${objectives.join(', ')})` : objectives.join(', ');
   });
   if (runs === 1) return `the SLO failed: ${which.join('')} (--exit-zero exits 0 all the same)`;

@@ -222,6 +222,7 @@ export const dnsServerModel: ModelDefinition<typeof dnsParams> = {
     Object.entries(params.records).flatMap(([name, components]) =>
       components.map((component, i) => ({ path: ['records', name, i], component })),
     ),
+  names: (params) => Object.keys(params.records),
   instantiate(params, ctx) {
     const component = ctx.componentMetrics(0);
     const records = Object.entries(params.records).map(([name, components]) => ({

@@ -17,8 +17,14 @@ export interface ModelDefinition<S extends z.ZodObject = z.ZodObject> {
   /** One line for `faultline list` and the JSON Schema. */
   description: string;
   params: S;
-  /** Components these parameters name, with the parameter path, so the scenario check can report undefined ones; `type`: the model the component must be. */
-  references?(params: z.output<S>): { path: (string | number)[]; component: string; type?: string }[];
+  /**
+   * Components these parameters name, with the parameter path, so the
+   * scenario check can report undefined ones; `type`: the model the component
+   * must be; `name`: a name the component must hold (see `names`).
+   */
+  references?(params: z.output<S>): { path: (string | number)[]; component: string; type?: string; name?: string }[];
+  /** The names other instances may look up in it (a DNS server's records), checked against references' `name`. */
+  names?(params: z.output<S>): readonly string[];
   /**
    * Floating addresses (virtual IPs) its callers send to instead of its
    * nodes, each with the node that holds it first; its node names when

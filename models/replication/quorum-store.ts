@@ -860,15 +860,24 @@ export const quorumStoreModel: ModelDefinition<typeof quorumStoreParams> = {
   description:
     'A leaderless (Dynamo-style) replicated store: N replicas per key on a hash ring, per-operation levels (one, quorum, all, local-quorum, R/W counts), read repair, hinted handoff, sloppy quorums, anti-entropy; LWW, version vectors or CRDT values.',
   params: quorumStoreParams,
-  check: (p, { nodeCount }) =>
-    p.replicationFactor > nodeCount
+  check: (p, { nodeCount }) => [
+    ...(nodeCount > MAX_MEMBERS
+      ? [
+          {
+            path: ['nodes'],
+            message: `a quorum store has at most ${MAX_MEMBERS} nodes (its version vectors count one entry per node); its node group has ${nodeCount}`,
+          },
+        ]
+      : []),
+    ...(p.replicationFactor > nodeCount
       ? [
           {
             path: ['replicationFactor'],
             message: `${p.replicationFactor} replicas per key need at least ${p.replicationFactor} store nodes; its node group has ${nodeCount}`,
           },
         ]
-      : [],
+      : []),
+  ],
   instantiate(p, ctx) {
     const cluster = new QuorumCluster(p, ctx.nodeNames, ctx, ctx.componentMetrics(0));
     return (member) => (nodeCtx) => new QuorumStoreNode(nodeCtx, cluster, member);

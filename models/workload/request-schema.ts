@@ -128,10 +128,13 @@ type RequestParams = z.output<z.ZodObject<typeof requestParams>>;
 /** The components a workload names: its target, or with DNS the DNS server (the target is then a name the server answers). */
 export function requestReferences(
   params: RequestParams,
-): { path: (string | number)[]; component: string; type?: string }[] {
+): { path: (string | number)[]; component: string; type?: string; name?: string }[] {
   return params.dns === undefined
     ? [{ path: ['target'], component: params.target }]
-    : [{ path: ['dns'], component: params.dns, type: 'dns' }];
+    : [
+        { path: ['dns'], component: params.dns, type: 'dns' },
+        { path: ['target'], component: params.dns, name: params.target },
+      ];
 }
 
 /** The scenario's parameters as a Requester's options. */

@@ -1,8 +1,8 @@
 import { freeze, produce } from 'immer';
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
-import { isAlias, isMap, isSeq, LineCounter, parseDocument, visit, type Node } from 'yaml';
-import { applyOverrides, parseOverridePath, parseSetArgument, type Override } from './overrides.js';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Node } from 'yaml';
+import { applyOverrides, parseOverridePath, parseSetArgument, RESERVED_KEYS, type Override } from './overrides.js';
 import { checkReferences } from './references.js';
 import { timingIssues } from './run-timing.js';
 import { dottedPath, ScenarioError, type ScenarioProblem } from './scenario-error.js';
@@ -131,9 +131,12 @@ function validate(
   const result = schema.safeParse(document);
   const schemaIssues = result.success ? [] : describeIssues(result.error.issues, document, schema);
   // A name the schema already rejects (or whose field it rejects) is not reported again as a dangling reference.
-  const rejected = schemaIssues.map((i) => i.path.map(String));
+  const rejected = new Set(schemaIssues.map((i) => dottedPath(i.path)));
   const referenceIssues = checkReferences(document).filter(
-    (issue) => !rejected.some((path) => path.every((step, i) => String(issue.path[i]) === step)),
+    (issue) =>
+      !Array.from({ length: issue.path.length + 1 }, (_, i) => issue.path.slice(0, i)).some((prefix) =>
+        rejected.has(dottedPath(prefix)),
+      ),
   );
   const issues = [...schemaIssues, ...referenceIssues];
   if (result.success && issues.length === 0)
@@ -145,6 +148,58 @@ function validate(
   return { scenario: result.success && issues.length === 0 ? result.data : null, document };
 }
 
+/** The most a scenario file (or a file it extends) may hold; scenarios are a few kilobytes. */
+export const MAX_SCENARIO_FILE_BYTES = 1024 * 1024;
+/** The most problems listed for one load; the rest are counted. Fixing the first ones usually removes many more. */
+export const MAX_PROBLEMS_LISTED = 100;
+
+/** The YAML tags a scenario may write explicitly; others (`!!set`, `!!binary`, `!custom`) would load as something no field takes. */
+const CORE_TAGS = new Set(['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((t) => `tag:yaml.org,2002:${t}`));
+
+/**
+ * A scenario file's text, read only from a regular file of at most
+ * MAX_SCENARIO_FILE_BYTES (a device or FIFO would never end), or why not.
+ */
+function readScenarioFile(file: string): string | { message: string } {
+  const cannot = (error: unknown) => {
+    const code = (error as NodeJS.ErrnoException).code;
+    return {
+      message: code === 'ENOENT' ? 'no such file' : `cannot read the file (${code ?? (error as Error).message})`,
+    };
+  };
+  let fd: number;
+  try {
+    // stat before open: opening a FIFO waits for a writer.
+    const stat = statSync(file);
+    if (stat.isDirectory()) return { message: 'a folder, not a scenario file' };
+    if (!stat.isFile()) return notRegular;
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    return cannot(error);
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) return notRegular;
+    if (stat.size > MAX_SCENARIO_FILE_BYTES) return tooBig(stat.size);
+    // The file may grow between fstat and read: read one byte past the limit to notice.
+    const buffer = Buffer.alloc(MAX_SCENARIO_FILE_BYTES + 1);
+    let length = 0;
+    for (let n = -1; n !== 0 && length < buffer.length; length += n)
+      n = readSync(fd, buffer, length, buffer.length - length, null);
+    if (length > MAX_SCENARIO_FILE_BYTES) return tooBig(length);
+    return buffer.toString('utf8', 0, length);
+  } catch (error) {
+    return cannot(error);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const notRegular = { message: 'not a regular file (a device, FIFO or socket), so not a scenario file' };
+const tooBig = (bytes: number) => ({
+  message: `${bytes} bytes, more than a scenario file may hold (${MAX_SCENARIO_FILE_BYTES / 1024 / 1024} MiB)`,
+});
+
 /** Parses a file and, recursively, the files it extends, merging each over its base; null when it cannot go on. */
 function readSource(
   file: string,
@@ -152,41 +207,57 @@ function readSource(
   chain: readonly string[],
   problems: ScenarioProblem[],
 ): Source | null {
-  let content = text;
-  if (content === undefined) {
-    try {
-      content = readFileSync(file, 'utf8');
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      problems.push({
-        file,
-        path: '',
-        message: code === 'ENOENT' ? 'no such file' : `cannot read the file (${code ?? (error as Error).message})`,
-      });
-      return null;
-    }
+  const content = text ?? readScenarioFile(file);
+  if (typeof content !== 'string') {
+    problems.push({ file, path: '', message: content.message });
+    return null;
   }
   const lineCounter = new LineCounter();
-  const doc = parseDocument(content, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
+  // Duplicate keys are found below: yaml's own check compares every key with every other.
+  const doc = parseDocument(content, { lineCounter, prettyErrors: false, uniqueKeys: false, merge: true });
   const map = new SourceMap(file, doc, lineCounter);
   const before = problems.length;
-  // A duplicate key has a field path; a syntax error may be in text that is no mapping yet, so it gets `(yaml)`.
+  // A syntax error may be in text that is no mapping yet, so it gets `(yaml)`.
   const yamlProblem = (offset: number, path: string, message: string) =>
     problems.push({ file, ...map.position(offset), path, message });
-  for (const error of doc.errors) {
-    const offset = error.pos[0];
-    if (error.code === 'DUPLICATE_KEY') {
-      const path = map.pathAt(offset);
-      yamlProblem(offset, dottedPath(path), `duplicate key "${String(path.at(-1) ?? '')}"`);
-    } else {
-      yamlProblem(offset, '(yaml)', yamlMessage(error.message));
-    }
-  }
-  // yaml leaves these to toJS, which would throw without a position.
+  for (const error of doc.errors) yamlProblem(error.pos[0], '(yaml)', yamlMessage(error.message));
+  // yaml leaves these to toJS, which would throw without a position or (for a collection as a key) warn on stderr.
+  const keyProblem = (node: Node | null, ancestors: readonly unknown[], key: Node | null, message: string) =>
+    yamlProblem(node?.range?.[0] ?? 0, dottedPath(pathOf(ancestors, key)), message);
   visit(doc, {
     Alias(_, alias) {
       if (alias.resolve(doc) === undefined)
         yamlProblem(alias.range?.[0] ?? 0, '(yaml)', `no anchor "&${alias.source}" before this alias`);
+    },
+    Node(_, node, ancestors) {
+      // An unknown tag (`!evil`, `!!js/function`) would load as its text, a yaml 1.1 one (`!!set`) as a Set or Map.
+      const tag = node.tag;
+      if (tag !== undefined && tag !== null && !CORE_TAGS.has(tag))
+        yamlProblem(
+          node.range?.[0] ?? 0,
+          dottedPath(pathOf(ancestors, null)),
+          `the YAML tag ${shortTag(tag)} is not supported; ${PLAIN_YAML}`,
+        );
+      if (!isMap(node)) return;
+      // Duplicate keys, in one pass; merge keys (<<) may repeat.
+      const seen = new Set<string>();
+      for (const pair of node.items) {
+        const key = pair.key as Node | null;
+        const text = keyText(pair);
+        const at = key ?? (pair.value as Node | null);
+        const resolved = isAlias(key) ? key.resolve(doc) : key;
+        if (isAlias(key) && isScalar(resolved)) continue;
+        if (isMap(resolved) || isSeq(resolved)) {
+          keyProblem(at, [...ancestors, node], null, 'a key is a name, not a mapping or list');
+        } else if (text === undefined || (isScalar(key) && (key.value === null || key.value === ''))) {
+          keyProblem(at, [...ancestors, node], null, 'a key is missing or empty before this value; write name: value');
+        } else if (RESERVED_KEYS.has(text)) {
+          keyProblem(at, [...ancestors, node], key, `"${text}" is not a scenario field or name`);
+        } else if (text !== '<<') {
+          if (seen.has(text)) keyProblem(at, [...ancestors, node], key, `duplicate key "${text}"`);
+          seen.add(text);
+        }
+      }
     },
     Pair(_, pair) {
       if (keyText(pair) !== '<<') return;
@@ -250,6 +321,25 @@ function readSource(
   }
   return { raw: produce(base.raw, (draft) => mergeInto(draft, own)), layers: [map, ...base.layers] };
 }
+
+/** The field path of a node from visit's ancestors (and, when the node is a key, that key's text). */
+function pathOf(ancestors: readonly unknown[], key: Node | null): (string | number)[] {
+  const path: (string | number)[] = [];
+  ancestors.forEach((node, i) => {
+    const child = ancestors[i + 1];
+    if (isPair(child)) {
+      const text = keyText(child);
+      if (text !== undefined) path.push(text);
+    } else if (isSeq(node) && child !== undefined) {
+      path.push(node.items.indexOf(child as Node));
+    }
+  });
+  if (key !== null && isScalar(key)) path.push(String(key.value));
+  return path;
+}
+
+const shortTag = (tag: string) => tag.replace(/^tag:yaml\.org,2002:/, '!!');
+const PLAIN_YAML = 'scenario files use plain mappings, lists, strings, numbers and booleans';
 
 /** Mappings merge key by key; anything else (lists, scalars) replaces. */
 function mergeInto(target: Record<string, unknown>, source: Record<string, unknown>): void {
@@ -354,10 +444,13 @@ function place(
   return { map, found };
 }
 
-/** Command-line problems first, then by file and position, so they read top to bottom. */
+/**
+ * Command-line problems first, then by file and position, so they read top
+ * to bottom; past MAX_PROBLEMS_LISTED, a count of the rest.
+ */
 function sorted(problems: readonly ScenarioProblem[]): ScenarioProblem[] {
   const files = [...new Set(problems.map((p) => p.file))];
-  return problems
+  const ordered = problems
     .map((p, i) => ({ p, i }))
     .sort(
       (a, b) =>
@@ -368,6 +461,12 @@ function sorted(problems: readonly ScenarioProblem[]): ScenarioProblem[] {
         a.i - b.i,
     )
     .map(({ p }) => p);
+  if (ordered.length <= MAX_PROBLEMS_LISTED) return ordered;
+  const more = ordered.length - MAX_PROBLEMS_LISTED;
+  return [
+    ...ordered.slice(0, MAX_PROBLEMS_LISTED),
+    { file: ordered[MAX_PROBLEMS_LISTED].file, path: '', message: `and ${more} more problem${more === 1 ? '' : 's'}` },
+  ];
 }
 
 /** yaml's messages may end with a position, which the problem line already gives. */

@@ -13,10 +13,18 @@ export interface Override {
 
 const EXAMPLE = 'components.api.workers or faults.timeline.0.at';
 
+/** Keys that reach JavaScript's object machinery instead of a field; no scenario field or name is one of them. */
+export const RESERVED_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
 /** A dotted field path, or why it is not one. */
 export function parseOverridePath(text: string): string[] | string {
   const path = text.trim().split('.');
-  return path.every((s) => s.length > 0) ? path : `"${text}" is not a field path; write dotted keys, like ${EXAMPLE}`;
+  if (!path.every((s) => s.length > 0)) return `"${text}" is not a field path; write dotted keys, like ${EXAMPLE}`;
+  const reserved = path.find((s) => RESERVED_KEYS.has(s));
+  if (reserved !== undefined) return `"${reserved}" is not a scenario field, so "${text}" cannot be set`;
+  // The file's `extends` is read before any override applies, so setting it would do nothing.
+  if (path[0] === 'extends') return 'extends cannot be overridden; point the file itself at another base, or copy it';
+  return path;
 }
 
 /** Parses `path=value` as given to `--set`; the value is read as YAML, so `8` is a number, `25s` a string and `[a, b]` a list. */
@@ -54,7 +62,8 @@ export function applyOverrides(
         let node: Record<string | number, unknown> = draft;
         for (const segment of path.slice(0, -1)) {
           const key = step(node, segment);
-          if (node[key] === undefined || node[key] === null) node[key] = {};
+          // Without a prototype, a mapping made here cannot reach Object.prototype, whatever the path.
+          if (own(node, key) === undefined || node[key] === null) node[key] = Object.create(null);
           node = node[key] as Record<string | number, unknown>;
         }
         node[step(node, path[path.length - 1])] = value;
@@ -67,12 +76,17 @@ function step(node: unknown, segment: string): string | number {
   return Array.isArray(node) ? Number(segment) : segment;
 }
 
+/** A field of a mapping or list, never one inherited from its prototype (`toString`). */
+const own = (node: object, key: string | number): unknown =>
+  Object.hasOwn(node, key) ? (node as Record<string | number, unknown>)[key] : undefined;
+
 const isIndex = (segment: string) => /^\d+$/.test(segment);
 
 function checkPath(document: unknown, path: readonly string[]): string | null {
   let node: unknown = document;
   for (let i = 0; i < path.length; i++) {
     const here = path.slice(0, i).join('.');
+    if (RESERVED_KEYS.has(path[i])) return `"${path[i]}" is not a scenario field`;
     if (node === undefined || node === null) {
       const j = path.findIndex((segment, k) => k >= i && isIndex(segment));
       if (j < 0) return null;
@@ -86,7 +100,7 @@ function checkPath(document: unknown, path: readonly string[]): string | null {
       }
       node = node[index];
     } else if (typeof node === 'object') {
-      node = (node as Record<string, unknown>)[path[i]];
+      node = own(node, path[i]);
     } else {
       return `${here} is ${JSON.stringify(node)}, not a mapping or list, so it has no "${path[i]}"`;
     }

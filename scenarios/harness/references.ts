@@ -77,7 +77,7 @@ export function checkReferences(document: Doc): Issue[] {
       if (instance === undefined) continue;
       const group = instance.nodes;
       if (typeof group === 'string' && mapping(topology.nodes) !== undefined) {
-        if (!(group in groupSpecs)) {
+        if (!Object.hasOwn(groupSpecs, group)) {
           problem([section, name, 'nodes'], `no node group "${group}"; topology.nodes defines ${listOf(groups)}`);
         } else if (hostedBy.has(group)) {
           problem(
@@ -96,6 +96,13 @@ export function checkReferences(document: Doc): Issue[] {
           );
         else if (ref.type !== undefined && mapping(mapping(document.components)![ref.component])?.type !== ref.type) {
           problem([section, name, ...ref.path], `"${ref.component}" is not a ${ref.type} component`);
+        } else if (ref.name !== undefined) {
+          const held = modelNames(mapping(mapping(document.components)![ref.component]) ?? {});
+          if (held !== undefined && !held.includes(ref.name))
+            problem(
+              [section, name, ...ref.path],
+              `"${ref.component}" holds no name "${ref.name}"${didYouMean(ref.name, held) || `; it holds ${listOf(held)}`}`,
+            );
         }
       }
       const nodeCount = typeof group === 'string' ? counts.get(group) : undefined;
@@ -123,7 +130,7 @@ export function checkReferences(document: Doc): Issue[] {
   const nodeExample = groups.length > 0 ? `${groups[0]}-1` : 'api-1';
   const checkSelector = (selector: unknown, path: Path) => {
     for (const [name, at] of names(selector, path)) {
-      if (name === '*' || regions.has(name) || name in groupSpecs || isNode(name)) continue;
+      if (name === '*' || regions.has(name) || Object.hasOwn(groupSpecs, name) || isNode(name)) continue;
       const hint =
         nodeHint(name, counts) ??
         (didYouMean(name, [...groups, ...regions]) || `; nodes are named <group>-<n>, like ${nodeExample}`);
@@ -132,7 +139,7 @@ export function checkReferences(document: Doc): Issue[] {
   };
   const checkNode = (name: unknown, path: Path) => {
     if (typeof name !== 'string' || isNode(name)) return;
-    const what = name in groupSpecs ? 'a node group' : regions.has(name) ? 'a region' : 'not a node';
+    const what = Object.hasOwn(groupSpecs, name) ? 'a node group' : regions.has(name) ? 'a region' : 'not a node';
     problem(path, `"${name}" is ${what}${nodeHint(name, counts) ?? `; name one node, like ${nodeExample}`}`);
   };
   for (const [i, link] of items(topology.links)) {
@@ -148,6 +155,8 @@ export function checkReferences(document: Doc): Issue[] {
     checkNode(fault.bridge, at('bridge'));
   }
   for (const [i, process] of items(faults.random)) checkSelector(process.nodes, ['faults', 'random', i, 'nodes']);
+  if (issues.length === 0)
+    checkFaultShapes(faults, regionsSet ? [...regions] : ['default'], groupSpecs, counts, problem);
 
   const variantNames = new Set<string>();
   for (const [i, variant] of items(document.variants)) {
@@ -167,12 +176,97 @@ export function checkReferences(document: Doc): Issue[] {
   return issues;
 }
 
+/** Past this many nodes, which nodes a fault selects is left to the run: listing them all would cost more than it finds. */
+const MAX_NODES_EXPANDED = 100_000;
+
+/**
+ * What the engine would refuse mid-run about the nodes a fault selects: a
+ * node on two sides of one cut, a ring or majority split of too few nodes, a
+ * fault process over no nodes (a region nothing runs in).
+ */
+function checkFaultShapes(
+  faults: Doc,
+  regions: readonly string[],
+  groupSpecs: Doc,
+  counts: ReadonlyMap<string, number | null>,
+  problem: (path: Path, message: string) => void,
+): void {
+  // An invalid count (the schema says so) leaves the nodes unknown.
+  if ([...counts.values()].reduce<number>((sum, n) => sum + (n ?? Infinity), 0) > MAX_NODES_EXPANDED) return;
+  const members = new Map<string, string[]>(regions.map((r) => [r, []]));
+  const all: string[] = [];
+  for (const [group, count] of counts) {
+    const region = mapping(groupSpecs[group])?.region;
+    const spread = typeof region === 'string' ? [region] : Array.isArray(region) ? (region as string[]) : [regions[0]];
+    const nodes = Array.from({ length: count ?? 0 }, (_, i) => `${group}-${i + 1}`);
+    nodes.forEach((node, i) => members.get(spread[i % spread.length])?.push(node));
+    members.set(group, nodes);
+    all.push(...nodes);
+  }
+  const selected = (selector: unknown): Set<string> => {
+    const out = new Set<string>();
+    for (const [name] of names(selector, []))
+      for (const node of name === '*' ? all : (members.get(name) ?? [name])) out.add(node);
+    return out;
+  };
+  const shared = (a: ReadonlySet<string>, b: ReadonlySet<string>) => [...a].find((node) => b.has(node));
+  const fewer = (path: Path, nodes: ReadonlySet<string>, least: number, what: string) => {
+    if (nodes.size < least)
+      problem(
+        path,
+        `selects ${nodes.size === 1 ? 'one node' : `${nodes.size} nodes`}; ${what} needs at least ${least}`,
+      );
+  };
+  for (const [i, fault] of items(faults.timeline)) {
+    const at = (...rest: (string | number)[]): Path => ['faults', 'timeline', i, ...rest];
+    switch (fault.action) {
+      case 'partition': {
+        const sides = Array.isArray(fault.sides) ? fault.sides.map(selected) : [];
+        sides.forEach((side, j) => {
+          const k = sides.slice(0, j).findIndex((earlier) => shared(earlier, side) !== undefined);
+          if (k >= 0)
+            problem(
+              at('sides', j),
+              `${shared(sides[k], side)} is on side ${k} too; a node can be on one side of a partition`,
+            );
+        });
+        break;
+      }
+      case 'partition-majority':
+        fewer(at('nodes'), selected(fault.nodes), 2, 'a majority-minority partition');
+        break;
+      case 'partition-ring':
+        fewer(at('nodes'), selected(fault.nodes), 3, 'a ring partition');
+        break;
+      case 'partition-one-way': {
+        const both = shared(selected(fault.from), selected(fault.to));
+        if (both !== undefined) problem(at('to'), `${both} is in "from" too; a node can be on one side of a partition`);
+        break;
+      }
+      case 'bridge': {
+        const [a, b] = [selected(fault.sideA), selected(fault.sideB)];
+        const both = shared(a, b);
+        if (both !== undefined)
+          problem(at('sideB'), `${both} is in sideA too; a node can be on one side of a partition`);
+        if (typeof fault.bridge === 'string' && (a.has(fault.bridge) || b.has(fault.bridge)))
+          problem(at('bridge'), `${fault.bridge} is on a side too; the bridge is a node of neither side`);
+        break;
+      }
+    }
+  }
+  for (const [i, process] of items(faults.random))
+    if (selected(process.nodes).size === 0)
+      problem(['faults', 'random', i, 'nodes'], 'selects no nodes (no node group runs in that region)');
+}
+
 /**
  * The components a model instance names. Parameters the model's schema
  * rejects are left out (the schema reports them), so a typo in a target is
  * found even when another parameter is wrong too.
  */
-function modelReferences(instance: Doc): { path: (string | number)[]; component: string; type?: string }[] {
+function modelReferences(
+  instance: Doc,
+): { path: (string | number)[]; component: string; type?: string; name?: string }[] {
   const { type, nodes: _nodes, ...params } = instance;
   const model = typeof type === 'string' ? modelDefinition(type) : undefined;
   if (model?.references === undefined) return [];
@@ -194,6 +288,15 @@ function modelReferences(instance: Doc): { path: (string | number)[]; component:
     // A model may assume parameters that were left out above; its references are then checked once those are fixed.
     return [];
   }
+}
+
+/** The names a component holds for others to look up; undefined when its model has none or its parameters are invalid. */
+function modelNames(instance: Doc): readonly string[] | undefined {
+  const { type, nodes: _nodes, ...params } = instance;
+  const model = typeof type === 'string' ? modelDefinition(type) : undefined;
+  if (model?.names === undefined) return undefined;
+  const parsed = model.params.safeParse(params);
+  return parsed.success ? model.names(parsed.data) : undefined;
 }
 
 /** The model's own topology-dependent checks, once its parameters are valid (until then the schema's problems come first). */

@@ -16,7 +16,19 @@ export function formatProblem(p: ScenarioProblem): string {
   const where = [p.line === undefined ? p.file : `${p.file}:${p.line}:${p.col}`, p.path]
     .filter((part) => part !== '')
     .join(' ');
-  return where === '' ? p.message : `${where}: ${p.message}`;
+  return printable(where === '' ? p.message : `${where}: ${p.message}`);
+}
+
+/**
+ * Text from a scenario made safe for a terminal: control characters (ESC,
+ * BEL, a C1 CSI) other than newline and tab are written as `\u001b` escapes,
+ * so a file cannot move the cursor, recolour or retitle the terminal.
+ */
+export function printable(text: string): string {
+  return text.replace(
+    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /** Every problem found in a scenario, reported together; the CLI prints the message and exits 2. */

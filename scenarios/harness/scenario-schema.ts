@@ -263,6 +263,7 @@ export function scenarioSchema() {
     outputs,
     variants: z
       .array(variant)
+      .max(MAX_VARIANTS, `a scenario may have at most ${MAX_VARIANTS} variants; split it into several files`)
       .default([])
       .describe('Named sets of overrides; `faultline run` runs each with the same seed.'),
   });
@@ -302,6 +303,9 @@ export function scenarioJsonSchema(): Record<string, unknown> {
     },
   };
 }
+
+/** Each variant is a whole run; more than this is a mistake, or a sweep better split over files. */
+export const MAX_VARIANTS = 1000;
 
 /** Root keys starting with this hold YAML anchors for reuse (as in Compose files); the loader drops them. */
 export const EXTENSION_PREFIX = 'x-';

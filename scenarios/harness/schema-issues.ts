@@ -101,7 +101,7 @@ export function describeIssues(issues: readonly ZodIssue[], document: unknown, s
 function valueAt(document: unknown, path: readonly PropertyKey[]): unknown {
   let node = document;
   for (const step of path) {
-    if (node === null || typeof node !== 'object') return undefined;
+    if (node === null || typeof node !== 'object' || !Object.hasOwn(node, step)) return undefined;
     node = (node as Record<PropertyKey, unknown>)[step as string];
   }
   return node;

@@ -1,4 +1,14 @@
-import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node, type Pair } from 'yaml';
+import {
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  type Document,
+  type LineCounter,
+  type Node,
+  type Pair,
+  type YAMLMap,
+} from 'yaml';
 
 export interface Position {
   line: number;
@@ -16,6 +26,8 @@ export class SourceMap {
     private readonly doc: Document,
     private readonly lines: LineCounter,
   ) {}
+
+  private readonly indexes = new WeakMap<YAMLMap, Map<string, Pair>>();
 
   position(offset: number): Position {
     const { line, col } = this.lines.linePos(offset);
@@ -51,28 +63,18 @@ export class SourceMap {
     return this.start(node);
   }
 
-  /** The path of the innermost key or value written at `offset` (where yaml reports a duplicate key); empty outside any. */
-  pathAt(offset: number): (string | number)[] {
-    const path: (string | number)[] = [];
-    let node = this.doc.contents as Node | null;
-    const holds = (n: unknown) =>
-      n !== null && typeof n === 'object' && 'range' in n && within((n as Node).range, offset);
-    for (;;) {
-      if (isMap(node)) {
-        const pair = node.items.find((p) => holds(p.key) || holds(p.value));
-        if (pair === undefined || keyText(pair) === undefined) return path;
-        path.push(keyText(pair)!);
-        if (holds(pair.key)) return path;
-        node = pair.value as Node;
-      } else if (isSeq(node)) {
-        const index = node.items.findIndex(holds);
-        if (index < 0) return path;
-        path.push(index);
-        node = node.items[index] as Node;
-      } else {
-        return path;
+  /** A mapping's pairs by key text (the first of duplicates), built once: looking up many keys stays linear. */
+  private pairs(node: YAMLMap): Map<string, Pair> {
+    let index = this.indexes.get(node);
+    if (index === undefined) {
+      index = new Map();
+      for (const pair of node.items) {
+        const text = keyText(pair);
+        if (text !== undefined && !index.has(text)) index.set(text, pair);
       }
+      this.indexes.set(node, index);
     }
+    return index;
   }
 
   private resolve(node: Node | null): Node | null {
@@ -88,7 +90,7 @@ export class SourceMap {
       return { key: null, value: this.resolve(node.items[index] as Node) };
     }
     if (!isMap(node)) return null;
-    const own = node.items.find((p) => keyText(p) === String(step));
+    const own = this.pairs(node).get(String(step));
     if (own) {
       const value = this.resolve((own.value as Node | null) ?? null);
       // `key:` with nothing after it has an empty value node; its key is the place to point at.
@@ -107,10 +109,6 @@ export class SourceMap {
     }
     return null;
   }
-}
-
-function within(range: Node['range'], offset: number): boolean {
-  return range !== undefined && range !== null && range[0] <= offset && offset < Math.max(range[2], range[0] + 1);
 }
 
 export function keyText(pair: Pair): string | undefined {
