@@ -2,7 +2,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { DeterminismError } from '../engine/determinism.js';
-import { HISTORY_FORMATS, type HistoryFormat } from '../reports/consistency/history-formats.js';
+import { HISTORY_FORMATS, MAX_NESTING, type HistoryFormat } from '../reports/consistency/history-formats.js';
 import { SEQUENTIAL_SPECS, type SpecName } from '../reports/consistency/sequential-specs.js';
 import { bundledScenariosDir, listBundledScenarios } from '../scenarios/harness/bundled-scenarios.js';
 import { DEFAULT_MAX_EVENTS, RunBudgetExceeded, RunInterrupted } from '../scenarios/harness/run-scenario.js';
@@ -234,12 +234,14 @@ function buildProgram(io: CliIo, done: (outcome: Outcome) => void): Command {
     )
     .addHelpText(
       'after',
-      examples([
+      `${examples([
         'faultline check test/fixtures/jepsen/etcd/etcd_000.log --model register    # not linearizable: exit 1',
         'faultline check test/fixtures/jepsen/kv/c10-ok.txt --model kv --format edn',
         'faultline run cap-partition --variant raft-lease --quiet --exit-zero',
         'faultline check out/cap-partition-1-raft-lease/history-raft-lease.jsonl --model register',
-      ]),
+      ])}\n\nLimits: values nest at most ${MAX_NESTING} levels deep (deeper is refused with its line, exit 2); the file is
+read whole (up to about 512 MB); memory grows linearly with the history, but the search's time can grow
+exponentially with the operations open at once on one key.`,
     )
     .action(async (file: string, opts: { model: SpecName; format?: HistoryFormat }) => {
       const { checkCommand } = await import('./commands/check.js');

@@ -413,7 +413,7 @@ describe('the other commands', () => {
     writeFileSync(at('partial.json'), '{"format": 2, "metrics": {}}');
     const partial = await faultline(['report', at('partial.json')]);
     expect(partial.code).toBe(2);
-    expect(partial.stderr).toContain('the report lacks scenario');
+    expect(partial.stderr).toContain(`${at('partial.json')}: faultline: missing (expected a string)`);
     writeFileSync(at('old.json'), '{"format": 1, "metrics": {}}');
     const old = await faultline(['report', at('old.json')]);
     expect(old.code).toBe(2);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseHistory, type HistoryFormat } from '../../reports/consistency/history-formats.js';
 import { HistoryError, pairOperations, type Operation } from '../../reports/consistency/history.js';
 import { checkLinearizability, type LinearizabilityResult } from '../../reports/consistency/linearizability.js';
-import { SEQUENTIAL_SPECS, type SpecName } from '../../reports/consistency/sequential-specs.js';
+import { SEQUENTIAL_SPECS, type SequentialSpec, type SpecName } from '../../reports/consistency/sequential-specs.js';
 import { EXIT_FAILED, EXIT_OK, UsageError, type Outcome } from '../exit-codes.js';
 
 /** An operation as a person reads it: who did what, with what result, between which events (or µs). */
@@ -51,30 +51,41 @@ function verdictJson(result: LinearizabilityResult, timed: boolean) {
   };
 }
 
+/**
+ * The file's operations. Its text and events are left behind here, so the
+ * search does not hold them: what it holds is the operations and its memo.
+ */
+function readOperations(file: string, spec: SequentialSpec, format: HistoryFormat | undefined) {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ERR_STRING_TOO_LONG')
+      throw new UsageError(
+        `${file}: larger than faultline can read at once (about 512 MB); check the keys in separate files`,
+      );
+    throw new UsageError(`${file}: cannot read it (${code ?? (error as Error).message})`);
+  }
+  try {
+    const events = parseHistory(text, format);
+    return {
+      timed: events.some((e) => e.timeUs !== undefined),
+      operations: pairOperations(events, spec.isReadOnly),
+    };
+  } catch (error) {
+    if (error instanceof HistoryError) throw new UsageError(`${file}:${error.line}: ${error.message}`);
+    throw error;
+  }
+}
+
 /** `faultline check`: is a recorded history linearizable? Prints a JSON verdict; exit 0 if so, 1 if not. */
 export function checkCommand(
   file: string,
   options: { model: SpecName; format?: HistoryFormat },
 ): Outcome & { output: string } {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new UsageError(
-      `${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
-    );
-  }
   const spec = SEQUENTIAL_SPECS[options.model];
-  let operations: Operation[];
-  let timed: boolean;
-  try {
-    const events = parseHistory(text, options.format);
-    timed = events.some((e) => e.timeUs !== undefined);
-    operations = pairOperations(events, spec.isReadOnly);
-  } catch (error) {
-    if (error instanceof HistoryError) throw new UsageError(`${file}:${error.line}: ${error.message}`);
-    throw error;
-  }
+  const { operations, timed } = readOperations(file, spec, options.format);
   let result: LinearizabilityResult;
   try {
     result = checkLinearizability(operations, spec);

@@ -1,33 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { parseReport } from '../../reports/report-schema.js';
 import { REPORT_FORMAT_VERSION, type Report } from '../../reports/report-types.js';
 import { writeFilesAtomically } from '../atomic-write.js';
 import { UsageError } from '../exit-codes.js';
 import { reportFiles } from '../write-report.js';
-
-const REQUIRED_KEYS = [
-  'scenario',
-  'seed',
-  'variant',
-  'traceHash',
-  'events',
-  'simulatedSeconds',
-  'metrics',
-  'faults',
-  'faultIntervals',
-  'slo',
-  'wall',
-] as const;
-const REQUIRED_METRICS = [
-  'requests',
-  'latency',
-  'latencyByOperation',
-  'latencyCdf',
-  'availability',
-  'timeline',
-  'components',
-  'messages',
-] as const;
 
 /** `faultline report`: charts and report.html again from a saved report.json, without re-running. */
 export function reportCommand(file: string, options: { out?: string; variant?: string }): string[] {
@@ -39,36 +16,35 @@ export function reportCommand(file: string, options: { out?: string; variant?: s
       `${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
     );
   }
-  let report: Report;
+  let document: unknown;
   try {
-    report = JSON.parse(text) as Report;
+    document = JSON.parse(text);
   } catch (error) {
     throw new UsageError(
       `${file}: not JSON (${(error as Error).message}); give the report.json that faultline run wrote`,
     );
   }
-  const format = (report as { format?: unknown } | null)?.format;
+  const format = (document as { format?: unknown } | null)?.format;
   if (typeof format === 'number' && format !== REPORT_FORMAT_VERSION) {
     throw new UsageError(
       `${file}: a faultline report of format ${format}, but this faultline reads format ${REPORT_FORMAT_VERSION}; run the scenario again with this version to get a report it can draw`,
     );
   }
-  if (report === null || typeof report !== 'object' || report.format !== REPORT_FORMAT_VERSION) {
+  if (document === null || typeof document !== 'object' || Array.isArray(document) || format === undefined) {
     throw new UsageError(
       `${file}: not a faultline report (format ${REPORT_FORMAT_VERSION}); give the report.json that faultline run wrote`,
     );
   }
-  const missing = [
-    ...REQUIRED_KEYS.filter((k) => !(k in report)),
-    ...(typeof report.metrics === 'object' && report.metrics !== null
-      ? REQUIRED_METRICS.filter((k) => !(k in report.metrics)).map((k) => `metrics.${k}`)
-      : []),
-  ];
-  if (missing.length > 0) {
+  const parsed = parseReport(document);
+  if (!parsed.ok) {
     throw new UsageError(
-      `${file}: the report lacks ${missing.join(', ')}; was it edited, or written by another version of faultline?`,
+      [
+        ...parsed.problems.map((problem) => `${file}: ${problem}`),
+        `${file}: not a report faultline can draw as it stands; was it edited? Run the scenario again for a new one`,
+      ].join('\n'),
     );
   }
+  const report = parsed.report;
   if (options.variant !== undefined) {
     // A report of its own, in a folder of its own: the full report beside it stays as it was.
     const alone = onlyVariant(report, options.variant, file);

@@ -48,7 +48,7 @@ export function parseJepsenLog(text: string): HistoryEvent[] {
         `not a Jepsen log line (expected "INFO  jepsen.util - <process> :<type> :<f> <value>"): ${clip(line)}`,
         number,
       );
-    const reader = new EdnReader(m[4], number);
+    const reader = new EdnReader(m[4], number, MAX_NESTING);
     const value = historyValue(reader.readForm(), number);
     reader.skipSpace();
     if (!reader.done) throw new HistoryError(`one value expected after :${m[3]}, got ${clip(m[4])}`, number);
@@ -65,7 +65,8 @@ export function parseJepsenLog(text: string): HistoryEvent[] {
  */
 export function parseEdnHistory(text: string): HistoryEvent[] {
   const events: HistoryEvent[] = [];
-  const reader = new EdnReader(text.trim().replace(/^\[/, '').replace(/\]$/, ''), 1);
+  // Values nest inside the event's map.
+  const reader = new EdnReader(text.trim().replace(/^\[/, '').replace(/\]$/, ''), 1, MAX_NESTING + 1);
   reader.skipSpace();
   while (!reader.done) {
     const line = reader.line;
@@ -170,8 +171,21 @@ function eventTimeUs(timeUs: unknown, timeNs: unknown, line: number): number | u
   return undefined;
 }
 
+/**
+ * How deep values may nest (vectors in vectors; in EDN also maps, lists, sets,
+ * tagged elements and `#_` discards): enough for any operation's value, and
+ * far from the depth at which reading or comparing them would overflow the stack.
+ */
+export const MAX_NESTING = 100;
+
+const tooDeep = (line: number) =>
+  new HistoryError(
+    `a value is nested more than ${MAX_NESTING} levels deep (vectors, maps and the like, and EDN's #_ discards); faultline reads at most ${MAX_NESTING}`,
+    line,
+  );
+
 /** JSON's values as history values: a boolean is an atom like EDN's, and an integer a double cannot hold exactly is refused rather than rounded. */
-function jsonValue(v: unknown, line: number): Value {
+function jsonValue(v: unknown, line: number, depth = 0): Value {
   if (v === null || typeof v === 'string') return v;
   if (typeof v === 'boolean') return new EdnAtom(String(v));
   if (typeof v === 'number') {
@@ -179,7 +193,10 @@ function jsonValue(v: unknown, line: number): Value {
       throw new HistoryError(`${v} is beyond 2^53: a JSON number cannot hold it exactly; write it as a string`, line);
     return v;
   }
-  if (Array.isArray(v)) return v.map((item) => jsonValue(item, line));
+  if (Array.isArray(v)) {
+    if (depth === MAX_NESTING) throw tooDeep(line);
+    return v.map((item) => jsonValue(item, line, depth + 1));
+  }
   throw new HistoryError('an object is not a value an operation can take', line);
 }
 
@@ -229,14 +246,17 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
  * (exactly, however large), nil, booleans and keywords; sets, floats,
  * symbols, characters and tagged elements are read past (a nemesis's value
  * may hold any of them) but are no history value. Comments and `#_`
- * discards are skipped.
+ * discards are skipped. Forms nest at most `maxDepth` deep, the reader
+ * being recursive.
  */
 class EdnReader {
   private pos = 0;
+  private depth = 0;
 
   constructor(
     private readonly text: string,
     public line: number,
+    private readonly maxDepth: number,
   ) {}
 
   get done(): boolean {
@@ -260,6 +280,15 @@ class EdnReader {
   }
 
   readForm(): Edn {
+    // A throw abandons the reader, so depth need not be restored on the way out.
+    if (this.depth === this.maxDepth) throw tooDeep(this.line);
+    this.depth++;
+    const form = this.readFormHere();
+    this.depth--;
+    return form;
+  }
+
+  private readFormHere(): Edn {
     this.skipSpace();
     const c = this.text[this.pos];
     if (c === undefined) throw new HistoryError('unexpected end of input', this.line);
@@ -343,17 +372,21 @@ class EdnReader {
     }
   }
 
+  /** Copies the runs between escapes whole: a long string built a character at a time would cost a cons cell per character. */
   private readString(): string {
     let out = '';
-    this.pos++;
+    let run = ++this.pos;
     while (this.pos < this.text.length) {
-      const c = this.text[this.pos++];
-      if (c === '"') return out;
-      if (c === '\\') out += this.readEscape();
-      else {
-        if (c === '\n') this.line++;
-        out += c;
+      const c = this.text[this.pos];
+      if (c === '"' || c === '\\') {
+        out += this.text.slice(run, this.pos++);
+        if (c === '"') return out;
+        out += this.readEscape();
+        run = this.pos;
+        continue;
       }
+      if (c === '\n') this.line++;
+      this.pos++;
     }
     throw new HistoryError('a string is not closed', this.line);
   }

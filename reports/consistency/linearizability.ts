@@ -26,6 +26,8 @@ export interface LinearizabilityResult {
   partitions: number;
   /** Distinct (operations ordered, state) pairs the search visited. */
   statesExplored: number;
+  /** 32-bit words the memo of those pairs holds: a few per pair, plus the operations open at its point of the search. */
+  memoWords: number;
   counterexample?: Counterexample;
 }
 
@@ -78,6 +80,7 @@ export function checkLinearizability(
     operations: operations.length,
     partitions: partitions.length,
     statesExplored: searches.reduce((sum, s) => sum + s.statesExplored, 0),
+    memoWords: searches.reduce((sum, s) => sum + s.memoWords, 0),
     ...(counterexample === undefined ? {} : { counterexample }),
     ...(linearizable === null ? { unknown: `budget exhausted: no verdict after ${steps} search steps` } : {}),
     steps,
@@ -115,7 +118,6 @@ class PartitionSearch {
   private readonly head: number;
   private readonly next: Int32Array;
   private readonly prev: Int32Array;
-  private readonly ordered: Uint32Array;
   private readonly zobrist: Int32Array;
   /** States by integer id, and each (state, operation) step taken so far, so each state is built and interned once. */
   private readonly stateIds = new Map<SpecState, number>();
@@ -156,8 +158,7 @@ class PartitionSearch {
     }
     next[last] = -1;
     prev[head] = -1;
-    this.ordered = new Uint32Array((n + 31) >>> 5);
-    this.seen = new VisitedSet(this.ordered.length);
+    this.seen = new VisitedSet();
     this.zobrist = zobristKeys(n);
     this.stackCall = new Int32Array(n);
     this.stackState = new Int32Array(n);
@@ -179,15 +180,16 @@ class PartitionSearch {
         const after = this.step(this.state, i);
         if (after !== -1) {
           this.toggle(i);
+          this.lift(entry);
           if (this.remember(after)) {
             this.stackCall[this.depth] = entry;
             this.stackState[this.depth] = this.state;
             this.depth++;
             this.state = after;
-            this.lift(entry);
             entry = next[head];
             continue;
           }
+          this.unlift(entry);
           this.toggle(i);
         }
         entry = next[entry];
@@ -222,8 +224,11 @@ class PartitionSearch {
     return 'linearizable';
   }
 
+  get memoWords(): number {
+    return this.seen.words;
+  }
+
   private toggle(i: number): void {
-    this.ordered[i >>> 5] ^= 1 << (i & 31);
     this.setHash ^= this.zobrist[i];
   }
 
@@ -259,9 +264,9 @@ class PartitionSearch {
     return id;
   }
 
-  /** Records (ordered, state); false if it was explored before. */
+  /** Records (operations ordered, state), the operation just ordered lifted out; false if it was explored before. */
   private remember(id: number): boolean {
-    if (!this.seen.add(this.ordered, id, (this.setHash ^ Math.imul(id + 1, 0x9e3779b1)) | 0)) return false;
+    if (!this.seen.add(this.next, this.head, id, (this.setHash ^ Math.imul(id + 1, 0x9e3779b1)) | 0)) return false;
     this.statesExplored++;
     return true;
   }
@@ -320,36 +325,46 @@ function counterexample(
  * The (set of operations ordered, state) pairs already explored: a chained
  * hash table over flat typed arrays, since the search adds hundreds of
  * thousands and an object per entry would leave it to the garbage collector.
+ *
+ * A set is kept by what the pending list still holds before its first return
+ * entry: that entry, and the call entries ahead of it. This names the set
+ * exactly: an operation is ordered only when its call comes before the first
+ * return in the list, and that first return only moves later as operations
+ * are ordered, so every operation called before it is ordered unless its call
+ * is still listed, and none called after it is. The entry takes as many words
+ * as operations are open at that point (about the concurrency, plus unknown
+ * outcomes left unordered), not one bit per operation of the history: a
+ * bitset per entry made memory grow with the square of a long history.
  */
 class VisitedSet {
-  private bits: Uint32Array;
-  private stateId: Int32Array;
-  private hash: Int32Array;
-  private chain: Int32Array;
-  private buckets: Int32Array;
+  private stateId: Int32Array = new Int32Array(1024);
+  private hash: Int32Array = new Int32Array(1024);
+  private chain: Int32Array = new Int32Array(1024);
+  /** Where each entry's frontier starts in `frontiers`; entry e ends where e + 1 starts. */
+  private start: Int32Array = new Int32Array(1025);
+  private frontiers: Int32Array = new Int32Array(4096);
+  private buckets: Int32Array = new Int32Array(1024).fill(-1);
   private size = 0;
 
-  constructor(private readonly words: number) {
-    const capacity = 1024;
-    this.bits = new Uint32Array(capacity * words);
-    this.stateId = new Int32Array(capacity);
-    this.hash = new Int32Array(capacity);
-    this.chain = new Int32Array(capacity);
-    this.buckets = new Int32Array(capacity).fill(-1);
+  /** Per pair: its state, hash, chain link and start, and its frontier. */
+  get words(): number {
+    return 4 * this.size + this.start[this.size];
   }
 
-  /** False if (bits, state) is in the set already. */
-  add(bits: Uint32Array, state: number, hash: number): boolean {
-    const words = this.words;
+  /** False if (the set `next` from `head` leaves ordered, state) is in the set already. */
+  add(next: Int32Array, head: number, state: number, hash: number): boolean {
     for (let e = this.buckets[hash & (this.buckets.length - 1)]; e !== -1; e = this.chain[e]) {
-      if (this.hash[e] !== hash || this.stateId[e] !== state) continue;
-      let w = 0;
-      while (w < words && this.bits[e * words + w] === bits[w]) w++;
-      if (w === words) return false;
+      if (this.hash[e] === hash && this.stateId[e] === state && this.sameFrontier(e, next, head)) return false;
     }
     if (this.size === this.stateId.length) this.grow();
     const e = this.size++;
-    this.bits.set(bits, e * words);
+    let end = this.start[e];
+    for (let entry = next[head]; ; entry = next[entry]) {
+      if (end === this.frontiers.length) this.frontiers = resized(this.frontiers, 2 * end);
+      this.frontiers[end++] = entry;
+      if (entry === -1 || (entry & 1) !== 0) break;
+    }
+    this.start[e + 1] = end;
     this.stateId[e] = state;
     this.hash[e] = hash;
     const b = hash & (this.buckets.length - 1);
@@ -358,13 +373,20 @@ class VisitedSet {
     return true;
   }
 
+  private sameFrontier(e: number, next: Int32Array, head: number): boolean {
+    const end = this.start[e + 1];
+    let at = this.start[e];
+    for (let entry = next[head]; ; entry = next[entry]) {
+      if (at === end || this.frontiers[at++] !== entry) return false;
+      if (entry === -1 || (entry & 1) !== 0) return at === end;
+    }
+  }
+
   private grow(): void {
     const capacity = this.stateId.length * 2;
-    const bits = new Uint32Array(capacity * this.words);
-    bits.set(this.bits);
-    this.bits = bits;
     this.stateId = resized(this.stateId, capacity);
     this.hash = resized(this.hash, capacity);
+    this.start = resized(this.start, capacity + 1);
     this.chain = new Int32Array(capacity);
     this.buckets = new Int32Array(capacity).fill(-1);
     for (let e = 0; e < this.size; e++) {

@@ -3,6 +3,7 @@ import { listBundledScenarios, resolveScenarioArgument } from '../../scenarios/h
 import { loadScenario } from '../../scenarios/harness/load-scenario.js';
 import { runScenario, type CompletedRun } from '../../scenarios/harness/run-scenario.js';
 import { buildReport } from '../../reports/build-report.js';
+import { parseReport } from '../../reports/report-schema.js';
 import type { ComponentReport, RunOutcome, WindowRow } from '../../reports/report-types.js';
 
 /**
@@ -1554,6 +1555,9 @@ async function runAll(entry: ScenarioClaims): Promise<{ description: string; run
     runs: planned.map((p, i) => ({ name: p.name, overrides: p.overrides, run: completed[i] })),
     wallSeconds: 1,
   });
+  // What `faultline report` would read back: every bundled scenario's report fits the schema.
+  const parsed = parseReport(JSON.parse(JSON.stringify(report)));
+  expect(parsed.ok ? [] : parsed.problems, `${entry.scenario}: report.json against its schema`).toEqual([]);
   const outcomes = report.variants ?? [report];
   return {
     description: loaded.scenario.description ?? '',

@@ -1,0 +1,441 @@
+/**
+ * report.json as zod checks it: what `faultline report` reads back before
+ * drawing anything, so a damaged or hand-edited file is refused with the
+ * field that is wrong rather than failing half-way through the charts.
+ *
+ * It declares exactly the shape of reports/report-types.ts, key for key
+ * (objects are strict: an unknown key is an error); the compiler holds the
+ * two to each other (`SchemaMatchesTypes` below), so a report section added
+ * to the types and not here, or the reverse, fails the typecheck. The
+ * comments on each field are in report-types.ts. Keys are listed in the
+ * order reports are written in, since the parsed report is what
+ * `faultline report --out` writes again.
+ */
+
+import { z } from 'zod';
+import { REPORT_FORMAT_VERSION, type Report } from './report-types.js';
+
+/** Finite: JSON has no NaN or Infinity, and a figure that was one reads back as null. */
+const num = z.number();
+const nullableNum = num.nullable();
+const str = z.string();
+const obj = z.strictObject;
+
+/** How deep a free-form value (an operation's value, a store's state, an override) may nest: drawing one recurses. */
+const MAX_VALUE_DEPTH = 100;
+
+/** Any JSON value nested at most MAX_VALUE_DEPTH deep, measured without recursion. */
+const jsonValue = z.unknown().check((ctx) => {
+  const pending: [unknown, number][] = [[ctx.value, 0]];
+  for (let item = pending.pop(); item !== undefined; item = pending.pop()) {
+    const [value, depth] = item;
+    if (value === null || typeof value !== 'object') continue;
+    if (depth === MAX_VALUE_DEPTH) {
+      ctx.issues.push({ code: 'custom', input: ctx.value, message: `nested more than ${MAX_VALUE_DEPTH} levels deep` });
+      return;
+    }
+    for (const inner of Object.values(value)) pending.push([inner, depth + 1]);
+  }
+});
+
+const latencySummary = obj({
+  count: num,
+  meanUs: num,
+  p50Us: num,
+  p90Us: num,
+  p95Us: num,
+  p99Us: num,
+  p999Us: num,
+  maxUs: num,
+});
+
+const errorCounts = obj({ timeout: num, rejected: num, dropped: num, unavailable: num });
+
+const operationOutcomes = obj({
+  sent: num,
+  succeeded: num,
+  good: num,
+  errors: errorCounts,
+  availability: nullableNum,
+});
+
+const faultRecovery = obj({
+  kind: str,
+  label: str,
+  startUs: num,
+  endUs: num,
+  recoveredUs: nullableNum,
+  recoveryUs: nullableNum,
+});
+
+const availabilityReport = obj({
+  thresholdUs: num,
+  finished: num,
+  overall: nullableNum,
+  nines: nullableNum,
+  target: nullableNum,
+  downBelow: num,
+  downtimeUs: num,
+  noDataUs: num,
+  errorBudget: obj({ allowedFailures: num, failures: num, burn: num }).nullable(),
+  recovery: z.array(faultRecovery),
+});
+
+const windowRow = obj({
+  startUs: num,
+  endUs: num,
+  sent: num,
+  succeeded: num,
+  good: num,
+  errors: errorCounts,
+  throughputPerSec: num,
+  goodputPerSec: num,
+  availability: nullableNum,
+  p50Us: nullableNum,
+  p99Us: nullableNum,
+});
+
+const componentReport = obj({
+  name: str,
+  type: str,
+  nodes: num,
+  workers: num,
+  utilization: num,
+  served: num,
+  rejected: num,
+  dropped: num,
+  details: z.record(str, num).optional(),
+  latency: latencySummary,
+  queueDepth: obj({ mean: num, max: num }),
+  timeline: obj({
+    utilization: z.array(num),
+    queueDepthMean: z.array(num),
+    queueDepthMax: z.array(num),
+    details: z.record(str, z.array(nullableNum)).optional(),
+  }),
+  messagesSent: num,
+  messagesPerClientOperation: num,
+});
+
+const messageReport = obj({
+  sent: num,
+  delivered: num,
+  duplicated: num,
+  droppedByPartition: num,
+  droppedByLoss: num,
+  droppedAtDownNode: num,
+  perClientOperation: num,
+});
+
+const runMetrics = obj({
+  requests: obj({
+    sent: num,
+    retries: num,
+    hedges: num,
+    succeeded: num,
+    good: num,
+    errors: errorCounts,
+    inFlight: num,
+    byOperation: z.record(str, operationOutcomes),
+  }),
+  latency: latencySummary,
+  latencyByOperation: z.record(str, latencySummary),
+  latencyCdf: z.array(z.tuple([num, num])),
+  throughputPerSec: num,
+  goodputPerSec: num,
+  availability: availabilityReport,
+  timeline: z.array(windowRow),
+  components: z.array(componentReport),
+  messages: messageReport,
+});
+
+const faultEvent = obj({ timeUs: num, kind: str, nodes: z.array(str), detail: str.optional() });
+
+const faultInterval = obj({ kind: str, label: str, startUs: num, endUs: num });
+
+const sloOutcome = z.enum(['pass', 'fail', 'no-data']);
+
+const sloReport = obj({
+  verdict: sloOutcome,
+  passed: z.boolean(),
+  verdicts: z.array(
+    obj({
+      name: str,
+      kind: z.enum(['latency', 'availability', 'error-rate']),
+      objective: str,
+      target: num,
+      unit: z.enum(['us', 'fraction']),
+      actual: nullableNum,
+      verdict: sloOutcome,
+      note: str.optional(),
+    }),
+  ),
+});
+
+const theoryCheck = obj({
+  component: str,
+  model: str,
+  method: str,
+  arrivalRatePerSec: num,
+  serviceMeanUs: num,
+  servers: num,
+  rows: z.array(
+    obj({
+      key: z.enum(['utilization', 'mean-time-at-server', 'probability-of-waiting', 'blocking']),
+      label: str,
+      unit: z.enum(['us', 'fraction']),
+      theory: num,
+      simulated: num,
+      relativeDifference: nullableNum,
+    }),
+  ),
+});
+
+const historyOperation = obj({
+  process: num,
+  f: str,
+  key: str,
+  value: jsonValue,
+  result: jsonValue,
+  invokedUs: num,
+  completedUs: nullableNum,
+});
+
+const guaranteeCount = obj({ checked: num, violations: num });
+const finalStateSource = z.enum(['replica-logs', 'replicas', 'last-reads']);
+const partitionSide = { name: str, replicas: z.array(str), clients: z.array(str) };
+
+const consistencyReport = obj({
+  operations: obj({ invoked: num, ok: num, failed: num, unknown: num, byOperation: z.record(str, num) }),
+  keys: obj({ registers: num, counters: num, sets: num, mixed: num }),
+  linearizability: obj({
+    linearizable: z.boolean().nullable(),
+    unknown: str.optional(),
+    operations: num,
+    keys: num,
+    statesExplored: num,
+    steps: num,
+    counterexample: obj({
+      key: str,
+      explanation: str,
+      state: jsonValue,
+      lastOrdered: z.array(historyOperation),
+      stuck: historyOperation,
+      open: z.array(historyOperation),
+      openOmitted: num,
+    }).optional(),
+  }).nullable(),
+  staleness: obj({
+    reads: num,
+    staleReads: num,
+    staleReadRate: num,
+    versionsBehind: obj({ mean: num, max: num }),
+    timeBehindUs: obj({ mean: num, p50: num, p99: num, max: num }),
+  }).nullable(),
+  sessions: obj({
+    sessions: num,
+    readYourWrites: guaranteeCount,
+    monotonicReads: guaranteeCount,
+    monotonicWrites: guaranteeCount.nullable(),
+  }),
+  lostWrites: obj({
+    acknowledged: num,
+    lost: num,
+    judgedOn: finalStateSource,
+    unjudgedKeys: num,
+    examples: z.array(obj({ key: num, value: num, acknowledgedUs: num, finalValues: z.array(jsonValue) })),
+  }).nullable(),
+  counters: obj({
+    keys: num,
+    acknowledged: num,
+    unknown: num,
+    finalTotal: num,
+    lostIncrements: num,
+    doubleCounted: num,
+    judgedOn: finalStateSource,
+  }).nullable(),
+  sets: obj({
+    keys: num,
+    acknowledgedInserts: num,
+    lostElements: num,
+    resurrectedElements: num,
+    judgedOn: finalStateSource,
+  }).nullable(),
+  convergence: obj({
+    replicas: z.array(str),
+    samples: num,
+    sampleEveryUs: num,
+    divergenceAtHeal: z.array(obj({ timeUs: num, divergentKeys: num, keys: num })),
+    lastWriteUs: nullableNum,
+    convergedUs: nullableNum,
+    convergenceTimeUs: nullableNum,
+    divergentKeysAtEnd: num,
+  }).nullable(),
+  conflicts: obj({
+    reported: nullableNum,
+    perAcknowledgedWrite: nullableNum,
+    readsWithSiblings: num,
+    siblingReadRate: nullableNum,
+  }),
+  partitions: z.array(
+    obj({
+      startUs: num,
+      endUs: num,
+      sides: z.array(obj({ ...partitionSide, finished: num, answered: num, availability: nullableNum })),
+    }),
+  ),
+  timeline: obj({
+    reads: z.array(num),
+    staleReads: z.array(num),
+    staleReadRate: z.array(nullableNum),
+    meanStalenessUs: z.array(nullableNum),
+    divergentKeys: z.array(num),
+    sides: z.array(obj({ ...partitionSide, availability: z.array(nullableNum) })),
+  }),
+  messageDiagram: obj({
+    fault: faultEvent.nullable(),
+    atUs: num,
+    fromUs: num,
+    toUs: num,
+    sent: num,
+    sample: obj({ everyUs: num, nearest: nullableNum }).nullable(),
+    capped: z.boolean(),
+    nodes: z.array(str),
+    kinds: z.array(str),
+    messages: z.array(str),
+  }).nullable(),
+});
+
+const runOutcome = {
+  traceHash: str,
+  events: num,
+  simulatedSeconds: num,
+  metrics: runMetrics,
+  theory: z.array(theoryCheck).optional(),
+  faults: z.array(faultEvent),
+  faultIntervals: z.array(faultInterval),
+  slo: sloReport,
+  consistency: consistencyReport.optional(),
+};
+
+const namedComponent = { name: str, type: str, nodes: num };
+
+export const reportSchema = obj({
+  format: z.literal(REPORT_FORMAT_VERSION),
+  faultline: str,
+  scenario: obj({
+    name: str,
+    description: str,
+    file: str.nullable(),
+    durationUs: num,
+    windowUs: num,
+    availabilityThresholdUs: num,
+    components: z.array(obj(namedComponent)),
+    workloads: z.array(obj({ ...namedComponent, target: str })),
+    variantNames: z.array(str),
+  }),
+  warnings: z.array(str),
+  seed: num,
+  variant: str,
+  ...runOutcome,
+  variants: z.array(obj({ name: str, overrides: z.record(str, jsonValue), ...runOutcome })).optional(),
+  comparison: obj({
+    variants: z.array(str),
+    rows: z.array(
+      obj({
+        key: str,
+        label: str,
+        unit: z.enum(['us', 'fraction', 'perSec', 'count']),
+        higherIsBetter: z.boolean(),
+        // NaN in the run (a figure a run has none of) is null in JSON, and NaN again here.
+        values: z.array(num.or(z.null().transform(() => NaN))),
+      }),
+    ),
+  }).optional(),
+  wall: obj({ seconds: num, eventsPerSecond: num }),
+});
+
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+/** The same type written out as plain objects, so `A & B` and the object with both's keys compare equal. */
+type Flat<T> = T extends object ? { [K in keyof T]: Flat<T[K]> } : T;
+/** Fails to compile when the schema and report-types.ts disagree on any field, its type or whether it is optional. */
+export type SchemaMatchesTypes = Equal<Flat<z.output<typeof reportSchema>>, Flat<Report>> extends true ? true : never;
+const schemaMatchesTypes: SchemaMatchesTypes = true;
+void schemaMatchesTypes;
+
+/** The report, or what is wrong with it: up to `limit` problems, each `path: what was expected, what was found`. */
+export function parseReport(
+  document: unknown,
+  limit = 5,
+): { ok: true; report: Report } | { ok: false; problems: string[] } {
+  const result = reportSchema.safeParse(document);
+  if (result.success) return { ok: true, report: result.data };
+  const problems = result.error.issues.slice(0, limit).map((issue) => describeIssue(issue, document));
+  const more = result.error.issues.length - limit;
+  if (more > 0) problems.push(`and ${more} more problem${more === 1 ? '' : 's'}`);
+  return { ok: false, problems };
+}
+
+function describeIssue(issue: z.core.$ZodIssue, document: unknown): string {
+  const path = pathText(issue.path);
+  const value = valueAt(document, issue.path);
+  const where = path === '' ? 'the report' : path;
+  switch (issue.code) {
+    case 'invalid_type':
+      return value === undefined && issue.path.length > 0
+        ? `${where}: missing (expected ${typeName(issue.expected)})`
+        : `${where}: expected ${typeName(issue.expected)}, got ${describe(value)}`;
+    case 'invalid_value':
+      return `${where}: expected ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}, got ${describe(value)}`;
+    case 'unrecognized_keys':
+      return `${where}: unknown key${issue.keys.length === 1 ? '' : 's'} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    // Only a CDF point, [latencyUs, fraction], has a bound on its length.
+    case 'too_small':
+      return `${where}: expected an array of at least ${issue.minimum}, got ${describe(value)}`;
+    case 'too_big':
+      return `${where}: expected an array of at most ${issue.maximum}, got ${describe(value)}`;
+    // Only a comparison value, a number or null, is a union.
+    case 'invalid_union':
+      return `${where}: expected a number or null, got ${describe(value)}`;
+    default:
+      return `${where}: ${issue.message}`;
+  }
+}
+
+/** `metrics.timeline[3].p50Us`; keys that are not identifiers in quotes. */
+function pathText(path: readonly PropertyKey[]): string {
+  let text = '';
+  for (const key of path) {
+    if (typeof key === 'number') text += `[${key}]`;
+    else if (/^[A-Za-z_$][\w$-]*$/.test(String(key))) text += `${text === '' ? '' : '.'}${String(key)}`;
+    else text += `[${JSON.stringify(String(key))}]`;
+  }
+  return text;
+}
+
+function valueAt(document: unknown, path: readonly PropertyKey[]): unknown {
+  let value = document;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object' || !Object.hasOwn(value, key)) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+function typeName(expected: string): string {
+  const names: Record<string, string> = {
+    object: 'an object',
+    record: 'an object',
+    array: 'an array',
+    tuple: 'an array',
+  };
+  return names[expected] ?? `a ${expected}`;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 37)}...` : value);
+  return String(value);
+}
