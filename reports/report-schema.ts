@@ -206,6 +206,7 @@ const finalStateSource = z.enum(['replica-logs', 'replicas', 'last-reads']);
 const partitionSide = { name: str, replicas: z.array(str), clients: z.array(str) };
 
 const consistencyReport = obj({
+  truncated: obj({ keptOperations: num, droppedOperations: num, fromUs: num }).optional(),
   operations: obj({ invoked: num, ok: num, failed: num, unknown: num, byOperation: z.record(str, num) }),
   keys: obj({ registers: num, counters: num, sets: num, mixed: num }),
   linearizability: obj({
@@ -329,6 +330,7 @@ export const reportSchema = obj({
     file: str.nullable(),
     durationUs: num,
     windowUs: num,
+    requestedWindowUs: num.optional(),
     availabilityThresholdUs: num,
     components: z.array(obj(namedComponent)),
     workloads: z.array(obj({ ...namedComponent, target: str })),

@@ -7,6 +7,7 @@ import { main } from '../cli/program.js';
 import type { Simulation } from '../engine/index.js';
 import { HistoryRecorder } from '../models/measure/history-recorder.js';
 import { buildReport } from '../reports/build-report.js';
+import { parseReport } from '../reports/report-schema.js';
 import type { Report } from '../reports/report-types.js';
 import { loadScenario } from '../scenarios/harness/load-scenario.js';
 import { runScenario } from '../scenarios/harness/run-scenario.js';
@@ -66,6 +67,7 @@ describe('windows are capped however long the run', () => {
     expect(report!.metrics.timeline.at(-1)!.endUs).toBe(200_000_000_000);
     for (const c of report!.metrics.components) expect(c.timeline.utilization).toHaveLength(MAX_WINDOWS);
     expect(report!.warnings).toContainEqual(expect.stringContaining('200000 windows of 1s (slo.window)'));
+    expect(parseReport(report).ok, 'faultline report reads it back').toBe(true);
   });
 
   it('runs a 1 µs window over an hour in at most MAX_WINDOWS windows', async () => {
@@ -207,5 +209,6 @@ describe('store histories are capped', () => {
     expect(report.consistency!.truncated).toMatchObject({ keptOperations: 100 });
     expect(report.consistency!.operations.invoked).toBe(100);
     expect(report.warnings).toContainEqual(expect.stringMatching(/^the store history keeps its first 100 operations/));
+    expect(parseReport(JSON.parse(JSON.stringify(report))).ok, 'faultline report reads it back').toBe(true);
   });
 });

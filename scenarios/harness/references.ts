@@ -199,9 +199,11 @@ function checkFaultShapes(
     const region = mapping(groupSpecs[group])?.region;
     const spread = typeof region === 'string' ? [region] : Array.isArray(region) ? (region as string[]) : [regions[0]];
     const nodes = Array.from({ length: count ?? 0 }, (_, i) => `${group}-${i + 1}`);
-    nodes.forEach((node, i) => members.get(spread[i % spread.length])?.push(node));
+    nodes.forEach((node, i) => {
+      members.get(spread[i % spread.length])?.push(node);
+      all.push(node);
+    });
     members.set(group, nodes);
-    all.push(...nodes);
   }
   const selected = (selector: unknown): Set<string> => {
     const out = new Set<string>();
