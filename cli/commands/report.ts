@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { REPORT_FORMAT_VERSION, type Report } from '../../reports/report-types.js';
-import { writeFilesAtomically } from '../atomic-write.js';
+import { OutputFolder, writeFilesAtomically } from '../atomic-write.js';
+import { checkpoint } from '../checkpoint.js';
 import { UsageError } from '../exit-codes.js';
+import type { CliIo } from '../io.js';
 import { reportFiles } from '../write-report.js';
 
 const REQUIRED_KEYS = [
@@ -30,7 +32,11 @@ const REQUIRED_METRICS = [
 ] as const;
 
 /** `faultline report`: charts and report.html again from a saved report.json, without re-running. */
-export function reportCommand(file: string, options: { out?: string; variant?: string }): string[] {
+export async function reportCommand(
+  file: string,
+  options: { out?: string; variant?: string },
+  io: CliIo,
+): Promise<string[]> {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -69,18 +75,26 @@ export function reportCommand(file: string, options: { out?: string; variant?: s
       `${file}: the report lacks ${missing.join(', ')}; was it edited, or written by another version of faultline?`,
     );
   }
-  if (options.variant !== undefined) {
-    // A report of its own, in a folder of its own: the full report beside it stays as it was.
-    const alone = onlyVariant(report, options.variant, file);
-    const files = reportFiles(alone, options.out ?? join(dirname(file), options.variant));
-    writeFilesAtomically(files);
+  // A variant's report is one of its own, in a folder of its own: the full report beside it stays as it was.
+  const alone = options.variant === undefined ? undefined : onlyVariant(report, options.variant, file);
+  const dir = options.out ?? (options.variant === undefined ? undefined : join(dirname(file), options.variant));
+  if (dir === undefined) {
+    // Beside the report.json it was drawn from, among whatever else is there: file by file.
+    await checkpoint(io, 'render');
+    const files = reportFiles(report, dirname(file)).filter((f) => !f.path.endsWith('report.json'));
+    await writeFilesAtomically(files, io);
     return files.map((f) => f.path);
   }
-  const files = reportFiles(report, options.out ?? dirname(file)).filter(
-    (f) => !f.path.endsWith('report.json') || options.out !== undefined,
-  );
-  writeFilesAtomically(files);
-  return files.map((f) => f.path);
+  const output = OutputFolder.prepare(dir);
+  try {
+    await checkpoint(io, 'render');
+    const files = reportFiles(alone ?? report, dir);
+    await output.write(files, io);
+    return files.map((f) => f.path);
+  } catch (error) {
+    output.abandon();
+    throw error;
+  }
 }
 
 /**
