@@ -14,6 +14,7 @@ import {
   EXIT_DIVERGED,
   EXIT_INTERNAL,
   EXIT_OK,
+  OutputError,
   UsageError,
   type Outcome,
 } from './exit-codes.js';
@@ -55,6 +56,7 @@ export const EXIT_CODES_HELP = `Exit codes (every command):
   2    bad input or usage
   3    internal error (a bug in faultline; --debug prints the stack)
   4    two runs of one seed differed (--check-determinism)
+  5    an output could not be written: a full disk, a failed device or stdout
   130  interrupted by SIGINT (Ctrl-C); 143 by SIGTERM; nothing is written
   141  stdout was closed before everything was written to it (e.g. | head)
 A last line on stderr says why, whenever the code is not 0.`;
@@ -65,7 +67,14 @@ A last line on stderr says why, whenever the code is not 0.`;
  * not 0 ends with one line on stderr saying why.
  */
 export async function main(argv: string[], io: CliIo): Promise<number> {
-  const { code, reason } = await outcomeOf(argv, io);
+  let { code, reason } = await outcomeOf(argv, io);
+  // A signal during the command's last synchronous step is seen only now; it still decides the exit code.
+  await new Promise((resolve) => setImmediate(resolve));
+  const signal = io.signal?.reason as StopSignal | undefined;
+  if (signal !== undefined && code !== exitCodeForSignal(signal)) {
+    code = exitCodeForSignal(signal);
+    reason = `interrupted by ${signal} as the command finished; its output is complete`;
+  }
   if (code !== EXIT_OK) io.stderr.write(`faultline: exit ${code}: ${reason ?? 'failed'}\n`);
   return code;
 }
@@ -211,8 +220,7 @@ function buildProgram(io: CliIo, done: (outcome: Outcome) => void): Command {
     )
     .action(async (file: string, opts: { out?: string; variant?: string }) => {
       const { reportCommand } = await import('./commands/report.js');
-      uninterruptible();
-      const written = reportCommand(file, opts);
+      const written = await reportCommand(file, opts, io);
       out(`wrote ${written.length} files; open ${written.find((f) => f.endsWith('report.html')) ?? written[0]}`);
     });
 
@@ -271,6 +279,14 @@ function outcomeOfError(error: unknown, io: CliIo, debug: boolean): Outcome {
   if (error instanceof RunInterrupted) {
     const signal = (io.signal?.reason as StopSignal | undefined) ?? 'SIGINT';
     return { code: exitCodeForSignal(signal), reason: `interrupted by ${signal}; nothing was written` };
+  }
+  if (error instanceof OutputError) {
+    err(error.message);
+    return {
+      code: error.exitCode,
+      reason:
+        error.exitCode === EXIT_BAD_INPUT ? 'bad output folder (see above)' : 'could not write the output (see above)',
+    };
   }
   if (error instanceof DeterminismError || error instanceof DeterminismFailed) {
     err(error.message);

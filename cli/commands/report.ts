@@ -2,12 +2,18 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseReport } from '../../reports/report-schema.js';
 import { REPORT_FORMAT_VERSION, type Report } from '../../reports/report-types.js';
-import { writeFilesAtomically } from '../atomic-write.js';
+import { OutputFolder, writeFilesAtomically } from '../atomic-write.js';
+import { checkpoint } from '../checkpoint.js';
 import { UsageError } from '../exit-codes.js';
+import type { CliIo } from '../io.js';
 import { reportFiles } from '../write-report.js';
 
 /** `faultline report`: charts and report.html again from a saved report.json, without re-running. */
-export function reportCommand(file: string, options: { out?: string; variant?: string }): string[] {
+export async function reportCommand(
+  file: string,
+  options: { out?: string; variant?: string },
+  io: CliIo,
+): Promise<string[]> {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -45,18 +51,26 @@ export function reportCommand(file: string, options: { out?: string; variant?: s
     );
   }
   const report = parsed.report;
-  if (options.variant !== undefined) {
-    // A report of its own, in a folder of its own: the full report beside it stays as it was.
-    const alone = onlyVariant(report, options.variant, file);
-    const files = reportFiles(alone, options.out ?? join(dirname(file), options.variant));
-    writeFilesAtomically(files);
+  // A variant's report is one of its own, in a folder of its own: the full report beside it stays as it was.
+  const alone = options.variant === undefined ? undefined : onlyVariant(report, options.variant, file);
+  const dir = options.out ?? (options.variant === undefined ? undefined : join(dirname(file), options.variant));
+  if (dir === undefined) {
+    // Beside the report.json it was drawn from, among whatever else is there: file by file.
+    await checkpoint(io, 'render');
+    const files = reportFiles(report, dirname(file)).filter((f) => !f.path.endsWith('report.json'));
+    await writeFilesAtomically(files, io);
     return files.map((f) => f.path);
   }
-  const files = reportFiles(report, options.out ?? dirname(file)).filter(
-    (f) => !f.path.endsWith('report.json') || options.out !== undefined,
-  );
-  writeFilesAtomically(files);
-  return files.map((f) => f.path);
+  const output = OutputFolder.prepare(dir);
+  try {
+    await checkpoint(io, 'render');
+    const files = reportFiles(alone ?? report, dir);
+    await output.write(files, io);
+    return files.map((f) => f.path);
+  } catch (error) {
+    output.abandon();
+    throw error;
+  }
 }
 
 /**

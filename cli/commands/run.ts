@@ -14,8 +14,9 @@ import { DeterminismFailed, EXIT_FAILED, EXIT_OK, UsageError, type Outcome } fro
 import { outputWidth, type CliIo } from '../io.js';
 import { Progress } from '../progress.js';
 import { summaryTable, terminalColors, wrapText } from '../summary-table.js';
-import { writeFilesAtomically } from '../atomic-write.js';
-import { reportFiles } from '../write-report.js';
+import { OutputFolder } from '../atomic-write.js';
+import { checkpoint } from '../checkpoint.js';
+import { reportFiles, type OutputFile } from '../write-report.js';
 
 export interface RunOptions {
   seed?: number;
@@ -57,29 +58,38 @@ export async function runCommand(argument: string, options: RunOptions, version:
       ? loaded.variants.map((v) => ({ name: v.name, overrides: v.overrides, scenario: v.scenario }))
       : [{ name: 'base', overrides: {}, scenario: loaded.scenario }];
 
-  const signal = io.signal ?? new AbortController().signal;
-  const started = performance.now();
-  const runs = await runAll(planned, options, signal, io);
-  const wallSeconds = (performance.now() - started) / 1000;
-  const report = buildReport({
-    faultlineVersion: version,
-    file: argument === file ? file : null,
-    scenario: loaded.scenario,
-    runs: runs.map((run, i) => ({ name: planned[i].name, overrides: planned[i].overrides, run })),
-    wallSeconds,
-  });
-  if (options.checkDeterminism) await checkReportDeterminism(report, planned, options, signal, version);
-
   const defaultDir = `${loaded.scenario.name}-${loaded.scenario.seed}${options.variant ? `-${options.variant}` : ''}`;
-  const dir = options.out ?? loaded.scenario.outputs.dir ?? join('out', defaultDir);
-  const files = reportFiles(report, dir, loaded.scenario.outputs);
-  // Store operations in Jepsen's shape, one file per run, for `faultline check` and other tools.
-  runs.forEach((run, i) => {
-    if (run.built.history.events.length === 0) return;
-    const name = loaded.variants.length > 0 ? `history-${planned[i].name}.jsonl` : 'history.jsonl';
-    files.push({ path: join(dir, name), content: run.built.history.toJsonl() });
-  });
-  writeFilesAtomically(files);
+  const output = OutputFolder.prepare(options.out ?? loaded.scenario.outputs.dir ?? join('out', defaultDir));
+  const { dir } = output;
+  const signal = io.signal ?? new AbortController().signal;
+  let report: Report;
+  let files: OutputFile[];
+  try {
+    const started = performance.now();
+    const runs = await runAll(planned, options, signal, io);
+    const wallSeconds = (performance.now() - started) / 1000;
+    await checkpoint(io, 'report');
+    report = buildReport({
+      faultlineVersion: version,
+      file: argument === file ? file : null,
+      scenario: loaded.scenario,
+      runs: runs.map((run, i) => ({ name: planned[i].name, overrides: planned[i].overrides, run })),
+      wallSeconds,
+    });
+    if (options.checkDeterminism) await checkReportDeterminism(report, planned, options, signal, version);
+    await checkpoint(io, 'render');
+    files = reportFiles(report, dir, loaded.scenario.outputs);
+    // Store operations in Jepsen's shape, one file per run, for `faultline check` and other tools.
+    runs.forEach((run, i) => {
+      if (run.built.history.events.length === 0) return;
+      const name = loaded.variants.length > 0 ? `history-${planned[i].name}.jsonl` : 'history.jsonl';
+      files.push({ path: join(dir, name), content: run.built.history.toJsonl() });
+    });
+    await output.write(files, io);
+  } catch (error) {
+    output.abandon();
+    throw error;
+  }
 
   if (options.json) {
     io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
