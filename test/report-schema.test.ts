@@ -132,8 +132,8 @@ describe('faultline report on a damaged report.json', () => {
 
   // The long suite (test/long/report-fuzz.test.ts) tries more cases, on every kind of report.
   it.each([
-    ['mm1', 200, 6],
-    ['cap-partition', 100, 2],
+    ['mm1', 100, 3],
+    ['cap-partition', 60, 1],
   ])('%s: %i corruptions each end in exit 2 naming the field, or a rendering', async (name, cases, renders) => {
     const { refused } = await fuzzReport(reportText(name), work, { seed: 13, cases, renders });
     expect(refused).toBeGreaterThan(cases / 2);
