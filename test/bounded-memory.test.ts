@@ -3,7 +3,6 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../cli/program.js';
 import type { Simulation } from '../engine/index.js';
 import { HistoryRecorder } from '../models/measure/history-recorder.js';
 import { buildReport } from '../reports/build-report.js';
@@ -12,6 +11,7 @@ import type { Report } from '../reports/report-types.js';
 import { loadScenario } from '../scenarios/harness/load-scenario.js';
 import { runScenario } from '../scenarios/harness/run-scenario.js';
 import { MAX_WINDOWS } from '../scenarios/harness/run-timing.js';
+import { faultline } from './support/run-cli.js';
 
 /** Memory grows with nodes, keys and in-flight work, never with simulated time; what cannot fit is refused clearly. */
 
@@ -38,16 +38,6 @@ beforeAll(() => {
   writeFileSync(join(work, 'tiny.yaml'), TINY);
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-async function faultline(args: string[]) {
-  let stderr = '';
-  const code = await main(args, {
-    stdout: { write: () => true },
-    stderr: { write: (text: string) => (stderr += text) },
-    env: { NO_COLOR: '1' },
-  });
-  return { code, stderr };
-}
 
 async function run(name: string, args: string[]) {
   const out = join(work, name);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../cli/program.js';
+import { faultline } from './support/run-cli.js';
 
 /**
  * The commands in-process, through `main` with captured output; the built binary (`npm test` builds first) where
@@ -14,17 +14,6 @@ const BIN = join(import.meta.dirname, '..', 'dist', 'cli', 'main.js');
 let work: string;
 /** A path in the test's folder: the commands run in-process, from the repository's root. */
 const at = (...parts: string[]) => join(work, ...parts);
-
-async function faultline(args: string[], env: Record<string, string> = {}) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    env: { NO_COLOR: '1', ...env },
-  });
-  return { code, stdout, stderr };
-}
 
 function binary(args: string[]) {
   const r = spawnSync(process.execPath, [BIN, ...args], {

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseReport } from '../reports/report-schema.js';
-import { faultline, fuzzReport } from './support/report-fuzz.js';
+import { fuzzReport } from './support/report-fuzz.js';
+import { faultline } from './support/run-cli.js';
 
 /**
  * report.json against its zod schema: real reports of each kind parse (and read back key for key), damaged ones

@@ -3,10 +3,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../cli/program.js';
 import { loadScenario, parseScenarioText } from '../scenarios/harness/load-scenario.js';
 import { applyOverrides, parseSetArgument, type Override } from '../scenarios/harness/overrides.js';
 import { ScenarioError } from '../scenarios/harness/scenario-error.js';
+import { faultline } from './support/run-cli.js';
 
 // The documented limits (README, "Scenario files"), written out so that this file also runs against code without them.
 const MAX_SCENARIO_FILE_BYTES = 1024 * 1024;
@@ -51,17 +51,6 @@ function problems(load: () => unknown): string[] {
 }
 
 const text = (body: string, file = 'in.yaml') => problems(() => parseScenarioText(body, join(work, file)));
-
-async function faultline(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t) },
-    env: { NO_COLOR: '1' },
-  });
-  return { code, stdout, stderr };
-}
 
 describe('prototype keys', () => {
   it('a path through __proto__, constructor or prototype is refused and Object.prototype stays clean', () => {

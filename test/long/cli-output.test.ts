@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OutputFolder } from '../../cli/atomic-write.js';
 import { OutputError } from '../../cli/exit-codes.js';
 import { main } from '../../cli/program.js';
+import { faultline } from '../support/run-cli.js';
 
 /**
  * Where outputs go and what happens when they cannot: signals in every phase of a run, the output folder checked
@@ -33,17 +34,6 @@ let work: string;
 const at = (...parts: string[]) => join(work, ...parts);
 const reason = (stderr: string) => stderr.trimEnd().split('\n').at(-1);
 const isRoot = process.getuid?.() === 0;
-
-async function faultline(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    env: { NO_COLOR: '1' },
-  });
-  return { code, stdout, stderr };
-}
 
 /** Every file under a folder with its content, hidden ones included, to tell that nothing changed. */
 function snapshot(folder: string): Record<string, string> {

@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { faultline, fuzzReport } from '../support/report-fuzz.js';
+import { fuzzReport } from '../support/report-fuzz.js';
+import { faultline } from '../support/run-cli.js';
 
 /** test/report-schema.test.ts's fuzz at length: more cases and renderings, on reports of more kinds, full length. */
 const SCENARIOS = [

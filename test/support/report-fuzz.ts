@@ -1,20 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { main } from '../../cli/program.js';
 import { parseReport } from '../../reports/report-schema.js';
-
-/** `faultline` in-process, with its output captured. */
-export async function faultline(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    env: { NO_COLOR: '1' },
-  });
-  return { code, stdout, stderr };
-}
+import { faultline } from './run-cli.js';
 
 /** A seeded generator (mulberry32), so every run of the suite tries the same cases. */
 function random(seed: number) {

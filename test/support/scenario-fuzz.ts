@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { main } from '../../cli/program.js';
 import { bundledScenariosDir } from '../../scenarios/harness/bundled-scenarios.js';
+import { faultline } from './run-cli.js';
 
 /**
  * Broken variants of the bundled scenarios, driven through `main` as a user
@@ -108,17 +108,6 @@ export function mutate({ scenario, at, mutation }: Case): string {
     (parent as Record<string, Json>)[last] = mutation.value;
   }
   return stringify(doc);
-}
-
-async function faultline(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t) },
-    env: { NO_COLOR: '1' },
-  });
-  return { code, stdout, stderr };
 }
 
 /** A refusal names its place: `file:line:col path: message`, or the file alone for a problem with the whole file. */
