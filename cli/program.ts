@@ -38,10 +38,11 @@ function parseSeed(value: string): number {
   return n;
 }
 
-function parseMaxEvents(value: string): number {
+/** A whole number above 0 in decimal digits; `what` names the unit in the message. */
+function parseCount(value: string, what: string, example: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1)
-    throw new InvalidArgumentError('write a whole number of events above 0, like 5000000000.');
+    throw new InvalidArgumentError(`write a whole number of ${what} above 0, like ${example}.`);
   return n;
 }
 
@@ -140,7 +141,7 @@ function buildProgram(io: CliIo, done: (outcome: Outcome) => void): Command {
     .option(
       '--max-events <n>',
       `stop with exit 2 after this many events in one run, or refuse a run sure to need more (default ${DEFAULT_MAX_EVENTS})`,
-      parseMaxEvents,
+      (value: string) => parseCount(value, 'events', '5000000000'),
     )
     .addOption(new Option('--queue <impl>', 'event queue implementation').choices(['typed', 'heap']).default('typed'))
     .addHelpText(
@@ -240,6 +241,11 @@ function buildProgram(io: CliIo, done: (outcome: Outcome) => void): Command {
         ...HISTORY_FORMATS,
       ]),
     )
+    .option(
+      '--max-steps <n>',
+      'give up after this many search steps: the verdict is then unknown (linearizable: null) and the exit 1',
+      (value: string) => parseCount(value, 'search steps', '100000000'),
+    )
     .addHelpText(
       'after',
       `${examples([
@@ -248,10 +254,10 @@ function buildProgram(io: CliIo, done: (outcome: Outcome) => void): Command {
         'faultline run cap-partition --variant raft-lease --quiet --exit-zero',
         'faultline check out/cap-partition-1-raft-lease/history-raft-lease.jsonl --model register',
       ])}\n\nLimits: values nest at most ${MAX_NESTING} levels deep (deeper is refused with its line, exit 2); the file is
-read whole (up to about 512 MB); memory grows linearly with the history, but the search's time can grow
-exponentially with the operations open at once on one key.`,
+streamed (any size; a line or an EDN map at most 64 MiB); memory grows linearly with the history, but the
+search's time can grow exponentially with the operations open at once on one key: --max-steps bounds it.`,
     )
-    .action(async (file: string, opts: { model: SpecName; format?: HistoryFormat }) => {
+    .action(async (file: string, opts: { model: SpecName; format?: HistoryFormat; maxSteps?: number }) => {
       const { checkCommand } = await import('./commands/check.js');
       uninterruptible();
       const result = checkCommand(file, opts);

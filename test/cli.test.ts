@@ -437,6 +437,27 @@ describe('faultline check', () => {
     expect(verdict.counterexample.explanation).toMatch(/^In the longest order found, the register ends at/);
   });
 
+  it('--max-steps bounds a hard search: no verdict (linearizable null), exit 1 saying why; 0 is refused', async () => {
+    // Twelve concurrent writes, then a read of a value none wrote: the search must try every order of the writes.
+    const events = [];
+    for (let p = 0; p < 12; p++) events.push({ process: p, type: 'invoke', f: 'write', value: p, timeUs: p });
+    for (let p = 0; p < 12; p++) events.push({ process: p, type: 'ok', f: 'write', value: p, timeUs: 12 + p });
+    events.push({ process: 12, type: 'invoke', f: 'read', value: null, timeUs: 30 });
+    events.push({ process: 12, type: 'ok', f: 'read', value: 99, timeUs: 31 });
+    writeFileSync(at('hard.jsonl'), events.map((e) => JSON.stringify(e)).join('\n'));
+    const bounded = await faultline(['check', at('hard.jsonl'), '--model', 'register', '--max-steps', '5000']);
+    expect(bounded.code, bounded.stderr).toBe(1);
+    expect(JSON.parse(bounded.stdout)).toMatchObject({
+      linearizable: null,
+      unknown: 'budget exhausted: no verdict after 5000 search steps',
+    });
+    expect(reason(bounded.stderr)).toMatch(/^faultline: exit 1: no verdict: the search stopped after 5000 steps/);
+    const unbounded = await faultline(['check', at('hard.jsonl'), '--model', 'register']);
+    expect(JSON.parse(unbounded.stdout).linearizable).toBe(false);
+    for (const bad of ['0', '-1', '1e6', ''])
+      expect((await faultline(['check', at('hard.jsonl'), '--model', 'register', '--max-steps', bad])).code).toBe(2);
+  });
+
   it('exits 2 with file:line on an unreadable history, a missing file, or the wrong model', async () => {
     writeFileSync(
       at('broken.jsonl'),

@@ -143,3 +143,51 @@ describe('Jepsen times', () => {
     expect(events.map((e) => e.timeUs)).toEqual([1.5, 2]);
   });
 });
+
+describe('histories are read a line at a time', () => {
+  const events = (text: string) => parseHistory(text).map((e) => [e.process, e.type, e.line]);
+
+  it('an EDN map may span lines, inside a vector that opens and closes on lines of its own', () => {
+    const text = [
+      '[',
+      '{:process 0, :type :invoke,',
+      ' :f :write, :value "a',
+      'b"}',
+      '{:process 0, :type :ok, :f :write, :value "a\\nb"} {:process 1, :type :invoke, :f :read, :value nil}',
+      '#_',
+      '{:process 9, :type :invoke, :f :read, :value nil}',
+      '{:process :nemesis, :type :info, :f :start, :value [\\] "]"]} ; a ] in a character and a string',
+      '{:process 1, :type :ok, :f :read, :value nil}',
+      ']',
+      '; done',
+    ].join('\n');
+    expect(events(text)).toEqual([
+      [0, 'invoke', 2],
+      [0, 'ok', 5],
+      [1, 'invoke', 5],
+      [1, 'ok', 9],
+    ]);
+  });
+
+  it('errors in a later form name its own line', () => {
+    const text = '{:process 0, :type :invoke, :f :read, :value nil}\n\n{:process 0,\n :type :okay, :f :read}';
+    expect(() => parseHistory(text)).toThrow(
+      expect.objectContaining({ line: 3, message: expect.stringMatching(/okay/) }),
+    );
+  });
+
+  it('something after the closing ] of the history is refused with its line', () => {
+    expect(() => parseHistory('[{:process 0, :type :invoke, :f :read, :value nil}]\n{:process 1}')).toThrow(
+      expect.objectContaining({ line: 2, message: expect.stringMatching(/after the \] that closes the history/) }),
+    );
+  });
+
+  it('a form left open is reported where it starts', () => {
+    expect(() => parseHistory('{:process 0, :type :invoke, :f :read, :value nil}\n{:process 0, :type :ok\n\n')).toThrow(
+      expect.objectContaining({
+        line: 2,
+        message: expect.stringMatching(/not closed by the end of the file \(a bracket/),
+      }),
+    );
+  });
+});

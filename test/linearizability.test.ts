@@ -128,7 +128,7 @@ describe('hand-built register histories', () => {
     expect(() => pairOperations(parseHistory(twice), registerSpec.isReadOnly)).toThrow(HistoryError);
     expect(() =>
       parseHistory('{:process 0, :type :invoke, :f :get :key "1" :value nil}\n{:process 0 :type :ok'),
-    ).toThrow(/unexpected end of input/);
+    ).toThrow(/not closed by the end of the file/);
   });
 });
 

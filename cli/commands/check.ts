@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { parseHistory, type HistoryFormat } from '../../reports/consistency/history-formats.js';
-import { HistoryError, pairOperations, type Operation } from '../../reports/consistency/history.js';
-import { checkLinearizability, type LinearizabilityResult } from '../../reports/consistency/linearizability.js';
+import { readHistory, type HistoryFormat } from '../../reports/consistency/history-formats.js';
+import { HistoryError, OperationPairer, type Operation } from '../../reports/consistency/history.js';
+import { checkLinearizability, type BoundedLinearizabilityResult } from '../../reports/consistency/linearizability.js';
 import { SEQUENTIAL_SPECS, type SequentialSpec, type SpecName } from '../../reports/consistency/sequential-specs.js';
+import { FileLinesError, fileLines } from '../file-lines.js';
 import { EXIT_FAILED, EXIT_OK, UsageError, type Outcome } from '../exit-codes.js';
 
 /** An operation as a person reads it: who did what, with what result, between which events (or µs). */
@@ -27,7 +27,7 @@ function explain(model: string, state: unknown, stuck: Operation, open: number):
   );
 }
 
-function verdictJson(result: LinearizabilityResult, timed: boolean) {
+function verdictJson(result: BoundedLinearizabilityResult, timed: boolean) {
   const c = result.counterexample;
   return {
     linearizable: result.linearizable,
@@ -35,6 +35,7 @@ function verdictJson(result: LinearizabilityResult, timed: boolean) {
     operations: result.operations,
     partitions: result.partitions,
     statesExplored: result.statesExplored,
+    ...(result.unknown === undefined ? {} : { unknown: result.unknown }),
     ...(c === undefined
       ? {}
       : {
@@ -52,43 +53,32 @@ function verdictJson(result: LinearizabilityResult, timed: boolean) {
 }
 
 /**
- * The file's operations. Its text and events are left behind here, so the
- * search does not hold them: what it holds is the operations and its memo.
+ * The file's operations, read a line at a time: what is held is the
+ * operations (one slot per invocation), never the file's text or events.
  */
 function readOperations(file: string, spec: SequentialSpec, format: HistoryFormat | undefined) {
-  let text: string;
+  const pairer = new OperationPairer(spec.isReadOnly);
   try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ERR_STRING_TOO_LONG')
-      throw new UsageError(
-        `${file}: larger than faultline can read at once (about 512 MB); check the keys in separate files`,
-      );
-    throw new UsageError(`${file}: cannot read it (${code ?? (error as Error).message})`);
-  }
-  try {
-    const events = parseHistory(text, format);
-    return {
-      timed: events.some((e) => e.timeUs !== undefined),
-      operations: pairOperations(events, spec.isReadOnly),
-    };
+    for (const event of readHistory(fileLines(file), format)) pairer.add(event);
+    return { timed: pairer.timed, operations: pairer.operations() };
   } catch (error) {
     if (error instanceof HistoryError) throw new UsageError(`${file}:${error.line}: ${error.message}`);
+    if (error instanceof FileLinesError)
+      throw new UsageError(`${file}${error.line > 0 ? `:${error.line}` : ''}: ${error.message}`);
     throw error;
   }
 }
 
-/** `faultline check`: is a recorded history linearizable? Prints a JSON verdict; exit 0 if so, 1 if not. */
+/** `faultline check`: is a recorded history linearizable? Prints a JSON verdict; exit 0 if so, 1 if not or if `maxSteps` ran out first. */
 export function checkCommand(
   file: string,
-  options: { model: SpecName; format?: HistoryFormat },
+  options: { model: SpecName; format?: HistoryFormat; maxSteps?: number },
 ): Outcome & { output: string } {
   const spec = SEQUENTIAL_SPECS[options.model];
   const { operations, timed } = readOperations(file, spec, options.format);
-  let result: LinearizabilityResult;
+  let result: BoundedLinearizabilityResult;
   try {
-    result = checkLinearizability(operations, spec);
+    result = checkLinearizability(operations, spec, { maxSteps: options.maxSteps });
   } catch (error) {
     // An operation the model does not have: the history is for another model.
     if (error instanceof RangeError)
@@ -96,9 +86,14 @@ export function checkCommand(
     throw error;
   }
   return {
-    ...(result.linearizable
+    ...(result.linearizable === true
       ? { code: EXIT_OK }
-      : { code: EXIT_FAILED, reason: 'the history is not linearizable (the verdict has a counterexample)' }),
+      : result.linearizable === false
+        ? { code: EXIT_FAILED, reason: 'the history is not linearizable (the verdict has a counterexample)' }
+        : {
+            code: EXIT_FAILED,
+            reason: `no verdict: the search stopped after ${options.maxSteps} steps (--max-steps); raise it, or check fewer keys at a time`,
+          }),
     output: JSON.stringify(verdictJson(result, timed), null, 2),
   };
 }

@@ -5,25 +5,43 @@ export type HistoryFormat = (typeof HISTORY_FORMATS)[number];
 
 const EVENT_TYPES: readonly string[] = ['invoke', 'ok', 'fail', 'info'];
 
-/** Parses a history in any of the formats; `format` undefined means tell by the content. */
-export function parseHistory(text: string, format?: HistoryFormat): HistoryEvent[] {
-  switch (format ?? detectFormat(text)) {
-    case 'jepsen':
-      return parseJepsenLog(text);
-    case 'edn':
-      return parseEdnHistory(text);
-    case 'jsonl':
-      return parseJsonlHistory(text);
+/**
+ * The events of a history, one at a time from its lines (a file's, streamed
+ * by the caller, or a text's), in any of the formats; `format` undefined
+ * means tell by the first line that is not blank. Nothing is held but the
+ * current line (EDN: the current top-level form).
+ */
+export function* readHistory(lines: Iterable<string>, format?: HistoryFormat): Generator<HistoryEvent> {
+  let number = 0;
+  let read: ((line: string, number: number) => Iterable<HistoryEvent>) | undefined;
+  let edn: EdnForms | undefined;
+  const choose = (first: string) => {
+    const chosen = format ?? detectFormat(first);
+    if (chosen === 'edn') {
+      const forms = (edn = new EdnForms());
+      return (line: string, n: number) => ednEvents(forms.push(line, n));
+    }
+    return chosen === 'jepsen' ? jepsenLogEvents : jsonlEvents;
+  };
+  for (const raw of lines) {
+    number++;
+    const line = raw.trim();
+    if (read === undefined) {
+      if (line === '') continue;
+      read = choose(line);
+    }
+    yield* read(edn === undefined ? line : raw, number);
   }
+  if (edn !== undefined) yield* ednEvents(edn.finish());
 }
 
-function detectFormat(text: string): HistoryFormat {
-  const first =
-    text
-      .split('\n')
-      .find((l) => l.trim() !== '')
-      ?.trim() ?? '';
-  if (first.startsWith('{:') || first.startsWith('[{:')) return 'edn';
+/** A whole history held as text (tests, and histories a run recorded). */
+export function parseHistory(text: string, format?: HistoryFormat): HistoryEvent[] {
+  return Array.from(readHistory(text.split('\n'), format));
+}
+
+function detectFormat(first: string): HistoryFormat {
+  if (first.startsWith('{:') || first.startsWith('[{:') || first.startsWith('[')) return 'edn';
   if (first.startsWith('{')) return 'jsonl';
   return 'jepsen';
 }
@@ -38,35 +56,32 @@ const NON_CLIENT_LOG_LINE = /^\S+\s+jepsen\.util\s+-\s+:/;
  * skipped: they inject faults, are no client operation, and their values are
  * free text.
  */
-export function parseJepsenLog(text: string): HistoryEvent[] {
-  const events: HistoryEvent[] = [];
-  for (const [line, number] of lines(text)) {
-    if (NON_CLIENT_LOG_LINE.test(line)) continue;
-    const m = LOG_LINE.exec(line);
-    if (m === null)
-      throw new HistoryError(
-        `not a Jepsen log line (expected "INFO  jepsen.util - <process> :<type> :<f> <value>"): ${clip(line)}`,
-        number,
-      );
-    const reader = new EdnReader(m[4], number, MAX_NESTING);
-    const value = historyValue(reader.readForm(), number);
-    reader.skipSpace();
-    if (!reader.done) throw new HistoryError(`one value expected after :${m[3]}, got ${clip(m[4])}`, number);
-    events.push(toEvent(Number(m[1]), m[2], m[3], undefined, value, undefined, number));
-  }
-  return events;
+function jepsenLogEvents(line: string, number: number): HistoryEvent[] {
+  if (line === '' || NON_CLIENT_LOG_LINE.test(line)) return [];
+  const m = LOG_LINE.exec(line);
+  if (m === null)
+    throw new HistoryError(
+      `not a Jepsen log line (expected "INFO  jepsen.util - <process> :<type> :<f> <value>"): ${clip(line)}`,
+      number,
+    );
+  const reader = new EdnReader(m[4], number, MAX_NESTING);
+  const value = historyValue(reader.readForm(), number);
+  reader.skipSpace();
+  if (!reader.done) throw new HistoryError(`one value expected after :${m[3]}, got ${clip(m[4])}`, number);
+  return [toEvent(Number(m[1]), m[2], m[3], undefined, value, undefined, number)];
 }
 
 /**
  * One EDN map per line: `{:process 9, :type :invoke, :f :append, :key "0",
- * :value "x 9 0 y"}`; a surrounding vector is allowed. Jepsen's `:time` is
- * in nanoseconds. Events of processes that are not clients (`:process
- * :nemesis`) are skipped, whatever their values hold.
+ * :value "x 9 0 y"}`; a surrounding vector is allowed, and a map may span
+ * lines. Jepsen's `:time` is in nanoseconds. Events of processes that are
+ * not clients (`:process :nemesis`) are skipped, whatever their values hold.
  */
-export function parseEdnHistory(text: string): HistoryEvent[] {
+function ednEvents(forms: { text: string; line: number } | null): HistoryEvent[] {
+  if (forms === null) return [];
   const events: HistoryEvent[] = [];
   // Values nest inside the event's map.
-  const reader = new EdnReader(text.trim().replace(/^\[/, '').replace(/\]$/, ''), 1, MAX_NESTING + 1);
+  const reader = new EdnReader(forms.text, forms.line, MAX_NESTING + 1);
   reader.skipSpace();
   while (!reader.done) {
     const line = reader.line;
@@ -95,19 +110,104 @@ export function parseEdnHistory(text: string): HistoryEvent[] {
   return events;
 }
 
-/** faultline's own: one JSON object per line, `{"process":0,"type":"invoke","f":"write","value":3,"timeUs":1200}`. */
-export function parseJsonlHistory(text: string): HistoryEvent[] {
-  return lines(text).map(([line, number]) => {
-    let object: Record<string, unknown>;
-    try {
-      object = JSON.parse(line) as Record<string, unknown>;
-    } catch (error) {
-      throw new HistoryError(`not JSON: ${(error as Error).message}`, number);
+/** The longest top-level EDN form read at once: a form longer than this is a bracket or quote left open. */
+export const MAX_FORM_CHARS = 64 * 1024 * 1024;
+
+/**
+ * Groups EDN lines into runs of whole top-level forms, by tracking brackets,
+ * strings, comments and character literals, so each run is read on its own.
+ * A vector around the whole history is taken off: its `[` and `]` become spaces.
+ */
+class EdnForms {
+  private lines: string[] = [];
+  private chars = 0;
+  private firstLine = 0;
+  private depth = 0;
+  private inString = false;
+  private outer: 'unknown' | 'none' | 'open' | 'closed' = 'unknown';
+
+  /** The forms completed by this line, or null while one is still open. */
+  push(line: string, number: number): { text: string; line: number } | null {
+    let text = line;
+    let codeEnd = text.length;
+    for (let i = 0; i < text.length; i++) {
+      const c = text[i];
+      if (this.inString) {
+        if (c === '\\') i++;
+        else if (c === '"') this.inString = false;
+        continue;
+      }
+      if (c === ' ' || c === '\t' || c === '\r' || c === ',') continue;
+      if (c === ';') {
+        codeEnd = i;
+        break;
+      }
+      if (this.outer === 'closed')
+        throw new HistoryError(`${clip(text.slice(i))} after the ] that closes the history`, number);
+      if (this.outer === 'unknown') {
+        this.outer = c === '[' ? 'open' : 'none';
+        if (c === '[') {
+          text = `${text.slice(0, i)} ${text.slice(i + 1)}`;
+          continue;
+        }
+      }
+      if (c === '"') this.inString = true;
+      else if (c === '\\') i++;
+      else if (c === '{' || c === '[' || c === '(') this.depth++;
+      else if (c === '}' || c === ')' || c === ']') {
+        if (c === ']' && this.depth === 0 && this.outer === 'open') {
+          this.outer = 'closed';
+          text = `${text.slice(0, i)} ${text.slice(i + 1)}`;
+        } else this.depth--;
+      }
     }
-    if (object === null || typeof object !== 'object' || Array.isArray(object))
-      throw new HistoryError('expected a JSON object per line', number);
-    const value = jsonValue(object.value ?? null, number);
-    return toEvent(
+    if (this.lines.length === 0) this.firstLine = number;
+    this.lines.push(text);
+    this.chars += text.length + 1;
+    if (this.chars > MAX_FORM_CHARS)
+      throw new HistoryError(
+        `a form starting here is still open after ${MAX_FORM_CHARS / 1024 / 1024} MiB; is a bracket or a quote missing?`,
+        this.firstLine,
+      );
+    // `#_` or a tag at the end of a line applies to the form on the next.
+    if (this.inString || this.depth > 0 || /(^|[\s,])#[^\s,]*$/.test(text.slice(0, codeEnd).trimEnd())) return null;
+    return this.take();
+  }
+
+  /** What is left at the end of the file. */
+  finish(): { text: string; line: number } | null {
+    if (this.inString || this.depth > 0)
+      throw new HistoryError(
+        `the form starting here is not closed by the end of the file (${this.inString ? 'a string' : 'a bracket'} is still open)`,
+        this.firstLine,
+      );
+    return this.lines.length === 0 ? null : this.take();
+  }
+
+  private take(): { text: string; line: number } | null {
+    const text = this.lines.join('\n');
+    const line = this.firstLine;
+    this.lines = [];
+    this.chars = 0;
+    this.depth = 0;
+    return text.trim() === '' ? null : { text, line };
+  }
+}
+
+/** faultline's own: one JSON object per line, `{"process":0,"type":"invoke","f":"write","value":3,"timeUs":1200}`. */
+function jsonlEvents(line: string, number: number): HistoryEvent[] {
+  if (line === '') return [];
+  let object: Record<string, unknown>;
+  try {
+    object = JSON.parse(line) as Record<string, unknown>;
+  } catch (error) {
+    throw new HistoryError(`not JSON: ${(error as Error).message}`, number);
+  }
+  if (object === null || typeof object !== 'object' || Array.isArray(object))
+    throw new HistoryError('expected a JSON object per line', number);
+  const value = jsonValue(object.value ?? null, number);
+  return [
+    toEvent(
       object.process,
       object.type,
       object.f,
@@ -115,8 +215,8 @@ export function parseJsonlHistory(text: string): HistoryEvent[] {
       value,
       eventTimeUs(object.timeUs, object.time, number),
       number,
-    );
-  });
+    ),
+  ];
 }
 
 function toEvent(
@@ -198,13 +298,6 @@ function jsonValue(v: unknown, line: number, depth = 0): Value {
     return v.map((item) => jsonValue(item, line, depth + 1));
   }
   throw new HistoryError('an object is not a value an operation can take', line);
-}
-
-function lines(text: string): [string, number][] {
-  return text
-    .split('\n')
-    .map((line, i): [string, number] => [line.trim(), i + 1])
-    .filter(([line]) => line !== '');
 }
 
 const clip = (s: string) => (s.length > 80 ? `${s.slice(0, 77)}...` : s);
