@@ -174,7 +174,7 @@ function buildProgram(io: CliIo, done: (outcome: Outcome) => void): Command {
       const result = validateCommand(files);
       for (const line of result.lines) out(line);
       for (const problem of result.problems) io.stderr.write(`${problem}\n`);
-      const bad = result.problems.length;
+      const bad = result.count;
       done(
         result.ok ? { code: EXIT_OK } : { code: EXIT_BAD_INPUT, reason: `${bad} problem${bad === 1 ? '' : 's'} found` },
       );

@@ -1,5 +1,9 @@
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bundledReport } from './support/bundled-report.js';
+import { faultline } from './support/run-cli.js';
 
 describe('autoscaler', () => {
   it('scales out within interval + start-up after a spike, stays within min and max, scales in after it, and start-up delay costs availability', async () => {
@@ -28,4 +32,22 @@ describe('autoscaler', () => {
     for (let i = 1; i < distinct.length; i++) expect(distinct[i] - distinct[i - 1]).toBeGreaterThanOrEqual(60e6);
     expect(instant.metrics.availability.overall).toBeGreaterThan(slow.metrics.availability.overall!);
   }, 60_000);
+});
+
+describe('autoscaler target', () => {
+  it('must be a queue server (one with workers): anything else is a validation error, not a failure at run time', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'faultline-autoscaler-'));
+    try {
+      const file = join(work, 'scaler.yaml');
+      copyFileSync(join(import.meta.dirname, '..', 'scenarios', 'autoscale-spike.yaml'), file);
+      writeFileSync(file, readFileSync(file, 'utf8').replace(/^ {4}target: api$/m, '    target: lb'));
+      const result = await faultline(['validate', file]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(
+        /scaler\.yaml:\d+:\d+ components\.scaler\.target: "lb" is not a queue-server component \(it is a load-balancer\)/,
+      );
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
 });

@@ -373,7 +373,14 @@ describe('the other commands', () => {
     const bad = await faultline(['validate', at('typo.yaml')]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('typo.yaml:4:3 topology.nodez: unknown key "nodez"');
-    expect(reason(bad.stderr)).toBe('faultline: exit 2: 1 problem found');
+    // Two problems in one file: the count is of problems, not files.
+    expect(reason(bad.stderr)).toBe('faultline: exit 2: 2 problems found');
+    // 151 problems (no topology, 150 unknown keys): past the hundred listed, the rest are counted, and all in the last line.
+    const keys = Array.from({ length: 150 }, (_, i) => `unknown${i}: 1`).join('\n');
+    writeFileSync(at('many.yaml'), `name: many\nduration: 1s\n${keys}\n`);
+    const many = await faultline(['validate', at('many.yaml'), at('typo.yaml')]);
+    expect(many.stderr).toContain('many.yaml: and 51 more problems');
+    expect(reason(many.stderr)).toBe('faultline: exit 2: 153 problems found');
   });
 
   it('list shows each bundled scenario with its description; schema prints the JSON Schema', async () => {

@@ -124,7 +124,8 @@ export const autoscalerModel: ModelDefinition<typeof autoscalerParams> = {
   description:
     'A target-utilization autoscaler over a component’s nodes: metric window, start-up delay, cooldown, min and max.',
   params: autoscalerParams,
-  references: (params) => [{ path: ['target'], component: params.target }],
+  // Only a queue server has workers whose utilization the scaler steers by.
+  references: (params) => [{ path: ['target'], component: params.target, type: 'queue-server' }],
   instantiate(params, ctx) {
     const report = ctx.componentMetrics(0);
     const nodes = ctx.nodesOf(params.target);

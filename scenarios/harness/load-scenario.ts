@@ -67,11 +67,11 @@ function load(file: string, text: string | undefined, options: LoadOptions): Loa
     if (typeof parsed === 'string') problems.push({ file: flag ?? '--set', path: flag ? '' : set, message: parsed });
     else cli.push(flag === undefined ? parsed : { ...parsed, flag });
   }
-  if (source === null || problems.length > 0) throw new ScenarioError(sorted(problems));
+  if (source === null || problems.length > 0) throw new ScenarioError(sorted(problems), problems.length);
 
   const schema = scenarioSchema();
   const base = validate(schema, source, cli, { kind: 'cli' }, problems, false);
-  if (base === null) throw new ScenarioError(sorted(problems));
+  if (base === null) throw new ScenarioError(sorted(problems), problems.length);
 
   // Variants are checked even when the base has problems, but then add only the problems of their own overrides.
   const declared = schema.shape.variants.safeParse(base.document.variants);
@@ -101,7 +101,7 @@ function load(file: string, text: string | undefined, options: LoadOptions): Loa
         }
       : null;
   });
-  if (base.scenario === null || problems.length > 0) throw new ScenarioError(sorted(problems));
+  if (base.scenario === null || problems.length > 0) throw new ScenarioError(sorted(problems), problems.length);
   return freeze({ file, scenario: base.scenario, variants: variants as LoadedVariant[] }, true);
 }
 

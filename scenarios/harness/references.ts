@@ -95,7 +95,11 @@ export function checkReferences(document: Doc): Issue[] {
             `no component "${ref.component}"; components defines ${listOf(components)}`,
           );
         else if (ref.type !== undefined && mapping(mapping(document.components)![ref.component])?.type !== ref.type) {
-          problem([section, name, ...ref.path], `"${ref.component}" is not a ${ref.type} component`);
+          const actual = mapping(mapping(document.components)![ref.component])?.type;
+          problem(
+            [section, name, ...ref.path],
+            `"${ref.component}" is not a ${ref.type} component${typeof actual === 'string' ? ` (it is a ${actual})` : ''}`,
+          );
         } else if (ref.name !== undefined) {
           const held = modelNames(mapping(mapping(document.components)![ref.component]) ?? {});
           if (held !== undefined && !held.includes(ref.name))

@@ -33,7 +33,11 @@ export function printable(text: string): string {
 
 /** Every problem found in a scenario, reported together; the CLI prints the message and exits 2. */
 export class ScenarioError extends Error {
-  constructor(readonly problems: ScenarioProblem[]) {
+  /** `problems` may end with a line counting those not listed; `count` is how many were found in all. */
+  constructor(
+    readonly problems: ScenarioProblem[],
+    readonly count = problems.length,
+  ) {
     super(problems.map(formatProblem).join('\n'));
     this.name = 'ScenarioError';
   }
