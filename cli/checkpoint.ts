@@ -1,4 +1,4 @@
-import { RunInterrupted } from '../scenarios/harness/run-scenario.js';
+import { RunInterrupted } from '../scenarios/harness/run-limits.js';
 import type { CliIo } from './io.js';
 
 /** How long a test pause waits for the test's signal before going on. */

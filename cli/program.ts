@@ -5,8 +5,8 @@ import { DeterminismError } from '../engine/determinism.js';
 import { HISTORY_FORMATS, MAX_NESTING, type HistoryFormat } from '../reports/consistency/history-formats.js';
 import { SEQUENTIAL_SPECS, type SpecName } from '../reports/consistency/sequential-specs.js';
 import { bundledScenariosDir, listBundledScenarios } from '../scenarios/harness/bundled-scenarios.js';
-import { DEFAULT_MAX_EVENTS, RunBudgetExceeded, RunInterrupted } from '../scenarios/harness/run-scenario.js';
-import { ScenarioError } from '../scenarios/harness/scenario-error.js';
+import { DEFAULT_MAX_EVENTS, RunBudgetExceeded, RunInterrupted } from '../scenarios/harness/run-limits.js';
+import { printable, ScenarioError } from '../scenarios/harness/scenario-error.js';
 import type { RunOptions } from './commands/run.js';
 import {
   DeterminismFailed,
@@ -173,6 +173,7 @@ function buildProgram(io: CliIo, done: (outcome: Outcome) => void): Command {
       uninterruptible();
       const result = validateCommand(files);
       for (const line of result.lines) out(line);
+      for (const warning of result.warnings) io.stderr.write(`${printable(warning)}\n`);
       for (const problem of result.problems) io.stderr.write(`${problem}\n`);
       const bad = result.count;
       done(
@@ -269,7 +270,8 @@ search's time can grow exponentially with the operations open at once on one key
 }
 
 function outcomeOfError(error: unknown, io: CliIo, debug: boolean): Outcome {
-  const err = (text: string) => io.stderr.write(`${text}\n`);
+  // Messages may quote the scenario (its name, a path): no control characters reach the terminal.
+  const err = (text: string) => io.stderr.write(`${printable(text)}\n`);
   if (error instanceof CommanderError) {
     // Commander has printed its message already; help and version exit 0.
     return error.exitCode === 0 ? { code: EXIT_OK } : { code: EXIT_BAD_INPUT, reason: 'bad usage (see above)' };

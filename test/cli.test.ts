@@ -375,6 +375,19 @@ describe('the other commands', () => {
     expect(bad.stderr).toContain('typo.yaml:4:3 topology.nodez: unknown key "nodez"');
     // Two problems in one file: the count is of problems, not files.
     expect(reason(bad.stderr)).toBe('faultline: exit 2: 2 problems found');
+    // Valid, but over the default event budget: a warning, exit 0.
+    writeFileSync(
+      at('long.yaml'),
+      'name: long\nduration: 36500d\ntopology:\n  nodes:\n    server: { count: 1 }\n    client: { count: 1 }\n' +
+        'components:\n  api: { type: queue-server, nodes: server, serviceTime: 1ms }\n' +
+        'workloads:\n  users: { type: poisson, nodes: client, target: api, rate: 10/s }\n',
+    );
+    const long = await faultline(['validate', at('long.yaml')]);
+    expect(long.code, long.stderr).toBe(0);
+    expect(long.stdout).toContain('long.yaml: ok (long)');
+    expect(long.stderr).toMatch(
+      /long\.yaml: warning: faultline run would refuse it: long: the run would take at least 3\.15e\+10 events .*--max-events raises it/,
+    );
     // 151 problems (no topology, 150 unknown keys): past the hundred listed, the rest are counted, and all in the last line.
     const keys = Array.from({ length: 150 }, (_, i) => `unknown${i}: 1`).join('\n');
     writeFileSync(at('many.yaml'), `name: many\nduration: 1s\n${keys}\n`);
@@ -442,6 +455,13 @@ describe('faultline check', () => {
     expect(verdict.linearizable).toBe(false);
     expect(verdict.counterexample.stuck).toMatchObject({ f: 'read' });
     expect(verdict.counterexample.explanation).toMatch(/^In the longest order found, the register ends at/);
+  });
+
+  it('a file name with control characters is escaped in messages, not sent to the terminal', async () => {
+    const missing = await faultline(['check', at('\u001b[31mred.log'), '--model', 'register']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('\\u001b[31mred.log: cannot read it (ENOENT)');
+    expect(missing.stderr).not.toContain('\u001b');
   });
 
   it('--max-steps bounds a hard search: no verdict (linearizable null), exit 1 saying why; 0 is refused', async () => {

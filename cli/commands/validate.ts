@@ -1,10 +1,23 @@
 import { loadScenario } from '../../scenarios/harness/load-scenario.js';
+import { DEFAULT_MAX_EVENTS, eventBudgetOverrun } from '../../scenarios/harness/run-limits.js';
 import { ScenarioError } from '../../scenarios/harness/scenario-error.js';
 
-/** `faultline validate`: every problem in every file, then exit 2 if there was any; `count` is how many in all. */
-export function validateCommand(files: string[]): { ok: boolean; lines: string[]; problems: string[]; count: number } {
+/**
+ * `faultline validate`: every problem in every file, then exit 2 if there was
+ * any; `count` is how many in all. A valid file that `run` would still refuse
+ * at the default event budget gets a warning, not a problem: `--max-events`
+ * can allow it.
+ */
+export function validateCommand(files: string[]): {
+  ok: boolean;
+  lines: string[];
+  problems: string[];
+  warnings: string[];
+  count: number;
+} {
   const lines: string[] = [];
   const problems: string[] = [];
+  const warnings: string[] = [];
   let count = 0;
   for (const file of files) {
     try {
@@ -13,11 +26,19 @@ export function validateCommand(files: string[]): { ok: boolean; lines: string[]
       lines.push(
         `${file}: ok (${loaded.scenario.name}${variants > 0 ? `, ${variants} variant${variants === 1 ? '' : 's'}` : ''})`,
       );
+      const runs = variants > 0 ? loaded.variants.map((v) => ({ ...v, label: `variant ${v.name}` })) : [loaded];
+      for (const run of runs) {
+        const overrun = eventBudgetOverrun(run.scenario, DEFAULT_MAX_EVENTS);
+        if (overrun !== undefined)
+          warnings.push(
+            `${file}: warning: faultline run would refuse ${'label' in run ? run.label : 'it'}: ${overrun}`,
+          );
+      }
     } catch (error) {
       if (!(error instanceof ScenarioError)) throw error;
       problems.push(error.message);
       count += error.count;
     }
   }
-  return { ok: problems.length === 0, lines, problems, count };
+  return { ok: problems.length === 0, lines, problems, warnings, count };
 }

@@ -3,19 +3,17 @@ import type { RunResult } from '../../engine/simulation.js';
 import { ERROR_KINDS, type WindowCounts } from '../../models/measure/request-metrics.js';
 import { formatDurationUnit } from '../../models/kit/units.js';
 import { buildScenario, type BuildOptions, type BuiltScenario } from './build-scenario.js';
+import {
+  DEFAULT_MAX_EVENTS,
+  eventBudgetOverrun,
+  HEAP_BUDGET_SHARE,
+  RunBudgetExceeded,
+  RunInterrupted,
+} from './run-limits.js';
 import type { Scenario } from './scenario-schema.js';
 
 /** Events per slice between checks for progress, Ctrl-C and the stop condition. */
 const SLICE_EVENTS = 250_000;
-
-/** The most events a run may process unless told otherwise (--max-events): minutes to an hour of simulation. */
-export const DEFAULT_MAX_EVENTS = 1_000_000_000;
-
-/**
- * The share of Node's heap limit a run may fill before it is stopped: well
- * short of V8's own out-of-memory abort, with room to build the report.
- */
-const HEAP_BUDGET_SHARE = 0.8;
 
 export interface RunControl extends BuildOptions {
   /** Called after every slice with how far the run has got. */
@@ -31,21 +29,6 @@ export interface CompletedRun {
   result: RunResult;
 }
 
-/** A run that would exceed, or did exceed, its event or memory budget; nothing was written. */
-export class RunBudgetExceeded extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'RunBudgetExceeded';
-  }
-}
-
-export class RunInterrupted extends Error {
-  constructor() {
-    super('the run was interrupted; nothing was written');
-    this.name = 'RunInterrupted';
-  }
-}
-
 /**
  * Runs a scenario to its duration (or its stop condition, checked at window
  * boundaries so the end never depends on slicing). Slicing by event count
@@ -53,7 +36,11 @@ export class RunInterrupted extends Error {
  */
 export async function runScenario(scenario: Scenario, control: RunControl = {}): Promise<CompletedRun> {
   const maxEvents = control.maxEvents ?? DEFAULT_MAX_EVENTS;
-  refuseOverBudget(scenario, maxEvents);
+  const overrun = eventBudgetOverrun(scenario, maxEvents);
+  if (overrun !== undefined)
+    throw new RunBudgetExceeded(
+      `${overrun}; nothing was run. Shorten the run (--duration), or lower the request rates or the node counts`,
+    );
   const heapLimit = getHeapStatistics().heap_size_limit;
   const heapBudget = HEAP_BUDGET_SHARE * heapLimit;
   const built = buildScenario(scenario, control);
@@ -101,33 +88,6 @@ export async function runScenario(scenario: Scenario, control: RunControl = {}):
 const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
 
 const finishedIn = (w: WindowCounts) => w.succeeded + ERROR_KINDS.reduce((sum, k) => sum + w.errors[k], 0);
-
-/**
- * Refuses, before building anything, a run whose open-loop workloads alone
- * would take more than `maxEvents` events: each Poisson arrival candidate is
- * an event, drawn at a rate of at least `rate` per client node.
- */
-function refuseOverBudget(scenario: Scenario, maxEvents: number): void {
-  let events = 0;
-  const terms: string[] = [];
-  for (const [name, instance] of Object.entries(scenario.workloads)) {
-    const { rate, stopAt, nodes } = instance as { rate?: unknown; stopAt?: unknown; nodes: string };
-    if (typeof rate !== 'number') continue;
-    const count = scenario.topology.nodes[nodes]?.count ?? 0;
-    const activeUs = Math.min(typeof stopAt === 'number' ? stopAt : scenario.duration, scenario.duration);
-    const arrivals = (rate * count * activeUs) / 1e6;
-    events += arrivals;
-    terms.push(
-      `workloads.${name}: ${rate}/s × ${count} node${count === 1 ? '' : 's'} × ${formatDurationUnit(activeUs)}`,
-    );
-  }
-  if (events <= maxEvents) return;
-  throw new RunBudgetExceeded(
-    `${scenario.name}: the run would take at least ${events.toPrecision(3)} events (${terms.join(', ')}), ` +
-      `more than its budget of ${maxEvents} (--max-events raises it); nothing was run. ` +
-      'Shorten the run (--duration), or lower the request rates or the node counts',
-  );
-}
 
 /**
  * What the models reported, folded into the trace hash after the run so that
