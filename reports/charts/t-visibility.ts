@@ -1,6 +1,7 @@
 import type { LineSeriesOption } from 'echarts';
 import type { Report, StalenessCurvesReport } from '../report-types.js';
-import { baseOption, legendBlock, runsOf, seriesStyle, usToMs, valueAxis, WIDE, type Chart } from './common.js';
+import { formatDurationUs } from '../format.js';
+import { baseOption, legendBlock, runsOf, seriesStyle, TEXT_COLOR, valueAxis, WIDE, type Chart } from './common.js';
 import { renderSvg } from './render-svg.js';
 
 /** Charts of the staleness-curves section start with this; the HTML report places them in that section. */
@@ -24,17 +25,26 @@ export function tVisibilityChart(report: Report): Chart | null {
     .map(({ name, probe }) => ({ name, probe, curve: probe.curves.find((c) => c.from === 'commit') }))
     .filter((line) => line.curve !== undefined && line.curve.points.some((p) => p.probability !== null));
   if (curves.length === 0) return null;
+  // The delays probed, evenly spaced: curves rise within a millisecond on fast replicas and over tens on slow disks.
+  const delays = [...new Set(curves.flatMap(({ curve }) => curve!.points.map((p) => p.tUs)))].sort((a, b) => a - b);
+  const along = (points: readonly { tUs: number }[], value: (i: number) => number) => {
+    const byDelay = new Map(points.map((p, i) => [p.tUs, value(i)]));
+    return delays.map((t) => byDelay.get(t) ?? '-');
+  };
+  let lowest = 100;
   const series: LineSeriesOption[] = [];
   const legendItems: { name: string }[] = [];
   curves.forEach(({ name, probe, curve }, i) => {
     const { color } = seriesStyle(i);
     const measured = curve!.points.filter((p) => p.probability !== null);
+    for (const p of measured) lowest = Math.min(lowest, p.low! * 100);
+    if (probe.wars !== null) for (const p of probe.wars.points) lowest = Math.min(lowest, p.probability * 100);
     // The band: its low edge stacked under the band's height, only the height filled.
     series.push(
       {
         type: 'line',
         name: `${name} band low`,
-        data: measured.map((p) => [usToMs(p.tUs), p.low! * 100]),
+        data: along(measured, (j) => measured[j].low! * 100),
         stack: `band-${i}`,
         symbol: 'none',
         lineStyle: { opacity: 0 },
@@ -43,7 +53,7 @@ export function tVisibilityChart(report: Report): Chart | null {
       {
         type: 'line',
         name: `${name} band`,
-        data: measured.map((p) => [usToMs(p.tUs), (p.high! - p.low!) * 100]),
+        data: along(measured, (j) => (measured[j].high! - measured[j].low!) * 100),
         stack: `band-${i}`,
         symbol: 'none',
         lineStyle: { opacity: 0 },
@@ -53,7 +63,7 @@ export function tVisibilityChart(report: Report): Chart | null {
       {
         type: 'line',
         name,
-        data: measured.map((p) => [usToMs(p.tUs), p.probability! * 100]),
+        data: along(measured, (j) => measured[j].probability! * 100),
         symbol: 'circle',
         symbolSize: 4,
         color,
@@ -66,7 +76,7 @@ export function tVisibilityChart(report: Report): Chart | null {
       series.push({
         type: 'line',
         name: warsName,
-        data: probe.wars.points.map((p) => [usToMs(p.tUs), p.probability * 100]),
+        data: along(probe.wars.points, (j) => probe.wars!.points[j].probability * 100),
         symbol: 'none',
         color,
         lineStyle: { width: 1.5, type: 'dashed' },
@@ -75,17 +85,27 @@ export function tVisibilityChart(report: Report): Chart | null {
     }
   });
   const title = 't-visibility: reads that see a write, by time after its commit';
+  const always = curves
+    .filter(({ curve }) => curve!.points.every((p) => p.probability === null || p.probability === 1))
+    .map(({ name }) => name);
+  const subtitle =
+    'solid: simulated, shaded: 95% Wilson interval; dashed: the WARS model for the same latencies' +
+    (always.length > 1 ? `; at 100% throughout, on one line: ${always.join(', ')}` : '');
   const legendTopPx = PLOT_TOP_PX + PLOT_HEIGHT_PX + 56;
   const { legend, heightPx } = legendBlock(legendItems, WIDE.widthPx, legendTopPx);
   const option = {
-    ...baseOption(
-      title,
-      'solid: simulated, shaded: 95% Wilson interval; dashed: the WARS model for the same latencies',
-    ),
+    ...baseOption(title, subtitle),
     grid: { left: 76, right: 28, top: PLOT_TOP_PX, height: PLOT_HEIGHT_PX },
     legend,
-    xAxis: valueAxis('t after the commit at the coordinator (ms)', 'x', { min: 0 }),
-    yAxis: valueAxis('reads that saw the write (%)', 'y', { max: 100 }),
+    xAxis: {
+      ...valueAxis('t after the commit at the coordinator (the delays probed)', 'x'),
+      type: 'category' as const,
+      boundaryGap: false,
+      data: delays.map((t) => formatDurationUs(t)),
+      axisLabel: { fontSize: 11, color: TEXT_COLOR, interval: 0 },
+      splitLine: { show: true, lineStyle: { color: '#e5e7eb' } },
+    },
+    yAxis: valueAxis('reads that saw the write (%)', 'y', { min: Math.max(0, Math.floor(lowest / 10) * 10), max: 100 }),
     series,
   };
   return {
