@@ -4,6 +4,7 @@ import type { QuorumStoreSettings } from '../../models/replication/quorum-store.
 import type { StalenessProbeSettings } from '../../models/replication/staleness-probe.js';
 import type { ConsistencyLevel } from '../../models/replication/store-messages.js';
 import type { BuiltScenario } from '../../scenarios/harness/build-scenario.js';
+import { formatDurationUnit } from '../../models/kit/units.js';
 import { formatDurationUs } from '../format.js';
 import type {
   KStaleness,
@@ -31,7 +32,11 @@ export function wilsonInterval(successes: number, trials: number): { low: number
   const denominator = 1 + z2 / trials;
   const centre = (p + z2 / (2 * trials)) / denominator;
   const half = (Z95 / denominator) * Math.sqrt((p * (1 - p)) / trials + z2 / (4 * trials * trials));
-  return { low: Math.max(0, centre - half), high: Math.min(1, centre + half) };
+  // At 0 or all successes the bound is exactly 0 or 1; rounding would leave a speck.
+  return {
+    low: successes === 0 ? 0 : Math.max(0, centre - half),
+    high: successes === trials ? 1 : Math.min(1, centre + half),
+  };
 }
 
 /** The staleness-curves section of one run's report; undefined when the scenario has no staleness probe. */
@@ -156,7 +161,7 @@ function departures(
     );
   if (store.antiEntropyInterval !== undefined)
     out.push(
-      `anti-entropy every ${formatDurationUs(store.antiEntropyInterval)} spreads writes besides the write itself`,
+      `anti-entropy every ${formatDurationUnit(store.antiEntropyInterval)} spreads writes besides the write itself`,
     );
   if (store.hintedHandoff)
     out.push('hinted handoff is on: a write a replica missed (down, or silent until the timeout) reaches it later');
