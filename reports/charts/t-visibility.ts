@@ -90,12 +90,13 @@ export function tVisibilityChart(report: Report): Chart | null {
     .map(({ name }) => name);
   const subtitle =
     'solid: simulated, shaded: 95% Wilson interval; dashed: the WARS model for the same latencies' +
-    (always.length > 1 ? `; at 100% throughout, on one line: ${always.join(', ')}` : '');
-  const legendTopPx = PLOT_TOP_PX + PLOT_HEIGHT_PX + 56;
+    (always.length > 1 ? `\nat 100% throughout, on one line: ${always.join(', ')}` : '');
+  const plotTopPx = always.length > 1 ? PLOT_TOP_PX + 16 : PLOT_TOP_PX;
+  const legendTopPx = plotTopPx + PLOT_HEIGHT_PX + 56;
   const { legend, heightPx } = legendBlock(legendItems, WIDE.widthPx, legendTopPx);
   const option = {
     ...baseOption(title, subtitle),
-    grid: { left: 76, right: 28, top: PLOT_TOP_PX, height: PLOT_HEIGHT_PX },
+    grid: { left: 76, right: 28, top: plotTopPx, height: PLOT_HEIGHT_PX },
     legend,
     xAxis: {
       ...valueAxis('t after the commit at the coordinator (the delays probed)', 'x'),
