@@ -25,7 +25,19 @@ export type DistributionSpec =
    * [[0, 1000], [50, 2000], [99, 10000], [100, 50000]]. Percentiles strictly
    * increase from exactly 0 to exactly 100; values never decrease.
    */
-  | { readonly type: 'empirical'; readonly points: readonly PercentilePoint[] };
+  | { readonly type: 'empirical'; readonly points: readonly PercentilePoint[] }
+  | MixtureSpec;
+
+/**
+ * With probability weight / (sum of weights), a draw from that part's
+ * distribution: how latency tails are usually fitted (say 90% exponential, 10%
+ * Pareto). Positive weights, at least 2 parts. A part may itself be a
+ * mixture, nested at most 4 deep.
+ */
+export interface MixtureSpec {
+  readonly type: 'mixture';
+  readonly parts: readonly { readonly weight: number; readonly distribution: DistributionSpec }[];
+}
 
 export interface Distribution {
   /** One variate. Allocates nothing; consumes a fixed number of draws per type. */
@@ -36,6 +48,8 @@ export interface Distribution {
   readonly variance: number;
   /** Smallest value `sample` can return (-Infinity for the normal). */
   readonly min: number;
+  /** Random draws one `sample` consumes, always the same number, so a stream's later draws never depend on the values. */
+  readonly draws: number;
   readonly spec: DistributionSpec;
 }
 
@@ -45,6 +59,13 @@ const TWO_PI = 2 * Math.PI;
 
 /** Validates `spec` (RangeError naming the bad parameter) and builds its sampler. */
 export function distribution(spec: DistributionSpec): Distribution {
+  return build(spec, 0);
+}
+
+/** Mixtures may nest this deep; the bound also stops a spec that contains itself. */
+const MAX_MIXTURE_NESTING = 4;
+
+function build(spec: DistributionSpec, nesting: number): Distribution {
   // Specs often come from parsed scenario files, so the type is not trusted.
   const type: unknown = (spec as { type?: unknown } | null)?.type;
   switch (type) {
@@ -62,6 +83,8 @@ export function distribution(spec: DistributionSpec): Distribution {
       return new ParetoDistribution(spec as SpecOf<'pareto'>);
     case 'empirical':
       return new EmpiricalDistribution(spec as SpecOf<'empirical'>);
+    case 'mixture':
+      return new MixtureDistribution(spec as MixtureSpec, nesting);
     default:
       throw new RangeError(`unknown distribution type ${formatValue(type)}`);
   }
@@ -70,6 +93,7 @@ export function distribution(spec: DistributionSpec): Distribution {
 class ConstantDistribution implements Distribution {
   readonly mean: number;
   readonly variance = 0;
+  readonly draws = 0;
   readonly min: number;
 
   constructor(readonly spec: SpecOf<'constant'>) {
@@ -86,6 +110,7 @@ class UniformDistribution implements Distribution {
   readonly mean: number;
   readonly variance: number;
   readonly min: number;
+  readonly draws = 1;
   private readonly width: number;
 
   constructor(readonly spec: SpecOf<'uniform'>) {
@@ -107,6 +132,7 @@ class ExponentialDistribution implements Distribution {
   readonly mean: number;
   readonly variance: number;
   readonly min = 0;
+  readonly draws = 1;
 
   constructor(readonly spec: SpecOf<'exponential'>) {
     this.mean = positive('exponential', 'mean', spec.mean);
@@ -132,6 +158,7 @@ class NormalDistribution implements Distribution {
   readonly mean: number;
   readonly variance: number;
   readonly min = -Infinity;
+  readonly draws = 2;
   private readonly stddev: number;
 
   constructor(readonly spec: SpecOf<'normal'>) {
@@ -149,6 +176,7 @@ class LognormalDistribution implements Distribution {
   readonly mean: number;
   readonly variance: number;
   readonly min = 0;
+  readonly draws = 2;
   private readonly mu: number;
   private readonly sigma: number;
 
@@ -174,6 +202,7 @@ class ParetoDistribution implements Distribution {
   readonly mean: number;
   readonly variance: number;
   readonly min: number;
+  readonly draws = 1;
   private readonly negativeInverseShape: number;
 
   constructor(readonly spec: SpecOf<'pareto'>) {
@@ -194,6 +223,7 @@ class EmpiricalDistribution implements Distribution {
   readonly mean: number;
   readonly variance: number;
   readonly min: number;
+  readonly draws = 1;
   // Copied into typed arrays so later mutation of spec.points cannot change sampling.
   private readonly percentiles: Float64Array;
   private readonly values: Float64Array;
@@ -272,6 +302,76 @@ class EmpiricalDistribution implements Distribution {
       else high = middle;
     }
     return this.values[low] + this.slopes[low] * (percentile - percentiles[low]);
+  }
+}
+
+class MixtureDistribution implements Distribution {
+  readonly mean: number;
+  readonly variance: number;
+  readonly min: number;
+  readonly draws: number;
+  private readonly parts: readonly Distribution[];
+  /** Running sums of the normalised weights; the last is exactly 1. */
+  private readonly cumulative: Float64Array;
+
+  constructor(
+    readonly spec: MixtureSpec,
+    nesting: number,
+  ) {
+    if (nesting >= MAX_MIXTURE_NESTING) {
+      throw new RangeError(
+        `mixtures nest at most ${MAX_MIXTURE_NESTING} deep; flatten the inner ones, weights multiplied`,
+      );
+    }
+    const parts: unknown = spec.parts;
+    if (!Array.isArray(parts) || parts.length < 2) {
+      throw new RangeError(
+        `mixture parts must be an array of at least 2 { weight, distribution } parts, got ${formatValue(parts)}`,
+      );
+    }
+    const weights = parts.map((part: unknown, i) => {
+      if (typeof part !== 'object' || part === null) {
+        throw new RangeError(`mixture parts[${i}] must be a { weight, distribution } part, got ${formatValue(part)}`);
+      }
+      return positive('mixture', `parts[${i}] weight`, (part as { weight?: unknown }).weight);
+    });
+    this.parts = parts.map((part: { distribution?: unknown }, i) => {
+      try {
+        return build(part.distribution as DistributionSpec, nesting + 1);
+      } catch (error) {
+        throw new RangeError(`mixture parts[${i}] distribution: ${(error as Error).message}`);
+      }
+    });
+    const total = weights.reduce((sum, w) => sum + w, 0);
+    if (!Number.isFinite(total)) throw new RangeError(`mixture weights must have a finite sum, got ${total}`);
+    this.cumulative = new Float64Array(weights.length);
+    let running = 0;
+    weights.forEach((w, i) => (this.cumulative[i] = running += w / total));
+    this.cumulative[weights.length - 1] = 1;
+
+    const shares = weights.map((w) => w / total);
+    this.min = Math.min(...this.parts.map((d) => d.min));
+    // One draw chooses the part; every sample then spends the most any part needs.
+    this.draws = 1 + Math.max(...this.parts.map((d) => d.draws));
+    if (this.parts.some((d) => !Number.isFinite(d.mean))) {
+      this.mean = this.variance = Infinity;
+      return;
+    }
+    const mean = this.parts.reduce((sum, d, i) => sum + shares[i] * d.mean, 0);
+    // Law of total variance: the parts' variances plus the spread of their means.
+    this.mean = mean;
+    this.variance = this.parts.reduce((sum, d, i) => sum + shares[i] * (d.variance + (d.mean - mean) ** 2), 0);
+  }
+
+  sample(rng: RandomStream): number {
+    const u = rng.next();
+    const cumulative = this.cumulative;
+    let i = 0;
+    while (u >= cumulative[i]) i++;
+    const part = this.parts[i];
+    const value = part.sample(rng);
+    for (let unused = this.draws - 1 - part.draws; unused > 0; unused--) rng.next();
+    return value;
   }
 }
 

@@ -16,7 +16,7 @@ export * from './time.js';
 export { RandomStream, deriveStream } from './random-stream.js';
 export type { RandomStreamState } from './random-stream.js';
 export { distribution, Zipf } from './distribution.js';
-export type { Distribution, DistributionSpec } from './distribution.js';
+export type { Distribution, DistributionSpec, MixtureSpec } from './distribution.js';
 export { Network, DEFAULT_CROSS_REGION_RTT, DEFAULT_SAME_REGION_RTT } from './network.js';
 export type { Degradation, LinkSpec, NetworkConfig, RegionRtt } from './network.js';
 export { Cut, bridge, isolate, majorityMinority, oneWay, ring, splitGroups } from './partition.js';

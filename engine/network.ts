@@ -166,9 +166,10 @@ export class Network {
   /**
    * Arrival time of a message sent now, or DROP_PARTITION / DROP_LOSS.
    * Delays are rounded up to whole microseconds, so nothing arrives before
-   * the link's minimum latency.
+   * the link's minimum latency. `latencyUs` >= 0 replaces the link's latency
+   * draw and jitter (the sender modelled the delay); everything else applies.
    */
-  transmit(from: NodeId, to: NodeId, sizeBytes: number, nowUs: TimeUs, rng: RandomStream): number {
+  transmit(from: NodeId, to: NodeId, sizeBytes: number, nowUs: TimeUs, rng: RandomStream, latencyUs = -1): number {
     this.duplicateArrivalUs = -1;
     if (this.cut !== null && this.cut.blocks(from, to)) return DROP_PARTITION;
     const p = this.profile(from, to);
@@ -187,9 +188,9 @@ export class Network {
     }
     if (loss > 0 && rng.next() < loss) return DROP_LOSS;
 
-    const arrival = this.arrival(p, from, to, sizeBytes, nowUs, rng, factor, extra);
+    const arrival = this.arrival(p, from, to, sizeBytes, nowUs, rng, factor, extra, latencyUs);
     if (p.duplicate > 0 && rng.next() < p.duplicate) {
-      this.duplicateArrivalUs = this.arrival(p, from, to, sizeBytes, nowUs, rng, factor, extra);
+      this.duplicateArrivalUs = this.arrival(p, from, to, sizeBytes, nowUs, rng, factor, extra, latencyUs);
     }
     return arrival;
   }
@@ -203,9 +204,14 @@ export class Network {
     rng: RandomStream,
     factor: number,
     extraUs: number,
+    latencyUs: number,
   ): TimeUs {
-    let delay = p.latency.sample(rng) * p.latencyScale * factor + extraUs;
-    if (p.jitterUs > 0) delay += rng.next() * p.jitterUs;
+    let delay: number;
+    if (latencyUs >= 0) delay = latencyUs * factor + extraUs;
+    else {
+      delay = p.latency.sample(rng) * p.latencyScale * factor + extraUs;
+      if (p.jitterUs > 0) delay += rng.next() * p.jitterUs;
+    }
     if (delay < 0) delay = 0;
     let departure = nowUs;
     let state: LinkState | undefined;

@@ -23,7 +23,7 @@ export type ProcessFactory<D extends object = Record<string, unknown>> = (ctx: N
 export interface NodeHost {
   readonly nowUs: TimeUs;
   localTimeUs(id: NodeId): TimeUs;
-  send(from: NodeId, to: NodeId, message: unknown, sizeBytes: number): void;
+  send(from: NodeId, to: NodeId, message: unknown, sizeBytes: number, latencyUs?: DurationUs): void;
   setTimer(node: NodeId, delayUs: DurationUs, tag: number, data: unknown): TimerHandle;
   cancelTimer(handle: TimerHandle): boolean;
   stream(componentPath: string, purpose: string): RandomStream;
@@ -62,6 +62,19 @@ export class NodeContext<D extends object = Record<string, unknown>> {
 
   send(to: NodeId, message: unknown, sizeBytes = 0): void {
     this.sim.send(this.id, to, message, sizeBytes);
+  }
+
+  /**
+   * Sends with a one-way delay the model drew itself (a model of its own
+   * messages' latency) instead of the link's latency and jitter. The network
+   * still decides everything else as for `send`: a partition in force now
+   * drops it, loss, duplication, degradations (their factor and extra delay
+   * apply to `latencyUs`), bandwidth and FIFO order apply, and a node down when
+   * it arrives loses it.
+   */
+  sendWithLatency(to: NodeId, message: unknown, sizeBytes: number, latencyUs: DurationUs): void {
+    if (!(latencyUs >= 0)) throw new RangeError(`sendWithLatency: latencyUs must be >= 0, got ${latencyUs}`);
+    this.sim.send(this.id, to, message, sizeBytes, latencyUs);
   }
 
   /**

@@ -325,7 +325,8 @@ export class Simulation {
     return this.clocks.localTimeUs(id, this.nowUs);
   }
 
-  send(from: NodeId, to: NodeId, message: unknown, sizeBytes: number): void {
+  /** `latencyUs`: a one-way delay chosen by the sender in place of the link's latency and jitter (-1: the link's). */
+  send(from: NodeId, to: NodeId, message: unknown, sizeBytes: number, latencyUs = -1): void {
     // Resolved at send time: a message already in flight stays with the old holder (and is lost if it is down).
     if (!(to >= 0 && to < this.names.length)) to = this.resolveAddress(from, to);
     const m = this.messages;
@@ -338,7 +339,7 @@ export class Simulation {
     let rng = this.netStreams[from];
     if (rng === undefined) rng = this.netStreams[from] = deriveStream(this.seed, this.names[from], NETWORK_PURPOSE);
     const net = this.network;
-    const arrival = net.transmit(from, to, sizeBytes, this.nowUs, rng);
+    const arrival = net.transmit(from, to, sizeBytes, this.nowUs, rng, latencyUs);
     if (this.messageObserver !== null) this.messageObserver.onSend(this.nowUs, from, to, arrival, message);
     if (arrival < 0) {
       if (arrival === DROP_PARTITION) m.droppedByPartition++;

@@ -11,6 +11,7 @@ import { registerModel } from './kit/registry.js';
 import { leaderFollowerModel } from './replication/leader-follower.js';
 import { quorumStoreModel } from './replication/quorum-store.js';
 import { raftModel } from './replication/raft.js';
+import { stalenessProbeModel } from './replication/staleness-probe.js';
 
 let registered = false;
 
@@ -30,4 +31,5 @@ export function registerBuiltinModels(): void {
   registerModel(poissonWorkloadModel);
   registerModel(closedLoopWorkloadModel);
   registerModel(storeClientModel);
+  registerModel(stalenessProbeModel);
 }

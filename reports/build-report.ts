@@ -3,6 +3,7 @@ import { reportingWindowUs, timingIssues } from '../scenarios/harness/run-timing
 import type { Scenario } from '../scenarios/harness/scenario-schema.js';
 import { ERROR_KINDS } from '../models/measure/request-metrics.js';
 import { consistencyReport } from './consistency/consistency-report.js';
+import { stalenessCurvesReport } from './consistency/staleness-curves.js';
 import { faultIntervals } from './fault-intervals.js';
 import { formatDurationUs } from './format.js';
 import {
@@ -36,6 +37,7 @@ export function buildReport(input: ReportInput): Report {
     const faults = run.result.faults.map((f) => ({ ...f }));
     const theory = theoryChecks(run.built, metrics);
     const consistency = consistencyReport(run.built, run.result, metrics);
+    const stalenessCurves = stalenessCurvesReport(run.built, run.result);
     return {
       name,
       overrides,
@@ -48,6 +50,7 @@ export function buildReport(input: ReportInput): Report {
       faultIntervals: faultIntervals(faults, run.result.simulatedUs),
       slo: evaluateSlo(run.built, metrics),
       ...(consistency === undefined ? {} : { consistency }),
+      ...(stalenessCurves === undefined ? {} : { stalenessCurves }),
     };
   });
   const warnings = runWarnings(
@@ -90,6 +93,7 @@ export function buildReport(input: ReportInput): Report {
     faultIntervals: first.faultIntervals,
     slo: first.slo,
     ...(first.consistency ? { consistency: first.consistency } : {}),
+    ...(first.stalenessCurves ? { stalenessCurves: first.stalenessCurves } : {}),
   };
   if (scenario.variants.length > 0) {
     report.variants = runs;

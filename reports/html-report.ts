@@ -1,6 +1,8 @@
 import { CONSISTENCY_CHART_PREFIX } from './charts/consistency-charts.js';
 import type { Chart } from './charts/index.js';
 import { consistencySection } from './html-consistency.js';
+import { STALENESS_CHART_PREFIX } from './charts/t-visibility.js';
+import { stalenessSection } from './html-staleness.js';
 import { descriptionHtml, escapeHtml, figure, range, section, sloBadge, table, verdictBadge } from './html-elements.js';
 import {
   formatCount,
@@ -30,6 +32,7 @@ export function renderHtmlReport(report: Report, charts: Chart[]): string {
     sloSection(report),
     chartsSection(charts),
     consistencySection(report, charts),
+    stalenessSection(report, charts),
     faultsSection(report),
     componentsSection(report),
     theorySection(report),
@@ -170,7 +173,12 @@ function sloSection(report: Report): string {
 function chartsSection(charts: Chart[]): string {
   if (charts.length === 0)
     return section('charts', 'Charts', '<p class="muted">No chart: the run has no data to plot.</p>');
-  const main = charts.filter((c) => !c.id.startsWith('comparison-') && !c.id.startsWith(CONSISTENCY_CHART_PREFIX));
+  const main = charts.filter(
+    (c) =>
+      !c.id.startsWith('comparison-') &&
+      !c.id.startsWith(CONSISTENCY_CHART_PREFIX) &&
+      !c.id.startsWith(STALENESS_CHART_PREFIX),
+  );
   const comparison = charts.filter((c) => c.id.startsWith('comparison-'));
   const parts = [main.map(figure).join('\n')];
   if (comparison.length > 0)

@@ -307,6 +307,49 @@ const consistencyReport = obj({
   }).nullable(),
 });
 
+const visibilityPoint = obj({
+  tUs: num,
+  reads: num,
+  consistent: num,
+  probability: nullableNum,
+  low: nullableNum,
+  high: nullableNum,
+});
+
+const stalenessCurves = obj({
+  workload: str,
+  store: str,
+  replicas: num,
+  readQuorum: num,
+  writeQuorum: num,
+  probes: num,
+  abandonedProbes: num,
+  readsStartedBeforeCommit: num,
+  failedReads: num,
+  meanHopUs: nullableNum,
+  curves: z.array(
+    obj({
+      from: z.enum(['commit', 'ack']),
+      points: z.array(visibilityPoint),
+      t99Us: nullableNum,
+      t999Us: nullableNum,
+    }),
+  ),
+  kStaleness: obj({
+    tUs: num,
+    reads: num,
+    rows: z.array(obj({ k: num, probability: nullableNum, closedForm: num })),
+  }).nullable(),
+  latency: obj({ read: latencySummary, write: latencySummary }),
+  wars: obj({
+    trials: num,
+    points: z.array(obj({ tUs: num, probability: num })),
+    t99Us: nullableNum,
+    t999Us: nullableNum,
+  }).nullable(),
+  departures: z.array(str),
+});
+
 const runOutcome = {
   traceHash: str,
   events: num,
@@ -317,6 +360,7 @@ const runOutcome = {
   faultIntervals: z.array(faultInterval),
   slo: sloReport,
   consistency: consistencyReport.optional(),
+  stalenessCurves: z.array(stalenessCurves).optional(),
 };
 
 const namedComponent = { name: str, type: str, nodes: num };

@@ -32,6 +32,82 @@ export interface RunOutcome {
   slo: SloReport;
   /** How consistent the store operations were; present when the run recorded a history of them. */
   consistency?: ConsistencyReport;
+  /** t-visibility and k-staleness, one entry per staleness-probe workload, beside the WARS model; absent without one. */
+  stalenessCurves?: StalenessCurvesReport[];
+}
+
+/**
+ * What one staleness-probe workload measured (Bailis et al., Probabilistically
+ * Bounded Staleness): how likely a read started t after a write is to see it,
+ * how many versions behind reads are, and what the reads and writes cost,
+ * beside the WARS model's prediction for the same latencies and N, R, W.
+ */
+export interface StalenessCurvesReport {
+  workload: string;
+  store: string;
+  /** N, R and W of the probe's operations. */
+  replicas: number;
+  readQuorum: number;
+  writeQuorum: number;
+  /** Probes whose writes were all acknowledged; probes given up after a write failed or timed out. */
+  probes: number;
+  abandonedProbes: number;
+  /** Reads not counted: started at their coordinator before the commit, or failed. */
+  readsStartedBeforeCommit: number;
+  failedReads: number;
+  /** Reads timed from the commit started this much later on average (the probe's hop to the coordinator); null without such reads. */
+  meanHopUs: number | null;
+  /** One curve per origin measured: from the commit at the coordinator, from the acknowledgement at the client. */
+  curves: VisibilityCurve[];
+  /** Reads timed from the commit at the first delay, by versions behind, beside the closed form; null without such reads. */
+  kStaleness: KStaleness | null;
+  latency: { read: LatencySummary; write: LatencySummary };
+  /** The WARS model's t-visibility for the store's replicaLatency (Monte Carlo); null when replicaLatency is not fully set. */
+  wars: WarsPrediction | null;
+  /** Ways the run departs from the WARS model's assumptions, for a person to read; empty when it matches them. */
+  departures: string[];
+}
+
+export interface VisibilityCurve {
+  from: 'commit' | 'ack';
+  points: VisibilityPoint[];
+  /** The first delay whose share of consistent reads reached 99% and 99.9%; null: not reached at any delay probed. */
+  t99Us: number | null;
+  t999Us: number | null;
+}
+
+export interface VisibilityPoint {
+  tUs: number;
+  reads: number;
+  consistent: number;
+  /** consistent / reads and its 95% Wilson interval; null without reads. */
+  probability: number | null;
+  low: number | null;
+  high: number | null;
+}
+
+export interface KStaleness {
+  /** The delay from the commit the reads were taken at. */
+  tUs: number;
+  reads: number;
+  rows: KStalenessRow[];
+}
+
+export interface KStalenessRow {
+  k: number;
+  /** Share of reads that missed the last k versions (returned one at least k behind). */
+  probability: number | null;
+  /** (C(N−W, R) / C(N, R))^k: the same for quorums that never expand past W replicas. */
+  closedForm: number;
+}
+
+export interface WarsPrediction {
+  trials: number;
+  /** P(consistent) at each delay of the curve from the commit. */
+  points: { tUs: number; probability: number }[];
+  /** Where the model reaches 99% and 99.9%; null when it does not within its horizon. */
+  t99Us: number | null;
+  t999Us: number | null;
 }
 
 export interface Report extends RunOutcome {

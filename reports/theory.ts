@@ -136,8 +136,9 @@ function stationModel(
  * The service time of an arrival at the station. Each operation has its own
  * distribution (or the default), and arrivals carry operations in the shares
  * the feeders' rates and mixes give, independently of each other, so service
- * times are i.i.d. draws from the mixture: E[S] = Σ p_i E[S_i] and
- * E[S²] = Σ p_i E[S_i²]. `parts` counts its distinct distributions.
+ * times are i.i.d. draws from the mixture of those distributions weighted by
+ * the shares, whose moments the engine's mixture gives. `parts` counts its
+ * distinct distributions.
  */
 function serviceMixture(component: QueueServerInstance, feeders: readonly Feeder[], feederRates: readonly number[]) {
   const shares = new Map<string, number>();
@@ -157,9 +158,10 @@ function serviceMixture(component: QueueServerInstance, feeders: readonly Feeder
     if (part === undefined) parts.set(key, { spec, share });
     else part.share += share;
   }
-  const mixed = [...parts.values()].map(({ spec, share }) => ({ spec, share, d: distribution(spec) }));
+  const mixed = [...parts.values()];
   if (mixed.length === 1) {
-    const { spec, d } = mixed[0];
+    const { spec } = mixed[0];
+    const d = distribution(spec);
     return {
       mean: d.mean,
       variance: d.variance,
@@ -167,9 +169,11 @@ function serviceMixture(component: QueueServerInstance, feeders: readonly Feeder
       parts: 1,
     } as const;
   }
-  const mean = mixed.reduce((sum, { share, d }) => sum + share * d.mean, 0);
-  const secondMoment = mixed.reduce((sum, { share, d }) => sum + share * (d.variance + d.mean * d.mean), 0);
-  return { mean, variance: secondMoment - mean * mean, letter: 'G', parts: mixed.length } as const;
+  const { mean, variance } = distribution({
+    type: 'mixture',
+    parts: mixed.map(({ spec, share }) => ({ weight: share, distribution: spec })),
+  });
+  return { mean, variance, letter: 'G', parts: mixed.length } as const;
 }
 
 /**

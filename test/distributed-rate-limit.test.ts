@@ -6,6 +6,7 @@ import { counterStoreModel } from '../models/rate-limits/counter-store.js';
 import { responseTo, type Request, type Response } from '../models/kit/request-messages.js';
 import { ComponentMetrics } from '../models/measure/component-metrics.js';
 import { HistoryRecorder } from '../models/measure/history-recorder.js';
+import { StalenessProbes } from '../models/measure/staleness-probes.js';
 import { RequestMetrics } from '../models/measure/request-metrics.js';
 import { rateLimiterModel } from '../models/rate-limits/rate-limiter.js';
 import type { InstanceContext } from '../models/kit/model-contract.js';
@@ -111,6 +112,7 @@ function runGateways(options: {
         measureFromUs: 0,
       }),
       history: new HistoryRecorder(sim),
+      probes: new StalenessProbes(),
       metricsOf: () => undefined,
       componentMetrics: () => metrics,
     });

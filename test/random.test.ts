@@ -432,6 +432,218 @@ describe('distribution', () => {
   });
 });
 
+describe('mixture distribution', () => {
+  const SAMPLES = 200_000;
+  const tail: DistributionSpec = {
+    type: 'mixture',
+    parts: [
+      { weight: 9, distribution: { type: 'exponential', mean: 2000 } },
+      { weight: 1, distribution: { type: 'pareto', scale: 5000, shape: 5 } },
+    ],
+  };
+
+  it('has the law-of-total-variance moments, and samples match them', () => {
+    const d = distribution(tail);
+    const paretoMean = (5 * 5000) / 4;
+    const paretoVariance = (5000 ** 2 * 5) / (16 * 3);
+    const mean = 0.9 * 2000 + 0.1 * paretoMean;
+    expect(d.mean).toBeCloseTo(mean, 9);
+    const secondMoment = 0.9 * (2 * 2000 ** 2) + 0.1 * (paretoVariance + paretoMean ** 2);
+    expect(d.variance).toBeCloseTo(secondMoment - mean ** 2, 6);
+    expect(d.min).toBe(0);
+
+    const rng = deriveStream(2024, 'moments', 'mixture');
+    const xs = new Float64Array(SAMPLES);
+    for (let i = 0; i < SAMPLES; i++) xs[i] = d.sample(rng);
+    const sampleMean = xs.reduce((a, b) => a + b, 0) / SAMPLES;
+    let m2 = 0;
+    let m4 = 0;
+    for (const x of xs) {
+      m2 += (x - sampleMean) ** 2;
+      m4 += (x - sampleMean) ** 4;
+    }
+    const sampleVariance = m2 / (SAMPLES - 1);
+    expect(Math.abs(sampleMean - d.mean)).toBeLessThanOrEqual(5 * Math.sqrt(d.variance / SAMPLES));
+    expect(Math.abs(sampleVariance - d.variance)).toBeLessThanOrEqual(
+      5 * Math.sqrt((m4 / SAMPLES - sampleVariance ** 2) / SAMPLES),
+    );
+  });
+
+  it('normalises weights by their sum and picks each part with its share', () => {
+    const d = distribution({
+      type: 'mixture',
+      parts: [
+        { weight: 0.5, distribution: { type: 'constant', value: 1 } },
+        { weight: 1.5, distribution: { type: 'constant', value: 2 } },
+      ],
+    });
+    expect([d.mean, d.variance, d.min, d.draws]).toEqual([1.75, 0.1875, 1, 1]);
+    const rng = deriveStream(7, 'mixture', 'shares');
+    let ones = 0;
+    for (let i = 0; i < SAMPLES; i++) if (d.sample(rng) === 1) ones++;
+    expectFrequency(ones, SAMPLES, 0.25);
+  });
+
+  it('consumes the same number of draws whichever part it picks', () => {
+    // Parts drawing 0, 1 and 2 numbers: every sample spends 1 + 2.
+    const d = distribution({
+      type: 'mixture',
+      parts: [
+        { weight: 1, distribution: { type: 'constant', value: 1 } },
+        { weight: 1, distribution: { type: 'exponential', mean: 1 } },
+        { weight: 1, distribution: { type: 'normal', mean: 0, stddev: 1 } },
+      ],
+    });
+    expect(d.draws).toBe(3);
+    const rng = deriveStream(3, 'mixture', 'draws');
+    const shadow = deriveStream(3, 'mixture', 'draws');
+    for (let i = 0; i < 300; i++) {
+      d.sample(rng);
+      draws(shadow, 3);
+      expect(rng.saveState()).toEqual(shadow.saveState());
+    }
+  });
+
+  it('states the draws of every type, and nested mixtures add theirs', () => {
+    const counts = (
+      [
+        [{ type: 'constant', value: 1 }, 0],
+        [{ type: 'uniform', min: 0, max: 1 }, 1],
+        [{ type: 'exponential', mean: 1 }, 1],
+        [{ type: 'normal', mean: 0, stddev: 1 }, 2],
+        [{ type: 'lognormal', mu: 0, sigma: 1 }, 2],
+        [{ type: 'pareto', scale: 1, shape: 2 }, 1],
+        [
+          {
+            type: 'empirical',
+            points: [
+              [0, 1],
+              [100, 2],
+            ],
+          },
+          1,
+        ],
+        [
+          {
+            type: 'mixture',
+            parts: [
+              { weight: 1, distribution: tail },
+              { weight: 1, distribution: { type: 'normal', mean: 0, stddev: 1 } },
+            ],
+          },
+          3,
+        ],
+      ] as Array<[DistributionSpec, number]>
+    ).map(([spec, expected]) => {
+      const d = distribution(spec);
+      const rng = deriveStream(5, 'draws', spec.type);
+      const shadow = deriveStream(5, 'draws', spec.type);
+      for (let i = 0; i < 50; i++) d.sample(rng);
+      draws(shadow, 50 * d.draws);
+      expect(rng.saveState(), spec.type).toEqual(shadow.saveState());
+      return [d.draws, expected];
+    });
+    for (const [got, expected] of counts) expect(got).toBe(expected);
+  });
+
+  it('is infinite in mean or variance when a part is', () => {
+    const mix = (shape: number) =>
+      distribution({
+        type: 'mixture',
+        parts: [
+          { weight: 1, distribution: { type: 'exponential', mean: 1 } },
+          { weight: 1, distribution: { type: 'pareto', scale: 1, shape } },
+        ],
+      });
+    expect([mix(1).mean, mix(1).variance]).toEqual([Infinity, Infinity]);
+    expect(mix(1.5).mean).toBeCloseTo(2, 12);
+    expect(mix(1.5).variance).toBe(Infinity);
+  });
+
+  it('rejects bad parts, weights and nesting with a message naming them', () => {
+    const exp = { type: 'exponential', mean: 1 };
+    const nest = (depth: number): unknown =>
+      depth === 0
+        ? exp
+        : {
+            type: 'mixture',
+            parts: [
+              { weight: 1, distribution: nest(depth - 1) },
+              { weight: 1, distribution: exp },
+            ],
+          };
+    const cases: Array<[unknown, RegExp]> = [
+      [{ type: 'mixture', parts: [{ weight: 1, distribution: exp }] }, /^mixture parts must be an array of at least 2/],
+      [{ type: 'mixture' }, /mixture parts must be an array of at least 2 .*got undefined/],
+      [
+        {
+          type: 'mixture',
+          parts: [
+            { weight: 0, distribution: exp },
+            { weight: 1, distribution: exp },
+          ],
+        },
+        /^mixture parts\[0\] weight must be > 0, got 0$/,
+      ],
+      [
+        {
+          type: 'mixture',
+          parts: [
+            { weight: 1, distribution: exp },
+            { weight: -2, distribution: exp },
+          ],
+        },
+        /mixture parts\[1\] weight must be > 0, got -2/,
+      ],
+      [
+        { type: 'mixture', parts: [{ weight: 1, distribution: exp }, { distribution: exp }] },
+        /mixture parts\[1\] weight must be a finite number, got undefined/,
+      ],
+      [
+        { type: 'mixture', parts: [{ weight: 1, distribution: exp }, 3] },
+        /mixture parts\[1\] must be a \{ weight, distribution \} part, got 3/,
+      ],
+      [
+        {
+          type: 'mixture',
+          parts: [
+            { weight: 1e308, distribution: exp },
+            { weight: 1e308, distribution: exp },
+          ],
+        },
+        /finite sum/,
+      ],
+      [
+        {
+          type: 'mixture',
+          parts: [
+            { weight: 1, distribution: exp },
+            { weight: 1, distribution: { type: 'exponential', mean: -3 } },
+          ],
+        },
+        /^mixture parts\[1\] distribution: exponential mean must be > 0, got -3$/,
+      ],
+      [
+        { type: 'mixture', parts: [{ weight: 1, distribution: exp }, { weight: 1 }] },
+        /mixture parts\[1\] distribution: unknown distribution type undefined/,
+      ],
+      [nest(5), /mixtures nest at most 4 deep/],
+    ];
+    for (const [spec, message] of cases) {
+      expect(() => distribution(spec as DistributionSpec), JSON.stringify(spec)).toThrow(RangeError);
+      expect(() => distribution(spec as DistributionSpec), JSON.stringify(spec)).toThrow(message);
+    }
+    expect(distribution(nest(4) as DistributionSpec).draws).toBe(5);
+  });
+
+  it('a spec that contains itself is refused, not a stack overflow', () => {
+    const parts: { weight: number; distribution: DistributionSpec }[] = [];
+    const loop: DistributionSpec = { type: 'mixture', parts };
+    parts.push({ weight: 1, distribution: loop }, { weight: 1, distribution: loop });
+    expect(() => distribution(loop)).toThrow(/mixtures nest at most 4 deep/);
+  });
+});
+
 describe('Zipf', () => {
   const SAMPLES = 200_000;
 

@@ -191,7 +191,7 @@ describe('malformed scenario files: every problem as file:line:col path: message
   it('a distribution with an unknown type lists the types there are', () => {
     const f = bad('bad-distribution.yaml');
     expect(loadBad('bad-distribution.yaml')).toEqual([
-      `${f}:11:26 components.api.serviceTime.type: expected a duration like 5ms, or a distribution with type constant, uniform, exponential, normal, lognormal, pareto or empirical`,
+      `${f}:11:26 components.api.serviceTime.type: expected a duration like 5ms, or a distribution with type constant, uniform, exponential, normal, lognormal, pareto, empirical or mixture`,
     ]);
   });
 

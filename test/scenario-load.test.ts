@@ -30,6 +30,22 @@ workloads:
 const minimal = (extra = '', overrides?: string[]) =>
   parseScenarioText(MINIMAL + extra, 'minimal.yaml', { overrides }).scenario;
 
+describe('distributions', () => {
+  it('a mixture reads its parts in the same forms, durations in µs, a plain duration a constant', () => {
+    const serviceTime =
+      '{ type: mixture, parts: [{ weight: 0.9, distribution: { type: exponential, mean: 2ms } }, { weight: 0.1, distribution: { type: pareto, scale: 5ms, shape: 1.5 } }, { weight: 0.5, distribution: 250us }] }';
+    const scenario = minimal('', [`components.api.serviceTime=${serviceTime}`]);
+    expect(scenario.components.api.serviceTime).toEqual({
+      type: 'mixture',
+      parts: [
+        { weight: 0.9, distribution: { type: 'exponential', mean: 2000 } },
+        { weight: 0.1, distribution: { type: 'pareto', scale: 5000, shape: 1.5 } },
+        { weight: 0.5, distribution: { type: 'constant', value: 250 } },
+      ],
+    });
+  });
+});
+
 describe('extends', () => {
   const base = load('base.yaml').scenario;
 

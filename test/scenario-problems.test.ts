@@ -122,13 +122,26 @@ describe('each kind of mistake, every instance reported', () => {
 
   it("distributions: the branch meant is the one reported, in the file's units", () => {
     lines('distributions.yaml', [
-      '5:25 topology.rtt.sameRegion.type: expected a duration like 5ms, or a distribution with type constant, uniform, exponential, normal, lognormal, pareto or empirical',
+      '5:25 topology.rtt.sameRegion.type: expected a duration like 5ms, or a distribution with type constant, uniform, exponential, normal, lognormal, pareto, empirical or mixture',
       '6:51 topology.rtt.crossRegion.max: max must be at least min (80ms)',
       '15:20 components.api.serviceTime.mean: missing required key "mean"',
       '15:39 components.api.serviceTime.meen: unknown key "meen" (did you mean "mean"?)',
       '21:38 components.store.serviceTime.points.2.0: the last point is percentile 100 (the maximum)',
       '21:38 components.store.serviceTime.points.2.0: percentiles must increase; the point before is at 50',
       '21:42 components.store.serviceTime.points.2.1: values must not decrease; the point before is 5ms',
+    ]);
+  });
+
+  it("mixtures: each part's weight and distribution checked where it is written; parts are not mixtures", () => {
+    lines('mixtures.yaml', [
+      '15:21 components.api.serviceTime.parts.0.weight: must be above 0, got 0',
+      '16:38 components.api.serviceTime.parts.1.distribution: 5 has no unit; write a duration like 5s or 5ms',
+      '17:40 components.api.serviceTime.parts.2.distribution.mean: missing required key "mean"',
+      '17:59 components.api.serviceTime.parts.2.distribution.meen: unknown key "meen" (did you mean "mean"?)',
+      '18:46 components.api.serviceTime.parts.3.distribution.type: a part cannot be a mixture itself; list its parts in this mixture, weights multiplied',
+      '19:13 components.api.serviceTime.parts.4.distribution: missing required key "distribution"',
+      '23:42 components.cache.serviceTime.parts: must have at least 2 items, got 1',
+      '23:78 components.cache.serviceTime.parts.0.distribution.type: expected a duration like 5ms, or a distribution with type constant, uniform, exponential, normal, lognormal, pareto or empirical',
     ]);
   });
 

@@ -3,6 +3,7 @@ import type { NodeId, ProcessFactory, TimeUs } from '../../engine/index.js';
 import type { ComponentMetrics } from '../measure/component-metrics.js';
 import type { HistoryRecorder } from '../measure/history-recorder.js';
 import type { RequestMetrics } from '../measure/request-metrics.js';
+import type { StalenessProbes } from '../measure/staleness-probes.js';
 
 /**
  * A model as scenario files see it: a `type` name, a strict parameter schema
@@ -56,6 +57,8 @@ export interface InstanceContext {
   requests: RequestMetrics;
   /** The run's history of store operations, for the consistency checkers. */
   history: HistoryRecorder;
+  /** The run's staleness probes: stores report commit and read-start moments into it, probe workloads their tallies. */
+  probes: StalenessProbes;
   /** Another component's metrics (for control planes such as an autoscaler); read them when running, not when building. */
   metricsOf(component: string): ComponentMetrics | undefined;
   /** Registers this instance's utilization and queue metrics; `workersPerNode` is the utilization denominator (0: no workers, utilization not measured). */

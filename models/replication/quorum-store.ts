@@ -1,7 +1,17 @@
 import { z } from 'zod';
-import type { NodeContext, NodeId, Process, TimerHandle } from '../../engine/index.js';
+import {
+  distribution,
+  type Distribution,
+  type NodeContext,
+  type NodeId,
+  type Process,
+  type RandomStream,
+  type TimerHandle,
+} from '../../engine/index.js';
 import type { ComponentMetrics } from '../measure/component-metrics.js';
+import type { StalenessProbes } from '../measure/staleness-probes.js';
 import type { InstanceContext, ModelDefinition } from '../kit/model-contract.js';
+import { durationDistribution } from '../kit/distribution-schema.js';
 import { positiveDurationUs, positiveInt } from '../kit/units.js';
 import {
   CONFLICT_RESOLUTIONS,
@@ -28,6 +38,8 @@ export type QuorumStoreSettings = z.output<typeof quorumStoreParams>;
 export class QuorumCluster {
   readonly lists: PreferenceLists;
   readonly resolution: Resolution<ReplicatedState>;
+  /** The replica latencies by direction (WRITE, ACK, READ, RESPONSE); null: the network's. */
+  readonly replicaLatency: readonly (Distribution | null)[];
   private ids: NodeId[] | null = null;
   private readonly memberOf = new Map<NodeId, number>();
   private regions: string[] = [];
@@ -39,6 +51,8 @@ export class QuorumCluster {
     readonly memberNames: readonly string[],
     private readonly directory: Pick<InstanceContext, 'nodeId' | 'regionOf'>,
     readonly metrics: ComponentMetrics | null,
+    /** Where commits and read starts are reported for staleness probes (measurement only). */
+    readonly probes: StalenessProbes | null = null,
   ) {
     if (memberNames.length > MAX_MEMBERS)
       throw new RangeError(`a quorum store has at most ${MAX_MEMBERS} nodes, not ${memberNames.length}`);
@@ -49,6 +63,10 @@ export class QuorumCluster {
     }
     this.lists = new PreferenceLists(memberNames.length, settings.virtualNodes);
     this.resolution = resolutionFor(settings.conflictResolution);
+    const latency = settings.replicaLatency;
+    this.replicaLatency = [latency?.write, latency?.ack, latency?.read, latency?.response].map((spec) =>
+      spec === undefined ? null : distribution(spec),
+    );
   }
 
   get members(): number {
@@ -144,6 +162,29 @@ interface Coordination extends Plan {
 const HEARTBEAT = 1;
 const TIMEOUT = 2;
 const ANTI_ENTROPY = 3;
+/** The coordinator's own replica, when replicaLatency is set: the write applied, its ack, the read taken, its reply. */
+const SELF_WRITE = 4;
+const SELF_ACK = 5;
+const SELF_READ = 6;
+const SELF_REPLY = 7;
+
+/** Directions of the messages between a coordinator and its replicas (WARS's W, A, R, S), indices into replicaLatency. */
+const WRITE = 0;
+const ACK = 1;
+const READ = 2;
+const RESPONSE = 3;
+
+interface SelfWrite {
+  readonly id: number;
+  readonly key: number;
+  readonly state: ReplicatedState;
+  readonly hintFor: number;
+}
+interface SelfRead {
+  readonly id: number;
+  readonly key: number;
+  state: ReplicatedState | undefined;
+}
 const HINT_KEY_SPACE = 4_294_967_296;
 const HEARTBEAT_MESSAGE: ReplicaMessage = { kind: 'qs-heartbeat' };
 
@@ -175,6 +216,8 @@ export class QuorumStoreNode implements Process<StoreRequest | ReplicaMessage>, 
   private readonly writer: Writer;
   private readonly copies: RequestCopies;
   private readonly sink: ConflictSink;
+  /** Draws the replica latencies; null when the store leaves them to the network. */
+  private readonly latencyStream: RandomStream | null;
 
   constructor(
     private readonly ctx: NodeContext,
@@ -206,6 +249,7 @@ export class QuorumStoreNode implements Process<StoreRequest | ReplicaMessage>, 
       },
     };
     this.sink = { concurrent: (a, b) => cluster.noteConcurrent(a, b, ctx.nowUs) };
+    this.latencyStream = cluster.replicaLatency.some((d) => d !== null) ? ctx.random('replica-latency') : null;
   }
 
   onStart(): void {
@@ -220,7 +264,14 @@ export class QuorumStoreNode implements Process<StoreRequest | ReplicaMessage>, 
   onTimer(tag: number, data: unknown): void {
     if (tag === TIMEOUT) this.timedOut(data as Coordination);
     else if (tag === HEARTBEAT) this.heartbeat();
-    else this.antiEntropy();
+    else if (tag === ANTI_ENTROPY) this.antiEntropy();
+    else if (tag === SELF_WRITE) this.selfApply(data as SelfWrite);
+    else if (tag === SELF_ACK) this.acknowledged(this.member, data as number);
+    else if (tag === SELF_READ) this.selfTake(data as SelfRead);
+    else {
+      const read = data as SelfRead;
+      this.replied(this.member, read.id, read.state);
+    }
   }
 
   onMessage(from: NodeId, message: StoreRequest | ReplicaMessage): void {
@@ -236,16 +287,18 @@ export class QuorumStoreNode implements Process<StoreRequest | ReplicaMessage>, 
         return;
       case 'qs-write':
         this.apply(message.key, message.state, message.hintFor);
-        if (message.id >= 0) this.ctx.send(from, { kind: 'qs-write-ack', id: message.id } satisfies ReplicaMessage, 64);
+        if (message.id >= 0)
+          this.toReplica(from, { kind: 'qs-write-ack', id: message.id } satisfies ReplicaMessage, 64, ACK);
         return;
       case 'qs-write-ack':
         this.acknowledged(peer, message.id);
         return;
       case 'qs-read':
-        this.ctx.send(
+        this.toReplica(
           from,
           { kind: 'qs-read-reply', id: message.id, state: this.disk.data.get(message.key) } satisfies ReplicaMessage,
           128,
+          RESPONSE,
         );
         return;
       case 'qs-read-reply':
@@ -316,6 +369,8 @@ export class QuorumStoreNode implements Process<StoreRequest | ReplicaMessage>, 
     };
     c.timer = this.ctx.setTimer(this.settings.timeout, TIMEOUT, c);
     this.coordinations.set(c.id, c);
+    const probes = this.cluster.probes;
+    if (request.op === 'read' && probes !== null && probes.listening) probes.readStarted(client, request.id, now);
     if (request.op === 'read' || resolution.readsFirst(request.op) || this.settings.linearizable) this.startRead(c);
     else this.startWrite(c);
   }
@@ -384,13 +439,16 @@ export class QuorumStoreNode implements Process<StoreRequest | ReplicaMessage>, 
     for (let t = 0; t < c.targets.length; t++) {
       if (c.targets[t] === this.member) self = t;
       else
-        this.ctx.send(
+        this.toReplica(
           this.ids[c.targets[t]],
           { kind: 'qs-read', id: c.id, key: c.request.key } satisfies ReplicaMessage,
           64,
+          READ,
         );
     }
-    if (self >= 0) this.replied(this.member, c.id, this.disk.data.get(c.request.key));
+    if (self < 0) return;
+    if (this.latencyStream === null) this.replied(this.member, c.id, this.disk.data.get(c.request.key));
+    else this.ctx.setTimer(this.draw(READ), SELF_READ, { id: c.id, key: c.request.key, state: undefined });
   }
 
   private replied(peer: number, id: number, state: ReplicatedState | undefined): void {
@@ -446,7 +504,7 @@ export class QuorumStoreNode implements Process<StoreRequest | ReplicaMessage>, 
       this.cluster.metrics?.countDetail('read-repairs', this.ctx.nowUs);
       if (c.targets[t] === this.member) this.apply(c.request.key, merged, c.hintFor[t]);
       else
-        this.ctx.send(
+        this.toReplica(
           this.ids[c.targets[t]],
           {
             kind: 'qs-write',
@@ -456,6 +514,7 @@ export class QuorumStoreNode implements Process<StoreRequest | ReplicaMessage>, 
             hintFor: c.hintFor[t],
           } satisfies ReplicaMessage,
           128,
+          WRITE,
         );
     }
   }
@@ -493,14 +552,13 @@ export class QuorumStoreNode implements Process<StoreRequest | ReplicaMessage>, 
       const reply = replies[t];
       if (heard[t] === 1 && reply !== undefined && this.resolution.digest(reply) === digest)
         this.acknowledged(c.targets[t], c.id);
-      else if (c.targets[t] === this.member) {
-        this.apply(key, state, c.hintFor[t]);
-        this.acknowledged(this.member, c.id);
-      } else
-        this.ctx.send(
+      else if (c.targets[t] === this.member) this.selfWrite({ id: c.id, key, state, hintFor: c.hintFor[t] });
+      else
+        this.toReplica(
           this.ids[c.targets[t]],
           { kind: 'qs-write', id: c.id, key, state, hintFor: c.hintFor[t] } satisfies ReplicaMessage,
           128,
+          WRITE,
         );
     }
   }
@@ -524,16 +582,56 @@ export class QuorumStoreNode implements Process<StoreRequest | ReplicaMessage>, 
     for (let t = 0; t < c.targets.length; t++) {
       if (c.targets[t] === this.member) self = t;
       else
-        this.ctx.send(
+        this.toReplica(
           this.ids[c.targets[t]],
           { kind: 'qs-write', id: c.id, key, state, hintFor: c.hintFor[t] } satisfies ReplicaMessage,
           128,
+          WRITE,
         );
     }
-    if (self >= 0) {
-      this.apply(key, state, c.hintFor[self]);
-      this.acknowledged(this.member, c.id);
-    }
+    if (self >= 0) this.selfWrite({ id: c.id, key, state, hintFor: c.hintFor[self] });
+  }
+
+  // ---- replica latencies -----------------------------------------------------------
+
+  /**
+   * Sends a coordinator↔replica message. With the direction's replicaLatency
+   * set, the delay is drawn here and replaces the link's latency; the network
+   * still drops it across a partition, to a crashed node, or by loss, so
+   * faults act on these messages as on any other.
+   */
+  private toReplica(to: NodeId, message: ReplicaMessage, sizeBytes: number, direction: number): void {
+    if (this.cluster.replicaLatency[direction] === null) this.ctx.send(to, message, sizeBytes);
+    else this.ctx.sendWithLatency(to, message, sizeBytes, this.draw(direction));
+  }
+
+  /** A delay for one direction, whole microseconds rounded up as the network rounds; 0 where the direction is not set. */
+  private draw(direction: number): number {
+    const d = this.cluster.replicaLatency[direction];
+    return d === null ? 0 : Math.max(0, Math.ceil(d.sample(this.latencyStream!)));
+  }
+
+  /**
+   * The coordinator's own replica. Without replicaLatency it applies and
+   * acknowledges at once; with it, it takes its W and A draws like any
+   * replica, on timers (lost, with the coordination, if this node crashes;
+   * timed on its clock, so a drifting clock stretches them a little).
+   */
+  private selfWrite(write: SelfWrite): void {
+    if (this.latencyStream === null) {
+      this.apply(write.key, write.state, write.hintFor);
+      this.acknowledged(this.member, write.id);
+    } else this.ctx.setTimer(this.draw(WRITE), SELF_WRITE, write);
+  }
+
+  private selfApply(write: SelfWrite): void {
+    this.apply(write.key, write.state, write.hintFor);
+    this.ctx.setTimer(this.draw(ACK), SELF_ACK, write.id);
+  }
+
+  private selfTake(read: SelfRead): void {
+    read.state = this.disk.data.get(read.key);
+    this.ctx.setTimer(this.draw(RESPONSE), SELF_REPLY, read);
   }
 
   private acknowledged(peer: number, id: number): void {
@@ -548,6 +646,8 @@ export class QuorumStoreNode implements Process<StoreRequest | ReplicaMessage>, 
       if (c.request.op === 'read') this.answerRead(c);
       else {
         c.answered = true;
+        const probes = this.cluster.probes;
+        if (probes !== null && probes.listening) probes.committed(c.client, c.request.id, this.ctx.nowUs);
         this.respond(c.client, c.arrivedUs, { kind: 'store-response', id: c.request.id, status: 'ok' });
       }
     }
@@ -796,6 +896,19 @@ const quorumStoreParams = z
       .describe(
         'How often each node compares per-key digests with another node and both take the merge; absent: no anti-entropy.',
       ),
+    replicaLatency: z
+      .strictObject({
+        write: durationDistribution
+          .optional()
+          .describe('W: a write’s trip from the coordinator to a replica and its application there.'),
+        ack: durationDistribution.optional().describe('A: the replica’s acknowledgement back to the coordinator.'),
+        read: durationDistribution.optional().describe('R: a read’s trip from the coordinator to a replica.'),
+        response: durationDistribution.optional().describe('S: the replica’s response back to the coordinator.'),
+      })
+      .optional()
+      .describe(
+        'One-way latencies of the messages between a coordinator and a key’s replicas, per direction, in place of the network’s (WARS’s W, A, R, S, as in Bailis et al., Probabilistically Bounded Staleness). The coordinator’s own replica draws them too instead of answering itself at once. Partitions, crashes and loss still drop these messages. Absent (or a direction left out): the network’s latency, and the coordinator answers for itself at once.',
+      ),
     heartbeatInterval: positiveDurationUs
       .default(100_000)
       .describe('How often each node tells the others it is up (default 100ms).'),
@@ -879,7 +992,7 @@ export const quorumStoreModel: ModelDefinition<typeof quorumStoreParams> = {
       : []),
   ],
   instantiate(p, ctx) {
-    const cluster = new QuorumCluster(p, ctx.nodeNames, ctx, ctx.componentMetrics(0));
+    const cluster = new QuorumCluster(p, ctx.nodeNames, ctx, ctx.componentMetrics(0), ctx.probes);
     return (member) => (nodeCtx) => new QuorumStoreNode(nodeCtx, cluster, member);
   },
 };

@@ -7,6 +7,7 @@ import { latencyCdfChart } from './latency-cdf.js';
 import { latencyOverTimeCharts } from './latency-over-time.js';
 import { replicaLagChart } from './replica-lag.js';
 import { throughputOverTimeChart } from './throughput-over-time.js';
+import { tVisibilityChart } from './t-visibility.js';
 import { utilizationChart } from './utilization.js';
 
 export type { Chart } from './common.js';
@@ -24,6 +25,7 @@ export function renderCharts(report: Report): Chart[] {
     availabilityOverTimeChart(report),
     utilizationChart(report),
     replicaLagChart(report),
+    tVisibilityChart(report),
   ].filter((chart): chart is Chart => chart !== null);
   return [...single, ...consistencyCharts(report), ...comparisonCharts(report)];
 }

@@ -6,6 +6,7 @@ import { Simulation } from '../../engine/simulation.js';
 import { ComponentMetrics } from '../../models/measure/component-metrics.js';
 import { HistoryRecorder } from '../../models/measure/history-recorder.js';
 import { RequestMetrics } from '../../models/measure/request-metrics.js';
+import { StalenessProbes } from '../../models/measure/staleness-probes.js';
 import { modelDefinition } from '../../models/kit/registry.js';
 import { instanceContext } from './instance-context.js';
 import { reportingWindowUs } from './run-timing.js';
@@ -20,6 +21,8 @@ export interface BuiltScenario {
   windowUs: number;
   /** Store operations in Jepsen's shape; empty when the scenario has no store clients. */
   history: HistoryRecorder;
+  /** Staleness probe tallies; none when the scenario has no staleness-probe workload. */
+  probes: StalenessProbes;
   components: { metrics: ComponentMetrics; nodeIds: NodeId[] }[];
   /** Node ids of workload (client) nodes, whose requests are the "client operations". */
   workloadNodeIds: NodeId[];
@@ -74,6 +77,7 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
     { atUs: diagram.at, beforeUs: diagram.before, afterUs: diagram.after },
     options.maxHistoryOperations,
   );
+  const probes = new StalenessProbes();
 
   const nodeNames = new Map<string, string[]>();
   const regionNodes = new Map<string, string[]>(topology.regions.map((r) => [r, []]));
@@ -124,6 +128,7 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
           addresses.get(component)?.map((a) => a.name) ?? nodeNames.get(componentGroup.get(component)!)!,
         requests,
         history,
+        probes,
         metricsOf: (component) => metricsByName.get(component),
         componentMetrics: (workersPerNode) =>
           (metrics ??= new ComponentMetrics(
@@ -186,7 +191,7 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
   );
   scenario.faults.random.forEach((p, i) => startFaultProcess(sim, faultProcess(p, i, expand)));
 
-  return { scenario, sim, requests, windowUs, history, components, workloadNodeIds };
+  return { scenario, sim, requests, windowUs, history, probes, components, workloadNodeIds };
 }
 
 function linkSpec(link: LinkFields): LinkSpec {

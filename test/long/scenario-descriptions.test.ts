@@ -46,6 +46,10 @@ const atMost = (max: number): Accept => ({ test: (v) => v <= max, rule: `at most
 const above = (min: number): Accept => ({ test: (v) => v > min, rule: `above ${min}` });
 const below = (max: number): Accept => ({ test: (v) => v < max, rule: `below ${max}` });
 
+const probeCurves = (r: Run) => r.report.stalenessCurves![0];
+/** The share of reads timed from the commit that saw the write, at the i-th delay. */
+const visibility = (r: Run, i: number) => probeCurves(r).curves[0].points[i].probability!;
+
 interface Run {
   report: RunOutcome;
   completed: CompletedRun;
@@ -1062,6 +1066,98 @@ const CLAIMS: ScenarioClaims[] = [
           metrics(r).goodputPerSec -
           Math.max(...[...runs].filter(([n]) => n !== 'priority-evict-shed').map(([, o]) => metrics(o).goodputPerSec)),
         accept: above(0),
+      },
+    ],
+  },
+  {
+    scenario: 'staleness-curves',
+    claims: [
+      {
+        quote: 'low-r1-w1 (ONE/ONE) sees a write 97% of the time at its commit',
+        variant: 'low-r1-w1',
+        read: (r) => visibility(r, 0),
+        accept: quoted(0.97, 0.01),
+      },
+      {
+        quote: 'and 99% by 1 ms',
+        variant: 'low-r1-w1',
+        read: (r) => probeCurves(r).curves[0].t99Us!,
+        accept: atMost(1000),
+      },
+      {
+        quote: 'disk-r1-w1 sees it only 44% of the time at the commit',
+        variant: 'disk-r1-w1',
+        read: (r) => visibility(r, 0),
+        accept: quoted(0.44, 0.01),
+      },
+      {
+        quote: 'reaches 99% after 30 ms',
+        variant: 'disk-r1-w1',
+        read: (r) => probeCurves(r).curves[0].t99Us!,
+        accept: exactly(30_000),
+      },
+      {
+        quote: '(WARS: about 23 ms',
+        variant: 'disk-r1-w1',
+        read: (r) => probeCurves(r).wars!.t99Us! / 1000,
+        accept: about(23),
+      },
+      {
+        quote: 'disk-r2-w1) starts at 77%',
+        variant: 'disk-r2-w1',
+        read: (r) => visibility(r, 0),
+        accept: quoted(0.77, 0.01),
+      },
+      {
+        quote: 'reaches 99% by 10 ms',
+        variant: 'disk-r2-w1',
+        read: (r) => probeCurves(r).curves[0].t99Us!,
+        accept: atMost(10_000),
+      },
+      {
+        quote: 'Without faults the simulated curves stay within 2.5 points of WARS at every t',
+        variant: ['low-r1-w1', 'low-r2-w1', 'low-r2-w2', 'disk-r1-w1', 'disk-r2-w1', 'disk-r2-w2'],
+        read: (r) => {
+          const probe = probeCurves(r);
+          return Math.max(
+            ...probe.curves[0].points.map((p, i) => Math.abs(p.probability! - probe.wars!.points[i].probability)),
+          );
+        },
+        accept: atMost(0.025),
+      },
+      {
+        quote: 'R + W > N (low-r2-w2, disk-r2-w2) is never stale',
+        variant: ['low-r2-w2', 'disk-r2-w2'],
+        read: (r) =>
+          probeCurves(r).curves.reduce(
+            (stale, c) => stale + c.points.reduce((s, p) => s + p.reads - p.consistent, 0),
+            0,
+          ),
+        accept: exactly(0),
+      },
+      {
+        quote: 'disk-r1-w1 misses the last write 56% of the time',
+        variant: 'disk-r1-w1',
+        read: (r) => probeCurves(r).kStaleness!.rows[0].probability!,
+        accept: quoted(0.56, 0.01),
+      },
+      {
+        quote: "against the closed form's 67%",
+        variant: 'disk-r1-w1',
+        read: (r) => probeCurves(r).kStaleness!.rows[0].closedForm,
+        accept: quoted(0.67, 0.01),
+      },
+      {
+        quote: 'the curve never reaches 99%',
+        variant: 'faults-r1-w1',
+        read: (r) => Math.max(...probeCurves(r).curves[0].points.map((p) => p.probability!)),
+        accept: below(0.99),
+      },
+      {
+        quote: 'the report lists how the run departs from WARS',
+        variant: 'faults-r1-w1',
+        read: (r) => probeCurves(r).departures.filter((d) => d.startsWith('faults')).length,
+        accept: exactly(1),
       },
     ],
   },
