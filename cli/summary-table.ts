@@ -113,6 +113,7 @@ function summaryRows(runs: VariantRun[], colors: Colors): Row[] {
   }
   add('messages / operation', (r) => r.metrics.messages.perClientOperation.toFixed(2));
   if (runs.some((r) => r.consistency !== undefined)) consistencyRows(runs, add, colors);
+  if (runs.some((r) => (r.stalenessCurves?.length ?? 0) > 0)) stalenessCurveRows(runs, add);
   const verdictNames = [...new Set(runs.flatMap((r) => r.slo.verdicts.map((v) => v.name)))];
   for (const name of verdictNames) {
     add(`SLO ${printable(name)}`, (r) => {
@@ -200,6 +201,33 @@ function consistencyRows(runs: VariantRun[], add: AddRow, colors: Colors): void 
 }
 
 /** A run's queueing-theory checks, theory beside simulation, one small table per station. */
+/**
+ * Each staleness probe's headline: consistent at the first delay (with the
+ * WARS model's share), and when 99% is reached (the delays probed bound it).
+ */
+function stalenessCurveRows(runs: VariantRun[], add: AddRow): void {
+  const probes = [...new Set(runs.flatMap((r) => (r.stalenessCurves ?? []).map((c) => c.workload)))];
+  for (const workload of probes) {
+    const of = (r: VariantRun) => r.stalenessCurves?.find((c) => c.workload === workload);
+    const fromCommit = (r: VariantRun) => of(r)?.curves.find((c) => c.from === 'commit');
+    const first = runs.map((r) => fromCommit(r)?.points[0]).find((p) => p !== undefined);
+    if (first === undefined) continue;
+    add(`${workload} consistent at ${formatDurationUs(first.tUs)}`, (r) => {
+      const point = fromCommit(r)?.points[0];
+      if (point === undefined) return '';
+      const wars = of(r)?.wars?.points[0]?.probability;
+      return `${formatPercent(point.probability, 1)}${wars === undefined ? '' : ` (WARS ${formatPercent(wars, 1)})`}`;
+    });
+    add(`${workload} 99% consistent by`, (r) => {
+      const curve = fromCommit(r);
+      if (curve === undefined) return '';
+      const wars = of(r)?.wars;
+      const at = (t: number | null) => (t === null ? 'not reached' : formatDurationUs(t));
+      return `${at(curve.t99Us)}${wars == null ? '' : ` (WARS ${at(wars.t99Us)})`}`;
+    });
+  }
+}
+
 function theoryTables(run: VariantRun, named: boolean): string[] {
   return (run.theory ?? []).map((check) => {
     const table = new Table({

@@ -16,8 +16,9 @@ export type { CdfPoint, ErrorCounts, ErrorKind, LatencySummary };
  * Bumped whenever the shape changes. 2: `warnings`; availability `null` over
  * no requests, with `finished`, `downBelow`, `noDataUs` and `recovery`; SLO
  * verdicts `pass | fail | no-data`; the message diagram's window and sample.
+ * 3: `stalenessCurves` (t-visibility and k-staleness from staleness probes, with WARS beside).
  */
-export const REPORT_FORMAT_VERSION = 2;
+export const REPORT_FORMAT_VERSION = 3;
 
 /** What one run produced; the report's top level repeats it for its first run. */
 export interface RunOutcome {

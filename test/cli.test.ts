@@ -419,7 +419,7 @@ describe('the other commands', () => {
     writeFileSync(at('not-a-report.json'), '{"hello": 1}');
     expect((await faultline(['report', at('not-a-report.json')])).code).toBe(2);
     expect((await faultline(['report', at('missing.json')])).code).toBe(2);
-    writeFileSync(at('partial.json'), '{"format": 2, "metrics": {}}');
+    writeFileSync(at('partial.json'), '{"format": 3, "metrics": {}}');
     const partial = await faultline(['report', at('partial.json')]);
     expect(partial.code).toBe(2);
     expect(partial.stderr).toContain(`${at('partial.json')}: faultline: missing (expected a string)`);
@@ -427,7 +427,7 @@ describe('the other commands', () => {
     const old = await faultline(['report', at('old.json')]);
     expect(old.code).toBe(2);
     expect(old.stderr).toContain(
-      'a faultline report of format 1, but this faultline reads format 2; run the scenario again',
+      'a faultline report of format 1, but this faultline reads format 3; run the scenario again',
     );
   });
 });

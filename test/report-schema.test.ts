@@ -125,10 +125,10 @@ describe('faultline report on a damaged report.json', () => {
     expect(r.stderr).toContain(`${at('null.json')}: metrics.latency.p99Us: expected a number, got null\n`);
     writeFileSync(at('old.json'), JSON.stringify({ ...report, format: 1 }));
     expect((await faultline(['report', at('old.json')])).stderr).toContain(
-      'a faultline report of format 1, but this faultline reads format 2',
+      'a faultline report of format 1, but this faultline reads format 3',
     );
-    writeFileSync(at('string-format.json'), JSON.stringify({ ...report, format: '2' }));
-    expect((await faultline(['report', at('string-format.json')])).stderr).toContain('format: expected 2, got "2"');
+    writeFileSync(at('string-format.json'), JSON.stringify({ ...report, format: '3' }));
+    expect((await faultline(['report', at('string-format.json')])).stderr).toContain('format: expected 3, got "3"');
   });
 
   // The long suite (test/long/report-fuzz.test.ts) tries more cases, on every kind of report.

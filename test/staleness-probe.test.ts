@@ -1,9 +1,11 @@
+import pc from 'picocolors';
 import { describe, expect, it } from 'vitest';
 import { Simulation, splitGroups, type NodeContext, type NodeId } from '../engine/index.js';
 import { ProbeTally } from '../models/measure/staleness-probes.js';
 import { wilsonInterval } from '../reports/consistency/staleness-curves.js';
 import { parseReport } from '../reports/report-schema.js';
 import { buildReport } from '../reports/build-report.js';
+import { summaryTable } from '../cli/summary-table.js';
 import { probeRun, probeScenario } from './support/staleness-probe-scenario.js';
 
 describe('the staleness probe measures what it says', () => {
@@ -69,6 +71,37 @@ describe('the staleness probe measures what it says', () => {
     }
   });
 
+  it('under ongoing writes: newer versions arrive while reads are out, count as consistent, and stop with the reads', async () => {
+    const legs =
+      'replicaLatency: { write: { type: exponential, mean: 2ms }, ack: 100us, read: 100us, response: 100us }';
+    const probes = 'delays: [0ms, 1ms, 4ms]\n    probes: 200\n    concurrency: 10';
+    const run = (store: string, probe: string) => probeRun(probeScenario({ store: `${store}\n    ${legs}`, probe }));
+    const ongoing = await run('readConsistency: one\n    writeConsistency: one', `${probes}\n    ongoingWrites: 500us`);
+    // Every probe finished (its ongoing writes stopped once its reads were done), with more writes than probes.
+    expect(ongoing.probe.probes).toBe(200);
+    const writes = ongoing.completed.built.requests.byOperation.get('write')!;
+    expect(writes.sent).toBeGreaterThan(2 * 200);
+    expect(ongoing.probe.departures.join('\n')).toContain('newer versions are written to the probed key every 500us');
+    // Reads that return a newer version are consistent: R + W > N stays at 100%, and k-staleness counts no newer write.
+    const quorum = await run(
+      'readConsistency: quorum\n    writeConsistency: quorum',
+      `${probes}\n    ongoingWrites: 500us`,
+    );
+    for (const curve of quorum.probe.curves)
+      for (const point of curve.points) expect(point.consistent).toBe(point.reads);
+    expect(quorum.probe.kStaleness!.rows[0].probability).toBe(0);
+    // Once every replica has the probed write (writes apply within 2 ms), a read at ONE returns it or a newer one:
+    // always consistent, though a newer version it missed may have committed elsewhere.
+    const bounded = await probeRun(
+      probeScenario({
+        store:
+          'readConsistency: one\n    writeConsistency: one\n    replicaLatency: { write: { type: uniform, min: 100us, max: 2ms }, ack: 100us, read: 100us, response: 100us }',
+        probe: 'delays: [3ms, 10ms]\n    probes: 200\n    concurrency: 10\n    ongoingWrites: 300us',
+      }),
+    );
+    for (const point of bounded.probe.curves[0].points) expect(point.consistent).toBe(point.reads);
+  });
+
   it('makes the coordinator’s own replica take its W and A legs instead of answering at once', async () => {
     const { probe } = await probeRun(
       probeScenario({
@@ -131,6 +164,11 @@ describe('the staleness probe measures what it says', () => {
     expect(report.stalenessCurves![0].curves[0].points.map((p) => p.tUs)).toEqual([0, 1000, 2000]);
     const parsed = parseReport(JSON.parse(JSON.stringify(report)));
     expect(parsed.ok ? [] : parsed.problems).toEqual([]);
+    // The terminal summary leads with the same figures.
+    const table = summaryTable(report, pc.createColors(false));
+    const p0 = report.stalenessCurves![0].curves[0].points[0].probability!;
+    expect(table).toMatch(new RegExp(`probes consistent at 0µs +│ +${(p0 * 100).toFixed(1)}% \\(WARS \\d+\\.\\d%\\)`));
+    expect(table).toMatch(/probes 99% consistent by +│ +(\d+(\.\d+)?(µs|ms)|not reached) \(WARS /);
   });
 });
 

@@ -3,6 +3,7 @@ import { deriveStream, type DistributionSpec, type RandomStream } from '../engin
 import {
   kStalenessProbability,
   warsConsistentAfterUs,
+  warsCurve,
   warsTimeToProbability,
   warsTVisibility,
   warsTVisibilityAfterAck,
@@ -302,5 +303,19 @@ describe('k-staleness closed form', () => {
     expect(() => kStalenessProbability(3, 4, 1, 1)).toThrow(/readQuorum \(R\)/);
     expect(() => kStalenessProbability(3, 1, 0, 1)).toThrow(/writeQuorum \(W\)/);
     expect(() => kStalenessProbability(3, 1, 1, 0)).toThrow(/k must be a whole number >= 1, got 0/);
+  });
+});
+
+describe('warsCurve', () => {
+  it('gives from one run of the trials what warsTVisibility and warsTimeToProbability give apart', () => {
+    const question = { replicas: 3, readQuorum: 1, writeQuorum: 1, latencies: slowWrites, trials: 5000, seed: 3 };
+    const tUs = [0, 1000, 5000, 20_000];
+    const curve = warsCurve({ ...question, tUs }, [0.5, 0.99]);
+    expect(curve.atTimes).toEqual(warsTVisibility({ ...question, tUs }));
+    expect(curve.timesToProbabilityUs).toEqual([
+      warsTimeToProbability(question, 0.5),
+      warsTimeToProbability(question, 0.99),
+    ]);
+    expect(() => warsCurve({ ...question, tUs }, [0])).toThrow(/p must be in \(0, 1\], got 0/);
   });
 });

@@ -62,13 +62,16 @@ const forms = z.discriminatedUnion(
   { error: `expected a duration like 5ms, or a distribution with type ${TYPES}, empirical or mixture` },
 );
 
-export const durationDistribution = z.union([plainDuration, forms]).transform((spec, ctx) => {
-  // The engine has the last word; this catches what the checks above do not repeat.
-  try {
-    distribution(spec as DistributionSpec);
-  } catch (error) {
-    ctx.issues.push({ code: 'custom', input: spec, message: (error as Error).message });
-    return z.NEVER;
-  }
-  return spec as DistributionSpec;
-});
+export const durationDistribution = z
+  .union([plainDuration, forms])
+  .meta({ id: 'DurationDistribution' })
+  .transform((spec, ctx) => {
+    // The engine has the last word; this catches what the checks above do not repeat.
+    try {
+      distribution(spec as DistributionSpec);
+    } catch (error) {
+      ctx.issues.push({ code: 'custom', input: spec, message: (error as Error).message });
+      return z.NEVER;
+    }
+    return spec as DistributionSpec;
+  });

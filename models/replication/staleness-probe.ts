@@ -12,6 +12,7 @@ export type StalenessProbeSettings = z.output<typeof stalenessProbeParams>;
 const READ_AT = 1;
 const TIMEOUT = 2;
 const NEXT_PROBE = 3;
+const ONGOING_WRITE = 4;
 
 /** Probe keys start here, above any key a store-client uses, so no other workload touches them. */
 const FIRST_PROBE_KEY = 2 ** 31;
@@ -30,8 +31,10 @@ interface Probe {
   readonly commitsUs: number[];
   /** Requests (writes and reads) still out, and reads still to be sent. */
   outstanding: number;
-  /** The last write has been answered (so no more writes will be sent). */
+  /** The last probed write has been answered (so no more probed writes will be sent). */
   writesDone: boolean;
+  /** Reads scheduled or sent and not yet finished: ongoing writes go on while any remain. */
+  readsOut: number;
   /** readsPerProbe one-delay: the one read, as origin (0 commit, 1 ack) × delays + delay index; -1 for every delay. */
   readonly only: number;
 }
@@ -39,6 +42,8 @@ interface Probe {
 interface Pending {
   readonly probe: Probe;
   readonly op: 'read' | 'write';
+  /** A write's index in its probe's values (an ongoing write's is writesPerProbe or more); -1 for a read. */
+  readonly writeIndex: number;
   readonly origin: ProbeOrigin;
   readonly delayIndex: number;
   readonly sentUs: TimeUs;
@@ -61,7 +66,9 @@ interface ScheduledRead {
  * curve, t after its client received the acknowledgement), then starts the
  * next probe. Each read is tallied by its delay: consistent when it returned
  * the last write or a newer one, and by how many of the probe's committed
- * writes were newer than what it returned. The store reports the commit
+ * writes were newer than what it returned. With `ongoingWrites`, newer
+ * versions keep arriving on the key while its reads are out, as under a
+ * steady write load: a read that returns one of them is consistent. The store reports the commit
  * instant and each read's start at its coordinator to the run's measurement
  * (`StalenessProbes`); the probe times its reads from that instant, as an
  * experimenter with a clock at the coordinator would, and a read that
@@ -104,6 +111,7 @@ export class StalenessProbe implements Process<StoreResponse> {
       const read = data as ScheduledRead;
       this.send(read.probe, 'read', read.origin, read.delayIndex);
     } else if (tag === TIMEOUT) this.finished(data as number, null);
+    else if (tag === ONGOING_WRITE) this.ongoingWrite(data as Probe);
     else this.startProbe();
   }
 
@@ -122,7 +130,7 @@ export class StalenessProbe implements Process<StoreResponse> {
         : from === 'both'
           ? this.picking.int(2 * delays.length)
           : (from === 'ack' ? delays.length : 0) + this.picking.int(delays.length);
-    const probe: Probe = { key, values: [], commitsUs: [], outstanding: 0, writesDone: false, only };
+    const probe: Probe = { key, values: [], commitsUs: [], outstanding: 0, writesDone: false, readsOut: 0, only };
     this.send(probe, 'write', 'commit', -1);
   }
 
@@ -132,6 +140,7 @@ export class StalenessProbe implements Process<StoreResponse> {
     const operation = this.metrics.operation(op);
     this.metrics.recordSent(operation, now);
     const value = op === 'write' ? this.ctx.id * VALUES_PER_NODE + ++this.values : 0;
+    const writeIndex = op === 'write' ? probe.values.length : -1;
     if (op === 'write') {
       probe.values.push(value);
       probe.commitsUs.push(-1);
@@ -149,7 +158,7 @@ export class StalenessProbe implements Process<StoreResponse> {
     };
     if (op === 'write') probe.outstanding++;
     const timer = this.ctx.setTimer(this.settings.timeout, TIMEOUT, id);
-    this.pending.set(id, { probe, op, origin, delayIndex, sentUs: now, operation, startUs: -1, timer });
+    this.pending.set(id, { probe, op, writeIndex, origin, delayIndex, sentUs: now, operation, startUs: -1, timer });
     const contacts = this.contacts;
     this.ctx.send(contacts.length === 1 ? contacts[0] : contacts[this.picking.int(contacts.length)], request, 0);
   }
@@ -159,8 +168,17 @@ export class StalenessProbe implements Process<StoreResponse> {
     const p = this.pending.get(id);
     if (p === undefined || p.op !== 'write') return;
     const probe = p.probe;
-    probe.commitsUs[probe.commitsUs.length - 1] = atUs;
-    if (probe.values.length === this.settings.writesPerProbe) this.scheduleReads(probe, 'commit');
+    probe.commitsUs[p.writeIndex] = atUs;
+    if (p.writeIndex !== this.settings.writesPerProbe - 1) return;
+    this.scheduleReads(probe, 'commit');
+    if (this.settings.ongoingWrites !== undefined) this.ctx.setTimer(this.settings.ongoingWrites, ONGOING_WRITE, probe);
+  }
+
+  /** The next newer version while the probe's reads are out (the ack's reads count once the ack is in). */
+  private ongoingWrite(probe: Probe): void {
+    if (probe.writesDone && probe.readsOut === 0) return;
+    this.send(probe, 'write', 'commit', -1);
+    this.ctx.setTimer(this.settings.ongoingWrites!, ONGOING_WRITE, probe);
   }
 
   private scheduleReads(probe: Probe, origin: ProbeOrigin): void {
@@ -176,6 +194,7 @@ export class StalenessProbe implements Process<StoreResponse> {
 
   private schedule(probe: Probe, origin: ProbeOrigin, delayIndex: number): void {
     probe.outstanding++;
+    probe.readsOut++;
     this.ctx.setTimer(this.settings.delays[delayIndex], READ_AT, { probe, origin, delayIndex } satisfies ScheduledRead);
   }
 
@@ -197,16 +216,29 @@ export class StalenessProbe implements Process<StoreResponse> {
       );
     const probe = p.probe;
     probe.outstanding--;
-    if (p.op === 'write') this.written(probe, ok, now - p.sentUs);
-    else if (ok) {
-      this.tally.readLatency.record(now - p.sentUs);
-      const last = probe.commitsUs[probe.commitsUs.length - 1];
-      this.tally.read(p.origin, p.delayIndex, p.startUs, last, this.behind(probe, response.value ?? null, p.startUs));
-    } else this.tally.failedReads++;
+    if (p.op === 'write') this.written(probe, ok, now - p.sentUs, p.writeIndex);
+    else {
+      probe.readsOut--;
+      if (ok) {
+        this.tally.readLatency.record(now - p.sentUs);
+        const probed = probe.commitsUs[this.settings.writesPerProbe - 1];
+        this.tally.read(
+          p.origin,
+          p.delayIndex,
+          p.startUs,
+          probed,
+          this.behind(probe, response.value ?? null, p.startUs),
+        );
+      } else this.tally.failedReads++;
+    }
     if (probe.outstanding === 0 && probe.writesDone) this.ctx.setTimer(this.settings.pause, NEXT_PROBE);
   }
 
-  private written(probe: Probe, ok: boolean, latencyUs: number): void {
+  private written(probe: Probe, ok: boolean, latencyUs: number, writeIndex: number): void {
+    if (writeIndex >= this.settings.writesPerProbe) {
+      if (ok) this.tally.writeLatency.record(latencyUs);
+      return;
+    }
     if (!ok) {
       // Given up: reads already scheduled from a commit the store reported still run and count.
       probe.writesDone = true;
@@ -223,11 +255,14 @@ export class StalenessProbe implements Process<StoreResponse> {
     this.scheduleReads(probe, 'ack');
   }
 
-  /** How many of the probe's writes that committed before `startUs` are newer than `value`. */
+  /**
+   * How many of the probe's own writes that committed before `startUs` are
+   * newer than `value` (0 for an ongoing write's value: newer than them all).
+   */
   private behind(probe: Probe, value: number | null, startUs: TimeUs): number {
     const returned = value === null ? -1 : probe.values.indexOf(value);
     let behind = 0;
-    for (let i = returned + 1; i < probe.values.length; i++)
+    for (let i = returned + 1; i < this.settings.writesPerProbe; i++)
       if (probe.commitsUs[i] >= 0 && probe.commitsUs[i] <= startUs) behind++;
     return behind;
   }
@@ -290,6 +325,11 @@ const stalenessProbeParams = z.strictObject({
     .default(1)
     .describe(
       'Versions each probe writes to its key in turn (each when the one before is acknowledged) before reading: reads then tell how many versions behind they are (k-staleness).',
+    ),
+  ongoingWrites: positiveDurationUs
+    .optional()
+    .describe(
+      'Write a newer version to the probed key this often from the probed write’s commit until its reads are done, as under a steady write load; a read that returns one is consistent. Absent: the key is written only by the probe’s own writes.',
     ),
   pause: durationUs.default(0).describe('Between the end of one probe and the start of the next on the same slot.'),
   timeout: positiveDurationUs

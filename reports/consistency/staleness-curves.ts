@@ -13,7 +13,7 @@ import type {
   VisibilityPoint,
   WarsPrediction,
 } from '../report-types.js';
-import { kStalenessProbability, warsTimeToProbability, warsTVisibility, type WarsLatencies } from './wars-model.js';
+import { kStalenessProbability, warsCurve, type WarsLatencies, type WarsQuestion } from './wars-model.js';
 
 /** Monte Carlo trials of the WARS model per run: its standard error stays under 0.0016 at any t. */
 export const WARS_TRIALS = 100_000;
@@ -125,14 +125,14 @@ function warsLatencies(latency: QuorumStoreSettings['replicaLatency']): WarsLate
   return { write, ack, read, response };
 }
 
-function wars(question: Parameters<typeof warsTimeToProbability>[0], tUs: number[]): WarsPrediction {
-  const probabilities = warsTVisibility({ ...question, tUs });
+function wars(question: Omit<WarsQuestion, 'tUs'>, tUs: number[]): WarsPrediction {
+  const { atTimes, timesToProbabilityUs } = warsCurve({ ...question, tUs }, [0.99, 0.999]);
   const finite = (t: number) => (Number.isFinite(t) ? Math.round(t) : null);
   return {
     trials: question.trials,
-    points: tUs.map((t, i) => ({ tUs: t, probability: round(probabilities[i], 6) })),
-    t99Us: finite(warsTimeToProbability(question, 0.99)),
-    t999Us: finite(warsTimeToProbability(question, 0.999)),
+    points: tUs.map((t, i) => ({ tUs: t, probability: round(atTimes[i], 6) })),
+    t99Us: finite(timesToProbabilityUs[0]),
+    t999Us: finite(timesToProbabilityUs[1]),
   };
 }
 
@@ -183,6 +183,10 @@ function departures(
   if (probe.writesPerProbe > 1)
     out.push(
       `each probe writes ${probe.writesPerProbe} versions in turn: reads are timed from the last, while the earlier ones may still be spreading`,
+    );
+  if (probe.ongoingWrites !== undefined)
+    out.push(
+      `newer versions are written to the probed key every ${formatDurationUnit(probe.ongoingWrites)} while its reads are out: a read that returns one counts as consistent, which WARS (one write) does not model`,
     );
   if (meanHopUs !== null && meanHopUs >= 1)
     out.push(

@@ -63,6 +63,24 @@ export function warsTVisibility(q: WarsQuestion): number[] {
 }
 
 /**
+ * The t-visibility curve at `tUs` and the time at which it reaches each of
+ * `probabilities`, from one run of the trials (what a report shows).
+ */
+export function warsCurve(
+  q: WarsQuestion,
+  probabilities: readonly number[],
+): { atTimes: number[]; timesToProbabilityUs: number[] } {
+  const times = checkedTimes(q.tUs);
+  for (const p of probabilities)
+    if (!(typeof p === 'number' && p > 0 && p <= 1)) throw new RangeError(`p must be in (0, 1], got ${p}`);
+  const delays = warsConsistentAfterUs(q);
+  return {
+    atTimes: times.map((t) => fractionAtOrBelow(delays, t)),
+    timesToProbabilityUs: probabilities.map((p) => timeToProbability(delays, p)),
+  };
+}
+
+/**
  * P(consistent read) at each t, measured from when the client received the
  * write's acknowledgement: the read reaches its coordinator t plus the
  * client's two hops after the commit. Both hops are drawn independently of

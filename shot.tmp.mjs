@@ -1,0 +1,10 @@
+import { chromium } from 'playwright-core';
+const [file, out, selector] = process.argv.slice(2);
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+await page.goto('file://' + file);
+if (selector) await page.locator(selector).first().screenshot({ path: out });
+else await page.screenshot({ path: out, fullPage: true });
+const h = await page.evaluate(() => document.body.scrollHeight);
+console.log('page height', h);
+await browser.close();
