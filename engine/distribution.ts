@@ -350,9 +350,9 @@ class MixtureDistribution implements Distribution {
     this.cumulative[weights.length - 1] = 1;
 
     const shares = weights.map((w) => w / total);
-    this.min = Math.min(...this.parts.map((d) => d.min));
+    this.min = this.parts.reduce((least, d) => Math.min(least, d.min), Infinity);
     // One draw chooses the part; every sample then spends the most any part needs.
-    this.draws = 1 + Math.max(...this.parts.map((d) => d.draws));
+    this.draws = 1 + this.parts.reduce((most, d) => Math.max(most, d.draws), 0);
     if (this.parts.some((d) => !Number.isFinite(d.mean))) {
       this.mean = this.variance = Infinity;
       return;

@@ -101,7 +101,7 @@ function pointsTable(runs: Labelled[]): string {
 function kTable(runs: Labelled[]): string {
   const withK = runs.filter(({ probe }) => probe.kStaleness !== null);
   if (withK.length === 0) return '';
-  const maxK = Math.max(...withK.map(({ probe }) => probe.kStaleness!.rows.length));
+  const maxK = withK.reduce((most, { probe }) => Math.max(most, probe.kStaleness!.rows.length), 0);
   const rows = Array.from({ length: maxK }, (_, i) => [
     escapeHtml(`k = ${i + 1}`),
     ...withK.map(({ probe }) => {

@@ -151,7 +151,18 @@ export async function fuzzBundledScenarios(options: FuzzOptions): Promise<{ refu
       // A valid but huge workload is bounded by the run's event budget, not by this test's duration cap.
       if (ran >= options.runs || (c.mutation.kind === 'replace' && c.mutation.group === 'huge')) continue;
       const out = join(work, `out-${i}`);
-      const r = await faultline(['run', file, '--duration', options.duration, '--quiet', '--out', out]);
+      // No warm-up: a shortened run would otherwise be refused for leaving nothing to measure.
+      const r = await faultline([
+        'run',
+        file,
+        '--duration',
+        options.duration,
+        '--set',
+        'warmup=0s',
+        '--quiet',
+        '--out',
+        out,
+      ]);
       expect(r.stderr, context).not.toMatch(/internal error|\n\s+at /);
       expect([0, 1, 2], `${context}\n${r.stderr}`).toContain(r.code);
       if (r.code === 2) {
