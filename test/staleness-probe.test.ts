@@ -6,6 +6,7 @@ import { wilsonInterval } from '../reports/consistency/staleness-curves.js';
 import { parseReport } from '../reports/report-schema.js';
 import { buildReport } from '../reports/build-report.js';
 import { summaryTable } from '../cli/summary-table.js';
+import { parseScenarioText } from '../scenarios/harness/load-scenario.js';
 import { probeRun, probeScenario } from './support/staleness-probe-scenario.js';
 
 describe('the staleness probe measures what it says', () => {
@@ -169,6 +170,21 @@ describe('the staleness probe measures what it says', () => {
     const p0 = report.stalenessCurves![0].curves[0].points[0].probability!;
     expect(table).toMatch(new RegExp(`probes consistent at 0µs +│ +${(p0 * 100).toFixed(1)}% \\(WARS \\d+\\.\\d%\\)`));
     expect(table).toMatch(/probes 99% consistent by +│ +(\d+(\.\d+)?(µs|ms)|not reached) \(WARS /);
+  });
+});
+
+describe('levels a store cannot meet', () => {
+  it('are refused at validation, for the probe and for a store client, naming the field', () => {
+    const probe = probeScenario({ probe: 'readConsistency: { replicas: 4 }\n    writeConsistency: { replicas: 3 }' });
+    expect(() => parseScenarioText(probe, 'probe.yaml')).toThrow(
+      /probe\.yaml:\d+:\d+ workloads\.probes\.readConsistency\.replicas: at most the store's replicationFactor \(3\) replicas can answer$/,
+    );
+    const client = probeScenario({ probe: 'delays: [0ms]' })
+      .replace('probe: { count: 1 } }', 'probe: { count: 1 }, client: { count: 1 } }')
+      .concat('  users: { type: store-client, nodes: client, target: store, writeConsistency: { replicas: 5 } }\n');
+    expect(() => parseScenarioText(client, 'client.yaml')).toThrow(
+      /workloads\.users\.writeConsistency\.replicas: at most the store's replicationFactor \(3\) replicas can answer/,
+    );
   });
 });
 

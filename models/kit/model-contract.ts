@@ -5,6 +5,15 @@ import type { HistoryRecorder } from '../measure/history-recorder.js';
 import type { RequestMetrics } from '../measure/request-metrics.js';
 import type { StalenessProbes } from '../measure/staleness-probes.js';
 
+/** A component named by a model's parameters (see `ModelDefinition.references`). */
+export interface ComponentReference {
+  path: (string | number)[];
+  component: string;
+  type?: string;
+  name?: string;
+  fits?(componentParams: unknown): { path: (string | number)[]; message: string }[];
+}
+
 /**
  * A model as scenario files see it: a `type` name, a strict parameter schema
  * (every knob named, typed, defaulted and described there), and how to turn
@@ -21,9 +30,12 @@ export interface ModelDefinition<S extends z.ZodObject = z.ZodObject> {
   /**
    * Components these parameters name, with the parameter path, so the
    * scenario check can report undefined ones; `type`: the model the component
-   * must be; `name`: a name the component must hold (see `names`).
+   * must be; `name`: a name the component must hold (see `names`); `fits`:
+   * problems with these parameters given the component's own parsed
+   * parameters (a read needing more replicas than the store keeps), with
+   * paths in these parameters.
    */
-  references?(params: z.output<S>): { path: (string | number)[]; component: string; type?: string; name?: string }[];
+  references?(params: z.output<S>): ComponentReference[];
   /** The names other instances may look up in it (a DNS server's records), checked against references' `name`. */
   names?(params: z.output<S>): readonly string[];
   /**

@@ -25,6 +25,7 @@ import type { InspectableReplica } from '../measure/inspectable-replica.js';
 import { PreferenceLists } from './preference-lists.js';
 import { RequestCopies } from './request-copies.js';
 import type { ReplicaMessage } from './quorum-messages.js';
+import { consistencyLevel } from './consistency-levels.js';
 import type { ConsistencyLevel, StoreRequest, StoreResponse } from './store-messages.js';
 import { MAX_MEMBERS } from './version-vector.js';
 
@@ -833,16 +834,6 @@ function replicasFor(level: Exclude<ConsistencyLevel, 'local-quorum'>, n: number
 }
 
 // ---- scenario schema -------------------------------------------------------------------
-
-const consistencyLevel = z.union(
-  [
-    z.enum(['one', 'quorum', 'all', 'local-quorum']),
-    z.strictObject({ replicas: positiveInt.describe('Replicas that must answer.') }),
-  ],
-  {
-    error: 'expected one, quorum, all, local-quorum, or { replicas: n }',
-  },
-);
 
 const quorumStoreParams = z
   .strictObject({

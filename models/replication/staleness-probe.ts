@@ -4,6 +4,7 @@ import type { ModelDefinition } from '../kit/model-contract.js';
 import { durationUs, formatDurationUnit, positiveDurationUs, positiveInt } from '../kit/units.js';
 import type { OperationMetrics, RequestMetrics } from '../measure/request-metrics.js';
 import type { ProbeOrigin, ProbeTally, StalenessProbes } from '../measure/staleness-probes.js';
+import { consistencyLevel, levelsBeyondReplicas } from './consistency-levels.js';
 import type { ConsistencyLevel, StoreRequest, StoreResponse } from './store-messages.js';
 
 /** The settings as the scenario gives them, durations in microseconds. */
@@ -268,14 +269,6 @@ export class StalenessProbe implements Process<StoreResponse> {
   }
 }
 
-const consistencyLevel = z.union(
-  [
-    z.enum(['one', 'quorum', 'all', 'local-quorum']),
-    z.strictObject({ replicas: positiveInt.describe('Replicas that must answer.') }),
-  ],
-  { error: 'expected one, quorum, all, local-quorum, or { replicas: n }' },
-);
-
 const delayRange = z
   .strictObject({
     from: durationUs.describe('The first delay.'),
@@ -349,7 +342,14 @@ export const stalenessProbeModel: ModelDefinition<typeof stalenessProbeParams> =
   description:
     'Probabilistically bounded staleness: writes a fresh key, reads it t after the commit (and after the acknowledgement) for each delay t, and tallies how often reads see the write and how many versions behind they are (t-visibility, k-staleness).',
   params: stalenessProbeParams,
-  references: (params) => [{ path: ['target'], component: params.target, type: 'quorum-store' }],
+  references: (params) => [
+    {
+      path: ['target'],
+      component: params.target,
+      type: 'quorum-store',
+      fits: (store) => levelsBeyondReplicas(params, store),
+    },
+  ],
   check: (_p, { nodeCount }) =>
     nodeCount > MAX_PROBE_NODES
       ? [

@@ -12,6 +12,7 @@ import type { ErrorKind } from '../measure/outcomes.js';
 import type { HistoryRecorder } from '../measure/history-recorder.js';
 import type { OperationMetrics, RequestMetrics } from '../measure/request-metrics.js';
 import type { ModelDefinition } from '../kit/model-contract.js';
+import { consistencyLevel, levelsBeyondReplicas } from './consistency-levels.js';
 import { STORE_OPS, type StoreOp, type StoreRequest, type StoreResponse } from './store-messages.js';
 import { WeightedChoice } from '../parts/weighted-choice.js';
 import { durationDistribution } from '../kit/distribution-schema.js';
@@ -252,16 +253,6 @@ export class StoreClient implements Process<StoreResponse> {
   }
 }
 
-const consistencyLevel = z.union(
-  [
-    z.enum(['one', 'quorum', 'all', 'local-quorum']),
-    z.strictObject({ replicas: positiveInt.describe('Replicas that must answer.') }),
-  ],
-  {
-    error: 'expected one, quorum, all, local-quorum, or { replicas: n }',
-  },
-);
-
 const storeClientParams = z.strictObject({
   target: z.string().describe('The store component; operations go to its nodes.'),
   users: positiveInt.default(5).describe('Users per node, each one Jepsen process with one operation at a time.'),
@@ -305,7 +296,9 @@ export const storeClientModel: ModelDefinition<typeof storeClientParams> = {
   description:
     'Jepsen-style clients of a replicated store: one operation at a time per user, every one recorded in the history the consistency checkers read.',
   params: storeClientParams,
-  references: (params) => [{ path: ['target'], component: params.target }],
+  references: (params) => [
+    { path: ['target'], component: params.target, fits: (store) => levelsBeyondReplicas(params, store) },
+  ],
   instantiate(params, ctx) {
     const names = ctx.nodesOf(params.target);
     const mix = Object.entries(params.operations).map(([op, weight]) => ({ op: op as StoreOp, weight }));

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { modelDefinition } from '../../models/kit/registry.js';
+import type { ComponentReference } from '../../models/kit/model-contract.js';
 import { didYouMean } from './did-you-mean.js';
 import type { Issue } from './schema-issues.js';
 
@@ -100,13 +101,20 @@ export function checkReferences(document: Doc): Issue[] {
             [section, name, ...ref.path],
             `"${ref.component}" is not a ${ref.type} component${typeof actual === 'string' ? ` (it is a ${actual})` : ''}`,
           );
-        } else if (ref.name !== undefined) {
-          const held = modelNames(mapping(mapping(document.components)![ref.component]) ?? {});
-          if (held !== undefined && !held.includes(ref.name))
-            problem(
-              [section, name, ...ref.path],
-              `"${ref.component}" holds no name "${ref.name}"${didYouMean(ref.name, held) || `; it holds ${listOf(held)}`}`,
-            );
+        } else {
+          const target = mapping(mapping(document.components)![ref.component]) ?? {};
+          if (ref.name !== undefined) {
+            const held = modelNames(target);
+            if (held !== undefined && !held.includes(ref.name))
+              problem(
+                [section, name, ...ref.path],
+                `"${ref.component}" holds no name "${ref.name}"${didYouMean(ref.name, held) || `; it holds ${listOf(held)}`}`,
+              );
+          }
+          if (ref.fits !== undefined) {
+            const params = modelParams(target);
+            if (params !== undefined) for (const p of ref.fits(params)) problem([section, name, ...p.path], p.message);
+          }
         }
       }
       const nodeCount = typeof group === 'string' ? counts.get(group) : undefined;
@@ -270,9 +278,7 @@ function checkFaultShapes(
  * rejects are left out (the schema reports them), so a typo in a target is
  * found even when another parameter is wrong too.
  */
-function modelReferences(
-  instance: Doc,
-): { path: (string | number)[]; component: string; type?: string; name?: string }[] {
+function modelReferences(instance: Doc): ComponentReference[] {
   const { type, nodes: _nodes, ...params } = instance;
   const model = typeof type === 'string' ? modelDefinition(type) : undefined;
   if (model?.references === undefined) return [];
@@ -303,6 +309,14 @@ function modelNames(instance: Doc): readonly string[] | undefined {
   if (model?.names === undefined) return undefined;
   const parsed = model.params.safeParse(params);
   return parsed.success ? model.names(parsed.data) : undefined;
+}
+
+/** A component's parameters as its model parses them; undefined while they are invalid (the schema reports them). */
+function modelParams(instance: Doc): unknown {
+  const { type, nodes: _nodes, ...params } = instance;
+  const model = typeof type === 'string' ? modelDefinition(type) : undefined;
+  const parsed = model?.params.safeParse(params);
+  return parsed?.success ? parsed.data : undefined;
 }
 
 /** The model's own topology-dependent checks, once its parameters are valid (until then the schema's problems come first). */
