@@ -1,17 +1,49 @@
 /**
- * `npm run bench`: every engine benchmark in one run, so figures and ratios
- * are measured side by side on the same machine state.
+ * `npm run bench`: every benchmark in one run, so figures and ratios are
+ * measured side by side on the same machine state. `-- --check` then compares
+ * the figures with those recorded for this machine in bench/figures.json
+ * (exit 1 on a drop of more than 25%); `-- --record` records them.
  */
+import { join } from 'node:path';
+import {
+  checkFigures,
+  machineFingerprint,
+  readFiguresFile,
+  recordFigures,
+  writeFiguresFile,
+  type Figure,
+} from './figures.js';
 import { formatHoldTable, holdBenchmarks } from './hold.js';
 import { checkerBenchmarks } from './linearizability.js';
+import { mm1Comparison } from './mm1-comparison.js';
 import { simulationBenchmarks } from './simulations.js';
+import { formatStartup, startupBenchmarks } from './startup.js';
+
+const FIGURES_FILE = join(import.meta.dirname, 'figures.json');
+const args = process.argv.slice(2);
+const unknown = args.filter((a) => a !== '--check' && a !== '--record');
+if (unknown.length > 0) {
+  console.error(`npm run bench: unknown argument ${unknown.join(' ')}; use -- --check or -- --record`);
+  process.exit(2);
+}
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const started = performance.now();
+const figures: Figure[] = [];
+const higher = (name: string, value: number, unit: string) => figures.push({ name, value, unit, better: 'higher' });
+const lower = (name: string, value: number, unit: string) => figures.push({ name, value, unit, better: 'lower' });
+
+console.log('Start-up of the built CLI, spawned, median of 9 (run: of 5)\n');
+const startup = startupBenchmarks();
+console.log(formatStartup(startup));
+// node's own start is the yardstick, not a figure of faultline's.
+for (const f of startup.slice(1)) lower(`start-up: ${f.name}`, f.medianMs, 'ms');
+console.log();
 
 console.log('Hold model: pop one event, push one at t + Exp(1 ms), at a steady number of pending events\n');
 const hold = await holdBenchmarks();
 console.log(formatHoldTable(hold));
+for (const r of hold) higher(`hold ${r.queue} at ${r.pending.toExponential(0)} pending`, r.opsPerSec, 'events/s');
 
 const typedAt = (n: number) => hold.find((r) => r.queue === 'typed' && r.pending === n);
 const targets: [string, boolean | undefined][] = [
@@ -28,6 +60,8 @@ const whole = await simulationBenchmarks();
 for (const f of whole) {
   const extra = f.extra ? `   ${fmt(f.extra.perSec)} ${f.extra.label}` : '';
   console.log(`  ${f.name.padEnd(48)} ${fmt(f.eventsPerSec).padStart(11)} events/s${extra}`);
+  higher(f.name, f.eventsPerSec, 'events/s');
+  if (f.extra) higher(`${f.name}: ${f.extra.label}`, f.extra.perSec, f.extra.label);
 }
 const digested = whole.find((f) => f.name.endsWith('digested'));
 const undigested = whole.find((f) => f.name.endsWith('digest off'));
@@ -41,11 +75,28 @@ const balanced = whole.find((f) => f.name.startsWith('clients -> balancer'));
 console.log(`
 Target:
   ${balanced === undefined ? 'not measured' : balanced.eventsPerSec >= 1e6 ? 'met    ' : 'MISSED '} load-balanced request path >= 1M events/s`);
+
+console.log('\nM/M/1 at rho 0.8 three ways, in completed customers per second\n');
+const mm1 = await mm1Comparison();
+for (const f of mm1) {
+  const sojourn = f.meanSojournMs === undefined ? '' : `   mean time in system ${f.meanSojournMs.toFixed(3)} ms`;
+  console.log(`  ${f.name.padEnd(48)} ${fmt(f.customersPerSec).padStart(11)} customers/s${sojourn}`);
+  higher(`M/M/1: ${f.name}`, f.customersPerSec, 'customers/s');
+}
+const [bare, simpyStyle, faultline] = mm1.map((f) => f.customersPerSec);
+console.log(
+  `\n  faultline / bare ${(faultline / bare).toFixed(3)}x   faultline / SimPy-style ${(faultline / simpyStyle).toFixed(2)}x   SimPy-style / bare ${(simpyStyle / bare).toFixed(3)}x`,
+);
+console.log(`
+Target:
+  ${faultline >= 1.3e6 ? 'met    ' : 'MISSED '} mm1 scenario >= 1.3M completed customers/s with full metrics`);
+
 console.log('\nLinearizability checker on the Jepsen histories (parsing included)\n');
 const checks = await checkerBenchmarks();
 for (const c of checks) {
   const slowest = c.slowestMs === undefined ? '' : `   slowest single log ${c.slowestMs.toFixed(1)} ms`;
   console.log(`  ${c.name.padEnd(48)} ${c.meanMs.toFixed(1).padStart(9)} ms${slowest}`);
+  lower(`checker: ${c.name}`, c.meanMs, 'ms');
 }
 const etcd = checks.find((c) => c.name.startsWith('all'));
 const c50 = checks.filter((c) => c.name.includes('c50'));
@@ -54,3 +105,19 @@ Targets:
   ${etcd?.slowestMs === undefined ? 'not measured' : etcd.slowestMs < 1000 ? 'met    ' : 'MISSED '} every etcd log well under a second
   ${c50.length < 2 ? 'not measured' : c50.every((c) => c.meanMs < 1000) ? 'met    ' : 'MISSED '} each 50-client kv file under a second`);
 console.log(`\nNode ${process.version}, ${((performance.now() - started) / 1000).toFixed(0)} s in all`);
+
+const fingerprint = machineFingerprint();
+if (args.includes('--check')) {
+  const result = checkFigures(readFiguresFile(FIGURES_FILE), fingerprint, figures);
+  console.log(`\n${result.lines.join('\n')}`);
+  process.exitCode = result.code;
+}
+if (args.includes('--record')) {
+  writeFiguresFile(
+    FIGURES_FILE,
+    recordFigures(readFiguresFile(FIGURES_FILE), fingerprint, figures, process.version, new Date()),
+  );
+  console.log(
+    `\nRecorded ${figures.length} figures for this machine (${fingerprint.cpu}, ${fingerprint.cores} cores) in bench/figures.json`,
+  );
+}

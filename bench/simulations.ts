@@ -81,7 +81,7 @@ function pingPong(nodes: number, payload: 'number' | 'object' = 'number', digest
 }
 
 /** A bundled scenario as `faultline run` builds it (HDR histograms, windows, utilization, faults), made long enough never to end. */
-function bundled(name: string) {
+export function bundled(name: string) {
   return buildScenario(loadScenario(resolveScenarioArgument(name), { overrides: ['duration=100h'] }).scenario);
 }
 

@@ -134,7 +134,7 @@ function buildProgram(io: CliIo, done: (outcome: Outcome) => void): Command {
     .option('--set <path=value>', 'override a scenario field by its path; repeatable', collect, [])
     .option('--variant <name>', 'run only this variant (default out/<scenario>-<seed>-<variant>)')
     .option('--out <dir>', 'output directory (default out/<scenario>-<seed>)')
-    .option('--json', 'print the JSON report on stdout and nothing else')
+    .option('--json', 'print the JSON report on stdout and nothing else; writes no files unless --out is given')
     .option('--quiet', 'print nothing but errors and, when the exit code is not 0, why')
     .option('--check-determinism', 'run everything twice and exit 4 unless the reports are identical')
     .option('--exit-zero', 'exit 0 even when an SLO fails (errors keep their codes)')

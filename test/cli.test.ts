@@ -84,6 +84,32 @@ describe('faultline run', () => {
     expect(JSON.parse(c.stdout).seed).toBe(2);
   });
 
+  it('--json without --out writes no files, not even to the folder the scenario names; with --out it writes them', () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'faultline-json-'));
+    try {
+      const scenario = readFileSync(join(import.meta.dirname, '..', 'scenarios', 'mm1.yaml'), 'utf8');
+      writeFileSync(join(cwd, 'named.yaml'), `${scenario}\noutputs: { dir: named-out }\n`);
+      const run = (args: string[]) =>
+        spawnSync(process.execPath, [BIN, 'run', ...args, '--duration', '12s', '--json', '--exit-zero'], {
+          cwd,
+          encoding: 'utf8',
+        });
+      for (const args of [['mm1'], ['named.yaml']]) {
+        const r = run(args);
+        expect(r.status, r.stderr).toBe(0);
+        expect(r.stderr).toBe('');
+        expect(JSON.parse(r.stdout).scenario.name).toBe('mm1');
+      }
+      expect(readdirSync(cwd)).toEqual(['named.yaml']);
+      const written = run(['mm1', '--out', 'given']);
+      expect(written.status, written.stderr).toBe(0);
+      expect(withoutWall(readFileSync(join(cwd, 'given', 'report.json'), 'utf8'))).toEqual(withoutWall(written.stdout));
+      expect(readdirSync(join(cwd, 'given'))).toContain('report.html');
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  });
+
   it('--set overrides a field, validated like the file', async () => {
     const base = JSON.parse(
       (await faultline(['run', 'server-sizing', '--json', '--exit-zero', '--out', at('s0'), '--duration', '5s']))

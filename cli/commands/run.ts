@@ -13,10 +13,9 @@ import type { Report, VariantRun } from '../../reports/report-types.js';
 import { DeterminismFailed, EXIT_FAILED, EXIT_OK, UsageError, type Outcome } from '../exit-codes.js';
 import { outputWidth, type CliIo } from '../io.js';
 import { Progress } from '../progress.js';
-import { summaryTable, terminalColors, wrapText } from '../summary-table.js';
 import { OutputFolder } from '../atomic-write.js';
 import { checkpoint } from '../checkpoint.js';
-import { reportFiles, type OutputFile } from '../write-report.js';
+import type { OutputFile } from '../write-report.js';
 
 export interface RunOptions {
   seed?: number;
@@ -38,7 +37,10 @@ interface PlannedRun {
   scenario: Scenario;
 }
 
-/** `faultline run`: every variant (or the one --variant names) with the same seed, then report.json, charts and report.html. */
+/**
+ * `faultline run`: every variant (or the one --variant names) with the same seed, then report.json, charts and
+ * report.html. With --json and no --out, the report goes to stdout only and nothing is written.
+ */
 export async function runCommand(argument: string, options: RunOptions, version: string, io: CliIo): Promise<Outcome> {
   const file = resolveScenarioArgument(argument);
   const overrides: OverrideArgument[] = [];
@@ -59,11 +61,13 @@ export async function runCommand(argument: string, options: RunOptions, version:
       : [{ name: 'base', overrides: {}, scenario: loaded.scenario }];
 
   const defaultDir = `${loaded.scenario.name}-${loaded.scenario.seed}${options.variant ? `-${options.variant}` : ''}`;
-  const output = OutputFolder.prepare(options.out ?? loaded.scenario.outputs.dir ?? join('out', defaultDir));
-  const { dir } = output;
+  const writes = options.out !== undefined || !options.json;
+  const output = writes
+    ? OutputFolder.prepare(options.out ?? loaded.scenario.outputs.dir ?? join('out', defaultDir))
+    : undefined;
   const signal = io.signal ?? new AbortController().signal;
   let report: Report;
-  let files: OutputFile[];
+  let files: OutputFile[] = [];
   try {
     const started = performance.now();
     const runs = await runAll(planned, options, signal, io);
@@ -77,23 +81,28 @@ export async function runCommand(argument: string, options: RunOptions, version:
       wallSeconds,
     });
     if (options.checkDeterminism) await checkReportDeterminism(report, planned, options, signal, version);
-    await checkpoint(io, 'render');
-    files = reportFiles(report, dir, loaded.scenario.outputs);
-    // Store operations in Jepsen's shape, one file per run, for `faultline check` and other tools.
-    runs.forEach((run, i) => {
-      if (run.built.history.events.length === 0) return;
-      const name = loaded.variants.length > 0 ? `history-${planned[i].name}.jsonl` : 'history.jsonl';
-      files.push({ path: join(dir, name), content: run.built.history.toJsonl() });
-    });
-    await output.write(files, io);
+    if (output !== undefined) {
+      await checkpoint(io, 'render');
+      // Charts and HTML are loaded only when a report is written.
+      const { reportFiles } = await import('../write-report.js');
+      files = reportFiles(report, output.dir, loaded.scenario.outputs);
+      // Store operations in Jepsen's shape, one file per run, for `faultline check` and other tools.
+      runs.forEach((run, i) => {
+        if (run.built.history.events.length === 0) return;
+        const name = loaded.variants.length > 0 ? `history-${planned[i].name}.jsonl` : 'history.jsonl';
+        files.push({ path: join(output.dir, name), content: run.built.history.toJsonl() });
+      });
+      await output.write(files, io);
+    }
   } catch (error) {
-    output.abandon();
+    output?.abandon();
     throw error;
   }
 
   if (options.json) {
     io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } else if (!options.quiet) {
+    const { summaryTable, terminalColors, wrapText } = await import('../summary-table.js');
     const colors = terminalColors(io.stdout, io.env);
     const width = outputWidth(io);
     const description = report.scenario.description ? ` — ${printable(firstLine(report.scenario.description))}` : '';

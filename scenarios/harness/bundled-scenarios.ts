@@ -31,10 +31,25 @@ export function listBundledScenarios(): BundledScenario[] {
     .sort()
     .map((f) => {
       const file = join(dir, f);
-      const doc = parse(readFileSync(file, 'utf8')) as { description?: unknown } | null;
+      const text = descriptionEntry(readFileSync(file, 'utf8'));
+      const doc = parse(text) as { description?: unknown } | null;
       const description = typeof doc?.description === 'string' ? doc.description.trim().split('\n')[0] : '';
       return { name: f.slice(0, -'.yaml'.length), description, file };
     });
+}
+
+/**
+ * The top-level `description:` entry alone, as YAML text: in a bundled file it
+ * runs to the next line that starts at column 0 with anything but a comment.
+ * Parsing it instead of the whole file keeps `faultline list` fast.
+ */
+function descriptionEntry(text: string): string {
+  const lines = text.split('\n');
+  const start = lines.findIndex((line) => /^description\s*:/.test(line));
+  if (start < 0) return '';
+  let end = start + 1;
+  while (end < lines.length && !/^[^\s#]/.test(lines[end])) end++;
+  return lines.slice(start, end).join('\n');
 }
 
 /** A path to an existing file wins; otherwise a bundled scenario by name (with or without .yaml). */

@@ -1,4 +1,4 @@
-import { formatDurationUnit } from '../../models/kit/units.js';
+import { formatDurationUnit } from '../../models/kit/unit-text.js';
 import type { Scenario } from './scenario-schema.js';
 
 /**

@@ -1,0 +1,83 @@
+/**
+ * The text forms of units and their parsers, without zod: commands that only
+ * format durations (the CLI's start, run budgets) load this, not the schemas
+ * in units.ts.
+ */
+
+const DURATION_UNITS_US: Record<string, number> = {
+  us: 1,
+  µs: 1,
+  ms: 1_000,
+  s: 1_000_000,
+  m: 60_000_000,
+  min: 60_000_000,
+  h: 3_600_000_000,
+  d: 86_400_000_000,
+};
+const RATE_PER_UNITS: Record<string, number> = {
+  us: 1e6,
+  µs: 1e6,
+  ms: 1_000,
+  s: 1,
+  sec: 1,
+  m: 1 / 60,
+  min: 1 / 60,
+  h: 1 / 3600,
+};
+const SIZE_UNITS: Record<string, number> = {
+  B: 1,
+  KB: 1e3,
+  MB: 1e6,
+  GB: 1e9,
+  KiB: 1024,
+  MiB: 1024 ** 2,
+  GiB: 1024 ** 3,
+};
+const BANDWIDTH_UNITS: Record<string, number> = { bps: 1, Kbps: 1e3, Mbps: 1e6, Gbps: 1e9 };
+
+const NUMBER = String.raw`(\d+(?:\.\d+)?|\.\d+)`;
+export const DURATION_RE = new RegExp(`^${NUMBER}\\s*(us|µs|ms|s|min|m|h|d)$`);
+export const RATE_RE = new RegExp(`^${NUMBER}\\s*/\\s*(us|µs|ms|sec|s|min|m|h)$`);
+export const SIZE_RE = new RegExp(`^${NUMBER}\\s*(B|KB|MB|GB|KiB|MiB|GiB)$`);
+export const BANDWIDTH_RE = new RegExp(`^${NUMBER}\\s*(bps|Kbps|Mbps|Gbps)$`);
+export const PERCENT_RE = new RegExp(`^${NUMBER}\\s*%$`);
+
+/**
+ * The longest duration anything may have: 100 years of simulated time. Times
+ * are microseconds in doubles, exact to 2^53 µs (about 285 years), so sums of
+ * two such times stay exact.
+ */
+export const MAX_DURATION_US = 36_525 * DURATION_UNITS_US.d;
+export const tooLong = (text: string) => `"${text}" is too long: a duration is at most 100 years (36525d)`;
+
+export function parseDurationUs(text: string): number | null {
+  if (text === '0') return 0;
+  const m = DURATION_RE.exec(text.trim());
+  return m ? Number(m[1]) * DURATION_UNITS_US[m[2]] : null;
+}
+
+export function parseRatePerSec(text: string): number | null {
+  const m = RATE_RE.exec(text.trim());
+  return m ? Number(m[1]) * RATE_PER_UNITS[m[2]] : null;
+}
+
+export function parseSizeBytes(text: string): number | null {
+  if (text === '0') return 0;
+  const m = SIZE_RE.exec(text.trim());
+  return m ? Number(m[1]) * SIZE_UNITS[m[2]] : null;
+}
+
+export function parseBitsPerSec(text: string): number | null {
+  const m = BANDWIDTH_RE.exec(text.trim());
+  return m ? Number(m[1]) * BANDWIDTH_UNITS[m[2]] : null;
+}
+
+/** Renders microseconds back in the largest unit that keeps the number whole, so a round trip is exact. */
+export function formatDurationUnit(us: number): string {
+  if (us === 0) return '0';
+  for (const unit of ['d', 'h', 'm', 's', 'ms'] as const) {
+    const scale = DURATION_UNITS_US[unit];
+    if (us % scale === 0) return `${us / scale}${unit}`;
+  }
+  return `${us}us`;
+}
