@@ -38,7 +38,12 @@ export interface NodeHost {
  * and timers. One context per node, kept across crashes.
  */
 export class NodeContext<D extends object = Record<string, unknown>> {
-  private streams: Map<string, RandomStream> | undefined;
+  // The first stream in fields and any others in arrays searched in order, not a Map: a node has
+  // a purpose or a few, and with a million nodes a Map each was a third of the memory.
+  private firstPurpose: string | undefined;
+  private firstStream: RandomStream | undefined;
+  private purposes: string[] | undefined;
+  private streams: RandomStream[] | undefined;
 
   constructor(
     private readonly sim: NodeHost,
@@ -46,9 +51,14 @@ export class NodeContext<D extends object = Record<string, unknown>> {
     readonly name: string,
     readonly region: string,
     readonly group: string | undefined,
-    /** State that survives crashes (a disk). Everything else is lost at a crash. */
-    readonly durable: D,
+    /** The initial durable state; an empty object is made on first use when there is none. */
+    private disk: D | undefined,
   ) {}
+
+  /** State that survives crashes (a disk). Everything else is lost at a crash. */
+  get durable(): D {
+    return (this.disk ??= {} as D);
+  }
 
   /** True simulated time: for measuring, not for protocol logic (use `localTimeUs`). */
   get nowUs(): TimeUs {
@@ -96,11 +106,16 @@ export class NodeContext<D extends object = Record<string, unknown>> {
   random(purpose: string): RandomStream {
     if (purpose.startsWith('@'))
       throw new RangeError(`random purpose "${purpose}": names starting with @ are reserved for the engine`);
-    this.streams ??= new Map();
-    let stream = this.streams.get(purpose);
-    if (stream === undefined) {
-      stream = this.sim.stream(this.name, purpose);
-      this.streams.set(purpose, stream);
+    if (purpose === this.firstPurpose) return this.firstStream!;
+    const at = this.purposes?.indexOf(purpose) ?? -1;
+    if (at >= 0) return this.streams![at];
+    const stream = this.sim.stream(this.name, purpose);
+    if (this.firstPurpose === undefined) {
+      this.firstPurpose = purpose;
+      this.firstStream = stream;
+    } else {
+      (this.purposes ??= []).push(purpose);
+      (this.streams ??= []).push(stream);
     }
     return stream;
   }

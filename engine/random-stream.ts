@@ -116,6 +116,22 @@ export class RandomStream {
     this.load(state);
   }
 
+  /** Writes the state as four numbers at `states[at]`: for tables that keep many streams as numbers, not objects. */
+  writeTo(states: Float64Array, at: number): void {
+    states[at] = this.c;
+    states[at + 1] = this.s0;
+    states[at + 2] = this.s1;
+    states[at + 3] = this.s2;
+  }
+
+  /** Continues from four numbers `writeTo` wrote (from any stream: the table's owner keeps them apart). */
+  readFrom(states: Float64Array, at: number): void {
+    this.c = states[at];
+    this.s0 = states[at + 1];
+    this.s1 = states[at + 2];
+    this.s2 = states[at + 3];
+  }
+
   private load(state: RandomStreamState): void {
     this.c = state.c;
     this.s0 = state.s0;
