@@ -154,6 +154,8 @@ describe('RandomStream state', () => {
     expect(() => deriveStream(1, 'a', 'c').restoreState(state)).toThrow(/cannot restore/);
     expect(() => stream.restoreState({ ...state, s1: 1.5 })).toThrow(/corrupt/);
     expect(() => stream.restoreState({ ...state, c: Number.NaN })).toThrow(/corrupt/);
+    // Alea's state words are multiples of 2^-32; anything else was not saved by a stream.
+    expect(() => stream.restoreState({ ...state, s0: 0.1 })).toThrow(/corrupt/);
   });
 });
 
