@@ -129,11 +129,14 @@ export class Simulation {
   private readonly groups: (string | undefined)[] = [];
   private readonly ids = new Map<string, NodeId>();
   private readonly groupMembers = new Map<string, NodeId[]>();
-  private readonly status: number[] = [];
-  private readonly incarnation: number[] = [];
+  // Per node, in typed arrays grown together (growNodeArrays): status, incarnation, messages sent, network streams.
+  private status = new Uint8Array(16);
+  private incarnation = new Int32Array(16);
+  private sentCounts = new Float64Array(16);
   private readonly processes: (Process | null)[] = [];
   private readonly factories: ProcessFactory<any>[] = [];
-  private readonly contexts: NodeContext<any>[] = [];
+  /** Made when first asked for (usually at the node's start), so adding a million nodes stays quick. */
+  private readonly contexts: (NodeContext<any> | undefined)[] = [];
   /**
    * Every node's network stream, as four numbers a node (RandomStream.writeTo)
    * and seeded at its first send: with a million nodes, a stream object each
@@ -143,10 +146,9 @@ export class Simulation {
   private netSeeded = new Uint8Array(16);
   private readonly netStream = new RandomStream(NETWORK_PURPOSE);
   /** Events that reached a paused node, flattened as (kind, a, b, ref, handle) tuples. */
-  private readonly held: (unknown[] | undefined)[] = [];
+  private readonly held = new Map<NodeId, unknown[]>();
   /** Handles of held timers not cancelled since, so a model can still cancel them. */
   private readonly heldTimers = new Set<TimerHandle>();
-  private readonly sentCounts: number[] = [];
   private readonly crashListeners: ((id: NodeId) => void)[] = [];
   private readonly addressNames: string[] = [];
   /** The node each floating address delivers to: the last to claim it, up or down. */
@@ -185,15 +187,12 @@ export class Simulation {
       if (members === undefined) this.groupMembers.set(spec.group, (members = []));
       members.push(id);
     }
-    this.status.push(UP);
-    this.incarnation.push(0);
+    if (id >= this.status.length) this.growNodeArrays();
+    this.status[id] = UP;
     this.processes.push(null);
     this.factories.push(spec.process);
     this.digesters.push(spec.digestMessage ?? digestPayload);
-    this.contexts.push(new NodeContext<D>(this, id, spec.name, region, spec.group, spec.durable?.()));
-    if (id >= this.netSeeded.length) this.growNetStreams();
-    this.held.push(undefined);
-    this.sentCounts.push(0);
+    this.contexts.push(spec.durable === undefined ? undefined : new NodeContext<D>(this, id, spec.durable()));
     this.queue.push(this.nowUs, EV_START, id, 0, 0, null);
     return id;
   }
@@ -296,7 +295,16 @@ export class Simulation {
   }
 
   context(id: NodeId): NodeContext<any> {
-    return this.contexts[id];
+    if (!(id >= 0 && id < this.names.length)) throw new RangeError(`no node with id ${id}`);
+    return (this.contexts[id] ??= new NodeContext(this, id, undefined));
+  }
+
+  regionOf(id: NodeId): string {
+    return this.network.regionName(this.network.regionOf(id));
+  }
+
+  groupOf(id: NodeId): string | undefined {
+    return this.groups[id];
   }
 
   /** The running process of a node (null while it is down): for inspecting model state. */
@@ -435,8 +443,8 @@ export class Simulation {
     if (this.status[id] !== PAUSED) return;
     this.status[id] = UP;
     this.log('resume', [id]);
-    const waiting = this.held[id];
-    this.held[id] = undefined;
+    const waiting = this.held.get(id);
+    this.held.delete(id);
     if (waiting === undefined) return;
     let i = 0;
     for (; i < waiting.length && this.status[id] === UP; i += 5) {
@@ -454,7 +462,7 @@ export class Simulation {
     }
     if (i < waiting.length) {
       // A handler took the node down again: what is left waits, or is lost with a crash.
-      this.held[id] = waiting.slice(i).concat(this.held[id] ?? []);
+      this.held.set(id, waiting.slice(i).concat(this.held.get(id) ?? []));
       if (this.status[id] === DOWN) this.dropHeld(id);
     }
   }
@@ -581,36 +589,41 @@ export class Simulation {
     return this.queue.size;
   }
 
-  private growNetStreams(): void {
-    const seeded = new Uint8Array(2 * this.netSeeded.length);
-    seeded.set(this.netSeeded);
-    this.netSeeded = seeded;
-    const states = new Float64Array(4 * seeded.length);
-    states.set(this.netStates);
-    this.netStates = states;
+  private growNodeArrays(): void {
+    const length = 2 * this.status.length;
+    this.status = grown(this.status, new Uint8Array(length));
+    this.incarnation = grown(this.incarnation, new Int32Array(length));
+    this.sentCounts = grown(this.sentCounts, new Float64Array(length));
+    this.netSeeded = grown(this.netSeeded, new Uint8Array(length));
+    this.netStates = grown(this.netStates, new Float64Array(4 * length));
   }
 
   private startProcess(id: NodeId): void {
-    const process = this.factories[id](this.contexts[id]);
+    const process = this.factories[id](this.context(id));
     this.processes[id] = process;
     process.onStart?.();
   }
 
   private hold(id: NodeId, kind: number, a: number, b: number, ref: unknown, handle: TimerHandle): void {
-    let list = this.held[id];
-    if (list === undefined) this.held[id] = list = [];
+    let list = this.held.get(id);
+    if (list === undefined) this.held.set(id, (list = []));
     list.push(kind, a, b, ref, handle);
     if (kind === EV_TIMER) this.heldTimers.add(handle);
   }
 
   /** A crash loses what a paused node was holding; held messages count as dropped. */
   private dropHeld(id: NodeId): void {
-    const list = this.held[id];
+    const list = this.held.get(id);
     if (list === undefined) return;
-    this.held[id] = undefined;
+    this.held.delete(id);
     for (let i = 0; i < list.length; i += 5) {
       if (list[i] === EV_DELIVER) this.messages.droppedAtDownNode++;
       else if (list[i] === EV_TIMER) this.heldTimers.delete(list[i + 4] as TimerHandle);
     }
   }
+}
+
+function grown<T extends Uint8Array | Int32Array | Float64Array>(old: T, to: T): T {
+  to.set(old);
+  return to;
 }
