@@ -11,6 +11,7 @@ import {
   type LinkSpec,
   type NetworkConfig,
 } from './network.js';
+import { NameIndex } from './name-index.js';
 import { NodeContext, type NodeId, type Process, type ProcessFactory, type TimerHandle } from './node-context.js';
 import type { Cut } from './partition.js';
 import { deriveStream, RandomStream } from './random-stream.js';
@@ -127,7 +128,7 @@ export class Simulation {
   private readonly names: string[] = [];
   private readonly digesters: ((message: unknown) => number)[] = [];
   private readonly groups: (string | undefined)[] = [];
-  private readonly ids = new Map<string, NodeId>();
+  private readonly ids = new NameIndex(this.names);
   private readonly groupMembers = new Map<string, NodeId[]>();
   // Per node, in typed arrays grown together (growNodeArrays): status, incarnation, messages sent, network streams.
   private status = new Uint8Array(16);
@@ -181,7 +182,7 @@ export class Simulation {
     this.clocks.add(id, spec.clock?.offsetUs ?? 0, spec.clock?.driftPpm ?? 0);
     this.names.push(spec.name);
     this.groups.push(spec.group);
-    this.ids.set(spec.name, id);
+    this.ids.add(id);
     if (spec.group !== undefined) {
       let members = this.groupMembers.get(spec.group);
       if (members === undefined) this.groupMembers.set(spec.group, (members = []));
