@@ -529,11 +529,7 @@ export class Simulation {
       const a = q.currentA;
       const b = q.currentB;
       this.nowUs = t;
-      hash.mixWide(t);
-      hash.mix(kind);
-      hash.mix(target);
-      hash.mix(a);
-      hash.mix(b);
+      hash.mixEvent(t, kind, target, a, b);
       if (kind === EV_DELIVER) hash.mix(this.digesters[target](q.currentRef));
       const index = this.eventCount++;
       if (this.observer !== null) this.observer.onEvent(index, t, kind, target, a, b, hash.low);
