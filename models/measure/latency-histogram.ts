@@ -85,7 +85,8 @@ export class LatencyHistogram {
   }
 
   reset(): void {
-    this.counts.fill(0);
+    // Nothing is counted above the maximum's index.
+    if (this.total > 0) this.counts.fill(0, 0, countsIndex(this.max) + 1);
     this.total = 0;
     this.max = 0;
     this.queried = null;
@@ -125,7 +126,7 @@ export class LatencyHistogram {
     const h = hdr.build(HDR_SETTINGS);
     const counts = this.counts;
     const maxIndex = countsIndex(this.max);
-    for (let i = 0; i < counts.length; i++) {
+    for (let i = 0; i <= maxIndex; i++) {
       // The exact maximum stands for its own index, so the library's maxValue is exact too.
       if (counts[i] > 0) h.recordValueWithCount(i === maxIndex ? this.max : valueFromIndex(i), counts[i]);
     }
