@@ -130,14 +130,15 @@ export class TypedEventQueue implements EventQueue {
       this.removeTop();
     }
     while (this.heapSize > 0) {
-      const slot = this.heap[2];
+      const slot = this.heap[2] | 0;
       const at = FIELDS * slot;
       if (f[at + STATE] === LIVE) {
         this.currentHandle = slot + SLOT_SPAN * f[at + GEN];
         this.currentTimeUs = this.heap[0];
         this.currentSeq = this.heap[1];
-        this.currentKind = f[at + KIND];
-        this.currentTarget = f[at + TARGET];
+        // `| 0`: int32 for V8 (a typed array read is a double), as the run loop indexes arrays with them.
+        this.currentKind = f[at + KIND] | 0;
+        this.currentTarget = f[at + TARGET] | 0;
         this.currentA = f[at + A];
         this.currentB = f[at + B];
         this.currentRef = this.ref[slot];
@@ -159,7 +160,7 @@ export class TypedEventQueue implements EventQueue {
       this.removeTop();
     }
     while (this.heapSize > 0) {
-      const slot = this.heap[2];
+      const slot = this.heap[2] | 0;
       if (this.fields[FIELDS * slot + STATE] === LIVE) return this.heap[0];
       this.removeTop();
       this.release(slot);
