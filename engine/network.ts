@@ -92,7 +92,8 @@ export class Network {
   private readonly regionIndex = new Map<string, number>();
   private readonly regionNames: string[] = [];
   private readonly regionProfiles: (LinkProfile | undefined)[][] = [];
-  private readonly nodeRegion: number[] = [];
+  /** Region index per node, in a typed array: read twice a message, for nodes anywhere in memory. */
+  private nodeRegion = new Int32Array(16);
   private readonly overrides = new Map<number, LinkProfile>();
   private readonly states = new Map<number, LinkState>();
   private readonly sameRegionRtt: DistributionSpec;
@@ -135,6 +136,11 @@ export class Network {
 
   addNode(id: NodeId, regionIndex: number): void {
     if (id >= NODE_LIMIT) throw new RangeError(`network: at most ${NODE_LIMIT} nodes are supported`);
+    if (id >= this.nodeRegion.length) {
+      const grown = new Int32Array(Math.max(2 * this.nodeRegion.length, id + 1));
+      grown.set(this.nodeRegion);
+      this.nodeRegion = grown;
+    }
     this.nodeRegion[id] = regionIndex;
   }
 

@@ -31,6 +31,9 @@ export interface NodeHost {
   holderOf(address: NodeId): NodeId;
   claimAddress(node: NodeId, address: NodeId): void;
   group(group: string): readonly NodeId[];
+  nodeName(id: NodeId): string;
+  regionOf(id: NodeId): string;
+  groupOf(id: NodeId): string | undefined;
 }
 
 /**
@@ -38,17 +41,36 @@ export interface NodeHost {
  * and timers. One context per node, kept across crashes.
  */
 export class NodeContext<D extends object = Record<string, unknown>> {
-  private streams: Map<string, RandomStream> | undefined;
+  // Few fields, as a million nodes have a million contexts: the name, region and group are the
+  // host's, and the first stream sits in fields, others in a Map (a Map each was a third of the memory).
+  private firstPurpose: string | undefined;
+  private firstStream: RandomStream | undefined;
+  private moreStreams: Map<string, RandomStream> | undefined;
 
   constructor(
     private readonly sim: NodeHost,
     readonly id: NodeId,
-    readonly name: string,
-    readonly region: string,
-    readonly group: string | undefined,
-    /** State that survives crashes (a disk). Everything else is lost at a crash. */
-    readonly durable: D,
+    /** The initial durable state; an empty object is made on first use when there is none. */
+    private disk: D | undefined,
   ) {}
+
+  get name(): string {
+    return this.sim.nodeName(this.id);
+  }
+
+  get region(): string {
+    return this.sim.regionOf(this.id);
+  }
+
+  /** A label for selecting nodes together in faults (`server`, `replica`), if the node has one. */
+  get group(): string | undefined {
+    return this.sim.groupOf(this.id);
+  }
+
+  /** State that survives crashes (a disk). Everything else is lost at a crash. */
+  get durable(): D {
+    return (this.disk ??= {} as D);
+  }
 
   /** True simulated time: for measuring, not for protocol logic (use `localTimeUs`). */
   get nowUs(): TimeUs {
@@ -96,11 +118,15 @@ export class NodeContext<D extends object = Record<string, unknown>> {
   random(purpose: string): RandomStream {
     if (purpose.startsWith('@'))
       throw new RangeError(`random purpose "${purpose}": names starting with @ are reserved for the engine`);
-    this.streams ??= new Map();
-    let stream = this.streams.get(purpose);
-    if (stream === undefined) {
-      stream = this.sim.stream(this.name, purpose);
-      this.streams.set(purpose, stream);
+    if (purpose === this.firstPurpose) return this.firstStream!;
+    let stream = this.moreStreams?.get(purpose);
+    if (stream !== undefined) return stream;
+    stream = this.sim.stream(this.name, purpose);
+    if (this.firstPurpose === undefined) {
+      this.firstPurpose = purpose;
+      this.firstStream = stream;
+    } else {
+      (this.moreStreams ??= new Map()).set(purpose, stream);
     }
     return stream;
   }

@@ -66,6 +66,8 @@ function stepValue(h: number, value: unknown, depth: number): number {
   }
   if (value === null) return step(h, TAG_NULL);
   if (depth >= MAX_DEPTH) return step(h, TAG_DEEP);
+  // Messages are mostly object literals: skip the array, view, Map and Set tests for them.
+  if (Object.getPrototypeOf(value) === Object.prototype) return stepObject(h, value, depth);
   if (Array.isArray(value)) {
     h = step(step(h, TAG_ARRAY), value.length);
     for (let i = 0; i < value.length; i++) h = stepValue(h, value[i], depth + 1);
@@ -88,9 +90,19 @@ function stepValue(h: number, value: unknown, depth: number): number {
     for (const v of value) h = stepValue(h, v, depth + 1);
     return h;
   }
+  return stepObject(h, value, depth);
+}
+
+function stepObject(h: number, value: object, depth: number): number {
   h = step(h, TAG_OBJECT);
   // for-in also walks inherited enumerable keys; message objects (plain or class instances) have none.
-  for (const key in value) h = stepValue(h, (value as Record<string, unknown>)[key], depth + 1);
+  for (const key in value) {
+    const field = (value as Record<string, unknown>)[key];
+    // Numbers and strings, most fields, without the call and the type switch.
+    if (typeof field === 'number') h = stepNumber(h, field);
+    else if (typeof field === 'string') h = stepString(h, field);
+    else h = stepValue(h, field, depth + 1);
+  }
   return h;
 }
 

@@ -1,5 +1,3 @@
-import seedrandom from 'seedrandom';
-
 /**
  * A stream's resume point: the key it was derived from plus alea's four state
  * words. Plain numbers and a string, so it survives JSON.stringify/parse
@@ -27,24 +25,45 @@ export class RandomStream {
   readonly key: string;
   // Alea's state, stepped here rather than through seedrandom's closure: with
   // thousands of streams a shared closure call site goes megamorphic and
-  // stops inlining (see bench: ping-pong among 10,000 nodes).
+  // stops inlining (see bench: ping-pong among 10,000 nodes). Each s is a
+  // multiple of 2^-32 in [0, 1), kept as the small integer s·2^32 − 2^31: a
+  // field holding a fraction costs a 16-byte box, and a million nodes hold a
+  // million streams. Decoding is exact, so every draw is alea's to the bit.
   private c = 0;
-  private s0 = 0;
-  private s1 = 0;
-  private s2 = 0;
+  private k0 = 0;
+  private k1 = 0;
+  private k2 = 0;
 
   constructor(key: string) {
     this.key = key;
-    // seedrandom does the seeding (Baagøe's Mash); the steps below are alea's, number for number.
-    this.load(seedrandom.alea(key, { state: true }).state());
+    // Alea's seeding from Baagøe's Mash, number for number as seedrandom's (the tests check it against
+    // seedrandom). Done here: seedrandom builds closures per stream, which took 3 µs a stream.
+    let n = mash(MASH_START, ' ');
+    let s0 = unit(n);
+    n = mash(n, ' ');
+    let s1 = unit(n);
+    n = mash(n, ' ');
+    let s2 = unit(n);
+    n = mash(n, key);
+    s0 -= unit(n);
+    if (s0 < 0) s0 += 1;
+    n = mash(n, key);
+    s1 -= unit(n);
+    if (s1 < 0) s1 += 1;
+    n = mash(n, key);
+    s2 -= unit(n);
+    if (s2 < 0) s2 += 1;
+    this.load({ key, c: 1, s0, s1, s2 });
   }
 
   /** Uniform in [0, 1), 32-bit resolution. One alea step; allocates nothing. */
   next(): number {
-    const t = 2091639 * this.s0 + this.c * 2.3283064365386963e-10; // 2^-32
-    this.s0 = this.s1;
-    this.s1 = this.s2;
-    return (this.s2 = t - (this.c = t | 0));
+    const t = 2091639 * fraction(this.k0) + this.c * 2.3283064365386963e-10; // 2^-32
+    this.k0 = this.k1;
+    this.k1 = this.k2;
+    const s = t - (this.c = t | 0);
+    this.k2 = encode(s);
+    return s;
   }
 
   /** Uniform in [0, 1), 53-bit resolution. Consumes two draws, as seedrandom's `double()` does. */
@@ -83,8 +102,7 @@ export class RandomStream {
   }
 
   saveState(): RandomStreamState {
-    const { c, s0, s1, s2 } = this;
-    return { key: this.key, c, s0, s1, s2 };
+    return { key: this.key, c: this.c, s0: fraction(this.k0), s1: fraction(this.k1), s2: fraction(this.k2) };
   }
 
   /**
@@ -96,22 +114,73 @@ export class RandomStream {
       throw new Error(`cannot restore state of stream ${state.key} into stream ${this.key}`);
     }
     const { c, s0, s1, s2 } = state;
-    if (!(Number.isInteger(c) && isUnitInterval(s0) && isUnitInterval(s1) && isUnitInterval(s2))) {
+    if (!(Number.isInteger(c) && isAleaFraction(s0) && isAleaFraction(s1) && isAleaFraction(s2))) {
       throw new RangeError(`corrupt random stream state for ${this.key}: ${JSON.stringify(state)}`);
     }
     this.load(state);
   }
 
-  private load(state: seedrandom.State.Alea): void {
+  /** Writes the state as four numbers at `states[at]`: for tables that keep many streams as numbers, not objects. */
+  writeTo(states: Float64Array, at: number): void {
+    states[at] = this.c;
+    states[at + 1] = this.k0;
+    states[at + 2] = this.k1;
+    states[at + 3] = this.k2;
+  }
+
+  /** Continues from four numbers `writeTo` wrote (from any stream: the table's owner keeps them apart). */
+  readFrom(states: Float64Array, at: number): void {
+    // `| 0` keeps the fields small integers for V8 (a typed array read is a double).
+    this.c = states[at] | 0;
+    this.k0 = states[at + 1] | 0;
+    this.k1 = states[at + 2] | 0;
+    this.k2 = states[at + 3] | 0;
+  }
+
+  private load(state: RandomStreamState): void {
     this.c = state.c;
-    this.s0 = state.s0;
-    this.s1 = state.s1;
-    this.s2 = state.s2;
+    this.k0 = encode(state.s0);
+    this.k1 = encode(state.s1);
+    this.k2 = encode(state.s2);
   }
 }
 
-function isUnitInterval(x: number): boolean {
-  return x >= 0 && x < 1;
+const MASH_START = 0xefc8249d;
+
+/** Baagøe's Mash: folds `data` into the running state `n` and returns the new state. */
+function mash(n: number, data: string): number {
+  for (let i = 0; i < data.length; i++) {
+    n += data.charCodeAt(i);
+    let h = 0.02519603282416938 * n;
+    n = h >>> 0;
+    h -= n;
+    h *= n;
+    n = h >>> 0;
+    h -= n;
+    n += h * TWO_POW_32;
+  }
+  return n;
+}
+
+/** What Mash hands out for a state: its low 32 bits as a fraction of 2^32. */
+function unit(n: number): number {
+  return (n >>> 0) * 2.3283064365386963e-10; // 2^-32
+}
+
+const HALF_POW_32 = 0x8000_0000;
+
+/** A state fraction as the small integer the stream keeps. */
+function encode(s: number): number {
+  return (s * TWO_POW_32 - HALF_POW_32) | 0;
+}
+
+function fraction(k: number): number {
+  return (k + HALF_POW_32) * 2.3283064365386963e-10; // 2^-32
+}
+
+/** What alea's state words always are: multiples of 2^-32 in [0, 1). */
+function isAleaFraction(x: number): boolean {
+  return x >= 0 && x < 1 && Number.isInteger(x * TWO_POW_32);
 }
 
 /**

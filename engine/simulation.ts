@@ -11,9 +11,10 @@ import {
   type LinkSpec,
   type NetworkConfig,
 } from './network.js';
+import { NameIndex } from './name-index.js';
 import { NodeContext, type NodeId, type Process, type ProcessFactory, type TimerHandle } from './node-context.js';
 import type { Cut } from './partition.js';
-import { deriveStream, type RandomStream } from './random-stream.js';
+import { deriveStream, RandomStream } from './random-stream.js';
 import { toTicks, type DurationUs, type TimeUs } from './time.js';
 import { digestPayload } from './payload-digest.js';
 import { TraceHash } from './trace-hash.js';
@@ -127,19 +128,28 @@ export class Simulation {
   private readonly names: string[] = [];
   private readonly digesters: ((message: unknown) => number)[] = [];
   private readonly groups: (string | undefined)[] = [];
-  private readonly ids = new Map<string, NodeId>();
+  private readonly ids = new NameIndex(this.names);
   private readonly groupMembers = new Map<string, NodeId[]>();
-  private readonly status: number[] = [];
-  private readonly incarnation: number[] = [];
+  // Per node, in typed arrays grown together (growNodeArrays): status, incarnation, messages sent, network streams.
+  private status = new Uint8Array(16);
+  private incarnation = new Int32Array(16);
+  private sentCounts = new Float64Array(16);
   private readonly processes: (Process | null)[] = [];
   private readonly factories: ProcessFactory<any>[] = [];
-  private readonly contexts: NodeContext<any>[] = [];
-  private readonly netStreams: (RandomStream | undefined)[] = [];
+  /** Made when first asked for (usually at the node's start), so adding a million nodes stays quick. */
+  private readonly contexts: (NodeContext<any> | undefined)[] = [];
+  /**
+   * Every node's network stream, as four numbers a node (RandomStream.writeTo)
+   * and seeded at its first send: with a million nodes, a stream object each
+   * was a fifth of the memory. `netStream` is the object they take turns in.
+   */
+  private netStates = new Float64Array(4 * 16);
+  private netSeeded = new Uint8Array(16);
+  private readonly netStream = new RandomStream(NETWORK_PURPOSE);
   /** Events that reached a paused node, flattened as (kind, a, b, ref, handle) tuples. */
-  private readonly held: (unknown[] | undefined)[] = [];
+  private readonly held = new Map<NodeId, unknown[]>();
   /** Handles of held timers not cancelled since, so a model can still cancel them. */
   private readonly heldTimers = new Set<TimerHandle>();
-  private readonly sentCounts: number[] = [];
   private readonly crashListeners: ((id: NodeId) => void)[] = [];
   private readonly addressNames: string[] = [];
   /** The node each floating address delivers to: the last to claim it, up or down. */
@@ -172,22 +182,18 @@ export class Simulation {
     this.clocks.add(id, spec.clock?.offsetUs ?? 0, spec.clock?.driftPpm ?? 0);
     this.names.push(spec.name);
     this.groups.push(spec.group);
-    this.ids.set(spec.name, id);
+    this.ids.add(id);
     if (spec.group !== undefined) {
       let members = this.groupMembers.get(spec.group);
       if (members === undefined) this.groupMembers.set(spec.group, (members = []));
       members.push(id);
     }
-    this.status.push(UP);
-    this.incarnation.push(0);
+    if (id >= this.status.length) this.growNodeArrays();
+    this.status[id] = UP;
     this.processes.push(null);
     this.factories.push(spec.process);
     this.digesters.push(spec.digestMessage ?? digestPayload);
-    const durable = spec.durable ? spec.durable() : ({} as D);
-    this.contexts.push(new NodeContext<D>(this, id, spec.name, region, spec.group, durable));
-    this.netStreams.push(undefined);
-    this.held.push(undefined);
-    this.sentCounts.push(0);
+    this.contexts.push(spec.durable === undefined ? undefined : new NodeContext<D>(this, id, spec.durable()));
     this.queue.push(this.nowUs, EV_START, id, 0, 0, null);
     return id;
   }
@@ -290,7 +296,16 @@ export class Simulation {
   }
 
   context(id: NodeId): NodeContext<any> {
-    return this.contexts[id];
+    if (!(id >= 0 && id < this.names.length)) throw new RangeError(`no node with id ${id}`);
+    return (this.contexts[id] ??= new NodeContext(this, id, undefined));
+  }
+
+  regionOf(id: NodeId): string {
+    return this.network.regionName(this.network.regionOf(id));
+  }
+
+  groupOf(id: NodeId): string | undefined {
+    return this.groups[id];
   }
 
   /** The running process of a node (null while it is down): for inspecting model state. */
@@ -336,10 +351,15 @@ export class Simulation {
       m.droppedAtDownNode++;
       return;
     }
-    let rng = this.netStreams[from];
-    if (rng === undefined) rng = this.netStreams[from] = deriveStream(this.seed, this.names[from], NETWORK_PURPOSE);
+    const rng = this.netStream;
+    if (this.netSeeded[from] === 0) {
+      deriveStream(this.seed, this.names[from], NETWORK_PURPOSE).writeTo(this.netStates, 4 * from);
+      this.netSeeded[from] = 1;
+    }
+    rng.readFrom(this.netStates, 4 * from);
     const net = this.network;
     const arrival = net.transmit(from, to, sizeBytes, this.nowUs, rng, latencyUs);
+    rng.writeTo(this.netStates, 4 * from);
     if (this.messageObserver !== null) this.messageObserver.onSend(this.nowUs, from, to, arrival, message);
     if (arrival < 0) {
       if (arrival === DROP_PARTITION) m.droppedByPartition++;
@@ -424,8 +444,8 @@ export class Simulation {
     if (this.status[id] !== PAUSED) return;
     this.status[id] = UP;
     this.log('resume', [id]);
-    const waiting = this.held[id];
-    this.held[id] = undefined;
+    const waiting = this.held.get(id);
+    this.held.delete(id);
     if (waiting === undefined) return;
     let i = 0;
     for (; i < waiting.length && this.status[id] === UP; i += 5) {
@@ -443,7 +463,7 @@ export class Simulation {
     }
     if (i < waiting.length) {
       // A handler took the node down again: what is left waits, or is lost with a crash.
-      this.held[id] = waiting.slice(i).concat(this.held[id] ?? []);
+      this.held.set(id, waiting.slice(i).concat(this.held.get(id) ?? []));
       if (this.status[id] === DOWN) this.dropHeld(id);
     }
   }
@@ -509,11 +529,7 @@ export class Simulation {
       const a = q.currentA;
       const b = q.currentB;
       this.nowUs = t;
-      hash.mixWide(t);
-      hash.mix(kind);
-      hash.mix(target);
-      hash.mix(a);
-      hash.mix(b);
+      hash.mixEvent(t, kind, target, a, b);
       if (kind === EV_DELIVER) hash.mix(this.digesters[target](q.currentRef));
       const index = this.eventCount++;
       if (this.observer !== null) this.observer.onEvent(index, t, kind, target, a, b, hash.low);
@@ -570,27 +586,41 @@ export class Simulation {
     return this.queue.size;
   }
 
+  private growNodeArrays(): void {
+    const length = 2 * this.status.length;
+    this.status = grown(this.status, new Uint8Array(length));
+    this.incarnation = grown(this.incarnation, new Int32Array(length));
+    this.sentCounts = grown(this.sentCounts, new Float64Array(length));
+    this.netSeeded = grown(this.netSeeded, new Uint8Array(length));
+    this.netStates = grown(this.netStates, new Float64Array(4 * length));
+  }
+
   private startProcess(id: NodeId): void {
-    const process = this.factories[id](this.contexts[id]);
+    const process = this.factories[id](this.context(id));
     this.processes[id] = process;
     process.onStart?.();
   }
 
   private hold(id: NodeId, kind: number, a: number, b: number, ref: unknown, handle: TimerHandle): void {
-    let list = this.held[id];
-    if (list === undefined) this.held[id] = list = [];
+    let list = this.held.get(id);
+    if (list === undefined) this.held.set(id, (list = []));
     list.push(kind, a, b, ref, handle);
     if (kind === EV_TIMER) this.heldTimers.add(handle);
   }
 
   /** A crash loses what a paused node was holding; held messages count as dropped. */
   private dropHeld(id: NodeId): void {
-    const list = this.held[id];
+    const list = this.held.get(id);
     if (list === undefined) return;
-    this.held[id] = undefined;
+    this.held.delete(id);
     for (let i = 0; i < list.length; i += 5) {
       if (list[i] === EV_DELIVER) this.messages.droppedAtDownNode++;
       else if (list[i] === EV_TIMER) this.heldTimers.delete(list[i + 4] as TimerHandle);
     }
   }
+}
+
+function grown<T extends Uint8Array | Int32Array | Float64Array>(old: T, to: T): T {
+  to.set(old);
+  return to;
 }

@@ -32,6 +32,45 @@ function snapshot(q: EventQueue) {
 }
 
 describe('event queues', () => {
+  it('pops the same as the reference while timeouts, almost all cancelled, pile up and are compacted away', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 50 }), fc.integer({ min: 0, max: 20 })), {
+          minLength: 500,
+          maxLength: 1500,
+        }),
+        (steps) => {
+          const ref = new HeapEventQueue();
+          const fast = new TypedEventQueue();
+          // Each request pushes a reply and a far timeout; the reply cancels the timeout, between a pop and the next push.
+          const timeouts: [EventHandle, EventHandle][] = [];
+          for (const [delay, keep] of steps) {
+            const id = timeouts.length;
+            timeouts.push([
+              ref.push(ref.currentTimeUs + 10_000, 1, id, 0, 0, null),
+              fast.push(fast.currentTimeUs + 10_000, 1, id, 0, 0, null),
+            ]);
+            ref.push(ref.currentTimeUs + delay, 0, id, 0, 0, null);
+            fast.push(fast.currentTimeUs + delay, 0, id, 0, 0, null);
+            expect(fast.pop()).toBe(ref.pop());
+            expect(snapshot(fast)).toEqual(snapshot(ref));
+            if (ref.currentKind === 0 && keep > 0) {
+              const [hr, hf] = timeouts[ref.currentTarget];
+              expect(fast.cancel(hf)).toBe(ref.cancel(hr));
+            }
+            expect(fast.size).toBe(ref.size);
+          }
+          while (ref.size > 0) {
+            expect(fast.pop()).toBe(ref.pop());
+            expect(snapshot(fast)).toEqual(snapshot(ref));
+          }
+          expect(fast.pop()).toBe(false);
+        },
+      ),
+      { numRuns: 30 },
+    );
+  });
+
   it('the typed-array queue pops exactly what the heap-js reference pops, for any schedule', () => {
     fc.assert(
       fc.property(fc.array(opArb, { maxLength: 400 }), fc.integer({ min: 1, max: 8 }), (ops, capacity) => {

@@ -2,40 +2,99 @@ import * as hdr from 'hdr-histogram-js';
 import type { CdfPoint, LatencySummary } from './outcomes.js';
 
 /**
- * Latencies in an HDR histogram: three significant digits (quantile error
+ * The HDR histogram's settings: three significant digits (quantile error
  * under 0.1%) in memory that depends on the range of values, not their count.
  */
+const HDR_SETTINGS = {
+  bitBucketSize: 32,
+  numberOfSignificantValueDigits: 3,
+  lowestDiscernibleValue: 1,
+  autoResize: true,
+} as const;
+
+/**
+ * Its layout, for those settings: 2^11 sub-buckets of unit width in bucket 0,
+ * then each bucket doubles the width and uses only its upper half of 2^10
+ * sub-buckets (the lower half overlaps the bucket below).
+ */
+const HALF_MAGNITUDE = 10;
+const HALF_COUNT = 2 ** HALF_MAGNITUDE;
+const INITIAL_COUNTS = 2 * HALF_COUNT;
+
+/**
+ * Where hdr-histogram-js counts `value` (its `countsArrayIndex`, same
+ * formula). Integers below 2^31, every latency in practice, take the integer
+ * path: the library's Math.log2 and division were most of what recording a
+ * request's metrics cost.
+ */
+export function countsIndex(value: number): number {
+  if ((value | 0) === value && value >= 0) {
+    const bucket = Math.max(0, 31 - HALF_MAGNITUDE - Math.clz32(value));
+    return (bucket << HALF_MAGNITUDE) + (value >>> bucket);
+  }
+  if (!(value >= 0 && value < Infinity)) throw new RangeError(`latency must be finite and >= 0, got ${value}`);
+  const bucket = Math.max(Math.floor(Math.log2(value)) - HALF_MAGNITUDE, 0);
+  return bucket * HALF_COUNT + Math.floor(value / 2 ** bucket);
+}
+
+/** The lowest value counted at `index` (hdr-histogram-js's `valueFromIndex`). */
+function valueFromIndex(index: number): number {
+  const bucket = Math.floor(index / HALF_COUNT) - 1;
+  const sub = (index % HALF_COUNT) + HALF_COUNT;
+  return bucket < 0 ? sub - HALF_COUNT : sub * 2 ** bucket;
+}
+
+/**
+ * Latencies in an HDR histogram. Recording only counts into a typed array
+ * laid out as hdr-histogram-js lays out its counts, and keeps the exact
+ * maximum; queries go to an hdr-histogram-js histogram rebuilt from those
+ * counts, so every percentile, mean and maximum is the library's own.
+ */
 export class LatencyHistogram {
-  private readonly histogram = hdr.build({
-    bitBucketSize: 32,
-    numberOfSignificantValueDigits: 3,
-    lowestDiscernibleValue: 1,
-    autoResize: true,
-  });
+  private counts = new Float64Array(INITIAL_COUNTS);
+  private total = 0;
+  private max = 0;
+  /** The library's histogram of the same counts: null until a query needs it, and again after the next change. */
+  private queried: hdr.Histogram | null = null;
 
   record(latencyUs: number): void {
-    this.histogram.recordValue(latencyUs);
+    const index = countsIndex(latencyUs);
+    if (index >= this.counts.length) this.grow(index);
+    this.counts[index]++;
+    this.total++;
+    if (latencyUs > this.max) this.max = latencyUs;
+    this.queried = null;
   }
 
   add(other: LatencyHistogram): void {
-    this.histogram.add(other.histogram);
+    if (other.counts.length > this.counts.length) this.grow(other.counts.length - 1);
+    const counts = this.counts;
+    const others = other.counts;
+    for (let i = 0; i < others.length; i++) counts[i] += others[i];
+    this.total += other.total;
+    if (other.max > this.max) this.max = other.max;
+    this.queried = null;
   }
 
   get count(): number {
-    return this.histogram.totalCount;
+    return this.total;
   }
 
   percentileUs(percentile: number): number {
-    return this.histogram.getValueAtPercentile(percentile);
+    return this.histogram().getValueAtPercentile(percentile);
   }
 
   reset(): void {
-    this.histogram.reset();
+    // Nothing is counted above the maximum's index.
+    if (this.total > 0) this.counts.fill(0, 0, countsIndex(this.max) + 1);
+    this.total = 0;
+    this.max = 0;
+    this.queried = null;
   }
 
   summary(): LatencySummary {
-    const h = this.histogram;
-    if (h.totalCount === 0) return { count: 0, meanUs: 0, p50Us: 0, p90Us: 0, p95Us: 0, p99Us: 0, p999Us: 0, maxUs: 0 };
+    if (this.total === 0) return { count: 0, meanUs: 0, p50Us: 0, p90Us: 0, p95Us: 0, p99Us: 0, p999Us: 0, maxUs: 0 };
+    const h = this.histogram();
     return {
       count: h.totalCount,
       meanUs: Math.round(h.mean),
@@ -50,15 +109,36 @@ export class LatencyHistogram {
 
   /** The CDF at percentiles dense in the tail (…99, 99.1, …, 99.9, 99.91, …), one point per distinct latency. */
   cdf(): CdfPoint[] {
-    if (this.histogram.totalCount === 0) return [];
+    if (this.total === 0) return [];
+    const h = this.histogram();
     const points: CdfPoint[] = [];
     for (const percentile of CDF_PERCENTILES) {
-      const latency = this.histogram.getValueAtPercentile(percentile);
+      const latency = h.getValueAtPercentile(percentile);
       const last = points[points.length - 1];
       if (last !== undefined && last[0] === latency) last[1] = percentile / 100;
       else points.push([latency, percentile / 100]);
     }
     return points;
+  }
+
+  private histogram(): hdr.Histogram {
+    if (this.queried !== null) return this.queried;
+    const h = hdr.build(HDR_SETTINGS);
+    const counts = this.counts;
+    const maxIndex = countsIndex(this.max);
+    for (let i = 0; i <= maxIndex; i++) {
+      // The exact maximum stands for its own index, so the library's maxValue is exact too.
+      if (counts[i] > 0) h.recordValueWithCount(i === maxIndex ? this.max : valueFromIndex(i), counts[i]);
+    }
+    return (this.queried = h);
+  }
+
+  private grow(index: number): void {
+    let length = this.counts.length;
+    while (length <= index) length *= 2;
+    const counts = new Float64Array(length);
+    counts.set(this.counts);
+    this.counts = counts;
   }
 }
 
