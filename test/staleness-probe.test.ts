@@ -6,6 +6,8 @@ import { wilsonInterval } from '../reports/consistency/staleness-curves.js';
 import { parseReport } from '../reports/report-schema.js';
 import { buildReport } from '../reports/build-report.js';
 import { summaryTable } from '../cli/summary-table.js';
+import { tVisibilityChart } from '../reports/charts/t-visibility.js';
+import { runScenario } from '../scenarios/harness/run-scenario.js';
 import { parseScenarioText } from '../scenarios/harness/load-scenario.js';
 import { probeRun, probeScenario } from './support/staleness-probe-scenario.js';
 
@@ -170,6 +172,32 @@ describe('the staleness probe measures what it says', () => {
     const p0 = report.stalenessCurves![0].curves[0].points[0].probability!;
     expect(table).toMatch(new RegExp(`probes consistent at 0µs +│ +${(p0 * 100).toFixed(1)}% \\(WARS \\d+\\.\\d%\\)`));
     expect(table).toMatch(/probes 99% consistent by +│ +(\d+(\.\d+)?(µs|ms)|not reached) \(WARS /);
+  });
+});
+
+describe('the t-visibility chart', () => {
+  it('says which variants share one WARS line (same latencies, N, R and W), since the later ones are drawn under it', async () => {
+    const text = probeScenario({
+      store:
+        'readConsistency: one\n    writeConsistency: one\n    replicaLatency: { write: { type: exponential, mean: 2ms }, ack: 100us, read: 100us, response: 100us }',
+      probe: 'delays: [0ms, 1ms]\n    probes: 50',
+    }).concat(
+      'variants:\n  - { name: first, set: { workloads.probes.pause: 0s } }\n  - { name: second, set: { workloads.probes.pause: 1ms } }\n',
+    );
+    const { scenario } = parseScenarioText(text, 'probe.yaml');
+    const report = buildReport({
+      faultlineVersion: 'test',
+      file: null,
+      scenario,
+      runs: await Promise.all(
+        ['first', 'second'].map(async (name) => {
+          const variant = parseScenarioText(text, 'probe.yaml').variants.find((v) => v.name === name)!;
+          return { name, overrides: variant.overrides, run: await runScenario(variant.scenario) };
+        }),
+      ),
+      wallSeconds: 1,
+    });
+    expect(tVisibilityChart(report)!.svg).toContain('one WARS line for first, second');
   });
 });
 

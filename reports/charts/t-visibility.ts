@@ -88,10 +88,24 @@ export function tVisibilityChart(report: Report): Chart | null {
   const always = curves
     .filter(({ curve }) => curve!.points.every((p) => p.probability === null || p.probability === 1))
     .map(({ name }) => name);
-  const subtitle =
-    'solid: simulated, shaded: 95% Wilson interval; dashed: the WARS model for the same latencies' +
-    (always.length > 1 ? `\nat 100% throughout, on one line: ${always.join(', ')}` : '');
-  const plotTopPx = always.length > 1 ? PLOT_TOP_PX + 16 : PLOT_TOP_PX;
+  // Variants with the same latencies and N, R, W share one WARS line; the later ones are drawn under the first.
+  const warsGroups = new Map<string, string[]>();
+  for (const { name, probe } of curves) {
+    if (probe.wars === null || (always.includes(name) && always.length > 1)) continue;
+    const key = JSON.stringify(probe.wars.points);
+    warsGroups.set(key, [...(warsGroups.get(key) ?? []), name]);
+  }
+  const notes = [
+    ...(always.length > 1 ? [`at 100% throughout, on one line: ${always.join(', ')}`] : []),
+    ...[...warsGroups.values()]
+      .filter((names) => names.length > 1)
+      .map((names) => `one WARS line for ${names.join(', ')}`),
+  ];
+  const subtitle = [
+    'solid: simulated, shaded: 95% Wilson interval; dashed: the WARS model for the same latencies',
+    ...notes,
+  ].join('\n');
+  const plotTopPx = PLOT_TOP_PX + 16 * notes.length;
   const legendTopPx = plotTopPx + PLOT_HEIGHT_PX + 56;
   const { legend, heightPx } = legendBlock(legendItems, WIDE.widthPx, legendTopPx);
   const option = {
