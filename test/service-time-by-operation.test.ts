@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { parseScenarioText } from '../scenarios/harness/load-scenario.js';
-import { runScenario } from '../scenarios/harness/run-scenario.js';
 import type { DistributionSpec } from '../engine/distribution.js';
 import { QueueServer } from '../models/servers/queue-server.js';
-import { buildReport } from '../reports/build-report.js';
 import { mg1 } from '../reports/queueing-theory.js';
 import { runScript, type ScriptedRequest } from './fixtures/scripted-requests.js';
 import { queueServerSettings } from './fixtures/queue-server-settings.js';
+import { scenarioTextReport } from './support/bundled-report.js';
 
 const exponential = (mean: number): DistributionSpec => ({ type: 'exponential', mean });
 
@@ -72,15 +71,7 @@ workloads:
 });
 
 async function theoryOf(text: string) {
-  const { scenario } = parseScenarioText(text, 'station.yaml');
-  const run = await runScenario(scenario);
-  return buildReport({
-    faultlineVersion: 'test',
-    file: null,
-    scenario,
-    runs: [{ name: 'base', overrides: {}, run }],
-    wallSeconds: 1,
-  }).theory;
+  return (await scenarioTextReport(text, 'station.yaml')).theory;
 }
 
 /**

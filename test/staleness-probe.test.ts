@@ -7,8 +7,8 @@ import { parseReport } from '../reports/report-schema.js';
 import { buildReport } from '../reports/build-report.js';
 import { summaryTable } from '../cli/summary-table.js';
 import { tVisibilityChart } from '../reports/charts/t-visibility.js';
-import { runScenario } from '../scenarios/harness/run-scenario.js';
 import { parseScenarioText } from '../scenarios/harness/load-scenario.js';
+import { variantsReport } from './support/bundled-report.js';
 import { probeRun, probeScenario } from './support/staleness-probe-scenario.js';
 
 describe('the staleness probe measures what it says', () => {
@@ -184,19 +184,7 @@ describe('the t-visibility chart', () => {
     }).concat(
       'variants:\n  - { name: first, set: { workloads.probes.pause: 0s } }\n  - { name: second, set: { workloads.probes.pause: 1ms } }\n',
     );
-    const { scenario } = parseScenarioText(text, 'probe.yaml');
-    const report = buildReport({
-      faultlineVersion: 'test',
-      file: null,
-      scenario,
-      runs: await Promise.all(
-        ['first', 'second'].map(async (name) => {
-          const variant = parseScenarioText(text, 'probe.yaml').variants.find((v) => v.name === name)!;
-          return { name, overrides: variant.overrides, run: await runScenario(variant.scenario) };
-        }),
-      ),
-      wallSeconds: 1,
-    });
+    const report = await variantsReport(parseScenarioText(text, 'probe.yaml'));
     expect(tVisibilityChart(report)!.svg).toContain('one WARS line for first, second');
   });
 });

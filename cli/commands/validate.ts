@@ -26,13 +26,13 @@ export function validateCommand(files: string[]): {
       lines.push(
         `${file}: ok (${loaded.scenario.name}${variants > 0 ? `, ${variants} variant${variants === 1 ? '' : 's'}` : ''})`,
       );
-      const runs = variants > 0 ? loaded.variants.map((v) => ({ ...v, label: `variant ${v.name}` })) : [loaded];
-      for (const run of runs) {
-        const overrun = eventBudgetOverrun(run.scenario, DEFAULT_MAX_EVENTS);
-        if (overrun !== undefined)
-          warnings.push(
-            `${file}: warning: faultline run would refuse ${'label' in run ? run.label : 'it'}: ${overrun}`,
-          );
+      const runs =
+        variants > 0
+          ? loaded.variants.map((v) => ({ scenario: v.scenario, what: `variant ${v.name}` }))
+          : [{ scenario: loaded.scenario, what: 'it' }];
+      for (const { scenario, what } of runs) {
+        const overrun = eventBudgetOverrun(scenario, DEFAULT_MAX_EVENTS);
+        if (overrun !== undefined) warnings.push(`${file}: warning: faultline run would refuse ${what}: ${overrun}`);
       }
     } catch (error) {
       if (!(error instanceof ScenarioError)) throw error;

@@ -1,12 +1,16 @@
 import { buildReport } from '../../reports/build-report.js';
 import type { Report } from '../../reports/report-types.js';
 import { resolveScenarioArgument } from '../../scenarios/harness/bundled-scenarios.js';
-import { loadScenario, parseScenarioText } from '../../scenarios/harness/load-scenario.js';
+import { loadScenario, parseScenarioText, type LoadedScenario } from '../../scenarios/harness/load-scenario.js';
 import { runScenario } from '../../scenarios/harness/run-scenario.js';
 
 /** Every variant of a bundled scenario run as `faultline run` runs them (same seed, in order), and the report they make. */
 export async function bundledReport(name: string, overrides: string[] = []): Promise<Report> {
-  const loaded = loadScenario(resolveScenarioArgument(name), { overrides });
+  return variantsReport(loadScenario(resolveScenarioArgument(name), { overrides }));
+}
+
+/** Every variant of a loaded scenario run in order, and the report they make. */
+export async function variantsReport(loaded: LoadedScenario): Promise<Report> {
   const runs = [];
   for (const v of loaded.variants)
     runs.push({ name: v.name, overrides: v.overrides, run: await runScenario(v.scenario) });
