@@ -81,3 +81,39 @@ export function formatDurationUnit(us: number): string {
   }
   return `${us}us`;
 }
+
+/** A number with a unit, as written, and its value in the unit's base (µs, per second, bytes, bits per second, a fraction). */
+export interface UnitQuantity {
+  kind: 'duration' | 'rate' | 'size' | 'bandwidth' | 'percent';
+  base: number;
+  /** The unit as written: `ms`, `s` (of `/s`), `KiB`, `%`. */
+  unit: string;
+  /** Base units per one of `unit`. */
+  scale: number;
+}
+
+const QUANTITY_FORMS: { kind: UnitQuantity['kind']; re: RegExp; scales: Record<string, number> }[] = [
+  { kind: 'duration', re: DURATION_RE, scales: DURATION_UNITS_US },
+  { kind: 'rate', re: RATE_RE, scales: RATE_PER_UNITS },
+  { kind: 'size', re: SIZE_RE, scales: SIZE_UNITS },
+  { kind: 'bandwidth', re: BANDWIDTH_RE, scales: BANDWIDTH_UNITS },
+  { kind: 'percent', re: PERCENT_RE, scales: { '%': 0.01 } },
+];
+
+/** Reads `750/s`, `20ms`, `4KiB`, `1Gbps` or `99.9%`; null for anything else (a plain number included). */
+export function parseUnitQuantity(text: string): UnitQuantity | null {
+  const trimmed = text.trim();
+  for (const { kind, re, scales } of QUANTITY_FORMS) {
+    const m = re.exec(trimmed);
+    if (m === null) continue;
+    const unit = kind === 'percent' ? '%' : m[2];
+    return { kind, base: Number(m[1]) * scales[unit], unit, scale: scales[unit] };
+  }
+  return null;
+}
+
+/** Writes a base value back in a unit of its kind: 750 per second in `s` is `750/s`. */
+export function formatUnitQuantity(kind: UnitQuantity['kind'], base: number, unit: string, scale: number): string {
+  const n = Number((base / scale).toPrecision(12));
+  return kind === 'rate' ? `${n}/${unit}` : `${n}${unit}`;
+}

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { sweepSection } from './sweep-section.js';
 import { registerBuiltinModels } from '../../models/builtin-models.js';
 import type { ModelDefinition } from '../../models/kit/model-contract.js';
 import { modelDefinitions } from '../../models/kit/registry.js';
@@ -266,6 +267,7 @@ export function scenarioSchema() {
       .max(MAX_VARIANTS, `a scenario may have at most ${MAX_VARIANTS} variants; split it into several files`)
       .default([])
       .describe('Named sets of overrides; `faultline run` runs each with the same seed.'),
+    sweep: sweepSection.optional(),
   });
   return schema.superRefine((scenario, ctx) => {
     const groups = Object.entries(scenario.topology.nodes);
