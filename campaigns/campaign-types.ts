@@ -22,7 +22,7 @@ export interface SweepParameter {
    * second, sizes in bytes, percentages as fractions, numbers as they are),
    * with that axis's unit; null when some value is not a number or a unit.
    */
-  numeric: { values: number[]; unit: 'us' | 'per-sec' | 'bytes' | 'fraction' | 'number' } | null;
+  numeric: { values: number[]; unit: 'us' | 'per-sec' | 'bytes' | 'bits-per-sec' | 'fraction' | 'number' } | null;
 }
 
 /** One point of the grid under one variant: everything but the seed. */

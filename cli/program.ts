@@ -8,6 +8,7 @@ import { bundledScenariosDir, listBundledScenarios } from '../scenarios/harness/
 import { DEFAULT_MAX_EVENTS, RunBudgetExceeded, RunInterrupted } from '../scenarios/harness/run-limits.js';
 import { printable, ScenarioError } from '../scenarios/harness/scenario-error.js';
 import type { RunOptions } from './commands/run.js';
+import type { SweepCommandOptions } from './commands/sweep.js';
 import {
   DeterminismFailed,
   EXIT_BAD_INPUT,
@@ -158,6 +159,57 @@ function buildProgram(io: CliIo, done: (outcome: Outcome) => void): Command {
     .action(async (scenario: string, opts: RunOptions) => {
       const { runCommand } = await import('./commands/run.js');
       done(await runCommand(scenario, opts, version, io));
+    });
+
+  program
+    .command('sweep')
+    .description(
+      'Run a campaign: every variant at every point of the parameter grid over several seeds, on every core; ' +
+        'write sweep.json, sweep.html and results.csv with 95% confidence intervals.',
+    )
+    .argument('<scenario>', 'a scenario file, or the name of a bundled scenario (its sweep: section, if any, is used)')
+    .option(
+      '--param <path=values>',
+      "sweep a field over a YAML list or range, like components.api.workers=[4,6,8]; repeatable; replaces the file's",
+      collect,
+      [],
+    )
+    .option(
+      '--seeds <n>',
+      'runs per configuration, with seeds seed, seed+1, … (overrides sweep.seeds)',
+      (value: string) => parseCount(value, 'seeds', '20'),
+    )
+    .option('--jobs <n>', 'worker threads (default: one per core)', (value: string) =>
+      parseCount(value, 'threads', '2'),
+    )
+    .option(
+      '--store <file>',
+      'the SQLite result store; runs already in it are not run again (default <out>/results.db)',
+    )
+    .option('--out <dir>', 'where sweep.json, sweep.html and results.csv go (default out/<scenario>-sweep)')
+    .option('--seed <n>', 'the first seed (overrides the file)', parseSeed)
+    .option('--duration <d>', 'simulated time of each run, like 30s (overrides the file)')
+    .option(
+      '--set <path=value>',
+      'override a scenario field by its path before the sweep applies; repeatable',
+      collect,
+      [],
+    )
+    .option('--yes', 'run a sweep of more than 10000 runs')
+    .option('--shard <i/n>', 'run only the i-th of n slices (i from 0) into its own store; merge them after')
+    .option('--redis <url>', 'send the runs to a fleet of `faultline worker` processes through Redis')
+    .option('--quiet', 'print nothing but errors and, when the exit code is not 0, why')
+    .addHelpText(
+      'after',
+      examples([
+        'faultline sweep server-sizing --seeds 5 --duration 5s',
+        "faultline sweep mm1 --param 'workloads.users.rate={from: 500/s, to: 900/s, step: 100/s}' --seeds 10 --duration 10s",
+        'faultline sweep cap-partition --seeds 3 --jobs 2',
+      ]),
+    )
+    .action(async (scenario: string, opts: SweepCommandOptions) => {
+      const { sweepCommand } = await import('./commands/sweep.js');
+      done(await sweepCommand(scenario, opts, version, io));
     });
 
   program

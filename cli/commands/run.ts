@@ -3,11 +3,10 @@ import { performance } from 'node:perf_hooks';
 import { checkDeterminism } from '../../engine/determinism.js';
 import { buildScenario } from '../../scenarios/harness/build-scenario.js';
 import { resolveScenarioArgument } from '../../scenarios/harness/bundled-scenarios.js';
-import { loadScenario, type LoadedScenario, type OverrideArgument } from '../../scenarios/harness/load-scenario.js';
+import { loadScenario, type LoadedScenario } from '../../scenarios/harness/load-scenario.js';
 import { runScenario, type CompletedRun } from '../../scenarios/harness/run-scenario.js';
 import { printable } from '../../scenarios/harness/scenario-error.js';
 import type { Scenario } from '../../scenarios/harness/scenario-schema.js';
-import { parseDurationUs } from '../../models/kit/units.js';
 import { buildReport, deterministicPart } from '../../reports/build-report.js';
 import type { Report, VariantRun } from '../../reports/report-types.js';
 import { DeterminismFailed, EXIT_FAILED, EXIT_OK, UsageError, type Outcome } from '../exit-codes.js';
@@ -15,12 +14,10 @@ import { outputWidth, type CliIo } from '../io.js';
 import { Progress } from '../progress.js';
 import { OutputFolder } from '../atomic-write.js';
 import { checkpoint } from '../checkpoint.js';
+import { commandLineOverrides, type ScenarioOverrideOptions } from '../scenario-overrides.js';
 import type { OutputFile } from '../write-report.js';
 
-export interface RunOptions {
-  seed?: number;
-  duration?: string;
-  set: string[];
+export interface RunOptions extends ScenarioOverrideOptions {
   variant?: string;
   out?: string;
   json?: boolean;
@@ -43,17 +40,7 @@ interface PlannedRun {
  */
 export async function runCommand(argument: string, options: RunOptions, version: string, io: CliIo): Promise<Outcome> {
   const file = resolveScenarioArgument(argument);
-  const overrides: OverrideArgument[] = [];
-  if (options.seed !== undefined) overrides.push(`seed=${options.seed}`);
-  if (options.duration !== undefined) {
-    if (parseDurationUs(options.duration) === null) {
-      throw new UsageError(
-        `--duration: "${options.duration}" is not a duration; write a number and a unit, like 30s or 5m`,
-      );
-    }
-    overrides.push({ flag: '--duration', set: `duration=${options.duration}` });
-  }
-  for (const set of options.set) overrides.push(set);
+  const overrides = commandLineOverrides(options);
   const loaded = selectVariant(loadScenario(file, { overrides }), options.variant);
   const planned: PlannedRun[] =
     loaded.variants.length > 0

@@ -1,6 +1,7 @@
 import { loadScenario } from '../../scenarios/harness/load-scenario.js';
 import { DEFAULT_MAX_EVENTS, eventBudgetOverrun } from '../../scenarios/harness/run-limits.js';
 import { ScenarioError } from '../../scenarios/harness/scenario-error.js';
+import { MAX_SWEEP_RUNS } from '../../scenarios/harness/sweep-section.js';
 
 /**
  * `faultline validate`: every problem in every file, then exit 2 if there was
@@ -21,11 +22,19 @@ export function validateCommand(files: string[]): {
   let count = 0;
   for (const file of files) {
     try {
-      const loaded = loadScenario(file);
+      // Every configuration of a sweep is checked too, however many: `sweep` asks for --yes, not validate.
+      const loaded = loadScenario(file, { sweep: { yes: true } });
       const variants = loaded.variants.length;
+      const sweep = loaded.scenario.sweep === undefined ? undefined : loaded.sweep;
+      const sweepRuns = sweep === undefined ? 0 : sweep.configurations.length * sweep.seeds;
       lines.push(
-        `${file}: ok (${loaded.scenario.name}${variants > 0 ? `, ${variants} variant${variants === 1 ? '' : 's'}` : ''})`,
+        `${file}: ok (${loaded.scenario.name}${variants > 0 ? `, ${variants} variant${variants === 1 ? '' : 's'}` : ''}` +
+          `${sweep === undefined ? '' : `, a sweep of ${sweep.configurations.length} configurations × ${sweep.seeds} seeds`})`,
       );
+      if (sweepRuns > MAX_SWEEP_RUNS)
+        warnings.push(
+          `${file}: warning: its sweep plans ${sweepRuns} runs, more than ${MAX_SWEEP_RUNS}: faultline sweep asks for --yes`,
+        );
       const runs =
         variants > 0
           ? loaded.variants.map((v) => ({ scenario: v.scenario, what: `variant ${v.name}` }))

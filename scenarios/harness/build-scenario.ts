@@ -7,6 +7,7 @@ import { ComponentMetrics } from '../../models/measure/component-metrics.js';
 import { HistoryRecorder } from '../../models/measure/history-recorder.js';
 import { RequestMetrics } from '../../models/measure/request-metrics.js';
 import { StalenessProbes } from '../../models/measure/staleness-probes.js';
+import { registerBuiltinModels } from '../../models/builtin-models.js';
 import { modelDefinition } from '../../models/kit/registry.js';
 import { instanceContext } from './instance-context.js';
 import { reportingWindowUs } from './run-timing.js';
@@ -54,6 +55,8 @@ export interface BuildOptions {
 }
 
 export function buildScenario(scenario: Scenario, options: BuildOptions = {}): BuiltScenario {
+  // A scenario validated elsewhere (another thread, a fleet worker) arrives without the schema having registered them.
+  registerBuiltinModels();
   const { topology } = scenario;
   const network: NetworkConfig = {
     regionRtts: topology.rtt.between.map((b) => ({ between: b.regions, rttUs: b.rtt })),

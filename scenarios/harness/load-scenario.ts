@@ -7,6 +7,13 @@ import { checkReferences } from './references.js';
 import { timingIssues } from './run-timing.js';
 import { dottedPath, ScenarioError, type ScenarioProblem } from './scenario-error.js';
 import { EXTENSION_PREFIX, scenarioSchema, type Scenario } from './scenario-schema.js';
+import {
+  DEFAULT_SWEEP_SEEDS,
+  expandParameterValues,
+  MAX_SWEEP_RUNS,
+  sweepSection,
+  type SweepValue,
+} from './sweep-section.js';
 import { describeIssues, type Issue } from './schema-issues.js';
 import { keyText, SourceMap } from './source-map.js';
 
@@ -25,6 +32,34 @@ export interface LoadedScenario {
   scenario: Scenario;
   /** The declared variants, in file order; empty when there are none. */
   variants: LoadedVariant[];
+  /** The campaign, every configuration validated; present when `LoadOptions.sweep` asks for it. */
+  sweep?: LoadedSweep;
+}
+
+/** A sweep expanded: every variant (or the base) at every point of the parameter grid. */
+export interface LoadedSweep {
+  seeds: number;
+  /** The variant compared with the others; null without variants. */
+  baseline: string | null;
+  parameters: { path: string; values: SweepValue[] }[];
+  /** Variants outermost, then the grid with the last parameter fastest. */
+  configurations: SweepConfiguration[];
+}
+
+export interface SweepConfiguration {
+  variant: string | null;
+  values: SweepValue[];
+  /** The single run this configuration stands for: `variants` empty and no `sweep`. */
+  scenario: Scenario;
+}
+
+export interface SweepOptions {
+  /** Replications; the file's `sweep.seeds` otherwise. */
+  seeds?: number;
+  /** `path=values` as given to `--param`: a YAML list or range; replaces the file's parameter of that path. */
+  parameters?: readonly string[];
+  /** Let a sweep past MAX_SWEEP_RUNS through. */
+  yes?: boolean;
 }
 
 /**
@@ -36,6 +71,8 @@ export type OverrideArgument = string | { flag: string; set: string };
 
 export interface LoadOptions {
   overrides?: readonly OverrideArgument[];
+  /** Expand and validate the sweep (the file's `sweep:` section and these options). */
+  sweep?: SweepOptions;
 }
 
 /** Reads, merges, overrides and validates a scenario file and its variants; throws a ScenarioError listing every problem. */
@@ -54,8 +91,11 @@ interface Source {
   layers: SourceMap[];
 }
 
-/** Where a set of overrides came from: the command line, or a variant's `set` in the file. */
-type Origin = { kind: 'cli' } | { kind: 'variant'; index: number; name: string; layers: readonly SourceMap[] };
+/** Where a set of overrides came from: the command line, a variant's `set` in the file, or a sweep parameter (the file's or `--param`'s). */
+type Origin =
+  | { kind: 'cli' }
+  | { kind: 'variant'; index: number; name: string; layers: readonly SourceMap[] }
+  | { kind: 'sweep'; layers: readonly SourceMap[]; fromCli: ReadonlySet<string>; variant: string | null };
 
 function load(file: string, text: string | undefined, options: LoadOptions): LoadedScenario {
   const problems: ScenarioProblem[] = [];
@@ -75,6 +115,7 @@ function load(file: string, text: string | undefined, options: LoadOptions): Loa
 
   // Variants are checked even when the base has problems, but then add only the problems of their own overrides.
   const declared = schema.shape.variants.safeParse(base.document.variants);
+  const variantDocuments: { name: string; document: Record<string, unknown>; overrides: Override[] }[] = [];
   const variants = (declared.success ? declared.data : []).map((variant, index): LoadedVariant | null => {
     const origin: Origin = { kind: 'variant', index, name: variant.name, layers: source.layers };
     const overrides: Override[] = [];
@@ -92,6 +133,7 @@ function load(file: string, text: string | undefined, options: LoadOptions): Loa
       base.scenario === null,
       cli,
     );
+    if (validated !== null) variantDocuments.push({ name: variant.name, document: validated.document, overrides });
     return validated?.scenario && overrides.length === Object.keys(variant.set).length
       ? {
           name: variant.name,
@@ -102,8 +144,157 @@ function load(file: string, text: string | undefined, options: LoadOptions): Loa
       : null;
   });
   if (base.scenario === null || problems.length > 0) throw new ScenarioError(sorted(problems), problems.length);
-  return freeze({ file, scenario: base.scenario, variants: variants as LoadedVariant[] }, true);
+  const documents =
+    variants.length > 0 ? variantDocuments : [{ name: null, document: base.document, overrides: [] as Override[] }];
+  const sweep =
+    options.sweep === undefined
+      ? undefined
+      : expandSweep(schema, source, base.scenario, documents, cli, options.sweep, problems);
+  if (sweep === null || problems.length > 0) throw new ScenarioError(sorted(problems), problems.length);
+  return freeze(
+    { file, scenario: base.scenario, variants: variants as LoadedVariant[], ...(sweep === undefined ? {} : { sweep }) },
+    true,
+  );
 }
+
+/**
+ * The sweep's parameters (the file's, then `--param`'s) expanded into the
+ * grid, crossed with the variants, and each configuration validated like a
+ * variant: a value that breaks the scenario is reported at the parameter
+ * that gave it. Null when the sweep itself has problems (added to `problems`).
+ */
+function expandSweep(
+  schema: ReturnType<typeof scenarioSchema>,
+  source: Source,
+  scenario: Scenario,
+  documents: readonly { name: string | null; document: Record<string, unknown>; overrides: Override[] }[],
+  cli: readonly Override[],
+  options: SweepOptions,
+  problems: ScenarioProblem[],
+): LoadedSweep | null {
+  const before = problems.length;
+  const section = scenario.sweep;
+  const at = (path: readonly PropertyKey[], message: string) => {
+    const { map, found } = place(source.layers, path);
+    problems.push({ file: map.file, ...map.start(found.node), path: dottedPath(path), message });
+  };
+  const parameters = new Map<string, { path: string[]; values: SweepValue[] }>();
+  for (const [text, written] of Object.entries(section?.parameters ?? {})) {
+    const path = parseOverridePath(text);
+    const values = expandParameterValues(written);
+    if (typeof path === 'string') at(['sweep', 'parameters', text], path);
+    else if (typeof values === 'string') at(['sweep', 'parameters', text], values);
+    else parameters.set(text, { path, values });
+  }
+  const fromCli = new Set<string>();
+  for (const argument of options.parameters ?? []) {
+    const parsed = parseSetArgument(argument);
+    const cliProblem = (path: string, message: string) => problems.push({ file: '--param', path, message });
+    if (typeof parsed === 'string') {
+      cliProblem(argument, parsed.replace('path=value, like components.api.workers=8', PARAM_EXAMPLE));
+      continue;
+    }
+    const written = sweepSection.shape.parameters.unwrap().valueType.safeParse(parsed.value);
+    const values = written.success ? expandParameterValues(written.data) : PARAM_SHAPE;
+    if (typeof values === 'string') cliProblem(parsed.text, values);
+    else {
+      parameters.delete(parsed.text);
+      parameters.set(parsed.text, { path: parsed.path, values });
+      fromCli.add(parsed.text);
+    }
+  }
+  const names = documents.map((d) => d.name).filter((n): n is string => n !== null);
+  const baseline = section?.baseline ?? names[0] ?? null;
+  if (section?.baseline !== undefined && !names.includes(section.baseline))
+    at(
+      ['sweep', 'baseline'],
+      names.length === 0
+        ? 'the scenario has no variants to compare; leave baseline out'
+        : `no variant is named "${section.baseline}"; its variants: ${names.join(', ')}`,
+    );
+  const seeds = options.seeds ?? section?.seeds ?? DEFAULT_SWEEP_SEEDS;
+  if (problems.length > before) return null;
+
+  const grid = [...parameters.entries()];
+  const points = grid.reduce((count, [, p]) => count * p.values.length, 1);
+  const configurations = documents.length * points;
+  const runs = configurations * seeds;
+  const size = `${configurations} configuration${configurations === 1 ? '' : 's'} × ${seeds} seed${seeds === 1 ? '' : 's'}`;
+  const tooLarge = (message: string) =>
+    section === undefined ? problems.push({ file: '--param', path: '', message }) : at(['sweep'], message);
+  if (configurations > MAX_SWEEP_CONFIGURATIONS) {
+    tooLarge(
+      `the sweep has ${configurations} configurations, more than the ${MAX_SWEEP_CONFIGURATIONS} a campaign may hold; use fewer values, or split it into several files`,
+    );
+    return null;
+  }
+  if (runs > MAX_SWEEP_RUNS && options.yes !== true) {
+    tooLarge(
+      `the sweep plans ${runs} runs (${size}), more than ${MAX_SWEEP_RUNS}; pass --yes to run it anyway, or use fewer values or seeds`,
+    );
+    return null;
+  }
+
+  // A problem is listed once, with the first configuration that has it unless every one does.
+  const found = new Map<string, { problem: ScenarioProblem; first: string; count: number }>();
+  const result: SweepConfiguration[] = [];
+  for (const { name, document, overrides: variantOverrides } of documents) {
+    for (let point = 0; point < points; point++) {
+      let rest = point;
+      const values: SweepValue[] = new Array<SweepValue>(grid.length);
+      for (let i = grid.length - 1; i >= 0; i--) {
+        const options = grid[i][1].values;
+        values[i] = options[rest % options.length];
+        rest = Math.floor(rest / options.length);
+      }
+      const overrides = grid.map(([text, p], i) => ({ text, path: p.path, value: values[i] }));
+      const own: ScenarioProblem[] = [];
+      const origin: Origin = { kind: 'sweep', layers: source.layers, fromCli, variant: name };
+      const validated = validate(schema, { raw: document, layers: source.layers }, overrides, origin, own, true, [
+        ...cli,
+        ...variantOverrides,
+      ]);
+      for (const problem of own) {
+        const key = JSON.stringify(problem);
+        const seen = found.get(key);
+        if (seen !== undefined) seen.count++;
+        else {
+          const named = overrides.filter((o) => problem.path.includes(o.text));
+          const setting = (named.length > 0 ? named : overrides)
+            .map((o) => `${o.text}=${JSON.stringify(o.value)}`)
+            .join(', ');
+          found.set(key, { problem, first: `${setting}${name === null ? '' : ` in variant "${name}"`}`, count: 1 });
+        }
+      }
+      if (!validated?.scenario && own.length === 0)
+        at(
+          ['sweep'],
+          `the configuration ${JSON.stringify(values)}${name === null ? '' : ` of variant "${name}"`} is not a valid scenario`,
+        );
+      if (validated?.scenario) {
+        const { sweep: _sweep, ...single } = validated.scenario;
+        result.push({ variant: name, values, scenario: { ...single, variants: [] } });
+      }
+    }
+  }
+  for (const { problem, first, count } of found.values()) {
+    const others = count - 1;
+    const context =
+      count === configurations
+        ? ''
+        : ` (with ${first}${others > 0 ? `, and ${others} more configuration${others === 1 ? '' : 's'}` : ''})`;
+    problems.push({ ...problem, message: problem.message + context });
+  }
+  if (problems.length > before) return null;
+  return { seeds, baseline, parameters: grid.map(([path, p]) => ({ path, values: p.values })), configurations: result };
+}
+
+const PARAM_EXAMPLE =
+  'path=values, like components.api.workers=[4,6,8] or "workloads.users.rate={from: 500/s, to: 1500/s, step: 250/s}"';
+const PARAM_SHAPE = 'expected a list of values ([4, 6, 8]) or a range ({from: 500/s, to: 1500/s, step: 250/s})';
+
+/** The most configurations a sweep may hold, --yes or not: each is validated up front. */
+export const MAX_SWEEP_CONFIGURATIONS = 20_000;
 
 /**
  * Applies overrides to the raw document and validates it: the schema, the
@@ -396,7 +587,12 @@ function locate(
       : issue.at === 'key' && found.key !== null
         ? map.start(found.key)
         : map.start(found.node);
-  const context = origin.kind === 'variant' ? ` (with variant "${origin.name}")` : '';
+  const context =
+    origin.kind === 'variant'
+      ? ` (with variant "${origin.name}")`
+      : origin.kind === 'sweep' && origin.variant !== null
+        ? ` (with variant "${origin.variant}")`
+        : '';
   return {
     problem: { file: map.file, ...position, path: dottedPath(issue.path), message: issue.message + context },
     ofOverride: false,
@@ -418,6 +614,11 @@ function overrideProblem(
     return override.flag === undefined
       ? { file: '--set', path: dottedPath(path), message }
       : { file: override.flag, path: '', message };
+  if (origin.kind === 'sweep') {
+    if (origin.fromCli.has(override.text)) return { file: '--param', path: dottedPath(path), message };
+    const { map, found } = place(origin.layers, ['sweep', 'parameters', override.text]);
+    return { file: map.file, ...map.start(found.node), path: `sweep.parameters.${override.text}`, message };
+  }
   const { map, found } = place(origin.layers, ['variants', origin.index, 'set', override.text]);
   return {
     file: map.file,
