@@ -35,7 +35,7 @@ const VERBS: Record<string, string> = {
 };
 
 /** A failed system call as an OutputError that names the output, the path and the cause in words. */
-function ioFailure(output: string, error: unknown): unknown {
+export function ioFailure(output: string, error: unknown): unknown {
   const e = error as NodeJS.ErrnoException;
   if (typeof e?.code !== 'string' || e.syscall === undefined) return error;
   const code = exitCodeForIoError(e);

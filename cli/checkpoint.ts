@@ -15,15 +15,19 @@ const TEST_PAUSE_MS = 10_000;
  */
 export async function checkpoint(io: CliIo, phase: string): Promise<void> {
   await new Promise((resolve) => setImmediate(resolve));
-  if (io.env.FAULTLINE_TEST_PAUSE_AT === phase && !io.signal?.aborted) {
-    io.stderr.write(`faultline: paused at ${phase} (FAULTLINE_TEST_PAUSE_AT, for tests)\n`);
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, TEST_PAUSE_MS);
-      io.signal?.addEventListener('abort', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-  }
+  await testPause(io, phase);
   if (io.signal?.aborted) throw new RunInterrupted();
+}
+
+/** The pause alone, for commands that stop on a signal by themselves (a sweep keeps what it finished). */
+export async function testPause(io: CliIo, phase: string): Promise<void> {
+  if (io.env.FAULTLINE_TEST_PAUSE_AT !== phase || io.signal?.aborted) return;
+  io.stderr.write(`faultline: paused at ${phase} (FAULTLINE_TEST_PAUSE_AT, for tests)\n`);
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, TEST_PAUSE_MS);
+    io.signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }

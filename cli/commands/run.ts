@@ -103,6 +103,11 @@ export async function runCommand(argument: string, options: RunOptions, version:
       ),
     ];
     if (options.checkDeterminism) lines.push(colors.green('determinism: a second run gave an identical report'));
+    // One seed is one draw; the file's sweep says how many it takes.
+    if (loaded.scenario.sweep !== undefined)
+      lines.push(
+        `this was one seed: faultline sweep ${argument} runs it over ${loaded.scenario.sweep.seeds} seeds, with confidence intervals`,
+      );
     const html = files.find((f) => f.path.endsWith('report.html'));
     lines.push(`report: ${html?.path ?? files[0].path}`);
     io.stdout.write(`${lines.join('\n')}\n`);

@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { availableParallelism } from 'node:os';
 import type { CampaignPlan, RunRecord, RunSpec } from '../../campaigns/campaign-types.js';
@@ -12,8 +12,9 @@ import { resolveScenarioArgument } from '../../scenarios/harness/bundled-scenari
 import { loadScenario } from '../../scenarios/harness/load-scenario.js';
 import { RunBudgetExceeded } from '../../scenarios/harness/run-limits.js';
 import { printable } from '../../scenarios/harness/scenario-error.js';
-import { writeFilesAtomically } from '../atomic-write.js';
+import { ioFailure, writeFilesAtomically } from '../atomic-write.js';
 import { CampaignProgress } from '../campaign-progress.js';
+import { testPause } from '../checkpoint.js';
 import { DeterminismFailed, EXIT_OK, UsageError, type Outcome } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { commandLineOverrides, type ScenarioOverrideOptions } from '../scenario-overrides.js';
@@ -52,7 +53,14 @@ export async function sweepCommand(
   const dir = options.out ?? join('out', `${plan.scenarioName}-sweep`);
   const storePath =
     options.store ?? join(dir, shard === null ? 'results.db' : `results-shard-${shard.index}-of-${shard.count}.db`);
-  if (options.store === undefined) mkdirSync(dir, { recursive: true });
+  // A shard writes only its store; the outputs come from the merged one.
+  for (const folder of shard === null ? [dirname(storePath), dir] : [dirname(storePath)]) {
+    try {
+      mkdirSync(folder, { recursive: true });
+    } catch (error) {
+      throw ioFailure(folder, error);
+    }
+  }
   const store = ResultStore.open(storePath);
   try {
     store.saveCampaign(plan);
@@ -142,7 +150,10 @@ async function execute(
       const { runOnFleet } = await import('../../campaigns/fleet-coordinator.js');
       await runOnFleet(specs, { redisUrl: options.redis, onRecord: keep, signal });
     } else {
-      await runOnThreads(plan, specs, threads, signal, keep);
+      await runOnThreads(plan, specs, threads, signal, async (record) => {
+        keep(record);
+        await testPause(io, 'stored');
+      });
     }
   } catch (error) {
     if (!signal.aborted) throw error;
@@ -159,7 +170,7 @@ async function runOnThreads(
   specs: readonly RunSpec[],
   threads: number,
   signal: AbortSignal,
-  keep: (record: RunRecord) => void,
+  keep: (record: RunRecord) => Promise<void>,
 ): Promise<void> {
   const pool = new RunPool(threads);
   // One failed run stops the others: the campaign cannot be complete.
@@ -181,7 +192,7 @@ async function runOnThreads(
           throw new RunBudgetExceeded(`the run ${what} stopped: ${error.message}`);
         throw new Error(`the run ${what} failed: ${(error as Error).message}`, { cause: error });
       }
-      keep(record);
+      await keep(record);
     }
   };
   try {
