@@ -122,8 +122,10 @@ function openFailure(file: string, error: unknown): StoreError {
       file,
       'not a SQLite database, so not a faultline result store; give the path of a store written by faultline sweep, or a new file name',
     );
-  if (code === 'SQLITE_READONLY' || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_PERM')
-    return new StoreError(file, `cannot open it for writing (${message}); check its permissions, or give another file`);
+  if (code === 'SQLITE_READONLY')
+    return new StoreError(file, `cannot write to it (${message}); check its permissions, or give another file`);
+  if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_PERM')
+    return new StoreError(file, `cannot open it (${message}); check its permissions, or give another file`);
   if (code === 'SQLITE_CORRUPT')
     return new StoreError(file, `the database is damaged (${message}); give another file, or a copy from before`);
   if (code === 'SQLITE_BUSY')
