@@ -1,12 +1,14 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { StoreError } from '../campaigns/store-error.js';
 import { DeterminismError } from '../engine/determinism.js';
 import { HISTORY_FORMATS, MAX_NESTING, type HistoryFormat } from '../reports/consistency/history-formats.js';
 import { SEQUENTIAL_SPECS, type SpecName } from '../reports/consistency/sequential-specs.js';
 import { bundledScenariosDir, listBundledScenarios } from '../scenarios/harness/bundled-scenarios.js';
 import { DEFAULT_MAX_EVENTS, RunBudgetExceeded, RunInterrupted } from '../scenarios/harness/run-limits.js';
 import { printable, ScenarioError } from '../scenarios/harness/scenario-error.js';
+import type { MergeOptions } from './commands/merge.js';
 import type { RunOptions } from './commands/run.js';
 import type { SweepCommandOptions } from './commands/sweep.js';
 import {
@@ -318,6 +320,31 @@ search's time can grow exponentially with the operations open at once on one key
       done(result);
     });
 
+  program
+    .command('merge')
+    .description(
+      'Combine result stores (the shards of a sweep run on many machines) into one; exit 4 if two hold one run with different results.',
+    )
+    .argument('<store...>', 'result stores written by faultline sweep --store (read, never changed)')
+    .requiredOption('--into <store>', 'the store to merge into: created when missing, else added to')
+    .option('--out <dir>', "write the merged campaign's results into this folder")
+    .addHelpText(
+      'after',
+      examples([
+        'faultline sweep server-sizing --seeds 4 --shard 0/2 --store shards/shard-0.db',
+        'faultline sweep server-sizing --seeds 4 --shard 1/2 --store shards/shard-1.db',
+        'faultline merge shards/shard-*.db --into shards/all.db --out sizing',
+      ]),
+    )
+    .action(async (stores: string[], opts: MergeOptions) => {
+      const { mergeCommand } = await import('./commands/merge.js');
+      uninterruptible();
+      const result = mergeCommand(stores, opts);
+      for (const line of result.lines) out(line);
+      for (const error of result.errors) io.stderr.write(`${printable(error)}\n`);
+      done(result);
+    });
+
   return program;
 }
 
@@ -328,7 +355,7 @@ function outcomeOfError(error: unknown, io: CliIo, debug: boolean): Outcome {
     // Commander has printed its message already; help and version exit 0.
     return error.exitCode === 0 ? { code: EXIT_OK } : { code: EXIT_BAD_INPUT, reason: 'bad usage (see above)' };
   }
-  if (error instanceof ScenarioError || error instanceof UsageError) {
+  if (error instanceof ScenarioError || error instanceof UsageError || error instanceof StoreError) {
     err(error.message);
     return { code: EXIT_BAD_INPUT, reason: 'bad input (see above)' };
   }
