@@ -11,6 +11,7 @@ import {
   type Chart,
 } from '../../reports/charts/common.js';
 import { renderSvg } from '../../reports/charts/render-svg.js';
+import { MISSING } from '../../reports/format.js';
 import { formatMetric, metricLabel, parameterValueText } from '../metric-format.js';
 import type { SweepMetric, SweepReport } from '../sweep-report.js';
 import { configurationAt, variantsOf } from './sweep-grid.js';
@@ -72,22 +73,28 @@ export function heatMapCharts(report: SweepReport, metric: SweepMetric): Chart[]
   const usedIds = new Set<string>();
   return variants.map((variant) => {
     const title = variant === null ? `${label}: ${across.label} × ${up.label}` : `${label}: ${variant}`;
-    const data = across.values.flatMap((_, i) =>
-      up.values.map((_, j) => {
-        const mean = meanAt(variant, i, j);
-        return {
-          value: [i, j, mean ?? '-'],
-          ...(mean === null ? { itemStyle: { color: NO_DATA_COLOR } } : {}),
-          label: {
-            show: true,
-            formatter: cellText(mean),
-            fontSize: CELL_FONT_PX,
-            fontFamily: FONT_FAMILY,
-            color: mean !== null && darkness(mean) >= DARK_FROM ? '#ffffff' : TEXT_COLOR,
-          },
-        };
-      }),
+    const cells = across.values.flatMap((_, i) => up.values.map((_, j) => ({ i, j, mean: meanAt(variant, i, j) })));
+    const cellLabel = (text: string, color: string) => ({
+      show: true,
+      formatter: text,
+      fontSize: CELL_FONT_PX,
+      fontFamily: FONT_FAMILY,
+      color,
+    });
+    const data = cells.flatMap(({ i, j, mean }) =>
+      mean === null
+        ? []
+        : [
+            {
+              value: [i, j, mean],
+              label: cellLabel(cellText(mean), darkness(mean) >= DARK_FROM ? '#ffffff' : TEXT_COLOR),
+            },
+          ],
     );
+    // Cells without data, grey and outside the colour scale, in a series of their own.
+    const missing = cells
+      .filter(({ mean }) => mean === null)
+      .map(({ i, j }) => ({ value: [i, j, 0], label: cellLabel(MISSING, MUTED_COLOR) }));
     const option = {
       ...baseOption(
         title,
@@ -115,26 +122,43 @@ export function heatMapCharts(report: SweepReport, metric: SweepMetric): Chart[]
         nameTextStyle: axisName,
         axisLabel: { ...axisText, interval: 0 },
       },
-      visualMap: {
-        type: 'continuous' as const,
-        min,
-        max: max === min ? min + 1 : max,
-        calculable: false,
-        orient: 'horizontal' as const,
-        left: 'center',
-        top: TOP_PX + plotHeightPx + 44,
-        itemWidth: 12,
-        itemHeight: Math.min(220, plotWidthPx - 120),
-        text: [formatMetric(max, metric.unit), formatMetric(min, metric.unit)],
-        textGap: 8,
-        textStyle: { fontSize: 11, color: TEXT_COLOR, fontFamily: FONT_FAMILY },
-        inRange: { color: colors },
-        seriesIndex: 0,
-      },
+      visualMap: [
+        {
+          type: 'continuous' as const,
+          min,
+          max: max === min ? min + 1 : max,
+          calculable: false,
+          orient: 'horizontal' as const,
+          left: 'center',
+          top: TOP_PX + plotHeightPx + 44,
+          itemWidth: 12,
+          itemHeight: Math.min(220, plotWidthPx - 120),
+          text: [formatMetric(max, metric.unit), formatMetric(min, metric.unit)],
+          textGap: 8,
+          textStyle: { fontSize: 11, color: TEXT_COLOR, fontFamily: FONT_FAMILY },
+          inRange: { color: colors },
+          seriesIndex: 0,
+        },
+        // echarts colours every heat map through a visual map: the cells without data get one of a single grey.
+        {
+          type: 'continuous' as const,
+          show: false,
+          min: 0,
+          max: 1,
+          inRange: { color: [NO_DATA_COLOR] },
+          seriesIndex: 1,
+        },
+      ],
       series: [
         {
           type: 'heatmap' as const,
           data,
+          itemStyle: { borderColor: '#ffffff', borderWidth: 1 },
+          emphasis: { disabled: true },
+        },
+        {
+          type: 'heatmap' as const,
+          data: missing,
           itemStyle: { borderColor: '#ffffff', borderWidth: 1 },
           emphasis: { disabled: true },
         },

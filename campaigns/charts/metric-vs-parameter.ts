@@ -3,7 +3,6 @@ import {
   baseOption,
   FONT_FAMILY,
   legendBlock,
-  niceMax,
   seriesStyle,
   slug,
   SMALL,
@@ -17,7 +16,7 @@ import type { ParameterValue } from '../campaign-types.js';
 import { axisName, gridPointLabel, metricAxisScale, metricLabel } from '../metric-format.js';
 import type { SweepMetric, SweepReport } from '../sweep-report.js';
 import { confidenceBand } from './confidence-band.js';
-import { percentAxisBounds } from './percent-axis.js';
+import { percentAxisBounds, sharedAxisBounds } from './axis-bounds.js';
 import { configurationAt, intervalToDraw, parameterXAxis, variantsOf } from './sweep-grid.js';
 
 const SINGLE_PLOT = { widthPx: SMALL.widthPx, plotHeightPx: 210 };
@@ -153,12 +152,7 @@ export function metricVsParameterChart(report: SweepReport, metric: SweepMetric)
  */
 function yAxisBounds(metric: SweepMetric, values: readonly number[], shared: boolean): Record<string, unknown> {
   if (metric.unit === 'fraction') return percentAxisBounds(values);
-  if (!shared) return { scale: true };
-  const low = Math.min(...values);
-  const high = Math.max(...values);
-  return low >= 0
-    ? { min: 0, max: niceMax(high) }
-    : { scale: true, min: -niceMax(-low), max: niceMax(Math.max(high, 0)) };
+  return shared ? sharedAxisBounds(metric.unit, values) : { scale: true };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { percentAxisBounds } from '../../campaigns/charts/percent-axis.js';
+import { percentAxisBounds, sharedAxisBounds } from '../../campaigns/charts/axis-bounds.js';
 import { sweepCharts } from '../../campaigns/charts/sweep-charts.js';
 import { formatDifference, formatInterval } from '../../campaigns/metric-format.js';
 import { renderSweepHtml } from '../../campaigns/sweep-html.js';
@@ -42,6 +42,24 @@ describe('sweep charts', () => {
     expect(() => sweepCharts(report, { heatMapMetric: 'consistency.lostWrites' })).toThrow(
       /no run has a figure for "consistency.lostWrites".*choose one of: availability, /,
     );
+  });
+
+  it('greys out a heat map cell whose configuration has no completed run, and says so', () => {
+    const plan = syntheticPlan({
+      parameters: [
+        { path: 'a.x', values: [1, 2] },
+        { path: 'a.y', values: [1, 2] },
+      ],
+      seeds: 3,
+    });
+    const records = syntheticRecords(
+      plan,
+      (c, seed) => ({ 'latency.p99Us': 1000 * (c.index + 1) + seed }),
+      (run) => run.configuration !== 2,
+    );
+    const [heat] = sweepCharts(buildSweepReport(plan, records)).filter((c) => c.id.startsWith('heat-map-'));
+    expect(heat.svg).toContain('>—</text>');
+    expect(heat.svg).toContain('— no data');
   });
 
   it('handles a single configuration, a categorical parameter, one seed, and no completed run', () => {
@@ -148,5 +166,12 @@ describe('metric formatting', () => {
     expect(percentAxisBounds([100, 100])).toEqual({ min: 98, max: 100, interval: 1 });
     expect(percentAxisBounds([0, 0])).toEqual({ min: 0, max: 2, interval: 1 });
     expect(percentAxisBounds([-3, 12])).toEqual({ min: 0, max: 12.5, interval: 2.5 });
+  });
+
+  it('bounds a shared axis from zero to a round figure, on ticks that land on it', () => {
+    expect(sharedAxisBounds('us', [12, 3540])).toEqual({ min: 0, max: 5000, interval: 1000 });
+    expect(sharedAxisBounds('count', [0, 1.7])).toEqual({ min: 0, max: 2, interval: 0.5 });
+    expect(sharedAxisBounds('us', [-30, 480])).toEqual({ min: -100, max: 500, interval: 100 });
+    expect(sharedAxisBounds('fraction', [81.9, 99.97])).toEqual(percentAxisBounds([81.9, 99.97]));
   });
 });
