@@ -45,7 +45,7 @@ export function renderHtmlReport(report: Report, charts: Chart[]): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
-<style>${STYLE}</style>
+<style>${REPORT_STYLE}</style>
 </head>
 <body>
 <main>
@@ -59,7 +59,7 @@ ${footer(report)}
 }
 
 /** JSON safe inside <script>: no "<" can close the element or open a comment; JSON.parse restores them. */
-function embedJson(value: unknown): string {
+export function embedJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
 }
 
@@ -385,7 +385,8 @@ ran in ${escapeHtml(formatNumber(wall.seconds))} s of wall time, ${escapeHtml(fo
 </footer>`;
 }
 
-const STYLE = `
+/** The report page's stylesheet; sweep.html shares it. */
+export const REPORT_STYLE = `
 :root {
   --text: #1f2937; --muted: #6b7280; --line: #e5e7eb; --bg: #f8fafc; --card: #ffffff;
   --pass: #15803d; --pass-bg: #dcfce7; --fail: #b91c1c; --fail-bg: #fee2e2; --accent: #1d4ed8;

@@ -43,10 +43,10 @@ export const seriesStyle = (i: number) => ({ color: PALETTE[i % PALETTE.length],
  * fetched. Single quotes: zrender writes the family into a double-quoted
  * style attribute without escaping it.
  */
-const FONT_FAMILY = "Helvetica, Arial, 'Liberation Sans', 'Nimbus Sans', 'Nimbus Sans L', sans-serif";
+export const FONT_FAMILY = "Helvetica, Arial, 'Liberation Sans', 'Nimbus Sans', 'Nimbus Sans L', sans-serif";
 
 export const TEXT_COLOR = '#1f2937';
-const MUTED_COLOR = '#4b5563';
+export const MUTED_COLOR = '#4b5563';
 const GRID_COLOR = '#e5e7eb';
 
 export const WIDE = { widthPx: 960, heightPx: 380 };
