@@ -134,12 +134,22 @@ export function parameterAxisScale(numeric: NonNullable<SweepParameter['numeric'
       const [size, name] = BYTE_UNITS.find(([bytes]) => max >= bytes) ?? [1, 'bytes'];
       return { factor: 1 / size, unit: name };
     }
+    case 'bits-per-sec': {
+      const [size, name] = BIT_RATE_UNITS.find(([bits]) => max >= bits) ?? [1, 'bps'];
+      return { factor: 1 / size, unit: name };
+    }
     case 'fraction':
       return { factor: 100, unit: '%' };
     case 'number':
       return { factor: 1, unit: '' };
   }
 }
+
+const BIT_RATE_UNITS: [number, string][] = [
+  [1e9, 'Gbps'],
+  [1e6, 'Mbps'],
+  [1e3, 'Kbps'],
+];
 
 /** `p99 latency (ms)`, or the label alone when the axis has no unit. */
 export const axisName = (label: string, scale: AxisScale) => (scale.unit === '' ? label : `${label} (${scale.unit})`);

@@ -56,7 +56,7 @@ function header(report: SweepReport): string {
   ];
   if (report.variants.length > 0) facts.push(['variants', escapeHtml(report.variants.join(', '))]);
   if (report.baseline !== null && report.variants.length > 1) facts.push(['baseline', escapeHtml(report.baseline)]);
-  facts.push(['scenario file', `<code>${escapeHtml(report.scenario.file)}</code>`]);
+  facts.push(['campaign', `<code class="hash">${escapeHtml(report.campaignKey.slice(0, 16))}…</code>`]);
   facts.push(['trace digest', `<code class="hash">${escapeHtml(report.traceDigest.slice(0, 16))}…</code>`]);
   const dl = facts.map(([term, value]) => `<div><dt>${escapeHtml(term)}</dt><dd>${value}</dd></div>`).join('');
   const parameterTable =

@@ -21,7 +21,8 @@ export const sweepReportSchema = obj({
   format: z.literal(SWEEP_FORMAT_VERSION),
   kind: z.literal('faultline-sweep'),
   faultlineVersion: z.string(),
-  scenario: obj({ name: z.string(), description: z.string(), file: z.string() }),
+  scenario: obj({ name: z.string(), description: z.string() }),
+  campaignKey: sha256Hex,
   seeds: z.array(z.number().int()),
   parameters: z.array(
     obj({
@@ -30,7 +31,7 @@ export const sweepReportSchema = obj({
       values: z.array(parameterValue),
       numeric: obj({
         values: z.array(num),
-        unit: z.enum(['us', 'per-sec', 'bytes', 'fraction', 'number']),
+        unit: z.enum(['us', 'per-sec', 'bytes', 'bits-per-sec', 'fraction', 'number']),
       }).nullable(),
     }),
   ),

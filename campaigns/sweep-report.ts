@@ -43,7 +43,10 @@ export interface SweepReport {
   format: typeof SWEEP_FORMAT_VERSION;
   kind: 'faultline-sweep';
   faultlineVersion: string;
-  scenario: { name: string; description: string; file: string };
+  /** The file is left out: shards run it from other paths, and their merge must give this same report. */
+  scenario: { name: string; description: string };
+  /** sha256 (hex) over the planned runs' keys: two reports of one campaign share it. */
+  campaignKey: string;
   seeds: number[];
   parameters: SweepParameter[];
   variants: string[];
@@ -93,7 +96,8 @@ export function buildSweepReport(plan: CampaignPlan, records: ReadonlyMap<string
     format: SWEEP_FORMAT_VERSION,
     kind: 'faultline-sweep',
     faultlineVersion: plan.faultlineVersion,
-    scenario: { name: plan.scenarioName, description: plan.description, file: plan.file },
+    scenario: { name: plan.scenarioName, description: plan.description },
+    campaignKey: plan.campaignKey,
     seeds: [...plan.seeds],
     parameters: plan.parameters.map(({ path, label, values, numeric }) => ({
       path,

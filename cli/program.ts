@@ -339,7 +339,7 @@ search's time can grow exponentially with the operations open at once on one key
     .action(async (stores: string[], opts: MergeOptions) => {
       const { mergeCommand } = await import('./commands/merge.js');
       uninterruptible();
-      const result = mergeCommand(stores, opts);
+      const result = await mergeCommand(stores, opts, io);
       for (const line of result.lines) out(line);
       for (const error of result.errors) io.stderr.write(`${printable(error)}\n`);
       done(result);

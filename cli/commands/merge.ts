@@ -1,17 +1,11 @@
-import { existsSync } from 'node:fs';
-import { writeCampaignOutputs } from '../../campaigns/campaign-outputs.js';
+import { existsSync, mkdirSync } from 'node:fs';
+import { campaignOutputFiles, type CampaignFile } from '../../campaigns/campaign-outputs.js';
 import type { CampaignPlan } from '../../campaigns/campaign-types.js';
 import { mergeStores, type MergeConflict, type MergeSummary } from '../../campaigns/merge-stores.js';
 import { ResultStore } from '../../campaigns/result-store.js';
-import {
-  describeIoError,
-  EXIT_DIVERGED,
-  EXIT_OK,
-  exitCodeForIoError,
-  OutputError,
-  UsageError,
-  type Outcome,
-} from '../exit-codes.js';
+import { ioFailure, writeFilesAtomically } from '../atomic-write.js';
+import { EXIT_DIVERGED, EXIT_OK, UsageError, type Outcome } from '../exit-codes.js';
+import type { CliIo } from '../io.js';
 
 export interface MergeOptions {
   into: string;
@@ -82,27 +76,33 @@ function campaignLines(summary: MergeSummary, into: string): string[] {
   }
 }
 
-function writeOutputs(plan: CampaignPlan, into: string, dir: string): string[] {
+/** sweep.json, sweep.html and results.csv of the merged campaign, as `faultline sweep` writes them on one machine. */
+async function writeOutputs(plan: CampaignPlan, into: string, dir: string, io: CliIo): Promise<string[]> {
   const store = ResultStore.open(into, { readOnly: true });
+  let files: CampaignFile[];
   try {
-    return writeCampaignOutputs(plan, store.records(plan.runs.map((run) => run.key)), dir);
-  } catch (error) {
-    const e = error as NodeJS.ErrnoException;
-    if (typeof e?.code !== 'string' || e.syscall === undefined) throw error;
-    throw new OutputError(
-      `${dir}: cannot write ${e.path ?? 'the results'}: ${describeIoError(e)}; the runs are merged into ${into}, so give another folder and run faultline merge again with no inputs changed.`,
-      exitCodeForIoError(e),
-    );
+    files = campaignOutputFiles(plan, store.records(plan.runs.map((run) => run.key)), dir);
   } finally {
     store.close();
   }
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    throw ioFailure(dir, error);
+  }
+  await writeFilesAtomically(files, io);
+  return files.map((file) => file.path);
 }
 
 /**
  * `faultline merge a.db b.db … --into all.db [--out dir]`: combines shards'
  * stores. Exit 4 when two stores hold one run with different results.
  */
-export function mergeCommand(inputs: string[], options: MergeOptions): Outcome & { lines: string[]; errors: string[] } {
+export async function mergeCommand(
+  inputs: string[],
+  options: MergeOptions,
+  io: CliIo,
+): Promise<Outcome & { lines: string[]; errors: string[] }> {
   if (options.out !== undefined) {
     const campaigns = campaignsIn([options.into, ...inputs]);
     if (campaigns.length === 0)
@@ -117,7 +117,8 @@ export function mergeCommand(inputs: string[], options: MergeOptions): Outcome &
   const summary = mergeStores(inputs, options.into);
   const lines = [...summaryLines(inputs, summary, options.into), ...campaignLines(summary, options.into)];
   if (options.out !== undefined)
-    for (const path of writeOutputs(summary.campaigns[0], options.into, options.out)) lines.push(`wrote ${path}`);
+    for (const path of await writeOutputs(summary.campaigns[0], options.into, options.out, io))
+      lines.push(`wrote ${path}`);
 
   const errors = summary.conflicts.map((c) => conflictLine(options.into, c));
   const conflicts = summary.conflicts.length;

@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { campaignResults, writeCampaignOutputs } from '../../campaigns/campaign-outputs.js';
+import { campaignOutputFiles } from '../../campaigns/campaign-outputs.js';
+import { buildSweepReport } from '../../campaigns/sweep-report.js';
 import type { CampaignPlan, RunRecord } from '../../campaigns/campaign-types.js';
 import { mergeStores } from '../../campaigns/merge-stores.js';
 import { ResultStore, StoreError } from '../../campaigns/result-store.js';
@@ -76,14 +77,13 @@ describe('mergeStores', () => {
     single.saveCampaign(plan);
     for (const run of [...plan.runs].reverse()) single.put(makeRecord(run, 'local'));
     single.close();
-    writeCampaignOutputs(plan, storedRecords(at('same', 'all.db')), at('same', 'from-shards'));
-    writeCampaignOutputs(plan, storedRecords(at('same', 'single.db')), at('same', 'from-one'));
-    const json = readFileSync(at('same', 'from-shards', 'runs.json'), 'utf8');
-    expect(json).toBe(readFileSync(at('same', 'from-one', 'runs.json'), 'utf8'));
-    const results = JSON.parse(json);
-    expect(results.map((r: RunRecord) => r.key)).toEqual(plan.runs.map((run) => run.key));
-    expect(Object.keys(results[0])).not.toContain('wallMs');
-    expect(Object.keys(results[0])).not.toContain('worker');
+    const fromShards = campaignOutputFiles(plan, storedRecords(at('same', 'all.db')), 'out');
+    const fromOne = campaignOutputFiles(plan, storedRecords(at('same', 'single.db')), 'out');
+    expect(fromShards).toEqual(fromOne);
+    const report = JSON.parse(fromShards.find((f) => f.path.endsWith('sweep.json'))!.content);
+    expect(report.runs).toEqual({ planned: 60, completed: 60, missing: 0 });
+    const csv = fromShards.find((f) => f.path.endsWith('results.csv'))!.content;
+    expect(csv).not.toMatch(/wallMs|node-\d/);
   });
 
   it('appends to an existing store, counting runs it holds already as duplicates', () => {
@@ -156,11 +156,13 @@ describe('faultline merge', () => {
       `  ${shards[0]}  30 runs: 30 added, 0 duplicates`,
       `  ${shards[1]}  30 runs: 30 added, 0 duplicates`,
       `campaign sizing (${plan.campaignKey.slice(0, 12)}): 60 of 60 planned runs stored`,
-      `wrote ${at('cli', 'out', 'runs.json')}`,
+      `wrote ${at('cli', 'out', 'sweep.json')}`,
+      `wrote ${at('cli', 'out', 'sweep.html')}`,
+      `wrote ${at('cli', 'out', 'results.csv')}`,
       '',
     ]);
-    const expected = campaignResults(plan, new Map(plan.runs.map((run) => [run.key, makeRecord(run)])));
-    expect(JSON.parse(readFileSync(at('cli', 'out', 'runs.json'), 'utf8'))).toEqual(expected);
+    const expected = buildSweepReport(plan, new Map(plan.runs.map((run) => [run.key, makeRecord(run)])));
+    expect(JSON.parse(readFileSync(at('cli', 'out', 'sweep.json'), 'utf8'))).toEqual(expected);
   });
 
   it('says how many planned runs are missing when a shard was left out', async () => {

@@ -31,7 +31,8 @@ describe('buildSweepReport', () => {
     expect(report.format).toBe(SWEEP_FORMAT_VERSION);
     expect(report.kind).toBe('faultline-sweep');
     expect(report.faultlineVersion).toBe('0.1.0-test');
-    expect(report.scenario).toEqual({ name: 'synthetic', description: 'A made-up campaign.', file: 'synthetic.yaml' });
+    expect(report.scenario).toEqual({ name: 'synthetic', description: 'A made-up campaign.' });
+    expect(report.campaignKey).toBe(plan.campaignKey);
     expect(report.seeds).toEqual([1, 2, 3, 4, 5, 6]);
     expect(report.parameters).toEqual(plan.parameters);
     expect(report.variants).toEqual(['workers-4', 'workers-6', 'workers-8']);
