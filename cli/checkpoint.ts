@@ -22,12 +22,15 @@ export async function checkpoint(io: CliIo, phase: string): Promise<void> {
 /** The pause alone, for commands that stop on a signal by themselves (a sweep keeps what it finished). */
 export async function testPause(io: CliIo, phase: string): Promise<void> {
   if (io.env.FAULTLINE_TEST_PAUSE_AT !== phase || io.signal?.aborted) return;
-  io.stderr.write(`faultline: paused at ${phase} (FAULTLINE_TEST_PAUSE_AT, for tests)\n`);
   await new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, TEST_PAUSE_MS);
-    io.signal?.addEventListener('abort', () => {
+    const resume = () => {
       clearTimeout(timer);
       resolve();
-    });
+    };
+    io.signal?.addEventListener('abort', resume, { once: true });
+    // An in-process test may abort while this line is written, before any listener could hear it.
+    io.stderr.write(`faultline: paused at ${phase} (FAULTLINE_TEST_PAUSE_AT, for tests)\n`);
+    if (io.signal?.aborted) resume();
   });
 }

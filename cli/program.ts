@@ -200,6 +200,19 @@ function buildProgram(io: CliIo, done: (outcome: Outcome) => void): Command {
     .option('--yes', 'run a sweep of more than 10000 runs')
     .option('--shard <i/n>', 'run only the i-th of n slices (i from 0) into its own store; merge them after')
     .option('--redis <url>', 'send the runs to a fleet of `faultline worker` processes through Redis')
+    .addOption(
+      new Option(
+        '--emit <kind>',
+        'print a Kubernetes Indexed Job or a Slurm array script that runs the campaign in shards',
+      ).choices(['k8s', 'slurm']),
+    )
+    .option(
+      '--image <image>',
+      'with --emit: the container image with faultline on its PATH (Slurm runs it with Apptainer)',
+    )
+    .option('--shards <n>', 'with --emit: how many shards (default 1)', (value: string) =>
+      parseCount(value, 'shards', '8'),
+    )
     .option('--quiet', 'print nothing but errors and, when the exit code is not 0, why')
     .addHelpText(
       'after',

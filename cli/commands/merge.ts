@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync } from 'node:fs';
-import { campaignOutputFiles, type CampaignFile } from '../../campaigns/campaign-outputs.js';
+import { campaignOutputs, type CampaignFile } from '../../campaigns/campaign-outputs.js';
 import type { CampaignPlan } from '../../campaigns/campaign-types.js';
 import { mergeStores, type MergeConflict, type MergeSummary } from '../../campaigns/merge-stores.js';
 import { ResultStore } from '../../campaigns/result-store.js';
@@ -81,7 +81,7 @@ async function writeOutputs(plan: CampaignPlan, into: string, dir: string, io: C
   const store = ResultStore.open(into, { readOnly: true });
   let files: CampaignFile[];
   try {
-    files = campaignOutputFiles(plan, store.records(plan.runs.map((run) => run.key)), dir);
+    files = campaignOutputs(plan, store.records(plan.runs.map((run) => run.key)), dir).files;
   } finally {
     store.close();
   }

@@ -2,11 +2,13 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { availableParallelism } from 'node:os';
+import { stringify } from 'yaml';
 import type { CampaignPlan, RunRecord, RunSpec } from '../../campaigns/campaign-types.js';
 import { planCampaign, runSpec } from '../../campaigns/campaign-plan.js';
-import { campaignOutputFiles } from '../../campaigns/campaign-outputs.js';
+import { campaignOutputs } from '../../campaigns/campaign-outputs.js';
 import { ResultStore } from '../../campaigns/result-store.js';
 import { RunPool } from '../../campaigns/run-pool.js';
+import { kubernetesJob, slurmScript } from '../../campaigns/emit-manifest.js';
 import { parseShard, shardFromEnvironment, shardRuns } from '../../campaigns/shards.js';
 import { resolveScenarioArgument } from '../../scenarios/harness/bundled-scenarios.js';
 import { loadScenario } from '../../scenarios/harness/load-scenario.js';
@@ -16,7 +18,8 @@ import { ioFailure, writeFilesAtomically } from '../atomic-write.js';
 import { CampaignProgress } from '../campaign-progress.js';
 import { testPause } from '../checkpoint.js';
 import { DeterminismFailed, EXIT_OK, UsageError, type Outcome } from '../exit-codes.js';
-import type { CliIo } from '../io.js';
+import { outputWidth, type CliIo } from '../io.js';
+import { sweepSummary } from '../sweep-summary.js';
 import { commandLineOverrides, type ScenarioOverrideOptions } from '../scenario-overrides.js';
 import { exitCodeForSignal, type StopSignal } from '../signals.js';
 
@@ -30,6 +33,9 @@ export interface SweepCommandOptions extends ScenarioOverrideOptions {
   shard?: string;
   redis?: string;
   quiet?: boolean;
+  emit?: 'k8s' | 'slurm';
+  image?: string;
+  shards?: number;
 }
 
 /**
@@ -49,6 +55,10 @@ export async function sweepCommand(
     sweep: { seeds: options.seeds, parameters: options.param, yes: options.yes },
   });
   const plan = planCampaign(loaded, argument, version);
+  if (options.emit !== undefined) {
+    io.stdout.write(emitManifest(options.emit, file, loaded.document, plan, options));
+    return { code: EXIT_OK };
+  }
   const shard = selectShard(options.shard, io.env);
   const dir = options.out ?? join('out', `${plan.scenarioName}-sweep`);
   const storePath =
@@ -104,9 +114,12 @@ export async function sweepCommand(
       return { code: EXIT_OK };
     }
     const records = store.records(plan.runs.map((r) => r.key));
-    const files = campaignOutputFiles(plan, records, dir);
+    const { report, files } = campaignOutputs(plan, records, dir);
     await writeFilesAtomically(files, io);
-    if (!options.quiet) io.stdout.write(`report: ${files.find((f) => f.path.endsWith('.html'))?.path ?? dir}\n`);
+    if (!options.quiet) {
+      const lines = [...sweepSummary(report, outputWidth(io)), `report: ${join(dir, 'sweep.html')}`];
+      io.stdout.write(`${lines.map(printable).join('\n')}\n`);
+    }
     return { code: EXIT_OK };
   } finally {
     store.close();
@@ -201,6 +214,45 @@ async function runOnThreads(
     signal.removeEventListener('abort', onSignal);
     await pool.close();
   }
+}
+
+/**
+ * The Kubernetes Indexed Job or Slurm array script for this campaign: each
+ * shard runs `faultline sweep` with the options given here (but those that
+ * say where and how to run) on its slice, into a store of its own.
+ */
+function emitManifest(
+  kind: 'k8s' | 'slurm',
+  file: string,
+  document: Record<string, unknown>,
+  plan: CampaignPlan,
+  options: SweepCommandOptions,
+): string {
+  for (const flag of ['shard', 'redis', 'store', 'out'] as const)
+    if (options[flag] !== undefined)
+      throw new UsageError(
+        `--emit ${kind} writes a job for every shard; leave --${flag} out (each shard gets its own store)`,
+      );
+  if (kind === 'k8s' && options.image === undefined)
+    throw new UsageError('--emit k8s needs --image <image>: a container image with faultline on its PATH');
+  const extraArgs = [
+    ...(options.seed === undefined ? [] : ['--seed', String(options.seed)]),
+    ...(options.duration === undefined ? [] : ['--duration', options.duration]),
+    ...options.set.flatMap((set) => ['--set', set]),
+    ...options.param.flatMap((param) => ['--param', param]),
+    ...(options.yes ? ['--yes'] : []),
+    ...(options.jobs === undefined ? [] : ['--jobs', String(options.jobs)]),
+  ];
+  const manifest = {
+    scenarioName: plan.scenarioName,
+    scenarioYaml: stringify(document, { lineWidth: 0 }),
+    scenarioPath: file,
+    image: options.image,
+    shards: options.shards ?? 1,
+    seeds: plan.seeds.length,
+    extraArgs,
+  };
+  return kind === 'k8s' ? kubernetesJob({ ...manifest, image: options.image as string }) : slurmScript(manifest);
 }
 
 function selectShard(option: string | undefined, env: CliIo['env']): { index: number; count: number } | null {

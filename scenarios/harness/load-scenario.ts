@@ -34,6 +34,8 @@ export interface LoadedScenario {
   variants: LoadedVariant[];
   /** The campaign, every configuration validated; present when `LoadOptions.sweep` asks for it. */
   sweep?: LoadedSweep;
+  /** The file as one document, before any override: `extends` merged in, `x-` keys dropped. Runs on its own. */
+  document: Record<string, unknown>;
 }
 
 /** A sweep expanded: every variant (or the base) at every point of the parameter grid. */
@@ -152,7 +154,13 @@ function load(file: string, text: string | undefined, options: LoadOptions): Loa
       : expandSweep(schema, source, base.scenario, documents, cli, options.sweep, problems);
   if (sweep === null || problems.length > 0) throw new ScenarioError(sorted(problems), problems.length);
   return freeze(
-    { file, scenario: base.scenario, variants: variants as LoadedVariant[], ...(sweep === undefined ? {} : { sweep }) },
+    {
+      file,
+      scenario: base.scenario,
+      variants: variants as LoadedVariant[],
+      ...(sweep === undefined ? {} : { sweep }),
+      document: source.raw,
+    },
     true,
   );
 }

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { campaignOutputFiles } from '../../campaigns/campaign-outputs.js';
+import { campaignOutputs } from '../../campaigns/campaign-outputs.js';
 import { buildSweepReport } from '../../campaigns/sweep-report.js';
 import type { CampaignPlan, RunRecord } from '../../campaigns/campaign-types.js';
 import { mergeStores } from '../../campaigns/merge-stores.js';
@@ -77,8 +77,8 @@ describe('mergeStores', () => {
     single.saveCampaign(plan);
     for (const run of [...plan.runs].reverse()) single.put(makeRecord(run, 'local'));
     single.close();
-    const fromShards = campaignOutputFiles(plan, storedRecords(at('same', 'all.db')), 'out');
-    const fromOne = campaignOutputFiles(plan, storedRecords(at('same', 'single.db')), 'out');
+    const fromShards = campaignOutputs(plan, storedRecords(at('same', 'all.db')), 'out').files;
+    const fromOne = campaignOutputs(plan, storedRecords(at('same', 'single.db')), 'out').files;
     expect(fromShards).toEqual(fromOne);
     const report = JSON.parse(fromShards.find((f) => f.path.endsWith('sweep.json'))!.content);
     expect(report.runs).toEqual({ planned: 60, completed: 60, missing: 0 });

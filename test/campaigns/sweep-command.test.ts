@@ -1,7 +1,8 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
 import { ResultStore } from '../../campaigns/result-store.js';
 import { main } from '../../cli/program.js';
 import { faultline } from '../support/run-cli.js';
@@ -74,6 +75,41 @@ describe('faultline sweep', () => {
     expect(m.code, m.stderr).toBe(0);
     expect(read(merged, 'sweep.json')).toBe(read(single, 'sweep.json'));
     expect(read(merged, 'results.csv')).toBe(read(single, 'results.csv'));
+  });
+
+  it('emits a Kubernetes Indexed Job whose pods, run as written, merge into the same campaign', async () => {
+    const { code, stdout, stderr } = await faultline([
+      ...CAMPAIGN,
+      '--emit',
+      'k8s',
+      '--image',
+      'faultline:test',
+      '--shards',
+      '2',
+    ]);
+    expect(code, stderr).toBe(0);
+    const [configMap, , job] = parseAllDocuments(stdout).map((d) => d.toJS());
+    const dir = join(work, 'k8s');
+    mkdirSync(dir);
+    const [[name, scenario]] = Object.entries(configMap.data as Record<string, string>);
+    writeFileSync(join(dir, name), scenario);
+    const container = job.spec.template.spec.containers[0];
+    expect(job.spec).toMatchObject({ completionMode: 'Indexed', completions: 2, parallelism: 2 });
+    const stores = [0, 1].map((index) => join(dir, `shard-${index}.db`));
+    for (const [index, store] of stores.entries()) {
+      // What the pod runs: its args, with the mounts' paths made local and JOB_COMPLETION_INDEX expanded.
+      const args = (container.args as string[]).map((arg) =>
+        arg.replace(`/scenario/${name}`, join(dir, name)).replace('/results/shard-$(JOB_COMPLETION_INDEX).db', store),
+      );
+      const env = Object.fromEntries(
+        (container.env as { name: string; value?: string }[]).map((e) => [e.name, e.value ?? String(index)]),
+      );
+      const pod = await faultline(args, env);
+      expect(pod.code, pod.stderr).toBe(0);
+    }
+    const merged = await faultline(['merge', ...stores, '--into', join(dir, 'all.db'), '--out', join(dir, 'sweep')]);
+    expect(merged.code, merged.stderr).toBe(0);
+    expect(read(join(dir, 'sweep'), 'sweep.json')).toBe(read(single, 'sweep.json'));
   });
 
   it('stops cleanly on Ctrl-C, keeping every finished run, and a second sweep finishes the rest', async () => {
