@@ -21,7 +21,7 @@ import { main } from '../../cli/program.js';
  */
 const ROOT = join(import.meta.dirname, '..', '..');
 const BIN = join(ROOT, 'dist', 'cli', 'main.js');
-const COMMANDS = ['run', 'validate', 'list', 'schema', 'report', 'check'];
+const COMMANDS = ['run', 'sweep', 'merge', 'validate', 'list', 'schema', 'report', 'check'];
 const folders: string[] = [];
 
 function readmeExamples(): string[] {
@@ -99,7 +99,7 @@ describe('documented examples', () => {
 
   it(
     'every one runs as written, with the exit code its comment gives (0 otherwise)',
-    { timeout: 170_000 },
+    { timeout: 300_000 },
     async () => {
       if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run npm run build (npm test does)`);
       const sources = [
