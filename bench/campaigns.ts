@@ -1,11 +1,17 @@
 /**
  * Campaign throughput: a sweep of short runs on one pool thread and on two,
  * measured side by side, so the parallel efficiency is a ratio of the same
- * machine state; and what the pool adds per run over calling runOne directly.
+ * machine state; what the pool adds per run over calling runOne directly;
+ * and what the result store costs per run and to merge shards.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { planCampaign, runSpec } from '../campaigns/campaign-plan.js';
 import type { RunSpec } from '../campaigns/campaign-types.js';
+import { mergeStores } from '../campaigns/merge-stores.js';
+import { ResultStore } from '../campaigns/result-store.js';
 import { runOne } from '../campaigns/run-one.js';
 import { RunPool } from '../campaigns/run-pool.js';
 import { resolveScenarioArgument } from '../scenarios/harness/bundled-scenarios.js';
@@ -27,7 +33,7 @@ export interface CampaignFigures {
 /** mm1 for 2 simulated seconds (no warm-up) at five arrival rates: short runs, where the per-run cost shows most. */
 export function shortCampaign(seeds: number): RunSpec[] {
   const loaded = loadScenario(resolveScenarioArgument('mm1'), {
-    overrides: [{ flag: '--duration', set: 'duration=2s' }, 'warmup=0s'],
+    overrides: [{ flag: '--duration', set: `duration=${process.env.BENCH_DUR ?? '2s'}` }, 'warmup=0s'],
     sweep: { seeds, parameters: ['workloads.users.rate=[500/s, 600/s, 700/s, 800/s, 900/s]'] },
   });
   const plan = planCampaign(loaded, 'mm1', 'bench');
@@ -69,4 +75,46 @@ export async function campaignBenchmarks(): Promise<CampaignFigures> {
     efficiency: twoThreadsRunsPerSec / (2 * oneThreadRunsPerSec),
     poolOverheadMs: 1000 / oneThreadRunsPerSec - 1000 / inProcessRunsPerSec,
   };
+}
+
+export interface StoreFigures {
+  runs: number;
+  /** Wall time of one put into a file store (WAL, one commit each). */
+  putUs: number;
+  /** Wall time to merge that many runs from four shard stores into a new one. */
+  mergeMs: number;
+}
+
+/**
+ * The store's cost on a campaign of about 10,000 runs (server-sizing, 21
+ * configurations × 477 seeds), each record a copy of one real run's: every
+ * run put into one of four shard stores, then the shards merged.
+ */
+export async function storeBenchmarks(): Promise<StoreFigures> {
+  const loaded = loadScenario(resolveScenarioArgument('server-sizing'), {
+    overrides: [{ flag: '--duration', set: 'duration=3s' }],
+    sweep: { seeds: 477, yes: true },
+  });
+  const plan = planCampaign(loaded, 'server-sizing', 'bench');
+  const sample = await runOne(runSpec(plan, plan.runs[0]), 'bench');
+  const dir = mkdtempSync(join(tmpdir(), 'faultline-bench-store-'));
+  try {
+    const shards = [0, 1, 2, 3].map((i) => join(dir, `shard-${i}.db`));
+    const stores = shards.map((path) => ResultStore.open(path));
+    let putMs = 0;
+    for (const run of plan.runs) {
+      const store = stores[run.index % stores.length];
+      const record = { ...sample, key: run.key, configuration: run.configuration, seed: run.seed };
+      const started = performance.now();
+      store.put(record);
+      putMs += performance.now() - started;
+    }
+    for (const store of stores) store.close();
+    const started = performance.now();
+    mergeStores(shards, join(dir, 'all.db'));
+    const mergeMs = performance.now() - started;
+    return { runs: plan.runs.length, putUs: (putMs * 1000) / plan.runs.length, mergeMs };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -13,6 +13,7 @@ import {
   writeFiguresFile,
   type Figure,
 } from './figures.js';
+import { campaignBenchmarks, storeBenchmarks } from './campaigns.js';
 import { formatHoldTable, holdBenchmarks } from './hold.js';
 import { checkerBenchmarks } from './linearizability.js';
 import { mm1Comparison } from './mm1-comparison.js';
@@ -126,6 +127,27 @@ console.log(`
 Targets:
   ${etcd?.slowestMs === undefined ? 'not measured' : etcd.slowestMs < 1000 ? 'met    ' : 'MISSED '} every etcd log well under a second
   ${c50.length < 2 ? 'not measured' : c50.every((c) => c.meanMs < 1000) ? 'met    ' : 'MISSED '} each 50-client kv file under a second`);
+console.log('\nCampaigns: a sweep of short runs (mm1, 2 s simulated, five rates × 12 seeds)\n');
+const campaign = await campaignBenchmarks();
+const runsPerSec = (n: number) => `${n.toFixed(1).padStart(8)} runs/s`;
+console.log(`  ${campaign.runs} runs of ${fmt(campaign.eventsPerRun)} events each`);
+console.log(`  runOne in this thread                ${runsPerSec(campaign.inProcessRunsPerSec)}`);
+console.log(`  pool, 1 thread                       ${runsPerSec(campaign.oneThreadRunsPerSec)}`);
+console.log(`  pool, 2 threads                      ${runsPerSec(campaign.twoThreadsRunsPerSec)}`);
+console.log(
+  `  speed-up ${(campaign.twoThreadsRunsPerSec / campaign.oneThreadRunsPerSec).toFixed(2)}x, parallel efficiency ${campaign.efficiency.toFixed(2)}; the pool adds ${campaign.poolOverheadMs.toFixed(2)} ms a run`,
+);
+const store = await storeBenchmarks();
+console.log(
+  `  result store: ${store.putUs.toFixed(0)} µs a put; merging ${fmt(store.runs)} runs from 4 shards ${store.mergeMs.toFixed(0)} ms`,
+);
+higher('campaign: pool, 1 thread', campaign.oneThreadRunsPerSec, 'runs/s');
+higher('campaign: pool, 2 threads', campaign.twoThreadsRunsPerSec, 'runs/s');
+lower('campaign: store put', store.putUs, 'µs');
+lower('campaign: merge 10,000 runs', store.mergeMs, 'ms');
+console.log(`
+Target:
+  ${campaign.efficiency >= 0.9 ? 'met    ' : 'MISSED '} speed-up >= 1.8x on 2 threads (efficiency >= 0.9)`);
 console.log(`\nNode ${process.version}, ${((performance.now() - started) / 1000).toFixed(0)} s in all`);
 
 const fingerprint = machineFingerprint();
