@@ -9,6 +9,7 @@ import { DEFAULT_MAX_EVENTS, RunBudgetExceeded, RunInterrupted } from '../scenar
 import { printable, ScenarioError } from '../scenarios/harness/scenario-error.js';
 import type { RunOptions } from './commands/run.js';
 import type { SweepCommandOptions } from './commands/sweep.js';
+import type { WorkerOptions } from './commands/worker.js';
 import {
   DeterminismFailed,
   EXIT_BAD_INPUT,
@@ -316,6 +317,36 @@ search's time can grow exponentially with the operations open at once on one key
       const result = checkCommand(file, opts);
       out(result.output);
       done(result);
+    });
+
+  program
+    .command('worker')
+    .description(
+      "Take a sweep's runs from a Redis job queue and run them, until Ctrl-C; start one on each machine of the fleet.",
+    )
+    .requiredOption('--redis <url>', 'the Redis the sweep enqueues its runs on, like redis://queue.internal:6379')
+    .option('--jobs <n>', 'runs at once, each on its own thread (default: one per core)', (value: string) =>
+      parseCount(value, 'runs at once', '4'),
+    )
+    .option(
+      '--lock-timeout <d>',
+      'how long a run stays with a worker that went silent (a dead machine) before another takes it up',
+      '30s',
+    )
+    .option('--quiet', 'print nothing but errors (not a line per run)')
+    .addHelpText(
+      'after',
+      `
+On each machine of the fleet (the sweep on any one of them enqueues the runs and stores the results):
+  faultline worker --redis redis://queue.internal:6379
+  faultline worker --redis redis://:password@queue.internal:6379/0 --jobs 8 --lock-timeout 2m
+
+Ctrl-C or SIGTERM gives the runs in flight back to the queue at once and exits 130 or 143; a worker killed
+outright (or a machine lost) has its runs taken up by another worker once their --lock-timeout has passed.`,
+    )
+    .action(async (opts: WorkerOptions) => {
+      const { workerCommand } = await import('./commands/worker.js');
+      done(await workerCommand(opts, version, io));
     });
 
   return program;
