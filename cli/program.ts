@@ -2,6 +2,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { StoreError } from '../campaigns/store-error.js';
+import { FleetRunFailed, RedisUnreachable } from '../campaigns/fleet-errors.js';
 import { DeterminismError } from '../engine/determinism.js';
 import { HISTORY_FORMATS, MAX_NESTING, type HistoryFormat } from '../reports/consistency/history-formats.js';
 import { SEQUENTIAL_SPECS, type SpecName } from '../reports/consistency/sequential-specs.js';
@@ -11,6 +12,7 @@ import { printable, ScenarioError } from '../scenarios/harness/scenario-error.js
 import type { MergeOptions } from './commands/merge.js';
 import type { RunOptions } from './commands/run.js';
 import type { SweepCommandOptions } from './commands/sweep.js';
+import type { WorkerOptions } from './commands/worker.js';
 import {
   DeterminismFailed,
   EXIT_BAD_INPUT,
@@ -358,6 +360,36 @@ search's time can grow exponentially with the operations open at once on one key
       done(result);
     });
 
+  program
+    .command('worker')
+    .description(
+      "Take a sweep's runs from a Redis job queue and run them, until Ctrl-C; start one on each machine of the fleet.",
+    )
+    .requiredOption('--redis <url>', 'the Redis the sweep enqueues its runs on, like redis://queue.internal:6379')
+    .option('--jobs <n>', 'runs at once, each on its own thread (default: one per core)', (value: string) =>
+      parseCount(value, 'runs at once', '4'),
+    )
+    .option(
+      '--lock-timeout <d>',
+      'how long a run stays with a worker that went silent (a dead machine) before another takes it up',
+      '30s',
+    )
+    .option('--quiet', 'print nothing but errors (not a line per run)')
+    .addHelpText(
+      'after',
+      `
+On each machine of the fleet (the sweep on any one of them enqueues the runs and stores the results):
+  faultline worker --redis redis://queue.internal:6379
+  faultline worker --redis redis://:password@queue.internal:6379/0 --jobs 8 --lock-timeout 2m
+
+Ctrl-C or SIGTERM gives the runs in flight back to the queue at once and exits 130 or 143; a worker killed
+outright (or a machine lost) has its runs taken up by another worker once their --lock-timeout has passed.`,
+    )
+    .action(async (opts: WorkerOptions) => {
+      const { workerCommand } = await import('./commands/worker.js');
+      done(await workerCommand(opts, version, io));
+    });
+
   return program;
 }
 
@@ -371,6 +403,15 @@ function outcomeOfError(error: unknown, io: CliIo, debug: boolean): Outcome {
   if (error instanceof ScenarioError || error instanceof UsageError || error instanceof StoreError) {
     err(error.message);
     return { code: EXIT_BAD_INPUT, reason: 'bad input (see above)' };
+  }
+  if (error instanceof RedisUnreachable) {
+    err(error.message);
+    return { code: EXIT_BAD_INPUT, reason: 'the job queue could not be reached (see above)' };
+  }
+  // The worker's error crossed Redis as text: whether it was a budget or a bug, only its message says.
+  if (error instanceof FleetRunFailed) {
+    err(error.message);
+    return { code: EXIT_BAD_INPUT, reason: 'a run of the campaign failed on a fleet worker (see above)' };
   }
   if (error instanceof RunBudgetExceeded) {
     err(error.message);

@@ -20,14 +20,14 @@ const PREFERRED = [
  */
 export function sweepSummary(report: SweepReport, width: number): string[] {
   const configurations = report.configurations.slice(0, MAX_ROWS);
-  const nameWidth = Math.max(13, ...configurations.map((c) => c.name.length));
+  const nameWidth = configurations.reduce((widest, c) => Math.max(widest, c.name.length), 13);
   const columns: { metric: SweepMetric; cells: string[]; width: number }[] = [];
   let used = nameWidth + 6;
   for (const name of PREFERRED) {
     const metric = report.metrics.find((m) => m.name === name);
     if (metric === undefined) continue;
     const cells = configurations.map((c) => formatInterval(c.metrics[name], metric.unit));
-    const columnWidth = Math.max(metricLabel(name).length, ...cells.map((cell) => cell.length));
+    const columnWidth = cells.reduce((widest, cell) => Math.max(widest, cell.length), metricLabel(name).length);
     if (used + columnWidth + 2 > width) break;
     used += columnWidth + 2;
     columns.push({ metric, cells, width: columnWidth });

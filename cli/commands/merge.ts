@@ -49,7 +49,7 @@ function summaryLines(inputs: string[], summary: MergeSummary, into: string): st
       (summary.conflicts.length > 0 ? `, ${count(summary.conflicts.length, 'conflict')}` : '') +
       `; it holds ${count(summary.runCount, 'run')}`,
   ];
-  const width = Math.max(...summary.inputs.map((input) => input.path.length));
+  const width = summary.inputs.reduce((widest, input) => Math.max(widest, input.path.length), 0);
   for (const input of summary.inputs)
     lines.push(
       `  ${input.path.padEnd(width)}  ${count(input.runs, 'run')}: ${input.runsAdded.toLocaleString('en-US')} added, ` +

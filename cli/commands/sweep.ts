@@ -6,6 +6,7 @@ import { stringify } from 'yaml';
 import type { CampaignPlan, RunRecord, RunSpec } from '../../campaigns/campaign-types.js';
 import { planCampaign, runSpec } from '../../campaigns/campaign-plan.js';
 import { campaignOutputs } from '../../campaigns/campaign-outputs.js';
+import { redisUrlProblem } from '../../campaigns/redis-url.js';
 import { ResultStore } from '../../campaigns/result-store.js';
 import { RunPool } from '../../campaigns/run-pool.js';
 import { kubernetesJob, slurmScript } from '../../campaigns/emit-manifest.js';
@@ -49,6 +50,8 @@ export async function sweepCommand(
   version: string,
   io: CliIo,
 ): Promise<Outcome> {
+  const redisProblem = options.redis === undefined ? null : redisUrlProblem(options.redis);
+  if (redisProblem !== null) throw new UsageError(`--redis: ${redisProblem}`);
   const file = resolveScenarioArgument(argument);
   const loaded = loadScenario(file, {
     overrides: commandLineOverrides(options),
