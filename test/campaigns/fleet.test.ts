@@ -1,8 +1,8 @@
 import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import { runOnFleet } from '../../campaigns/fleet-coordinator.js';
 import { FleetRunFailed, RedisUnreachable } from '../../campaigns/fleet-errors.js';
 import { serveFleet } from '../../campaigns/fleet-worker.js';
 import { QUEUE_NAME } from '../../campaigns/job-queue.js';
+import { ResultStore } from '../../campaigns/result-store.js';
 import { runOne } from '../../campaigns/run-one.js';
 import { resolveScenarioArgument } from '../../scenarios/harness/bundled-scenarios.js';
 import { loadScenario } from '../../scenarios/harness/load-scenario.js';
@@ -188,6 +189,30 @@ describe.skipIf(skip)(`a fleet on a real Redis${skip ? ` (skipped: ${redisMissin
       'faultline: exit 143: stopped by SIGTERM; runs in flight went back to the queue\n',
     );
     expect(await waitingJobs()).toBe(0);
+  });
+
+  it('faultline sweep --redis stores every run once and writes what a local sweep writes', async () => {
+    inProcessWorker();
+    inProcessWorker();
+    const work = mkdtempSync(join(tmpdir(), 'faultline-fleet-sweep-'));
+    try {
+      const campaign = ['sweep', 'mm1', '--param', 'workloads.users.rate=[500/s, 700/s]', '--seeds', '3'];
+      const short = ['--duration', '2s', '--set', 'warmup=0s', '--quiet'];
+      const fleet = await faultline([...campaign, ...short, '--redis', redis.url, '--out', join(work, 'fleet')]);
+      const local = await faultline([...campaign, ...short, '--out', join(work, 'local')]);
+      expect([fleet.code, local.code], fleet.stderr + local.stderr).toEqual([0, 0]);
+      for (const file of ['sweep.json', 'results.csv'])
+        expect(readFileSync(join(work, 'fleet', file), 'utf8')).toBe(readFileSync(join(work, 'local', file), 'utf8'));
+      const store = ResultStore.open(join(work, 'fleet', 'results.db'), { readOnly: true });
+      const records = [...store.records(store.campaigns()[0].runs.map((r) => r.key)).values()];
+      const workers = new Set(records.map((r) => r.worker));
+      expect(store.runCount()).toBe(6);
+      store.close();
+      expect([...workers].every((w) => w === `${hostname()}:${process.pid}`)).toBe(true);
+      expect(await waitingJobs()).toBe(0);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 
   it('a run that throws on a worker fails the campaign, naming the run and the error', async () => {
