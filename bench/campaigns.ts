@@ -30,42 +30,50 @@ export interface CampaignFigures {
   poolOverheadMs: number;
 }
 
-/** mm1 for 2 simulated seconds (no warm-up) at five arrival rates: short runs, where the per-run cost shows most. */
-export function shortCampaign(seeds: number): RunSpec[] {
-  const loaded = loadScenario(resolveScenarioArgument('mm1'), {
-    overrides: [{ flag: '--duration', set: `duration=${process.env.BENCH_DUR ?? '2s'}` }, 'warmup=0s'],
-    sweep: { seeds, parameters: ['workloads.users.rate=[500/s, 600/s, 700/s, 800/s, 900/s]'] },
+/** server-sizing for 5 simulated seconds over 4 seeds: 84 short runs (about 40,000 events each). */
+export function shortCampaign(): RunSpec[] {
+  const loaded = loadScenario(resolveScenarioArgument('server-sizing'), {
+    overrides: [{ flag: '--duration', set: 'duration=5s' }],
+    sweep: { seeds: 4 },
   });
-  const plan = planCampaign(loaded, 'mm1', 'bench');
+  const plan = planCampaign(loaded, 'server-sizing', 'bench');
   return plan.runs.map((run) => runSpec(plan, run));
 }
 
+/** Runs per second on a pool of `threads`, after each thread has run two to load its code and warm up. */
 async function onPool(specs: readonly RunSpec[], threads: number): Promise<number> {
   const pool = new RunPool(threads);
   try {
-    // Threads start and load the code first: a campaign pays that once.
-    await Promise.all(specs.slice(0, threads).map((spec) => pool.run(spec)));
+    await Promise.all(specs.slice(0, 2 * threads).map((spec) => pool.run(spec)));
     const started = performance.now();
     let next = 0;
     const lane = async () => {
       while (next < specs.length) await pool.run(specs[next++]);
     };
-    await Promise.all(Array.from({ length: threads }, lane));
+    // Two runs in hand per thread, as the sweep does: a thread never waits for the main thread to hand it the next.
+    await Promise.all(Array.from({ length: 2 * threads }, lane));
     return specs.length / ((performance.now() - started) / 1000);
   } finally {
     await pool.close();
   }
 }
 
+const ROUNDS = 3;
+
+/** One and two threads measured in turn, three rounds each; the best round of each, since noise only slows. */
 export async function campaignBenchmarks(): Promise<CampaignFigures> {
-  const specs = shortCampaign(12);
+  const specs = shortCampaign();
   await runOne(specs[0], 'bench');
   let events = 0;
   const started = performance.now();
   for (const spec of specs) events += (await runOne(spec, 'bench')).events;
   const inProcessRunsPerSec = specs.length / ((performance.now() - started) / 1000);
-  const oneThreadRunsPerSec = await onPool(specs, 1);
-  const twoThreadsRunsPerSec = await onPool(specs, 2);
+  let oneThreadRunsPerSec = 0;
+  let twoThreadsRunsPerSec = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    oneThreadRunsPerSec = Math.max(oneThreadRunsPerSec, await onPool(specs, 1));
+    twoThreadsRunsPerSec = Math.max(twoThreadsRunsPerSec, await onPool(specs, 2));
+  }
   return {
     runs: specs.length,
     eventsPerRun: events / specs.length,

@@ -127,7 +127,7 @@ console.log(`
 Targets:
   ${etcd?.slowestMs === undefined ? 'not measured' : etcd.slowestMs < 1000 ? 'met    ' : 'MISSED '} every etcd log well under a second
   ${c50.length < 2 ? 'not measured' : c50.every((c) => c.meanMs < 1000) ? 'met    ' : 'MISSED '} each 50-client kv file under a second`);
-console.log('\nCampaigns: a sweep of short runs (mm1, 2 s simulated, five rates × 12 seeds)\n');
+console.log('\nCampaigns: a sweep of short runs (server-sizing, 5 s simulated, 21 configurations × 4 seeds)\n');
 const campaign = await campaignBenchmarks();
 const runsPerSec = (n: number) => `${n.toFixed(1).padStart(8)} runs/s`;
 console.log(`  ${campaign.runs} runs of ${fmt(campaign.eventsPerRun)} events each`);

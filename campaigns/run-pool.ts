@@ -32,7 +32,6 @@ export class RunPool {
       maxThreads: threads,
       // A thread stays for the whole campaign: starting one costs more than a short run.
       idleTimeout: 60_000,
-      resourceLimits: { maxYoungGenerationSizeMb: Number(process.env.YG ?? 16) },
     });
   }
 
