@@ -23,6 +23,11 @@ function expectAgreement(fast: LatencyHistogram, ref: hdr.Histogram): void {
   const s = fast.summary();
   expect(s.meanUs).toBe(Math.round(ref.mean));
   expect(s.maxUs).toBe(ref.maxValue);
+  // The CDF is found in one pass; each point must be the library's own percentile.
+  for (const [latencyUs, fraction] of fast.cdf()) {
+    const percentile = Math.round(fraction * 1e5) / 1e3;
+    expect(latencyUs, `at ${percentile}%`).toBe(ref.getValueAtPercentile(percentile));
+  }
 }
 
 /** Latencies as runs produce them (whole microseconds, mostly small), plus large and fractional values. */
