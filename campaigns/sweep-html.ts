@@ -228,6 +228,10 @@ const SWEEP_STYLE = `
 .ci { color: var(--muted); white-space: nowrap; font-size: .92em; }
 /* Mean above interval: a column per metric then fits the page. */
 #configurations .ci { display: block; font-size: .85em; }
+/* Headers wrap (seeds passing the SLOs ↑) so that eight metrics still fit 1,400 px. */
+#configurations th { white-space: normal; vertical-align: bottom; }
+#configurations th, #configurations td { padding: 7px 5px; }
+#configurations table { font-size: 13px; }
 /* A lone narrow chart keeps its size instead of stretching across the page. */
 .chart-grid { grid-template-columns: repeat(auto-fill, minmax(min(100%, 440px), 1fr)); }
 details { margin: 10px 0; }
