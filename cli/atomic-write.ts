@@ -35,7 +35,7 @@ const VERBS: Record<string, string> = {
 };
 
 /** A failed system call as an OutputError that names the output, the path and the cause in words. */
-export function ioFailure(output: string, error: unknown): unknown {
+function ioFailure(output: string, error: unknown): unknown {
   const e = error as NodeJS.ErrnoException;
   if (typeof e?.code !== 'string' || e.syscall === undefined) return error;
   const code = exitCodeForIoError(e);
@@ -83,9 +83,9 @@ function isAlive(pid: number): boolean {
 
 /**
  * The folders of `target` that do not exist yet, outermost first, after refusing a path through a file, a kernel
- * file system, and an existing folder that holds anything faultline did not write.
+ * file system, and (when faultline replaces the folder whole) an existing folder that holds anything it did not write.
  */
-function missingFolders(dir: string, target: string): string[] {
+function missingFolders(dir: string, target: string, ownedWhole = true): string[] {
   const missing: string[] = [];
   let existing = target;
   for (;;) {
@@ -111,13 +111,26 @@ function missingFolders(dir: string, target: string): string[] {
   const special = SPECIAL_FILE_SYSTEMS.find((fs) => isUnder(real, fs));
   if (special !== undefined && !ORDINARY_UNDER_SPECIAL.some((fs) => isUnder(real, fs)))
     throw badPlace(dir, `${special} is a kernel file system, not a disk; give a folder elsewhere`);
-  const foreign = missing.length === 0 ? foreignEntry(target) : undefined;
+  const foreign = missing.length === 0 && ownedWhole ? foreignEntry(target) : undefined;
   if (foreign !== undefined)
     throw badPlace(
       dir,
       `it holds ${join(dir, relative(target, foreign))}, which faultline did not write, and faultline replaces its output folder whole; give a new or empty folder`,
     );
   return missing;
+}
+
+/**
+ * Makes a folder whose files are written one by one beside others (a sweep's result store and its reports), one
+ * level at a time, refusing with exit 2 what `OutputFolder.prepare` refuses but for the folder's other contents.
+ */
+export function prepareSharedFolder(dir: string): void {
+  if (dir.trim() === '') throw new UsageError("the output folder's name is empty; give one, like --out results");
+  try {
+    for (const folder of missingFolders(dir, resolve(dir), false)) mkdirSync(folder);
+  } catch (error) {
+    throw ioFailure(dir, error);
+  }
 }
 
 /**

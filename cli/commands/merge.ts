@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { campaignOutputs, type CampaignFile } from '../../campaigns/campaign-outputs.js';
 import type { CampaignPlan } from '../../campaigns/campaign-types.js';
 import { mergeStores, type MergeConflict, type MergeSummary } from '../../campaigns/merge-stores.js';
 import { ResultStore } from '../../campaigns/result-store.js';
-import { ioFailure, writeFilesAtomically } from '../atomic-write.js';
+import { prepareSharedFolder, writeFilesAtomically } from '../atomic-write.js';
 import { EXIT_DIVERGED, EXIT_OK, UsageError, type Outcome } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 
@@ -85,11 +85,7 @@ async function writeOutputs(plan: CampaignPlan, into: string, dir: string, io: C
   } finally {
     store.close();
   }
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (error) {
-    throw ioFailure(dir, error);
-  }
+  prepareSharedFolder(dir);
   await writeFilesAtomically(files, io);
   return files.map((file) => file.path);
 }

@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { availableParallelism } from 'node:os';
@@ -15,7 +14,7 @@ import { resolveScenarioArgument } from '../../scenarios/harness/bundled-scenari
 import { loadScenario } from '../../scenarios/harness/load-scenario.js';
 import { RunBudgetExceeded } from '../../scenarios/harness/run-limits.js';
 import { printable } from '../../scenarios/harness/scenario-error.js';
-import { ioFailure, writeFilesAtomically } from '../atomic-write.js';
+import { prepareSharedFolder, writeFilesAtomically } from '../atomic-write.js';
 import { CampaignProgress } from '../campaign-progress.js';
 import { testPause } from '../checkpoint.js';
 import { DeterminismFailed, EXIT_OK, UsageError, type Outcome } from '../exit-codes.js';
@@ -67,13 +66,7 @@ export async function sweepCommand(
   const storePath =
     options.store ?? join(dir, shard === null ? 'results.db' : `results-shard-${shard.index}-of-${shard.count}.db`);
   // A shard writes only its store; the outputs come from the merged one.
-  for (const folder of shard === null ? [dirname(storePath), dir] : [dirname(storePath)]) {
-    try {
-      mkdirSync(folder, { recursive: true });
-    } catch (error) {
-      throw ioFailure(folder, error);
-    }
-  }
+  for (const folder of shard === null ? [dirname(storePath), dir] : [dirname(storePath)]) prepareSharedFolder(folder);
   const store = ResultStore.open(storePath);
   try {
     store.saveCampaign(plan);
@@ -261,7 +254,7 @@ function emitManifest(
 function selectShard(option: string | undefined, env: CliIo['env']): { index: number; count: number } | null {
   if (option !== undefined) {
     const shard = parseShard(option);
-    if (typeof shard === 'string') throw new UsageError(`--shard ${option}: ${shard}`);
+    if (typeof shard === 'string') throw new UsageError(shard);
     return shard;
   }
   const fromEnvironment = shardFromEnvironment(env);
