@@ -220,7 +220,7 @@ function buildProgram(io: CliIo, done: (outcome: Outcome) => void): Command {
       'after',
       examples([
         'faultline sweep server-sizing --seeds 5 --duration 5s',
-        "faultline sweep mm1 --param 'workloads.users.rate={from: 500/s, to: 900/s, step: 100/s}' --seeds 10 --duration 10s",
+        "faultline sweep mm1 --param 'workloads.users.rate={from: 500/s, to: 900/s, step: 100/s}' --seeds 10 --duration 20s",
         'faultline sweep cap-partition --seeds 3 --jobs 2',
       ]),
     )

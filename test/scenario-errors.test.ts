@@ -1,5 +1,6 @@
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { resolveScenarioArgument } from '../scenarios/harness/bundled-scenarios.js';
 import { loadScenario, parseScenarioText, type LoadedScenario } from '../scenarios/harness/load-scenario.js';
 import { ScenarioError } from '../scenarios/harness/scenario-error.js';
 import { registerBuiltinModels } from '../models/builtin-models.js';
@@ -100,6 +101,12 @@ describe('malformed scenario files: every problem as file:line:col path: message
     const f = bad('bare-number-duration.yaml');
     expect(loadBad('bare-number-duration.yaml')).toEqual([
       `${f}:15:14 workloads.users.timeout: 500 has no unit; write a duration like 500s or 500ms`,
+    ]);
+  });
+
+  it('a reporting window of zero (it once passed validation and crashed the run)', () => {
+    expect(problemLines(() => loadScenario(resolveScenarioArgument('mm1'), { overrides: ['slo.window=0'] }))).toEqual([
+      '--set slo.window: must be above zero: the timelines count per window',
     ]);
   });
 

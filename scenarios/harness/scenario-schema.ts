@@ -170,7 +170,10 @@ const faultProcess = z.discriminatedUnion('type', [
 
 const slo = z
   .strictObject({
-    window: durationUs.default(1_000_000).describe('The reporting window for timelines (default 1s).'),
+    window: durationUs
+      .refine((d) => d > 0, 'must be above zero: the timelines count per window')
+      .default(1_000_000)
+      .describe('The reporting window for timelines (default 1s).'),
     availability: z
       .strictObject({
         threshold: durationUs

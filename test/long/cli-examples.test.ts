@@ -27,10 +27,10 @@ const folders: string[] = [];
 function readmeExamples(): string[] {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
   const fenced = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((m) => m[1].split('\n'));
-  // Inline commands in the prose; a placeholder (<history>) or the bare command name is not an example.
+  // Inline commands in the prose; a placeholder (<history>) or a command's bare name (`faultline sweep`) is not an example.
   const inline = [...readme.matchAll(/`((?:npx )?faultline [^`]+)`/g)]
     .map((m) => m[1].replaceAll('\\|', '|'))
-    .filter((command) => !command.includes('<') && command !== 'faultline run');
+    .filter((command) => !command.includes('<') && !/^faultline (run|sweep|merge|worker)$/.test(command));
   return [
     ...new Set([...fenced, ...inline].map((line) => line.trim()).filter((line) => /^(npx )?faultline /.test(line))),
   ];
