@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resultsCsv } from '../../campaigns/results-csv.js';
-import { reordered, serverSizingMetrics, syntheticPlan, syntheticRecords } from './synthetic-campaign.js';
+import { reordered, serverSizingMetrics, syntheticPlan, syntheticRecords } from '../support/synthetic-campaign.js';
 
 /** An RFC 4180 reader written for the test (quoted fields, doubled quotes, CRLF), independent of the writer. */
 function parseCsv(text: string): string[][] {

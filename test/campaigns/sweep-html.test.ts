@@ -4,8 +4,8 @@ import { sweepCharts } from '../../campaigns/charts/sweep-charts.js';
 import { formatDifference, formatInterval } from '../../campaigns/metric-format.js';
 import { renderSweepHtml } from '../../campaigns/sweep-html.js';
 import { buildSweepReport, type SweepReport } from '../../campaigns/sweep-report.js';
-import { sweepCampaigns } from './sweep-campaigns.js';
-import { reordered, syntheticPlan, syntheticRecords } from './synthetic-campaign.js';
+import { sweepCampaigns } from '../support/sweep-campaigns.js';
+import { reordered, syntheticPlan, syntheticRecords } from '../support/synthetic-campaign.js';
 
 const render = (report: SweepReport) => renderSweepHtml(report, sweepCharts(report));
 const ids = (report: SweepReport) => sweepCharts(report).map((c) => c.id);

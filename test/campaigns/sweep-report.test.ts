@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { CampaignPlan, RunRecord } from '../../campaigns/campaign-types.js';
 import { sweepReportSchema } from '../../campaigns/sweep-report-schema.js';
 import { buildSweepReport, SWEEP_FORMAT_VERSION, type SweepReport } from '../../campaigns/sweep-report.js';
-import { reordered, serverSizingMetrics, syntheticPlan, syntheticRecords } from './synthetic-campaign.js';
+import { reordered, serverSizingMetrics, syntheticPlan, syntheticRecords } from '../support/synthetic-campaign.js';
 
 const json = (report: SweepReport) => JSON.stringify(report, null, 2);
 

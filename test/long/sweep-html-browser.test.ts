@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sweepCharts } from '../../campaigns/charts/sweep-charts.js';
 import { PALETTE } from '../../reports/charts/common.js';
 import { renderSweepHtml } from '../../campaigns/sweep-html.js';
-import { sweepCampaigns } from './sweep-campaigns.js';
+import { sweepCampaigns } from '../support/sweep-campaigns.js';
 
 const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = fileURLToPath(new URL('../../out/screenshots/', import.meta.url));
