@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
 import { planCampaign, runSpec } from '../campaigns/campaign-plan.js';
 import type { RunSpec } from '../campaigns/campaign-types.js';
 import { mergeStores } from '../campaigns/merge-stores.js';
@@ -18,6 +19,8 @@ import { resolveScenarioArgument } from '../scenarios/harness/bundled-scenarios.
 import { loadScenario } from '../scenarios/harness/load-scenario.js';
 
 export interface CampaignFigures {
+  /** Two threads of pure arithmetic against one, over as long as a campaign measure: what this machine allows. */
+  arithmeticSpeedUp: number;
   runs: number;
   /** Simulated events of one run, on average. */
   eventsPerRun: number;
@@ -60,6 +63,41 @@ async function onPool(specs: readonly RunSpec[], threads: number): Promise<numbe
 
 const ROUNDS = 3;
 
+/** A loop of integer arithmetic for about `iterations` steps, in a thread of its own; its wall time in ms. */
+const SPIN = `const { parentPort, workerData } = require('node:worker_threads');
+let x = 0;
+const started = performance.now();
+for (let i = 0; i < workerData; i++) x = (x * 1103515245 + 12345) | 0;
+parentPort.postMessage([performance.now() - started, x]);`;
+
+async function spin(threads: number, iterations: number): Promise<number> {
+  const started = performance.now();
+  await Promise.all(
+    Array.from(
+      { length: threads },
+      () =>
+        new Promise((resolve, reject) =>
+          new Worker(SPIN, { eval: true, workerData: iterations }).once('message', resolve).once('error', reject),
+        ),
+    ),
+  );
+  return performance.now() - started;
+}
+
+/**
+ * The same work on two threads against one, in pure arithmetic (no memory
+ * traffic): a virtual machine's second core may give less than a whole core
+ * under sustained load, and no campaign can scale past what this shows.
+ */
+async function arithmeticSpeedUp(seconds: number): Promise<number> {
+  const calibration = 2e8;
+  const perIteration = (await spin(1, calibration)) / calibration;
+  const iterations = Math.round((seconds * 1000) / perIteration);
+  const one = await spin(1, iterations);
+  const two = await spin(2, iterations);
+  return (2 * one) / two;
+}
+
 /** One and two threads measured in turn, three rounds each; the best round of each, since noise only slows. */
 export async function campaignBenchmarks(): Promise<CampaignFigures> {
   const specs = shortCampaign();
@@ -75,6 +113,7 @@ export async function campaignBenchmarks(): Promise<CampaignFigures> {
     twoThreadsRunsPerSec = Math.max(twoThreadsRunsPerSec, await onPool(specs, 2));
   }
   return {
+    arithmeticSpeedUp: await arithmeticSpeedUp(specs.length / twoThreadsRunsPerSec),
     runs: specs.length,
     eventsPerRun: events / specs.length,
     inProcessRunsPerSec,

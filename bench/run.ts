@@ -134,8 +134,12 @@ console.log(`  ${campaign.runs} runs of ${fmt(campaign.eventsPerRun)} events eac
 console.log(`  runOne in this thread                ${runsPerSec(campaign.inProcessRunsPerSec)}`);
 console.log(`  pool, 1 thread                       ${runsPerSec(campaign.oneThreadRunsPerSec)}`);
 console.log(`  pool, 2 threads                      ${runsPerSec(campaign.twoThreadsRunsPerSec)}`);
+const speedUp = campaign.twoThreadsRunsPerSec / campaign.oneThreadRunsPerSec;
 console.log(
-  `  speed-up ${(campaign.twoThreadsRunsPerSec / campaign.oneThreadRunsPerSec).toFixed(2)}x, parallel efficiency ${campaign.efficiency.toFixed(2)}; the pool adds ${campaign.poolOverheadMs.toFixed(2)} ms a run`,
+  `  speed-up ${speedUp.toFixed(2)}x, parallel efficiency ${campaign.efficiency.toFixed(2)}; the pool adds ${campaign.poolOverheadMs.toFixed(2)} ms a run`,
+);
+console.log(
+  `  yardstick: pure arithmetic on 2 threads runs ${campaign.arithmeticSpeedUp.toFixed(2)}x one thread here, over as long; the sweep gets ${((100 * speedUp) / campaign.arithmeticSpeedUp).toFixed(0)}% of that`,
 );
 const store = await storeBenchmarks();
 console.log(

@@ -205,7 +205,8 @@ async function runOnThreads(
     }
   };
   try {
-    await Promise.all(Array.from({ length: threads }, lane));
+    // Two runs in hand per thread: a thread starts its next run while this thread stores the last one.
+    await Promise.all(Array.from({ length: 2 * threads }, lane));
   } finally {
     signal.removeEventListener('abort', onSignal);
     await pool.close();
