@@ -6,8 +6,8 @@
  */
 
 import { SMALL, type Chart } from '../reports/charts/common.js';
-import { descriptionHtml, escapeHtml, figure, range, section, table } from '../reports/html-elements.js';
-import { embedJson, REPORT_STYLE } from '../reports/html-report.js';
+import { descriptionHtml, escapeHtml, figure, htmlPage, range, section, table } from '../reports/html-elements.js';
+import { REPORT_STYLE } from '../reports/html-report.js';
 import { formatCount, MISSING } from '../reports/format.js';
 import { KEY_METRICS } from './charts/sweep-charts.js';
 import { formatDifference, formatInterval, metricLabel, parameterValueText } from './metric-format.js';
@@ -21,23 +21,14 @@ export function renderSweepHtml(report: SweepReport, charts: readonly Chart[]): 
     configurationsSection(report),
     comparisonsSection(report),
   ];
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title>
-<style>${REPORT_STYLE}${SWEEP_STYLE}</style>
-</head>
-<body>
-<main>
-${sections.join('\n')}
-</main>
-${footer(report)}
-<script type="application/json" id="sweep-data">${embedJson(report)}</script>
-</body>
-</html>
-`;
+  return htmlPage({
+    title,
+    style: REPORT_STYLE + SWEEP_STYLE,
+    body: sections.join('\n'),
+    footer: footer(report),
+    dataId: 'sweep-data',
+    data: report,
+  });
 }
 
 const plural = (count: number, one: string, many = `${one}s`) => `${formatCount(count)} ${count === 1 ? one : many}`;

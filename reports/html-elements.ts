@@ -91,3 +91,36 @@ export function sloBadge(slo: { verdict: SloOutcome; verdicts: readonly unknown[
 export function figure(chart: Chart): string {
   return `<figure class="chart" id="chart-${escapeHtml(chart.id)}" aria-label="${escapeHtml(chart.title)}">${chart.svg}</figure>`;
 }
+
+/** JSON safe inside <script>: no "<" can close the element or open a comment; JSON.parse restores them. */
+export function embedJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
+}
+
+/** A whole self-contained page: the sections in <main>, the footer, and the data it was drawn from, embedded as JSON. */
+export function htmlPage(page: {
+  title: string;
+  style: string;
+  body: string;
+  footer: string;
+  dataId: string;
+  data: unknown;
+}): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(page.title)}</title>
+<style>${page.style}</style>
+</head>
+<body>
+<main>
+${page.body}
+</main>
+${page.footer}
+<script type="application/json" id="${page.dataId}">${embedJson(page.data)}</script>
+</body>
+</html>
+`;
+}

@@ -3,7 +3,17 @@ import type { Chart } from './charts/index.js';
 import { consistencySection } from './html-consistency.js';
 import { STALENESS_CHART_PREFIX } from './charts/t-visibility.js';
 import { stalenessSection } from './html-staleness.js';
-import { descriptionHtml, escapeHtml, figure, range, section, sloBadge, table, verdictBadge } from './html-elements.js';
+import {
+  descriptionHtml,
+  escapeHtml,
+  figure,
+  htmlPage,
+  range,
+  section,
+  sloBadge,
+  table,
+  verdictBadge,
+} from './html-elements.js';
 import {
   formatCount,
   formatDurationUs,
@@ -39,28 +49,14 @@ export function renderHtmlReport(report: Report, charts: Chart[]): string {
     messagesSection(report),
     comparisonSection(report),
   ];
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title>
-<style>${REPORT_STYLE}</style>
-</head>
-<body>
-<main>
-${sections.join('\n')}
-</main>
-${footer(report)}
-<script type="application/json" id="report-data">${embedJson(report)}</script>
-</body>
-</html>
-`;
-}
-
-/** JSON safe inside <script>: no "<" can close the element or open a comment; JSON.parse restores them. */
-export function embedJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
+  return htmlPage({
+    title,
+    style: REPORT_STYLE,
+    body: sections.join('\n'),
+    footer: footer(report),
+    dataId: 'report-data',
+    data: report,
+  });
 }
 
 const ERROR_KINDS: ErrorKind[] = ['timeout', 'rejected', 'dropped', 'unavailable'];
