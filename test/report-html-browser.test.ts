@@ -3,8 +3,9 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumAvailable, launchChromium } from './support/chromium.js';
 import { renderCharts } from '../reports/charts/index.js';
 import { renderHtmlReport } from '../reports/html-report.js';
 import type { Report } from '../reports/report-types.js';
@@ -14,7 +15,6 @@ import { loadScenario } from '../scenarios/harness/load-scenario.js';
 import { runScenario } from '../scenarios/harness/run-scenario.js';
 import { buildReport } from '../reports/build-report.js';
 
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOT = fileURLToPath(new URL('../out/screenshots/report.png', import.meta.url));
 
 /** Axis names each chart must show, with their units. */
@@ -96,16 +96,7 @@ describe('renderHtmlReport', () => {
 });
 
 describe('HTML report in headless Chromium', () => {
-  if (!existsSync(CHROMIUM_PATH)) {
-    // Locally the browser is optional (skipped with a reason); under CI, where .ci/run installs it, its absence fails.
-    it.skipIf(!process.env.CI)(
-      `needs chromium at ${CHROMIUM_PATH} (install Debian's chromium, or set CHROMIUM_PATH)`,
-      () => {
-        throw new Error(`chromium is not installed (looked for ${CHROMIUM_PATH}); .ci/run installs it with apt-get`);
-      },
-    );
-    return;
-  }
+  if (!chromiumAvailable()) return;
 
   const report = hostileReport();
   const charts = renderCharts(report);
@@ -122,18 +113,7 @@ describe('HTML report in headless Chromium', () => {
     const file = join(dir, 'report.html');
     await writeFile(file, renderHtmlReport(report, charts));
     fileUrl = pathToFileURL(file).href;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM_PATH,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     page.on('console', (message) => {
       if (message.type() === 'error') consoleErrors.push(message.text());

@@ -3,14 +3,14 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumAvailable, launchChromium } from '../support/chromium.js';
 import { sweepCharts } from '../../campaigns/charts/sweep-charts.js';
 import { PALETTE } from '../../reports/charts/common.js';
 import { renderSweepHtml } from '../../campaigns/sweep-html.js';
 import { sweepCampaigns } from '../support/sweep-campaigns.js';
 
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = fileURLToPath(new URL('../../out/screenshots/', import.meta.url));
 
 interface TextBox {
@@ -78,16 +78,7 @@ const rgb = (hex: string) => {
 };
 
 describe('sweep.html in headless Chromium', () => {
-  if (!existsSync(CHROMIUM_PATH)) {
-    // Locally the browser is optional (skipped with a reason); under CI, where .ci/run installs it, its absence fails.
-    it.skipIf(!process.env.CI)(
-      `needs chromium at ${CHROMIUM_PATH} (install Debian's chromium, or set CHROMIUM_PATH)`,
-      () => {
-        throw new Error(`chromium is not installed (looked for ${CHROMIUM_PATH}); .ci/run installs it with apt-get`);
-      },
-    );
-    return;
-  }
+  if (!chromiumAvailable()) return;
 
   const campaigns = sweepCampaigns();
   let dir: string;
@@ -96,18 +87,7 @@ describe('sweep.html in headless Chromium', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'faultline-sweep-'));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM_PATH,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     for (const [name, { report }] of Object.entries(campaigns)) {
       const file = join(dir, `${name}.html`);
       await writeFile(file, renderSweepHtml(report, sweepCharts(report)));
