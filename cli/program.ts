@@ -222,6 +222,8 @@ function buildProgram(io: CliIo, done: (outcome: Outcome) => void): Command {
         'faultline sweep server-sizing --seeds 5 --duration 5s',
         "faultline sweep mm1 --param 'workloads.users.rate={from: 500/s, to: 900/s, step: 100/s}' --seeds 10 --duration 20s",
         'faultline sweep cap-partition --seeds 3 --jobs 2',
+        'faultline sweep server-sizing --emit slurm --shards 4 > sweep.sbatch',
+        'faultline sweep server-sizing --emit k8s --image ghcr.io/you/faultline:0.1.0 --shards 8 > sweep-job.yaml',
       ]),
     )
     .action(async (scenario: string, opts: SweepCommandOptions) => {
