@@ -22,8 +22,9 @@ const CAMPAIGN = [
   '2s',
   '--set',
   'warmup=0s',
+  // One thread: the suite runs its files side by side already; the first test sweeps on two.
   '--jobs',
-  '2',
+  '1',
 ];
 
 const read = (dir: string, file: string) => readFileSync(join(dir, file), 'utf8');
@@ -32,7 +33,7 @@ describe('faultline sweep', () => {
   const single = join(work, 'single');
 
   it('runs every configuration over every seed and writes sweep.json, sweep.html and results.csv', async () => {
-    const { code, stderr, stdout } = await faultline([...CAMPAIGN, '--out', single]);
+    const { code, stderr, stdout } = await faultline([...CAMPAIGN, '--jobs', '2', '--out', single]);
     expect(code, stderr).toBe(0);
     expect(stderr).toContain('mm1: 2 configurations × 3 seeds = 6 runs');
     expect(stdout).toContain(join(single, 'sweep.html'));
@@ -116,7 +117,7 @@ describe('faultline sweep', () => {
     const dir = join(work, 'interrupted');
     const controller = new AbortController();
     let stderr = '';
-    const code = await main([...CAMPAIGN, '--out', dir, '--jobs', '1'], {
+    const code = await main([...CAMPAIGN, '--out', dir], {
       stdout: { write: () => true },
       stderr: {
         write: (text: string) => {
