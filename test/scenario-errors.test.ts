@@ -261,8 +261,15 @@ describe('--set problems', () => {
     ]);
   });
 
-  it("a mapping made by --set is the --set's problem, not the file's", () => {
+  it('a field of a component that is not there names the components there are (it once said "missing type")', () => {
     expect(loadSet('components.db.workers=3')).toEqual([
+      '--set components.db.workers: there is no component "db" (components: api); to add one, set its whole mapping, like components.db={type: ..., nodes: ...}',
+    ]);
+    expect(loadSet('components.apy.workers=3')[0]).toMatch(/there is no component "apy" \(did you mean "api"\?\)/);
+  });
+
+  it("a mapping made by --set is the --set's problem, not the file's", () => {
+    expect(loadSet('components.db={workers: 3}')).toEqual([
       `--set components.db.type: missing required key "type" (one of ${COMPONENT_TYPES})`,
     ]);
   });

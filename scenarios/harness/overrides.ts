@@ -1,5 +1,6 @@
 import { produce } from 'immer';
 import { parse } from 'yaml';
+import { didYouMean } from './did-you-mean.js';
 
 /** One override: a path into the scenario document and the value to put there. */
 export interface Override {
@@ -82,7 +83,21 @@ const own = (node: object, key: string | number): unknown =>
 
 const isIndex = (segment: string) => /^\d+$/.test(segment);
 
+/** The named instances a scenario declares; a field of one that is not there would make a half instance. */
+const INSTANCE_KINDS: Record<string, string> = { components: 'component', workloads: 'workload' };
+
 function checkPath(document: unknown, path: readonly string[]): string | null {
+  const kind = INSTANCE_KINDS[path[0]];
+  const instances = kind === undefined ? undefined : own(document as object, path[0]);
+  if (path.length > 2 && instances !== null && typeof instances === 'object' && !Array.isArray(instances)) {
+    const names = Object.keys(instances);
+    if (!names.includes(path[1]))
+      return (
+        `there is no ${kind} "${path[1]}"${didYouMean(path[1], names)}` +
+        `${names.length > 0 ? ` (${path[0]}: ${names.join(', ')})` : ''}; ` +
+        `to add one, set its whole mapping, like ${path[0]}.${path[1]}={type: ..., nodes: ...}`
+      );
+  }
   let node: unknown = document;
   for (let i = 0; i < path.length; i++) {
     const here = path.slice(0, i).join('.');
