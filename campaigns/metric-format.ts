@@ -5,48 +5,27 @@
  * sweep.html is byte-identical for equal sweep.json.
  */
 
-import { formatDurationUs, formatNumber, formatPercent, formatRatePerSec, MISSING } from '../reports/format.js';
+import { formatPercent, formatValue, MISSING, type ValueUnit } from '../reports/format.js';
 import type { ParameterValue, SweepParameter } from './campaign-types.js';
-import type { MetricDefinition } from './run-metrics.js';
+import { METRICS, type MetricDefinition } from './run-metrics.js';
 import type { MeanInterval } from './statistics.js';
 
 type MetricUnit = MetricDefinition['unit'];
 
-const LABELS: Record<string, string> = {
-  availability: 'availability',
-  'latency.meanUs': 'mean latency',
-  'latency.p50Us': 'p50 latency',
-  'latency.p99Us': 'p99 latency',
-  'latency.p999Us': 'p99.9 latency',
-  throughputPerSec: 'throughput',
-  goodputPerSec: 'goodput',
-  errorRate: 'error rate',
-  retriesPerRequest: 'retries per request',
-  downtimeUs: 'downtime',
-  'slo.passed': 'seeds passing the SLOs',
-  'consistency.staleReadRate': 'stale-read rate',
-  'consistency.lostWrites': 'lost writes',
-  'consistency.lostWriteRate': 'lost-write rate',
-  'consistency.linearizable': 'seeds linearizable',
+/** A metric's name for people: `latency.p99Us` → `p99 latency`; a metric faultline does not know keeps its name. */
+export const metricLabel = (name: string) => METRICS.find((m) => m.name === name)?.label ?? name;
+
+/** The report's unit a metric's unit is written in: a ratio reads as a plain number. */
+const VALUE_UNITS: Record<MetricUnit, ValueUnit> = {
+  us: 'us',
+  fraction: 'fraction',
+  'per-sec': 'perSec',
+  count: 'count',
+  ratio: 'count',
 };
 
-/** A metric's name for people: `latency.p99Us` → `p99 latency`; a metric without one keeps its name. */
-export const metricLabel = (name: string) => LABELS[name] ?? name;
-
 /** One value in its unit: `12.3ms`, `99.95%`, `1,234/s`, `0.40`. */
-export function formatMetric(value: number | null, unit: MetricUnit): string {
-  switch (unit) {
-    case 'us':
-      return formatDurationUs(value);
-    case 'fraction':
-      return formatPercent(value);
-    case 'per-sec':
-      return formatRatePerSec(value);
-    case 'count':
-    case 'ratio':
-      return formatNumber(value);
-  }
-}
+export const formatMetric = (value: number | null, unit: MetricUnit) => formatValue(value, VALUE_UNITS[unit]);
 
 /**
  * The interval as shown: a share (a fraction) cannot leave [0, 1], so its

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { CampaignPlan, RunRecord } from './campaign-types.js';
 import { StoreError } from './store-error.js';
@@ -110,6 +110,16 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
+/**
+ * Makes `folder` and its missing parents, one level at a time: Node's
+ * recursive mkdir never returns for a path under /proc.
+ */
+function makeFolders(folder: string): void {
+  const missing: string[] = [];
+  for (let f = folder; !existsSync(f); f = dirname(f)) missing.unshift(f);
+  for (const f of missing) mkdirSync(f);
+}
+
 const sqliteCode = (error: unknown) => (error instanceof Database.SqliteError ? error.code : undefined);
 
 /** An error from opening or reading a file as a store, in words, with what to do. */
@@ -141,6 +151,7 @@ function openFailure(file: string, error: unknown): StoreError {
 export class ResultStore {
   private readonly insertRun: Database.Statement<RunRow>;
   private readonly selectRun: Database.Statement<[string], RunRow>;
+  private readonly insertCampaign: Database.Statement<[string, string]>;
 
   private constructor(
     private readonly db: Database.Database,
@@ -153,6 +164,9 @@ export class ResultStore {
        ON CONFLICT (key) DO NOTHING`,
     );
     this.selectRun = db.prepare('SELECT * FROM runs WHERE key = ?');
+    this.insertCampaign = db.prepare(
+      'INSERT INTO campaigns (campaign_key, plan) VALUES (?, ?) ON CONFLICT (campaign_key) DO NOTHING',
+    );
   }
 
   /**
@@ -181,7 +195,7 @@ export class ResultStore {
       );
     if (!exists) {
       try {
-        mkdirSync(dirname(resolve(path)), { recursive: true });
+        makeFolders(dirname(resolve(path)));
       } catch (error) {
         throw new StoreError(
           path,
@@ -254,9 +268,7 @@ export class ResultStore {
 
   /** Keeps the plan under its campaign key; saving the same campaign again changes nothing. */
   saveCampaign(plan: CampaignPlan): void {
-    this.db
-      .prepare('INSERT INTO campaigns (campaign_key, plan) VALUES (?, ?) ON CONFLICT (campaign_key) DO NOTHING')
-      .run(plan.campaignKey, JSON.stringify(plan));
+    this.insertCampaign.run(plan.campaignKey, JSON.stringify(plan));
   }
 
   /** The stored plans, first saved first. */
@@ -319,16 +331,13 @@ export class ResultStore {
    */
   absorb(other: ResultStore): AbsorbCounts {
     const copy = () => {
-      const saveCampaign = this.db.prepare(
-        'INSERT INTO campaigns (campaign_key, plan) VALUES (?, ?) ON CONFLICT (campaign_key) DO NOTHING',
-      );
       let campaignsAdded = 0;
       for (const row of other.db
         .prepare<[], { campaign_key: string; plan: string }>(
           'SELECT campaign_key, plan FROM campaigns ORDER BY position',
         )
         .iterate())
-        campaignsAdded += saveCampaign.run(row.campaign_key, row.plan).changes;
+        campaignsAdded += this.insertCampaign.run(row.campaign_key, row.plan).changes;
 
       const counts: AbsorbCounts = { campaignsAdded, runs: 0, added: 0, duplicates: 0, conflicts: [] };
       for (const row of other.db.prepare<[], RunRow>('SELECT * FROM runs').iterate()) {

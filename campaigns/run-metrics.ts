@@ -3,6 +3,8 @@ import type { RunMetricValues } from './campaign-types.js';
 
 export interface MetricDefinition {
   name: string;
+  /** How tables and charts name it: `p99 latency`. */
+  label: string;
   /** How the figure reads: `us` are microseconds of simulated time. */
   unit: 'fraction' | 'us' | 'per-sec' | 'count' | 'ratio';
   /** Which way is better, for marking comparisons; null where neither is. */
@@ -25,6 +27,7 @@ const latency = (run: RunOutcome, field: 'meanUs' | 'p50Us' | 'p90Us' | 'p99Us' 
 export const METRICS: readonly MetricDefinition[] = [
   {
     name: 'availability',
+    label: 'availability',
     unit: 'fraction',
     better: 'higher',
     description: 'Requests after the warm-up that succeeded within the availability threshold, of those finished',
@@ -32,6 +35,7 @@ export const METRICS: readonly MetricDefinition[] = [
   },
   {
     name: 'latency.meanUs',
+    label: 'mean latency',
     unit: 'us',
     better: 'lower',
     description: 'Mean latency of successful requests',
@@ -39,6 +43,7 @@ export const METRICS: readonly MetricDefinition[] = [
   },
   {
     name: 'latency.p50Us',
+    label: 'p50 latency',
     unit: 'us',
     better: 'lower',
     description: 'Median latency of successful requests',
@@ -46,6 +51,7 @@ export const METRICS: readonly MetricDefinition[] = [
   },
   {
     name: 'latency.p99Us',
+    label: 'p99 latency',
     unit: 'us',
     better: 'lower',
     description: '99th percentile latency of successful requests',
@@ -53,6 +59,7 @@ export const METRICS: readonly MetricDefinition[] = [
   },
   {
     name: 'latency.p999Us',
+    label: 'p99.9 latency',
     unit: 'us',
     better: 'lower',
     description: '99.9th percentile latency of successful requests',
@@ -60,6 +67,7 @@ export const METRICS: readonly MetricDefinition[] = [
   },
   {
     name: 'throughputPerSec',
+    label: 'throughput',
     unit: 'per-sec',
     better: 'higher',
     description: 'Completed requests per simulated second',
@@ -67,6 +75,7 @@ export const METRICS: readonly MetricDefinition[] = [
   },
   {
     name: 'goodputPerSec',
+    label: 'goodput',
     unit: 'per-sec',
     better: 'higher',
     description: 'Requests per simulated second that succeeded within the availability threshold',
@@ -74,6 +83,7 @@ export const METRICS: readonly MetricDefinition[] = [
   },
   {
     name: 'errorRate',
+    label: 'error rate',
     unit: 'fraction',
     better: 'lower',
     description: 'Failed requests (timed out, rejected, dropped, unavailable) of those sent',
@@ -81,6 +91,7 @@ export const METRICS: readonly MetricDefinition[] = [
   },
   {
     name: 'retriesPerRequest',
+    label: 'retries per request',
     unit: 'ratio',
     better: 'lower',
     description: 'Client retries per request sent',
@@ -88,6 +99,7 @@ export const METRICS: readonly MetricDefinition[] = [
   },
   {
     name: 'downtimeUs',
+    label: 'downtime',
     unit: 'us',
     better: 'lower',
     description: 'Time after the warm-up in windows whose availability was below the down threshold',
@@ -95,6 +107,7 @@ export const METRICS: readonly MetricDefinition[] = [
   },
   {
     name: 'slo.passed',
+    label: 'seeds passing the SLOs',
     unit: 'fraction',
     better: 'higher',
     description: 'Runs that passed every SLO (1) or not (0); its mean is the share of seeds that passed',
@@ -102,6 +115,7 @@ export const METRICS: readonly MetricDefinition[] = [
   },
   {
     name: 'consistency.staleReadRate',
+    label: 'stale-read rate',
     unit: 'fraction',
     better: 'lower',
     description: 'Register reads that returned a value older than the latest acknowledged write, of completed reads',
@@ -109,6 +123,7 @@ export const METRICS: readonly MetricDefinition[] = [
   },
   {
     name: 'consistency.lostWrites',
+    label: 'lost writes',
     unit: 'count',
     better: 'lower',
     description: 'Acknowledged register writes missing from the final state',
@@ -116,6 +131,7 @@ export const METRICS: readonly MetricDefinition[] = [
   },
   {
     name: 'consistency.lostWriteRate',
+    label: 'lost-write rate',
     unit: 'fraction',
     better: 'lower',
     description: 'Acknowledged register writes lost, of those acknowledged',
@@ -126,6 +142,7 @@ export const METRICS: readonly MetricDefinition[] = [
   },
   {
     name: 'consistency.linearizable',
+    label: 'seeds linearizable',
     unit: 'fraction',
     better: 'higher',
     description: 'Whether the register history was linearizable (1) or not (0); null when undecided or absent',

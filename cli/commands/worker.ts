@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { RedisUnreachable } from '../../campaigns/fleet-errors.js';
 import { redisUrlProblem } from '../../campaigns/redis-url.js';
 import { serveFleet } from '../../campaigns/fleet-worker.js';
-import { parseDurationUs } from '../../models/kit/units.js';
+import { parseDurationUs } from '../../models/kit/unit-text.js';
 import { UsageError, type Outcome } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { exitCodeForSignal, type StopSignal } from '../signals.js';

@@ -51,25 +51,19 @@ export const MAX_DURATION_US = 36_525 * DURATION_UNITS_US.d;
 export const tooLong = (text: string) => `"${text}" is too long: a duration is at most 100 years (36525d)`;
 
 export function parseDurationUs(text: string): number | null {
-  if (text === '0') return 0;
-  const m = DURATION_RE.exec(text.trim());
-  return m ? Number(m[1]) * DURATION_UNITS_US[m[2]] : null;
+  return text === '0' ? 0 : (quantityOf('duration', text.trim())?.base ?? null);
 }
 
 export function parseRatePerSec(text: string): number | null {
-  const m = RATE_RE.exec(text.trim());
-  return m ? Number(m[1]) * RATE_PER_UNITS[m[2]] : null;
+  return quantityOf('rate', text.trim())?.base ?? null;
 }
 
 export function parseSizeBytes(text: string): number | null {
-  if (text === '0') return 0;
-  const m = SIZE_RE.exec(text.trim());
-  return m ? Number(m[1]) * SIZE_UNITS[m[2]] : null;
+  return text === '0' ? 0 : (quantityOf('size', text.trim())?.base ?? null);
 }
 
 export function parseBitsPerSec(text: string): number | null {
-  const m = BANDWIDTH_RE.exec(text.trim());
-  return m ? Number(m[1]) * BANDWIDTH_UNITS[m[2]] : null;
+  return quantityOf('bandwidth', text.trim())?.base ?? null;
 }
 
 /** Renders microseconds back in the largest unit that keeps the number whole, so a round trip is exact. */
@@ -92,22 +86,29 @@ export interface UnitQuantity {
   scale: number;
 }
 
-const QUANTITY_FORMS: { kind: UnitQuantity['kind']; re: RegExp; scales: Record<string, number> }[] = [
-  { kind: 'duration', re: DURATION_RE, scales: DURATION_UNITS_US },
-  { kind: 'rate', re: RATE_RE, scales: RATE_PER_UNITS },
-  { kind: 'size', re: SIZE_RE, scales: SIZE_UNITS },
-  { kind: 'bandwidth', re: BANDWIDTH_RE, scales: BANDWIDTH_UNITS },
-  { kind: 'percent', re: PERCENT_RE, scales: { '%': 0.01 } },
-];
+const QUANTITY_FORMS: Record<UnitQuantity['kind'], { re: RegExp; scales: Record<string, number> }> = {
+  duration: { re: DURATION_RE, scales: DURATION_UNITS_US },
+  rate: { re: RATE_RE, scales: RATE_PER_UNITS },
+  size: { re: SIZE_RE, scales: SIZE_UNITS },
+  bandwidth: { re: BANDWIDTH_RE, scales: BANDWIDTH_UNITS },
+  percent: { re: PERCENT_RE, scales: { '%': 0.01 } },
+};
+
+/** `text` (trimmed) read as a quantity of `kind`, or null. */
+function quantityOf(kind: UnitQuantity['kind'], text: string): UnitQuantity | null {
+  const { re, scales } = QUANTITY_FORMS[kind];
+  const m = re.exec(text);
+  if (m === null) return null;
+  const unit = kind === 'percent' ? '%' : m[2];
+  return { kind, base: Number(m[1]) * scales[unit], unit, scale: scales[unit] };
+}
 
 /** Reads `750/s`, `20ms`, `4KiB`, `1Gbps` or `99.9%`; null for anything else (a plain number included). */
 export function parseUnitQuantity(text: string): UnitQuantity | null {
   const trimmed = text.trim();
-  for (const { kind, re, scales } of QUANTITY_FORMS) {
-    const m = re.exec(trimmed);
-    if (m === null) continue;
-    const unit = kind === 'percent' ? '%' : m[2];
-    return { kind, base: Number(m[1]) * scales[unit], unit, scale: scales[unit] };
+  for (const kind of Object.keys(QUANTITY_FORMS) as UnitQuantity['kind'][]) {
+    const quantity = quantityOf(kind, trimmed);
+    if (quantity !== null) return quantity;
   }
   return null;
 }

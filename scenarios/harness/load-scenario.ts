@@ -11,7 +11,7 @@ import {
   DEFAULT_SWEEP_SEEDS,
   expandParameterValues,
   MAX_SWEEP_RUNS,
-  sweepSection,
+  parameterValues,
   type SweepValue,
 } from './sweep-section.js';
 import { describeIssues, type Issue } from './schema-issues.js';
@@ -196,13 +196,13 @@ function expandSweep(
   }
   const fromCli = new Set<string>();
   for (const argument of options.parameters ?? []) {
-    const parsed = parseSetArgument(argument);
+    const parsed = parseSetArgument(argument, PARAM_EXAMPLE);
     const cliProblem = (path: string, message: string) => problems.push({ file: '--param', path, message });
     if (typeof parsed === 'string') {
-      cliProblem(argument, parsed.replace('path=value, like components.api.workers=8', PARAM_EXAMPLE));
+      cliProblem(argument, parsed);
       continue;
     }
-    const written = sweepSection.shape.parameters.unwrap().valueType.safeParse(parsed.value);
+    const written = parameterValues.safeParse(parsed.value);
     const values = written.success ? expandParameterValues(written.data) : PARAM_SHAPE;
     if (typeof values === 'string') cliProblem(parsed.text, values);
     else {

@@ -28,10 +28,17 @@ export function parseOverridePath(text: string): string[] | string {
   return path;
 }
 
-/** Parses `path=value` as given to `--set`; the value is read as YAML, so `8` is a number, `25s` a string and `[a, b]` a list. */
-export function parseSetArgument(argument: string): Override | string {
+/**
+ * Parses `path=value` as given to `--set` (or `--param`, whose `example` a
+ * missing `=` shows); the value is read as YAML, so `8` is a number, `25s` a
+ * string and `[a, b]` a list.
+ */
+export function parseSetArgument(
+  argument: string,
+  example = 'path=value, like components.api.workers=8',
+): Override | string {
   const eq = argument.indexOf('=');
-  if (eq < 0) return 'expected path=value, like components.api.workers=8';
+  if (eq < 0) return `expected ${example}`;
   const text = argument.slice(0, eq).trim();
   const path = parseOverridePath(text);
   if (typeof path === 'string') return path;

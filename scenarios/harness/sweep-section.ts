@@ -24,7 +24,7 @@ const range = z
   })
   .describe('A range of values: from, to, and either step or times.');
 
-const parameterValues = z.union([
+export const parameterValues = z.union([
   z
     .array(scalar)
     .min(1, 'give at least one value')

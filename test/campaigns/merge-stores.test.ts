@@ -174,6 +174,13 @@ describe('faultline merge', () => {
     );
   });
 
+  it('refuses a store whose folder cannot be made, at once (a recursive mkdir under /proc never returned)', async () => {
+    const [shard] = writeShards('proc', 1);
+    const r = await faultline(['merge', shard, '--into', '/proc/faultline-none/all.db']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('/proc/faultline-none/all.db: cannot create its folder: ENOENT');
+  });
+
   it('exits 4 naming the run when two stores disagree on it', async () => {
     const [a, b] = writeShards('cli-conflict', 2);
     const run = plan.runs[0];
