@@ -121,11 +121,12 @@ export function metricVsParameterChart(report: SweepReport, metric: SweepMetric)
         yAxisIndex: p,
         data: points.map((point) => [point.x, point.mean]),
         color,
-        z: 3,
+        // Each line lies under the ones before it and is wider, so lines that coincide show as stripes, none hidden.
+        z: 3 + lines.length - l,
         clip: false,
         symbol: 'circle',
-        symbolSize: 6,
-        lineStyle: { width: 2, ...(dashed ? { type: 'dashed' as const } : {}) },
+        symbolSize: 6 + STRIPE_PX * Math.min(l, MAX_STRIPES),
+        lineStyle: { width: 2 + STRIPE_PX * Math.min(l, MAX_STRIPES), ...(dashed ? { type: 'dashed' as const } : {}) },
       };
       const band = confidenceBand(line.name, points, color);
       series.push(mean, { ...band, xAxisIndex: p, yAxisIndex: p });
@@ -144,6 +145,10 @@ export function metricVsParameterChart(report: SweepReport, metric: SweepMetric)
   const id = `metric-${slug(metric.name)}`;
   return { id, title, svg: renderSvg(id, option, { widthPx, heightPx: legendTopPx + heightPx + 10 }) };
 }
+
+/** How much wider each line is than the one drawn over it, up to MAX_STRIPES lines deep. */
+const STRIPE_PX = 3;
+const MAX_STRIPES = 2;
 
 /**
  * The value axis: percentages within 0–100; panels (one per variant) on

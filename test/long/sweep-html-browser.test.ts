@@ -48,9 +48,10 @@ async function figureFacts(page: Page): Promise<FigureFacts[]> {
             return { text: t.textContent!, left: r.left, right: r.right, top: r.top, bottom: r.bottom };
           })
           .filter((b) => b.right > b.left && b.bottom > b.top),
-        lineColors: [...svg.querySelectorAll('path[fill="none"][stroke-width="2"]')].map(
-          (p) => p.getAttribute('stroke') ?? '',
-        ),
+        // Data lines are 2 px or wider (lines drawn under others are wider); axes and grid lines are thinner.
+        lineColors: [...svg.querySelectorAll('path[fill="none"][stroke-width]')]
+          .filter((p) => Number(p.getAttribute('stroke-width')) >= 2)
+          .map((p) => p.getAttribute('stroke') ?? ''),
         bandColors: [...svg.querySelectorAll('polygon[fill-opacity]')].map((p) => p.getAttribute('fill') ?? ''),
       };
     }),
