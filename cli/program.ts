@@ -149,6 +149,20 @@ function buildProgram(io: CliIo, done: (outcome: Outcome) => void): Command {
       (value: string) => parseCount(value, 'events', '5000000000'),
     )
     .addOption(new Option('--queue <impl>', 'event queue implementation').choices(['typed', 'heap']).default('typed'))
+    .option(
+      '--trace <file>',
+      'write every event, message sent and fault as JSON lines (README, "Event traces"); one file per variant: <file>-<variant>.jsonl',
+    )
+    .option(
+      '--trace-filter <conditions>',
+      'keep only matching lines: node=<node|group>, kind=<start|deliver|timer|call|send|fault|message>, type=<message type>, at=<from>..<to>; comma-separated',
+    )
+    .option(
+      '--trace-limit <lines>',
+      'stop the trace after this many lines, with a last line saying so',
+      (value: string) => parseCount(value, 'lines', '100000'),
+      1_000_000,
+    )
     .addHelpText(
       'after',
       examples([
@@ -158,6 +172,7 @@ function buildProgram(io: CliIo, done: (outcome: Outcome) => void): Command {
         'faultline run retry-storm --variant naive-retries --exit-zero',
         'faultline run distributed-rate-limit --json > report.json',
         'faultline run server-sizing --duration 5s --check-determinism',
+        "faultline run failover --variant async --trace events.jsonl --trace-filter 'node=db-1,kind=message,at=11.9s..12.1s'",
       ]),
     )
     .action(async (scenario: string, opts: RunOptions) => {

@@ -75,11 +75,11 @@ class Recording implements EventObserver {
 export function checkDeterminism(build: () => Simulation, options: RunOptions = {}): RunResult {
   const firstSim = build();
   const recording = new Recording();
-  firstSim.setObserver(recording);
+  firstSim.addObserver(recording);
   const first = firstSim.run(options);
 
   const secondSim = build();
-  secondSim.setObserver({
+  secondSim.addObserver({
     onEvent(index, timeUs, kind, target, a, b, hashLow) {
       const c = index >>> 16;
       const i = index & (CHUNK - 1);

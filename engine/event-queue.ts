@@ -10,6 +10,17 @@
  */
 export type EventHandle = number;
 
+/** A live event as `pending()` lists it. */
+export interface QueuedEvent {
+  timeUs: number;
+  seq: number;
+  kind: number;
+  target: number;
+  a: number;
+  b: number;
+  ref: unknown;
+}
+
 export interface EventQueue {
   /** Live events: pushed, not yet popped, not cancelled. */
   readonly size: number;
@@ -24,6 +35,8 @@ export interface EventQueue {
   /** Time of the earliest live event, or Infinity when empty. */
   peekTimeUs(): number;
   clear(): void;
+  /** Every live event in the order `pop` would give them; a copy, for inspecting a stopped run (not for the run loop). */
+  pending(): QueuedEvent[];
 
   /** The handle `push` returned for the current event (no longer cancellable). */
   readonly currentHandle: EventHandle;

@@ -1,5 +1,5 @@
 import { Heap } from 'heap-js';
-import type { EventHandle, EventQueue } from './event-queue.js';
+import type { EventHandle, EventQueue, QueuedEvent } from './event-queue.js';
 
 class Entry {
   cancelled = false;
@@ -88,6 +88,12 @@ export class HeapEventQueue implements EventQueue {
     let top: Entry | undefined;
     while ((top = this.heap.peek()) !== undefined && top.cancelled) this.heap.poll();
     return top === undefined ? Infinity : top.time;
+  }
+
+  pending(): QueuedEvent[] {
+    return [...this.byHandle.values()]
+      .sort(byTimeThenSeq)
+      .map((e) => ({ timeUs: e.time, seq: e.seq, kind: e.kind, target: e.target, a: e.a, b: e.b, ref: e.ref }));
   }
 
   clear(): void {

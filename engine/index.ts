@@ -6,6 +6,7 @@ export type {
   MessageObserver,
   MessageStats,
   NodeSpec,
+  PendingEvent,
   RunOptions,
   RunResult,
   SimulationOptions,
@@ -24,9 +25,9 @@ export { applyFault, scheduleFaults, startFaultProcess } from './faults.js';
 export type { FaultAction, FaultProcessSpec, NodeSelector, PartitionShape, TimedFault } from './faults.js';
 export { Clocks } from './clocks.js';
 export { digestPayload } from './payload-digest.js';
-export { JsonlTrace, RingTrace, observers } from './trace.js';
-export type { TraceEntry } from './trace.js';
+export { JsonlTrace, RingTrace, TRACE_LINE_KINDS, describeEvent, messageType } from './trace.js';
+export type { JsonlTraceOptions, TraceEntry, TraceFilter, TraceLine, TraceLineKind } from './trace.js';
 export { DeterminismError, checkDeterminism } from './determinism.js';
-export type { EventQueue, EventHandle } from './event-queue.js';
+export type { EventQueue, EventHandle, QueuedEvent } from './event-queue.js';
 export { HeapEventQueue } from './heap-event-queue.js';
 export { TypedEventQueue } from './typed-event-queue.js';

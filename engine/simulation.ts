@@ -54,9 +54,24 @@ export interface RunOptions {
   maxEvents?: number;
 }
 
-/** Called for every processed event; used by the determinism check and trace recorders. */
+/**
+ * Called for every processed event, before its handler runs (so the node's
+ * state is still what the event finds); used by the determinism check, trace
+ * recorders and samplers. `ref` is the message or the timer's data.
+ */
 export interface EventObserver {
-  onEvent(index: number, timeUs: TimeUs, kind: number, target: number, a: number, b: number, hashLow: number): void;
+  onEvent(
+    index: number,
+    timeUs: TimeUs,
+    kind: number,
+    target: number,
+    a: number,
+    b: number,
+    hashLow: number,
+    ref: unknown,
+  ): void;
+  /** Called for every entry of the fault log, as it is logged. */
+  onFault?(record: FaultRecord): void;
 }
 
 /**
@@ -65,7 +80,20 @@ export interface EventObserver {
  * it. For message diagrams; it sees the message but must not change it.
  */
 export interface MessageObserver {
-  onSend(sentUs: TimeUs, from: NodeId, to: NodeId, arrivalUs: number, message: unknown): void;
+  onSend(sentUs: TimeUs, from: NodeId, to: NodeId, arrivalUs: number, message: unknown, sizeBytes: number): void;
+}
+
+/** An event waiting in the queue, as `Simulation.pendingEvents` lists it. */
+export interface PendingEvent {
+  timeUs: TimeUs;
+  kind: number;
+  /** The node it is for; -1 for engine-level calls. */
+  target: number;
+  a: number;
+  b: number;
+  ref: unknown;
+  /** Held at a paused node until it resumes (its time is when it fell due). */
+  held: boolean;
 }
 
 export interface FaultRecord {
@@ -122,8 +150,11 @@ export class Simulation {
   private readonly queue: EventQueue;
   private readonly hash = new TraceHash();
   private eventCount = 0;
+  /** The observers as one (a fan-out when there are several), so the run loop tests a single field. */
   private observer: EventObserver | null = null;
+  private readonly observerList: EventObserver[] = [];
   private messageObserver: MessageObserver | null = null;
+  private readonly messageObserverList: MessageObserver[] = [];
 
   private readonly names: string[] = [];
   private readonly digesters: ((message: unknown) => number)[] = [];
@@ -326,12 +357,27 @@ export class Simulation {
     return deriveStream(this.seed, componentPath, purpose);
   }
 
-  setObserver(observer: EventObserver | null): void {
-    this.observer = observer;
+  /** Observers are told of each event in the order they were added. */
+  addObserver(observer: EventObserver): void {
+    this.observerList.push(observer);
+    this.observer = fanOut(this.observerList);
   }
 
-  setMessageObserver(observer: MessageObserver | null): void {
-    this.messageObserver = observer;
+  removeObserver(observer: EventObserver): void {
+    const i = this.observerList.indexOf(observer);
+    if (i >= 0) this.observerList.splice(i, 1);
+    this.observer = fanOut(this.observerList);
+  }
+
+  addMessageObserver(observer: MessageObserver): void {
+    this.messageObserverList.push(observer);
+    this.messageObserver = fanOutMessages(this.messageObserverList);
+  }
+
+  removeMessageObserver(observer: MessageObserver): void {
+    const i = this.messageObserverList.indexOf(observer);
+    if (i >= 0) this.messageObserverList.splice(i, 1);
+    this.messageObserver = fanOutMessages(this.messageObserverList);
   }
 
   // ---- what models call through their context ------------------------------
@@ -360,7 +406,7 @@ export class Simulation {
     const net = this.network;
     const arrival = net.transmit(from, to, sizeBytes, this.nowUs, rng, latencyUs);
     rng.writeTo(this.netStates, 4 * from);
-    if (this.messageObserver !== null) this.messageObserver.onSend(this.nowUs, from, to, arrival, message);
+    if (this.messageObserver !== null) this.messageObserver.onSend(this.nowUs, from, to, arrival, message, sizeBytes);
     if (arrival < 0) {
       if (arrival === DROP_PARTITION) m.droppedByPartition++;
       else if (arrival === DROP_LOSS) m.droppedByLoss++;
@@ -507,6 +553,7 @@ export class Simulation {
     const record: FaultRecord = { timeUs: this.nowUs, kind, nodes: nodes.map((id) => this.names[id]) };
     if (detail !== undefined) record.detail = detail;
     this.faultLog.push(record);
+    this.observer?.onFault?.(record);
   }
 
   // ---- running -------------------------------------------------------------
@@ -532,7 +579,7 @@ export class Simulation {
       hash.mixEvent(t, kind, target, a, b);
       if (kind === EV_DELIVER) hash.mix(this.digesters[target](q.currentRef));
       const index = this.eventCount++;
-      if (this.observer !== null) this.observer.onEvent(index, t, kind, target, a, b, hash.low);
+      if (this.observer !== null) this.observer.onEvent(index, t, kind, target, a, b, hash.low, q.currentRef);
 
       if (kind === EV_DELIVER) {
         const s = status[target];
@@ -559,6 +606,39 @@ export class Simulation {
     }
     if (until !== Infinity && until > this.nowUs && processed < maxEvents) this.nowUs = until;
     return this.result();
+  }
+
+  /** The trace hash so far (16 hex digits): what `result().traceHash` would say if the run ended now. */
+  traceHashNow(): string {
+    return this.hash.digest();
+  }
+
+  /** How many times the node has crashed: a timer set before the last crash carries an older number and is ignored. */
+  incarnationOf(id: NodeId): number {
+    return this.incarnation[id];
+  }
+
+  /** Every event still to come, in the order they will be handled, then those held at paused nodes: for inspecting a stopped run. */
+  pendingEvents(): PendingEvent[] {
+    const waiting: PendingEvent[] = this.queue
+      .pending()
+      .map((e) => ({ timeUs: e.timeUs, kind: e.kind, target: e.target, a: e.a, b: e.b, ref: e.ref, held: false }));
+    for (const [id, list] of this.held) {
+      for (let i = 0; i < list.length; i += 5) {
+        const kind = list[i] as number;
+        if (kind === EV_TIMER && !this.heldTimers.has(list[i + 4] as TimerHandle)) continue;
+        waiting.push({
+          timeUs: this.nowUs,
+          kind,
+          target: id,
+          a: list[i + 1] as number,
+          b: list[i + 2] as number,
+          ref: list[i + 3],
+          held: true,
+        });
+      }
+    }
+    return waiting;
   }
 
   /** Folds a digest of `value` into the trace hash: for a harness to make the hash cover what a run reported, once it is over. */
@@ -623,4 +703,29 @@ export class Simulation {
 function grown<T extends Uint8Array | Int32Array | Float64Array>(old: T, to: T): T {
   to.set(old);
   return to;
+}
+
+function fanOut(list: readonly EventObserver[]): EventObserver | null {
+  if (list.length === 0) return null;
+  if (list.length === 1) return list[0];
+  const all = [...list];
+  return {
+    onEvent(index, timeUs, kind, target, a, b, hashLow, ref) {
+      for (const o of all) o.onEvent(index, timeUs, kind, target, a, b, hashLow, ref);
+    },
+    onFault(record) {
+      for (const o of all) o.onFault?.(record);
+    },
+  };
+}
+
+function fanOutMessages(list: readonly MessageObserver[]): MessageObserver | null {
+  if (list.length === 0) return null;
+  if (list.length === 1) return list[0];
+  const all = [...list];
+  return {
+    onSend(sentUs, from, to, arrivalUs, message, sizeBytes) {
+      for (const o of all) o.onSend(sentUs, from, to, arrivalUs, message, sizeBytes);
+    },
+  };
 }

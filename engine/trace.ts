@@ -1,5 +1,7 @@
-import { EVENT_KIND_NAMES, EV_DELIVER, EV_TIMER, type EventKindName } from './event-kinds.js';
-import type { EventObserver, Simulation } from './simulation.js';
+import { EVENT_KIND_NAMES, EV_DELIVER, EV_START, EV_TIMER, type EventKindName } from './event-kinds.js';
+import { DROP_LOSS, DROP_PARTITION } from './network.js';
+import type { NodeId } from './node-context.js';
+import type { EventObserver, FaultRecord, MessageObserver, Simulation } from './simulation.js';
 import type { TimeUs } from './time.js';
 
 /** One processed event, as recorders and the determinism check describe it. */
@@ -11,9 +13,17 @@ export interface TraceEntry {
   node?: string;
   /** Sender of a delivered message. */
   from?: string;
+  /** The message's (or the timer data's) `kind` field, when it has a string one. */
+  type?: string;
   sizeBytes?: number;
   /** Tag of a timer. */
   tag?: number;
+}
+
+/** What a message is, for people reading a trace: by convention the string `kind` field models give every message. */
+export function messageType(message: unknown): string | undefined {
+  const kind = (message as { kind?: unknown } | null | undefined)?.kind;
+  return typeof kind === 'string' ? kind : undefined;
 }
 
 export function describeEvent(
@@ -24,13 +34,18 @@ export function describeEvent(
   target: number,
   a: number,
   b: number,
+  ref?: unknown,
 ): TraceEntry {
   const entry: TraceEntry = { index, timeUs, kind: EVENT_KIND_NAMES[kind] };
   if (target >= 0) entry.node = sim.nodeName(target);
   if (kind === EV_DELIVER) {
     entry.from = sim.nodeName(a);
+    const type = messageType(ref);
+    if (type !== undefined) entry.type = type;
     entry.sizeBytes = b;
   } else if (kind === EV_TIMER) {
+    const type = messageType(ref);
+    if (type !== undefined) entry.type = type;
     entry.tag = a;
   }
   return entry;
@@ -85,23 +100,200 @@ export class RingTrace implements EventObserver {
   }
 }
 
-/** Streams every event as one JSON line to `write` (a file stream, say). */
-export class JsonlTrace implements EventObserver {
+/** Kinds of trace line: the four kinds of event, then what happens while one is handled. */
+export const TRACE_LINE_KINDS = [...EVENT_KIND_NAMES, 'send', 'fault'] as const;
+export type TraceLineKind = (typeof TRACE_LINE_KINDS)[number];
+
+/**
+ * One line of a JSONL trace (the README's "Event traces" documents it).
+ * Event lines (`start`, `deliver`, `timer`, `call`) carry the event's
+ * `index` and the trace hash after it; `send` and `fault` lines follow the
+ * event they happened in and carry its index (-1 before the first event).
+ */
+export interface TraceLine {
+  index: number;
+  timeUs: TimeUs;
+  kind: TraceLineKind | 'truncated';
+  /** The node the event is for; the sender of a `send`. */
+  node?: string;
+  /** The sender of a delivered message. */
+  from?: string;
+  /** The receiver of a sent message. */
+  to?: string;
+  type?: string;
+  sizeBytes?: number;
+  /** When a sent message will arrive. */
+  arrivalUs?: number;
+  /** Why the message never reached its handler: cut by a partition, lost on the link, or arrived at a node that was down. */
+  dropped?: 'partition' | 'loss' | 'node-down';
+  /** The node was paused: the event waits and is handled when it resumes. */
+  held?: true;
+  /** A timer set before the node last crashed, or a start of a node that is down: nothing runs. */
+  ignored?: true;
+  tag?: number;
+  /** A `fault` line's kind (crash, partition, heal, clock-jump, …), the nodes it names and its detail. */
+  fault?: string;
+  nodes?: string[];
+  detail?: string;
+  /** Low 32 bits of the trace hash after this event, as 8 hex digits. */
+  hash?: string;
+  /** A `truncated` line, the last of a trace that reached its limit: what to do. */
+  note?: string;
+}
+
+/** Which lines a trace keeps; an absent field keeps every value, several values of one field are alternatives. */
+export interface TraceFilter {
+  /** Lines naming one of these nodes (as the event's node, sender or receiver, or among a fault's nodes). */
+  nodes?: readonly string[];
+  /** `message` stands for `send` and `deliver`. */
+  kinds?: readonly (TraceLineKind | 'message')[];
+  /** Message types (their `kind` field). */
+  types?: readonly string[];
+  /** Lines at `fromUs` or later and before `toUs`. */
+  fromUs?: TimeUs;
+  toUs?: TimeUs;
+}
+
+export interface JsonlTraceOptions {
+  filter?: TraceFilter;
+  /** Lines written at most; past it one `truncated` line says so and the trace stops (default: no limit). */
+  maxLines?: number;
+}
+
+/**
+ * Streams events, sends and faults as JSON lines to `write` (a file stream,
+ * say), filtered. Attach it with `attach`: it observes events, messages as
+ * they are sent, and faults.
+ */
+export class JsonlTrace implements EventObserver, MessageObserver {
+  /** Lines written, the `truncated` line apart. */
+  lines = 0;
+  /** Set when the limit was reached: the event index and time of the first line left out. */
+  truncatedAt: { index: number; timeUs: TimeUs } | null = null;
+  private readonly nodes: ReadonlySet<string> | null;
+  private readonly kinds: ReadonlySet<string> | null;
+  private readonly types: ReadonlySet<string> | null;
+  private readonly fromUs: number;
+  private readonly toUs: number;
+  private readonly maxLines: number;
+
   constructor(
     private readonly sim: Simulation,
     private readonly write: (line: string) => void,
-  ) {}
-
-  onEvent(index: number, timeUs: TimeUs, kind: number, target: number, a: number, b: number): void {
-    this.write(JSON.stringify(describeEvent(this.sim, index, timeUs, kind, target, a, b)) + '\n');
+    options: JsonlTraceOptions = {},
+  ) {
+    const f = options.filter ?? {};
+    this.nodes = f.nodes === undefined ? null : new Set(f.nodes);
+    const kinds = f.kinds?.flatMap((k) => (k === 'message' ? ['send', 'deliver'] : [k]));
+    this.kinds = kinds === undefined ? null : new Set(kinds);
+    this.types = f.types === undefined ? null : new Set(f.types);
+    this.fromUs = f.fromUs ?? -Infinity;
+    this.toUs = f.toUs ?? Infinity;
+    this.maxLines = options.maxLines ?? Infinity;
+    if (!(this.maxLines >= 1)) throw new RangeError(`a trace's line limit must be >= 1, got ${options.maxLines}`);
   }
-}
 
-/** Fans one event stream out to several observers. */
-export function observers(...list: EventObserver[]): EventObserver {
-  return {
-    onEvent(index, timeUs, kind, target, a, b, hashLow) {
-      for (const o of list) o.onEvent(index, timeUs, kind, target, a, b, hashLow);
-    },
-  };
+  /** Starts observing `sim` (the one given to the constructor). */
+  attach(): this {
+    this.sim.addObserver(this);
+    this.sim.addMessageObserver(this);
+    return this;
+  }
+
+  detach(): void {
+    this.sim.removeObserver(this);
+    this.sim.removeMessageObserver(this);
+  }
+
+  onEvent(
+    index: number,
+    timeUs: TimeUs,
+    kind: number,
+    target: number,
+    a: number,
+    b: number,
+    hashLow: number,
+    ref: unknown,
+  ): void {
+    if (timeUs < this.fromUs || timeUs >= this.toUs || this.truncatedAt !== null) return;
+    const sim = this.sim;
+    const line: TraceLine = { index, timeUs, kind: EVENT_KIND_NAMES[kind] };
+    if (target >= 0) line.node = sim.nodeName(target);
+    if (kind === EV_DELIVER) {
+      line.from = sim.nodeName(a);
+      const type = messageType(ref);
+      if (type !== undefined) line.type = type;
+      line.sizeBytes = b;
+      if (sim.isPaused(target)) line.held = true;
+      else if (!sim.isUp(target)) line.dropped = 'node-down';
+    } else if (kind === EV_TIMER) {
+      const type = messageType(ref);
+      if (type !== undefined) line.type = type;
+      line.tag = a;
+      if (b !== sim.incarnationOf(target)) line.ignored = true;
+      else if (sim.isPaused(target)) line.held = true;
+    } else if (kind === EV_START) {
+      if (sim.isPaused(target)) line.held = true;
+      else if (!sim.isUp(target)) line.ignored = true;
+    }
+    line.hash = (hashLow >>> 0).toString(16).padStart(8, '0');
+    this.emit(line);
+  }
+
+  onSend(sentUs: TimeUs, from: NodeId, to: NodeId, arrivalUs: number, message: unknown, sizeBytes: number): void {
+    if (sentUs < this.fromUs || sentUs >= this.toUs || this.truncatedAt !== null) return;
+    const sim = this.sim;
+    const line: TraceLine = {
+      index: sim.events - 1,
+      timeUs: sentUs,
+      kind: 'send',
+      node: sim.nodeName(from),
+      to: sim.nodeName(to),
+    };
+    const type = messageType(message);
+    if (type !== undefined) line.type = type;
+    line.sizeBytes = sizeBytes;
+    if (arrivalUs >= 0) line.arrivalUs = arrivalUs;
+    else if (arrivalUs === DROP_PARTITION) line.dropped = 'partition';
+    else if (arrivalUs === DROP_LOSS) line.dropped = 'loss';
+    this.emit(line);
+  }
+
+  onFault(record: FaultRecord): void {
+    if (record.timeUs < this.fromUs || record.timeUs >= this.toUs || this.truncatedAt !== null) return;
+    const line: TraceLine = {
+      index: this.sim.events - 1,
+      timeUs: record.timeUs,
+      kind: 'fault',
+      fault: record.kind,
+      nodes: [...record.nodes],
+    };
+    if (record.detail !== undefined) line.detail = record.detail;
+    this.emit(line);
+  }
+
+  private emit(line: TraceLine): void {
+    if (!this.keeps(line)) return;
+    if (this.lines >= this.maxLines) {
+      this.truncatedAt = { index: line.index, timeUs: line.timeUs };
+      const note = `the trace reached its limit of ${this.maxLines} lines here; later lines are left out (raise the limit, or filter by node, kind or time)`;
+      this.write(`${JSON.stringify({ index: line.index, timeUs: line.timeUs, kind: 'truncated', note })}\n`);
+      return;
+    }
+    this.lines++;
+    this.write(`${JSON.stringify(line)}\n`);
+  }
+
+  private keeps(line: TraceLine): boolean {
+    if (this.kinds !== null && !this.kinds.has(line.kind)) return false;
+    if (this.types !== null && (line.type === undefined || !this.types.has(line.type))) return false;
+    const nodes = this.nodes;
+    if (nodes === null) return true;
+    return (
+      (line.node !== undefined && nodes.has(line.node)) ||
+      (line.from !== undefined && nodes.has(line.from)) ||
+      (line.to !== undefined && nodes.has(line.to)) ||
+      (line.nodes !== undefined && line.nodes.some((n) => nodes.has(n)))
+    );
+  }
 }

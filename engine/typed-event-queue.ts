@@ -1,4 +1,4 @@
-import type { EventHandle, EventQueue } from './event-queue.js';
+import type { EventHandle, EventQueue, QueuedEvent } from './event-queue.js';
 
 /** A handle is `slot + SLOT_SPAN * generation`; both parts fit below 2^53. */
 const SLOT_SPAN = 2 ** 26;
@@ -191,6 +191,26 @@ export class TypedEventQueue implements EventQueue {
     this.currentA = 0;
     this.currentB = 0;
     this.currentRef = undefined;
+  }
+
+  pending(): QueuedEvent[] {
+    const out: QueuedEvent[] = [];
+    const f = this.fields;
+    for (let i = this.vacantRoot ? 1 : 0; i < this.heapSize; i++) {
+      const slot = this.heap[ENTRY * i + 2];
+      const at = FIELDS * slot;
+      if (f[at + STATE] !== LIVE) continue;
+      out.push({
+        timeUs: this.heap[ENTRY * i],
+        seq: this.heap[ENTRY * i + 1],
+        kind: f[at + KIND],
+        target: f[at + TARGET],
+        a: f[at + A],
+        b: f[at + B],
+        ref: this.ref[slot],
+      });
+    }
+    return out.sort((x, y) => x.timeUs - y.timeUs || x.seq - y.seq);
   }
 
   private release(slot: number): void {

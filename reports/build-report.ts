@@ -24,6 +24,8 @@ export interface ReportInput {
   file: string | null;
   /** The base scenario (overrides from the command line applied). */
   scenario: Scenario;
+  /** The same as a document that runs on its own (LoadedScenario.resolved); leave it out when the runs were not made from one. */
+  resolved?: Record<string, unknown>;
   /** One run per variant, in order; a single `base` run when there are none. */
   runs: { name: string; overrides: Record<string, unknown>; run: CompletedRun }[];
   wallSeconds: number;
@@ -42,6 +44,7 @@ export function buildReport(input: ReportInput): Report {
       name,
       overrides,
       traceHash: run.result.traceHash,
+      checkpoints: run.checkpoints,
       events: run.result.events,
       simulatedSeconds: run.result.simulatedUs / 1e6,
       metrics,
@@ -80,11 +83,13 @@ export function buildReport(input: ReportInput): Report {
         target: String((w as { target?: unknown }).target ?? ''),
       })),
       variantNames: scenario.variants.map((v) => v.name),
+      resolved: input.resolved ?? null,
     },
     warnings,
     seed: scenario.seed,
     variant: first.name,
     traceHash: first.traceHash,
+    checkpoints: first.checkpoints,
     events: first.events,
     simulatedSeconds: first.simulatedSeconds,
     metrics: first.metrics,

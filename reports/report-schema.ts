@@ -352,6 +352,7 @@ const stalenessCurves = obj({
 
 const runOutcome = {
   traceHash: str,
+  checkpoints: obj({ everyEvents: num, hashes: z.array(str) }),
   events: num,
   simulatedSeconds: num,
   metrics: runMetrics,
@@ -379,6 +380,7 @@ export const reportSchema = obj({
     components: z.array(obj(namedComponent)),
     workloads: z.array(obj({ ...namedComponent, target: str })),
     variantNames: z.array(str),
+    resolved: z.record(str, jsonValue).nullable(),
   }),
   warnings: z.array(str),
   seed: num,

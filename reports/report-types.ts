@@ -17,12 +17,15 @@ export type { CdfPoint, ErrorCounts, ErrorKind, LatencySummary };
  * no requests, with `finished`, `downBelow`, `noDataUs` and `recovery`; SLO
  * verdicts `pass | fail | no-data`; the message diagram's window and sample.
  * 3: `stalenessCurves` (t-visibility and k-staleness from staleness probes, with WARS beside).
+ * 4: `scenario.resolved` (the scenario as run, for `faultline replay`) and each run's trace-hash `checkpoints`.
  */
-export const REPORT_FORMAT_VERSION = 3;
+export const REPORT_FORMAT_VERSION = 4;
 
 /** What one run produced; the report's top level repeats it for its first run. */
 export interface RunOutcome {
   traceHash: string;
+  /** The trace hash after every `everyEvents` events, so a replay that differs can say where it first did. */
+  checkpoints: TraceCheckpoints;
   events: number;
   simulatedSeconds: number;
   metrics: RunMetrics;
@@ -130,6 +133,13 @@ export interface Report extends RunOutcome {
   wall: WallClock;
 }
 
+export interface TraceCheckpoints {
+  /** Events between checkpoints: 1024, doubled as often as needed to keep at most 256. */
+  everyEvents: number;
+  /** 16 hex digits each, after `everyEvents`, 2 × `everyEvents`, … events. */
+  hashes: string[];
+}
+
 export interface ScenarioSummary {
   name: string;
   description: string;
@@ -145,6 +155,13 @@ export interface ScenarioSummary {
   components: { name: string; type: string; nodes: number }[];
   workloads: { name: string; type: string; nodes: number; target: string }[];
   variantNames: string[];
+  /**
+   * The scenario as it was run: the file with what it extends merged in and
+   * the command line's overrides applied (each variant's own are in its
+   * `overrides`), a document that runs on its own. Null for runs not made
+   * from a document (a campaign's, whose configurations are kept apart).
+   */
+  resolved: Record<string, unknown> | null;
 }
 
 export interface VariantRun extends RunOutcome {

@@ -54,7 +54,7 @@ function build(threshold: number, divergence: Divergence, pings: number): () => 
 /** Every event of one run as (time, kind, target, a, b). */
 function record(sim: Simulation): number[][] {
   const events: number[][] = [];
-  sim.setObserver({ onEvent: (_i, t, kind, target, a, b) => events.push([t, kind, target, a, b]) });
+  sim.addObserver({ onEvent: (_i, t, kind, target, a, b) => events.push([t, kind, target, a, b]) });
   sim.run();
   return events;
 }

@@ -87,7 +87,7 @@ describe('no event in the past', () => {
           scheduleFaults(sim, timeline);
           const times: number[] = [];
           const indices: number[] = [];
-          sim.setObserver({
+          sim.addObserver({
             onEvent(index, timeUs) {
               indices.push(index);
               times.push(timeUs);

@@ -160,7 +160,7 @@ function runUntil(sim: Simulation, done: () => boolean, stepUs = 100, limitUs = 
 function probe(sim: Simulation, clientName: string) {
   const client = sim.nodeId(clientName);
   const answers = new Map<number, StoreResponse>();
-  sim.setMessageObserver({
+  sim.addMessageObserver({
     onSend(_sentUs, _from, to, _arrivalUs, message) {
       const m = message as StoreResponse;
       if (to === client && m.kind === 'store-response' && m.id < 0) answers.set(m.id, m);

@@ -38,7 +38,7 @@ function capturedRun(everyUs: number, untilUs: number, faults: Fault[] = [], opt
   const sim = new Simulation({ seed: 1 });
   for (let i = 0; i < 3; i++) sim.addNode({ name: `n${i}`, process: chatter(everyUs) });
   const capture = new MessageCapture(sim, options);
-  sim.setMessageObserver(capture);
+  sim.addMessageObserver(capture);
   for (const fault of faults) sim.at(fault.atUs, () => fault.apply(sim));
   const result = sim.run({ untilUs });
   capture.finish(result.simulatedUs);

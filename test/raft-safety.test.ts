@@ -206,7 +206,7 @@ function runUnderFaults(
   const built = buildScenario(scenario);
   const ids = names.map((name) => built.sim.nodeId(name));
   const observer = new SafetyObserver(built.sim, ids);
-  built.sim.setObserver(observer);
+  built.sim.addObserver(observer);
   built.sim.run({ untilUs: DURATION_MS * 1_000 });
   observer.checkLogs();
   const nodes = ids.map((id) => built.sim.process(id) as RaftNode);

@@ -115,8 +115,8 @@ describe('consistency of a replicated store, end to end', async () => {
     const traceHash = (observed: boolean) => {
       const built = buildScenario(variants[0].scenario);
       if (!observed) {
-        built.sim.setObserver(null);
-        built.sim.setMessageObserver(null);
+        built.sim.removeObserver(built.history.observation!.replicas);
+        built.sim.removeMessageObserver(built.history.observation!.messages);
       }
       return built.sim.run({ untilUs: variants[0].scenario.duration }).traceHash;
     };

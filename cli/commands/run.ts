@@ -16,6 +16,10 @@ import { OutputFolder } from '../atomic-write.js';
 import { checkpoint } from '../checkpoint.js';
 import { commandLineOverrides, type ScenarioOverrideOptions } from '../scenario-overrides.js';
 import type { OutputFile } from '../write-report.js';
+import { JsonlTrace, type TraceFilter } from '../../engine/trace.js';
+import { formatDurationUs } from '../../reports/format.js';
+import { TraceFile, traceFileFor } from '../trace-file.js';
+import { parseTraceFilter } from '../trace-filter.js';
 
 export interface RunOptions extends ScenarioOverrideOptions {
   variant?: string;
@@ -26,6 +30,16 @@ export interface RunOptions extends ScenarioOverrideOptions {
   exitZero?: boolean;
   maxEvents?: number;
   queue: 'typed' | 'heap';
+  trace?: string;
+  traceFilter?: string;
+  traceLimit: number;
+}
+
+/** What one run's trace file holds. */
+interface WrittenTrace {
+  path: string;
+  lines: number;
+  truncatedAt: { index: number; timeUs: number } | null;
 }
 
 interface PlannedRun {
@@ -47,6 +61,15 @@ export async function runCommand(argument: string, options: RunOptions, version:
       ? loaded.variants.map((v) => ({ name: v.name, overrides: v.overrides, scenario: v.scenario }))
       : [{ name: 'base', overrides: {}, scenario: loaded.scenario }];
 
+  const traceFilter =
+    options.traceFilter === undefined ? undefined : parseTraceFilter(options.traceFilter, loaded.scenario);
+  if (options.traceFilter !== undefined && options.trace === undefined)
+    throw new UsageError('--trace-filter needs --trace <file> to say where the trace goes');
+  const tracing =
+    options.trace === undefined
+      ? undefined
+      : { path: options.trace, filter: traceFilter, maxLines: options.traceLimit, written: [] as WrittenTrace[] };
+
   const defaultDir = `${loaded.scenario.name}-${loaded.scenario.seed}${options.variant ? `-${options.variant}` : ''}`;
   const writes = options.out !== undefined || !options.json;
   const output = writes
@@ -57,13 +80,14 @@ export async function runCommand(argument: string, options: RunOptions, version:
   let files: OutputFile[] = [];
   try {
     const started = performance.now();
-    const runs = await runAll(planned, options, signal, io);
+    const runs = await runAll(planned, options, signal, io, true, tracing);
     const wallSeconds = (performance.now() - started) / 1000;
     await checkpoint(io, 'report');
     report = buildReport({
       faultlineVersion: version,
       file: argument === file ? file : null,
       scenario: loaded.scenario,
+      resolved: loaded.resolved,
       runs: runs.map((run, i) => ({ name: planned[i].name, overrides: planned[i].overrides, run })),
       wallSeconds,
     });
@@ -86,8 +110,10 @@ export async function runCommand(argument: string, options: RunOptions, version:
     throw error;
   }
 
+  const traceNotes = (tracing?.written ?? []).map(traceNote);
   if (options.json) {
     io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    if (!options.quiet) for (const note of traceNotes) io.stderr.write(`${note}\n`);
   } else if (!options.quiet) {
     const { summaryTable, terminalColors, wrapText } = await import('../summary-table.js');
     const colors = terminalColors(io.stdout, io.env);
@@ -102,6 +128,7 @@ export async function runCommand(argument: string, options: RunOptions, version:
         wrapText(`warning: ${w}`, width).map((line, i) => colors.yellow(i === 0 ? line : `  ${line}`)),
       ),
     ];
+    for (const note of traceNotes) lines.push(note.startsWith('warning') ? colors.yellow(note) : note);
     if (options.checkDeterminism) lines.push(colors.green('determinism: a second run gave an identical report'));
     // One seed is one draw; the file's sweep says how many it takes.
     if (loaded.scenario.sweep !== undefined)
@@ -148,11 +175,14 @@ async function runAll(
   signal: AbortSignal,
   io: CliIo,
   showProgress = true,
+  tracing?: { path: string; filter?: TraceFilter; maxLines: number; written: WrittenTrace[] },
 ): Promise<CompletedRun[]> {
   const runs: CompletedRun[] = [];
   for (const p of planned) {
     const label = planned.length > 1 ? p.name : p.scenario.name;
     const progress = new Progress(label, io.stderr, showProgress && !options.quiet);
+    const file = tracing && new TraceFile(traceFileFor(tracing.path, planned.length > 1 ? p.name : undefined));
+    let trace: JsonlTrace | undefined;
     try {
       runs.push(
         await runScenario(p.scenario, {
@@ -160,13 +190,37 @@ async function runAll(
           queue: options.queue,
           maxEvents: options.maxEvents,
           onProgress: (t, d, e) => progress.update(t, d, e),
+          onBuilt: ({ sim }) => {
+            if (file !== undefined)
+              trace = new JsonlTrace(sim, file.write, {
+                filter: tracing!.filter,
+                maxLines: tracing!.maxLines,
+              }).attach();
+          },
         }),
       );
+      if (file !== undefined && trace !== undefined) {
+        file.finish();
+        tracing!.written.push({ path: file.path, lines: trace.lines, truncatedAt: trace.truncatedAt });
+      }
+    } catch (error) {
+      file?.abandon();
+      throw error;
     } finally {
       progress.stop();
     }
   }
   return runs;
+}
+
+/** One line about a trace written: where, how many lines, and whether it stopped at its limit. */
+function traceNote(t: WrittenTrace): string {
+  const lines = `${t.lines.toLocaleString('en-US')} line${t.lines === 1 ? '' : 's'}`;
+  if (t.truncatedAt === null) return `trace: ${t.path} (${lines})`;
+  return (
+    `warning: trace ${t.path} stopped at its limit of ${lines}, at ${formatDurationUs(t.truncatedAt.timeUs)} ` +
+    `(event ${t.truncatedAt.index}); --trace-limit raises the limit, --trace-filter narrows what is kept`
+  );
 }
 
 /** Runs everything again; any difference outside `wall` is a determinism bug, pinned to its first event when the trace differs. */
@@ -183,6 +237,7 @@ async function checkReportDeterminism(
     faultlineVersion: version,
     file: report.scenario.file,
     scenario: planned[0].scenario,
+    resolved: report.scenario.resolved ?? undefined,
     runs: again.map((run, i) => ({ name: planned[i].name, overrides: planned[i].overrides, run })),
     wallSeconds: 0,
   });

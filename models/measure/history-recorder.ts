@@ -89,8 +89,8 @@ export class HistoryRecorder {
       ),
       messages: new MessageCapture(sim, this.diagram),
     };
-    sim.setObserver(this.observation.replicas);
-    sim.setMessageObserver(this.observation.messages);
+    sim.addObserver(this.observation.replicas);
+    sim.addMessageObserver(this.observation.messages);
   }
 
   invoke(process: number, session: number, f: string, key: number, value: Value, timeUs: number): void {

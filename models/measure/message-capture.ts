@@ -260,6 +260,6 @@ export class MessageCapture implements MessageObserver {
 
   private close(endUs: TimeUs): void {
     this.endUs = endUs;
-    if (this.settled) this.sim.setMessageObserver(null);
+    if (this.settled) this.sim.removeMessageObserver(this);
   }
 }

@@ -11,6 +11,7 @@ import {
   RunInterrupted,
 } from './run-limits.js';
 import type { Scenario } from './scenario-schema.js';
+import { CheckpointRecorder, type TraceCheckpoints } from './trace-checkpoints.js';
 
 /** Events per slice between checks for progress, Ctrl-C and the stop condition. */
 const SLICE_EVENTS = 250_000;
@@ -22,11 +23,14 @@ export interface RunControl extends BuildOptions {
   signal?: AbortSignal;
   /** The run stops with RunBudgetExceeded after this many events (default DEFAULT_MAX_EVENTS). */
   maxEvents?: number;
+  /** Called once the scenario is built, before its first event: to attach observers such as a trace. */
+  onBuilt?(built: BuiltScenario): void;
 }
 
 export interface CompletedRun {
   built: BuiltScenario;
   result: RunResult;
+  checkpoints: TraceCheckpoints;
 }
 
 /**
@@ -44,6 +48,8 @@ export async function runScenario(scenario: Scenario, control: RunControl = {}):
   const heapLimit = getHeapStatistics().heap_size_limit;
   const heapBudget = HEAP_BUDGET_SHARE * heapLimit;
   const built = buildScenario(scenario, control);
+  control.onBuilt?.(built);
+  const checkpoints = new CheckpointRecorder();
   const { sim, requests, windowUs } = built;
   const durationUs = scenario.duration;
   const stopAfter = scenario.stop?.afterRequests;
@@ -58,7 +64,7 @@ export async function runScenario(scenario: Scenario, control: RunControl = {}):
   let closedWindows = 0;
   let finishedInClosed = 0;
   for (;;) {
-    sim.run({ untilUs: boundaryUs, maxEvents: Math.min(SLICE_EVENTS, maxEvents - sim.events) });
+    checkpoints.run(sim, boundaryUs, Math.min(SLICE_EVENTS, maxEvents - sim.events));
     control.onProgress?.(sim.nowUs, durationUs, sim.events);
     if (control.signal?.aborted) throw new RunInterrupted();
     if (sim.events >= maxEvents && sim.nowUs < boundaryUs)
@@ -82,7 +88,7 @@ export async function runScenario(scenario: Scenario, control: RunControl = {}):
     boundaryUs = Math.min(boundaryUs + windowUs, durationUs);
   }
   sim.foldIntoTraceHash(reportedResults(built));
-  return { built, result: sim.result() };
+  return { built, result: sim.result(), checkpoints: checkpoints.result() };
 }
 
 const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
