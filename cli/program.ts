@@ -10,6 +10,7 @@ import { bundledScenariosDir, listBundledScenarios } from '../scenarios/harness/
 import { DEFAULT_MAX_EVENTS, RunBudgetExceeded, RunInterrupted } from '../scenarios/harness/run-limits.js';
 import { printable, ScenarioError } from '../scenarios/harness/scenario-error.js';
 import type { MergeOptions } from './commands/merge.js';
+import type { ReplayOptions } from './commands/replay.js';
 import type { RunOptions } from './commands/run.js';
 import type { SweepCommandOptions } from './commands/sweep.js';
 import type { WorkerOptions } from './commands/worker.js';
@@ -52,6 +53,13 @@ function parseCount(value: string, what: string, example: string): number {
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
+
+function parseIndex(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n))
+    throw new InvalidArgumentError('write a whole number from 0, like 28897.');
+  return n;
+}
 
 /** Examples under a command's help; each runs as written from a clone of the repository (test/cli-examples.test.ts). */
 const examples = (lines: string[]) => `\nExamples:\n${lines.map((line) => `  ${line}`).join('\n')}`;
@@ -244,6 +252,42 @@ function buildProgram(io: CliIo, done: (outcome: Outcome) => void): Command {
     .action(async (scenario: string, opts: SweepCommandOptions) => {
       const { sweepCommand } = await import('./commands/sweep.js');
       done(await sweepCommand(scenario, opts, version, io));
+    });
+
+  program
+    .command('replay')
+    .description(
+      "Run a report's runs again from the scenario it embeds and confirm each trace hash; or stop one run at a time or event and show every node's state.",
+    )
+    .argument('<report>', 'a report.json written by faultline run')
+    .option('--variant <name>', 'replay only this run of the report')
+    .option('--trace <file>', 'the trace the original run wrote (run --trace): the first event that differs is named')
+    .option('--until <time>', 'stop at this simulated time and show the state there, like 12s')
+    .option(
+      '--event <n>',
+      'stop after this event (numbered from 0, as traces number them) and show the state',
+      (value: string) => parseIndex(value),
+    )
+    .option(
+      '--node <name>',
+      'with --until or --event: show only this node and its messages and timers; repeatable',
+      collect,
+      [],
+    )
+    .option('--json', 'with --until or --event: print the state as JSON')
+    .option('--quiet', 'print nothing unless the replay diverged')
+    .addHelpText(
+      'after',
+      examples([
+        'faultline run failover --variant async --out out/failover-async --exit-zero',
+        'faultline replay out/failover-async/report.json                     # identical: exit 0; diverged: exit 4',
+        'faultline replay out/failover-async/report.json --until 12.5s --node db-2',
+        'faultline replay out/failover-async/report.json --event 28897 --json',
+      ]),
+    )
+    .action(async (report: string, opts: ReplayOptions) => {
+      const { replayCommand } = await import('./commands/replay.js');
+      done(await replayCommand(report, opts, version, io));
     });
 
   program

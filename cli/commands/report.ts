@@ -1,11 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { parseReport } from '../../reports/report-schema.js';
-import { REPORT_FORMAT_VERSION, type Report } from '../../reports/report-types.js';
+import type { Report } from '../../reports/report-types.js';
 import { OutputFolder, writeFilesAtomically } from '../atomic-write.js';
 import { checkpoint } from '../checkpoint.js';
 import { UsageError } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
+import { readReportFile } from '../read-report.js';
 import { reportFiles } from '../write-report.js';
 
 /** `faultline report`: charts and report.html again from a saved report.json, without re-running. */
@@ -14,43 +13,7 @@ export async function reportCommand(
   options: { out?: string; variant?: string },
   io: CliIo,
 ): Promise<string[]> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new UsageError(
-      `${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
-    );
-  }
-  let document: unknown;
-  try {
-    document = JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(
-      `${file}: not JSON (${(error as Error).message}); give the report.json that faultline run wrote`,
-    );
-  }
-  const format = (document as { format?: unknown } | null)?.format;
-  if (typeof format === 'number' && format !== REPORT_FORMAT_VERSION) {
-    throw new UsageError(
-      `${file}: a faultline report of format ${format}, but this faultline reads format ${REPORT_FORMAT_VERSION}; run the scenario again with this version to get a report it can draw`,
-    );
-  }
-  if (document === null || typeof document !== 'object' || Array.isArray(document) || format === undefined) {
-    throw new UsageError(
-      `${file}: not a faultline report (format ${REPORT_FORMAT_VERSION}); give the report.json that faultline run wrote`,
-    );
-  }
-  const parsed = parseReport(document);
-  if (!parsed.ok) {
-    throw new UsageError(
-      [
-        ...parsed.problems.map((problem) => `${file}: ${problem}`),
-        `${file}: not a report faultline can draw as it stands; was it edited? Run the scenario again for a new one`,
-      ].join('\n'),
-    );
-  }
-  const report = parsed.report;
+  const report = readReportFile(file, 'draw');
   // A variant's report is one of its own, in a folder of its own: the full report beside it stays as it was.
   const alone = options.variant === undefined ? undefined : onlyVariant(report, options.variant, file);
   const dir = options.out ?? (options.variant === undefined ? undefined : join(dirname(file), options.variant));

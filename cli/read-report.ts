@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import { parseReport } from '../reports/report-schema.js';
+import { REPORT_FORMAT_VERSION, type Report } from '../reports/report-types.js';
+import { UsageError } from './exit-codes.js';
+
+/** A report.json that faultline run wrote, read and checked; anything else is a UsageError saying what it is instead. */
+export function readReportFile(file: string, purpose: string): Report {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(
+      `${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
+  }
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(
+      `${file}: not JSON (${(error as Error).message}); give the report.json that faultline run wrote`,
+    );
+  }
+  const format = (document as { format?: unknown } | null)?.format;
+  if (typeof format === 'number' && format !== REPORT_FORMAT_VERSION) {
+    throw new UsageError(
+      `${file}: a faultline report of format ${format}, but this faultline reads format ${REPORT_FORMAT_VERSION}; run the scenario again with this version to get a report it can ${purpose}`,
+    );
+  }
+  if (document === null || typeof document !== 'object' || Array.isArray(document) || format === undefined) {
+    throw new UsageError(
+      `${file}: not a faultline report (format ${REPORT_FORMAT_VERSION}); give the report.json that faultline run wrote`,
+    );
+  }
+  const parsed = parseReport(document);
+  if (!parsed.ok) {
+    throw new UsageError(
+      [
+        ...parsed.problems.map((problem) => `${file}: ${problem}`),
+        `${file}: not a report faultline can ${purpose} as it stands; was it edited? Run the scenario again for a new one`,
+      ].join('\n'),
+    );
+  }
+  return parsed.report;
+}
