@@ -123,8 +123,9 @@ export class LoadBalancer implements InspectableProcess<Request | Response | Pin
   }
 
   /**
-   * The algorithm; requests in flight, overall and per backend (in the
-   * backends' order); backends out of rotation (health checks or passive
+   * The algorithm; requests in flight; what each backend carries by the
+   * balancer's count, in the backends' order (requests in flight at L7,
+   * connections open at L4); backends out of rotation (health checks or passive
    * ejection); L4 connections open, sticky keys pinned, and, active-passive,
    * whether this node holds the address.
    */
@@ -137,7 +138,7 @@ export class LoadBalancer implements InspectableProcess<Request | Response | Pin
     return {
       algorithm: b.algorithm,
       requestsInFlight: this.pending.size,
-      inFlightByBackend: Array.from(b.inFlight),
+      activeByBackend: Array.from(b.inFlight),
       backendsOut: out,
       connectionsOpen: this.connections === null ? null : this.connections.openCount(),
       stickyKeys: this.stickTable === null ? null : this.stickTable.size,
