@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { resolveScenarioArgument } from '../scenarios/harness/bundled-scenarios.js';
 import { buildScenario, type BuiltScenario } from '../scenarios/harness/build-scenario.js';
 import { loadScenario } from '../scenarios/harness/load-scenario.js';
-import { isInspectableReplica } from '../models/measure/inspectable-replica.js';
+import { isReplica } from '../models/kit/inspect-contract.js';
 import type { RecordedEvent } from '../models/measure/history-recorder.js';
 import { pairOperations } from '../reports/consistency/history.js';
 import { checkLinearizability } from '../reports/consistency/linearizability.js';
@@ -30,7 +30,7 @@ function run(variant: string): Run {
   const atHeal = new Map<string, ReadonlyMap<number, unknown>>();
   for (const id of sim.group('store')) {
     const replica = sim.process(id);
-    if (isInspectableReplica(replica)) atHeal.set(sim.nodeName(id), new Map(replica.localValues()));
+    if (isReplica(replica)) atHeal.set(sim.nodeName(id), new Map(replica.localValues()));
   }
   sim.run({ untilUs: built.scenario.duration });
   return { built, atHeal, side: (process) => sim.context(history.clientOf(process)).region };
@@ -118,7 +118,7 @@ function finalValues(r: Run): Map<number, unknown[]> {
   const values = new Map<number, unknown[]>();
   for (const id of r.built.sim.group('store')) {
     const replica = r.built.sim.process(id);
-    if (!isInspectableReplica(replica)) throw new Error(`${r.built.sim.nodeName(id)} is down or not inspectable`);
+    if (!isReplica(replica)) throw new Error(`${r.built.sim.nodeName(id)} is down or not inspectable`);
     for (const [key, value] of replica.localValues()) values.set(key, [...(values.get(key) ?? []), value]);
   }
   return values;

@@ -4,7 +4,7 @@ import { resolveScenarioArgument } from '../scenarios/harness/bundled-scenarios.
 import { loadScenario, parseScenarioText } from '../scenarios/harness/load-scenario.js';
 import { runScenario, type CompletedRun } from '../scenarios/harness/run-scenario.js';
 import { SESSIONS_PER_NODE } from '../models/replication/store-client.js';
-import { isInspectableReplica } from '../models/measure/inspectable-replica.js';
+import { isReplica } from '../models/kit/inspect-contract.js';
 import { pairOperations, type Operation } from '../reports/consistency/history.js';
 import { checkLinearizability } from '../reports/consistency/linearizability.js';
 import { registerSpec } from '../reports/consistency/sequential-specs.js';
@@ -88,7 +88,7 @@ function replicaValues(completed: CompletedRun): Map<number, unknown>[] {
   const { sim, components } = completed.built;
   return components[0].nodeIds.map((id) => {
     const process = sim.process(id);
-    if (!isInspectableReplica(process)) throw new Error(`${sim.nodeName(id)} is down`);
+    if (!isReplica(process)) throw new Error(`${sim.nodeName(id)} is down`);
     return new Map(process.localValues());
   });
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isolate, splitGroups } from '../engine/partition.js';
-import { isInspectableReplica } from '../models/measure/inspectable-replica.js';
+import { isReplica } from '../models/kit/inspect-contract.js';
 import { raftModel, type RaftReads } from '../models/replication/raft.js';
 import type { Operation } from '../reports/consistency/history.js';
 import { checkLinearizability } from '../reports/consistency/linearizability.js';
@@ -89,7 +89,7 @@ describe('raft: replication and commit', () => {
       const node = c.node(m)!;
       expect(node.log).toEqual(log);
       expect(node.commitIndex).toBe(2);
-      expect(isInspectableReplica(node)).toBe(true);
+      expect(isReplica(node)).toBe(true);
       expect(node.localValues()).toEqual(new Map([[1, 11]]));
     }
   });

@@ -39,6 +39,11 @@ export class FailoverMonitor {
     this.onTimer();
   }
 
+  /** For inspection: whether this node holds the address, and heartbeats to the holder missed in a row. */
+  inspect(): { holdsAddress: boolean; heartbeatsMissed: number } {
+    return { holdsAddress: this.ctx.holderOf(this.address) === this.ctx.id, heartbeatsMissed: this.misses };
+  }
+
   onTimer(): void {
     const ctx = this.ctx;
     const holder = ctx.holderOf(this.address);

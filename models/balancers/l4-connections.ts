@@ -24,6 +24,13 @@ export class ConnectionTable {
     return client * this.perClient + k;
   }
 
+  /** Connections open, for inspection. */
+  openCount(): number {
+    let open = 0;
+    for (let i = 0; i < this.backends.length; i++) if (this.backends[i] >= 0) open++;
+    return open;
+  }
+
   /** The backend a connection is open to, or -1. */
   backendOf(connection: number): number {
     return this.backends[connection];

@@ -1,12 +1,6 @@
 import { z } from 'zod';
-import {
-  distribution,
-  type NodeContext,
-  type NodeId,
-  type Process,
-  type TimerHandle,
-  type TimeUs,
-} from '../../engine/index.js';
+import { distribution, type NodeContext, type NodeId, type TimerHandle, type TimeUs } from '../../engine/index.js';
+import type { InspectableProcess, InspectedState } from '../kit/inspect-contract.js';
 import { BALANCING_ALGORITHMS, Backends, type BalancingAlgorithm } from './balancing-policies.js';
 import { FailoverMonitor, type FailoverPolicy } from './balancer-failover.js';
 import { ConnectionTable } from './l4-connections.js';
@@ -77,9 +71,10 @@ export function layer4Problems(
  * node holding the pair's floating address takes the traffic while the others
  * heartbeat it, ready to claim the address.
  */
-export class LoadBalancer implements Process<Request | Response | Ping | Pong> {
+export class LoadBalancer implements InspectableProcess<Request | Response | Ping | Pong> {
   private readonly backends: Backends;
   private readonly backendIds: NodeId[];
+  private readonly backendNames: readonly string[];
   private readonly processing;
   private readonly processingRng;
   private readonly pending = new Map<number, Pending>();
@@ -111,6 +106,7 @@ export class LoadBalancer implements Process<Request | Response | Ping | Pong> {
       settings.virtualNodes,
     );
     this.backendIds = backends.map((b) => ctx.lookup(b.node));
+    this.backendNames = backends.map((b) => b.node);
     this.processing = settings.processingTime === undefined ? null : distribution(settings.processingTime);
     this.processingRng = ctx.random('processing');
     this.errorsInARow = new Int32Array(backends.length);
@@ -124,6 +120,30 @@ export class LoadBalancer implements Process<Request | Response | Ping | Pong> {
     this.failover = runtime.failover === undefined ? null : new FailoverMonitor(ctx, runtime.failover, HEARTBEAT);
     this.metrics = runtime.metrics?.component ?? null;
     this.node = runtime.metrics?.node ?? 0;
+  }
+
+  /**
+   * The algorithm; requests in flight; what each backend carries by the
+   * balancer's count, in the backends' order (requests in flight at L7,
+   * connections open at L4); backends out of rotation (health checks or passive
+   * ejection); L4 connections open, sticky keys pinned, and, active-passive,
+   * whether this node holds the address.
+   */
+  inspect(): InspectedState {
+    const b = this.backends;
+    const now = this.ctx.nowUs;
+    const out: string[] = [];
+    for (let i = 0; i < b.count; i++)
+      if (b.unhealthy[i] === 1 || b.ejectedUntilUs[i] > now) out.push(this.backendNames[i]);
+    return {
+      algorithm: b.algorithm,
+      requestsInFlight: this.pending.size,
+      activeByBackend: Array.from(b.inFlight),
+      backendsOut: out,
+      connectionsOpen: this.connections === null ? null : this.connections.openCount(),
+      stickyKeys: this.stickTable === null ? null : this.stickTable.size,
+      failover: this.failover === null ? null : this.failover.inspect(),
+    };
   }
 
   onStart(): void {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { NodeContext, NodeId, Process, TimerHandle } from '../../engine/index.js';
+import type { NodeContext, NodeId, TimerHandle } from '../../engine/index.js';
+import type { InspectableProcess, InspectedState } from '../kit/inspect-contract.js';
 import type { DnsAnswer, DnsLookup } from './dns-messages.js';
 import { responseTo, type Ping, type Pong, type Request, type Response } from '../kit/request-messages.js';
 import type { ComponentMetrics } from '../measure/component-metrics.js';
@@ -41,9 +42,10 @@ const PROBE_TIMEOUT = 2;
  * dead node is no worse than none. Clients cache the answer for the TTL, so
  * whatever the server learns reaches them only as their caches expire.
  */
-export class DnsServer implements Process<DnsLookup | Pong | Response | Request> {
+export class DnsServer implements InspectableProcess<DnsLookup | Pong | Response | Request> {
   private readonly zones = new Map<string, Zone>();
   private readonly addresses: NodeId[] = [];
+  private readonly addressNames: string[] = [];
   private readonly unhealthy: Uint8Array;
   private readonly checkStreak: Int32Array;
   private readonly probes = new Map<number, Probe>();
@@ -66,6 +68,7 @@ export class DnsServer implements Process<DnsLookup | Pong | Response | Request>
           if (i === undefined) {
             index.set(node, (i = this.addresses.length));
             this.addresses.push(ctx.lookup(node));
+            this.addressNames.push(node);
           }
           return i;
         }),
@@ -75,6 +78,19 @@ export class DnsServer implements Process<DnsLookup | Pong | Response | Request>
     this.unhealthy = new Uint8Array(this.addresses.length);
     this.checkStreak = new Int32Array(this.addresses.length);
     this.metrics = metrics ?? null;
+  }
+
+  /** The answer policy, the names it serves, the addresses health checks have taken out of answers, and checks awaiting a reply. */
+  inspect(): InspectedState {
+    const unhealthy: string[] = [];
+    for (let i = 0; i < this.addresses.length; i++) if (this.unhealthy[i] === 1) unhealthy.push(this.addressNames[i]);
+    return {
+      policy: this.settings.policy,
+      names: this.zones.size,
+      addresses: this.addresses.length,
+      addressesUnhealthy: unhealthy,
+      healthChecksInFlight: this.probes.size,
+    };
   }
 
   onStart(): void {

@@ -1,9 +1,10 @@
 import type { z } from 'zod';
-import type { NodeId, ProcessFactory, TimeUs } from '../../engine/index.js';
+import type { NodeId, TimeUs } from '../../engine/index.js';
 import type { ComponentMetrics } from '../measure/component-metrics.js';
 import type { HistoryRecorder } from '../measure/history-recorder.js';
 import type { RequestMetrics } from '../measure/request-metrics.js';
 import type { StalenessProbes } from '../measure/staleness-probes.js';
+import type { InspectableProcessFactory } from './inspect-contract.js';
 
 /** A component named by a model's parameters (see `ModelDefinition.references`). */
 export interface ComponentReference {
@@ -49,7 +50,8 @@ export interface ModelDefinition<S extends z.ZodObject = z.ZodObject> {
   ): { name: string; holder: string }[];
   /** Problems the schema cannot see because they depend on the topology, such as how many nodes run the instance. */
   check?(params: z.output<S>, instance: { nodeCount: number }): { path: (string | number)[]; message: string }[];
-  instantiate(params: z.output<S>, ctx: InstanceContext): (nodeIndex: number) => ProcessFactory;
+  /** One process factory per node; every process describes its state through `inspect()` (see inspect-contract.ts). */
+  instantiate(params: z.output<S>, ctx: InstanceContext): (nodeIndex: number) => InspectableProcessFactory;
   /**
    * A 32-bit digest of a message this model's nodes receive, folded into the
    * run's trace hash at each delivery. Optional: without it the engine's

@@ -42,6 +42,11 @@ export class ComponentMetrics {
     this.nodeQueue = new Float64Array(nodes);
   }
 
+  /** Node `node`'s workers busy and requests queued now, as the metrics count them. */
+  nodeNow(node: number): { busy: number; queued: number } {
+    return { busy: this.nodeBusy[node], queued: this.nodeQueue[node] };
+  }
+
   busyChanged(node: number, delta: number, nowUs: number): void {
     this.nodeBusy[node] += delta;
     this.busy.add(delta, nowUs);

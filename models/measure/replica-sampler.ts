@@ -1,5 +1,26 @@
 import type { EventObserver, NodeId, Simulation, TimeUs } from '../../engine/index.js';
-import { isInspectableReplica } from './inspectable-replica.js';
+
+/**
+ * A replica's local view, for measurement only (divergence at heal,
+ * convergence time): what a read served by this replica alone would return
+ * for each key it holds. Values must compare with `===` or be arrays of
+ * numbers (siblings, set elements), which the checkers compare element-wise.
+ * Protocol logic must never call it. Models implement it as part of the kit's
+ * `InspectableProcess`; it is declared here, below the kit, for the sampler.
+ */
+export interface ReplicaView {
+  localValues(): ReadonlyMap<number, number | null | readonly number[]>;
+  /**
+   * For stores that keep a log: every write value the log still holds. An
+   * acknowledged write in no live replica's log was lost, however many
+   * writes came after it, which the final values alone cannot tell.
+   */
+  retainedWrites?(): Iterable<number>;
+}
+
+export function isReplicaView(process: unknown): process is ReplicaView {
+  return typeof (process as Partial<ReplicaView> | null)?.localValues === 'function';
+}
 
 /** What a replica holds for a key; undefined when it does not hold the key (never had it, or lost it in a crash). */
 export type ReplicaValue = number | null | readonly number[] | undefined;
@@ -32,7 +53,7 @@ export interface SampledPartition {
 const ENTRY_BUDGET = 20_000_000;
 
 /**
- * Samples what every replica holds (through InspectableReplica) at a steady
+ * Samples what every replica holds (through ReplicaView) at a steady
  * interval and whenever a partition starts or heals, for the divergence and
  * convergence measurements. It is an engine observer: it reads state before
  * an event is processed and schedules nothing, so the run and its trace are
@@ -108,7 +129,7 @@ export class ReplicaSampler implements EventObserver {
     for (let id = 0; id < sim.nodeCount; id++) {
       const process = sim.process(id);
       let track = this.replicas.get(id);
-      if (process === null || !isInspectableReplica(process)) {
+      if (process === null || !isReplicaView(process)) {
         if (track !== undefined && track.up) {
           track.up = false;
           track.upDown.push(index);

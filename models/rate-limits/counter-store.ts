@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import type { NodeContext, NodeId, Process } from '../../engine/index.js';
+import type { NodeContext, NodeId } from '../../engine/index.js';
 import type { ComponentMetrics } from '../measure/component-metrics.js';
+import type { InspectableProcess, InspectedState } from '../kit/inspect-contract.js';
 import type { ModelDefinition } from '../kit/model-contract.js';
 
 /**
@@ -46,13 +47,20 @@ interface WindowCounts {
  * gateway leaves a gap in which others read the same count. Counts are
  * volatile: a crash loses them.
  */
-export class CounterStore implements Process<CounterCommand> {
+export class CounterStore implements InspectableProcess<CounterCommand> {
   private readonly counters = new Map<number, WindowCounts>();
 
   constructor(
     private readonly ctx: NodeContext,
     private readonly metrics: ComponentMetrics | null,
   ) {}
+
+  /** Limit keys counted, and the counts of their latest windows summed. */
+  inspect(): InspectedState {
+    let counted = 0;
+    for (const counts of this.counters.values()) counted += counts.current;
+    return { keys: this.counters.size, latestWindowCountTotal: counted };
+  }
 
   onMessage(from: NodeId, command: CounterCommand): void {
     const now = this.ctx.nowUs;

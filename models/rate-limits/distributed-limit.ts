@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { NodeContext, NodeId, TimerHandle } from '../../engine/index.js';
+import type { InspectedState } from '../kit/inspect-contract.js';
 import type { CounterCommand, CounterOp, CounterReply } from './counter-store.js';
 import { hash32 } from '../parts/hash.js';
 import type { LimiterTally } from './limiter-tally.js';
@@ -113,6 +114,18 @@ export class DistributedLimit<P> {
     if (runtime.storeNodes.length === 0) throw new RangeError('a distributed limit needs a store node');
     this.storeIds = runtime.storeNodes.map((n) => ctx.lookup(n));
     this.sliding = runtime.limit.type === 'sliding-counter';
+  }
+
+  /** For inspection: decisions waiting for the store, syncs in flight, keys with a synced view or deciding locally, and (sync) whether the store is counted down. */
+  inspect(): InspectedState {
+    return {
+      mode: this.settings.mode,
+      decisionsAwaitingStore: this.decisions.size,
+      syncsInFlight: this.syncs.size,
+      keysSynced: this.views.size,
+      keysOnFallback: this.fallback.size,
+      storeDown: this.settings.mode === 'sync' ? this.storeDown : null,
+    };
   }
 
   start(): void {

@@ -7,6 +7,8 @@ export interface Admission {
   admit(nowUs: number): boolean;
   /** After a refusal: how long until an admission is possible. */
   retryAfterUs(nowUs: number): number;
+  /** How many requests it would admit at `nowUs` in a row, changing nothing (for inspection). */
+  admissible(nowUs: number): number;
 }
 
 /** Tokens refill at `ratePerSec` up to `burst`; each request takes one. In any span T at most burst + rate·T pass. */
@@ -34,9 +36,17 @@ export class TokenBucket implements Admission {
     return Math.max(0, Math.ceil(((1 - this.tokens) * 1e6) / this.ratePerSec));
   }
 
+  admissible(nowUs: number): number {
+    return Math.floor(this.tokensAt(nowUs) + 1e-9);
+  }
+
   private refill(nowUs: number): void {
-    this.tokens = Math.min(this.burst, this.tokens + ((nowUs - this.lastUs) * this.ratePerSec) / 1e6);
+    this.tokens = this.tokensAt(nowUs);
     this.lastUs = nowUs;
+  }
+
+  private tokensAt(nowUs: number): number {
+    return Math.min(this.burst, this.tokens + ((nowUs - this.lastUs) * this.ratePerSec) / 1e6);
   }
 }
 
@@ -63,6 +73,10 @@ export class FixedWindow implements Admission {
 
   retryAfterUs(nowUs: number): number {
     return fixedWindowRetryAfterUs(this.windowUs, nowUs);
+  }
+
+  admissible(nowUs: number): number {
+    return Math.floor(nowUs / this.windowUs) === this.window ? this.limit - this.count : this.limit;
   }
 }
 
@@ -95,6 +109,16 @@ export class SlidingWindowLog implements Admission {
   retryAfterUs(nowUs: number): number {
     this.evict(nowUs);
     return this.size < this.limit ? 0 : this.log[this.head] + this.windowUs - nowUs;
+  }
+
+  admissible(nowUs: number): number {
+    let head = this.head;
+    let size = this.size;
+    while (size > 0 && this.log[head] <= nowUs - this.windowUs) {
+      head = (head + 1) % this.limit;
+      size--;
+    }
+    return this.limit - size;
   }
 
   private evict(nowUs: number): void {
@@ -130,6 +154,14 @@ export class SlidingWindowCounter implements Admission {
   retryAfterUs(nowUs: number): number {
     this.roll(nowUs);
     return slidingCounterRetryAfterUs(this.limit, this.windowUs, this.current, this.previous, nowUs);
+  }
+
+  admissible(nowUs: number): number {
+    const w = Math.floor(nowUs / this.windowUs);
+    if (w === this.window) return Math.max(0, Math.floor(this.limit - this.estimate(nowUs)));
+    const previous = w === this.window + 1 ? this.current : 0;
+    const elapsed = (nowUs - w * this.windowUs) / this.windowUs;
+    return Math.max(0, Math.floor(this.limit - previous * (1 - elapsed)));
   }
 
   private estimate(nowUs: number): number {

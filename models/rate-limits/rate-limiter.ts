@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { NodeContext, NodeId, Process, TimeUs } from '../../engine/index.js';
+import type { NodeContext, NodeId, TimeUs } from '../../engine/index.js';
+import type { InspectableProcess, InspectedState } from '../kit/inspect-contract.js';
 import type { CounterReply } from './counter-store.js';
 import {
   DistributedLimit,
@@ -59,7 +60,7 @@ const DRAIN = 1;
  * component's nodes are gateways sharing one limit: each decision goes
  * through a counter store (see DistributedLimit).
  */
-export class RateLimiter implements Process<Request | Response | CounterReply> {
+export class RateLimiter implements InspectableProcess<Request | Response | CounterReply> {
   private readonly admissions = new Map<number, Admission>();
   private readonly buckets = new Map<number, { queue: Pending[]; draining: boolean }>();
   private readonly backendIds: NodeId[];
@@ -97,6 +98,38 @@ export class RateLimiter implements Process<Request | Response | CounterReply> {
       params.distributed === undefined
         ? null
         : new DistributedLimit(ctx, params.distributed.settings, params.distributed.runtime, outcome);
+  }
+
+  /**
+   * The algorithm and scope; how many limit keys it tracks, how many are at
+   * their limit now and the fewest requests any would still admit (leaky
+   * bucket: the requests queued instead); requests forwarded and not yet
+   * answered; and a shared limit's own state.
+   */
+  inspect(): InspectedState {
+    const now = this.ctx.nowUs;
+    let lowest: number | null = null;
+    let atLimit = 0;
+    for (const admission of this.admissions.values()) {
+      const admissible = admission.admissible(now);
+      if (admissible === 0) atLimit++;
+      if (lowest === null || admissible < lowest) lowest = admissible;
+    }
+    let queued = 0;
+    for (const bucket of this.buckets.values()) {
+      queued += bucket.queue.length;
+      if (bucket.queue.length >= (this.params.limit as { queue: number }).queue) atLimit++;
+    }
+    return {
+      algorithm: this.params.limit.type,
+      scope: this.params.scope,
+      keysTracked: this.admissions.size + this.buckets.size,
+      keysAtLimit: atLimit,
+      admissibleLowest: lowest,
+      queued,
+      forwardedInFlight: this.pending.size,
+      shared: this.shared === null ? null : this.shared.inspect(),
+    };
   }
 
   onStart(): void {

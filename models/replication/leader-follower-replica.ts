@@ -1,5 +1,5 @@
-import type { NodeContext, NodeId, Process, RandomStream, TimerHandle } from '../../engine/index.js';
-import type { InspectableReplica } from '../measure/inspectable-replica.js';
+import type { NodeContext, NodeId, RandomStream, TimerHandle } from '../../engine/index.js';
+import type { InspectableReplica, InspectedState } from '../kit/inspect-contract.js';
 import type { LeaderFollowerSettings } from './leader-follower-settings.js';
 import { CatchUp } from './leader-follower-catch-up.js';
 import { openReplicaDisk, type ReplicaDisk } from './leader-follower-disk.js';
@@ -28,6 +28,7 @@ const CANDIDATE = 1;
 const LEADER = 2;
 /** Promoted, but first taking the log of a voter that is ahead and may not lead. */
 const CATCHING_UP = 3;
+const ROLE_NAMES = ['follower', 'candidate', 'leader', 'catching-up'] as const;
 
 const HEARTBEAT = 1;
 const SUSPECT = 2;
@@ -75,7 +76,7 @@ const FETCH_OVER = 5;
  * requests and follows the leader; the leader's replication, the lease, the
  * promotion round, catch-up and read routing are parts of their own.
  */
-export class LeaderFollowerReplica implements Process<StoreRequest | ReplicaMessage>, InspectableReplica {
+export class LeaderFollowerReplica implements InspectableReplica {
   private readonly disk: ReplicaDisk;
   private readonly copies: RequestCopies;
   /** Node ids by replica index, looked up at start; the parts hold this same array. */
@@ -177,12 +178,53 @@ export class LeaderFollowerReplica implements Process<StoreRequest | ReplicaMess
     return this.registers.values;
   }
 
-  /** For measurement: every value in this replica's log, in log order (InspectableReplica). */
+  /** For measurement: every value in this replica's log, in log order (ReplicaView). */
   retainedWrites(): number[] {
     const log = this.disk.log;
     const out: number[] = [];
     for (let i = 1; i <= log.length; i++) if (log.keyAt(i) !== NO_KEY) out.push(log.valueAt(i));
     return out;
+  }
+
+  /**
+   * Role, epoch and the leader it follows; its log against what is known
+   * replicated; a leader's view of each follower (by replica name: match
+   * position, lag in entries, in sync, answering) and, under fencing,
+   * whether it holds the lease (a leader without it is fenced: it takes no
+   * requests).
+   */
+  inspect(): InspectedState {
+    const log = this.disk.log;
+    const leading = this.role === LEADER;
+    const local = this.ctx.localTimeUs();
+    const leaseHeld = leading ? this.lease.held(local) : null;
+    const followers = leading
+      ? Object.fromEntries(
+          this.p.replicas.flatMap((name, f) => {
+            if (f === this.p.index) return [];
+            const { matchIndex, inSync } = this.replication.follower(f);
+            const lagEntries = matchIndex === null ? null : log.length - matchIndex;
+            return [[name, { matchIndex, lagEntries, inSync, answering: this.replication.live(f) }]];
+          }),
+        )
+      : null;
+    return {
+      role: ROLE_NAMES[this.role],
+      epoch: this.disk.epoch,
+      promisedEpoch: this.disk.promised,
+      leader: this.leader === -1 ? null : (this.p.replicas[this.indexOf.get(this.leader) ?? -1] ?? null),
+      leaderSeen: this.role === FOLLOWER ? this.leaderSeen : null,
+      logLength: log.length,
+      lastLogEpoch: log.lastEpoch(),
+      committedIndex: leading ? this.replication.committedIndex : null,
+      epochStartIndex: leading ? this.replication.epochStartIndex : null,
+      followers,
+      pendingWrites: leading ? this.replication.pendingWrites : null,
+      heldRequests: this.held.length,
+      leaseHeld: this.p.fencing ? leaseHeld : null,
+      fenced: leading && leaseHeld === false,
+      keysApplied: this.registers.values.size,
+    };
   }
 
   get isLeader(): boolean {

@@ -174,6 +174,16 @@ export class ReplicationTracker {
     this.pendingHead = 0;
   }
 
+  /** For inspection: how far follower `f`'s log is known to agree with this one (null until it answers), and whether it counts as in sync. */
+  follower(f: number): { matchIndex: number | null; inSync: boolean } {
+    return { matchIndex: this.match[f] < 0 ? null : this.match[f], inSync: this.inSync[f] === 1 };
+  }
+
+  /** Writes waiting for follower acknowledgements. */
+  get pendingWrites(): number {
+    return this.pending.length - this.pendingHead;
+  }
+
   /** Follower `f` answered within the failure timeout. */
   live(f: number): boolean {
     return this.ctx.localTimeUs() - this.lastAckLocalUs[f] < this.p.failureTimeout;

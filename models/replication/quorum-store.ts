@@ -4,7 +4,6 @@ import {
   type Distribution,
   type NodeContext,
   type NodeId,
-  type Process,
   type RandomStream,
   type TimerHandle,
 } from '../../engine/index.js';
@@ -21,7 +20,7 @@ import {
   type Resolution,
   type Writer,
 } from './conflict-resolution.js';
-import type { InspectableReplica } from '../measure/inspectable-replica.js';
+import type { InspectableReplica, InspectedState } from '../kit/inspect-contract.js';
 import { PreferenceLists } from './preference-lists.js';
 import { RequestCopies } from './request-copies.js';
 import type { ReplicaMessage } from './quorum-messages.js';
@@ -199,7 +198,7 @@ const HEARTBEAT_MESSAGE: ReplicaMessage = { kind: 'qs-heartbeat' };
  * applied it. Heartbeats tell which members are up; read repair, hinted
  * handoff, sloppy quorums and anti-entropy are each switchable.
  */
-export class QuorumStoreNode implements Process<StoreRequest | ReplicaMessage>, InspectableReplica {
+export class QuorumStoreNode implements InspectableReplica {
   private readonly settings: QuorumStoreSettings;
   private readonly resolution: Resolution<ReplicatedState>;
   private readonly disk: QuorumDisk;
@@ -327,6 +326,34 @@ export class QuorumStoreNode implements Process<StoreRequest | ReplicaMessage>, 
         for (let i = 0; i < message.keys.length; i++) this.repairFromPeer(message.keys[i], message.states[i]);
         return;
     }
+  }
+
+  /**
+   * What it holds (keys, hints for members that missed writes, hand-offs in
+   * flight), the requests it coordinates (not yet answered, by phase; open
+   * includes answered ones still collecting replies for read repair) and the
+   * members it believes down.
+   */
+  inspect(): InspectedState {
+    let reading = 0;
+    let writing = 0;
+    for (const c of this.coordinations.values()) {
+      if (c.answered) continue;
+      if (c.writing) writing++;
+      else reading++;
+    }
+    const suspected: string[] = [];
+    for (let m = 0; m < this.cluster.members; m++) if (!this.isUp(m)) suspected.push(this.cluster.memberNames[m]);
+    return {
+      keysHeld: this.disk.data.size,
+      hintsHeld: this.disk.hints.size,
+      handoffsInFlight: this.handoffs.size,
+      coordinationsReading: reading,
+      coordinationsWriting: writing,
+      coordinationsOpen: this.coordinations.size,
+      membersSuspected: suspected,
+      heartbeatTick: this.tick,
+    };
   }
 
   localValues(): ReadonlyMap<number, number | null | readonly number[]> {

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import type { NodeContext, NodeId, Process, RandomStream, TimerHandle } from '../../engine/index.js';
+import type { NodeContext, NodeId, RandomStream, TimerHandle } from '../../engine/index.js';
 import type { ComponentMetrics } from '../measure/component-metrics.js';
 import type { ModelDefinition } from '../kit/model-contract.js';
 import { positiveDurationUs } from '../kit/units.js';
-import type { InspectableReplica } from '../measure/inspectable-replica.js';
+import type { InspectableReplica, InspectedState } from '../kit/inspect-contract.js';
 import {
   RAFT_ENTRY_BYTES,
   RAFT_HEADER_BYTES,
@@ -87,7 +87,7 @@ interface PendingRead {
  * `unknown`, never `failed`, since a later leader may still commit it.
  * Pre-vote (thesis §9.6) and check-quorum (§6.2) can each be switched off.
  */
-export class RaftNode implements Process<RaftMessage | StoreRequest>, InspectableReplica {
+export class RaftNode implements InspectableReplica {
   private state: RaftRole = 'follower';
   private leaderId: NodeId | -1 = -1;
   private commit = 0;
@@ -177,11 +177,54 @@ export class RaftNode implements Process<RaftMessage | StoreRequest>, Inspectabl
     return this.machine.values;
   }
 
-  /** For measurement: the values of every write and cas in this node's log, committed or not (InspectableReplica). */
+  /** For measurement: the values of every write and cas in this node's log, committed or not (ReplicaView). */
   retainedWrites(): number[] {
     const out: number[] = [];
     for (const entry of this.disk.log) if (entry.command === 'write' || entry.command === 'cas') out.push(entry.value);
     return out;
+  }
+
+  /**
+   * Role, term and vote; the log's length and last term against the commit
+   * and apply positions; a leader's view of each member's log (`matchIndex`,
+   * by member name) and, with lease reads, when its lease ends on its clock.
+   */
+  inspect(): InspectedState {
+    const leading = this.state === 'leader';
+    const campaigning = this.state === 'candidate' || this.state === 'pre-candidate';
+    const leaseEnd = leading && this.settings.reads === 'lease' ? this.leaseEndLocalUs() : null;
+    const log = this.disk.log;
+    const matchIndex = leading
+      ? Object.fromEntries(
+          this.membership.members.map((name, i) => [name, i === this.self ? log.length : this.matchIndex[i]]),
+        )
+      : null;
+    return {
+      role: this.state,
+      term: this.disk.term,
+      votedFor: this.memberName(this.disk.votedFor),
+      leader: this.memberName(this.leaderId),
+      votesReceived: campaigning ? this.voteCount : null,
+      ignoresVotes: this.sticky,
+      logLength: log.length,
+      lastLogTerm: this.termAt(log.length),
+      commitIndex: this.commit,
+      lastApplied: this.lastApplied,
+      committedInTerm: this.committedInTerm(),
+      matchIndex,
+      heartbeatRound: leading ? this.round : null,
+      confirmedRound: leading ? this.confirmedRound() : null,
+      leaseUntilLocalUs: leaseEnd === null || leaseEnd === -Infinity ? null : leaseEnd,
+      leaseHeld: leaseEnd === null ? null : this.ctx.localTimeUs() < leaseEnd,
+      pendingWrites: this.writes.size,
+      pendingReads: this.reads.length,
+      keysApplied: this.machine.values.size,
+    };
+  }
+
+  private memberName(id: NodeId | -1): string | null {
+    const i = id === -1 ? -1 : this.members.indexOf(id);
+    return i === -1 ? null : this.membership.members[i];
   }
 
   onStart(): void {
@@ -661,10 +704,15 @@ export class RaftNode implements Process<RaftMessage | StoreRequest>, Inspectabl
    * clocks keep their rates within the margin, no other leader can exist yet.
    */
   private leaseHolds(): boolean {
+    return this.ctx.localTimeUs() < this.leaseEndLocalUs();
+  }
+
+  /** When the lease ends on this node's clock; -Infinity before a majority has acknowledged a heartbeat. */
+  private leaseEndLocalUs(): number {
     const sorted = this.sorted;
     for (let i = 0; i < sorted.length; i++) sorted[i] = i === this.self ? Infinity : this.ackedSentLocalUs[i];
     sorted.sort();
-    return this.ctx.localTimeUs() < sorted[sorted.length - this.majority] + this.settings.lease;
+    return sorted[sorted.length - this.majority] + this.settings.lease;
   }
 
   /** Until it has committed an entry of its term, a new leader does not know the commit index. */

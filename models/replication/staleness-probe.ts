@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { NodeContext, NodeId, Process, RandomStream, TimerHandle, TimeUs } from '../../engine/index.js';
+import type { NodeContext, NodeId, RandomStream, TimerHandle, TimeUs } from '../../engine/index.js';
+import type { InspectableProcess, InspectedState } from '../kit/inspect-contract.js';
 import type { ModelDefinition } from '../kit/model-contract.js';
 import { durationUs, formatDurationUnit, positiveDurationUs, positiveInt } from '../kit/units.js';
 import type { OperationMetrics, RequestMetrics } from '../measure/request-metrics.js';
@@ -75,7 +76,7 @@ interface ScheduledRead {
  * experimenter with a clock at the coordinator would, and a read that
  * started there before the commit is not counted.
  */
-export class StalenessProbe implements Process<StoreResponse> {
+export class StalenessProbe implements InspectableProcess<StoreResponse> {
   private readonly pending = new Map<number, Pending>();
   private readonly picking: RandomStream;
   private readonly contacts: NodeId[] = [];
@@ -93,6 +94,18 @@ export class StalenessProbe implements Process<StoreResponse> {
     private readonly metrics: RequestMetrics,
   ) {
     this.picking = ctx.random('probe');
+  }
+
+  /** Probes started out of those planned, and its writes and reads awaiting answers. */
+  inspect(): InspectedState {
+    let writes = 0;
+    for (const p of this.pending.values()) if (p.op === 'write') writes++;
+    return {
+      probesStarted: this.started,
+      probesPlanned: this.settings.probes,
+      writesOut: writes,
+      readsOut: this.pending.size - writes,
+    };
   }
 
   onStart(): void {

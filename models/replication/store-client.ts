@@ -3,11 +3,11 @@ import {
   distribution,
   type NodeContext,
   type NodeId,
-  type Process,
   type RandomStream,
   type TimerHandle,
   Zipf,
 } from '../../engine/index.js';
+import type { InspectableProcess, InspectedState } from '../kit/inspect-contract.js';
 import type { ErrorKind } from '../measure/outcomes.js';
 import type { HistoryRecorder } from '../measure/history-recorder.js';
 import type { OperationMetrics, RequestMetrics } from '../measure/request-metrics.js';
@@ -77,7 +77,7 @@ interface User {
  * timeout is an unknown outcome, after which the user continues as a new
  * process. A `not-leader` refusal with a hint moves the user to the leader.
  */
-export class StoreClient implements Process<StoreResponse> {
+export class StoreClient implements InspectableProcess<StoreResponse> {
   private readonly think;
   private readonly thinking: RandomStream;
   private readonly picking: RandomStream;
@@ -110,6 +110,16 @@ export class StoreClient implements Process<StoreResponse> {
     disk.values ??= 0;
     disk.sessions ??= 0;
     this.disk = disk as ClientDisk;
+  }
+
+  /** Users waiting on an operation and thinking, the leader a refusal pointed to, and the keys whose latest value it knows. */
+  inspect(): InspectedState {
+    return {
+      usersWaiting: this.byRequest.size,
+      usersThinking: this.users.length - this.byRequest.size,
+      preferredReplica: this.preferred === -1 ? null : (this.replicaNames.get(this.preferred) ?? null),
+      keysSeen: this.lastSeen.size,
+    };
   }
 
   onStart(): void {

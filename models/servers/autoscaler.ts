@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { NodeContext, NodeId, Process } from '../../engine/index.js';
+import type { NodeContext, NodeId } from '../../engine/index.js';
+import type { InspectableProcess, InspectedState } from '../kit/inspect-contract.js';
 import type { ComponentMetrics } from '../measure/component-metrics.js';
 import type { ModelDefinition, NodeControl } from '../kit/model-contract.js';
 import { durationUs, fraction, positiveInt } from '../kit/units.js';
@@ -30,18 +31,43 @@ const STARTED = 2;
  * Instances are pre-declared nodes, started and stopped (logged as
  * scale-out / scale-in); balancers find them with their health checks.
  */
-export class Autoscaler implements Process {
+export class Autoscaler implements InspectableProcess {
   private readonly starting = new Set<NodeId>();
   private lastBusyUs = 0;
   private lastScaleInUs = -Infinity;
   private scaleOuts = 0;
   private scaleIns = 0;
+  /** The latest evaluation's utilization and fleet size; null before the first. */
+  private lastUtilization: number | null = null;
+  private lastDesired: number | null = null;
 
   constructor(
     private readonly ctx: NodeContext,
     private readonly settings: Pick<AutoscalerSettings, 'targetUtilization' | 'interval' | 'startupDelay' | 'cooldown'>,
     private readonly fleet: AutoscalerFleet,
   ) {}
+
+  /**
+   * Instances up and starting against the latest evaluation's desired count
+   * and the utilization it measured; the bounds; scale-outs and scale-ins so
+   * far; and when the cooldown next allows a scale-in (null before any).
+   */
+  inspect(): InspectedState {
+    const { control, instances, min, max } = this.fleet;
+    let up = 0;
+    for (const id of instances) if (control.isUp(id)) up++;
+    return {
+      instancesUp: up,
+      instancesStarting: this.starting.size,
+      desiredInstances: this.lastDesired,
+      lastUtilization: this.lastUtilization,
+      min,
+      max,
+      scaleOuts: this.scaleOuts,
+      scaleIns: this.scaleIns,
+      scaleInAllowedFromUs: this.scaleIns === 0 ? null : this.lastScaleInUs + this.settings.cooldown,
+    };
+  }
 
   onStart(): void {
     const { control, instances, min } = this.fleet;
@@ -78,6 +104,8 @@ export class Autoscaler implements Process {
       running.length === 0 ? 1 : (busy - this.lastBusyUs) / (running.length * workersPerNode * interval);
     this.lastBusyUs = busy;
     const desired = Math.min(max, Math.max(min, Math.ceil((running.length * utilization) / targetUtilization)));
+    this.lastUtilization = utilization;
+    this.lastDesired = desired;
     const planned = running.length + this.starting.size;
     if (desired > planned) {
       const idle = instances.filter((id) => !control.isUp(id) && !this.starting.has(id));

@@ -4,10 +4,10 @@ import {
   type Distribution,
   type NodeContext,
   type NodeId,
-  type Process,
   type TimerHandle,
   type TimeUs,
 } from '../../engine/index.js';
+import type { InspectableProcess, InspectedState } from '../kit/inspect-contract.js';
 import { Bulkhead, REFUSE, RUN, WAIT, type BulkheadPolicy } from './bulkhead.js';
 import { CircuitBreaker, type CircuitBreakerPolicy } from './circuit-breaker.js';
 import { responseTo, type Ping, type Pong, type Request, type Response } from '../kit/request-messages.js';
@@ -90,7 +90,7 @@ export const bulkheadRejectedDetail = (dependency: string) => `bulkheadRejected.
  * circuit breakers and bulkheads, holding the worker meanwhile, as a
  * thread-per-request service does.
  */
-export class QueueServer implements Process<Request | Response | Ping> {
+export class QueueServer implements InspectableProcess<Request | Response | Ping> {
   private readonly service: Distribution;
   private readonly serviceByOperation: Map<string, Distribution> | null;
   private readonly rng;
@@ -166,6 +166,36 @@ export class QueueServer implements Process<Request | Response | Ping> {
 
   get queueLength(): number {
     return this.line.length;
+  }
+
+  /**
+   * Workers busy, requests waiting in line, calls to dependencies awaiting
+   * answers; per dependency (by name), its circuit breaker's state and its
+   * bulkhead's calls running and waiting; requests served and rejected so far.
+   */
+  inspect(): InspectedState {
+    const dependencies = this.calls?.dependencies ?? [];
+    return {
+      workersBusy: this.busy,
+      workers: this.workers,
+      queueLength: this.line.length,
+      callsPending: this.pendingCalls.size,
+      dependencies: Object.fromEntries(
+        dependencies.map((d, i) => {
+          const bulkhead = this.bulkheads[i];
+          return [
+            d.name,
+            {
+              circuit: this.breakers.length === 0 ? null : this.breakers[i].state,
+              bulkheadRunning: bulkhead === undefined ? null : bulkhead.inFlight,
+              bulkheadWaiting: bulkhead === undefined ? null : bulkhead.waiting,
+            },
+          ];
+        }),
+      ),
+      served: this.served,
+      rejected: this.rejected,
+    };
   }
 
   onMessage(from: NodeId, message: Request | Response | Ping): void {

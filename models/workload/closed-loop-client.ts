@@ -4,9 +4,9 @@ import {
   type DistributionSpec,
   type NodeContext,
   type NodeId,
-  type Process,
   type RandomStream,
 } from '../../engine/index.js';
+import type { InspectableProcess, InspectedState } from '../kit/inspect-contract.js';
 import type { DnsAnswer } from '../dns/dns-messages.js';
 import type { Response } from '../kit/request-messages.js';
 import type { ModelDefinition } from '../kit/model-contract.js';
@@ -28,7 +28,7 @@ const THINK_OVER = 1;
  * (retries included), and thinks again. Load falls as the system slows, so by
  * the interactive response time law throughput is users / (think + response).
  */
-export class ClosedLoopClient implements Process<Response | DnsAnswer> {
+export class ClosedLoopClient implements InspectableProcess<Response | DnsAnswer> {
   private readonly think;
   private readonly thinking: RandomStream;
   private readonly requester: Requester;
@@ -40,6 +40,12 @@ export class ClosedLoopClient implements Process<Response | DnsAnswer> {
     this.think = distribution(params.thinkTimeUs);
     this.thinking = ctx.random('think');
     this.requester = new Requester(ctx, params, () => this.startThinking());
+  }
+
+  /** Users thinking (the rest wait on a request), and the requests under way. */
+  inspect(): InspectedState {
+    const requests = this.requester.inspect();
+    return { usersThinking: this.params.users - requests.requestsActive, ...requests };
   }
 
   onStart(): void {

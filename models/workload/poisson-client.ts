@@ -3,11 +3,11 @@ import {
   distribution,
   type NodeContext,
   type NodeId,
-  type Process,
   type RandomStream,
   SECOND,
   type TimeUs,
 } from '../../engine/index.js';
+import type { InspectableProcess, InspectedState } from '../kit/inspect-contract.js';
 import type { DnsAnswer } from '../dns/dns-messages.js';
 import type { Response } from '../kit/request-messages.js';
 import type { ModelDefinition } from '../kit/model-contract.js';
@@ -26,7 +26,7 @@ export interface PoissonClientParams extends RequestOptions {
 const ARRIVAL = 1;
 
 /** Open-loop arrivals: requests leave at Poisson times (of a shaped rate) whatever the answers do. */
-export class PoissonClient implements Process<Response | DnsAnswer> {
+export class PoissonClient implements InspectableProcess<Response | DnsAnswer> {
   private readonly interarrival;
   private readonly arrivals: RandomStream;
   private readonly requester: Requester;
@@ -43,6 +43,16 @@ export class PoissonClient implements Process<Response | DnsAnswer> {
     this.interarrival = distribution({ type: 'exponential', mean: SECOND / this.peakRatePerSec });
     this.arrivals = ctx.random('arrivals');
     this.requester = new Requester(ctx, params);
+  }
+
+  /** The arrival rate now (the shape at this moment), and the requests under way. */
+  inspect(): InspectedState {
+    const stop = this.params.stopAtUs;
+    const stopped = stop !== undefined && this.ctx.nowUs >= stop;
+    return {
+      ratePerSecNow: stopped ? 0 : rateAt(this.shape, this.params.ratePerSec, this.ctx.nowUs),
+      ...this.requester.inspect(),
+    };
   }
 
   onStart(): void {

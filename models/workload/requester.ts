@@ -99,6 +99,9 @@ export class Requester {
   private readonly keys: KeyPopularity | null;
   private readonly byWire = new Map<number, Logical>();
   private nextWireId = 0;
+  /** Logical requests issued and not yet finished, and those of them waiting out a retry backoff. */
+  private active = 0;
+  private backingOff = 0;
 
   constructor(
     private readonly ctx: NodeContext,
@@ -130,7 +133,27 @@ export class Requester {
   }
 
   /** Starts one logical request. */
+  /** For inspection: requests under way (attempt copies out, waiting for DNS, backing off before a retry). */
+  inspect(): {
+    requestsActive: number;
+    copiesInFlight: number;
+    awaitingDns: number;
+    retriesPending: number;
+    dnsAddresses: number | null;
+  } {
+    let resolving = 0;
+    for (const logical of this.waiting) if (logical.state === RESOLVING) resolving++;
+    return {
+      requestsActive: this.active,
+      copiesInFlight: this.byWire.size,
+      awaitingDns: resolving,
+      retriesPending: this.backingOff,
+      dnsAddresses: this.resolver === null ? null : this.resolver.addresses.length,
+    };
+  }
+
   issue(): void {
+    this.active++;
     const now = this.ctx.nowUs;
     const op = this.mix.pick(this.picking);
     this.options.metrics.recordSent(this.operations[op], now);
@@ -177,6 +200,7 @@ export class Requester {
         return true;
       }
       case RETRY:
+        this.backingOff--;
         this.attempt(data as Logical);
         return true;
       case HEDGE: {
@@ -301,6 +325,7 @@ export class Requester {
       this.endAttempt(logical);
       this.hedge?.record(this.ctx.nowUs - logical.firstCopyUs);
       this.options.metrics.recordSuccess(logical.operation, logical.firstSentUs, this.ctx.nowUs);
+      this.active--;
       this.onFinished(true);
     } else if (logical.inFlight === 0) {
       this.endAttempt(logical);
@@ -377,10 +402,12 @@ export class Requester {
       if (policy.honorRetryAfter && retryAfterUs > wait) wait = retryAfterUs;
       logical.previousBackoffUs = wait;
       logical.timer = -1;
+      this.backingOff++;
       this.ctx.setTimer(wait, RETRY, logical);
       return;
     }
     this.options.metrics.recordFailure(logical.operation, error, logical.firstSentUs, this.ctx.nowUs);
+    this.active--;
     this.onFinished(false);
   }
 }

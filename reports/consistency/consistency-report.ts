@@ -12,7 +12,7 @@ import type {
 import { convergedSample, divergence, finalHoldings, type ReplicaSamples } from './convergence.js';
 import { pairOperations, type HistoryEvent, type Operation } from './history.js';
 import { checkLinearizability } from './linearizability.js';
-import { isInspectableReplica } from '../../models/measure/inspectable-replica.js';
+import { isReplica } from '../../models/kit/inspect-contract.js';
 import { counterTotals, finalStateFromReads, lostRegisterWrites, setLosses, type FinalState } from './lost-writes.js';
 import { messageDiagram } from './message-lanes.js';
 import {
@@ -42,7 +42,7 @@ function retainedWrites(built: BuiltScenario): Set<number> | undefined {
   for (const component of built.components) {
     for (const id of component.nodeIds) {
       const process = built.sim.process(id);
-      if (!isInspectableReplica(process)) continue;
+      if (!isReplica(process)) continue;
       if (process.retainedWrites === undefined) return undefined;
       replicas++;
       for (const value of process.retainedWrites()) all.add(value);
