@@ -25,7 +25,9 @@ export function replayRuns(report: Report, label: string, only?: string): Replay
     throw new NotReplayable(
       'this report holds no scenario to run again (a campaign run keeps its configuration in the campaign store)',
     );
-  const loaded = parseScenarioText(JSON.stringify(resolved, null, 2), label);
+  const loaded = parseScenarioText(JSON.stringify(resolved.document, null, 2), label, {
+    overrides: resolved.overrides,
+  });
   const outcomes = report.variants ?? [{ ...report, name: report.variant }];
   const names = outcomes.map((o) => o.name);
   if (only !== undefined && !names.includes(only))

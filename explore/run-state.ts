@@ -28,6 +28,8 @@ export interface MessageInFlight {
   arrivalUs: number;
   /** Arrived at a paused node: handled when it resumes. */
   held: boolean;
+  /** The receiver is down now: unless it restarts first, the message will be dropped on arrival. */
+  receiverDown: boolean;
 }
 
 export interface PendingTimer {
@@ -99,7 +101,15 @@ export function runState(built: BuiltScenario, only?: ReadonlySet<string>): RunS
       const from = sim.nodeName(e.a);
       const to = sim.nodeName(e.target);
       if (!wanted(from) && !wanted(to)) continue;
-      messages.push({ from, to, type: messageType(e.ref) ?? null, sizeBytes: e.b, arrivalUs: e.timeUs, held: e.held });
+      messages.push({
+        from,
+        to,
+        type: messageType(e.ref) ?? null,
+        sizeBytes: e.b,
+        arrivalUs: e.timeUs,
+        held: e.held,
+        receiverDown: !sim.isUp(e.target) && !sim.isPaused(e.target),
+      });
     } else if (e.kind === EV_TIMER && e.b === sim.incarnationOf(e.target)) {
       const node = sim.nodeName(e.target);
       if (!wanted(node)) continue;

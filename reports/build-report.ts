@@ -24,8 +24,8 @@ export interface ReportInput {
   file: string | null;
   /** The base scenario (overrides from the command line applied). */
   scenario: Scenario;
-  /** The same as a document that runs on its own (LoadedScenario.resolved); leave it out when the runs were not made from one. */
-  resolved?: Record<string, unknown>;
+  /** The file as one document (LoadedScenario.document) and the command line's overrides; leave it out when the runs were not made from one. */
+  resolved?: { document: Record<string, unknown>; overrides: string[] };
   /** One run per variant, in order; a single `base` run when there are none. */
   runs: { name: string; overrides: Record<string, unknown>; run: CompletedRun }[];
   wallSeconds: number;

@@ -380,7 +380,7 @@ export const reportSchema = obj({
     components: z.array(obj(namedComponent)),
     workloads: z.array(obj({ ...namedComponent, target: str })),
     variantNames: z.array(str),
-    resolved: z.record(str, jsonValue).nullable(),
+    resolved: obj({ document: z.record(str, jsonValue), overrides: z.array(str) }).nullable(),
   }),
   warnings: z.array(str),
   seed: num,

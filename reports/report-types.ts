@@ -156,12 +156,13 @@ export interface ScenarioSummary {
   workloads: { name: string; type: string; nodes: number; target: string }[];
   variantNames: string[];
   /**
-   * The scenario as it was run: the file with what it extends merged in and
-   * the command line's overrides applied (each variant's own are in its
-   * `overrides`), a document that runs on its own. Null for runs not made
-   * from a document (a campaign's, whose configurations are kept apart).
+   * The scenario as it was run, for `faultline replay`: the file as one
+   * document (what it extends merged in), which runs on its own, and the
+   * command line's overrides applied over it (`path=value`, in order; each
+   * variant's own are in its `overrides`). Null for runs not made from a
+   * document (a campaign's, whose configurations are kept apart).
    */
-  resolved: Record<string, unknown> | null;
+  resolved: { document: Record<string, unknown>; overrides: string[] } | null;
 }
 
 export interface VariantRun extends RunOutcome {

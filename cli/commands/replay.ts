@@ -87,7 +87,7 @@ export async function replayCommand(
         );
     } else if (!otherVersion) {
       lines.push(
-        `  to name the event: faultline run it again with --trace events.jsonl where it diverged, then faultline replay ${file} --trace events.jsonl`,
+        `  to name the event: run it with --trace events.jsonl where the report was written (the same seed gives the same run), then faultline replay ${file} --trace events.jsonl`,
       );
     }
   }
@@ -226,6 +226,7 @@ function describeState(state: RunState, narrowed: boolean): string[] {
       n.state === null
         ? ''
         : Object.entries(n.state)
+            .filter(([, v]) => v !== null)
             .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
             .join(' ');
     lines.push(
@@ -238,7 +239,7 @@ function describeState(state: RunState, narrowed: boolean): string[] {
   const shownMessages = cap(state.messages);
   for (const m of shownMessages)
     lines.push(
-      `  ${m.from} → ${m.to}  ${m.type ?? 'message'}  ${m.sizeBytes} B  ${m.held ? 'held at the paused receiver' : `arrives ${seconds(m.arrivalUs)}`}`,
+      `  ${m.from} → ${m.to}  ${m.type ?? 'message'}  ${m.sizeBytes} B  ${m.held ? 'held at the paused receiver' : `arrives ${seconds(m.arrivalUs)}${m.receiverDown ? ' at a node that is down' : ''}`}`,
     );
   lines.push(...more(state.messages.length, shownMessages.length));
 

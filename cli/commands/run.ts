@@ -87,7 +87,7 @@ export async function runCommand(argument: string, options: RunOptions, version:
       faultlineVersion: version,
       file: argument === file ? file : null,
       scenario: loaded.scenario,
-      resolved: loaded.resolved,
+      resolved: { document: loaded.document, overrides: overrides.map((o) => (typeof o === 'string' ? o : o.set)) },
       runs: runs.map((run, i) => ({ name: planned[i].name, overrides: planned[i].overrides, run })),
       wallSeconds,
     });

@@ -36,8 +36,6 @@ export interface LoadedScenario {
   sweep?: LoadedSweep;
   /** The file as one document, before any override: `extends` merged in, `x-` keys dropped. Runs on its own. */
   document: Record<string, unknown>;
-  /** `document` with the command line's overrides applied (variants not): what was run, as a document that runs on its own. */
-  resolved: Record<string, unknown>;
 }
 
 /** A sweep expanded: every variant (or the base) at every point of the parameter grid. */
@@ -162,7 +160,6 @@ function load(file: string, text: string | undefined, options: LoadOptions): Loa
       variants: variants as LoadedVariant[],
       ...(sweep === undefined ? {} : { sweep }),
       document: source.raw,
-      resolved: base.document,
     },
     true,
   );
