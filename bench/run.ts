@@ -19,6 +19,7 @@ import { checkerBenchmarks } from './linearizability.js';
 import { mm1Comparison } from './mm1-comparison.js';
 import { millionNodeBenchmark, simulationBenchmarks } from './simulations.js';
 import { formatStartup, startupBenchmarks } from './startup.js';
+import { tracingBenchmarks } from './tracing.js';
 
 const FIGURES_FILE = join(import.meta.dirname, 'figures.json');
 const args = process.argv.slice(2);
@@ -80,6 +81,16 @@ console.log(`
 Targets:
   ${verdict(balanced, 3e6)} load-balanced request path >= 3M events/s
   ${verdict(regional, 3.5e6)} regional-partition >= 3.5M events/s`);
+
+console.log('\nTracing on the load-balanced request path, side by side\n');
+const tracing = await tracingBenchmarks();
+const traceOff = tracing[0].eventsPerSec;
+for (const f of tracing) {
+  const lines = f.linesPerSec === undefined ? '' : `   ${fmt(f.linesPerSec)} lines/s`;
+  const ratio = f === tracing[0] ? '' : `   ${(f.eventsPerSec / traceOff).toFixed(3)}x trace off`;
+  console.log(`  ${f.name.padEnd(48)} ${fmt(f.eventsPerSec).padStart(11)} events/s${ratio}${lines}`);
+  higher(`tracing: ${f.name}`, f.eventsPerSec, 'events/s');
+}
 
 console.log('\nA million nodes (ping-pong, one message in flight each)\n');
 const million = millionNodeBenchmark();

@@ -86,7 +86,7 @@ export function bundled(name: string) {
 }
 
 /** The load-balanced request path: clients → one balancer (power of two choices) → 10 servers, no faults. */
-const BALANCED_PATH = `
+export const BALANCED_PATH = `
 name: balanced-path
 duration: 100h
 topology:

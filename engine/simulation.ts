@@ -559,6 +559,12 @@ export class Simulation {
   // ---- running -------------------------------------------------------------
 
   run(options: RunOptions = {}): RunResult {
+    this.advance(options);
+    return this.result();
+  }
+
+  /** `run` without building its result: for callers that stop often (checkpoints, stepping through a window). */
+  advance(options: RunOptions = {}): void {
     const until = options.untilUs ?? Infinity;
     const maxEvents = options.maxEvents ?? Infinity;
     const q = this.queue;
@@ -605,7 +611,6 @@ export class Simulation {
       }
     }
     if (until !== Infinity && until > this.nowUs && processed < maxEvents) this.nowUs = until;
-    return this.result();
   }
 
   /** The trace hash so far (16 hex digits): what `result().traceHash` would say if the run ended now. */

@@ -42,7 +42,7 @@ export class CheckpointRecorder {
     const stopAt = sim.events + maxEvents;
     for (;;) {
       const target = Math.min(stopAt, this.nextAt);
-      sim.run({ untilUs, maxEvents: target - sim.events });
+      sim.advance({ untilUs, maxEvents: target - sim.events });
       if (sim.events === this.nextAt) this.record(sim.traceHashNow());
       if (sim.events < target || sim.events >= stopAt) return;
     }
