@@ -69,7 +69,8 @@ export const EXIT_CODES_HELP = `Exit codes (every command):
   1    an SLO failed, or the history is not linearizable (run --exit-zero ignores SLOs)
   2    bad input or usage
   3    internal error (a bug in faultline; --debug prints the stack)
-  4    two runs of one seed differed (--check-determinism), or one campaign run gave two results (sweep, merge)
+  4    two runs of one seed differed (--check-determinism), a replay differs from its report (replay),
+       or one campaign run gave two results (sweep, merge)
   5    an output could not be written: a full disk, a failed device or stdout
   130  interrupted by SIGINT (Ctrl-C); 143 by SIGTERM; nothing is written (a sweep keeps its finished runs)
   141  stdout was closed before everything was written to it (e.g. | head)
