@@ -373,13 +373,13 @@ describe('signals, a closed pipe, and the binary', () => {
   it('--version, --help and the exit codes of the binary', () => {
     const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8'));
     expect(binary(['--version']).stdout.trim()).toBe(pkg.version);
-    for (const command of ['run', 'sweep', 'merge', 'validate', 'list', 'schema', 'report', 'check']) {
+    for (const command of ['run', 'sweep', 'merge', 'replay', 'validate', 'list', 'schema', 'report', 'check']) {
       const help = binary([command, '--help']);
       expect(help.code).toBe(0);
       expect(help.stdout).toContain('Examples:');
     }
     expect(binary(['--help']).stdout).toContain(
-      '4    two runs of one seed differed (--check-determinism), or one campaign run gave two results (sweep, merge)',
+      '4    two runs of one seed differed (--check-determinism), a replay differs from its report (replay),\n       or one campaign run gave two results (sweep, merge)',
     );
     const bad = binary(['run', 'no-such-scenario']);
     expect(bad.code).toBe(2);
