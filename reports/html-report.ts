@@ -377,7 +377,7 @@ function footer(report: Report): string {
   return `<footer>
 <p><strong>Wall-clock figures</strong> (they vary from run to run and are not part of the deterministic result):
 ran in ${escapeHtml(formatNumber(wall.seconds))} s of wall time, ${escapeHtml(formatCount(wall.eventsPerSecond))} events per wall-clock second.</p>
-<p>Everything else on this page is a pure function of the scenario and seed ${escapeHtml(String(report.seed))}; trace hash <code>${escapeHtml(report.traceHash)}</code>. The full report is embedded in this file as JSON (<code>#report-data</code>).</p>
+<p>Everything else on this page is a pure function of the scenario and seed ${escapeHtml(String(report.seed))}; trace hash <code>${escapeHtml(report.traceHash)}</code>. The full report is embedded in this file as JSON (<code>#report-data</code>)${report.scenario.resolved === null ? '' : ', with the scenario as it was run: <code>faultline replay report.json</code> in this folder runs it again and checks every event, and <code>--until &lt;time&gt;</code> stops it there to show every node&#39;s state'}.</p>
 </footer>`;
 }
 
