@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPORT_FORMAT_VERSION } from '../reports/report-types.js';
 import { faultline } from './support/run-cli.js';
 
 /**
@@ -447,7 +448,7 @@ describe('the other commands', () => {
     writeFileSync(at('not-a-report.json'), '{"hello": 1}');
     expect((await faultline(['report', at('not-a-report.json')])).code).toBe(2);
     expect((await faultline(['report', at('missing.json')])).code).toBe(2);
-    writeFileSync(at('partial.json'), '{"format": 3, "metrics": {}}');
+    writeFileSync(at('partial.json'), `{"format": ${REPORT_FORMAT_VERSION}, "metrics": {}}`);
     const partial = await faultline(['report', at('partial.json')]);
     expect(partial.code).toBe(2);
     expect(partial.stderr).toContain(`${at('partial.json')}: faultline: missing (expected a string)`);

@@ -213,11 +213,12 @@ function describeState(state: RunState, narrowed: boolean): string[] {
   const lines = [`${count(state.events)} events handled; trace hash so far ${state.traceHash}`];
   lines.push(`network: ${state.partition === null ? 'whole' : `partitioned, ${state.partition}`}`);
   const cap = <T>(items: T[]) => (narrowed ? items : items.slice(0, MAX_LISTED));
-  const more = (total: number, shown: number) =>
-    total > shown ? [`  … and ${count(total - shown)} more (--node narrows, --json lists all)`] : [];
+  const more = (total: number, shown: number) => {
+    if (total > shown) lines.push(`  … and ${count(total - shown)} more (--node narrows, --json lists all)`);
+  };
 
   lines.push('', `nodes (${state.nodes.length})`);
-  const width = Math.max(...state.nodes.map((n) => n.name.length), 4);
+  const width = state.nodes.reduce((w, n) => Math.max(w, n.name.length), 4);
   const shownNodes = cap(state.nodes);
   for (const n of shownNodes) {
     const clock =
@@ -233,7 +234,7 @@ function describeState(state: RunState, narrowed: boolean): string[] {
       `  ${n.name.padEnd(width)}  ${n.instance} (${n.type})  ${n.status.toUpperCase()}${clock}${fields ? `  ${fields}` : ''}`,
     );
   }
-  lines.push(...more(state.nodes.length, shownNodes.length));
+  more(state.nodes.length, shownNodes.length);
 
   lines.push('', `messages in flight (${state.messages.length})`);
   const shownMessages = cap(state.messages);
@@ -241,7 +242,7 @@ function describeState(state: RunState, narrowed: boolean): string[] {
     lines.push(
       `  ${m.from} → ${m.to}  ${m.type ?? 'message'}  ${m.sizeBytes} B  ${m.held ? 'held at the paused receiver' : `arrives ${seconds(m.arrivalUs)}${m.receiverDown ? ' at a node that is down' : ''}`}`,
     );
-  lines.push(...more(state.messages.length, shownMessages.length));
+  more(state.messages.length, shownMessages.length);
 
   lines.push('', `timers pending (${state.timers.length})`);
   const shownTimers = cap(state.timers);
@@ -249,13 +250,13 @@ function describeState(state: RunState, narrowed: boolean): string[] {
     lines.push(
       `  ${t.node}  ${t.held ? 'held (node paused)' : `due ${seconds(t.dueUs)}`}  tag ${t.tag}${t.type === null ? '' : ` (${t.type})`}`,
     );
-  lines.push(...more(state.timers.length, shownTimers.length));
+  more(state.timers.length, shownTimers.length);
 
   lines.push('', `faults so far (${state.faults.length})`);
   for (const f of cap(state.faults))
     lines.push(
       `  ${seconds(f.timeUs)}  ${f.kind}${f.nodes.length > 0 ? ` ${listed(f.nodes)}` : ''}${f.detail ? ` (${f.detail})` : ''}`,
     );
-  lines.push(...more(state.faults.length, cap(state.faults).length));
+  more(state.faults.length, cap(state.faults).length);
   return lines;
 }
