@@ -1,5 +1,5 @@
 import { messageDiagramChart } from '../reports/charts/message-diagram.js';
-import { faultIntervals } from '../reports/fault-intervals.js';
+import { faultIntervals, shortFaultLabel } from '../reports/fault-intervals.js';
 import { formatCount, formatTimestampUs } from '../reports/format.js';
 import { escapeHtml, htmlPage } from '../reports/html-elements.js';
 import { REPORT_STYLE } from '../reports/html-report.js';
@@ -66,6 +66,7 @@ export function timeTravelPage(recording: TimeTravelRecording, meta: TimeTravelM
     .filter((i) => i.endUs >= recording.window.fromUs)
     .map((i) => ({
       ...i,
+      shortLabel: shortFaultLabel(i),
       fromStep: appliedAt(i.startUs, new Set([i.kind])),
       // Open to the end when nothing in the window undid it (faultIntervals closes it at the window's end).
       toStep: i.endUs >= endUs ? null : appliedAt(i.endUs, UNDOING_KINDS),
@@ -82,7 +83,6 @@ export function timeTravelPage(recording: TimeTravelRecording, meta: TimeTravelM
   const data = {
     recording,
     faults: { intervals, instants, fromUs: recording.window.fromUs, endUs },
-    parts: parts.map((p) => ({ firstStep: p.firstStep, lastStep: p.lastStep })),
   };
   const name = meta.variant === null ? meta.scenario : `${meta.scenario} · ${meta.variant}`;
   return htmlPage({
@@ -181,10 +181,12 @@ interface DiagramPart {
 function diagramSection(parts: DiagramPart[], recording: TimeTravelRecording): string {
   if (recording.sends.length === 0)
     return `<section id="tt-diagram-section" aria-labelledby="tt-diagram-heading"><h2 id="tt-diagram-heading">Messages</h2><p class="note">No message was sent in this window.</p></section>`;
+  // Scaled to the page's width, but to no less than 3/4 of its own: with many lanes the box scrolls sideways instead.
+  const minWidth = (svg: string) => Math.round(0.75 * Number(/ width="(\d+)"/.exec(svg)?.[1] ?? 0));
   const figures = parts
     .map(
       (p, i) =>
-        `<figure class="chart tt-part" id="tt-part-${i}" data-first-step="${p.firstStep}" data-last-step="${p.lastStep}"${i === 0 ? '' : ' hidden'}>${p.svg}</figure>`,
+        `<figure class="chart tt-part" id="tt-part-${i}" data-first-step="${p.firstStep}" data-last-step="${p.lastStep}" style="min-width:${minWidth(p.svg)}px"${i === 0 ? '' : ' hidden'}>${p.svg}</figure>`,
     )
     .join('\n');
   const split =
@@ -319,7 +321,6 @@ kbd { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: .85em; b
 .tt-axis .ends { display: flex; justify-content: space-between; }
 .tt-diagram { max-height: 80vh; overflow: auto; border-radius: 8px; }
 .tt-diagram figure.chart { margin: 0; }
-.tt-diagram figure.chart svg { min-width: 640px; }
 @media (max-width: 1100px) {
   .tt-grid { grid-template-columns: minmax(0, 1fr); }
 }
@@ -416,13 +417,15 @@ document.addEventListener('DOMContentLoaded', function () {
   }
   function faultText(f) {
     var what = '<span class="fault">' + esc(f.fault) + '</span>';
-    if (f.nodes && f.nodes.length > 0) what += ' ' + f.nodes.map(node).join(', ');
+    // A partition's or a degradation's detail names its sides or links; its list of nodes adds nothing.
+    var namesNodes = !((f.fault === 'partition' || f.fault === 'degrade') && f.detail);
+    if (namesNodes && f.nodes && f.nodes.length > 0) what += ' ' + f.nodes.map(node).join(', ');
     if (f.detail) what += ': ' + esc(f.detail);
     return what;
   }
   function describe(position) {
     if (position === 0) {
-      return '<p class="what">The window\\'s start, ' + seconds(rec.start.timeUs + 1) + ': nothing in it has happened yet.</p>' +
+      return '<p class="what">The window\\'s start, ' + seconds(rec.window.fromUs) + ': nothing in it has happened yet.</p>' +
         '<p>' + rec.start.events + ' events came before it; ' + rec.start.messagesInFlight + ' messages were in flight and ' +
         rec.start.timersPending + ' timers pending. Step forward to handle the first event.</p>';
     }
@@ -482,7 +485,7 @@ document.addEventListener('DOMContentLoaded', function () {
       var cls = ['is-' + n.status];
       if (n.name === target) cls.push('current');
       var fields;
-      if (n.state === null) fields = '<span class="muted">no process: the node is down</span>';
+      if (n.state === null) fields = '<span class="muted">' + (n.status === 'down' ? 'no process: the node is down' : 'not started yet') + '</span>';
       else {
         var keys = Object.keys(n.state);
         var parts = keys.map(function (k) {
@@ -511,8 +514,8 @@ document.addEventListener('DOMContentLoaded', function () {
   if (faultBox) {
     var rows = '';
     ft.intervals.forEach(function (f, i) {
-      var when = f.toStep === null ? 'from ' + stamp(f.startUs) + ', to the end' : stamp(f.startUs) + ' to ' + stamp(f.endUs);
-      rows += '<div class="tt-frow" data-interval="' + i + '"><span class="label">' + esc(f.label) +
+      var when = f.toStep === null ? 'since ' + stamp(f.startUs) : stamp(f.startUs) + ' to ' + stamp(f.endUs);
+      rows += '<div class="tt-frow" data-interval="' + i + '"><span class="label" title="' + esc(f.label) + '">' + esc(f.shortLabel) +
         '<span class="muted small"> · ' + when + '</span></span>' +
         '<span class="tt-track"><span class="tt-bar" style="left:' + pct(f.startUs) + '%;width:' + Math.max(0.4, pct(f.endUs) - pct(f.startUs)) + '%"></span><span class="tt-cursor"></span></span>' +
         '<span class="state"></span></div>';
@@ -624,7 +627,7 @@ document.addEventListener('DOMContentLoaded', function () {
   function show(p) {
     position = Math.max(0, Math.min(last, p));
     slider.value = String(position);
-    var timeUs = position === 0 ? rec.start.timeUs + 1 : steps[position - 1].event.timeUs;
+    var timeUs = position === 0 ? rec.window.fromUs : steps[position - 1].event.timeUs;
     var e = position === 0 ? null : steps[position - 1].event;
     document.getElementById('tt-position').innerHTML = 'Step <b>' + position + '</b> of ' + last + ' · ' + seconds(timeUs) +
       (e ? ' · ' + esc(e.kind) + (e.node ? ' at ' + esc(e.node) : '') : ' · the window\\'s start');

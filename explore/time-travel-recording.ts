@@ -63,6 +63,7 @@ export interface TimeTravelRecording {
   format: typeof TIME_TRAVEL_FORMAT;
   window: { fromUs: number; toUs: number; maxEvents: number };
   start: {
+    /** The clock when the state was taken, after every event before the window: fromUs - 1 (0 for a window from 0). */
     timeUs: number;
     /** Events handled before the window: the index of its first event. */
     events: number;
