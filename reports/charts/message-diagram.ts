@@ -22,6 +22,15 @@ const NOTE_LINE_PX = 14;
 const NOTE_CHARS = 36;
 const NOTE_MAX_LINES = 5;
 
+export interface MessageDiagramOptions {
+  /** In place of "Messages around <the centre>". */
+  title?: string;
+  /** Draw a line at the centre when no fault marks it (default true). */
+  markCentre?: boolean;
+  /** Data attributes on the root element giving the plot's place, time span and lanes, for a page drawing over it. */
+  plotAttributes?: boolean;
+}
+
 const FONT = "Helvetica, Arial, 'Liberation Sans', sans-serif";
 const KIND_COLORS = [
   '#1d4ed8',
@@ -61,6 +70,7 @@ export function messageDiagramChart(
   faults: readonly FaultEvent[],
   id: string,
   subtitle?: string,
+  options: MessageDiagramOptions = {},
 ): Chart {
   const messages = diagram.messages.map(parseDiagramMessage);
   const lanes = diagram.nodes.length;
@@ -72,7 +82,7 @@ export function messageDiagramChart(
   const plot = Math.min(MAX_PLOT_PX, Math.max(MIN_PLOT_PX, messages.length * PX_PER_MESSAGE));
   const centre =
     diagram.fault === null ? seconds(diagram.atUs) : `the ${diagram.fault.kind} at ${seconds(diagram.atUs)}`;
-  const title = `Messages around ${centre}`;
+  const title = options.title ?? `Messages around ${centre}`;
   const parts: string[] = [];
 
   const legend = [
@@ -100,8 +110,12 @@ export function messageDiagramChart(
   const x = (lane: number) => LEFT_PX + (lane + 0.5) * LANE_PX;
   const y = (us: number) => head + ((us - diagram.fromUs) / spanUs) * plot;
 
+  // Where the plot lies in the SVG's own units, for a page that draws over it (a cursor, a highlighted message).
+  const plotData = options.plotAttributes
+    ? ` data-plot-top="${head}" data-plot-height="${plot}" data-from-us="${diagram.fromUs}" data-span-us="${spanUs}" data-lane-left="${LEFT_PX}" data-lane-width="${LANE_PX}" data-lanes-right="${lanesRight}"`
+    : '';
   parts.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${fixed(height)}" width="${width}" height="${fixed(height)}" role="img" aria-label="${escapeXml(title)}" font-family="${escapeXml(FONT)}">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${fixed(height)}" width="${width}" height="${fixed(height)}" role="img" aria-label="${escapeXml(title)}" font-family="${escapeXml(FONT)}"${plotData}>`,
     `<title>${escapeXml(title)}</title>`,
     '<defs>',
   );
@@ -181,7 +195,7 @@ export function messageDiagramChart(
     );
 
   // Fault lines over the arrows; their labels in the notes column, pushed down so none overlaps the one above.
-  const notes = faultNotes(faults, diagram, lastArrival);
+  const notes = faultNotes(faults, diagram, lastArrival, options.markCentre ?? true);
   const labels: string[] = [];
   let free = head;
   notes.forEach((note, i) => {
@@ -233,7 +247,12 @@ interface FaultNote {
 }
 
 /** One label per time and kind of fault in the window (several nodes crashing at once share one), and the centre when no fault marks it. */
-function faultNotes(faults: readonly FaultEvent[], diagram: MessageDiagram, endUs: number): FaultNote[] {
+function faultNotes(
+  faults: readonly FaultEvent[],
+  diagram: MessageDiagram,
+  endUs: number,
+  markCentre: boolean,
+): FaultNote[] {
   const grouped: { timeUs: number; kind: string; nodes: string[]; details: string[] }[] = [];
   for (const f of faults) {
     if (f.timeUs < diagram.fromUs || f.timeUs > endUs) continue;
@@ -256,7 +275,7 @@ function faultNotes(faults: readonly FaultEvent[], diagram: MessageDiagram, endU
       centre: diagram.fault !== null && g.timeUs === diagram.fault.timeUs && g.kind === diagram.fault.kind,
     };
   });
-  if (diagram.fault === null && !grouped.some((g) => g.timeUs === diagram.atUs)) {
+  if (markCentre && diagram.fault === null && !grouped.some((g) => g.timeUs === diagram.atUs)) {
     const at = notes.findIndex((n) => n.timeUs > diagram.atUs);
     const centre = {
       timeUs: diagram.atUs,
