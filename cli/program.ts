@@ -276,6 +276,12 @@ function buildProgram(io: CliIo, done: (outcome: Outcome) => void): Command {
       [],
     )
     .option('--json', 'with --until or --event: print the state as JSON')
+    .option(
+      '--html <file>',
+      'write a time-travel page stepping through a window of one run (default: around its first fault)',
+    )
+    .option('--from <time>', 'with --html: the window starts here, like 11.9s')
+    .option('--to <time>', 'with --html: the window ends here (at most about 5,000 events are kept)')
     .option('--quiet', 'print nothing unless the replay diverged')
     .addHelpText(
       'after',
@@ -284,6 +290,7 @@ function buildProgram(io: CliIo, done: (outcome: Outcome) => void): Command {
         'faultline replay out/failover-async/report.json                     # identical: exit 0; diverged: exit 4',
         'faultline replay out/failover-async/report.json --until 12.5s --node db-2',
         'faultline replay out/failover-async/report.json --event 28897 --json',
+        'faultline replay out/failover-async/report.json --html out/failover-async/crash.html --from 11.95s --to 12.4s',
       ]),
     )
     .action(async (report: string, opts: ReplayOptions) => {

@@ -140,6 +140,27 @@ describe('faultline replay', () => {
     for (const m of state.messages.filter((m: { to: string }) => m.to === 'db-1')) expect(m.receiverDown).toBe(true);
   });
 
+  it('writes the time-travel page for a window, by default around the first fault', async () => {
+    const r = await faultline(['replay', at('run/report.json'), '--html', at('view.html')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/view\.html: [\d,]+ events from 11\.950000s to 12\.450000s\n/);
+    const page = readFileSync(at('view.html'), 'utf8');
+    expect(page).toContain('<!doctype html>');
+    expect(page).toContain('id="time-travel-data"');
+    const narrow = await faultline([
+      'replay',
+      at('run/report.json'),
+      '--html',
+      at('narrow.html'),
+      '--from',
+      '12s',
+      '--to',
+      '12.01s',
+    ]);
+    expect(narrow.code).toBe(0);
+    expect(narrow.stdout).toMatch(/from 12\.000000s to 12\.010000s/);
+  });
+
   it('refuses what it cannot replay, saying why', async () => {
     const cases: [string[], RegExp][] = [
       [['replay', at('nope.json')], /nope\.json: cannot read it \(ENOENT\)/],
@@ -162,6 +183,12 @@ describe('faultline replay', () => {
       ],
       [['replay', at('run/report.json'), '--node', 'db-1'], /--node narrows what --until or --event show/],
       [['replay', at('run/report.json'), '--trace', at('nope.jsonl')], /--trace .*nope\.jsonl: cannot read it/],
+      [
+        ['replay', at('run/report.json'), '--html', at('v.html'), '--from', '12s', '--to', '11s'],
+        /the window 12\.0s to 11\.0s is empty/,
+      ],
+      [['replay', at('run/report.json'), '--html', at('v.html'), '--to', '20s'], /--to 20s: the run ends at 13\.0s/],
+      [['replay', at('run/report.json'), '--from', '12s'], /--from and --to set the window of the page --html/],
     ];
     writeFileSync(at('garbage.jsonl'), 'hello\n');
     cases.push([

@@ -6,6 +6,8 @@ import {
   type ReplayRun,
 } from '../../explore/replay.js';
 import { runState, type RunState } from '../../explore/run-state.js';
+import { timeTravelPage } from '../../explore/time-travel-page.js';
+import { recordWindow } from '../../explore/time-travel-recording.js';
 import { parseDurationUs } from '../../models/kit/unit-text.js';
 import { formatDurationUs } from '../../reports/format.js';
 import type { TraceLine } from '../../engine/trace.js';
@@ -18,6 +20,7 @@ import { fileLines, FileLinesError } from '../file-lines.js';
 import type { CliIo } from '../io.js';
 import { Progress } from '../progress.js';
 import { readReportFile } from '../read-report.js';
+import { writeFilesAtomically } from '../atomic-write.js';
 
 export interface ReplayOptions {
   variant?: string;
@@ -27,7 +30,14 @@ export interface ReplayOptions {
   node: string[];
   json?: boolean;
   quiet?: boolean;
+  html?: string;
+  from?: string;
+  to?: string;
 }
+
+/** The viewer's default window: from just before the first fault to this long after it. */
+const VIEW_BEFORE_US = 50_000;
+const VIEW_AFTER_US = 450_000;
 
 /** Nodes, messages and timers listed in the terminal at most; --json and --node show everything. */
 const MAX_LISTED = 200;
@@ -53,6 +63,9 @@ export async function replayCommand(
     if (error instanceof NotReplayable) throw new UsageError(`${file}: ${error.message}`);
     throw error;
   }
+  if (options.html !== undefined) return writeViewer(report, runs, options, version, io);
+  if (options.from !== undefined || options.to !== undefined)
+    throw new UsageError('--from and --to set the window of the page --html <file> writes; give --html too');
   if (options.until !== undefined || options.event !== undefined) return stopAndShow(report, runs, options, io);
   if (options.node.length > 0) throw new UsageError('--node narrows what --until or --event show; give one of them');
 
@@ -259,4 +272,57 @@ function describeState(state: RunState, narrowed: boolean): string[] {
     );
   more(state.faults.length, cap(state.faults).length);
   return lines;
+}
+
+/** `--html`: the time-travel page for a window of one run, written atomically. */
+async function writeViewer(
+  report: Report,
+  runs: ReplayRun[],
+  options: ReplayOptions,
+  version: string,
+  io: CliIo,
+): Promise<Outcome> {
+  if (options.until !== undefined || options.event !== undefined || options.trace !== undefined)
+    throw new UsageError('--html writes a page for a window (--from, --to); leave out --until, --event and --trace');
+  const run = runs[0];
+  const durationUs = run.scenario.duration;
+  const time = (flag: string, text: string | undefined) => {
+    if (text === undefined) return undefined;
+    const us = parseDurationUs(text);
+    if (us === null) throw new UsageError(`${flag} ${text}: not a time; write a number and a unit, like 12s or 1500ms`);
+    if (us > durationUs)
+      throw new UsageError(`${flag} ${text}: the run ends at ${formatDurationUs(durationUs)}; give a time before that`);
+    return us;
+  };
+  const outcome = report.variants?.find((v) => v.name === run.name) ?? report;
+  const firstFault = outcome.faults.find((f) => f.timeUs > 0)?.timeUs;
+  const centre = firstFault ?? run.scenario.warmup;
+  const fromUs = time('--from', options.from) ?? Math.max(1, centre - VIEW_BEFORE_US);
+  const toUs = Math.min(durationUs, time('--to', options.to) ?? fromUs + VIEW_BEFORE_US + VIEW_AFTER_US);
+  if (fromUs < 1) throw new UsageError('--from: the window starts after the run does; give a time above 0, like 1us');
+  if (toUs <= fromUs)
+    throw new UsageError(
+      `the window ${formatDurationUs(fromUs)} to ${formatDurationUs(toUs)} is empty: --to must come after --from`,
+    );
+  const recording = recordWindow(buildScenario(run.scenario), { fromUs, toUs });
+  const page = timeTravelPage(recording, {
+    scenario: run.scenario.name,
+    variant: report.variants ? run.name : null,
+    seed: run.scenario.seed,
+    version,
+    traceHash: run.expected.traceHash,
+  });
+  await writeFilesAtomically([{ path: options.html!, content: page }], io);
+  if (!options.quiet) {
+    const cut =
+      recording.cut === null
+        ? ''
+        : `; cut at its ${count(recording.steps.length)}-event limit at ${seconds(recording.cut.timeUs)}`;
+    io.stdout.write(
+      `${options.html}: ${count(recording.steps.length)} events from ${seconds(fromUs)} to ${seconds(toUs)}${cut}\n`,
+    );
+    if (runs.length > 1 && options.variant === undefined)
+      io.stdout.write(`(the report's first run; --variant picks another: ${runs.map((r) => r.name).join(', ')})\n`);
+  }
+  return { code: EXIT_OK };
 }
