@@ -305,6 +305,7 @@ kbd { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: .85em; b
 .field .k { color: var(--muted); margin-right: 3px; }
 .field.changed { background: #fef3c7; border-color: #f59e0b; font-weight: 600; }
 .field.gone { text-decoration: line-through; color: var(--muted); }
+.field.none { color: var(--muted); background: transparent; }
 .tt-timeline { padding: 10px 14px; position: relative; }
 .tt-frow { display: grid; grid-template-columns: minmax(8em, 16em) 1fr 7em; gap: 10px; align-items: center; padding: 3px 4px; border-radius: 4px; font-size: 13px; }
 .tt-frow.active { background: #fee2e2; font-weight: 600; }
@@ -470,9 +471,20 @@ document.addEventListener('DOMContentLoaded', function () {
 
   // ---- the node table -------------------------------------------------------
   var STATUS = { up: '● up', down: '✕ down', paused: '❚❚ paused' };
+  // Objects read as "key value, key value" (nested ones in braces), null as a dash: shorter than JSON, and plainer.
+  function plain(v) {
+    if (v === null) return '—';
+    if (Array.isArray(v)) return '[' + v.map(plain).join(', ') + ']';
+    if (typeof v === 'object')
+      return Object.keys(v).map(function (k) {
+        var inner = v[k];
+        return k + ' ' + (inner !== null && typeof inner === 'object' && !Array.isArray(inner) ? '{' + plain(inner) + '}' : plain(inner));
+      }).join(', ');
+    return String(v);
+  }
   function value(v) {
-    var text = typeof v === 'string' ? v : JSON.stringify(v);
-    return text.length > 80 ? '<span title="' + esc(text) + '">' + esc(text.slice(0, 79)) + '…</span>' : esc(text);
+    var text = plain(v);
+    return text.length > 100 ? '<span title="' + esc(text) + '">' + esc(text.slice(0, 99)) + '…</span>' : esc(text);
   }
   function nodeRows(position) {
     var nodes = statesAt(position);
@@ -490,7 +502,7 @@ document.addEventListener('DOMContentLoaded', function () {
         var keys = Object.keys(n.state);
         var parts = keys.map(function (k) {
           var changed = c && c.set && Object.prototype.hasOwnProperty.call(c.set, k);
-          return '<span class="field' + (changed ? ' changed' : '') + '" data-field="' + esc(k) + '"><span class="k">' + esc(k) + '</span>' + value(n.state[k]) + '</span>';
+          return '<span class="field' + (changed ? ' changed' : '') + (n.state[k] === null ? ' none' : '') + '" data-field="' + esc(k) + '"><span class="k">' + esc(k) + '</span>' + value(n.state[k]) + '</span>';
         });
         ((c && c.removed) || []).forEach(function (k) {
           parts.push('<span class="field gone changed"><span class="k">' + esc(k) + '</span>gone</span>');
