@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The layers, lowest first: a file may import its own layer or one below, never one above. */
-const LAYERS = ['engine', 'models', 'scenarios', 'reports', 'campaigns', 'cli'];
+const LAYERS = ['engine', 'models', 'scenarios', 'reports', 'campaigns', 'explore', 'cli'];
 /** Inside models/, the same rule: parts and the measuring layer under the kit, the kit under the families, the list of built-in models on top. */
 const MODEL_TIERS = [
   ['parts'],

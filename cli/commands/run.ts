@@ -42,6 +42,22 @@ export async function runCommand(argument: string, options: RunOptions, version:
   const file = resolveScenarioArgument(argument);
   const overrides = commandLineOverrides(options);
   const loaded = selectVariant(loadScenario(file, { overrides }), options.variant);
+  return runLoaded(loaded, { argument, file }, options, version, io);
+}
+
+/**
+ * `faultline run` of a scenario already loaded (and narrowed to --variant): `argument` is the scenario as the user
+ * named it, `file` the file it resolved to. `besides` are written into the output folder with the report, in the
+ * same atomic step (`faultline search` puts the scenario it found there).
+ */
+export async function runLoaded(
+  loaded: LoadedScenario,
+  { argument, file }: { argument: string; file: string },
+  options: RunOptions,
+  version: string,
+  io: CliIo,
+  besides: readonly OutputFile[] = [],
+): Promise<Outcome> {
   const planned: PlannedRun[] =
     loaded.variants.length > 0
       ? loaded.variants.map((v) => ({ name: v.name, overrides: v.overrides, scenario: v.scenario }))
@@ -79,6 +95,7 @@ export async function runCommand(argument: string, options: RunOptions, version:
         const name = loaded.variants.length > 0 ? `history-${planned[i].name}.jsonl` : 'history.jsonl';
         files.push({ path: join(output.dir, name), content: run.built.history.toJsonl() });
       });
+      files.push(...besides);
       await output.write(files, io);
     }
   } catch (error) {
