@@ -68,12 +68,14 @@ export interface FaultSpace {
 /** One entry of a scenario's `faults.timeline`, as written in a file. */
 export type TimelineEntry = { at: string; action: FaultKind } & Record<string, unknown>;
 
-/** A duration as the scenario format writes it: `300ms`, `7.3s`, `-2.45s`. */
+/**
+ * A duration as the scenario format writes it: `7s`, `7300ms`, `-2450ms`. Whole seconds only in `s`: the unit
+ * parser multiplies decimals in floating point, so `4.1s` reads as 4099999.9999999995 µs.
+ */
 export function durationText(ms: number): string {
   const sign = ms < 0 ? '-' : '';
   const size = Math.abs(ms);
-  if (size < 1000 || size % 10 !== 0) return `${sign}${size}ms`;
-  return `${sign}${size / 1000}s`;
+  return size >= 1000 && size % 1000 === 0 ? `${sign}${size / 1000}s` : `${sign}${size}ms`;
 }
 
 /** The kinds `space` can draw: those the nodes are enough for. */
@@ -109,7 +111,7 @@ function faultArbitrary(
   const n = nodes.length;
   const node = fc.integer({ min: 0, max: n - 1 }).map((i) => nodes[i]);
   /** At least one node and at least one left over: the near side of a cut (shrinks toward one node). */
-  const side = fc.subarray([...nodes], { minLength: 1, maxLength: n - 1 });
+  const side = () => fc.subarray([...nodes], { minLength: 1, maxLength: n - 1 });
   const rest = (chosen: readonly string[]) => nodes.filter((name) => !chosen.includes(name));
   const at = fc.integer({ min: first, max: last - 1 });
   // Shrinks toward one tick; cut at the end of the window when drawn longer than what is left of it.
@@ -127,9 +129,9 @@ function faultArbitrary(
     case 'isolate':
       return timed(node, (name) => ({ node: name }));
     case 'partition':
-      return timed(side, (near) => ({ sides: [near, rest(near)] }));
+      return timed(side(), (near) => ({ sides: [near, rest(near)] }));
     case 'partition-one-way':
-      return timed(side, (near) => ({ from: near, to: rest(near) }));
+      return timed(side(), (near) => ({ from: near, to: rest(near) }));
     case 'partition-majority': {
       // The engine puts the first ⌊n/2⌋+1 listed nodes in the majority: draw the minority, list it last.
       const minority = n - (Math.floor(n / 2) + 1);

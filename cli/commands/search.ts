@@ -59,7 +59,8 @@ interface Target {
   variant: string | null;
   scenario: Scenario;
   space: FaultSpace;
-  folder: OutputFolder;
+  /** Where the counterexample and its report go. */
+  dir: string;
   /** The counterexample file, resolved. */
   file: string;
   spec: Omit<CounterexampleSpec, 'schedule'>;
@@ -88,12 +89,34 @@ export async function searchCommand(
   const file = resolveScenarioArgument(argument);
   const loaded = loadScenario(file, { overrides: commandLineOverrides(options) });
   const kinds = parseKinds(options.faults);
-  const seed = loaded.scenario.seed;
   const targets = selectVariants(loaded, options.variant).map((variant) =>
-    planTarget(loaded, variant, { argument, file, property, kinds, seed, options, version }),
+    planTarget(loaded, variant, { argument, file, property, kinds, seed: loaded.scenario.seed, options, version }),
   );
   checkCarried(targets);
+  // Every output folder is checked (and its parents made) only once every input is.
+  if (options.out !== undefined && targets.some((t) => t.dir !== options.out)) prepareSharedFolder(options.out);
+  const folders = new Map(targets.map((t) => [t, OutputFolder.prepare(t.dir)]));
 
+  try {
+    return await searchAll(argument, loaded, targets, folders, property, options, version, io);
+  } catch (error) {
+    // Parent folders made for outputs never written go again.
+    for (const folder of folders.values()) folder.abandon();
+    throw error;
+  }
+}
+
+async function searchAll(
+  argument: string,
+  loaded: LoadedScenario,
+  targets: readonly Target[],
+  folders: ReadonlyMap<Target, OutputFolder>,
+  property: SearchProperty,
+  options: SearchOptions,
+  version: string,
+  io: CliIo,
+): Promise<Outcome> {
+  const seed = loaded.scenario.seed;
   const signal = io.signal ?? new AbortController().signal;
   const say = (line: string) =>
     void (options.quiet || options.json ? undefined : io.stderr.write(`${printable(line)}\n`));
@@ -121,7 +144,7 @@ export async function searchCommand(
     await pool.close();
   }
   if (interrupted !== null) {
-    for (const target of targets) target.folder.abandon();
+    for (const folder of folders.values()) folder.abandon();
     const stopped = (signal.reason as StopSignal | undefined) ?? 'SIGINT';
     const best = interrupted.outcome.counterexample?.shrunk;
     if (best !== undefined && !options.quiet)
@@ -137,12 +160,12 @@ export async function searchCommand(
   for (const result of results) {
     const counterexample = result.outcome.counterexample;
     if (counterexample === null) {
-      result.target.folder.abandon();
+      folders.get(result.target)?.abandon();
       continue;
     }
     const text = counterexampleText({ ...result.target.spec, schedule: counterexample.shrunk.schedule });
     const written = parseScenarioText(text, result.target.file);
-    const dir = result.target.folder.dir;
+    const dir = result.target.dir;
     await runLoaded(
       written,
       { argument: result.target.file, file: result.target.file },
@@ -258,8 +281,6 @@ function planTarget(loaded: LoadedScenario, variant: string | null, context: Pla
       : loaded.variants.length > 0 && options.variant === undefined
         ? join(options.out, variant ?? '')
         : options.out;
-  if (options.out !== undefined && dir !== options.out) prepareSharedFolder(options.out);
-  const folder = OutputFolder.prepare(dir);
   const counterexampleFile = resolve(dir, COUNTEREXAMPLE_FILE);
 
   const carried: Record<string, unknown> = {};
@@ -308,7 +329,7 @@ function planTarget(loaded: LoadedScenario, variant: string | null, context: Pla
       untilMs,
       maxFaults: options.maxFaults,
     },
-    folder,
+    dir,
     file: counterexampleFile,
     spec: {
       original: resolve(context.file),
