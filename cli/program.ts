@@ -276,9 +276,9 @@ function buildProgram(io: CliIo, done: (outcome: Outcome) => void): Command {
       'after',
       examples([
         'faultline search failover --variant async --property no-lost-writes --runs 20 --duration 8s   # finds one: exit 1',
-        'faultline search split-brain --variant no-fencing --property no-lost-writes --faults partition --runs 20 --duration 10s',
+        'faultline search split-brain --variant no-fencing --property no-lost-writes --faults partition --runs 10 --duration 6s   # two leaders: exit 1',
         'faultline search cap-partition --variant raft-read-index --property linearizable --runs 4 --duration 10s --max-faults 2',
-        "faultline search mm1 --property 'availability>=99%' --faults crash,pause --runs 4 --duration 10s",
+        "faultline search mm1 --property 'availability>=99%' --faults crash,pause --runs 4 --duration 20s   # its one server: exit 1",
       ]),
     )
     .action(async (scenario: string, opts: SearchOptions) => {

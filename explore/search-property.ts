@@ -33,7 +33,10 @@ export function parseProperty(text: string): SearchProperty | string {
 }
 
 export function propertyText(property: SearchProperty): string {
-  return property.kind === 'availability' ? `availability>=${formatPercent(property.atLeast)}` : property.kind;
+  // Only the digits the share needs: 99%, 99.95%.
+  return property.kind === 'availability'
+    ? `availability>=${Number((property.atLeast * 100).toFixed(6))}%`
+    : property.kind;
 }
 
 /** The workload types that record a store history for the consistency checkers. */

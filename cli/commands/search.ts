@@ -267,7 +267,9 @@ function planTarget(loaded: LoadedScenario, variant: string | null, context: Pla
       `${scenario.name} runs ${scenario.duration / 1e6}s with a ${scenario.warmup / 1e6}s warm-up: too short to place faults in; give a longer --duration`,
     );
 
-  const slug = propertyText(property).replace(/[^a-z0-9.-]+/g, '-');
+  const slug = propertyText(property)
+    .replace(/[^a-z0-9.-]+/g, '-')
+    .replace(/-+$/, '');
   const name = [
     loaded.scenario.name,
     'search',
