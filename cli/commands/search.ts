@@ -25,7 +25,7 @@ import { loadScenario, parseScenarioText, type LoadedScenario } from '../../scen
 import { parseSetArgument } from '../../scenarios/harness/overrides.js';
 import { printable } from '../../scenarios/harness/scenario-error.js';
 import type { Scenario } from '../../scenarios/harness/scenario-schema.js';
-import { OutputFolder, prepareSharedFolder } from '../atomic-write.js';
+import { OutputFolder } from '../atomic-write.js';
 import { CampaignProgress } from '../campaign-progress.js';
 import { EXIT_FAILED, EXIT_OK, UsageError, type Outcome } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
@@ -93,8 +93,7 @@ export async function searchCommand(
     planTarget(loaded, variant, { argument, file, property, kinds, seed: loaded.scenario.seed, options, version }),
   );
   checkCarried(targets);
-  // Every output folder is checked (and its parents made) only once every input is.
-  if (options.out !== undefined && targets.some((t) => t.dir !== options.out)) prepareSharedFolder(options.out);
+  // Every output folder is checked (and its parents made, to be removed again if nothing is written) only once every input is.
   const folders = new Map(targets.map((t) => [t, OutputFolder.prepare(t.dir)]));
 
   try {
