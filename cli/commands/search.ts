@@ -167,7 +167,8 @@ async function searchAll(
     const dir = result.target.dir;
     await runLoaded(
       written,
-      { argument: result.target.file, file: result.target.file },
+      // As the user would name it: the report's scenario.file.
+      { argument: join(dir, COUNTEREXAMPLE_FILE), file: join(dir, COUNTEREXAMPLE_FILE) },
       { set: [], out: dir, quiet: true, exitZero: true, queue: 'typed' },
       version,
       { ...io, stdout: { write: () => true } },
