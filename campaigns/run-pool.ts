@@ -10,24 +10,25 @@ import type { RunRecord, RunSpec } from './campaign-types.js';
 export type WorkerAnswer = { record: RunRecord } | { overBudget: string };
 
 /**
- * Worker threads, one simulation each at a time. The worker is the compiled
- * run-worker.js beside this file; run from source (the tests), the project's
- * dist/ copy, which `npm test` builds first.
+ * A worker thread's module, compiled: `path` is from the package root, like
+ * `campaigns/run-worker.js`. Beside this file when it runs from dist/; run
+ * from source (the tests), the project's dist/ copy, which `npm test` builds first.
  */
-function workerFile(): string {
-  const beside = fileURLToPath(new URL('./run-worker.js', import.meta.url));
+export function compiledWorkerFile(path: string): string {
+  const beside = fileURLToPath(new URL(`../${path}`, import.meta.url));
   if (existsSync(beside)) return beside;
-  const built = join(dirname(bundledScenariosDir()), 'dist', 'campaigns', 'run-worker.js');
+  const built = join(dirname(bundledScenariosDir()), 'dist', path);
   if (existsSync(built)) return built;
-  throw new Error(`the campaign worker is not built (looked for ${beside} and ${built}); run npm run build`);
+  throw new Error(`the worker ${path} is not built (looked for ${beside} and ${built}); run npm run build`);
 }
 
+/** Worker threads, one simulation each at a time, running campaigns/run-worker.js. */
 export class RunPool {
   private readonly pool: Piscina<RunSpec, WorkerAnswer>;
 
   constructor(readonly threads: number) {
     this.pool = new Piscina({
-      filename: workerFile(),
+      filename: compiledWorkerFile('campaigns/run-worker.js'),
       minThreads: threads,
       maxThreads: threads,
       // A thread stays for the whole campaign: starting one costs more than a short run.

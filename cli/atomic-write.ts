@@ -20,8 +20,9 @@ const SPECIAL_FILE_SYSTEMS = ['/proc', '/sys', '/dev'];
 /** …except shared memory, an ordinary tmpfs. */
 const ORDINARY_UNDER_SPECIAL = ['/dev/shm'];
 
-/** The files faultline writes into an output folder, and the temporary files of an older version. */
-const OUTPUT_FILE = /^(report\.json|report\.html|[\w.-]+\.svg|history(-.+)?\.jsonl|\..+\.\d+\.tmp)$/;
+/** The files faultline writes into an output folder (`search` adds the scenario it found), and the temporary files of an older version. */
+const OUTPUT_FILE =
+  /^(report\.json|report\.html|[\w.-]+\.svg|history(-.+)?\.jsonl|counterexample\.yaml|\..+\.\d+\.tmp)$/;
 
 const VERBS: Record<string, string> = {
   mkdir: 'create',

@@ -12,6 +12,8 @@ import { printable, ScenarioError } from '../scenarios/harness/scenario-error.js
 import type { MergeOptions } from './commands/merge.js';
 import type { ReplayOptions } from './commands/replay.js';
 import type { RunOptions } from './commands/run.js';
+import { DEFAULT_TRACE_LINES } from './trace-file.js';
+import type { SearchOptions } from './commands/search.js';
 import type { SweepCommandOptions } from './commands/sweep.js';
 import type { WorkerOptions } from './commands/worker.js';
 import {
@@ -66,7 +68,7 @@ const examples = (lines: string[]) => `\nExamples:\n${lines.map((line) => `  ${l
 
 export const EXIT_CODES_HELP = `Exit codes (every command):
   0    success
-  1    an SLO failed, or the history is not linearizable (run --exit-zero ignores SLOs)
+  1    an SLO failed, or the history is not linearizable (run --exit-zero ignores SLOs), or search found a counterexample
   2    bad input or usage
   3    internal error (a bug in faultline; --debug prints the stack)
   4    two runs of one seed differed (--check-determinism), a replay differs from its report (replay),
@@ -170,7 +172,7 @@ function buildProgram(io: CliIo, done: (outcome: Outcome) => void): Command {
       '--trace-limit <lines>',
       'stop the trace after this many lines, with a last line saying so',
       (value: string) => parseCount(value, 'lines', '100000'),
-      1_000_000,
+      DEFAULT_TRACE_LINES,
     )
     .addHelpText(
       'after',
@@ -296,6 +298,67 @@ function buildProgram(io: CliIo, done: (outcome: Outcome) => void): Command {
     .action(async (report: string, opts: ReplayOptions) => {
       const { replayCommand } = await import('./commands/replay.js');
       done(await replayCommand(report, opts, version, io));
+    });
+
+  program
+    .command('search')
+    .description(
+      'Search for fault schedules that break a property: draw crashes, pauses, partitions of every shape, clock jumps ' +
+        'and link damage over the scenario, run each on every core, shrink the first failure to a minimal schedule and ' +
+        'write it as a scenario with its report. Exit 1 when one is found, 0 when none is in the budget.',
+    )
+    .argument('<scenario>', 'a scenario file, or the name of a bundled scenario (see faultline list)')
+    .requiredOption(
+      '--property <p>',
+      "what must hold in every run: linearizable, no-lost-writes, no-stale-reads, slo (the scenario's SLOs) or availability>=X (like availability>=99%)",
+    )
+    .option('--runs <n>', 'schedules to try before giving up (default 500)', (value: string) =>
+      parseCount(value, 'schedules', '500'),
+    )
+    .option('--variant <name>', 'search only this variant (default: each variant in turn, each with the whole budget)')
+    .option('--seed <n>', "seed of the search and of every run (default the scenario's)", parseSeed)
+    .option('--duration <d>', 'simulated time of each run, like 10s (overrides the file)')
+    .option('--set <path=value>', 'override a scenario field by its path; repeatable', collect, [])
+    .option('--max-faults <n>', 'the most faults in one schedule (default 3)', (value: string) =>
+      parseCount(value, 'faults', '3'),
+    )
+    .option(
+      '--faults <kinds>',
+      'the kinds to draw, comma-separated: crash, pause, partition, partition-majority, isolate, bridge, partition-ring, ' +
+        'partition-one-way, clock-jump, degrade, or the groups process, network, clock, links (default: all)',
+    )
+    .option(
+      '--nodes <selector>',
+      "the nodes faults may touch, comma-separated nodes, groups or regions (default: the components' nodes)",
+    )
+    .option('--jobs <n>', 'worker threads (default: one per core)', (value: string) =>
+      parseCount(value, 'threads', '2'),
+    )
+    .option(
+      '--out <dir>',
+      'where the counterexample goes (default out/<scenario>-search-<seed>[-<variant>]-<property>)',
+    )
+    .option('--json', 'print the search as JSON on stdout instead of the summary')
+    .option('--quiet', 'print nothing but errors and, when the exit code is not 0, why')
+    .addHelpText(
+      'after',
+      examples([
+        'faultline search failover --variant async --property no-lost-writes --runs 20 --duration 8s   # finds one: exit 1',
+        'faultline search split-brain --variant no-fencing --property no-lost-writes --faults partition --runs 10 --duration 6s   # two leaders: exit 1',
+        'faultline search cap-partition --variant raft-read-index --property linearizable --runs 4 --duration 10s --max-faults 2',
+        "faultline search mm1 --property 'availability>=99%' --faults crash,pause --runs 4 --duration 20s   # its one server: exit 1",
+      ]),
+    )
+    .action(async (scenario: string, opts: SearchOptions) => {
+      const { searchCommand, DEFAULT_SEARCH_RUNS, DEFAULT_MAX_FAULTS } = await import('./commands/search.js');
+      done(
+        await searchCommand(
+          scenario,
+          { ...opts, runs: opts.runs ?? DEFAULT_SEARCH_RUNS, maxFaults: opts.maxFaults ?? DEFAULT_MAX_FAULTS },
+          version,
+          io,
+        ),
+      );
     });
 
   program

@@ -2,6 +2,9 @@ import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { describeIoError, exitCodeForIoError, OutputError } from './exit-codes.js';
 
+/** `--trace-limit`'s default: a trace of about 150 MB. */
+export const DEFAULT_TRACE_LINES = 1_000_000;
+
 /** Lines are gathered up to this many characters before each write. */
 const BUFFER_CHARS = 1 << 20;
 

@@ -18,7 +18,7 @@ import { commandLineOverrides, type ScenarioOverrideOptions } from '../scenario-
 import type { OutputFile } from '../write-report.js';
 import { JsonlTrace, type TraceFilter } from '../../engine/trace.js';
 import { formatDurationUs } from '../../reports/format.js';
-import { TraceFile, traceFileFor } from '../trace-file.js';
+import { DEFAULT_TRACE_LINES, TraceFile, traceFileFor } from '../trace-file.js';
 import { parseTraceFilter } from '../trace-filter.js';
 
 export interface RunOptions extends ScenarioOverrideOptions {
@@ -32,7 +32,8 @@ export interface RunOptions extends ScenarioOverrideOptions {
   queue: 'typed' | 'heap';
   trace?: string;
   traceFilter?: string;
-  traceLimit: number;
+  /** Lines a trace keeps at most (default DEFAULT_TRACE_LINES). */
+  traceLimit?: number;
 }
 
 /** What one run's trace file holds. */
@@ -56,6 +57,24 @@ export async function runCommand(argument: string, options: RunOptions, version:
   const file = resolveScenarioArgument(argument);
   const overrides = commandLineOverrides(options);
   const loaded = selectVariant(loadScenario(file, { overrides }), options.variant);
+  const given = overrides.map((o) => (typeof o === 'string' ? o : o.set));
+  return runLoaded(loaded, { argument, file, overrides: given }, options, version, io);
+}
+
+/**
+ * `faultline run` of a scenario already loaded (and narrowed to --variant): `argument` is the scenario as the user
+ * named it, `file` the file it resolved to, `overrides` the command line's `path=value` overrides it was loaded
+ * with (report.json keeps them for replay). `besides` are written into the output folder with the report, in the
+ * same atomic step (`faultline search` puts the scenario it found there).
+ */
+export async function runLoaded(
+  loaded: LoadedScenario,
+  { argument, file, overrides }: { argument: string; file: string; overrides: string[] },
+  options: RunOptions,
+  version: string,
+  io: CliIo,
+  besides: readonly OutputFile[] = [],
+): Promise<Outcome> {
   const planned: PlannedRun[] =
     loaded.variants.length > 0
       ? loaded.variants.map((v) => ({ name: v.name, overrides: v.overrides, scenario: v.scenario }))
@@ -68,7 +87,12 @@ export async function runCommand(argument: string, options: RunOptions, version:
   const tracing =
     options.trace === undefined
       ? undefined
-      : { path: options.trace, filter: traceFilter, maxLines: options.traceLimit, written: [] as WrittenTrace[] };
+      : {
+          path: options.trace,
+          filter: traceFilter,
+          maxLines: options.traceLimit ?? DEFAULT_TRACE_LINES,
+          written: [] as WrittenTrace[],
+        };
 
   const defaultDir = `${loaded.scenario.name}-${loaded.scenario.seed}${options.variant ? `-${options.variant}` : ''}`;
   const writes = options.out !== undefined || !options.json;
@@ -87,7 +111,7 @@ export async function runCommand(argument: string, options: RunOptions, version:
       faultlineVersion: version,
       file: argument === file ? file : null,
       scenario: loaded.scenario,
-      resolved: { document: loaded.document, overrides: overrides.map((o) => (typeof o === 'string' ? o : o.set)) },
+      resolved: { document: loaded.document, overrides },
       runs: runs.map((run, i) => ({ name: planned[i].name, overrides: planned[i].overrides, run })),
       wallSeconds,
     });
@@ -103,6 +127,7 @@ export async function runCommand(argument: string, options: RunOptions, version:
         const name = loaded.variants.length > 0 ? `history-${planned[i].name}.jsonl` : 'history.jsonl';
         files.push({ path: join(output.dir, name), content: run.built.history.toJsonl() });
       });
+      files.push(...besides);
       await output.write(files, io);
     }
   } catch (error) {
