@@ -279,3 +279,31 @@ describe('durations', () => {
     ).toEqual(['0', '250us', '10ms', '1500ms', '2s', '5m', '1h', '1d', '90s']);
   });
 });
+
+describe('durations with a decimal point', () => {
+  it('are exactly the whole number of microseconds they write, in every unit', () => {
+    const units: [string, number][] = [
+      ['ms', 1_000],
+      ['s', 1_000_000],
+      ['m', 60_000_000],
+      ['h', 3_600_000_000],
+    ];
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 10_000_000_000 }), fc.constantFrom(...units), (us, [unit, scale]) => {
+        // Written with as many decimals as the unit needs: 4100000 µs is 4.1s.
+        const digits = Math.log10(scale);
+        const whole = Math.floor(us / scale);
+        if (!Number.isInteger(digits)) return;
+        const fraction = String(us % scale)
+          .padStart(digits, '0')
+          .replace(/0+$/, '');
+        const text = fraction === '' ? `${whole}${unit}` : `${whole}.${fraction}${unit}`;
+        expect(parseDurationUs(text)).toBe(us);
+      }),
+      { numRuns: 500 },
+    );
+    expect(parseDurationUs('4.1s')).toBe(4_100_000);
+    expect(parseDurationUs('16.1s')).toBe(16_100_000);
+    expect(parseDurationUs('.5ms')).toBe(500);
+  });
+});

@@ -100,7 +100,19 @@ function quantityOf(kind: UnitQuantity['kind'], text: string): UnitQuantity | nu
   const m = re.exec(text);
   if (m === null) return null;
   const unit = kind === 'percent' ? '%' : m[2];
-  return { kind, base: Number(m[1]) * scales[unit], unit, scale: scales[unit] };
+  return { kind, base: scaled(m[1], scales[unit]), unit, scale: scales[unit] };
+}
+
+/**
+ * `digits` (a decimal such as `4.1`) times `scale`. With a whole scale the
+ * whole and fractional parts are scaled apart, so a value that is whole in the
+ * base unit comes out whole: `4.1s` is 4,100,000 µs, where 4.1 × 1e6 in
+ * floating point is 4,099,999.9999999995.
+ */
+function scaled(digits: string, scale: number): number {
+  if (!Number.isInteger(scale)) return Number(digits) * scale;
+  const [whole, fraction = ''] = digits.split('.');
+  return Number(whole || '0') * scale + (Number(fraction || '0') * scale) / 10 ** fraction.length;
 }
 
 /** Reads `750/s`, `20ms`, `4KiB`, `1Gbps` or `99.9%`; null for anything else (a plain number included). */
