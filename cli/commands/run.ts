@@ -127,7 +127,7 @@ export async function runLoaded(
         const name = loaded.variants.length > 0 ? `history-${planned[i].name}.jsonl` : 'history.jsonl';
         files.push({ path: join(output.dir, name), content: run.built.history.toJsonl() });
       });
-      files.push(...besides);
+      files = files.concat(besides);
       await output.write(files, io);
     }
   } catch (error) {

@@ -257,7 +257,7 @@ function planTarget(loaded: LoadedScenario, variant: string | null, context: Pla
   if (kinds.length === 0)
     throw new UsageError(
       `--faults: ${context.kinds.join(', ')} need${context.kinds.length === 1 ? 's' : ''} at least ` +
-        `${Math.min(...context.kinds.map((k) => NODES_NEEDED[k]))} nodes, and faults may touch ${nodes.length} (${nodes.join(', ')}); ` +
+        `${context.kinds.reduce((least, k) => Math.min(least, NODES_NEEDED[k]), Infinity)} nodes, and faults may touch ${nodes.length} (${nodes.join(', ')}); ` +
         'name more with --nodes, or choose other kinds',
     );
   const fromMs = scenario.warmup / 1000;
@@ -417,7 +417,7 @@ function counterexampleDescription(scenario: string, variant: string | null, pro
 }
 
 function summaryLines(property: SearchProperty, runs: number, results: readonly TargetResult[]): string[] {
-  const lines: string[] = [];
+  let lines: string[] = [];
   const indent = (items: string[]) => items.map((line) => `    ${line}`);
   for (const { target, outcome, written } of results) {
     const name = targetName(target);
@@ -436,13 +436,13 @@ function summaryLines(property: SearchProperty, runs: number, results: readonly 
     if (found.index === 0)
       lines.push(`${name}: ${propertyText(property)} fails with no fault at all: ${found.verdict.reason}`);
     else {
-      lines.push(
+      lines = lines.concat(
         `${name}: ${propertyText(property)} fails: schedule ${found.index} of up to ${runs} broke it${inconclusive}`,
         `  as found (${found.schedule.length} fault${found.schedule.length === 1 ? '' : 's'}):`,
-        ...indent(timelineLines(found.schedule)),
+        indent(timelineLines(found.schedule)),
         `    ${found.verdict.reason}`,
         `  shrunk in ${counterexample.shrinkSteps} steps (${counterexample.shrinkRuns} runs${counterexample.shrinkCut ? `, stopped at the limit of ${MAX_SHRINK_RUNS}` : ''}) to ${shrunk.schedule.length} fault${shrunk.schedule.length === 1 ? '' : 's'}:`,
-        ...indent(timelineLines(shrunk.schedule)),
+        indent(timelineLines(shrunk.schedule)),
         `    ${shrunk.verdict.reason}`,
       );
     }
