@@ -1,15 +1,9 @@
 import { threadId } from 'node:worker_threads';
-import { RunBudgetExceeded } from '../scenarios/harness/run-limits.js';
-import type { RunSpec } from './campaign-types.js';
 import { runOne } from './run-one.js';
-import type { WorkerAnswer } from './run-pool.js';
+import { answerInWorker, type PoolAnswer } from './run-pool.js';
+import type { RunRecord, RunSpec } from './campaign-types.js';
 
-/** A pool thread: one planned run per task. A run over its budget is answered, not thrown: its class would not cross the thread. */
-export default async function runInWorker(spec: RunSpec): Promise<WorkerAnswer> {
-  try {
-    return { record: await runOne(spec, `local-${threadId}`) };
-  } catch (error) {
-    if (error instanceof RunBudgetExceeded) return { overBudget: error.message };
-    throw error;
-  }
+/** A pool thread of a campaign: one planned run per task. */
+export default async function runInWorker(spec: RunSpec): Promise<PoolAnswer<RunRecord>> {
+  return answerInWorker(() => runOne(spec, `local-${threadId}`));
 }

@@ -6,6 +6,8 @@ import {
   SEARCHED_VARIANT,
   type CounterexampleSpec,
 } from '../../explore/counterexample-scenario.js';
+import { ThreadPool } from '../../campaigns/run-pool.js';
+import type { JudgedRun, JudgeTask } from '../../explore/judge-run.js';
 import { componentNodes, selectNodes } from '../../explore/fault-nodes.js';
 import {
   drawableKinds,
@@ -18,7 +20,6 @@ import {
   type FaultSpace,
 } from '../../explore/fault-schedule.js';
 import { searchFaults, type SearchOutcome } from '../../explore/fault-search.js';
-import { SearchPool } from '../../explore/search-pool.js';
 import { parseProperty, propertyText, unjudgeable, type SearchProperty } from '../../explore/search-property.js';
 import { resolveScenarioArgument } from '../../scenarios/harness/bundled-scenarios.js';
 import { loadScenario, parseScenarioText, type LoadedScenario } from '../../scenarios/harness/load-scenario.js';
@@ -32,6 +33,9 @@ import type { CliIo } from '../io.js';
 import { commandLineOverrides, type ScenarioOverrideOptions } from '../scenario-overrides.js';
 import { exitCodeForSignal, type StopSignal } from '../signals.js';
 import { runLoaded } from './run.js';
+
+/** Threads judging schedules, one run each at a time (explore/search-worker.js). */
+type SearchPool = ThreadPool<JudgeTask, JudgedRun>;
 
 export interface SearchOptions extends ScenarioOverrideOptions {
   property: string;
@@ -120,7 +124,7 @@ async function searchAll(
   const say = (line: string) =>
     void (options.quiet || options.json ? undefined : io.stderr.write(`${printable(line)}\n`));
   const threads = Math.max(1, Math.min(options.jobs ?? availableParallelism(), options.runs));
-  const pool = new SearchPool(threads);
+  const pool: SearchPool = new ThreadPool(threads, 'explore/search-worker.js');
   const results: TargetResult[] = [];
   let interrupted: { target: Target; outcome: SearchOutcome } | null = null;
   try {
@@ -222,9 +226,7 @@ async function searchTarget(
       },
       (schedule, abort) => {
         const text = counterexampleText({ ...target.spec, schedule });
-        return pool
-          .judge({ text, file: target.file, property, faultlineVersion: version }, abort)
-          .then((j) => j.verdict);
+        return pool.run({ text, file: target.file, property, faultlineVersion: version }, abort).then((j) => j.verdict);
       },
     );
   } finally {
