@@ -260,7 +260,7 @@ function buildProgram(io: CliIo, done: (outcome: Outcome) => void): Command {
   program
     .command('replay')
     .description(
-      "Run a report's runs again from the scenario it embeds and confirm each trace hash; or stop one run at a time or event and show every node's state.",
+      "Run a report's runs again from the scenario it embeds and confirm each trace hash; or stop one run at a time or event and show every node's state; or write a time-travel page stepping through a window of it.",
     )
     .argument('<report>', 'a report.json written by faultline run')
     .option('--variant <name>', 'replay only this run of the report')
