@@ -216,7 +216,10 @@ export class JsonlTrace implements EventObserver, MessageObserver {
     ref: unknown,
   ): void {
     if (timeUs < this.fromUs || timeUs >= this.toUs || this.truncatedAt !== null) return;
+    // Kind and nodes are tested before the line is made: a narrow filter then costs little.
+    if (this.kinds !== null && !this.kinds.has(EVENT_KIND_NAMES[kind])) return;
     const sim = this.sim;
+    if (this.nodes !== null && !this.namesNode(target, kind === EV_DELIVER ? a : -1)) return;
     const line: TraceLine = { index, timeUs, kind: EVENT_KIND_NAMES[kind] };
     if (target >= 0) line.node = sim.nodeName(target);
     if (kind === EV_DELIVER) {
@@ -242,6 +245,7 @@ export class JsonlTrace implements EventObserver, MessageObserver {
 
   onSend(sentUs: TimeUs, from: NodeId, to: NodeId, arrivalUs: number, message: unknown, sizeBytes: number): void {
     if (sentUs < this.fromUs || sentUs >= this.toUs || this.truncatedAt !== null) return;
+    if ((this.kinds !== null && !this.kinds.has('send')) || (this.nodes !== null && !this.namesNode(from, to))) return;
     const sim = this.sim;
     const line: TraceLine = {
       index: sim.events - 1,
@@ -282,6 +286,12 @@ export class JsonlTrace implements EventObserver, MessageObserver {
     }
     this.lines++;
     this.write(`${JSON.stringify(line)}\n`);
+  }
+
+  /** Whether either node (-1: none) is one the filter names. */
+  private namesNode(first: number, second: number): boolean {
+    const nodes = this.nodes!;
+    return (first >= 0 && nodes.has(this.sim.nodeName(first))) || (second >= 0 && nodes.has(this.sim.nodeName(second)));
   }
 
   private keeps(line: TraceLine): boolean {
