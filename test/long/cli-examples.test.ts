@@ -21,7 +21,7 @@ import { main } from '../../cli/program.js';
  */
 const ROOT = join(import.meta.dirname, '..', '..');
 const BIN = join(ROOT, 'dist', 'cli', 'main.js');
-const COMMANDS = ['run', 'sweep', 'search', 'merge', 'validate', 'list', 'schema', 'report', 'check'];
+const COMMANDS = ['run', 'sweep', 'replay', 'search', 'merge', 'validate', 'list', 'schema', 'report', 'check'];
 const folders: string[] = [];
 
 function readmeExamples(): string[] {
