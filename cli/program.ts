@@ -289,7 +289,7 @@ function buildProgram(io: CliIo, done: (outcome: Outcome) => void): Command {
       'after',
       examples([
         'faultline run failover --variant async --out out/failover-async --exit-zero',
-        'faultline replay out/failover-async/report.json                     # identical: exit 0; diverged: exit 4',
+        'faultline replay out/failover-async/report.json                     # exit 0 when identical, 4 when it diverges',
         'faultline replay out/failover-async/report.json --until 12.5s --node db-2',
         'faultline replay out/failover-async/report.json --event 28897 --json',
         'faultline replay out/failover-async/report.json --html out/failover-async/crash.html --from 11.95s --to 12.4s',
