@@ -401,6 +401,37 @@ export const reportSchema = obj({
     ),
   }).optional(),
   wall: obj({ seconds: num, eventsPerSecond: num }),
+}).check((ctx) => {
+  // The consistency timeline's series are drawn against metrics.timeline's windows: each must have one entry a window.
+  const runs = [
+    { path: [] as (string | number)[], run: ctx.value },
+    ...(ctx.value.variants ?? []).map((run, i) => ({ path: ['variants', i], run })),
+  ];
+  for (const { path, run } of runs) {
+    const timeline = run.consistency?.timeline;
+    if (timeline === undefined) continue;
+    const windows = run.metrics.timeline.length;
+    const series: [(string | number)[], unknown[]][] = [
+      [['reads'], timeline.reads],
+      [['staleReads'], timeline.staleReads],
+      [['staleReadRate'], timeline.staleReadRate],
+      [['meanStalenessUs'], timeline.meanStalenessUs],
+      ...timeline.sides.map((side, i): [(string | number)[], unknown[]] => [
+        ['sides', i, 'availability'],
+        side.availability,
+      ]),
+    ];
+    // Empty when the replicas cannot be inspected.
+    if (timeline.divergentKeys.length > 0) series.push([['divergentKeys'], timeline.divergentKeys]);
+    for (const [at, values] of series)
+      if (values.length !== windows)
+        ctx.issues.push({
+          code: 'custom',
+          input: values,
+          path: [...path, 'consistency', 'timeline', ...at],
+          message: `has ${values.length} entries, but metrics.timeline has ${windows} windows: one entry a window`,
+        });
+  }
 });
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;

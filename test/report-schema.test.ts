@@ -86,6 +86,19 @@ describe('the report schema', () => {
     ]);
   });
 
+  it('refuses a consistency timeline that does not have one entry a window (its chart read past the windows: exit 3)', () => {
+    const report = JSON.parse(reportText('cap-partition'));
+    const run = report.variants[0];
+    run.consistency.timeline.staleReadRate.push(0.5);
+    run.consistency.timeline.sides[0].availability.pop();
+    const parsed = parseReport(report);
+    const windows = run.metrics.timeline.length;
+    expect(parsed.ok ? [] : parsed.problems).toEqual([
+      `variants[0].consistency.timeline.staleReadRate: has ${windows + 1} entries, but metrics.timeline has ${windows} windows: one entry a window`,
+      `variants[0].consistency.timeline.sides[0].availability: has ${windows - 1} entries, but metrics.timeline has ${windows} windows: one entry a window`,
+    ]);
+  });
+
   it('names the field, what it should be and what it is', () => {
     const problems = (edit: (report: any) => void) => {
       const report = JSON.parse(reportText('mm1'));

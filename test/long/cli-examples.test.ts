@@ -30,7 +30,7 @@ function readmeExamples(): string[] {
   // Inline commands in the prose; a placeholder (<history>) or a command's bare name (`faultline sweep`) is not an example.
   const inline = [...readme.matchAll(/`((?:npx )?faultline [^`]+)`/g)]
     .map((m) => m[1].replaceAll('\\|', '|'))
-    .filter((command) => !command.includes('<') && !/^faultline (run|sweep|merge|worker)$/.test(command));
+    .filter((command) => !command.includes('<') && !/^faultline (run|sweep|merge|worker|replay|search)$/.test(command));
   return [
     ...new Set([...fenced, ...inline].map((line) => line.trim()).filter((line) => /^(npx )?faultline /.test(line))),
   ];
