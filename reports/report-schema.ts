@@ -429,7 +429,7 @@ export const reportSchema = obj({
           code: 'custom',
           input: values,
           path: [...path, 'consistency', 'timeline', ...at],
-          message: `has ${values.length} entries, but metrics.timeline has ${windows} windows: one entry a window`,
+          message: `expected ${windows} entries, one a window of metrics.timeline, got ${values.length}`,
         });
   }
 });

@@ -94,8 +94,8 @@ describe('the report schema', () => {
     const parsed = parseReport(report);
     const windows = run.metrics.timeline.length;
     expect(parsed.ok ? [] : parsed.problems).toEqual([
-      `variants[0].consistency.timeline.staleReadRate: has ${windows + 1} entries, but metrics.timeline has ${windows} windows: one entry a window`,
-      `variants[0].consistency.timeline.sides[0].availability: has ${windows - 1} entries, but metrics.timeline has ${windows} windows: one entry a window`,
+      `variants[0].consistency.timeline.staleReadRate: expected ${windows} entries, one a window of metrics.timeline, got ${windows + 1}`,
+      `variants[0].consistency.timeline.sides[0].availability: expected ${windows} entries, one a window of metrics.timeline, got ${windows - 1}`,
     ]);
   });
 
