@@ -325,7 +325,7 @@ function buildProgram(io: CliIo, done: (outcome: Outcome) => void): Command {
     .option(
       '--faults <kinds>',
       'the kinds to draw, comma-separated: crash, pause, partition, partition-majority, isolate, bridge, partition-ring, ' +
-        'partition-one-way, clock-jump, degrade, or the groups process, network, clock, links (default: all)',
+        'partition-one-way, clock-jump, clock-drift, degrade, or the groups process, network, clock, links (default: all)',
     )
     .option(
       '--nodes <selector>',

@@ -19,6 +19,7 @@ export const FAULT_KINDS = [
   'partition-ring',
   'partition-one-way',
   'clock-jump',
+  'clock-drift',
   'degrade',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
@@ -27,7 +28,7 @@ export type FaultKind = (typeof FAULT_KINDS)[number];
 export const FAULT_GROUPS: Readonly<Record<string, readonly FaultKind[]>> = {
   process: ['crash', 'pause'],
   network: ['partition', 'partition-majority', 'isolate', 'bridge', 'partition-ring', 'partition-one-way'],
-  clock: ['clock-jump'],
+  clock: ['clock-jump', 'clock-drift'],
   links: ['degrade'],
 };
 
@@ -42,6 +43,7 @@ export const NODES_NEEDED: Readonly<Record<FaultKind, number>> = {
   'partition-ring': 3,
   'partition-one-way': 2,
   'clock-jump': 1,
+  'clock-drift': 1,
   degrade: 1,
 };
 
@@ -50,6 +52,13 @@ export const TICK_MS = 100;
 /** Clock jumps are whole multiples of this, up to MAX_CLOCK_JUMP_MS either way. */
 const JUMP_STEP_MS = 10;
 const MAX_CLOCK_JUMP_MS = 5000;
+/**
+ * Clock drifts are whole multiples of this, up to MAX_CLOCK_DRIFT_PPM either
+ * way: far beyond a real quartz's tens of ppm, since what breaks a lease is a
+ * clock that runs a third slow, not one that runs a little.
+ */
+const DRIFT_STEP_PPM = 1000;
+const MAX_CLOCK_DRIFT_PPM = 500_000;
 const MAX_LATENCY_FACTOR = 20;
 const EXTRA_LATENCY_STEP_MS = 10;
 const MAX_EXTRA_LATENCY_MS = 1000;
@@ -159,6 +168,12 @@ function faultArbitrary(
       const steps = MAX_CLOCK_JUMP_MS / JUMP_STEP_MS;
       const shape = fc.tuple(node, fc.integer({ min: -steps, max: steps }));
       return timed(shape, ([name, by]) => ({ nodes: name, by: durationText(by * JUMP_STEP_MS) }), false);
+    }
+    case 'clock-drift': {
+      // The node's clock runs at (1 + ppm/1e6) of true time from then on; shrinks toward no drift.
+      const steps = MAX_CLOCK_DRIFT_PPM / DRIFT_STEP_PPM;
+      const shape = fc.tuple(node, fc.integer({ min: -steps, max: steps }));
+      return timed(shape, ([name, ppm]) => ({ nodes: name, ppm: ppm * DRIFT_STEP_PPM }), false);
     }
     case 'degrade': {
       const shape = fc.tuple(
