@@ -176,6 +176,7 @@ export class JsonlTrace implements EventObserver, MessageObserver {
   private readonly fromUs: number;
   private readonly toUs: number;
   private readonly maxLines: number;
+  private readonly quotes = new Map<string, string>();
 
   constructor(
     private readonly sim: Simulation,
@@ -285,7 +286,38 @@ export class JsonlTrace implements EventObserver, MessageObserver {
       return;
     }
     this.lines++;
-    this.write(`${JSON.stringify(line)}\n`);
+    this.write(this.json(line));
+  }
+
+  /**
+   * The line as JSON with its newline, written out field by field: names and
+   * types are quoted once and kept, and the rest are numbers and flags.
+   * A third faster than JSON.stringify of the line (bench/tracing.ts).
+   */
+  private json(l: TraceLine): string {
+    let s = `{"index":${l.index},"timeUs":${l.timeUs},"kind":"${l.kind}"`;
+    if (l.node !== undefined) s += `,"node":${this.quoted(l.node)}`;
+    if (l.from !== undefined) s += `,"from":${this.quoted(l.from)}`;
+    if (l.to !== undefined) s += `,"to":${this.quoted(l.to)}`;
+    if (l.type !== undefined) s += `,"type":${this.quoted(l.type)}`;
+    if (l.sizeBytes !== undefined) s += `,"sizeBytes":${l.sizeBytes}`;
+    if (l.arrivalUs !== undefined) s += `,"arrivalUs":${l.arrivalUs}`;
+    if (l.dropped !== undefined) s += `,"dropped":"${l.dropped}"`;
+    if (l.held !== undefined) s += ',"held":true';
+    if (l.ignored !== undefined) s += ',"ignored":true';
+    if (l.tag !== undefined) s += `,"tag":${l.tag}`;
+    if (l.fault !== undefined) s += `,"fault":${JSON.stringify(l.fault)}`;
+    if (l.nodes !== undefined) s += `,"nodes":${JSON.stringify(l.nodes)}`;
+    if (l.detail !== undefined) s += `,"detail":${JSON.stringify(l.detail)}`;
+    if (l.hash !== undefined) s += `,"hash":"${l.hash}"`;
+    return `${s}}\n`;
+  }
+
+  /** A node name or message type as a JSON string, quoted the first time it is seen. */
+  private quoted(text: string): string {
+    let q = this.quotes.get(text);
+    if (q === undefined) this.quotes.set(text, (q = JSON.stringify(text)));
+    return q;
   }
 
   /** Whether either node (-1: none) is one the filter names. */

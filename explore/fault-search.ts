@@ -129,6 +129,23 @@ export async function searchFaults(settings: SearchSettings, judgeSchedule: Judg
     counterexample.shrinkSteps++;
     counterexample.shrunk = { schedule: current.value_, verdict: step.failure.verdict };
   }
+  // fast-check shrinks an array by dropping its leading items, so a fault after one that matters can stay: a last
+  // pass tries the schedule without each fault in turn (in order, the first that still fails wins), until none goes.
+  while (counterexample.shrunk.schedule.length > 1) {
+    const left = settings.maxShrinkRuns - counterexample.shrinkRuns;
+    if (left <= 0) {
+      counterexample.shrinkCut = true;
+      break;
+    }
+    const schedule = counterexample.shrunk.schedule;
+    const without = schedule.map((_, i) => schedule.filter((_, j) => j !== i));
+    const step = await firstFailure(without[Symbol.iterator](), left, judged('shrink'), settings.concurrency, signal);
+    counterexample.shrinkRuns += step.judged;
+    if (step.interrupted) return { ...outcome, interrupted: true };
+    if (step.failure === null) break;
+    counterexample.shrinkSteps++;
+    counterexample.shrunk = { schedule: step.failure.item, verdict: step.failure.verdict };
+  }
   return outcome;
 }
 
