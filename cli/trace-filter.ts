@@ -1,6 +1,7 @@
 import { TRACE_LINE_KINDS, type TraceFilter } from '../engine/trace.js';
 import { parseDurationUs } from '../models/kit/unit-text.js';
 import { didYouMean } from '../scenarios/harness/did-you-mean.js';
+import { groupNodeNames } from '../scenarios/harness/node-names.js';
 import type { Scenario } from '../scenarios/harness/scenario-schema.js';
 import { UsageError } from './exit-codes.js';
 
@@ -27,9 +28,7 @@ export function parseTraceFilter(text: string, scenario: Scenario): TraceFilter 
     toUs?: number;
   } = {};
   const groups = new Map(Object.entries(scenario.topology.nodes).map(([group, spec]) => [group, spec.count]));
-  const nodeNames = [...groups].flatMap(([group, count]) =>
-    Array.from({ length: count }, (_, i) => `${group}-${i + 1}`),
-  );
+  const nodeNames = [...groups].flatMap(([group, count]) => groupNodeNames(group, count));
   const known = new Set(nodeNames);
   for (const condition of text.split(',')) {
     const eq = condition.indexOf('=');

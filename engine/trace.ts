@@ -154,19 +154,20 @@ export interface TraceFilter {
   toUs?: TimeUs;
 }
 
-export interface JsonlTraceOptions {
+export interface TraceOptions {
   filter?: TraceFilter;
-  /** Lines written at most; past it one `truncated` line says so and the trace stops (default: no limit). */
+  /** Lines kept at most; past it one `truncated` line says so and the trace stops (default: no limit). */
   maxLines?: number;
 }
 
 /**
- * Streams events, sends and faults as JSON lines to `write` (a file stream,
- * say), filtered. Attach it with `attach`: it observes events, messages as
- * they are sent, and faults.
+ * Observes events, sends and faults (attach it with `attach`) and hands every
+ * line its filter keeps to `take`, as an object: for tools that look at the
+ * lines themselves (a replay comparing them, a window being recorded).
+ * `JsonlTrace` writes them out.
  */
-export class JsonlTrace implements EventObserver, MessageObserver {
-  /** Lines written, the `truncated` line apart. */
+export class LineTrace implements EventObserver, MessageObserver {
+  /** Lines kept, the `truncated` line apart. */
   lines = 0;
   /** Set when the limit was reached: the event index and time of the first line left out. */
   truncatedAt: { index: number; timeUs: TimeUs } | null = null;
@@ -176,12 +177,11 @@ export class JsonlTrace implements EventObserver, MessageObserver {
   private readonly fromUs: number;
   private readonly toUs: number;
   private readonly maxLines: number;
-  private readonly quotes = new Map<string, string>();
 
   constructor(
     private readonly sim: Simulation,
-    private readonly write: (line: string) => void,
-    options: JsonlTraceOptions = {},
+    private readonly take: (line: TraceLine) => void,
+    options: TraceOptions = {},
   ) {
     const f = options.filter ?? {};
     this.nodes = f.nodes === undefined ? null : new Set(f.nodes);
@@ -206,6 +206,8 @@ export class JsonlTrace implements EventObserver, MessageObserver {
     this.sim.removeMessageObserver(this);
   }
 
+  // Time, kind and nodes are tested before a line is made: a narrow filter then costs little.
+
   onEvent(
     index: number,
     timeUs: TimeUs,
@@ -216,24 +218,14 @@ export class JsonlTrace implements EventObserver, MessageObserver {
     hashLow: number,
     ref: unknown,
   ): void {
-    if (timeUs < this.fromUs || timeUs >= this.toUs || this.truncatedAt !== null) return;
-    // Kind and nodes are tested before the line is made: a narrow filter then costs little.
-    if (this.kinds !== null && !this.kinds.has(EVENT_KIND_NAMES[kind])) return;
-    const sim = this.sim;
+    if (!this.open(timeUs, EVENT_KIND_NAMES[kind])) return;
     if (this.nodes !== null && !this.namesNode(target, kind === EV_DELIVER ? a : -1)) return;
-    const line: TraceLine = { index, timeUs, kind: EVENT_KIND_NAMES[kind] };
-    if (target >= 0) line.node = sim.nodeName(target);
+    const sim = this.sim;
+    const line: TraceLine = describeEvent(sim, index, timeUs, kind, target, a, b, ref);
     if (kind === EV_DELIVER) {
-      line.from = sim.nodeName(a);
-      const type = messageType(ref);
-      if (type !== undefined) line.type = type;
-      line.sizeBytes = b;
       if (sim.isPaused(target)) line.held = true;
       else if (!sim.isUp(target)) line.dropped = 'node-down';
     } else if (kind === EV_TIMER) {
-      const type = messageType(ref);
-      if (type !== undefined) line.type = type;
-      line.tag = a;
       if (b !== sim.incarnationOf(target)) line.ignored = true;
       else if (sim.isPaused(target)) line.held = true;
     } else if (kind === EV_START) {
@@ -245,8 +237,7 @@ export class JsonlTrace implements EventObserver, MessageObserver {
   }
 
   onSend(sentUs: TimeUs, from: NodeId, to: NodeId, arrivalUs: number, message: unknown, sizeBytes: number): void {
-    if (sentUs < this.fromUs || sentUs >= this.toUs || this.truncatedAt !== null) return;
-    if ((this.kinds !== null && !this.kinds.has('send')) || (this.nodes !== null && !this.namesNode(from, to))) return;
+    if (!this.open(sentUs, 'send') || (this.nodes !== null && !this.namesNode(from, to))) return;
     const sim = this.sim;
     const line: TraceLine = {
       index: sim.events - 1,
@@ -265,7 +256,9 @@ export class JsonlTrace implements EventObserver, MessageObserver {
   }
 
   onFault(record: FaultRecord): void {
-    if (record.timeUs < this.fromUs || record.timeUs >= this.toUs || this.truncatedAt !== null) return;
+    if (!this.open(record.timeUs, 'fault')) return;
+    const nodes = this.nodes;
+    if (nodes !== null && !record.nodes.some((n) => nodes.has(n))) return;
     const line: TraceLine = {
       index: this.sim.events - 1,
       timeUs: record.timeUs,
@@ -277,47 +270,14 @@ export class JsonlTrace implements EventObserver, MessageObserver {
     this.emit(line);
   }
 
-  private emit(line: TraceLine): void {
-    if (!this.keeps(line)) return;
-    if (this.lines >= this.maxLines) {
-      this.truncatedAt = { index: line.index, timeUs: line.timeUs };
-      const note = `the trace reached its limit of ${this.maxLines} lines here; later lines are left out (raise the limit, or filter by node, kind or time)`;
-      this.write(`${JSON.stringify({ index: line.index, timeUs: line.timeUs, kind: 'truncated', note })}\n`);
-      return;
-    }
-    this.lines++;
-    this.write(this.json(line));
-  }
-
-  /**
-   * The line as JSON with its newline, written out field by field: names and
-   * types are quoted once and kept, and the rest are numbers and flags.
-   * About 1.4 times as fast as JSON.stringify of the line (bench/tracing.ts).
-   */
-  private json(l: TraceLine): string {
-    let s = `{"index":${l.index},"timeUs":${l.timeUs},"kind":"${l.kind}"`;
-    if (l.node !== undefined) s += `,"node":${this.quoted(l.node)}`;
-    if (l.from !== undefined) s += `,"from":${this.quoted(l.from)}`;
-    if (l.to !== undefined) s += `,"to":${this.quoted(l.to)}`;
-    if (l.type !== undefined) s += `,"type":${this.quoted(l.type)}`;
-    if (l.sizeBytes !== undefined) s += `,"sizeBytes":${l.sizeBytes}`;
-    if (l.arrivalUs !== undefined) s += `,"arrivalUs":${l.arrivalUs}`;
-    if (l.dropped !== undefined) s += `,"dropped":"${l.dropped}"`;
-    if (l.held !== undefined) s += ',"held":true';
-    if (l.ignored !== undefined) s += ',"ignored":true';
-    if (l.tag !== undefined) s += `,"tag":${l.tag}`;
-    if (l.fault !== undefined) s += `,"fault":${JSON.stringify(l.fault)}`;
-    if (l.nodes !== undefined) s += `,"nodes":${JSON.stringify(l.nodes)}`;
-    if (l.detail !== undefined) s += `,"detail":${JSON.stringify(l.detail)}`;
-    if (l.hash !== undefined) s += `,"hash":"${l.hash}"`;
-    return `${s}}\n`;
-  }
-
-  /** A node name or message type as a JSON string, quoted the first time it is seen. */
-  private quoted(text: string): string {
-    let q = this.quotes.get(text);
-    if (q === undefined) this.quotes.set(text, (q = JSON.stringify(text)));
-    return q;
+  /** Whether a line of this time and kind may be kept: inside the window, of a kind asked for, before the limit. */
+  private open(timeUs: TimeUs, kind: string): boolean {
+    return (
+      timeUs >= this.fromUs &&
+      timeUs < this.toUs &&
+      this.truncatedAt === null &&
+      (this.kinds === null || this.kinds.has(kind))
+    );
   }
 
   /** Whether either node (-1: none) is one the filter names. */
@@ -326,16 +286,53 @@ export class JsonlTrace implements EventObserver, MessageObserver {
     return (first >= 0 && nodes.has(this.sim.nodeName(first))) || (second >= 0 && nodes.has(this.sim.nodeName(second)));
   }
 
-  private keeps(line: TraceLine): boolean {
-    if (this.kinds !== null && !this.kinds.has(line.kind)) return false;
-    if (this.types !== null && (line.type === undefined || !this.types.has(line.type))) return false;
-    const nodes = this.nodes;
-    if (nodes === null) return true;
-    return (
-      (line.node !== undefined && nodes.has(line.node)) ||
-      (line.from !== undefined && nodes.has(line.from)) ||
-      (line.to !== undefined && nodes.has(line.to)) ||
-      (line.nodes !== undefined && line.nodes.some((n) => nodes.has(n)))
-    );
+  private emit(line: TraceLine): void {
+    if (this.types !== null && (line.type === undefined || !this.types.has(line.type))) return;
+    if (this.lines >= this.maxLines) {
+      this.truncatedAt = { index: line.index, timeUs: line.timeUs };
+      const note = `the trace reached its limit of ${this.maxLines} lines here; later lines are left out (raise the limit, or filter by node, kind or time)`;
+      this.take({ index: line.index, timeUs: line.timeUs, kind: 'truncated', note });
+      return;
+    }
+    this.lines++;
+    this.take(line);
   }
+}
+
+/** Streams events, sends and faults as JSON lines to `write` (a file stream, say), filtered. */
+export class JsonlTrace extends LineTrace {
+  constructor(sim: Simulation, write: (line: string) => void, options: TraceOptions = {}) {
+    const quotes = new Map<string, string>();
+    super(sim, (line) => write(traceLineJson(line, quotes)), options);
+  }
+}
+
+/**
+ * A line as JSON with its newline, written out field by field; `quotes`
+ * keeps node names and message types quoted once. About 1.4 times as fast as
+ * JSON.stringify of the line (bench/tracing.ts).
+ */
+function traceLineJson(l: TraceLine, quotes: Map<string, string>): string {
+  const quoted = (text: string) => {
+    let q = quotes.get(text);
+    if (q === undefined) quotes.set(text, (q = JSON.stringify(text)));
+    return q;
+  };
+  let s = `{"index":${l.index},"timeUs":${l.timeUs},"kind":"${l.kind}"`;
+  if (l.node !== undefined) s += `,"node":${quoted(l.node)}`;
+  if (l.from !== undefined) s += `,"from":${quoted(l.from)}`;
+  if (l.to !== undefined) s += `,"to":${quoted(l.to)}`;
+  if (l.type !== undefined) s += `,"type":${quoted(l.type)}`;
+  if (l.sizeBytes !== undefined) s += `,"sizeBytes":${l.sizeBytes}`;
+  if (l.arrivalUs !== undefined) s += `,"arrivalUs":${l.arrivalUs}`;
+  if (l.dropped !== undefined) s += `,"dropped":"${l.dropped}"`;
+  if (l.held !== undefined) s += ',"held":true';
+  if (l.ignored !== undefined) s += ',"ignored":true';
+  if (l.tag !== undefined) s += `,"tag":${l.tag}`;
+  if (l.fault !== undefined) s += `,"fault":${JSON.stringify(l.fault)}`;
+  if (l.nodes !== undefined) s += `,"nodes":${JSON.stringify(l.nodes)}`;
+  if (l.detail !== undefined) s += `,"detail":${JSON.stringify(l.detail)}`;
+  if (l.hash !== undefined) s += `,"hash":"${l.hash}"`;
+  if (l.note !== undefined) s += `,"note":${JSON.stringify(l.note)}`;
+  return `${s}}\n`;
 }

@@ -1,4 +1,5 @@
 import type { Scenario } from '../scenarios/harness/scenario-schema.js';
+import { groupNodeNames } from '../scenarios/harness/node-names.js';
 
 /** Every node of the scenario by name, with the groups and regions that select it, in scenario order. */
 function nodeTable(scenario: Scenario): { name: string; group: string; region: string }[] {
@@ -6,11 +7,7 @@ function nodeTable(scenario: Scenario): { name: string; group: string; region: s
   return Object.entries(scenario.topology.nodes).flatMap(([group, spec]) => {
     const spread =
       spec.region === undefined ? [regions[0]] : typeof spec.region === 'string' ? [spec.region] : spec.region;
-    return Array.from({ length: spec.count }, (_, i) => ({
-      name: `${group}-${i + 1}`,
-      group,
-      region: spread[i % spread.length],
-    }));
+    return groupNodeNames(group, spec.count).map((name, i) => ({ name, group, region: spread[i % spread.length] }));
   });
 }
 

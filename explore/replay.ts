@@ -1,5 +1,5 @@
 import type { Simulation } from '../engine/simulation.js';
-import { JsonlTrace, type TraceLine } from '../engine/trace.js';
+import { LineTrace, type TraceLine } from '../engine/trace.js';
 import type { Report, TraceCheckpoints } from '../reports/report-types.js';
 import { parseScenarioText } from '../scenarios/harness/load-scenario.js';
 import type { Scenario } from '../scenarios/harness/scenario-schema.js';
@@ -124,7 +124,7 @@ export class TraceComparison {
   ) {
     this.next = this.nextEvent();
     sim.addObserver(
-      new JsonlTrace(sim, (line) => this.onLine(line), { filter: { kinds: ['start', 'deliver', 'timer', 'call'] } }),
+      new LineTrace(sim, (line) => this.onLine(line), { filter: { kinds: ['start', 'deliver', 'timer', 'call'] } }),
     );
   }
 
@@ -134,9 +134,8 @@ export class TraceComparison {
       this.divergence = { index: this.next.index, original: this.next, replay: null };
   }
 
-  private onLine(text: string): void {
+  private onLine(line: TraceLine): void {
     if (this.divergence !== null || this.next === null) return;
-    const line = JSON.parse(text) as TraceLine;
     if (line.index < this.next.index) return;
     this.compared++;
     const original = this.next;

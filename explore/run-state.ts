@@ -1,11 +1,9 @@
 import { EV_DELIVER, EV_TIMER } from '../engine/event-kinds.js';
 import type { FaultRecord, Simulation } from '../engine/simulation.js';
 import { messageType } from '../engine/trace.js';
+import { isInspectable, type InspectedState } from '../models/kit/inspect-contract.js';
 import type { BuiltScenario } from '../scenarios/harness/build-scenario.js';
-
-/** Plain JSON, as a model's `inspect()` returns it. */
-export type StateValue =
-  number | string | boolean | null | readonly StateValue[] | { readonly [key: string]: StateValue };
+import { groupNodeNames } from '../scenarios/harness/node-names.js';
 
 /** One node of a stopped run, as a person debugging it wants to see it. */
 export interface NodeState {
@@ -17,7 +15,7 @@ export interface NodeState {
   /** Its clock's reading minus true time (offsets, drift and jumps so far). */
   clockOffsetUs: number;
   /** What the model says of itself (its `inspect()`); null while the node is down. */
-  state: { readonly [key: string]: StateValue } | null;
+  state: InspectedState | null;
 }
 
 export interface MessageInFlight {
@@ -62,8 +60,8 @@ export function nodeInstances(built: BuiltScenario): Map<string, { instance: str
   const out = new Map<string, { instance: string; type: string }>();
   for (const [instance, spec] of [...Object.entries(scenario.components), ...Object.entries(scenario.workloads)]) {
     const { type, nodes: group } = spec as { type: string; nodes: string };
-    const count = scenario.topology.nodes[group]?.count ?? 0;
-    for (let i = 1; i <= count; i++) out.set(`${group}-${i}`, { instance, type });
+    for (const name of groupNodeNames(group, scenario.topology.nodes[group]?.count ?? 0))
+      out.set(name, { instance, type });
   }
   return out;
 }
@@ -75,7 +73,7 @@ export function nodeState(
   instances: ReadonlyMap<string, { instance: string; type: string }>,
 ): NodeState {
   const name = sim.nodeName(id);
-  const process = sim.process(id) as { inspect?: () => NodeState['state'] } | null;
+  const process = sim.process(id);
   const status = sim.isUp(id) ? 'up' : sim.isPaused(id) ? 'paused' : 'down';
   return {
     name,
@@ -83,7 +81,7 @@ export function nodeState(
     type: instances.get(name)?.type ?? '',
     status,
     clockOffsetUs: sim.localTimeUs(id) - sim.nowUs,
-    state: process === null ? null : typeof process.inspect === 'function' ? process.inspect() : {},
+    state: process === null ? null : isInspectable(process) ? process.inspect() : {},
   };
 }
 

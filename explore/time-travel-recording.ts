@@ -1,7 +1,8 @@
 import type { FaultRecord } from '../engine/simulation.js';
-import { JsonlTrace, type TraceLine } from '../engine/trace.js';
+import { LineTrace, type TraceLine } from '../engine/trace.js';
 import type { BuiltScenario } from '../scenarios/harness/build-scenario.js';
-import { nodeInstances, nodeState, runState, type NodeState, type StateValue } from './run-state.js';
+import type { InspectedValue } from '../models/kit/inspect-contract.js';
+import { nodeInstances, nodeState, runState, type NodeState } from './run-state.js';
 
 /** Bumped whenever the recording's shape changes, so a page never reads one it does not understand. */
 export const TIME_TRAVEL_FORMAT = 1;
@@ -25,7 +26,7 @@ export interface NodeChange {
   /** The node has no process now (it is down), so no state. */
   cleared?: true;
   /** Fields of its state that are new or changed, with their values now (every field when it had no state before). */
-  set?: { [field: string]: StateValue };
+  set?: { [field: string]: InspectedValue };
   /** Fields of its state that are gone. */
   removed?: string[];
 }
@@ -112,9 +113,7 @@ export function recordWindow(built: BuiltScenario, options: WindowOptions): Time
   const known = before.nodes.map(snapshot);
 
   const lines: TraceLine[] = [];
-  const trace = new JsonlTrace(sim, (line) => lines.push(JSON.parse(line) as TraceLine), {
-    filter: { fromUs, toUs },
-  }).attach();
+  const trace = new LineTrace(sim, (line) => lines.push(line), { filter: { fromUs, toUs } }).attach();
   const steps: RecordedStep[] = [];
   const sends: RecordedSend[] = [];
   // Sends awaiting their delivery, by sender, receiver and arrival time; several alike arrive in send order.
@@ -127,7 +126,7 @@ export function recordWindow(built: BuiltScenario, options: WindowOptions): Time
       // Past the limit one more event is run, only to learn whether the window held more.
       if (steps.length === maxEvents) endHash = sim.traceHashNow();
       const handled = sim.events;
-      sim.run({ untilUs: toUs - 1, maxEvents: 1 });
+      sim.advance({ untilUs: toUs - 1, maxEvents: 1 });
       if (sim.events === handled) break;
       const [event, ...rest] = lines;
       if (event === undefined || !EVENT_LINE_KINDS.has(event.kind))
@@ -229,7 +228,7 @@ function difference(was: Snapshot, now: Snapshot): NodeChange | null {
     }
     return changed ? change : null;
   }
-  const set: { [field: string]: StateValue } = {};
+  const set: { [field: string]: InspectedValue } = {};
   let anySet = was.fields === null;
   for (const [field, json] of now.fields) {
     if (was.fields?.get(field) === json) continue;
@@ -253,7 +252,7 @@ export function statesAt(recording: TimeTravelRecording, position: number): Node
       if (change.clockOffsetUs !== undefined) node.clockOffsetUs = change.clockOffsetUs;
       if (change.cleared) node.state = null;
       if (change.set !== undefined || change.removed !== undefined) {
-        const state: { [field: string]: StateValue } = { ...(node.state ?? {}), ...change.set };
+        const state: { [field: string]: InspectedValue } = { ...(node.state ?? {}), ...change.set };
         for (const field of change.removed ?? []) delete state[field];
         node.state = state;
       }

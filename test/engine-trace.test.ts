@@ -2,9 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   JsonlTrace,
-  type JsonlTraceOptions,
   type TraceFilter,
   type TraceLine,
+  type TraceOptions,
   MILLISECOND,
   RingTrace,
   Simulation,
@@ -129,7 +129,7 @@ function faulty(seed: number): Simulation {
 /** b's timer never stops: every run of `faulty` ends here. */
 const END_US = 14 * MILLISECOND;
 
-function traced(sim: Simulation, options?: JsonlTraceOptions): TraceLine[] {
+function traced(sim: Simulation, options?: TraceOptions): TraceLine[] {
   const lines: string[] = [];
   new JsonlTrace(sim, (line) => lines.push(line), options).attach();
   sim.run({ untilUs: END_US });

@@ -9,7 +9,7 @@ import { runState, type RunState } from '../../explore/run-state.js';
 import { timeTravelPage } from '../../explore/time-travel-page.js';
 import { recordWindow } from '../../explore/time-travel-recording.js';
 import { parseDurationUs } from '../../models/kit/unit-text.js';
-import { formatDurationUs } from '../../reports/format.js';
+import { formatCount as count, formatDurationUs } from '../../reports/format.js';
 import type { TraceLine } from '../../engine/trace.js';
 import type { Report } from '../../reports/report-types.js';
 import { buildScenario } from '../../scenarios/harness/build-scenario.js';
@@ -165,8 +165,6 @@ function describeLine(line: TraceLine): string {
     .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
     .join(' ');
 }
-
-const count = (n: number) => n.toLocaleString('en-US');
 
 /** Runs one run to --until or --event and prints its state there. */
 async function stopAndShow(report: Report, runs: ReplayRun[], options: ReplayOptions, io: CliIo): Promise<Outcome> {

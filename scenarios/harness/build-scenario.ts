@@ -10,6 +10,7 @@ import { StalenessProbes } from '../../models/measure/staleness-probes.js';
 import { registerBuiltinModels } from '../../models/builtin-models.js';
 import { modelDefinition } from '../../models/kit/registry.js';
 import { instanceContext } from './instance-context.js';
+import { groupNodeNames } from './node-names.js';
 import { reportingWindowUs } from './run-timing.js';
 import type { FaultProcess, Scenario, TimelineFault } from './scenario-schema.js';
 
@@ -85,10 +86,7 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
   const nodeNames = new Map<string, string[]>();
   const regionNodes = new Map<string, string[]>(topology.regions.map((r) => [r, []]));
   for (const [group, spec] of Object.entries(topology.nodes)) {
-    nodeNames.set(
-      group,
-      Array.from({ length: spec.count }, (_, i) => `${group}-${i + 1}`),
-    );
+    nodeNames.set(group, groupNodeNames(group, spec.count));
   }
 
   const instances = [

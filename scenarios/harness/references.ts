@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { modelDefinition } from '../../models/kit/registry.js';
 import type { ComponentReference } from '../../models/kit/model-contract.js';
 import { didYouMean } from './did-you-mean.js';
+import { groupNodeNames } from './node-names.js';
 import type { Issue } from './schema-issues.js';
 
 type Doc = Record<string, unknown>;
@@ -210,7 +211,7 @@ function checkFaultShapes(
   for (const [group, count] of counts) {
     const region = mapping(groupSpecs[group])?.region;
     const spread = typeof region === 'string' ? [region] : Array.isArray(region) ? (region as string[]) : [regions[0]];
-    const nodes = Array.from({ length: count ?? 0 }, (_, i) => `${group}-${i + 1}`);
+    const nodes = groupNodeNames(group, count ?? 0);
     nodes.forEach((node, i) => {
       members.get(spread[i % spread.length])?.push(node);
       all.push(node);

@@ -4,7 +4,6 @@ import { describe, expect, it } from 'vitest';
 import { counterexampleText } from '../../explore/counterexample-scenario.js';
 import {
   durationText,
-  FAULT_KINDS,
   faultScheduleArbitrary,
   TICK_MS,
   type FaultSpace,
@@ -13,15 +12,10 @@ import {
 import { bundledScenariosDir } from '../../scenarios/harness/bundled-scenarios.js';
 import { parseScenarioText } from '../../scenarios/harness/load-scenario.js';
 import { parseDurationUs } from '../../models/kit/unit-text.js';
+import { FAILOVER_FAULT_SPACE } from '../support/failover-fault-space.js';
 
 const failover = join(bundledScenariosDir(), 'failover.yaml');
-const space: FaultSpace = {
-  nodes: ['db-1', 'db-2', 'db-3', 'db-4'],
-  kinds: FAULT_KINDS,
-  fromMs: 2000,
-  untilMs: 23_000,
-  maxFaults: 3,
-};
+const space = FAILOVER_FAULT_SPACE;
 
 const ms = (text: unknown) => (parseDurationUs(String(text).replace(/^-/, '')) ?? NaN) / 1000;
 

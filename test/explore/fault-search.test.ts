@@ -1,16 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { FAULT_KINDS, type FaultSpace, type TimelineEntry } from '../../explore/fault-schedule.js';
+import type { TimelineEntry } from '../../explore/fault-schedule.js';
 import { searchFaults, type JudgeSchedule, type SearchSettings } from '../../explore/fault-search.js';
 import type { Verdict } from '../../explore/search-property.js';
+import { FAILOVER_FAULT_SPACE } from '../support/failover-fault-space.js';
 
-const space: FaultSpace = {
-  nodes: ['db-1', 'db-2', 'db-3', 'db-4'],
-  kinds: FAULT_KINDS,
-  fromMs: 2000,
-  untilMs: 23_000,
-  maxFaults: 3,
-};
+const space = FAILOVER_FAULT_SPACE;
 const settings = (overrides: Partial<SearchSettings> = {}): SearchSettings => ({
   space,
   runs: 200,
