@@ -38,8 +38,7 @@ export function parseTraceFilter(text: string, scenario: Scenario): TraceFilter 
     if (!KEYS.includes(key)) fail(`unknown key "${key}"${didYouMean(key, KEYS)}; the keys are ${KEYS.join(', ')}`);
     if (value === '') fail(`${key} has no value; ${EXAMPLE}`);
     if (key === 'node') {
-      if (groups.has(value))
-        filter.nodes = [...(filter.nodes ?? []), ...nodeNames.filter((n) => n.startsWith(`${value}-`))];
+      if (groups.has(value)) filter.nodes = [...(filter.nodes ?? []), ...groupNodeNames(value, groups.get(value)!)];
       else if (known.has(value)) (filter.nodes ??= []).push(value);
       else
         fail(

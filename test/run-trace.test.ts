@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EV_DELIVER, EV_TIMER } from '../engine/event-kinds.js';
 import { HeapEventQueue, Simulation, TypedEventQueue, type TraceLine } from '../engine/index.js';
+import { parseTraceFilter } from '../cli/trace-filter.js';
+import type { Scenario } from '../scenarios/harness/scenario-schema.js';
 import { faultline } from './support/run-cli.js';
 
 let dir: string;
@@ -98,6 +100,14 @@ describe('faultline run --trace', () => {
     ]);
     expect(unwritable.code).toBe(2);
     expect(unwritable.stderr).toMatch(/--trace .*t\.jsonl: cannot write it: no such file or directory \(ENOENT\)/);
+  });
+});
+
+describe('--trace-filter', () => {
+  it("node=<group> names that group's nodes only, not those of a group whose name it begins", () => {
+    const scenario = { topology: { nodes: { db: { count: 2 }, 'db-fast': { count: 1 } } } } as unknown as Scenario;
+    expect(parseTraceFilter('node=db', scenario).nodes).toEqual(['db-1', 'db-2']);
+    expect(parseTraceFilter('node=db-fast', scenario).nodes).toEqual(['db-fast-1']);
   });
 });
 
