@@ -313,16 +313,11 @@ export class JsonlTrace extends LineTrace {
  * JSON.stringify of the line (bench/tracing.ts).
  */
 function traceLineJson(l: TraceLine, quotes: Map<string, string>): string {
-  const quoted = (text: string) => {
-    let q = quotes.get(text);
-    if (q === undefined) quotes.set(text, (q = JSON.stringify(text)));
-    return q;
-  };
   let s = `{"index":${l.index},"timeUs":${l.timeUs},"kind":"${l.kind}"`;
-  if (l.node !== undefined) s += `,"node":${quoted(l.node)}`;
-  if (l.from !== undefined) s += `,"from":${quoted(l.from)}`;
-  if (l.to !== undefined) s += `,"to":${quoted(l.to)}`;
-  if (l.type !== undefined) s += `,"type":${quoted(l.type)}`;
+  if (l.node !== undefined) s += `,"node":${quotedOnce(l.node, quotes)}`;
+  if (l.from !== undefined) s += `,"from":${quotedOnce(l.from, quotes)}`;
+  if (l.to !== undefined) s += `,"to":${quotedOnce(l.to, quotes)}`;
+  if (l.type !== undefined) s += `,"type":${quotedOnce(l.type, quotes)}`;
   if (l.sizeBytes !== undefined) s += `,"sizeBytes":${l.sizeBytes}`;
   if (l.arrivalUs !== undefined) s += `,"arrivalUs":${l.arrivalUs}`;
   if (l.dropped !== undefined) s += `,"dropped":"${l.dropped}"`;
@@ -335,4 +330,11 @@ function traceLineJson(l: TraceLine, quotes: Map<string, string>): string {
   if (l.hash !== undefined) s += `,"hash":"${l.hash}"`;
   if (l.note !== undefined) s += `,"note":${JSON.stringify(l.note)}`;
   return `${s}}\n`;
+}
+
+/** `text` as a JSON string, quoted the first time it is seen and kept in `quotes`. */
+function quotedOnce(text: string, quotes: Map<string, string>): string {
+  let q = quotes.get(text);
+  if (q === undefined) quotes.set(text, (q = JSON.stringify(text)));
+  return q;
 }
