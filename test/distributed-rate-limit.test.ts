@@ -7,6 +7,7 @@ import { responseTo, type Request, type Response } from '../models/kit/request-m
 import { ComponentMetrics } from '../models/measure/component-metrics.js';
 import { HistoryRecorder } from '../models/measure/history-recorder.js';
 import { StalenessProbes } from '../models/measure/staleness-probes.js';
+import { DeliveryLog } from '../models/measure/delivery-log.js';
 import { RequestMetrics } from '../models/measure/request-metrics.js';
 import { rateLimiterModel } from '../models/rate-limits/rate-limiter.js';
 import type { InstanceContext } from '../models/kit/model-contract.js';
@@ -113,6 +114,7 @@ function runGateways(options: {
       }),
       history: new HistoryRecorder(sim),
       probes: new StalenessProbes(),
+      deliveries: new DeliveryLog(),
       metricsOf: () => undefined,
       componentMetrics: () => metrics,
     });

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { NodeId, TimeUs } from '../../engine/index.js';
 import type { ComponentMetrics } from '../measure/component-metrics.js';
+import type { DeliveryLog } from '../measure/delivery-log.js';
 import type { HistoryRecorder } from '../measure/history-recorder.js';
 import type { RequestMetrics } from '../measure/request-metrics.js';
 import type { StalenessProbes } from '../measure/staleness-probes.js';
@@ -73,6 +74,8 @@ export interface InstanceContext {
   history: HistoryRecorder;
   /** The run's staleness probes: stores report commit and read-start moments into it, probe workloads their tallies. */
   probes: StalenessProbes;
+  /** The run's record of every message producers made and brokers and consumers handled, for the delivery checker. */
+  deliveries: DeliveryLog;
   /** Another component's metrics (for control planes such as an autoscaler); read them when running, not when building. */
   metricsOf(component: string): ComponentMetrics | undefined;
   /** Registers this instance's utilization and queue metrics; `workersPerNode` is the utilization denominator (0: no workers, utilization not measured). */

@@ -7,6 +7,7 @@ import { ComponentMetrics } from '../../models/measure/component-metrics.js';
 import { HistoryRecorder } from '../../models/measure/history-recorder.js';
 import { RequestMetrics } from '../../models/measure/request-metrics.js';
 import { StalenessProbes } from '../../models/measure/staleness-probes.js';
+import { DeliveryLog } from '../../models/measure/delivery-log.js';
 import { registerBuiltinModels } from '../../models/builtin-models.js';
 import { modelDefinition } from '../../models/kit/registry.js';
 import { instanceContext } from './instance-context.js';
@@ -25,6 +26,8 @@ export interface BuiltScenario {
   history: HistoryRecorder;
   /** Staleness probe tallies; none when the scenario has no staleness-probe workload. */
   probes: StalenessProbes;
+  /** Every message of the run's brokers; no topics when the scenario has none. */
+  deliveries: DeliveryLog;
   components: { metrics: ComponentMetrics; nodeIds: NodeId[] }[];
   /** Node ids of workload (client) nodes, whose requests are the "client operations". */
   workloadNodeIds: NodeId[];
@@ -82,6 +85,7 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
     options.maxHistoryOperations,
   );
   const probes = new StalenessProbes();
+  const deliveries = new DeliveryLog();
 
   const nodeNames = new Map<string, string[]>();
   const regionNodes = new Map<string, string[]>(topology.regions.map((r) => [r, []]));
@@ -130,6 +134,7 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
         requests,
         history,
         probes,
+        deliveries,
         metricsOf: (component) => metricsByName.get(component),
         componentMetrics: (workersPerNode) =>
           (metrics ??= new ComponentMetrics(
@@ -192,7 +197,7 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
   );
   scenario.faults.random.forEach((p, i) => startFaultProcess(sim, faultProcess(p, i, expand)));
 
-  return { scenario, sim, requests, windowUs, history, probes, components, workloadNodeIds };
+  return { scenario, sim, requests, windowUs, history, probes, deliveries, components, workloadNodeIds };
 }
 
 function linkSpec(link: LinkFields): LinkSpec {
