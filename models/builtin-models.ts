@@ -12,6 +12,8 @@ import { leaderFollowerModel } from './replication/leader-follower.js';
 import { quorumStoreModel } from './replication/quorum-store.js';
 import { raftModel } from './replication/raft.js';
 import { stalenessProbeModel } from './replication/staleness-probe.js';
+import { pubsubModel, queueModel } from './messaging/queue-broker.js';
+import { queueConsumerModel } from './messaging/queue-consumer.js';
 
 let registered = false;
 
@@ -32,4 +34,7 @@ export function registerBuiltinModels(): void {
   registerModel(closedLoopWorkloadModel);
   registerModel(storeClientModel);
   registerModel(stalenessProbeModel);
+  registerModel(queueModel);
+  registerModel(pubsubModel);
+  registerModel(queueConsumerModel);
 }

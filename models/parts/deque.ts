@@ -15,6 +15,14 @@ export class Deque<T> {
     this.length++;
   }
 
+  /** Puts an item before the oldest (it is taken first). */
+  unshift(item: T): void {
+    if (this.length === this.items.length) this.grow();
+    this.head = (this.head - 1) & this.mask;
+    this.items[this.head] = item;
+    this.length++;
+  }
+
   /** The oldest item; the ring must not be empty. */
   front(): T {
     return this.items[this.head]!;
