@@ -73,8 +73,9 @@ const TWO_TO_32 = 2 ** 32;
  * A consumer node of a queue or subscription (an SQS poller, a RabbitMQ
  * consumer): each of its `workers` receives up to `batch` messages (a long
  * poll waiting up to `waitTime`, or short polls every `pollInterval`),
- * processes them one after another and deletes each after processing
- * (at-least-once) or as soon as it is received (at-most-once). A message
+ * processes them one after another and deletes them as soon as they are
+ * received (at-most-once) or, those processed, once the whole batch is done
+ * (at-least-once: a crash mid-batch repeats the effects of those before it). A message
  * whose processing fails is not deleted: its visibility timeout ends and it
  * is delivered again, until the dead-letter queue. Work in progress is
  * volatile: a crash loses it, and the messages come back after their
@@ -89,6 +90,8 @@ export class QueueConsumer implements InspectableProcess<ReceiveReply> {
   private readonly pollTimers: (TimerHandle | -1)[];
   private readonly batches: (readonly ReceivedMessage[] | null)[];
   private readonly positions: Int32Array;
+  /** Per worker and place in its batch: processed, to delete when the batch is done. */
+  private readonly succeeded: Uint8Array;
   private readonly receivedUs: Float64Array;
   private brokerId: NodeId = -1;
   private stream: StreamRecord | null = null;
@@ -108,6 +111,7 @@ export class QueueConsumer implements InspectableProcess<ReceiveReply> {
     this.pollTimers = new Array<TimerHandle | -1>(this.workers).fill(-1);
     this.batches = new Array<readonly ReceivedMessage[] | null>(this.workers).fill(null);
     this.positions = new Int32Array(this.workers);
+    this.succeeded = new Uint8Array(this.workers * settings.batch);
     this.receivedUs = new Float64Array(this.workers);
   }
 
@@ -221,11 +225,18 @@ export class QueueConsumer implements InspectableProcess<ReceiveReply> {
         metrics.countDetail('processed', now);
       } else metrics.countDetail('duplicatesSkipped', now);
       metrics.recordServed(this.receivedUs[w], now);
-      if (settings.deleteWhen === 'after-processing') this.delete(m);
+      this.succeeded[w * settings.batch + this.positions[w]] = 1;
     }
     if (++this.positions[w] < batch.length) {
       this.startProcessing(w);
       return;
+    }
+    if (settings.deleteWhen === 'after-processing') {
+      // One delete batch once the whole batch is done, as SQS consumers (and Lambda) do: a crash before it repeats the batch's effects.
+      for (let i = 0; i < batch.length; i++) {
+        if (this.succeeded[w * settings.batch + i] === 1) this.delete(batch[i]);
+        this.succeeded[w * settings.batch + i] = 0;
+      }
     }
     this.batches[w] = null;
     this.poll(w);
@@ -297,7 +308,7 @@ const queueConsumerParams = z.strictObject({
     .enum(['on-receive', 'after-processing'])
     .default('after-processing')
     .describe(
-      'Delete (acknowledge) a message as soon as it is received: at-most-once, a crash mid-processing loses it; or after processing: at-least-once, a crash or a too-short visibility timeout repeats it.',
+      'Delete (acknowledge) messages as soon as they are received: at-most-once, a crash mid-batch loses the rest of the batch; or after processing, those processed once the whole batch is done: at-least-once, a crash mid-batch or a too-short visibility timeout repeats effects.',
     ),
   idempotent: z
     .boolean()
