@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { RandomStream } from '../engine/index.js';
 import type { StreamRecord } from '../models/measure/delivery-log.js';
 import { queueRig, type Send } from './support/queue-rig.js';
 
@@ -125,5 +126,28 @@ describe('queue-consumer', () => {
       }),
       { numRuns: 30 },
     );
+  });
+});
+
+describe("Little's law", () => {
+  it('mean queue length = arrival rate × mean time in queue, within 2%, on a long steady run', () => {
+    const rateHz = 200;
+    const durationUs = 300 * S;
+    const arrivals = new RandomStream('little-arrivals');
+    const sends: Send[] = [];
+    for (let t = arrivals.nextDouble(); t < durationUs; t += (-Math.log(1 - arrivals.nextDouble()) * S) / rateHz)
+      sends.push({ atUs: Math.round(t), key: sends.length + 1 });
+    const rig = queueRig({ visibilityTimeout: '10s' }, { durationUs });
+    rig.produce(sends);
+    rig.addConsumers(1, { workers: 4, batch: 2, processing: { type: 'exponential', mean: '15ms' } });
+    rig.sim.run({ untilUs: durationUs });
+    const m = rig.brokerMetrics;
+    m.queue.advance(durationUs);
+    const meanLength = m.queue.total() / durationUs;
+    const arrivalRatePerUs = m.arrived / durationUs;
+    const meanTimeInQueueUs = m.sojournSumUs / m.served;
+    expect(m.arrived).toBeGreaterThan(55_000);
+    expect(meanLength).toBeGreaterThan(1);
+    expect(Math.abs(meanLength / (arrivalRatePerUs * meanTimeInQueueUs) - 1)).toBeLessThan(0.02);
   });
 });
