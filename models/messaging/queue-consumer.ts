@@ -9,7 +9,7 @@ import {
 } from '../../engine/index.js';
 import { hash32 } from '../parts/hash.js';
 import type { ComponentMetrics } from '../measure/component-metrics.js';
-import type { DeliveryLog, StreamRecord } from '../measure/delivery-log.js';
+import type { StreamRecord, TopicRecord } from '../measure/delivery-log.js';
 import { durationDistribution } from '../kit/distribution-schema.js';
 import type { InspectableProcess, InspectedState } from '../kit/inspect-contract.js';
 import type { ModelDefinition } from '../kit/model-contract.js';
@@ -58,8 +58,7 @@ export interface QueueConsumerRuntime {
   readonly broker: string;
   /** The queue's name (a queue component) or the subscription's, as receives name it. */
   readonly subscription: string;
-  readonly deliveries: DeliveryLog;
-  readonly topicName: string;
+  readonly topic: TopicRecord;
   readonly metrics: ComponentMetrics;
   readonly dedup: DedupStore | null;
 }
@@ -264,11 +263,10 @@ export class QueueConsumer implements InspectableProcess<ReceiveReply> {
   /** The stream is the broker's, created when it was built; found on first use whatever order the scenario lists them in. */
   private streamRecord(): StreamRecord {
     if (this.stream !== null) return this.stream;
-    const { deliveries, topicName, subscription } = this.runtime;
-    const topic = deliveries.topics.find((t) => t.name === topicName);
-    const stream = topic?.streams.find((s) => s.subscription === subscription);
+    const { topic, subscription } = this.runtime;
+    const stream = topic.streams.find((s) => s.subscription === subscription);
     if (stream === undefined)
-      throw new RangeError(`queue-consumer: ${topicName} has no stream ${subscription}; is it a queue or pubsub?`);
+      throw new RangeError(`queue-consumer: ${topic.name} has no stream ${subscription}; is it a queue or pubsub?`);
     return (this.stream = stream);
   }
 }
@@ -336,33 +334,29 @@ export const queueConsumerModel: ModelDefinition<typeof queueConsumerParams> = {
     {
       path: ['target'],
       component: params.target,
+      type: ['queue', 'pubsub'],
       fits(target: unknown) {
-        const t = target as Record<string, unknown>;
-        if (t.subscriptions !== undefined) {
-          const names = Object.keys(t.subscriptions as object);
-          if (params.subscription === undefined)
-            return [
-              {
-                path: ['subscription'],
-                message: `${params.target} is a pubsub topic: name one of its subscriptions (${names.join(', ')})`,
-              },
-            ];
-          if (!names.includes(params.subscription))
-            return [
-              {
-                path: ['subscription'],
-                message: `${params.target} has no subscription "${params.subscription}"; it has ${names.join(', ')}`,
-              },
-            ];
-          return [];
-        }
-        if (t.visibilityTimeout === undefined)
-          return [{ path: ['target'], message: `${params.target} is not a queue or pubsub component` }];
-        if (params.subscription !== undefined)
+        const subscriptions = (target as { subscriptions?: object }).subscriptions;
+        const names = subscriptions === undefined ? [] : Object.keys(subscriptions);
+        if (subscriptions === undefined && params.subscription !== undefined)
           return [
             {
               path: ['subscription'],
               message: `${params.target} is a queue, which has no subscriptions; remove subscription`,
+            },
+          ];
+        if (subscriptions !== undefined && params.subscription === undefined)
+          return [
+            {
+              path: ['subscription'],
+              message: `${params.target} is a pubsub topic: name one of its subscriptions (${names.join(', ')})`,
+            },
+          ];
+        if (params.subscription !== undefined && !names.includes(params.subscription))
+          return [
+            {
+              path: ['subscription'],
+              message: `${params.target} has no subscription "${params.subscription}"; it has ${names.join(', ')}`,
             },
           ];
         return [];
@@ -376,8 +370,7 @@ export const queueConsumerModel: ModelDefinition<typeof queueConsumerParams> = {
       settings: params,
       broker: ctx.nodesOf(params.target)[0],
       subscription: params.subscription ?? params.target,
-      deliveries: ctx.deliveries,
-      topicName: params.target,
+      topic: ctx.deliveries.topic(params.target),
       metrics,
       dedup: params.idempotent ? new DedupStore() : null,
     };
