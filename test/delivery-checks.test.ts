@@ -35,14 +35,14 @@ describe('the delivery checker', () => {
 
   it('splits lost messages by cause, and counts neither pending nor expired nor dead-lettered ones as lost', () => {
     const { log, topic, stream } = queueLog();
-    const neverStored = message(topic, 0, { store: false });
+    message(topic, 0, { store: false });
     const truncated = message(topic, 0);
     topic.removed(truncated, 'truncated', 50_000);
     const dropped = message(topic, 0);
     topic.removed(dropped, 'dropped', 50_000);
     const consumerLost = message(topic, 0);
     stream.delivered(consumerLost, 0, -1, 10_000);
-    const passedOver = message(topic, 0);
+    message(topic, 0); // passed over
     const pending = message(topic, 0);
     stream.delivered(pending, 0, -1, 10_000);
     const expired = message(topic, 0);
@@ -54,7 +54,6 @@ describe('the delivery checker', () => {
     stream.delivered(done, 0, -1, 10_000);
     stream.processed(done, 11_000);
     stream.pendingAtEnd = () => [pending];
-    void passedOver;
 
     const r = report(log);
     expect(r.lost).toEqual({ total: 5, neverStored: 1, removedByBroker: 2, deliveredNotProcessed: 1, skipped: 1 });
