@@ -33,7 +33,7 @@ export function deliverySection(report: Report, charts: Chart[]): string {
       return t === undefined || s === undefined ? undefined : { topic: t, stream: s };
     });
     parts.push(
-      `<h3>${escapeHtml(streamLabel(topic, stream))} <span class="muted">(${escapeHtml(topic.kind)})</span></h3>`,
+      `<h3>${escapeHtml(streamLabel(topic, stream))} <span class="muted">(${escapeHtml(topic.kind ?? 'no broker')})</span></h3>`,
       table(['', ...runs.map((r) => r.name)], streamRows(cells), range(1, runs.length + 1), {
         columnPerVariant: true,
       }),

@@ -378,7 +378,7 @@ const deliveryReport = obj({
   topics: z.array(
     obj({
       name: str,
-      kind: z.enum(['queue', 'log', 'pubsub']),
+      kind: z.enum(['queue', 'log', 'pubsub']).nullable(),
       produced: num,
       acknowledged: num,
       unacknowledged: obj({ failed: num, unanswered: num }),

@@ -646,7 +646,8 @@ export interface DeliveryReport {
 
 export interface DeliveryTopicReport {
   name: string;
-  kind: TopicKind;
+  /** Set by the topic's broker; null when no broker claimed the topic. */
+  kind: TopicKind | null;
   /** Messages producers made. */
   produced: number;
   /** Produced messages the producer had an acknowledgement for: the ones the broker promised to keep. */

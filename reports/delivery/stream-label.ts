@@ -2,8 +2,9 @@ import type { DeliveryStreamReport, DeliveryTopicReport } from '../report-types.
 
 /** A stream as people name it: "orders" (a queue), "events (group billing)", "alerts (subscription email)". */
 export function streamLabel(topic: Pick<DeliveryTopicReport, 'name' | 'kind'>, stream: DeliveryStreamReport): string {
-  if (topic.kind === 'queue' && stream.subscription === topic.name) return topic.name;
-  return `${topic.name} (${topic.kind === 'log' ? 'group' : 'subscription'} ${stream.subscription})`;
+  if (topic.kind === 'log') return `${topic.name} (group ${stream.subscription})`;
+  if (topic.kind === 'pubsub') return `${topic.name} (subscription ${stream.subscription})`;
+  return stream.subscription === topic.name ? topic.name : `${topic.name} (${stream.subscription})`;
 }
 
 /** Which guarantee a stream kept, in words: effectively-once, at-least-once, at-most-once or neither. */
