@@ -9,8 +9,8 @@ import {
   slug,
   timeChart,
   valueAxis,
+  usToSeconds,
   windowLine,
-  windowMidSeconds,
   type Chart,
 } from './common.js';
 
@@ -48,7 +48,8 @@ export function consumerLagCharts(report: Report): Chart[] {
       return [
         windowLine(
           multi ? run.name : 'messages waiting',
-          of.lag.timeline.map((lag, w) => [windowMidSeconds(rows[w].startUs, rows[w].endUs), lag]),
+          // Each sample is taken at its window's end, and drawn there.
+          of.lag.timeline.map((lag, w) => [usToSeconds(rows[w].endUs), lag]),
           seriesStyle(i),
         ),
       ];
