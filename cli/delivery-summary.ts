@@ -31,7 +31,8 @@ export function deliveryLines(report: Report, colors: Colors): string[] {
         if (s.endToEndLatency.count > 0) facts.push(`p99 end-to-end ${formatDurationUs(s.endToEndLatency.p99Us)}`);
         if (s.lag.maxAtUs !== null)
           facts.push(`max lag ${formatCount(s.lag.max)} at ${formatDurationUs(s.lag.maxAtUs)}`);
-        const kept = guaranteeKept(s);
+        const guarantee = guaranteeKept(s);
+        const kept = guarantee === 'neither' ? 'neither at-least- nor at-most-once' : guarantee;
         const verdict = s.verdict.effectivelyOnce ? colors.green(kept) : colors.yellow(kept);
         const who = printable(`${named ? `${run.name}: ` : ''}${streamLabel(topic, s)}`);
         return `${who}: ${facts.join(', ')}: ${verdict}`;

@@ -24,7 +24,7 @@ export function deliverySection(report: Report, charts: Chart[]): string {
         if (!keys.has(key)) keys.set(key, { topic, stream });
       }
   const parts = [
-    '<p>Every produced message is judged once per stream. <strong>Lost</strong>: acknowledged to its producer, and never processed, dead-lettered, expired or still pending at the end. <strong>Processed more than once</strong>: its effect applied again (what at-most-once and effectively-once forbid); a duplicate delivery an idempotent consumer absorbed is not. <strong>Lag</strong>: messages stored and not yet processed, dead-lettered or removed.</p>',
+    '<p>Every produced message is judged once per stream. <strong>Lost</strong>: acknowledged to its producer, and never processed, dead-lettered, expired or still pending at the end. <strong>Processed more than once</strong>: its effect applied again (what at-most-once and effectively-once forbid); a duplicate delivery an idempotent consumer absorbed is not. <strong>Lag</strong>: messages stored and not yet processed, dead-lettered or removed; after its peak it is back when at or below its usual level before the peak (the median of its samples at the ends of the windows until then).</p>',
   ];
   for (const { topic, stream } of keys.values()) {
     const cells: Cell[] = runs.map((run) => {

@@ -68,7 +68,7 @@ describe('the delivery section', () => {
       '<strong class="bad">2</strong><br><span class="muted small">2 delivered, never processed</span>',
     );
     expect(section).toContain('effectively-once');
-    expect(section).toContain('neither at-least- nor at-most-once');
+    expect(section).toContain('<span class="badge fail">neither</span>');
     expect(section).toContain('id="chart-delivery-lag-orders-billing"');
     // Drawn in its section only, not among the main charts.
     expect(html.split('id="chart-delivery-lag-orders-billing"')).toHaveLength(2);

@@ -7,11 +7,13 @@ export function streamLabel(topic: Pick<DeliveryTopicReport, 'name' | 'kind'>, s
   return stream.subscription === topic.name ? topic.name : `${topic.name} (${stream.subscription})`;
 }
 
-/** Which guarantee a stream kept, in words: effectively-once, at-least-once, at-most-once or neither. */
-export function guaranteeKept(stream: DeliveryStreamReport): string {
+/** Which guarantee a stream kept: effectively-once, at-least-once, at-most-once, or neither (it lost messages and repeated effects). */
+export function guaranteeKept(
+  stream: DeliveryStreamReport,
+): 'effectively-once' | 'at-least-once' | 'at-most-once' | 'neither' {
   const { atMostOnce, atLeastOnce } = stream.verdict;
   if (atMostOnce && atLeastOnce) return 'effectively-once';
   if (atLeastOnce) return 'at-least-once';
   if (atMostOnce) return 'at-most-once';
-  return 'neither at-least- nor at-most-once';
+  return 'neither';
 }
