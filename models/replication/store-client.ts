@@ -271,6 +271,7 @@ const storeClientParams = z.strictObject({
     .describe('Pause between an operation ending and the same user sending the next (default 10ms).'),
   operations: z
     .partialRecord(z.enum(STORE_OPS), z.number().positive())
+    .refine((mix) => Object.keys(mix).length > 0, 'name at least one operation, like { read: 1 }')
     .default({ read: 1, write: 1 })
     .describe(
       `The mix, as weights: { read: 3, write: 1 }. Operations: ${STORE_OPS.join(', ')} (add on counters; insert, delete on sets).`,

@@ -92,6 +92,10 @@ export const requestParams = {
     .union([z.string(), z.record(z.string(), z.number().positive())], {
       error: 'expected an operation name, or a map of names to weights like { read: 9, write: 1 }',
     })
+    .refine(
+      (ops) => typeof ops === 'string' || Object.keys(ops).length > 0,
+      'name at least one operation, like { read: 1 }',
+    )
     .default('request')
     .describe('The operation latencies are reported under, or a mix: { read: 0.9, write: 0.1 }.'),
   keys: z
