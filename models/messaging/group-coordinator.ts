@@ -153,7 +153,7 @@ export class GroupCoordinator {
   private commitsRejected = 0;
 
   constructor(
-    private readonly ctx: NodeContext,
+    private readonly ctx: NodeContext<object>,
     private readonly host: CoordinatorHost,
   ) {}
 
@@ -174,8 +174,9 @@ export class GroupCoordinator {
     };
   }
 
-  /** A group message (log-messages.ts) from a consumer. */
-  onMessage(from: NodeId, message: GroupMessage): void {
+  /** A group message (log-messages.ts) from a consumer; `isGroupMessage` tells which messages are. */
+  onMessage(from: NodeId, received: { readonly kind: string }): void {
+    const message = received as GroupMessage;
     if (message.kind === 'find-coordinator') {
       const partition = this.host.coordinatorPartition(message.group);
       this.reply(from, {
