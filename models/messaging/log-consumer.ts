@@ -811,7 +811,7 @@ export const logConsumerModel: ModelDefinition<typeof logConsumerParams> = {
   },
   instantiate(params, ctx) {
     const group = params.group ?? ctx.name;
-    const stream = ctx.deliveries.topic(params.target, 'log').stream(group, 'partition');
+    const stream = ctx.deliveries.topic(params.target).stream(group, 'partition');
     const dedup = params.idempotent ? new DedupStore() : null;
     const metrics = ctx.componentMetrics(params.workers);
     const processing = distribution(params.processing);
