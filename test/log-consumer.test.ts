@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { CommitMode } from '../models/messaging/log-consumer.js';
+import type { CommitMode, LogConsumer } from '../models/messaging/log-consumer.js';
 import { groupRun, tally, type GroupRunOptions } from './support/single-log-broker.js';
 
 /**
@@ -107,7 +107,7 @@ describe('log-consumer group membership', () => {
     const states: { atUs: number; partitions: number[] }[] = [];
     for (const t of [150_000, 400_000, 800_000])
       r.sim.at(t, () => {
-        const s = r.sim.process(r.consumers[0])!.inspect() as { partitions: number[] };
+        const s = (r.sim.process(r.consumers[0]) as LogConsumer).inspect() as { partitions: number[] };
         states.push({ atUs: t, partitions: s.partitions });
       });
     r.sim.run({ untilUs: 3_000_000 });
