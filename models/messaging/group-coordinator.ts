@@ -33,9 +33,15 @@
  *
  * Transactional commits (Kafka's read-process-write transactions with
  * sendOffsetsToTransaction) carry the effects of the records they cover: the
- * coordinator applies them (records them as processed) when the offsets are
- * durable, in the same step, and only for records at or past the committed
- * offset, so a retried or fenced commit cannot apply an effect twice.
+ * coordinator applies them (records them as processed) in the step that
+ * appends the offsets, and only for records at or past the committed offset,
+ * so a retried or fenced commit cannot apply an effect twice. Simplified:
+ * the offsets count from their append on (as the broker's committed offsets
+ * do), so a coordinator that loses its partition's leadership before the
+ * commit reaches the other replicas can have applied effects whose offsets
+ * are then lost, and the records' effects are repeated (Kafka's transaction
+ * coordinator, with its own replicated log, does not); consumer crashes
+ * cannot do this.
  */
 import type { NodeContext, NodeId } from '../../engine/index.js';
 import type { InspectedState } from '../kit/inspect-contract.js';
@@ -141,8 +147,6 @@ interface Group {
   initialDelayOver: boolean;
   /** Who owned each partition before this rebalance (for the sticky assignor); '' for no one. */
   previousOwners: string[];
-  /** Per partition, the offset up to which a transactional commit in flight or done has applied effects. */
-  readonly effectsTo: number[];
 }
 
 export class GroupCoordinator {
@@ -265,7 +269,6 @@ export class GroupCoordinator {
         rebalance: 0,
         initialDelayOver: false,
         previousOwners: new Array<string>(this.host.partitions).fill(''),
-        effectsTo: new Array<number>(this.host.partitions).fill(-1),
       };
       this.groups.set(name, group);
     }
@@ -332,20 +335,8 @@ export class GroupCoordinator {
       return;
     }
     member!.lastSeenLocalUs = this.ctx.localTimeUs();
-    const effects = request.effects;
-    let claimed: { partition: number; from: number }[] | null = null;
-    if (effects !== undefined && effects.length > 0) {
-      // Claim the records' effects now, so a retry arriving while this commit replicates applies none of them again.
-      claimed = [];
-      for (const { partition, offset } of request.offsets) {
-        const from = Math.max(group!.effectsTo[partition], this.host.committedOffset(group!.name, partition));
-        claimed.push({ partition, from });
-        if (offset > group!.effectsTo[partition]) group!.effectsTo[partition] = offset;
-      }
-    }
+    if (request.effects !== undefined && request.effects.length > 0) this.applyEffects(group!, request);
     this.host.commitOffsets(request.group, request.offsets, (ok) => {
-      if (ok && claimed !== null) this.applyEffects(group!, request, claimed);
-      else if (!ok && claimed !== null) for (const c of claimed) group!.effectsTo[c.partition] = c.from;
       this.reply(from, {
         kind: 'commit-reply',
         id: request.id,
@@ -354,15 +345,18 @@ export class GroupCoordinator {
     });
   }
 
-  /** Records as processed each effect at or past where its partition's effects were applied when the commit came. */
-  private applyEffects(group: Group, request: CommitRequest, claimed: readonly { partition: number; from: number }[]) {
-    const stream: StreamRecord = this.host.deliveries.topic(this.host.topic, 'log').stream(group.name, 'partition');
+  /**
+   * Records as processed the effects of records at or past their partition's
+   * committed offset, in the step that appends the offsets: the broker's
+   * committed offsets (what a member resumes from, what the run counts as
+   * pending) include a commit from its append on, so effects go with them.
+   */
+  private applyEffects(group: Group, request: CommitRequest): void {
+    const stream: StreamRecord = this.host.deliveries.topic(this.host.topic).stream(group.name, 'partition');
     const now = this.ctx.nowUs;
-    for (const effect of request.effects!) {
-      let from = Number.POSITIVE_INFINITY;
-      for (const c of claimed) if (c.partition === effect.partition) from = c.from;
-      if (effect.offset >= from) stream.processed(effect.message, now);
-    }
+    for (const effect of request.effects!)
+      if (effect.offset >= this.host.committedOffset(group.name, effect.partition))
+        stream.processed(effect.message, now);
   }
 
   private offsetFetch(from: NodeId, request: OffsetFetchRequest): void {
