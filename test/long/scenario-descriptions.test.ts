@@ -142,6 +142,52 @@ function sentByNodes(r: Run, group: string): number[] {
   return sim.group(group).map((id) => sim.sentBy(id));
 }
 
+/**
+ * A log consumer group's tally from the run's delivery log, by the delivery
+ * checker's rules: lost = acknowledged, never processed, not pending at the
+ * end; repeated = processed more than once; redelivered = delivered more than once.
+ */
+function groupTally(r: Run, topicName: string, group: string) {
+  const topic = r.completed.built.deliveries.topics.find((t) => t.name === topicName)!;
+  const stream = topic.streams.find((s) => s.subscription === group)!;
+  const pending = new Set(stream.pendingAtEnd?.() ?? []);
+  let lost = 0;
+  let repeated = 0;
+  let redelivered = 0;
+  for (let id = 0; id < topic.messages; id++) {
+    const processings = stream.processings[id] ?? 0;
+    if (!Number.isNaN(topic.acknowledgedUs[id]) && processings === 0 && !pending.has(id)) lost++;
+    if (processings > 1) repeated++;
+    if ((stream.deliveries[id] ?? 0) > 1) redelivered++;
+  }
+  return { lost, repeated, redelivered };
+}
+/** A group's lag every 100 ms: messages the log had stored and the group had not processed yet. */
+function groupLag(r: Run, topicName: string, group: string): { atS: number; lag: number }[] {
+  const topic = r.completed.built.deliveries.topics.find((t) => t.name === topicName)!;
+  const stream = topic.streams.find((s) => s.subscription === group)!;
+  const changes: [number, number][] = [];
+  for (let id = 0; id < topic.messages; id++) {
+    if (Number.isNaN(topic.storedUs[id])) continue;
+    changes.push([topic.storedUs[id], 1]);
+    const processedUs = stream.firstProcessedUs[id] ?? NaN;
+    if (!Number.isNaN(processedUs)) changes.push([processedUs, -1]);
+  }
+  changes.sort((a, b) => a[0] - b[0]);
+  const out: { atS: number; lag: number }[] = [];
+  let lag = 0;
+  let i = 0;
+  for (let step = 1; step * 100_000 <= r.report.simulatedSeconds * 1e6; step++) {
+    while (i < changes.length && changes[i][0] <= step * 100_000) lag += changes[i++][1];
+    out.push({ atS: step / 10, lag });
+  }
+  return out;
+}
+const peakLag = (r: Run, topic: string, group: string) => Math.max(...groupLag(r, topic, group).map((p) => p.lag));
+/** The first sample after `fromS` with lag under `level`, in seconds. */
+const caughtUpAt = (r: Run, topic: string, group: string, fromS: number, level: number) =>
+  groupLag(r, topic, group).find((p) => p.atS > fromS && p.lag < level)?.atS ?? Infinity;
+
 const CLAIMS: ScenarioClaims[] = [
   {
     scenario: 'autoscale-spike',
@@ -308,6 +354,147 @@ const CLAIMS: ScenarioClaims[] = [
           (latency(r, 'write').p50Us - latency(runs.get('cp-quorum-lww')!, 'write').p50Us) /
           latency(runs.get('ap-one-lww')!).p50Us,
         accept: between(0.75, 1.25),
+      },
+    ],
+  },
+  {
+    scenario: 'consumer-lag',
+    claims: [
+      {
+        quote: 'lag peaks at about 790 at 5 s',
+        variant: 'two-consumers',
+        read: (r) => peakLag(r, 'clicks', 'analytics'),
+        accept: about(790),
+      },
+      {
+        quote: 'they catch up at 9.3 s',
+        variant: 'two-consumers',
+        read: (r) => caughtUpAt(r, 'clicks', 'analytics', 5, 20),
+        accept: quoted(9.3, 0.1),
+      },
+      {
+        quote: 'lag peaks at about 60 and is gone by 5.2 s',
+        variant: 'four-consumers',
+        read: (r) => peakLag(r, 'clicks', 'analytics'),
+        accept: about(60),
+      },
+      {
+        quote: 'lag peaks at about 60 and is gone by 5.2 s',
+        variant: 'four-consumers',
+        read: (r) => caughtUpAt(r, 'clicks', 'analytics', 5, 20),
+        accept: atMost(5.2),
+      },
+      {
+        quote: 'lag never above 20',
+        variant: 'eight-consumers',
+        read: (r) => peakLag(r, 'clicks', 'analytics'),
+        accept: atMost(20),
+      },
+      {
+        quote: 'Lag still peaks at about 770',
+        variant: 'two-plus-two-joining',
+        read: (r) => peakLag(r, 'clicks', 'analytics'),
+        accept: about(770),
+      },
+      {
+        quote: 'but they catch up at 6.4 s, about 3 s sooner than two alone',
+        variant: 'two-plus-two-joining',
+        read: (r) => caughtUpAt(r, 'clicks', 'analytics', 5, 20),
+        accept: quoted(6.4, 0.1),
+      },
+      {
+        quote: 'but they catch up at 6.4 s, about 3 s sooner than two alone',
+        variant: 'two-plus-two-joining',
+        read: (r, runs) =>
+          caughtUpAt(runs.get('two-consumers')!, 'clicks', 'analytics', 5, 20) -
+          caughtUpAt(r, 'clicks', 'analytics', 5, 20),
+        accept: about(3),
+      },
+      {
+        quote: 'lag peaks at about 250, caught up at 6.5 s',
+        variant: 'four-one-crashing',
+        read: (r) => peakLag(r, 'clicks', 'analytics'),
+        accept: about(250),
+      },
+      {
+        quote: 'lag peaks at about 250, caught up at 6.5 s',
+        variant: 'four-one-crashing',
+        read: (r) => caughtUpAt(r, 'clicks', 'analytics', 5, 20),
+        accept: quoted(6.5, 0.1),
+      },
+      {
+        quote: '(1 repeated effect; nothing is lost)',
+        variant: 'four-one-crashing',
+        read: (r) => groupTally(r, 'clicks', 'analytics').repeated,
+        accept: exactly(1),
+      },
+      {
+        quote: '(1 repeated effect; nothing is lost)',
+        variant: 'four-one-crashing',
+        read: (r) => groupTally(r, 'clicks', 'analytics').lost,
+        accept: exactly(0),
+      },
+    ],
+  },
+  {
+    scenario: 'delivery-semantics',
+    claims: [
+      {
+        quote: 'at-most-once (commit before processing): 124 lost, no repeated effect',
+        variant: 'at-most-once',
+        read: (r) => groupTally(r, 'events', 'billing').lost,
+        accept: quoted(124, 1),
+      },
+      {
+        quote: 'at-most-once (commit before processing): 124 lost, no repeated effect',
+        variant: 'at-most-once',
+        read: (r) => groupTally(r, 'events', 'billing').repeated,
+        accept: exactly(0),
+      },
+      {
+        quote: 'nothing lost, 23 repeated effects (99 messages delivered twice)',
+        variant: 'at-least-once',
+        read: (r) => groupTally(r, 'events', 'billing').lost,
+        accept: exactly(0),
+      },
+      {
+        quote: 'nothing lost, 23 repeated effects (99 messages delivered twice)',
+        variant: 'at-least-once',
+        read: (r) => groupTally(r, 'events', 'billing').repeated,
+        accept: quoted(23, 1),
+      },
+      {
+        quote: 'nothing lost, 23 repeated effects (99 messages delivered twice)',
+        variant: 'at-least-once',
+        read: (r) => groupTally(r, 'events', 'billing').redelivered,
+        accept: quoted(99, 1),
+      },
+      {
+        quote: 'both at once, 4 lost and 149 repeated',
+        variant: 'auto-commit',
+        read: (r) => groupTally(r, 'events', 'billing').lost,
+        accept: exactly(4),
+      },
+      {
+        quote: 'both at once, 4 lost and 149 repeated',
+        variant: 'auto-commit',
+        read: (r) => groupTally(r, 'events', 'billing').repeated,
+        accept: quoted(149, 1),
+      },
+      {
+        quote: '99 messages are still delivered twice, but nothing is lost and no effect is repeated',
+        variant: ['effectively-once-transactional', 'effectively-once-idempotent'],
+        read: (r) => groupTally(r, 'events', 'billing').redelivered,
+        accept: quoted(99, 1),
+      },
+      {
+        quote: '99 messages are still delivered twice, but nothing is lost and no effect is repeated',
+        variant: ['effectively-once-transactional', 'effectively-once-idempotent'],
+        read: (r) => {
+          const t = groupTally(r, 'events', 'billing');
+          return t.lost + t.repeated;
+        },
+        accept: exactly(0),
       },
     ],
   },
