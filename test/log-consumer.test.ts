@@ -118,4 +118,20 @@ describe('log-consumer group membership', () => {
     ]);
     expect(tally(r.stream, 1600)).toEqual({ lost: 0, repeated: 0, processed: 1600 });
   });
+
+  it('a group with no committed offsets reads from the log start with earliest, and only what comes later with latest', () => {
+    const processed = (autoOffsetReset: 'earliest' | 'latest') => {
+      const r = groupRun({
+        partitions: 2,
+        perPartition: 50,
+        consumers: 1,
+        commit: 'after-processing',
+        autoOffsetReset,
+      });
+      r.sim.run({ untilUs: 1_000_000 });
+      return tally(r.stream, 100).processed;
+    };
+    expect(processed('earliest')).toBe(100);
+    expect(processed('latest')).toBe(0);
+  });
 });

@@ -106,6 +106,7 @@ export interface GroupRunOptions {
   sessionTimeoutUs?: number;
   autoCommitIntervalUs?: number;
   seed?: number;
+  autoOffsetReset?: 'earliest' | 'latest';
   /** Per consumer (1-based index in the name), optional join and leave times. */
   joinAtUs?: (i: number) => number | undefined;
   leaveAtUs?: (i: number) => number | undefined;
@@ -159,7 +160,7 @@ export function groupRun(o: GroupRunOptions): GroupRun {
       rebalanceTimeoutUs: 1_000_000,
       commit: o.commit,
       autoCommitIntervalUs: o.autoCommitIntervalUs ?? 50_000,
-      autoOffsetReset: 'earliest',
+      autoOffsetReset: o.autoOffsetReset ?? 'earliest',
       assignor: o.assignor ?? 'range',
       fetchWaitUs: 20_000,
       requestTimeoutUs: 50_000,
