@@ -98,6 +98,8 @@ class Leadership {
   /** The in-sync set the controller last published, and a change asked of it and not yet answered. */
   isr: readonly number[];
   pendingIsr: readonly number[] | null = null;
+  /** The partition epoch the pending change was asked against: metadata past it settles the change. */
+  pendingBasis = -1;
   /** Per broker: its log end as its last fetch said (-1 unknown), when it was last caught up, and what it fetched then. */
   readonly followerEnd: Float64Array;
   readonly caughtUpLocalUs: Float64Array;
@@ -371,6 +373,7 @@ export class LogBroker implements InspectableProcess<unknown> {
       if (leader === this.self) {
         if (led !== null && led.epoch === epoch) {
           led.isr = metadata.isr[p];
+          if (led.pendingIsr !== null && metadata.partitionEpochs[p] > led.pendingBasis) led.pendingIsr = null;
           this.advanceHighWatermark(p, led);
           continue;
         }
@@ -390,9 +393,15 @@ export class LogBroker implements InspectableProcess<unknown> {
     }
   }
 
+  /**
+   * A refused change is dropped at once; an accepted one stays pending until
+   * the metadata carrying it arrives (the reply may overtake it), so a member
+   * being added counts for the high watermark until the leader sees it in the
+   * published set.
+   */
   private onAlterPartitionReply(reply: AlterPartitionReply): void {
     const l = this.leaderships[reply.partition];
-    if (l !== null) l.pendingIsr = null;
+    if (l !== null && !reply.accepted) l.pendingIsr = null;
   }
 
   // ---- leading ----
@@ -566,6 +575,7 @@ export class LogBroker implements InspectableProcess<unknown> {
 
   private proposeIsr(p: number, l: Leadership, isr: readonly number[]): void {
     l.pendingIsr = isr;
+    l.pendingBasis = this.metadata.partitionEpochs[p];
     const request: AlterPartition = {
       kind: 'log-alter-partition',
       broker: this.self,

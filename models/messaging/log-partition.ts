@@ -141,6 +141,7 @@ export class PartitionReplica {
     sequence: number,
     appendedLocalUs: number,
   ): number {
+    this.beginEpoch(epoch);
     const offset = this.endOffset++;
     this.messages.set(offset, message);
     this.keys.set(offset, key);
@@ -149,7 +150,6 @@ export class PartitionReplica {
     this.producerIds.set(offset, producerId);
     this.sequences.set(offset, sequence);
     this.appendedLocalUs.set(offset, appendedLocalUs);
-    this.beginEpoch(epoch);
     if (producerId >= 0) {
       this.lastSequence.set(producerId, sequence);
       this.lastSequenceOffset.set(producerId, offset);
