@@ -141,7 +141,6 @@ export class LogConsumer implements InspectableProcess {
   private metadataPending = false;
   private owned: Owned[] = [];
   private readonly pending = new Map<number, Pending>();
-  private nextId = 1;
   private brokerCursor: number;
   private busy = 0;
   /** Batches with records not yet started, oldest first. */
@@ -161,7 +160,7 @@ export class LogConsumer implements InspectableProcess {
   private joins = 0;
 
   constructor(
-    private readonly ctx: NodeContext,
+    private readonly ctx: NodeContext<{ nextRequestId?: number }>,
     private readonly options: LogConsumerOptions,
   ) {
     this.brokerCursor = ctx.random('brokers').int(options.brokers.length);
@@ -222,7 +221,7 @@ export class LogConsumer implements InspectableProcess {
         break;
       case RETRY:
         if (data === 'find' && this.phase === 'finding') this.findCoordinator();
-        else if (data === 'metadata') this.refreshMetadata();
+        else if (data === 'metadata' && this.phase !== 'left') this.refreshMetadata();
         break;
     }
   }
@@ -494,8 +493,9 @@ export class LogConsumer implements InspectableProcess {
     o.fetching = false;
     if (pending.epoch !== this.epoch) return;
     if (reply.error === 'not-leader') {
+      // Asked again after a pause: brokers learn of a new leader a little after it is elected.
       this.leaders[o.partition] = -1;
-      this.refreshMetadata();
+      this.ctx.setTimer(RETRY_BACKOFF_US, RETRY, 'metadata');
       return;
     }
     if (reply.error === 'offset-out-of-range') {
@@ -684,7 +684,8 @@ export class LogConsumer implements InspectableProcess {
   // Requests.
 
   private track(kind: Pending['kind'], timeoutUs: number, owned: Owned | null, batch: Batch | null): number {
-    const id = this.nextId++;
+    // Ids run on across crashes, so a reply to the previous incarnation's request never matches a new one.
+    const id = (this.ctx.durable.nextRequestId = (this.ctx.durable.nextRequestId ?? 0) + 1);
     const pending: Pending = { id, kind, epoch: this.epoch, owned, batch };
     this.pending.set(id, pending);
     this.ctx.setTimer(timeoutUs, REQUEST_TIMEOUT, pending);
