@@ -209,6 +209,95 @@ const CLAIMS: ScenarioClaims[] = [
     ],
   },
   {
+    scenario: 'broker-failover',
+    claims: [
+      {
+        quote: '774 acknowledged messages lost (component detail truncatedRecords: 774)',
+        variant: 'acks-1',
+        read: (r) => groupTally(r, 'events', 'readers').lost,
+        accept: exactly(774),
+      },
+      {
+        quote: 'truncatedRecords: 774',
+        variant: 'acks-1',
+        read: (r) => detail(r, 'events', 'truncatedRecords'),
+        accept: exactly(774),
+      },
+      {
+        quote: 'With acks=all it acknowledges none',
+        variant: ['acks-all', 'unclean', 'unclean-min-isr-2'],
+        read: (r) => {
+          // Acknowledged messages of partition 0's cut-off leader: none stored only there (none removed before 14 s).
+          const topic = r.completed.built.deliveries.topics.find((t) => t.name === 'events')!;
+          let removed = 0;
+          for (let id = 0; id < topic.messages; id++)
+            if (topic.removedUs[id] < 14e6 && !Number.isNaN(topic.acknowledgedUs[id])) removed++;
+          return removed;
+        },
+        accept: exactly(0),
+      },
+      {
+        quote: 'about 6,600 not-enough-replicas answers',
+        variant: 'acks-all',
+        read: (r) => detail(r, 'events', 'notEnoughReplicas'),
+        accept: about(6600),
+      },
+      {
+        quote: 'offlinePartitions: 2',
+        variant: 'acks-all',
+        read: (r) => detail(r, 'events', 'offlinePartitions'),
+        accept: exactly(2),
+      },
+      {
+        quote: 'no acknowledged message is lost',
+        variant: 'acks-all',
+        read: (r) => groupTally(r, 'events', 'readers').lost,
+        accept: exactly(0),
+      },
+      {
+        quote: 'wait up to 9 s',
+        variant: 'acks-all',
+        read: (r) => latency(r).maxUs / 1e6,
+        accept: between(8, 9),
+      },
+      {
+        quote: 'produce p99 7.7 s',
+        variant: 'acks-all',
+        read: (r) => latency(r, 'produce').p99Us / 1e6,
+        accept: quoted(7.7, 0.1),
+      },
+      {
+        quote: 'uncleanElections: 2',
+        variant: ['unclean', 'unclean-min-isr-2'],
+        read: (r) => detail(r, 'events', 'uncleanElections'),
+        accept: exactly(2),
+      },
+      {
+        quote: '1,163 acknowledged messages lost',
+        variant: 'unclean',
+        read: (r) => groupTally(r, 'events', 'readers').lost,
+        accept: exactly(1163),
+      },
+      {
+        quote: 'unclean-min-isr-2: none lost',
+        variant: 'unclean-min-isr-2',
+        read: (r) => groupTally(r, 'events', 'readers').lost,
+        accept: exactly(0),
+      },
+      {
+        quote: 'In acks-1 the second fault loses nothing',
+        variant: 'acks-1',
+        read: (r) => {
+          const topic = r.completed.built.deliveries.topics.find((t) => t.name === 'events')!;
+          let removed = 0;
+          for (let id = 0; id < topic.messages; id++) if (topic.removedUs[id] >= 14e6) removed++;
+          return removed + (detail(r, 'events', 'uncleanElections') ?? 0);
+        },
+        accept: exactly(0),
+      },
+    ],
+  },
+  {
     scenario: 'bulkheads',
     claims: [
       {
