@@ -119,6 +119,40 @@ describe('log broker: leader election', () => {
     expect(acknowledgedButGone(c)).toEqual([]);
   });
 
+  it('the controller resumes from its disk after a crash: an offline partition gets its leader back when its last in-sync replica returns, and no leader is elected while the controller is down', () => {
+    // Broker-1 is a dedicated controller; partition 0 lives on brokers 2-4.
+    const c = logCluster({ brokers: 4, params: { partitions: 1, dedicatedController: true } });
+    c.runFor(200_000);
+    c.crash(2);
+    c.crash(3);
+    c.runFor(1_000_000);
+    expect(c.metadata().isr[0]).toEqual([1]);
+    c.crash(1);
+    c.runFor(1_000_000);
+    expect(c.metadata().leaders[0]).toBe(-1);
+    // The controller restarts with the partition offline on its disk, and its last in-sync replica with it.
+    c.crash(0);
+    c.runFor(500_000);
+    c.restart(0);
+    c.restart(1);
+    c.runFor(1_000_000);
+    expect(c.metadata().leaders[0]).toBe(1);
+    c.restart(2);
+    c.restart(3);
+    const id = c.producer.send(0);
+    c.runFor(1_000_000);
+    expect(c.acknowledged()).toContain(id);
+    expect(c.metadata().isr[0]).toEqual([1, 2, 3]);
+    // The controller and the leader go down together: nobody elects a new leader until the controller is back.
+    c.crash(0);
+    c.crash(1);
+    c.runFor(1_000_000);
+    expect(c.metadata().leaders[0]).toBe(1);
+    c.restart(0);
+    c.runFor(1_000_000);
+    expect(c.metadata().leaders[0]).toBe(2);
+  });
+
   type Fault = {
     atMs: number;
     forMs: number;

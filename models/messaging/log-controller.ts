@@ -17,7 +17,9 @@
  * One controller instead of a Raft quorum of them is the simplification:
  * while its broker is down, no broker is fenced and no leader elected (every
  * partition keeps the leader it had); it resumes from its disk when the
- * broker restarts, giving every broker a fresh session timeout.
+ * broker restarts, giving every broker a fresh session timeout, and elects
+ * only brokers it has heard from since (a partition left offline is retried
+ * at every tick).
  */
 import type { ComponentMetrics } from '../measure/component-metrics.js';
 import type { AlterPartition, AlterPartitionReply, BrokerHeartbeat, ClusterMetadata } from './log-cluster-messages.js';
@@ -53,6 +55,8 @@ export class LogController {
   private metadata: ClusterMetadata;
   private readonly lastHeardLocalUs: Float64Array;
   private readonly fenced: Uint8Array;
+  /** Brokers heard from since this controller started: only they may be elected. */
+  private readonly heard: Uint8Array;
 
   constructor(
     private readonly host: ControllerHost,
@@ -65,6 +69,8 @@ export class LogController {
     this.metadata = host.disk.controllerMetadata ??= initialMetadata(replicas);
     this.lastHeardLocalUs = new Float64Array(brokers).fill(host.localTimeUs());
     this.fenced = new Uint8Array(brokers);
+    this.heard = new Uint8Array(brokers);
+    this.heard[self] = 1;
   }
 
   get version(): number {
@@ -91,8 +97,9 @@ export class LogController {
   onHeartbeat(heartbeat: BrokerHeartbeat): void {
     const b = heartbeat.broker;
     this.lastHeardLocalUs[b] = this.host.localTimeUs();
-    if (this.fenced[b] === 1) {
+    if (this.fenced[b] === 1 || this.heard[b] === 0) {
       this.fenced[b] = 0;
+      this.heard[b] = 1;
       this.electOffline();
     }
     if (heartbeat.metadataVersion < this.metadata.version) this.sendMetadata(b);
@@ -105,6 +112,7 @@ export class LogController {
       if (b === this.self || this.fenced[b] === 1) continue;
       if (now - this.lastHeardLocalUs[b] > this.settings.sessionTimeoutUs) this.fence(b);
     }
+    if (this.offlinePartitions() > 0) this.electOffline();
   }
 
   onAlterPartition(request: AlterPartition): void {
@@ -161,7 +169,7 @@ export class LogController {
   /** Partition `p` needs a leader: clean from the live in-sync replicas, else unclean if allowed, else offline. */
   private elect(m: ClusterMetadata, p: number): ClusterMetadata {
     const now = this.host.nowUs();
-    const live = (b: number) => this.fenced[b] === 0;
+    const live = (b: number) => this.fenced[b] === 0 && this.heard[b] === 1;
     const inSync = m.isr[p].filter(live);
     let leader = -1;
     let isr = m.isr[p];
