@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { distribution, type Distribution, type NodeContext, type NodeId } from '../../engine/index.js';
+import {
+  distribution,
+  type Distribution,
+  type NodeContext,
+  type NodeId,
+  type RandomStream,
+} from '../../engine/index.js';
 import type { InspectableProcess, InspectedState } from '../kit/inspect-contract.js';
 import type { ModelDefinition } from '../kit/model-contract.js';
 import { durationDistribution } from '../kit/distribution-schema.js';
@@ -142,6 +148,7 @@ export class LogConsumer implements InspectableProcess {
   private owned: Owned[] = [];
   private readonly pending = new Map<number, Pending>();
   private brokerCursor: number;
+  private readonly processingTimes: RandomStream;
   private busy = 0;
   /** Batches with records not yet started, oldest first. */
   private readonly runnable: Batch[] = [];
@@ -163,6 +170,7 @@ export class LogConsumer implements InspectableProcess {
     private readonly ctx: NodeContext<{ nextRequestId?: number }>,
     private readonly options: LogConsumerOptions,
   ) {
+    this.processingTimes = ctx.random('processing');
     this.brokerCursor = ctx.random('brokers').int(options.brokers.length);
   }
 
@@ -542,7 +550,7 @@ export class LogConsumer implements InspectableProcess {
       this.busy++;
       this.options.metrics?.queueChanged(this.options.nodeIndex, -1, now);
       this.options.metrics?.busyChanged(this.options.nodeIndex, 1, now);
-      this.ctx.setTimer(this.options.processing.sample(this.ctx.random('processing')), PROCESSED, batch);
+      this.ctx.setTimer(this.options.processing.sample(this.processingTimes), PROCESSED, batch);
     }
   }
 
