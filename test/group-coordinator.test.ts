@@ -145,6 +145,46 @@ describe('group coordinator', () => {
   });
 });
 
+describe('group membership under member crashes', () => {
+  it('every generation gives each partition to exactly one member, whatever crashes and restarts', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            atUs: fc.integer({ min: 0, max: 600_000 }),
+            consumer: fc.integer({ min: 0, max: 3 }),
+            downUs: fc.integer({ min: 1, max: 400_000 }),
+          }),
+          { maxLength: 5 },
+        ),
+        fc.constantFrom('range', 'roundrobin', 'sticky' as const),
+        (crashes, assignor) => {
+          const r = groupRun({ partitions: 5, perPartition: 500, consumers: 4, commit: 'after-processing', assignor });
+          const byGeneration = new Map<number, number[]>();
+          r.sim.addMessageObserver({
+            onSend(_sentUs, _from, _to, _arrival, message) {
+              const m = message as JoinGroupReply;
+              if (m.kind !== 'join-group-reply' || m.error !== undefined) return;
+              const owned = byGeneration.get(m.generation) ?? [];
+              byGeneration.set(m.generation, owned.concat(m.partitions));
+            },
+          });
+          for (const c of crashes) {
+            const id = r.consumers[c.consumer];
+            r.sim.at(c.atUs, () => r.sim.isUp(id) && r.sim.crash(id));
+            r.sim.at(c.atUs + c.downUs, () => !r.sim.isUp(id) && r.sim.restart(id));
+          }
+          r.sim.run({ untilUs: 1_500_000 });
+          expect(byGeneration.size).toBeGreaterThan(0);
+          for (const owned of byGeneration.values())
+            expect(owned.slice().sort((x: number, y: number) => x - y)).toEqual([0, 1, 2, 3, 4]);
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
+});
+
 describe('partition assignors', () => {
   const members = fc.uniqueArray(fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f', 'g'), { minLength: 1, maxLength: 7 });
 
