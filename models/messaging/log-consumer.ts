@@ -317,6 +317,7 @@ export class LogConsumer implements InspectableProcess {
       return;
     }
     this.joins++;
+    this.options.metrics?.countDetail('joins', this.ctx.nowUs);
     this.generation = reply.generation;
     this.epoch++;
     this.owned = reply.partitions.map((partition) => ({
@@ -519,6 +520,9 @@ export class LogConsumer implements InspectableProcess {
     let records = reply.records;
     // A record below the position was fetched before (a reply that crossed a reset): skip it.
     if (records.length > 0 && records[0].offset < o.position) records = records.filter((r) => r.offset >= o.position);
+    // Kafka's records-lag-max: how far behind the partition's high watermark this fetch leaves the member.
+    const lastOffset = records.length === 0 ? o.position - 1 : records[records.length - 1].offset;
+    this.options.metrics?.noteWindowMax('recordsLagMax', Math.max(0, reply.highWatermark - lastOffset - 1), now);
     if (records.length === 0) {
       this.fetch(o);
       return;
@@ -648,7 +652,10 @@ export class LogConsumer implements InspectableProcess {
   private onCommitted(pending: Pending, reply: CommitReply | null): void {
     if (pending.epoch !== this.epoch) return;
     const ok = reply !== null && reply.error === undefined;
-    if (!ok) this.commitsFailed++;
+    if (!ok) {
+      this.commitsFailed++;
+      this.options.metrics?.countDetail('commitsFailed', this.ctx.nowUs);
+    }
     const batch = pending.batch;
     if (batch === null) {
       // An auto-commit of positions.
