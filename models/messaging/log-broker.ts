@@ -759,7 +759,7 @@ export class LogBroker implements InspectableProcess<unknown> {
     }
     if (reply.records !== null) {
       replica.appendBatch(reply.records);
-      for (const message of reply.records.messages) this.shared.view.hold(message);
+      for (let i = 0; i < reply.records.count; i++) this.shared.view.hold(reply.records.data[i]);
     }
     if (f.resyncCommits) {
       replica.resetCommits();

@@ -26,16 +26,15 @@ class Column {
   }
 }
 
-/** What a leader's follower-fetch reply carries: a batch of records, column by column. */
+/**
+ * What a leader's follower-fetch reply carries: `count` records as one block
+ * of seven columns (message, key, size, epoch, producer id, sequence, and the
+ * leader's append time on its clock, the timestamp retention compares with),
+ * column c of record i at data[c * count + i]: one allocation per batch.
+ */
 export interface RecordBatch {
-  readonly messages: readonly number[];
-  readonly keys: readonly number[];
-  readonly sizes: readonly number[];
-  readonly epochs: readonly number[];
-  readonly producerIds: readonly number[];
-  readonly sequences: readonly number[];
-  /** When the leader appended each, on its clock (the record timestamp retention compares with). */
-  readonly appendedLocalUs: readonly number[];
+  readonly count: number;
+  readonly data: Float64Array;
 }
 
 export interface OffsetCommit {
@@ -59,6 +58,16 @@ export class PartitionReplica {
   private readonly producerIds = new Column();
   private readonly sequences = new Column();
   private readonly appendedLocalUs = new Column();
+  /** The columns in a batch's order. */
+  private readonly columns = [
+    this.messages,
+    this.keys,
+    this.sizes,
+    this.epochs,
+    this.producerIds,
+    this.sequences,
+    this.appendedLocalUs,
+  ];
   /** Leader epochs and the offsets they began at, ascending (only epochs that appended a record or led). */
   private readonly epochStartEpochs: number[] = [];
   private readonly epochStartOffsets: number[] = [];
@@ -159,28 +168,23 @@ export class PartitionReplica {
 
   /** Records [from, from + count) as a batch for a follower. */
   batch(from: number, count: number): RecordBatch {
-    const slice = (column: Column) => Array.from(column.values.subarray(from, from + count));
-    return {
-      messages: slice(this.messages),
-      keys: slice(this.keys),
-      sizes: slice(this.sizes),
-      epochs: slice(this.epochs),
-      producerIds: slice(this.producerIds),
-      sequences: slice(this.sequences),
-      appendedLocalUs: slice(this.appendedLocalUs),
-    };
+    const data = new Float64Array(7 * count);
+    const columns = this.columns;
+    for (let c = 0; c < 7; c++) data.set(columns[c].values.subarray(from, from + count), c * count);
+    return { count, data };
   }
 
   appendBatch(batch: RecordBatch): void {
-    for (let i = 0; i < batch.messages.length; i++)
+    const { count, data } = batch;
+    for (let i = 0; i < count; i++)
       this.append(
-        batch.messages[i],
-        batch.keys[i],
-        batch.sizes[i],
-        batch.epochs[i],
-        batch.producerIds[i],
-        batch.sequences[i],
-        batch.appendedLocalUs[i],
+        data[i],
+        data[count + i],
+        data[2 * count + i],
+        data[3 * count + i],
+        data[4 * count + i],
+        data[5 * count + i],
+        data[6 * count + i],
       );
   }
 
