@@ -100,6 +100,8 @@ class Leadership {
   pendingIsr: readonly number[] | null = null;
   /** The partition epoch the pending change was asked against: metadata past it settles the change. */
   pendingBasis = -1;
+  /** The id of the last change asked: only its refusal drops the pending change. */
+  pendingId = -1;
   /** Per broker: its log end as its last fetch said (-1 unknown), when it was last caught up, and what it fetched then. */
   readonly followerEnd: Float64Array;
   readonly caughtUpLocalUs: Float64Array;
@@ -168,7 +170,6 @@ export class LogBroker implements InspectableProcess<unknown> {
   private readonly coordinator: GroupCoordinator;
   private readonly groupsSeen = new Set<string>();
   private brokerIds: NodeId[] = [];
-  private nextFetchId = 1;
   private readonly brokerCount: number;
 
   constructor(
@@ -211,9 +212,7 @@ export class LogBroker implements InspectableProcess<unknown> {
 
   onStart(): void {
     this.brokerIds = this.shared.brokerNames.map((name) => this.ctx.lookup(name));
-    const metadata = this.metadata;
-    this.metadata = { ...metadata, version: -1 };
-    this.applyMetadata(metadata);
+    this.takeRoles();
     this.heartbeat();
     if (this.controller !== null) {
       this.controller.start();
@@ -361,10 +360,16 @@ export class LogBroker implements InspectableProcess<unknown> {
     );
   }
 
-  /** Takes a newer version of the controller's decisions and changes roles where they changed. */
+  /** Takes a newer version of the controller's decisions. */
   private applyMetadata(metadata: ClusterMetadata): void {
     if (metadata.version <= this.metadata.version) return;
     this.metadata = this.disk.metadata = metadata;
+    this.takeRoles();
+  }
+
+  /** Leads, follows or steps down where the metadata says so (at start, every role is new). */
+  private takeRoles(): void {
+    const metadata = this.metadata;
     for (let p = 0; p < this.replicas.length; p++) {
       if (this.replicas[p] === null) continue;
       const leader = metadata.leaders[p];
@@ -401,7 +406,7 @@ export class LogBroker implements InspectableProcess<unknown> {
    */
   private onAlterPartitionReply(reply: AlterPartitionReply): void {
     const l = this.leaderships[reply.partition];
-    if (l !== null && !reply.accepted) l.pendingIsr = null;
+    if (l !== null && !reply.accepted && reply.id === l.pendingId) l.pendingIsr = null;
   }
 
   // ---- leading ----
@@ -434,6 +439,11 @@ export class LogBroker implements InspectableProcess<unknown> {
       if (held !== null) this.replyFenced(p, held);
     }
     for (const wait of l.commitWaits) wait.done(false);
+  }
+
+  /** Ids run on across leaderships and crashes (on the disk), so a late reply to an earlier request never matches. */
+  private nextRequestId(): number {
+    return (this.disk.requestIds = (this.disk.requestIds ?? 0) + 1);
   }
 
   private leaderName(p: number): string | undefined {
@@ -578,6 +588,7 @@ export class LogBroker implements InspectableProcess<unknown> {
     l.pendingBasis = this.metadata.partitionEpochs[p];
     const request: AlterPartition = {
       kind: 'log-alter-partition',
+      id: (l.pendingId = this.nextRequestId()),
       broker: this.self,
       partition: p,
       leaderEpoch: l.epoch,
@@ -715,7 +726,7 @@ export class LogBroker implements InspectableProcess<unknown> {
   private sendReplicaFetch(p: number): void {
     const f = this.followings[p]!;
     const replica = this.replicas[p]!;
-    f.inFlight = this.nextFetchId++;
+    f.inFlight = this.nextRequestId();
     const request: ReplicaFetch = {
       kind: 'log-replica-fetch',
       id: f.inFlight,

@@ -36,6 +36,8 @@ export interface MetadataUpdate {
 /** A leader asks the controller to make `isr` the partition's in-sync set (shrinking or growing it). */
 export interface AlterPartition {
   readonly kind: 'log-alter-partition';
+  /** Echoed by the reply, so a late answer to an earlier request is told apart. */
+  readonly id: number;
   readonly broker: number;
   readonly partition: number;
   readonly leaderEpoch: number;
@@ -45,6 +47,7 @@ export interface AlterPartition {
 
 export interface AlterPartitionReply {
   readonly kind: 'log-alter-partition-reply';
+  readonly id: number;
   readonly partition: number;
   readonly accepted: boolean;
 }

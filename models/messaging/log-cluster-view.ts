@@ -11,11 +11,13 @@ import type { TopicRecord } from '../measure/delivery-log.js';
 import type { ClusterMetadata } from './log-cluster-messages.js';
 import type { PartitionReplica } from './log-partition.js';
 
-/** A broker's disk: its replicas (null for partitions it does not host), its metadata, and the controller's when it hosts it. */
+/** A broker's disk: its replicas (null for partitions it does not host), its metadata, the controller's when it hosts it, and its request ids. */
 export interface BrokerDisk {
   replicas?: (PartitionReplica | null)[];
   metadata?: ClusterMetadata;
   controllerMetadata?: ClusterMetadata;
+  /** The last id this broker gave a request of its own (a replica fetch, an ISR change). */
+  requestIds?: number;
 }
 
 export class LogClusterView {

@@ -135,7 +135,7 @@ export class LogController {
     }
     this.host.sendTo(
       request.broker,
-      { kind: 'log-alter-partition-reply', partition: p, accepted } satisfies AlterPartitionReply,
+      { kind: 'log-alter-partition-reply', id: request.id, partition: p, accepted } satisfies AlterPartitionReply,
       16,
     );
   }
