@@ -199,15 +199,24 @@ describe('log broker: leader election', () => {
     c.runFor(3_000_000);
   }
 
-  it('clean election never loses an acknowledged acks=all write, under any schedule of crashes, partitions and clock jumps', () => {
+  it('clean election never loses an acknowledged acks=all write, under any schedule of crashes, partitions and clock jumps, on a network that reorders, loses and duplicates', () => {
     fc.assert(
       fc.property(
         faultSchedule,
         fc.integer({ min: 1, max: 2 }),
         fc.integer({ min: 1, max: 50 }),
         fc.boolean(),
-        (schedule, minIsr, seed, fifo) => {
-          const c = logCluster({ seed, fifo, params: { partitions: 2, minInsyncReplicas: minIsr } });
+        fc.boolean(),
+        (schedule, minIsr, seed, fifo, lossy) => {
+          // Messages reordered (fifo off), or lost and duplicated (lossy), as well as the faults.
+          const noise = lossy ? 0.02 : 0;
+          const c = logCluster({
+            seed,
+            fifo,
+            loss: noise,
+            duplicate: noise,
+            params: { partitions: 2, minInsyncReplicas: minIsr },
+          });
           produceSteadily(c, [0, 1], 100_000, 4_000_000, 40_000);
           runSchedule(c, schedule);
           expect(c.acknowledged().length).toBeGreaterThan(0);

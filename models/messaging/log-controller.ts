@@ -133,9 +133,20 @@ export class LogController {
     } else {
       this.sendMetadata(request.broker);
     }
+    // A repeat of a change already made (a duplicated or retried request) is answered as accepted.
+    const current =
+      m.leaders[p] === request.broker &&
+      m.leaderEpochs[p] === request.leaderEpoch &&
+      m.isr[p].length === request.isr.length &&
+      m.isr[p].every((b) => request.isr.includes(b));
     this.host.sendTo(
       request.broker,
-      { kind: 'log-alter-partition-reply', id: request.id, partition: p, accepted } satisfies AlterPartitionReply,
+      {
+        kind: 'log-alter-partition-reply',
+        id: request.id,
+        partition: p,
+        accepted: accepted || current,
+      } satisfies AlterPartitionReply,
       16,
     );
   }
