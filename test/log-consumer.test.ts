@@ -80,6 +80,16 @@ describe('log-consumer delivery semantics under consumer crashes', () => {
     );
   });
 
+  it('auto-commit commits what was fetched, processed or not: a crash just after a commit loses, one later repeats', () => {
+    // Commits every 50 ms from the start; the group forms at about 100 ms.
+    const t = crashRun('auto', [
+      { atUs: 153_000, consumer: 1, downUs: 100_000 },
+      { atUs: 195_000, consumer: 0, downUs: 100_000 },
+    ]);
+    expect(t.lost).toBeGreaterThan(0);
+    expect(t.repeated).toBeGreaterThan(0);
+  });
+
   it('an idempotent consumer skips exactly the effects a plain one repeats', () => {
     const run = (idempotent: boolean) => {
       const r = groupRun({ partitions: 4, perPartition: 150, consumers: 2, commit: 'after-processing', idempotent });
