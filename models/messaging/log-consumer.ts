@@ -67,7 +67,11 @@ export interface LogConsumerOptions {
   readonly assignor: Assignor;
   readonly fetchWaitUs: number;
   readonly requestTimeoutUs: number;
-  /** True times to join the group first and to leave it for good (a clean shutdown); absent: from the start, never. */
+  /**
+   * Simulated times to join the group first and to leave it for good (a clean
+   * shutdown), timed from the node's start on its own clock; absent: from the
+   * start, never.
+   */
   readonly joinAtUs?: number;
   readonly leaveAtUs?: number;
   readonly stream: StreamRecord;
