@@ -144,4 +144,18 @@ describe('log-consumer group membership', () => {
     expect(processed('earliest')).toBe(100);
     expect(processed('latest')).toBe(0);
   });
+
+  it('a poison record is tried maxAttempts times, dead-lettered and skipped; the rest of its partition goes on', () => {
+    const r = groupRun({ partitions: 4, perPartition: 150, consumers: 2, commit: 'after-processing', poison: 0.1 });
+    r.sim.run({ untilUs: 3_000_000 });
+    let deadLettered = 0;
+    for (let id = 0; id < 600; id++) {
+      const dead = !Number.isNaN(r.stream.deadLetteredUs[id]);
+      if (dead) deadLettered++;
+      expect(r.stream.processings[id], `message ${id}`).toBe(dead ? 0 : 1);
+    }
+    // About a tenth of the keys (one key per message here).
+    expect(deadLettered).toBeGreaterThan(30);
+    expect(deadLettered).toBeLessThan(90);
+  });
 });

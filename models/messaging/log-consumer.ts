@@ -9,7 +9,7 @@ import {
 import type { InspectableProcess, InspectedState } from '../kit/inspect-contract.js';
 import type { ModelDefinition } from '../kit/model-contract.js';
 import { durationDistribution } from '../kit/distribution-schema.js';
-import { durationUs, positiveDurationUs, positiveInt } from '../kit/units.js';
+import { durationUs, fraction, positiveDurationUs, positiveInt } from '../kit/units.js';
 import type { ComponentMetrics } from '../measure/component-metrics.js';
 import type { StreamRecord } from '../measure/delivery-log.js';
 import type { MetadataReply, MetadataRequest } from './broker-messages.js';
@@ -67,6 +67,10 @@ export interface LogConsumerOptions {
   readonly assignor: Assignor;
   readonly fetchWaitUs: number;
   readonly requestTimeoutUs: number;
+  /** The share of keys whose processing always fails (poison messages); 0 for none. */
+  readonly poison: number;
+  /** Attempts at a failing record before it is dead-lettered and skipped. */
+  readonly maxAttempts: number;
   /**
    * Simulated times to join the group first and to leave it for good (a clean
    * shutdown), timed from the node's start on its own clock; absent: from the
@@ -553,12 +557,17 @@ export class LogConsumer implements InspectableProcess {
     const now = this.ctx.nowUs;
     while (this.busy < this.options.workers && this.runnable.length > 0) {
       const batch = this.runnable[0];
-      batch.started++;
+      const record = batch.records[batch.started++];
       if (batch.started === batch.records.length) this.runnable.shift();
       this.busy++;
       this.options.metrics?.queueChanged(this.options.nodeIndex, -1, now);
       this.options.metrics?.busyChanged(this.options.nodeIndex, 1, now);
-      this.ctx.setTimer(this.options.processing.sample(this.processingTimes), PROCESSED, batch);
+      // A poison record fails every attempt; the worker tries it maxAttempts times in a row.
+      let durationUs = this.options.processing.sample(this.processingTimes);
+      if (this.isPoison(record.key))
+        for (let attempt = 1; attempt < this.options.maxAttempts; attempt++)
+          durationUs += this.options.processing.sample(this.processingTimes);
+      this.ctx.setTimer(durationUs, PROCESSED, batch);
     }
   }
 
@@ -575,11 +584,20 @@ export class LogConsumer implements InspectableProcess {
     this.options.metrics?.busyChanged(this.options.nodeIndex, -1, now);
     this.options.metrics?.recordServed(batch.fetchedUs, now);
     this.processed++;
-    if (this.options.commit === 'transactional')
+    if (this.isPoison(record.key)) {
+      // Given up on: sent to a dead-letter topic (Spring Kafka's DeadLetterPublishingRecoverer) and skipped.
+      this.options.stream.deadLettered(record.message, now);
+      this.options.metrics?.countDetail('deadLettered', now);
+    } else if (this.options.commit === 'transactional')
       batch.effects.push({ partition: batch.owned.partition, offset: record.offset, message: record.message });
     else this.apply(record.message, now);
     if (batch.done === batch.records.length) this.finishBatch(batch);
     this.dispatch();
+  }
+
+  /** Whether processing a record of `key` always fails: the same keys for every consumer of the run. */
+  private isPoison(key: number): boolean {
+    return this.options.poison > 0 && Math.imul(key, 0x9e3779b1) >>> 0 < this.options.poison * 2 ** 32;
   }
 
   /** Applies a message's effect, once per group when the consumer is idempotent. */
@@ -805,6 +823,14 @@ const logConsumerParams = z.strictObject({
   requestTimeout: positiveDurationUs
     .default(1_000_000)
     .describe('A request unanswered this long is given up (its broker looked for again); fetches wait fetchWait more.'),
+  poison: fraction
+    .default(0)
+    .describe(
+      'The share of keys whose processing always fails (poison messages): each is tried maxAttempts times, then dead-lettered and skipped.',
+    ),
+  maxAttempts: positiveInt
+    .default(3)
+    .describe('Attempts at a failing record, back to back on one worker, before it is dead-lettered (default 3).'),
   joinAt: durationUs.optional().describe('Join the group first at this time (a consumer added during a run).'),
   leaveAt: durationUs
     .optional()
@@ -852,6 +878,8 @@ export const logConsumerModel: ModelDefinition<typeof logConsumerParams> = {
         assignor: params.assignor,
         fetchWaitUs: params.fetchWait,
         requestTimeoutUs: params.requestTimeout,
+        poison: params.poison,
+        maxAttempts: params.maxAttempts,
         joinAtUs: params.joinAt,
         leaveAtUs: params.leaveAt,
         stream,

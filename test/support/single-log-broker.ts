@@ -107,6 +107,7 @@ export interface GroupRunOptions {
   autoCommitIntervalUs?: number;
   seed?: number;
   autoOffsetReset?: 'earliest' | 'latest';
+  poison?: number;
   /** Per consumer (1-based index in the name), optional join and leave times. */
   joinAtUs?: (i: number) => number | undefined;
   leaveAtUs?: (i: number) => number | undefined;
@@ -133,10 +134,10 @@ export function groupRun(o: GroupRunOptions): GroupRun {
   for (let p = 0; p < o.partitions; p++) {
     const log: LogRecord[] = [];
     for (let i = 0; i < o.perPartition; i++) {
-      const message = topic.produced(1000, p, 0);
+      const message = topic.produced(1000, topic.messages, 0);
       topic.acknowledged(message, 0);
       topic.stored(message, 0);
-      log.push({ offset: i, message, key: p, sizeBytes: 100 });
+      log.push({ offset: i, message, key: message, sizeBytes: 100 });
     }
     logs.push(log);
   }
@@ -164,6 +165,8 @@ export function groupRun(o: GroupRunOptions): GroupRun {
       assignor: o.assignor ?? 'range',
       fetchWaitUs: 20_000,
       requestTimeoutUs: 50_000,
+      poison: o.poison ?? 0,
+      maxAttempts: 3,
       joinAtUs: o.joinAtUs?.(i),
       leaveAtUs: o.leaveAtUs?.(i),
       stream,
