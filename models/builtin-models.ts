@@ -9,7 +9,9 @@ import { rateLimiterModel } from './rate-limits/rate-limiter.js';
 import { storeClientModel } from './replication/store-client.js';
 import { queueServerModel } from './servers/queue-server.js';
 import { registerModel } from './kit/registry.js';
+import { logConsumerModel } from './messaging/log-consumer.js';
 import { leaderFollowerModel } from './replication/leader-follower.js';
+import { logModel } from './messaging/log-broker.js';
 import { quorumStoreModel } from './replication/quorum-store.js';
 import { raftModel } from './replication/raft.js';
 import { stalenessProbeModel } from './replication/staleness-probe.js';
@@ -29,9 +31,11 @@ export function registerBuiltinModels(): void {
   registerModel(leaderFollowerModel);
   registerModel(quorumStoreModel);
   registerModel(raftModel);
+  registerModel(logModel);
   registerModel(poissonWorkloadModel);
   registerModel(closedLoopWorkloadModel);
   registerModel(storeClientModel);
   registerModel(stalenessProbeModel);
   registerModel(producerModel);
+  registerModel(logConsumerModel);
 }
