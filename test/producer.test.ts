@@ -23,8 +23,8 @@ interface FakeBehaviour {
   hint?: (broker: number, partition: number) => number | null;
   /** Lose the request before it is appended (true), or append and lose the reply ('reply'). */
   lose?: (attempt: number) => false | 'request' | 'reply';
-  /** Never answer (a full queue that blocks). */
-  hold?: boolean;
+  /** Never answer (a full queue that blocks): every broker, or those this returns true for. */
+  hold?: boolean | ((broker: number) => boolean);
 }
 
 /** Broker i leads partition i; it appends idempotently when the request carries a producer id, as a Kafka leader does. */
@@ -60,7 +60,8 @@ class FakeBroker implements Process<MetadataRequest | ProduceRequest> {
       );
     const hinted = this.behaviour.hint?.(this.index, m.partition) ?? null;
     if (hinted !== null) return void reply('not-leader', `b-${hinted}`);
-    if (this.behaviour.hold) return;
+    const hold = this.behaviour.hold;
+    if (hold === true || (typeof hold === 'function' && hold(this.index))) return;
     const lose = this.behaviour.lose?.(this.attempts++) ?? false;
     if (lose === 'request') return;
     if (m.producerId >= 0) {
@@ -184,16 +185,26 @@ describe('producer', () => {
     expect(new Set(all).size).toBeLessThan(all.length);
   });
 
-  it('a broker that holds replies fills the in-flight limit, then the buffer, then refuses new messages at once', () => {
+  it('brokers that hold replies fill the in-flight limit of each, then the buffer, then refuses new messages at once', () => {
     const { topic, ledger, requests } = run(
       { maxInFlight: 2, bufferMessages: 10, requestTimeoutUs: 100 * SECOND, ratePerSec: 100 },
       { hold: true },
     );
-    const received = [...ledger.received.values()].reduce((a, b) => a + b, 0);
-    expect(received).toBe(2);
+    // Two unanswered per leader, three leaders.
+    const received = [...ledger.received.values()];
+    expect(received).toEqual([2, 2, 2]);
     const failed = topic.failedUs.filter((t) => !Number.isNaN(t)).length;
-    expect(failed).toBe(topic.messages - 2 - 10);
+    expect(failed).toBe(topic.messages - 6 - 10);
     expect(requests.errors.rejected).toBe(failed);
+  });
+
+  it('a leader that holds replies stalls only its own partitions', () => {
+    const { topic, ledger } = run({ maxInFlight: 2, requestTimeoutUs: 100 * SECOND }, { hold: (b) => b === 0 });
+    expect(ledger.received.get('b-0')).toBe(2);
+    const stalled = topic.key.filter((_, id) => Number.isNaN(topic.acknowledgedUs[id])).length;
+    expect(ledger.appended[1].length + ledger.appended[2].length).toBe(topic.messages - stalled);
+    expect(ledger.appended[1].length).toBeGreaterThan(100);
+    expect(ledger.appended[2].length).toBeGreaterThan(100);
   });
 
   it('acks=0 waits for nothing: every message counts as sent, none as acknowledged', () => {

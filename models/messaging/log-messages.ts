@@ -66,6 +66,12 @@ export interface JoinGroupRequest {
   readonly group: string;
   /** The member's node name: stable across its crashes, as a static group.instance.id is. */
   readonly member: string;
+  /** Removed after this long without a heartbeat, on the coordinator's clock (session.timeout.ms); 10 s when absent. */
+  readonly sessionTimeoutUs?: number;
+  /** How long a rebalance waits for members to rejoin (max.poll.interval.ms); 30 s when absent. */
+  readonly rebalanceTimeoutUs?: number;
+  /** How partitions are shared out (partition.assignment.strategy; the first member's, by name, decides); range when absent. */
+  readonly assignor?: 'range' | 'roundrobin' | 'sticky';
 }
 
 export interface JoinGroupReply {
@@ -108,6 +114,13 @@ export interface CommitRequest {
   readonly member: string;
   readonly generation: number;
   readonly offsets: readonly { readonly partition: number; readonly offset: number }[];
+  /**
+   * A transactional commit (Kafka's sendOffsetsToTransaction): the effects
+   * of the records these offsets cover, applied by the coordinator in the
+   * same step as the offsets become durable, and only for records at or past
+   * the partition's committed offset (a repeat applies nothing again).
+   */
+  readonly effects?: readonly { readonly partition: number; readonly offset: number; readonly message: number }[];
 }
 
 export interface CommitReply {

@@ -54,9 +54,13 @@ interface Outgoing {
   sequence: number;
   /** The producer epoch its sequence belongs to; a message re-sent in a later epoch is numbered again. */
   epoch: number;
+  /** Refused for a gap with nothing earlier outstanding: once may be a refusal that crossed the earlier one's acknowledgement. */
+  gapRefused: boolean;
   attempts: number;
   previousBackoffUs: number;
   wire: number;
+  /** The leader its attempt went to, whose in-flight count it holds. */
+  to: NodeId;
   timer: TimerHandle | -1;
 }
 
@@ -78,8 +82,9 @@ const ERROR_KIND: Record<ProduceError | 'timeout' | 'buffer-full', ErrorKind> = 
 
 /**
  * A producer client (Kafka's producer, an SQS SendMessage loop): messages
- * are made at Poisson times of a shaped rate, wait in a bounded buffer, and
- * go to their partition's leader with at most `maxInFlight` unanswered. A
+ * are made at Poisson times of a shaped rate, wait in a bounded buffer (a
+ * line per partition), and go to their partition's leader with at most
+ * `maxInFlight` unanswered per leader. A
  * message is retried (after a backoff, or at once to the new leader after
  * `not-leader`) until it is acknowledged, its `deliveryTimeout` runs out or
  * its attempts are spent. When the broker holds replies back (a full queue
@@ -105,11 +110,24 @@ export class Producer implements InspectableProcess<MetadataReply | ProduceReply
   private readonly incarnation: number;
   /** Bumped when an idempotent producer gives a numbered message up: the gap it leaves would refuse every later one. */
   private epoch = 0;
-  private readonly buffer = new Deque<Outgoing>();
-  /** Messages back from a failed attempt, oldest message first: sent before the buffer, so retries keep the making order. */
-  private readonly ready: Outgoing[] = [];
+  /** Messages made before the partitions are known. */
+  private readonly unsorted = new Deque<Outgoing>();
+  /** Per partition, messages waiting for their first send, oldest first (Kafka's accumulator). */
+  private readonly lines: Deque<Outgoing>[] = [];
+  /** Per partition, messages back from a failed attempt, oldest first: sent before the line, so retries keep the making order. */
+  private readonly retries: Outgoing[][] = [];
+  /** Messages in `unsorted` and the lines: what the bounded buffer holds. */
+  private waiting = 0;
+  /** Unanswered requests per leader node: the in-flight limit is per broker connection, as Kafka's is. */
+  private readonly inFlightTo = new Map<NodeId, number>();
+  /** The partition the next pump starts from, so no partition always goes last. */
+  private firstPartition = 0;
   private readonly byWire = new Map<number, Outgoing>();
   private readonly sequences: number[] = [];
+  /** Idempotent only: per partition, the sequences of this epoch sent and not yet acknowledged, lowest first. */
+  private readonly outstanding: number[][] = [];
+  /** Idempotent only: per partition, messages refused for a gap that an earlier outstanding message will fill. */
+  private readonly parked: Outgoing[][] = [];
   private leaders: (NodeId | -1)[] = [];
   private metadataWire = -1;
   private metadataTimer: TimerHandle | -1 = -1;
@@ -139,7 +157,10 @@ export class Producer implements InspectableProcess<MetadataReply | ProduceReply
   /** Messages waiting in the buffer, awaiting an answer, and waiting out a backoff; partitions with a known leader. */
   inspect(): InspectedState {
     return {
-      buffered: this.buffer.length + this.ready.length,
+      buffered:
+        this.waiting +
+        this.retries.reduce((sum, r) => sum + r.length, 0) +
+        this.parked.reduce((sum, p) => sum + p.length, 0),
       inFlight: this.inFlight,
       backingOff: this.backingOff,
       partitionsKnown: this.leaders.filter((l) => l !== -1).length,
@@ -167,8 +188,9 @@ export class Producer implements InspectableProcess<MetadataReply | ProduceReply
         const out = data as Outgoing;
         out.timer = -1;
         if (this.byWire.delete(out.wire)) {
-          this.inFlight--;
+          this.answered(out);
           this.failedAttempt(out, 'timeout');
+          this.pump();
         }
         return;
       }
@@ -191,7 +213,13 @@ export class Producer implements InspectableProcess<MetadataReply | ProduceReply
       if (this.metadataTimer !== -1) this.ctx.cancelTimer(this.metadataTimer);
       this.metadataTimer = -1;
       this.leaders = reply.leaders.map((name) => (name === null ? -1 : this.ctx.lookup(name)));
-      while (this.sequences.length < this.leaders.length) this.sequences.push(0);
+      while (this.sequences.length < this.leaders.length) {
+        this.lines.push(new Deque());
+        this.retries.push([]);
+        this.sequences.push(0);
+        this.outstanding.push([]);
+        this.parked.push([]);
+      }
       if (this.leaders.includes(-1)) this.refreshMetadataLater();
       this.pump();
       return;
@@ -199,12 +227,13 @@ export class Producer implements InspectableProcess<MetadataReply | ProduceReply
     const out = this.byWire.get(reply.id);
     if (out === undefined) return;
     this.byWire.delete(reply.id);
-    this.inFlight--;
+    this.answered(out);
     if (out.timer !== -1) this.ctx.cancelTimer(out.timer);
     out.timer = -1;
     if (reply.error === undefined) {
       this.topic.acknowledged(out.message, this.ctx.nowUs);
       this.requests.recordSuccess(this.operation, this.topic.producedUs[out.message], this.ctx.nowUs);
+      if (out.sequence !== -1 && out.epoch === this.epoch) this.settled(out);
     } else {
       if (reply.error === 'not-leader') this.noteLeader(out.partition, reply.leader);
       this.failedAttempt(out, reply.error);
@@ -217,56 +246,80 @@ export class Producer implements InspectableProcess<MetadataReply | ProduceReply
     const key = this.keys === null ? 0 : this.keys.pick(now);
     const message = this.topic.produced(this.ctx.id, key, now);
     this.requests.recordSent(this.operation, now);
-    if (this.buffer.length >= this.settings.bufferMessages) {
+    if (this.waiting >= this.settings.bufferMessages) {
       this.giveUp(message, 'buffer-full');
       return;
     }
-    this.buffer.push({
+    this.waiting++;
+    this.unsorted.push({
       message,
       key,
       partition: -1,
       sequence: -1,
       epoch: 0,
+      gapRefused: false,
       attempts: 0,
       previousBackoffUs: 0,
       wire: -1,
+      to: -1,
       timer: -1,
     });
     this.pump();
   }
 
-  /** Sends retries and then buffered messages, oldest first, while the in-flight limit allows and their leaders are known. */
+  /**
+   * Sends what each partition has waiting, retries first, oldest first, while
+   * its leader is known and under the in-flight limit. Partitions go their
+   * own ways: one whose leader is gone or slow holds up only itself and the
+   * partitions sharing that leader.
+   */
   private pump(): void {
-    while (this.inFlight < this.settings.maxInFlight && this.leaders.length > 0) {
-      const fromReady = this.ready.length > 0;
-      if (!fromReady && this.buffer.length === 0) return;
-      const out = fromReady ? this.ready[0] : this.buffer.front();
-      if (this.ctx.nowUs - this.topic.producedUs[out.message] >= this.settings.deliveryTimeoutUs) {
-        this.take(fromReady);
-        this.giveUp(out, 'timeout');
-        continue;
-      }
-      if (out.partition === -1) this.choosePartition(out);
-      const leader = this.leaders[out.partition];
-      if (leader === -1) {
+    const partitions = this.leaders.length;
+    if (partitions === 0) return;
+    while (this.unsorted.length > 0) {
+      const out = this.unsorted.shift();
+      this.choosePartition(out);
+      this.lines[out.partition].push(out);
+    }
+    for (let k = 0; k < partitions; k++) this.pumpPartition((this.firstPartition + k) % partitions);
+    this.firstPartition = (this.firstPartition + 1) % partitions;
+  }
+
+  private pumpPartition(partition: number): void {
+    const retries = this.retries[partition];
+    const line = this.lines[partition];
+    const leader = this.leaders[partition];
+    while (retries.length > 0 || line.length > 0) {
+      const fromRetries = retries.length > 0;
+      const out = fromRetries ? retries[0] : line.front();
+      const expired = this.ctx.nowUs - this.topic.producedUs[out.message] >= this.settings.deliveryTimeoutUs;
+      if (!expired && leader === -1) {
         this.refreshMetadataLater();
         return;
       }
-      this.take(fromReady);
-      this.send(out, leader);
+      if (!expired && (this.inFlightTo.get(leader) ?? 0) >= this.settings.maxInFlight) return;
+      if (fromRetries) retries.shift();
+      else {
+        line.shift();
+        this.waiting--;
+      }
+      if (expired) this.giveUp(out, 'timeout');
+      else this.send(out, leader);
     }
   }
 
-  private take(fromReady: boolean): void {
-    if (fromReady) this.ready.shift();
-    else this.buffer.shift();
+  /** Back into its partition's retry line at its place by making order (few are ever there at once). */
+  private requeue(out: Outgoing): void {
+    const retries = this.retries[out.partition];
+    let i = retries.length;
+    while (i > 0 && retries[i - 1].message > out.message) i--;
+    retries.splice(i, 0, out);
   }
 
-  /** Back into the retry line at its place by making order (few are ever there at once). */
-  private requeue(out: Outgoing): void {
-    let i = this.ready.length;
-    while (i > 0 && this.ready[i - 1].message > out.message) i--;
-    this.ready.splice(i, 0, out);
+  /** An attempt is over (answered or timed out): its leader may take another. */
+  private answered(out: Outgoing): void {
+    this.inFlight--;
+    this.inFlightTo.set(out.to, this.inFlightTo.get(out.to)! - 1);
   }
 
   private choosePartition(out: Outgoing): void {
@@ -289,6 +342,7 @@ export class Producer implements InspectableProcess<MetadataReply | ProduceReply
     if (s.idempotent && (out.sequence === -1 || out.epoch !== this.epoch)) {
       out.sequence = this.sequences[out.partition]++;
       out.epoch = this.epoch;
+      this.outstanding[out.partition].push(out.sequence);
     }
     const request: ProduceRequest = {
       kind: 'produce',
@@ -310,6 +364,8 @@ export class Producer implements InspectableProcess<MetadataReply | ProduceReply
       return;
     }
     this.inFlight++;
+    out.to = leader;
+    this.inFlightTo.set(leader, (this.inFlightTo.get(leader) ?? 0) + 1);
     this.byWire.set(out.wire, out);
     out.timer = this.ctx.setTimer(s.requestTimeoutUs, TIMEOUT, out);
   }
@@ -318,8 +374,10 @@ export class Producer implements InspectableProcess<MetadataReply | ProduceReply
   private failedAttempt(out: Outgoing, error: ProduceError | 'timeout'): void {
     const s = this.settings;
     const elapsedUs = this.ctx.nowUs - this.topic.producedUs[out.message];
-    // A sequence gap is another message's fault: its retries are bounded by the delivery timeout alone.
-    if (error === 'out-of-order-sequence') out.attempts--;
+    if (error === 'out-of-order-sequence') {
+      this.outOfOrder(out, elapsedUs);
+      return;
+    }
     if (out.attempts >= s.retry.maxAttempts || elapsedUs >= s.deliveryTimeoutUs) {
       this.giveUp(out, error);
       return;
@@ -336,6 +394,49 @@ export class Producer implements InspectableProcess<MetadataReply | ProduceReply
     this.ctx.setTimer(delayUs, RETRY, out);
   }
 
+  /**
+   * The leader refused a sequence past the next one it expects. While an
+   * earlier message of the partition is still outstanding (on its way, or
+   * waiting out a backoff), it will fill the gap: this one waits for it and is
+   * then resent in order, as Kafka's producer retries in sequence order. When
+   * nothing earlier is outstanding, the refusal may have crossed the earlier
+   * message's acknowledgement on the way, so the message is resent at once;
+   * refused so again, the leader has lost sequences it acknowledged (a
+   * truncated log), and a new epoch starts numbering afresh.
+   * Bounded by the delivery timeout alone, since the gap is another message's.
+   */
+  private outOfOrder(out: Outgoing, elapsedUs: number): void {
+    out.attempts--;
+    if (elapsedUs >= this.settings.deliveryTimeoutUs) {
+      this.giveUp(out, 'out-of-order-sequence');
+      return;
+    }
+    this.requests.recordRetry();
+    const current = out.epoch === this.epoch;
+    const lowest = this.outstanding[out.partition][0];
+    if (current && lowest !== undefined && lowest < out.sequence) {
+      this.parked[out.partition].push(out);
+      return;
+    }
+    if (current && out.gapRefused) this.bumpEpoch();
+    out.gapRefused = current && !out.gapRefused;
+    this.requeue(out);
+  }
+
+  /** An idempotent message of this epoch is acknowledged: those parked behind a gap may go again. */
+  private settled(out: Outgoing): void {
+    const line = this.outstanding[out.partition];
+    const at = line.indexOf(out.sequence);
+    if (at >= 0) line.splice(at, 1);
+    this.release(out.partition);
+  }
+
+  private release(partition: number): void {
+    const parked = this.parked[partition];
+    for (const out of parked) this.requeue(out);
+    parked.length = 0;
+  }
+
   private giveUp(out: Outgoing | number, why: ProduceError | 'timeout' | 'buffer-full'): void {
     const message = typeof out === 'number' ? out : out.message;
     if (typeof out !== 'number' && out.sequence !== -1 && out.epoch === this.epoch) this.bumpEpoch();
@@ -346,6 +447,10 @@ export class Producer implements InspectableProcess<MetadataReply | ProduceReply
   private bumpEpoch(): void {
     this.epoch++;
     this.sequences.fill(0);
+    for (let p = 0; p < this.outstanding.length; p++) {
+      this.outstanding[p].length = 0;
+      this.release(p);
+    }
   }
 
   private noteLeader(partition: number, hint: string | undefined): void {
@@ -409,7 +514,9 @@ const producerParams = z.strictObject({
     ),
   maxInFlight: positiveInt
     .default(5)
-    .describe('Unanswered produce requests at most (max.in.flight.requests.per.connection); more wait in the buffer.'),
+    .describe(
+      'Unanswered produce requests per leader broker at most (max.in.flight.requests.per.connection); more wait in the buffer.',
+    ),
   buffer: positiveInt
     .default(10_000)
     .describe('Messages waiting to be sent at most (buffer.memory); a message made when it is full fails at once.'),
