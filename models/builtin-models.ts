@@ -12,6 +12,8 @@ import { leaderFollowerModel } from './replication/leader-follower.js';
 import { quorumStoreModel } from './replication/quorum-store.js';
 import { raftModel } from './replication/raft.js';
 import { stalenessProbeModel } from './replication/staleness-probe.js';
+import { notificationProviderModel } from './messaging/notification-provider.js';
+import { notificationWorkerModel } from './messaging/notification-worker.js';
 
 let registered = false;
 
@@ -32,4 +34,6 @@ export function registerBuiltinModels(): void {
   registerModel(closedLoopWorkloadModel);
   registerModel(storeClientModel);
   registerModel(stalenessProbeModel);
+  registerModel(notificationProviderModel);
+  registerModel(notificationWorkerModel);
 }

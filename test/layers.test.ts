@@ -13,7 +13,7 @@ const MODEL_TIERS = [
   ['parts'],
   ['measure'],
   ['kit'],
-  ['servers', 'balancers', 'rate-limits', 'dns', 'workload', 'replication'],
+  ['servers', 'balancers', 'rate-limits', 'dns', 'workload', 'replication', 'messaging'],
   ['builtin-models.ts'],
 ];
 

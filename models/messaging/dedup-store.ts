@@ -1,0 +1,56 @@
+import { Deque } from '../parts/deque.js';
+
+/** Where a notification worker keeps the ids it has sent (see `DedupStore`). */
+export const DEDUP_PLACES = ['memory', 'disk', 'shared'] as const;
+export type DedupPlace = (typeof DEDUP_PLACES)[number];
+
+/**
+ * The notification ids a provider has accepted, each kept for `ttlUs` after
+ * it was written (on the writer's clock): a worker that receives one again (a
+ * redelivery) deletes it from the queue without sending it a second time.
+ * Where the store lives decides what a crash does to it:
+ * - `memory`: one per worker node, volatile: a crash empties it, and a
+ *   redelivery to another node misses it;
+ * - `disk`: one per worker node, on its durable state: it survives the
+ *   node's crash, but a redelivery to another node still misses it;
+ * - `shared`: one for all the workload's nodes (a Redis beside them, modelled
+ *   without network hops or faults of its own): every redelivery within the
+ *   TTL is caught.
+ * None of them catches a retry after a provider call timed out having in fact
+ * delivered: the worker never learnt that it had.
+ */
+export class DedupStore {
+  private readonly untilUs = new Map<number, number>();
+  /** Writes in order, for expiring them oldest first; a rewritten id's older entry is skipped. */
+  private readonly writtenIds = new Deque<number>();
+  private readonly writtenUntilUs = new Deque<number>();
+
+  constructor(private readonly ttlUs: number) {
+    if (!(ttlUs > 0)) throw new RangeError(`dedup TTL must be > 0, got ${ttlUs}µs`);
+  }
+
+  get size(): number {
+    return this.untilUs.size;
+  }
+
+  has(id: number, clockUs: number): boolean {
+    this.expire(clockUs);
+    const until = this.untilUs.get(id);
+    return until !== undefined && until > clockUs;
+  }
+
+  add(id: number, clockUs: number): void {
+    const until = clockUs + this.ttlUs;
+    this.untilUs.set(id, until);
+    this.writtenIds.push(id);
+    this.writtenUntilUs.push(until);
+  }
+
+  private expire(clockUs: number): void {
+    while (this.writtenIds.length > 0 && this.writtenUntilUs.front() <= clockUs) {
+      const id = this.writtenIds.shift();
+      const until = this.writtenUntilUs.shift();
+      if (this.untilUs.get(id) === until) this.untilUs.delete(id);
+    }
+  }
+}
