@@ -4,6 +4,7 @@ import { counterStoreModel } from './rate-limits/counter-store.js';
 import { dnsServerModel } from './dns/dns-server.js';
 import { loadBalancerModel } from './balancers/load-balancer.js';
 import { poissonWorkloadModel } from './workload/poisson-client.js';
+import { producerModel } from './messaging/producer.js';
 import { rateLimiterModel } from './rate-limits/rate-limiter.js';
 import { storeClientModel } from './replication/store-client.js';
 import { queueServerModel } from './servers/queue-server.js';
@@ -34,6 +35,7 @@ export function registerBuiltinModels(): void {
   registerModel(closedLoopWorkloadModel);
   registerModel(storeClientModel);
   registerModel(stalenessProbeModel);
+  registerModel(producerModel);
   registerModel(notificationProviderModel);
   registerModel(notificationWorkerModel);
 }

@@ -11,7 +11,7 @@ import type { InspectableProcessFactory } from './inspect-contract.js';
 export interface ComponentReference {
   path: (string | number)[];
   component: string;
-  type?: string;
+  type?: string | readonly string[];
   name?: string;
   fits?(componentParams: unknown): { path: (string | number)[]; message: string }[];
 }

@@ -37,15 +37,23 @@ export class DeliveryLog {
   readonly topics: TopicRecord[] = [];
   private readonly byName = new Map<string, TopicRecord>();
 
-  /** The topic written by component `name`: created by whichever of its producers, broker or consumers asks first. */
-  topic(name: string, kind: TopicKind): TopicRecord {
+  /**
+   * The topic written by component `name`, created by whichever of its
+   * producers, broker or consumers asks first; its broker names the `kind`
+   * (producers and consumers need not know it).
+   */
+  topic(name: string, kind?: TopicKind): TopicRecord {
     let topic = this.byName.get(name);
     if (topic === undefined) {
-      topic = new TopicRecord(name, kind);
+      topic = new TopicRecord(name);
       this.byName.set(name, topic);
       this.topics.push(topic);
-    } else if (topic.kind !== kind)
-      throw new RangeError(`topic ${name} is a ${topic.kind}, but a ${kind} asked for it`);
+    }
+    if (kind !== undefined) {
+      if (topic.kind !== null && topic.kind !== kind)
+        throw new RangeError(`topic ${name} is a ${topic.kind}, but a ${kind} asked for it`);
+      topic.kind = kind;
+    }
     return topic;
   }
 }
@@ -71,10 +79,10 @@ export class TopicRecord {
   private readonly sequenceOf = new Map<number, number>();
   private readonly streamByName = new Map<string, StreamRecord>();
 
-  constructor(
-    readonly name: string,
-    readonly kind: TopicKind,
-  ) {}
+  /** Set by the topic's broker; null until it is built. */
+  kind: TopicKind | null = null;
+
+  constructor(readonly name: string) {}
 
   get messages(): number {
     return this.producedUs.length;

@@ -117,8 +117,7 @@ export class NotificationProvider implements InspectableProcess<NotifyRequest> {
   private stream(request: NotifyRequest): StreamRecord {
     for (const s of this.streams)
       if (s.topic === request.topic && s.subscription === request.subscription) return s.record;
-    const topic = this.deliveries.topics.find((t) => t.name === request.topic);
-    const record = topic?.streams.find((s) => s.subscription === request.subscription);
+    const record = this.deliveries.topic(request.topic).streams.find((s) => s.subscription === request.subscription);
     if (record === undefined)
       throw new RangeError(
         `${this.ctx.name} was asked to deliver notification ${request.notification} of ${request.topic}/${request.subscription}, which the delivery log does not know: the worker must record the delivery before calling the provider`,

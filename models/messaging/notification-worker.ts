@@ -13,7 +13,7 @@ import type { ErrorKind } from '../measure/outcomes.js';
 import type { OperationMetrics, RequestMetrics } from '../measure/request-metrics.js';
 import { durationDistribution } from '../kit/distribution-schema.js';
 import type { InspectableProcess, InspectedState } from '../kit/inspect-contract.js';
-import type { ModelDefinition } from '../kit/model-contract.js';
+import type { ComponentReference, ModelDefinition } from '../kit/model-contract.js';
 import type { Response } from '../kit/request-messages.js';
 import { durationUs, fraction, positiveDurationUs, positiveInt, ratePerSec } from '../kit/units.js';
 import { Deque } from '../parts/deque.js';
@@ -79,9 +79,7 @@ class WorkerShared {
   stream(): StreamRecord {
     if (this.streamRecord !== null) return this.streamRecord;
     const { topic: name, subscription } = this.settings;
-    const topic =
-      this.deliveries.topics.find((t) => t.name === name) ??
-      this.deliveries.topic(name, subscription === name ? 'queue' : 'pubsub');
+    const topic = this.deliveries.topic(name);
     this.streamRecord =
       topic.streams.find((s) => s.subscription === subscription) ?? topic.stream(subscription, 'none');
     return this.streamRecord;
@@ -711,8 +709,8 @@ export const notificationWorkerModel: ModelDefinition<typeof workerParams> = {
     "Workers of one notification channel: they receive from the channel's queue, apply users' opt-outs and quiet hours, deduplicate, call the channel's provider with a timeout and retries with backoff, dead-letter after the last attempt, and delete what was sent (at-least-once).",
   params: workerParams,
   references(params) {
-    const refs = [
-      { path: ['target'], component: params.target },
+    const refs: ComponentReference[] = [
+      { path: ['target'], component: params.target, type: ['queue', 'pubsub'] },
       { path: ['provider'], component: params.provider, type: 'notification-provider' },
     ];
     if (params.fallback !== undefined)

@@ -1,5 +1,5 @@
 /**
- * A growable ring buffer (a double-ended queue): push at the back, take from
+ * A growable ring buffer (a double-ended queue): push at either end, take from
  * either end, in O(1). Its capacity doubles when full and never shrinks, so a
  * steady state allocates nothing.
  */
@@ -12,6 +12,14 @@ export class Deque<T> {
   push(item: T): void {
     if (this.length === this.items.length) this.grow();
     this.items[(this.head + this.length) & this.mask] = item;
+    this.length++;
+  }
+
+  /** Puts an item before the oldest (a retry that must go out first). */
+  unshift(item: T): void {
+    if (this.length === this.items.length) this.grow();
+    this.head = (this.head - 1) & this.mask;
+    this.items[this.head] = item;
     this.length++;
   }
 

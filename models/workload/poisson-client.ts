@@ -12,7 +12,7 @@ import type { DnsAnswer } from '../dns/dns-messages.js';
 import type { Response } from '../kit/request-messages.js';
 import type { ModelDefinition } from '../kit/model-contract.js';
 import { durationUs, ratePerSec } from '../kit/units.js';
-import { peakRate, rateAt, type RateShape } from './rate-shape.js';
+import { peakRate, rateAt, rateShapeOf, rateShapeParam, type RateShape } from './rate-shape.js';
 import { requestOptions, requestParams, requestReferences } from './request-schema.js';
 import { Requester, type RequestOptions } from './requester.js';
 
@@ -86,36 +86,12 @@ export class PoissonClient implements InspectableProcess<Response | DnsAnswer> {
   }
 }
 
-const shape = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('constant') }),
-  z.strictObject({
-    type: z.literal('ramp'),
-    from: durationUs.describe('When the ramp starts (the rate is `rate` before).'),
-    to: durationUs.describe('When it reaches `endRate` (held after).'),
-    endRate: ratePerSec,
-  }),
-  z.strictObject({
-    type: z.literal('spike'),
-    at: durationUs,
-    for: durationUs,
-    factor: z.number().positive().describe('The rate is multiplied by this during the spike.'),
-  }),
-  z.strictObject({
-    type: z.literal('diurnal'),
-    period: durationUs.default(86_400_000_000).describe('One day by default.'),
-    peakToAverage: z
-      .number()
-      .min(1)
-      .default(2)
-      .describe('Peak over average rate (the guide uses 2x and 2–3x); troughs clip at zero above 2.'),
-    peakAt: durationUs.default(0).describe('When the peak is.'),
-  }),
-]);
-
 const poissonParams = z.strictObject({
   ...requestParams,
   rate: ratePerSec.describe('Arrivals per node, like 500/s: the open-loop Poisson rate λ (the base of a shape).'),
-  shape: shape.optional().describe('How the rate changes over time: ramp, spike or diurnal. Constant when absent.'),
+  shape: rateShapeParam
+    .optional()
+    .describe('How the rate changes over time: ramp, spike or diurnal. Constant when absent.'),
   stopAt: durationUs.optional().describe('Send no new requests from this simulated time on.'),
 });
 
@@ -128,15 +104,7 @@ export const poissonWorkloadModel: ModelDefinition<typeof poissonParams> = {
   references: requestReferences,
   instantiate(params, ctx) {
     const options = requestOptions(params, ctx);
-    const s = params.shape;
-    const rateShape: RateShape | undefined =
-      s === undefined || s.type === 'constant'
-        ? undefined
-        : s.type === 'ramp'
-          ? { type: 'ramp', fromUs: s.from, toUs: s.to, endRatePerSec: s.endRate }
-          : s.type === 'spike'
-            ? { type: 'spike', atUs: s.at, forUs: s.for, factor: s.factor }
-            : { type: 'diurnal', periodUs: s.period, peakToAverage: s.peakToAverage, peakAtUs: s.peakAt };
+    const rateShape = rateShapeOf(params.shape);
     return () => (nodeCtx) =>
       new PoissonClient(nodeCtx, { ...options, ratePerSec: params.rate, shape: rateShape, stopAtUs: params.stopAt });
   },

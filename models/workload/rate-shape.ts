@@ -1,3 +1,6 @@
+import { z } from 'zod';
+import { durationUs, ratePerSec } from '../kit/units.js';
+
 /**
  * How an open-loop workload's arrival rate changes over (true) time. Arrivals
  * are drawn at the shape's peak rate and kept with probability rate(t)/peak
@@ -44,4 +47,39 @@ export function peakRate(shape: RateShape, baseRatePerSec: number): number {
     case 'diurnal':
       return baseRatePerSec * shape.peakToAverage;
   }
+}
+
+/** A rate shape as scenario files write it. */
+export const rateShapeParam = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('constant') }),
+  z.strictObject({
+    type: z.literal('ramp'),
+    from: durationUs.describe('When the ramp starts (the rate is `rate` before).'),
+    to: durationUs.describe('When it reaches `endRate` (held after).'),
+    endRate: ratePerSec,
+  }),
+  z.strictObject({
+    type: z.literal('spike'),
+    at: durationUs,
+    for: durationUs,
+    factor: z.number().positive().describe('The rate is multiplied by this during the spike.'),
+  }),
+  z.strictObject({
+    type: z.literal('diurnal'),
+    period: durationUs.default(86_400_000_000).describe('One day by default.'),
+    peakToAverage: z
+      .number()
+      .min(1)
+      .default(2)
+      .describe('Peak over average rate (the guide uses 2x and 2–3x); troughs clip at zero above 2.'),
+    peakAt: durationUs.default(0).describe('When the peak is.'),
+  }),
+]);
+
+/** The scenario's shape in µs and per-second units; undefined for a constant rate. */
+export function rateShapeOf(s: z.output<typeof rateShapeParam> | undefined): RateShape | undefined {
+  if (s === undefined || s.type === 'constant') return undefined;
+  if (s.type === 'ramp') return { type: 'ramp', fromUs: s.from, toUs: s.to, endRatePerSec: s.endRate };
+  if (s.type === 'spike') return { type: 'spike', atUs: s.at, forUs: s.for, factor: s.factor };
+  return { type: 'diurnal', periodUs: s.period, peakToAverage: s.peakToAverage, peakAtUs: s.peakAt };
 }

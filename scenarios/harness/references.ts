@@ -71,6 +71,7 @@ export function checkReferences(document: Doc): Issue[] {
 
   const hostedBy = new Map<string, string>();
   const components = new Set(Object.keys(mapping(document.components) ?? {}));
+  const componentType = (component: string) => mapping(mapping(document.components)![component])?.type;
   for (const section of ['components', 'workloads'] as const) {
     for (const [name, value] of Object.entries(mapping(document[section]) ?? {})) {
       const instance = mapping(value);
@@ -96,11 +97,11 @@ export function checkReferences(document: Doc): Issue[] {
             [section, name, ...ref.path],
             `no component "${ref.component}"; components defines ${listOf(components)}`,
           );
-        else if (ref.type !== undefined && mapping(mapping(document.components)![ref.component])?.type !== ref.type) {
-          const actual = mapping(mapping(document.components)![ref.component])?.type;
+        else if (ref.type !== undefined && !typesOf(ref.type).includes(String(componentType(ref.component)))) {
+          const actual = componentType(ref.component);
           problem(
             [section, name, ...ref.path],
-            `"${ref.component}" is not a ${ref.type} component${typeof actual === 'string' ? ` (it is a ${actual})` : ''}`,
+            `"${ref.component}" is not ${orList(typesOf(ref.type))} component${typeof actual === 'string' ? ` (it is a ${actual})` : ''}`,
           );
         } else {
           const target = mapping(mapping(document.components)![ref.component]) ?? {};
@@ -352,6 +353,13 @@ function names(value: unknown, path: Path): [string, Path][] {
   if (typeof value === 'string') return [[value, path]];
   if (!Array.isArray(value)) return [];
   return value.flatMap((v, i) => (typeof v === 'string' ? [[v, [...path, i]] as [string, Path]] : []));
+}
+
+const typesOf = (type: string | readonly string[]): readonly string[] => (typeof type === 'string' ? [type] : type);
+
+/** `a queue`, `a queue or log`, `a queue, pubsub or log`. */
+function orList(types: readonly string[]): string {
+  return `a ${types.length === 1 ? types[0] : `${types.slice(0, -1).join(', ')} or ${types[types.length - 1]}`}`;
 }
 
 function listOf(names: Iterable<string>): string {
