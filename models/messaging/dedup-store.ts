@@ -4,10 +4,14 @@ import { Deque } from '../parts/deque.js';
 export const DEDUP_PLACES = ['memory', 'disk', 'shared'] as const;
 export type DedupPlace = (typeof DEDUP_PLACES)[number];
 
+/** When a worker writes a notification's id: once a provider accepted it, or before its first call (a claim). */
+export const DEDUP_WRITES = ['after-send', 'before-send'] as const;
+export type DedupWrite = (typeof DEDUP_WRITES)[number];
+
 /**
- * The notification ids a provider has accepted, each kept for `ttlUs` after
- * it was written (on the writer's clock): a worker that receives one again (a
- * redelivery) deletes it from the queue without sending it a second time.
+ * The notification ids a worker has sent (or claimed), each kept for `ttlUs`
+ * after it was written (on the writer's clock): a worker that receives one
+ * again (a redelivery) deletes it from the queue without sending it again.
  * Where the store lives decides what a crash does to it:
  * - `memory`: one per worker node, volatile: a crash empties it, and a
  *   redelivery to another node misses it;
@@ -16,8 +20,12 @@ export type DedupPlace = (typeof DEDUP_PLACES)[number];
  * - `shared`: one for all the workload's nodes (a Redis beside them, modelled
  *   without network hops or faults of its own): every redelivery within the
  *   TTL is caught.
- * None of them catches a retry after a provider call timed out having in fact
- * delivered: the worker never learnt that it had.
+ * Written after the provider accepted (at-least-once), no store catches a
+ * redelivery after a worker crashed while its call was out, nor a retry
+ * after a call timed out having in fact delivered: the worker never learnt
+ * that it had. Written before the first call (a claim, at-most-once), a
+ * shared store catches the crash's redelivery too, and the notification is
+ * lost when the crashed call had not delivered.
  */
 export class DedupStore {
   private readonly untilUs = new Map<number, number>();
@@ -44,6 +52,11 @@ export class DedupStore {
     this.untilUs.set(id, until);
     this.writtenIds.push(id);
     this.writtenUntilUs.push(until);
+  }
+
+  /** Forgets `id` (a claim given up: the notification went back to the queue unsent). */
+  remove(id: number): void {
+    this.untilUs.delete(id);
   }
 
   private expire(clockUs: number): void {

@@ -29,7 +29,7 @@ import type {
   ReceiveReply,
   ReceiveRequest,
 } from './broker-messages.js';
-import { DEDUP_PLACES, DedupStore, type DedupPlace } from './dedup-store.js';
+import { DEDUP_PLACES, DEDUP_WRITES, DedupStore, type DedupPlace, type DedupWrite } from './dedup-store.js';
 import type { NotifyRequest } from './notification-messages.js';
 import { channelSeed, UserPreferences, type QuietHours } from './user-preferences.js';
 
@@ -53,7 +53,7 @@ export interface WorkerSettings {
   /** Calls per second this node sends at most, waiting for a token rather than being throttled; 0 for no limit. */
   rateLimitPerSec: number;
   preferences: UserPreferences;
-  dedup: { place: DedupPlace; ttlUs: number } | null;
+  dedup: { place: DedupPlace; ttlUs: number; write: DedupWrite } | null;
 }
 
 /**
@@ -189,6 +189,8 @@ export class NotificationWorker implements InspectableProcess<MetadataReply | Re
   private readonly backoffRng: RandomStream;
   private readonly processingRng: RandomStream;
   private readonly dedup: DedupStore | null;
+  /** Whether ids are written before the first call (claims) rather than once a provider accepted. */
+  private readonly claims: boolean;
   private readonly breaker: CircuitBreaker | null;
   private breakerOpenedAtUs = 0;
   private readonly bucket: TokenBucket | null;
@@ -231,6 +233,7 @@ export class NotificationWorker implements InspectableProcess<MetadataReply | Re
           : d.place === 'disk'
             ? (ctx.durable.dedup ??= new DedupStore(d.ttlUs))
             : new DedupStore(d.ttlUs);
+    this.claims = d !== null && d.write === 'before-send';
     this.brokerCursor = ctx.random('brokers').int(this.brokers.length);
   }
 
@@ -330,13 +333,18 @@ export class NotificationWorker implements InspectableProcess<MetadataReply | Re
   /** Asks for as many notifications as there are free slots (up to a batch), unless the breaker keeps the node from calling. */
   private poll(): void {
     if (this.asking !== IDLE || this.holder === -1) return;
-    const free = this.settings.workers - this.inHand;
-    if (free <= 0) return;
-    const resumeInUs = this.breakerOpenForUs();
-    if (resumeInUs > 0) {
-      this.waitToAsk(resumeInUs);
-      return;
+    let free = this.settings.workers - this.inHand;
+    const breaker = this.breaker;
+    if (breaker !== null && breaker.state !== 'closed' && this.fallbacks.length === 0) {
+      const resumeInUs = this.breakerOpenForUs();
+      if (resumeInUs > 0) {
+        this.waitToAsk(resumeInUs);
+        return;
+      }
+      // Half-open (or about to be): only as many notifications as it lets probes through.
+      free = Math.min(free, breaker.policy.probes - this.inHand);
     }
+    if (free <= 0) return;
     const id = this.nextId++;
     this.asking = RECEIVING;
     this.askingId = id;
@@ -417,6 +425,7 @@ export class NotificationWorker implements InspectableProcess<MetadataReply | Re
     };
     this.inHand++;
     metrics.busyChanged(this.node, 1, now);
+    if (this.claims) this.dedup!.add(m.message, clock);
     const processing = this.settings.processing;
     if (processing === null) this.attempt(job);
     else this.ctx.setTimer(processing.sample(this.processingRng), PROCESSED, job);
@@ -429,7 +438,8 @@ export class NotificationWorker implements InspectableProcess<MetadataReply | Re
     if (breaker !== null && !breaker.allow(this.ctx.localTimeUs())) {
       if (this.fallbacks.length === 0) {
         this.shared.metrics.countDetail('releasedWhileOpen', this.ctx.nowUs);
-        this.release(job, Math.max(this.breakerOpenForUs(), BROKER_RETRY_US));
+        const openForUs = this.breakerOpenForUs();
+        this.release(job, openForUs > 0 ? openForUs : breaker.policy.openForUs);
         return;
       }
       job.toFallback = true;
@@ -511,7 +521,7 @@ export class NotificationWorker implements InspectableProcess<MetadataReply | Re
 
   private delivered(job: Job): void {
     const now = this.ctx.nowUs;
-    this.dedup?.add(job.message, this.ctx.localTimeUs());
+    if (!this.claims) this.dedup?.add(job.message, this.ctx.localTimeUs());
     this.shared.countDelivered(job.message, now);
     this.remove(job.message, job.receipt);
     this.finish();
@@ -539,6 +549,7 @@ export class NotificationWorker implements InspectableProcess<MetadataReply | Re
 
   /** Gives the job back to the queue, visible again after `afterUs`. */
   private release(job: Job, afterUs: number): void {
+    if (this.claims) this.dedup!.remove(job.message);
     this.changeVisibility(job.message, job.receipt, afterUs);
     this.finish();
   }
@@ -692,6 +703,12 @@ const workerParams = z.strictObject({
         .describe(
           "memory: per worker node, lost when it crashes; disk: per worker node, survives its crashes; shared: one store for all the workload's nodes (like a Redis), survives any worker crash.",
         ),
+      write: z
+        .enum(DEDUP_WRITES)
+        .default('after-send')
+        .describe(
+          "after-send: an id is written once a provider accepted it (at-least-once: a worker crash while a call is out still sends twice); before-send: written before the first call, a claim (at-most-once: with a shared store a crash's redelivery is skipped, and lost if the crashed call had not delivered).",
+        ),
       ttl: positiveDurationUs
         .default(86_400_000_000)
         .describe('How long an id is remembered after its notification was sent (default 24h).'),
@@ -770,7 +787,10 @@ export const notificationWorkerModel: ModelDefinition<typeof workerParams> = {
             },
       rateLimitPerSec: params.rateLimit ?? 0,
       preferences: new UserPreferences(params.optedOut, quiet, channelSeed(params.channel)),
-      dedup: params.dedup === undefined ? null : { place: params.dedup.store, ttlUs: params.dedup.ttl },
+      dedup:
+        params.dedup === undefined
+          ? null
+          : { place: params.dedup.store, ttlUs: params.dedup.ttl, write: params.dedup.write },
     };
     const shared = new WorkerShared(
       ctx.deliveries,
