@@ -202,8 +202,10 @@ export class NotificationWorker implements InspectableProcess<MetadataReply | Re
   private askingId = -1;
   private askTimer: TimerHandle | -1 = -1;
   private brokerCursor = 0;
+  /** The node holding the queue as last learnt, and whether it still answers; deletes and visibility changes go to it either way. */
   private holder: NodeId | -1 = -1;
   private holderName = '';
+  private located = false;
   private inHand = 0;
   private nextId = 0;
 
@@ -251,7 +253,7 @@ export class NotificationWorker implements InspectableProcess<MetadataReply | Re
             : this.asking === RECEIVING
               ? 'receiving'
               : 'waiting',
-      queueHolder: this.holder === -1 ? null : this.holderName,
+      queueHolder: this.located ? this.holderName : null,
       circuit: this.breaker === null ? null : this.breaker.state,
       dedupEntries: this.dedup === null ? null : this.dedup.size,
     };
@@ -280,7 +282,7 @@ export class NotificationWorker implements InspectableProcess<MetadataReply | Re
       case LOCATE_TIMEOUT:
       case RECEIVE_TIMEOUT:
         this.askTimer = -1;
-        this.holder = -1;
+        this.located = false;
         this.brokerCursor = (this.brokerCursor + 1) % this.brokers.length;
         this.asking = IDLE;
         this.locate();
@@ -288,7 +290,7 @@ export class NotificationWorker implements InspectableProcess<MetadataReply | Re
       case RESUME:
         this.askTimer = -1;
         this.asking = IDLE;
-        if (this.holder === -1) this.locate();
+        if (!this.located) this.locate();
         else this.poll();
         return;
       case PROCESSED:
@@ -327,12 +329,13 @@ export class NotificationWorker implements InspectableProcess<MetadataReply | Re
     }
     this.holder = this.ctx.lookup(leader);
     this.holderName = leader;
+    this.located = true;
     this.poll();
   }
 
   /** Asks for as many notifications as there are free slots (up to a batch), unless the breaker keeps the node from calling. */
   private poll(): void {
-    if (this.asking !== IDLE || this.holder === -1) return;
+    if (this.asking !== IDLE || !this.located) return;
     let free = this.settings.workers - this.inHand;
     const breaker = this.breaker;
     if (breaker !== null && breaker.state !== 'closed' && this.fallbacks.length === 0) {
@@ -364,7 +367,7 @@ export class NotificationWorker implements InspectableProcess<MetadataReply | Re
     if (this.asking !== RECEIVING || reply.id !== this.askingId) return;
     this.stopAsking();
     if (reply.error !== undefined) {
-      this.holder = -1;
+      this.located = false;
       this.brokerCursor = (this.brokerCursor + 1) % this.brokers.length;
       this.waitToAsk(BROKER_RETRY_US);
       return;
