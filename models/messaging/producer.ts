@@ -188,6 +188,8 @@ export class Producer implements InspectableProcess<MetadataReply | ProduceReply
     if (reply.kind === 'metadata-reply') {
       if (reply.id !== this.metadataWire) return;
       this.metadataWire = -1;
+      if (this.metadataTimer !== -1) this.ctx.cancelTimer(this.metadataTimer);
+      this.metadataTimer = -1;
       this.leaders = reply.leaders.map((name) => (name === null ? -1 : this.ctx.lookup(name)));
       while (this.sequences.length < this.leaders.length) this.sequences.push(0);
       if (this.leaders.includes(-1)) this.refreshMetadataLater();
@@ -359,7 +361,7 @@ export class Producer implements InspectableProcess<MetadataReply | ProduceReply
     this.refreshMetadataLater();
   }
 
-  /** Asks again after the refresh interval (an answer that never comes, a partition without a leader). */
+  /** Asks (again) after the refresh interval: a guard for an answer that never comes, or a partition without a leader. */
   private refreshMetadataLater(): void {
     if (this.metadataTimer === -1) this.metadataTimer = this.ctx.setTimer(this.settings.metadataRefreshUs, METADATA);
   }
