@@ -172,6 +172,50 @@ describe('notification pipeline: provider and workers', () => {
     expect(ids(stream).every((id) => stream.processings[id] === 1)).toBe(true);
   });
 
+  it('a worker crash sends notifications twice when ids are recorded after the send, and loses some when they are claimed before it', async () => {
+    // At the crash some notifications are being rendered (claimed, not sent yet) and some calls are out (the
+    // provider delivers them, but the answer finds no worker); the queue redelivers all of them 2s after receipt.
+    const doc = (write: string) =>
+      pipeline(
+        {
+          sms: {
+            rate: '20/s',
+            stopAt: '4s',
+            provider: { latency: '300ms' },
+            worker: { processing: '300ms', visibilityTimeout: '2s', dedup: { store: 'shared', write } },
+          },
+        },
+        { faults: { timeline: [{ at: '2s', action: 'crash', nodes: 'sms-worker-1', for: '1s' }] } },
+      );
+    const afterSend = streamOf(await run(doc('after-send')), 'sms-queue');
+    expect(afterSend.processings.filter((n) => n > 1).length).toBeGreaterThan(0);
+    expect(ids(afterSend).every((id) => afterSend.processings[id] >= 1)).toBe(true);
+
+    const beforeSend = streamOf(await run(doc('before-send')), 'sms-queue');
+    expect(ids(beforeSend).every((id) => beforeSend.processings[id] <= 1)).toBe(true);
+    const lost = ids(beforeSend).filter(
+      (id) => beforeSend.processings[id] === 0 && Number.isNaN(beforeSend.deadLetteredUs[id]),
+    );
+    expect(lost.length).toBeGreaterThan(0);
+    // Only what the crash caught before its call can be lost.
+    for (const id of lost) expect(beforeSend.firstDeliveredUs[id]).toBeGreaterThan(1_600_000);
+    for (const id of lost) expect(beforeSend.firstDeliveredUs[id]).toBeLessThan(2 * SECOND);
+  });
+
+  it('deletes the notifications of users who opted out of the channel without sending them', async () => {
+    const completed = await run(
+      pipeline({ email: { rate: '100/s', stopAt: '5s', provider: {}, worker: { optedOut: '30%' } } }),
+    );
+    const stream = streamOf(completed, 'email-queue');
+    const preferences = new UserPreferences(0.3, null, channelSeed('email'));
+    const optedOut = ids(stream).filter((id) => preferences.optedOut(stream.topic.key[id]));
+    expect(optedOut.length / stream.topic.messages).toBeGreaterThan(0.25);
+    expect(optedOut.length / stream.topic.messages).toBeLessThan(0.35);
+    expect(detail(completed, 'email-provider', 'delivered')).toBe(stream.topic.messages - optedOut.length);
+    expect(detail(completed, 'email-workers', 'optedOut')).toBe(optedOut.length);
+    expect(ids(stream).every((id) => stream.processings[id] === 1)).toBe(true);
+  });
+
   it('holds a notification for a user in quiet hours until they end, and sends the others at once', async () => {
     const quiet = { dayUs: 10 * SECOND, startUs: 0, lengthUs: 4 * SECOND };
     const completed = await run(
