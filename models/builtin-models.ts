@@ -13,6 +13,8 @@ import { leaderFollowerModel } from './replication/leader-follower.js';
 import { quorumStoreModel } from './replication/quorum-store.js';
 import { raftModel } from './replication/raft.js';
 import { stalenessProbeModel } from './replication/staleness-probe.js';
+import { pubsubModel, queueModel } from './messaging/queue-broker.js';
+import { queueConsumerModel } from './messaging/queue-consumer.js';
 import { notificationProviderModel } from './messaging/notification-provider.js';
 import { notificationWorkerModel } from './messaging/notification-worker.js';
 
@@ -36,6 +38,9 @@ export function registerBuiltinModels(): void {
   registerModel(storeClientModel);
   registerModel(stalenessProbeModel);
   registerModel(producerModel);
+  registerModel(queueModel);
+  registerModel(pubsubModel);
+  registerModel(queueConsumerModel);
   registerModel(notificationProviderModel);
   registerModel(notificationWorkerModel);
 }
