@@ -543,7 +543,7 @@ export class NotificationWorker implements InspectableProcess<MetadataReply | Re
       this.finish();
       return;
     }
-    let waitUs = backoffUs(policy, job.attempts, job.previousBackoffUs, this.backoffRng);
+    let waitUs = Math.ceil(backoffUs(policy, job.attempts, job.previousBackoffUs, this.backoffRng));
     job.previousBackoffUs = waitUs;
     if (policy.honorRetryAfter && retryAfterUs > waitUs) waitUs = retryAfterUs;
     this.changeVisibility(job.message, job.receipt, waitUs + this.settings.visibilityTimeoutUs);
@@ -599,7 +599,8 @@ export class NotificationWorker implements InspectableProcess<MetadataReply | Re
       subscription: this.settings.subscription,
       message,
       receipt,
-      timeoutUs,
+      // Whole microseconds, as the broker's clock deadlines are.
+      timeoutUs: Math.ceil(timeoutUs),
     };
     this.ctx.send(this.holder, request, 0);
   }

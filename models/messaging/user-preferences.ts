@@ -50,7 +50,7 @@ export class UserPreferences {
   quietForUs(user: number, clockUs: number): number {
     const q = this.quiet;
     if (q === null || q.lengthUs === 0) return 0;
-    const offsetUs = (hash32(user, TIME_ZONE_SEED) / 2 ** 32) * q.dayUs;
+    const offsetUs = Math.floor((hash32(user, TIME_ZONE_SEED) / 2 ** 32) * q.dayUs);
     const intoQuietUs = mod(clockUs + offsetUs - q.startUs, q.dayUs);
     return intoQuietUs < q.lengthUs ? q.lengthUs - intoQuietUs : 0;
   }
