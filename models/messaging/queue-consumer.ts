@@ -9,7 +9,7 @@ import {
 } from '../../engine/index.js';
 import { hash32 } from '../parts/hash.js';
 import type { ComponentMetrics } from '../measure/component-metrics.js';
-import type { DeliveryLog, StreamRecord } from '../measure/delivery-log.js';
+import type { StreamRecord, TopicRecord } from '../measure/delivery-log.js';
 import { durationDistribution } from '../kit/distribution-schema.js';
 import type { InspectableProcess, InspectedState } from '../kit/inspect-contract.js';
 import type { ModelDefinition } from '../kit/model-contract.js';
@@ -58,8 +58,7 @@ export interface QueueConsumerRuntime {
   readonly broker: string;
   /** The queue's name (a queue component) or the subscription's, as receives name it. */
   readonly subscription: string;
-  readonly deliveries: DeliveryLog;
-  readonly topicName: string;
+  readonly topic: TopicRecord;
   readonly metrics: ComponentMetrics;
   readonly dedup: DedupStore | null;
 }
@@ -73,8 +72,9 @@ const TWO_TO_32 = 2 ** 32;
  * A consumer node of a queue or subscription (an SQS poller, a RabbitMQ
  * consumer): each of its `workers` receives up to `batch` messages (a long
  * poll waiting up to `waitTime`, or short polls every `pollInterval`),
- * processes them one after another and deletes each after processing
- * (at-least-once) or as soon as it is received (at-most-once). A message
+ * processes them one after another and deletes them as soon as they are
+ * received (at-most-once) or, those processed, once the whole batch is done
+ * (at-least-once: a crash mid-batch repeats the effects of those before it). A message
  * whose processing fails is not deleted: its visibility timeout ends and it
  * is delivered again, until the dead-letter queue. Work in progress is
  * volatile: a crash loses it, and the messages come back after their
@@ -89,6 +89,8 @@ export class QueueConsumer implements InspectableProcess<ReceiveReply> {
   private readonly pollTimers: (TimerHandle | -1)[];
   private readonly batches: (readonly ReceivedMessage[] | null)[];
   private readonly positions: Int32Array;
+  /** Per worker and place in its batch: processed, to delete when the batch is done. */
+  private readonly succeeded: Uint8Array;
   private readonly receivedUs: Float64Array;
   private brokerId: NodeId = -1;
   private stream: StreamRecord | null = null;
@@ -108,6 +110,7 @@ export class QueueConsumer implements InspectableProcess<ReceiveReply> {
     this.pollTimers = new Array<TimerHandle | -1>(this.workers).fill(-1);
     this.batches = new Array<readonly ReceivedMessage[] | null>(this.workers).fill(null);
     this.positions = new Int32Array(this.workers);
+    this.succeeded = new Uint8Array(this.workers * settings.batch);
     this.receivedUs = new Float64Array(this.workers);
   }
 
@@ -221,11 +224,18 @@ export class QueueConsumer implements InspectableProcess<ReceiveReply> {
         metrics.countDetail('processed', now);
       } else metrics.countDetail('duplicatesSkipped', now);
       metrics.recordServed(this.receivedUs[w], now);
-      if (settings.deleteWhen === 'after-processing') this.delete(m);
+      this.succeeded[w * settings.batch + this.positions[w]] = 1;
     }
     if (++this.positions[w] < batch.length) {
       this.startProcessing(w);
       return;
+    }
+    if (settings.deleteWhen === 'after-processing') {
+      // One delete batch once the whole batch is done, as SQS consumers (and Lambda) do: a crash before it repeats the batch's effects.
+      for (let i = 0; i < batch.length; i++) {
+        if (this.succeeded[w * settings.batch + i] === 1) this.delete(batch[i]);
+        this.succeeded[w * settings.batch + i] = 0;
+      }
     }
     this.batches[w] = null;
     this.poll(w);
@@ -253,11 +263,10 @@ export class QueueConsumer implements InspectableProcess<ReceiveReply> {
   /** The stream is the broker's, created when it was built; found on first use whatever order the scenario lists them in. */
   private streamRecord(): StreamRecord {
     if (this.stream !== null) return this.stream;
-    const { deliveries, topicName, subscription } = this.runtime;
-    const topic = deliveries.topics.find((t) => t.name === topicName);
-    const stream = topic?.streams.find((s) => s.subscription === subscription);
+    const { topic, subscription } = this.runtime;
+    const stream = topic.streams.find((s) => s.subscription === subscription);
     if (stream === undefined)
-      throw new RangeError(`queue-consumer: ${topicName} has no stream ${subscription}; is it a queue or pubsub?`);
+      throw new RangeError(`queue-consumer: ${topic.name} has no stream ${subscription}; is it a queue or pubsub?`);
     return (this.stream = stream);
   }
 }
@@ -297,7 +306,7 @@ const queueConsumerParams = z.strictObject({
     .enum(['on-receive', 'after-processing'])
     .default('after-processing')
     .describe(
-      'Delete (acknowledge) a message as soon as it is received: at-most-once, a crash mid-processing loses it; or after processing: at-least-once, a crash or a too-short visibility timeout repeats it.',
+      'Delete (acknowledge) messages as soon as they are received: at-most-once, a crash mid-batch loses the rest of the batch; or after processing, those processed once the whole batch is done: at-least-once, a crash mid-batch or a too-short visibility timeout repeats effects.',
     ),
   idempotent: z
     .boolean()
@@ -325,33 +334,29 @@ export const queueConsumerModel: ModelDefinition<typeof queueConsumerParams> = {
     {
       path: ['target'],
       component: params.target,
+      type: ['queue', 'pubsub'],
       fits(target: unknown) {
-        const t = target as Record<string, unknown>;
-        if (t.subscriptions !== undefined) {
-          const names = Object.keys(t.subscriptions as object);
-          if (params.subscription === undefined)
-            return [
-              {
-                path: ['subscription'],
-                message: `${params.target} is a pubsub topic: name one of its subscriptions (${names.join(', ')})`,
-              },
-            ];
-          if (!names.includes(params.subscription))
-            return [
-              {
-                path: ['subscription'],
-                message: `${params.target} has no subscription "${params.subscription}"; it has ${names.join(', ')}`,
-              },
-            ];
-          return [];
-        }
-        if (t.visibilityTimeout === undefined)
-          return [{ path: ['target'], message: `${params.target} is not a queue or pubsub component` }];
-        if (params.subscription !== undefined)
+        const subscriptions = (target as { subscriptions?: object }).subscriptions;
+        const names = subscriptions === undefined ? [] : Object.keys(subscriptions);
+        if (subscriptions === undefined && params.subscription !== undefined)
           return [
             {
               path: ['subscription'],
               message: `${params.target} is a queue, which has no subscriptions; remove subscription`,
+            },
+          ];
+        if (subscriptions !== undefined && params.subscription === undefined)
+          return [
+            {
+              path: ['subscription'],
+              message: `${params.target} is a pubsub topic: name one of its subscriptions (${names.join(', ')})`,
+            },
+          ];
+        if (params.subscription !== undefined && !names.includes(params.subscription))
+          return [
+            {
+              path: ['subscription'],
+              message: `${params.target} has no subscription "${params.subscription}"; it has ${names.join(', ')}`,
             },
           ];
         return [];
@@ -365,8 +370,7 @@ export const queueConsumerModel: ModelDefinition<typeof queueConsumerParams> = {
       settings: params,
       broker: ctx.nodesOf(params.target)[0],
       subscription: params.subscription ?? params.target,
-      deliveries: ctx.deliveries,
-      topicName: params.target,
+      topic: ctx.deliveries.topic(params.target),
       metrics,
       dedup: params.idempotent ? new DedupStore() : null,
     };

@@ -142,6 +142,21 @@ function sentByNodes(r: Run, group: string): number[] {
   return sim.group(group).map((id) => sim.sentBy(id));
 }
 
+/** Messages of the run's first topic whose effect was applied more than once. */
+function repeatedEffects(r: Run): number {
+  const stream = r.completed.built.deliveries.topics[0].streams[0];
+  return stream.processings.filter((n) => n > 1).length;
+}
+/** Deliveries of each dead-lettered message (only those processed at least once, with `healthy`). */
+function deadLetteredDeliveries(r: Run, healthy = false): number[] {
+  const stream = r.completed.built.deliveries.topics[0].streams[0];
+  const out: number[] = [];
+  stream.deadLetteredUs.forEach((at, id) => {
+    if (Number.isFinite(at) && (!healthy || stream.processings[id] > 0)) out.push(stream.deliveries[id]);
+  });
+  return out;
+}
+
 const CLAIMS: ScenarioClaims[] = [
   {
     scenario: 'autoscale-spike',
@@ -1005,6 +1020,95 @@ const CLAIMS: ScenarioClaims[] = [
         variant: 'base',
         read: (r) => latency(r).p99Us / 1000,
         accept: about(23),
+      },
+    ],
+  },
+  {
+    scenario: 'poison-message',
+    claims: [
+      {
+        quote: 'jobs deadLettered 119 after warm-up',
+        variant: 'visibility-2s',
+        read: (r) => detail(r, 'jobs', 'deadLettered'),
+        accept: quoted(119, 1),
+      },
+      {
+        quote: 'workers poisoned 452 (4 receives each)',
+        variant: 'visibility-2s',
+        read: (r) => detail(r, 'workers', 'poisoned'),
+        accept: quoted(452, 1),
+      },
+      {
+        quote: 'each poison message is received exactly 4 times',
+        variant: 'visibility-2s',
+        read: (r) => deadLetteredDeliveries(r).filter((n) => n !== 4).length,
+        accept: exactly(0),
+      },
+      {
+        quote: 'jobs redeliveries 341 (3 each)',
+        variant: 'visibility-2s',
+        read: (r) => detail(r, 'jobs', 'redeliveries'),
+        accept: quoted(341, 1),
+      },
+      {
+        quote: 'No message is processed twice',
+        variant: 'visibility-2s',
+        read: (r) => repeatedEffects(r),
+        accept: exactly(0),
+      },
+      {
+        quote: '73% busy',
+        variant: 'visibility-2s',
+        read: (r) => component(r, 'workers').utilization,
+        accept: quoted(0.73, 0.01),
+      },
+      {
+        quote: 'Redeliveries jump to 3,049',
+        variant: 'visibility-150ms',
+        read: (r) => detail(r, 'jobs', 'redeliveries'),
+        accept: quoted(3049, 1),
+      },
+      {
+        quote: 'about 2,400 messages (20%) are processed more than once',
+        variant: 'visibility-150ms',
+        read: (r) => repeatedEffects(r),
+        accept: about(2400),
+      },
+      {
+        quote: 'about 2,400 messages (20%) are processed more than once',
+        variant: 'visibility-150ms',
+        read: (r) => repeatedEffects(r) / r.completed.built.deliveries.topics[0].messages,
+        accept: quoted(0.2, 0.01),
+      },
+      {
+        quote: 'the workers are 91% busy',
+        variant: 'visibility-150ms',
+        read: (r) => component(r, 'workers').utilization,
+        accept: quoted(0.91, 0.01),
+      },
+      {
+        quote: '17 healthy messages, processed 4 times each',
+        variant: ['visibility-150ms'],
+        read: (r) => deadLetteredDeliveries(r, true).filter((n) => n === 4).length,
+        accept: exactly(17),
+      },
+      {
+        quote: 'yet the same 17 healthy messages are dead-lettered',
+        variant: ['visibility-150ms-idempotent'],
+        read: (r) => deadLetteredDeliveries(r, true).length,
+        accept: exactly(17),
+      },
+      {
+        quote: '2,719 repeats are skipped',
+        variant: 'visibility-150ms-idempotent',
+        read: (r) => detail(r, 'workers', 'duplicatesSkipped'),
+        accept: quoted(2719, 1),
+      },
+      {
+        quote: 'no effect is applied twice',
+        variant: 'visibility-150ms-idempotent',
+        read: (r) => repeatedEffects(r),
+        accept: exactly(0),
       },
     ],
   },

@@ -34,6 +34,8 @@ export interface ProduceOutcome {
 
 /** Sends ProduceRequests to the broker at given times (each a new message of the topic) and keeps the replies. */
 export class TestProducer implements Process<ProduceReply> {
+  private readonly byMessage = new Map<number, ProduceOutcome>();
+
   constructor(
     private readonly ctx: NodeContext,
     private readonly topic: TopicRecord,
@@ -48,7 +50,9 @@ export class TestProducer implements Process<ProduceReply> {
   onTimer(_tag: number, data: unknown): void {
     const s = this.sends[data as number];
     const message = this.topic.produced(this.ctx.id, s.key ?? 0, this.ctx.nowUs);
-    this.outcomes.push({ message, repliedUs: NaN, error: null });
+    const outcome = { message, repliedUs: NaN, error: null };
+    this.outcomes.push(outcome);
+    this.byMessage.set(message, outcome);
     const request: ProduceRequest = {
       kind: 'produce',
       id: message,
@@ -66,7 +70,7 @@ export class TestProducer implements Process<ProduceReply> {
   }
 
   onMessage(_from: NodeId, reply: ProduceReply): void {
-    const outcome = this.outcomes.find((o) => o.message === reply.message)!;
+    const outcome = this.byMessage.get(reply.message)!;
     outcome.repliedUs = this.ctx.nowUs;
     outcome.error = reply.error ?? null;
     if (reply.error === undefined) this.topic.acknowledged(reply.message, this.ctx.nowUs);
