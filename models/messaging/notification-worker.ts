@@ -630,10 +630,10 @@ const workerParams = z.strictObject({
     ),
   workers: positiveInt.default(10).describe('Notifications handled at once on each worker node.'),
   batch: positiveInt.default(10).describe('Most notifications asked for in one receive.'),
-  wait: durationUs
-    .default(1_000_000)
+  waitTime: durationUs
+    .default(20_000_000)
     .describe(
-      'Long-poll wait of a receive (SQS WaitTimeSeconds): the queue answers when a message arrives or after this long.',
+      'Long polling: a receive waits up to this long for a notification (SQS WaitTimeSeconds, default 20s); 0: short polling, every 100ms.',
     ),
   visibilityTimeout: positiveDurationUs
     .default(30_000_000)
@@ -766,7 +766,7 @@ export const notificationWorkerModel: ModelDefinition<typeof workerParams> = {
       fallbacks: params.fallback === undefined ? [] : ctx.nodesOf(params.fallback),
       workers: params.workers,
       batch: params.batch,
-      waitUs: params.wait,
+      waitUs: params.waitTime,
       visibilityTimeoutUs: params.visibilityTimeout,
       processing: params.processing === undefined ? null : distribution(params.processing),
       timeoutUs: params.timeout,
