@@ -170,9 +170,12 @@ interface Durable {
  *    as such and deleted (the worker moves it to the dead-letter queue; the
  *    queue's own maxReceiveCount remains the backstop for a worker that
  *    keeps crashing on it).
- * When a provider accepts, the id goes into the dedup store and the message
- * is deleted: at-least-once, so a crash between the provider's delivery and
- * the delete, or a timeout on a call that did deliver, sends it twice.
+ * When a provider accepts, the message is deleted and its id goes into the
+ * dedup store (or went in before the first call, as a claim: see
+ * dedup-store.ts): at-least-once, so a crash between the provider's delivery
+ * and the delete, or a timeout on a call that did deliver, sends it twice;
+ * with claims a crash skips the redelivery instead, losing what had not been
+ * sent.
  *
  * With a circuit breaker (timeouts and 5xx count as failures; a 429 is a
  * healthy provider asking to slow down, and counts as neither), the node
