@@ -118,6 +118,26 @@ describe('notification pipeline: provider and workers', () => {
     expect(ids(stream).every((id) => stream.processings[id] === 1)).toBe(true);
   });
 
+  it("waits out a 429's Retry-After instead of calling again at its own backoff", async () => {
+    const doc = (honorRetryAfter: boolean) =>
+      pipeline({
+        sms: {
+          rate: '10/s',
+          stopAt: '3s',
+          provider: { rateLimit: '5/s', burst: 1 },
+          worker: { retry: { attempts: 1000, base: '10ms', multiplier: 1, jitter: 'none', honorRetryAfter } },
+        },
+      });
+    const calls = (c: CompletedRun) =>
+      c.built.components.find((m) => m.metrics.name === 'sms-provider')!.metrics.arrived /
+      detail(c, 'sms-provider', 'delivered');
+    // Ignoring it, each of the 10 notifications in hand asks again every 10ms, about 20 times per 200ms token.
+    expect(calls(await run(doc(false)))).toBeGreaterThan(50);
+    // Waiting it out, they ask when the next token is due: all of them at once (Retry-After herds the
+    // callers it names one moment), so at most once each per token.
+    expect(calls(await run(doc(true)))).toBeLessThan(10);
+  });
+
   it('backs off exponentially between attempts and dead-letters a notification after the last one', async () => {
     const completed = await run(
       pipeline({

@@ -177,8 +177,9 @@ interface Durable {
  * with claims a crash skips the redelivery instead, losing what had not been
  * sent.
  *
- * With a circuit breaker (timeouts and 5xx count as failures; a 429 is a
- * healthy provider asking to slow down, and counts as neither), the node
+ * With a circuit breaker (timeouts and 5xx count as failures; a 429 comes
+ * from a provider that is up, asking to slow down, and counts as a
+ * success, which also lets a half-open probe finish), the node
  * stops receiving while the breaker is open, so the backlog waits in the
  * queue instead of burning attempts, and messages in hand are released to
  * the queue until it half-opens; or, with a fallback provider, calls go to
@@ -500,8 +501,8 @@ export class NotificationWorker implements InspectableProcess<MetadataReply | Re
       this.recordCall(job, true);
       this.delivered(job);
     } else {
-      // A 429 says nothing about the provider's health.
-      if (error !== 'rejected') this.recordCall(job, false);
+      // A 429 comes from a provider that is up: for the breaker it is an answer, not a failure.
+      this.recordCall(job, error === 'rejected');
       this.failed(job, error, response.retryAfterUs ?? 0);
     }
   }
@@ -668,7 +669,9 @@ const workerParams = z.strictObject({
     .strictObject({
       failureRate: fraction
         .default(0.5)
-        .describe('Open when this share of provider calls in the window failed (timeouts, 5xx)...'),
+        .describe(
+          'Open when this share of provider calls in the window failed (timeouts and 5xx; a 429 is not a failure)...',
+        ),
       window: positiveDurationUs.default(10_000_000).describe('...over calls finished in this window (default 10s)...'),
       minimumCalls: positiveInt.default(20).describe('...once at least this many finished in it.'),
       openFor: positiveDurationUs
