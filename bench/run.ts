@@ -75,12 +75,14 @@ if (digested && undigested) {
 }
 const balanced = whole.find((f) => f.name.startsWith('clients -> balancer'));
 const regional = whole.find((f) => f.name.startsWith('regional-partition'));
+const messaging = whole.find((f) => f.name.startsWith('producers -> replicated log'));
 const verdict = (f: { eventsPerSec: number } | undefined, target: number) =>
   f === undefined ? 'not measured' : f.eventsPerSec >= target ? 'met    ' : 'MISSED ';
 console.log(`
 Targets:
   ${verdict(balanced, 3e6)} load-balanced request path >= 3M events/s
-  ${verdict(regional, 3.5e6)} regional-partition >= 3.5M events/s`);
+  ${verdict(regional, 3.5e6)} regional-partition >= 3.5M events/s
+  ${verdict(messaging, 1e6)} producer -> broker -> consumer group >= 1M events/s`);
 
 console.log('\nTracing on the load-balanced request path, side by side\n');
 const tracing = await tracingBenchmarks();

@@ -98,6 +98,22 @@ workloads:
   users: { type: poisson, nodes: client, target: lb, rate: 1000/s, timeout: 1s }
 `;
 
+/**
+ * The messaging path: producers → a replicated log (3 brokers, 6 partitions,
+ * replication factor 3, acks=all) → a consumer group of 4, no faults.
+ */
+export const MESSAGING_PATH = `
+name: messaging-path
+duration: 100h
+topology:
+  nodes: { producer: { count: 4 }, broker: { count: 3 }, consumer: { count: 4 } }
+components:
+  events: { type: log, nodes: broker, partitions: 6, replicationFactor: 3, minInsyncReplicas: 2 }
+workloads:
+  orders: { type: producer, nodes: producer, target: events, rate: 1000/s, acks: all, idempotent: true, keys: { count: 10000 } }
+  billing: { type: log-consumer, nodes: consumer, target: events, group: billing, batch: 100, workers: 4, processing: { type: exponential, mean: 1ms } }
+`;
+
 /** Whole simulations in steady state: each iteration continues the same run for BATCH events. */
 export async function simulationBenchmarks(): Promise<SimulationFigure[]> {
   const ping = pingPong(10_000);
@@ -107,6 +123,10 @@ export async function simulationBenchmarks(): Promise<SimulationFigure[]> {
     [
       'clients -> balancer -> 10 servers, with metrics',
       buildScenario(parseScenarioText(BALANCED_PATH, 'balanced-path.yaml').scenario),
+    ],
+    [
+      'producers -> replicated log -> consumer group',
+      buildScenario(parseScenarioText(MESSAGING_PATH, 'messaging-path.yaml').scenario),
     ],
   ]);
   const completed = (b: ReturnType<typeof bundled>) => b.requests.windows.reduce((sum, w) => sum + w.succeeded, 0);

@@ -3,6 +3,13 @@ import { parseReport } from '../reports/report-schema.js';
 import { REPORT_FORMAT_VERSION, type Report } from '../reports/report-types.js';
 import { UsageError } from './exit-codes.js';
 
+/**
+ * Older formats whose reports are also reports of the current one: format 5
+ * only added the optional `delivery` section, and a format 4 run had no
+ * topic, so its trace hashes are what this version computes.
+ */
+const READ_AS_CURRENT: readonly number[] = [4];
+
 /** A report.json that faultline run wrote, read and checked; anything else is a UsageError saying what it is instead. */
 export function readReportFile(file: string, purpose: string): Report {
   let text: string;
@@ -22,11 +29,13 @@ export function readReportFile(file: string, purpose: string): Report {
     );
   }
   const format = (document as { format?: unknown } | null)?.format;
-  if (typeof format === 'number' && format !== REPORT_FORMAT_VERSION) {
+  if (typeof format === 'number' && format !== REPORT_FORMAT_VERSION && !READ_AS_CURRENT.includes(format)) {
     throw new UsageError(
-      `${file}: a faultline report of format ${format}, but this faultline reads format ${REPORT_FORMAT_VERSION}; run the scenario again with this version to get a report it can ${purpose}`,
+      `${file}: a faultline report of format ${format}, but this faultline reads formats ${[...READ_AS_CURRENT, REPORT_FORMAT_VERSION].join(' and ')}; run the scenario again with this version to get a report it can ${purpose}`,
     );
   }
+  if (typeof format === 'number' && READ_AS_CURRENT.includes(format))
+    document = { ...(document as Record<string, unknown>), format: REPORT_FORMAT_VERSION };
   if (document === null || typeof document !== 'object' || Array.isArray(document) || format === undefined) {
     throw new UsageError(
       `${file}: not a faultline report (format ${REPORT_FORMAT_VERSION}); give the report.json that faultline run wrote`,

@@ -4,12 +4,15 @@ import type { Scenario } from '../scenarios/harness/scenario-schema.js';
 import { ERROR_KINDS } from '../models/measure/request-metrics.js';
 import { consistencyReport } from './consistency/consistency-report.js';
 import { stalenessCurvesReport } from './consistency/staleness-curves.js';
+import { deliveryReport } from './delivery/delivery-report.js';
 import { faultIntervals } from './fault-intervals.js';
 import { formatDurationUs } from './format.js';
 import {
   REPORT_FORMAT_VERSION,
   type Comparison,
   type ConsistencyReport,
+  type DeliveryReport,
+  type DeliveryStreamReport,
   type Report,
   type RunMetrics,
   type VariantRun,
@@ -40,6 +43,7 @@ export function buildReport(input: ReportInput): Report {
     const theory = theoryChecks(run.built, metrics);
     const consistency = consistencyReport(run.built, run.result, metrics);
     const stalenessCurves = stalenessCurvesReport(run.built, run.result);
+    const delivery = deliveryReport(run.built.deliveries, metrics.timeline);
     return {
       name,
       overrides,
@@ -54,6 +58,7 @@ export function buildReport(input: ReportInput): Report {
       slo: evaluateSlo(run.built, metrics),
       ...(consistency === undefined ? {} : { consistency }),
       ...(stalenessCurves === undefined ? {} : { stalenessCurves }),
+      ...(delivery === undefined ? {} : { delivery }),
     };
   });
   const warnings = runWarnings(
@@ -99,6 +104,7 @@ export function buildReport(input: ReportInput): Report {
     slo: first.slo,
     ...(first.consistency ? { consistency: first.consistency } : {}),
     ...(first.stalenessCurves ? { stalenessCurves: first.stalenessCurves } : {}),
+    ...(first.delivery ? { delivery: first.delivery } : {}),
   };
   if (scenario.variants.length > 0) {
     report.variants = runs;
@@ -188,6 +194,7 @@ function compare(runs: VariantRun[]): Comparison {
         (m) => m.messages.perClientOperation,
       ),
       ...consistencyRows(runs),
+      ...deliveryRows(runs),
     ],
   };
 }
@@ -209,4 +216,64 @@ function consistencyRows(runs: VariantRun[]): Comparison['rows'] {
     row('increments-lost', 'counter increments lost', 'count', (c) => c.counters!.lostIncrements);
   if (all((c) => c.sets)) row('set-elements-lost', 'set elements lost', 'count', (c) => c.sets!.lostElements);
   return rows;
+}
+
+/**
+ * What the brokers delivered side by side, when every run has topics: counts
+ * summed over every stream, latency and backlog of the worst stream.
+ */
+function deliveryRows(runs: VariantRun[]): Comparison['rows'] {
+  if (!runs.every((r) => r.delivery !== undefined)) return [];
+  const streams = (d: DeliveryReport) => d.topics.flatMap((t) => t.streams);
+  const several = runs.some((r) => streams(r.delivery!).length > 1);
+  const total = (pick: (s: DeliveryStreamReport) => number) => (d: DeliveryReport) =>
+    streams(d).reduce((sum, s) => sum + pick(s), 0);
+  const worst = (pick: (s: DeliveryStreamReport) => number) => (d: DeliveryReport) =>
+    streams(d).reduce((most, s) => Math.max(most, pick(s)), 0);
+  const row = (key: string, label: string, unit: 'us' | 'count', value: (d: DeliveryReport) => number) => ({
+    key,
+    label,
+    unit,
+    higherIsBetter: false,
+    values: runs.map((r) => value(r.delivery!)),
+  });
+  const ofWorst = several ? ' (worst stream)' : '';
+  return [
+    row(
+      'messages-lost',
+      'acknowledged messages lost',
+      'count',
+      total((s) => s.lost.total),
+    ),
+    row(
+      'repeated-effects',
+      'messages processed more than once',
+      'count',
+      total((s) => s.duplicates.processedMoreThanOnce),
+    ),
+    row(
+      'duplicate-deliveries',
+      'messages delivered more than once',
+      'count',
+      total((s) => s.duplicates.deliveredMoreThanOnce),
+    ),
+    row(
+      'end-to-end-p99',
+      `end-to-end p99${ofWorst}`,
+      'us',
+      worst((s) => s.endToEndLatency.p99Us),
+    ),
+    row(
+      'max-lag',
+      `max consumer lag${ofWorst}`,
+      'count',
+      worst((s) => s.lag.max),
+    ),
+    row(
+      'dead-lettered',
+      'dead-lettered',
+      'count',
+      total((s) => s.deadLettered),
+    ),
+  ];
 }

@@ -1,6 +1,8 @@
 import { CONSISTENCY_CHART_PREFIX } from './charts/consistency-charts.js';
 import type { Chart } from './charts/index.js';
 import { consistencySection } from './html-consistency.js';
+import { DELIVERY_CHART_PREFIX } from './charts/consumer-lag.js';
+import { deliverySection } from './html-delivery.js';
 import { STALENESS_CHART_PREFIX } from './charts/t-visibility.js';
 import { stalenessSection } from './html-staleness.js';
 import {
@@ -43,6 +45,7 @@ export function renderHtmlReport(report: Report, charts: Chart[]): string {
     chartsSection(charts),
     consistencySection(report, charts),
     stalenessSection(report, charts),
+    deliverySection(report, charts),
     faultsSection(report),
     componentsSection(report),
     theorySection(report),
@@ -173,7 +176,8 @@ function chartsSection(charts: Chart[]): string {
     (c) =>
       !c.id.startsWith('comparison-') &&
       !c.id.startsWith(CONSISTENCY_CHART_PREFIX) &&
-      !c.id.startsWith(STALENESS_CHART_PREFIX),
+      !c.id.startsWith(STALENESS_CHART_PREFIX) &&
+      !c.id.startsWith(DELIVERY_CHART_PREFIX),
   );
   const comparison = charts.filter((c) => c.id.startsWith('comparison-'));
   const parts = [main.map(figure).join('\n')];

@@ -350,6 +350,46 @@ const stalenessCurves = obj({
   departures: z.array(str),
 });
 
+const deliveryStream = obj({
+  subscription: str,
+  ordering: z.enum(['partition', 'key', 'none']),
+  delivered: num,
+  processed: num,
+  deadLettered: num,
+  expired: num,
+  pendingAtEnd: num,
+  lost: obj({ total: num, neverStored: num, removedByBroker: num, deliveredNotProcessed: num, skipped: num }),
+  unacknowledgedUnprocessed: num,
+  duplicates: obj({ deliveredMoreThanOnce: num, redeliveries: num, processedMoreThanOnce: num, extraEffects: num }),
+  outOfOrder: obj({ messages: num, unit: z.enum(['partition', 'key']) }).nullable(),
+  skippedOffsets: obj({ total: num, byPartition: z.array(num) }).nullable(),
+  endToEndLatency: latencySummary,
+  lag: obj({
+    timeline: z.array(num),
+    max: num,
+    maxAtUs: nullableNum,
+    drainLevel: nullableNum,
+    drainedUs: nullableNum,
+  }),
+  verdict: obj({ atMostOnce: z.boolean(), atLeastOnce: z.boolean(), effectivelyOnce: z.boolean() }),
+});
+
+const deliveryReport = obj({
+  topics: z.array(
+    obj({
+      name: str,
+      kind: z.enum(['queue', 'log', 'pubsub']).nullable(),
+      produced: num,
+      acknowledged: num,
+      unacknowledged: obj({ failed: num, unanswered: num }),
+      stored: num,
+      storedCopies: num,
+      duplicateAppends: num,
+      streams: z.array(deliveryStream),
+    }),
+  ),
+});
+
 const runOutcome = {
   traceHash: str,
   checkpoints: obj({ everyEvents: num, hashes: z.array(str) }),
@@ -362,6 +402,7 @@ const runOutcome = {
   slo: sloReport,
   consistency: consistencyReport.optional(),
   stalenessCurves: z.array(stalenessCurves).optional(),
+  delivery: deliveryReport.optional(),
 };
 
 const namedComponent = { name: str, type: str, nodes: num };
@@ -402,15 +443,33 @@ export const reportSchema = obj({
   }).optional(),
   wall: obj({ seconds: num, eventsPerSecond: num }),
 }).check((ctx) => {
-  // The consistency timeline's series are drawn against metrics.timeline's windows: each must have one entry a window.
+  // The consistency and delivery timelines are drawn against metrics.timeline's windows: each must have one entry a window.
   const runs = [
     { path: [] as (string | number)[], run: ctx.value },
     ...(ctx.value.variants ?? []).map((run, i) => ({ path: ['variants', i], run })),
   ];
+  const oneEntryAWindow = (at: (string | number)[], values: unknown[], windows: number) => {
+    if (values.length !== windows)
+      ctx.issues.push({
+        code: 'custom',
+        input: values,
+        path: at,
+        message: `expected ${windows} entries, one a window of metrics.timeline, got ${values.length}`,
+      });
+  };
   for (const { path, run } of runs) {
+    const windows = run.metrics.timeline.length;
+    run.delivery?.topics.forEach((topic, t) =>
+      topic.streams.forEach((stream, s) =>
+        oneEntryAWindow(
+          [...path, 'delivery', 'topics', t, 'streams', s, 'lag', 'timeline'],
+          stream.lag.timeline,
+          windows,
+        ),
+      ),
+    );
     const timeline = run.consistency?.timeline;
     if (timeline === undefined) continue;
-    const windows = run.metrics.timeline.length;
     const series: [(string | number)[], unknown[]][] = [
       [['reads'], timeline.reads],
       [['staleReads'], timeline.staleReads],
@@ -423,14 +482,7 @@ export const reportSchema = obj({
     ];
     // Empty when the replicas cannot be inspected.
     if (timeline.divergentKeys.length > 0) series.push([['divergentKeys'], timeline.divergentKeys]);
-    for (const [at, values] of series)
-      if (values.length !== windows)
-        ctx.issues.push({
-          code: 'custom',
-          input: values,
-          path: [...path, 'consistency', 'timeline', ...at],
-          message: `expected ${windows} entries, one a window of metrics.timeline, got ${values.length}`,
-        });
+    for (const [at, values] of series) oneEntryAWindow([...path, 'consistency', 'timeline', ...at], values, windows);
   }
 });
 

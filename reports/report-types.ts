@@ -8,9 +8,10 @@
  */
 
 import type { MessageStats } from '../engine/simulation.js';
+import type { OrderingUnit, TopicKind } from '../models/measure/delivery-log.js';
 import type { CdfPoint, ErrorCounts, ErrorKind, LatencySummary } from '../models/measure/outcomes.js';
 
-export type { CdfPoint, ErrorCounts, ErrorKind, LatencySummary };
+export type { CdfPoint, ErrorCounts, ErrorKind, LatencySummary, OrderingUnit, TopicKind };
 
 /**
  * Bumped whenever the shape changes. 2: `warnings`; availability `null` over
@@ -18,8 +19,10 @@ export type { CdfPoint, ErrorCounts, ErrorKind, LatencySummary };
  * verdicts `pass | fail | no-data`; the message diagram's window and sample.
  * 3: `stalenessCurves` (t-visibility and k-staleness from staleness probes, with WARS beside).
  * 4: `scenario.resolved` (the scenario as run, for `faultline replay`) and each run's trace-hash `checkpoints`.
+ * 5: `delivery` (what a run's brokers delivered, per topic and stream), only in runs with topics; a format 4
+ * report is read as a format 5 one without it.
  */
-export const REPORT_FORMAT_VERSION = 4;
+export const REPORT_FORMAT_VERSION = 5;
 
 /** What one run produced; the report's top level repeats it for its first run. */
 export interface RunOutcome {
@@ -38,6 +41,8 @@ export interface RunOutcome {
   consistency?: ConsistencyReport;
   /** t-visibility and k-staleness, one entry per staleness-probe workload, beside the WARS model; absent without one. */
   stalenessCurves?: StalenessCurvesReport[];
+  /** What the run's brokers delivered, per topic and stream; present when the run had a topic (a queue, log or pub-sub). */
+  delivery?: DeliveryReport;
 }
 
 /**
@@ -624,4 +629,129 @@ export interface MessageDiagram {
   nodes: string[];
   kinds: string[];
   messages: string[];
+}
+
+/**
+ * What a run's brokers delivered, judged from the delivery log
+ * (models/measure/delivery-log.ts) one message at a time. A topic is what
+ * producers write to (named after its broker component); a stream is one way
+ * of reading it judged on its own: a queue itself, a pub-sub subscription, a
+ * log's consumer group. Topics and streams are in the order the run first
+ * used them. The definitions are in reports/delivery/ and the README
+ * ("Delivery checks").
+ */
+export interface DeliveryReport {
+  topics: DeliveryTopicReport[];
+}
+
+export interface DeliveryTopicReport {
+  name: string;
+  /** Set by the topic's broker; null when no broker claimed the topic. */
+  kind: TopicKind | null;
+  /** Messages producers made. */
+  produced: number;
+  /** Produced messages the producer had an acknowledgement for: the ones the broker promised to keep. */
+  acknowledged: number;
+  /** Produced and never acknowledged: the producer gave up (`failed`: refused, retries spent) or never heard (`unanswered`: acks=0, in flight at the end). */
+  unacknowledged: { failed: number; unanswered: number };
+  /** Messages the broker appended at least once. */
+  stored: number;
+  /** Copies appended in all: more than `stored` when a producer's retry was appended again. */
+  storedCopies: number;
+  /** Messages appended more than once. */
+  duplicateAppends: number;
+  streams: DeliveryStreamReport[];
+}
+
+export interface DeliveryStreamReport {
+  /** The queue's own name, the pub-sub subscription or the consumer group. */
+  subscription: string;
+  ordering: OrderingUnit;
+  /** Messages delivered to a consumer at least once. */
+  delivered: number;
+  /**
+   * Each produced message counts in exactly one of the next six, the first
+   * that applies: `processed` + `deadLettered` + `expired` + `pendingAtEnd` +
+   * `lost.total` + `unacknowledgedUnprocessed` = the topic's `produced`.
+   * Processed: its effect was applied at least once.
+   */
+  processed: number;
+  /** Moved to the dead-letter queue, its effect never applied. */
+  deadLettered: number;
+  /** Removed by the broker's retention before it was processed or dead-lettered: not a loss. */
+  expired: number;
+  /** Still waiting for this stream at the end (the broker would deliver it): unconsumed, not lost. */
+  pendingAtEnd: number;
+  /** Acknowledged, and this stream will never process it. */
+  lost: LostMessages;
+  /** Never acknowledged and never processed: the producer knew it might not arrive, so not a loss. */
+  unacknowledgedUnprocessed: number;
+  duplicates: DuplicateDeliveries;
+  /** Messages first delivered after a later one of the same producer and ordering unit; null when the stream promises no order. */
+  outOfOrder: { messages: number; unit: 'partition' | 'key' } | null;
+  /** Per partition, offsets below the highest delivered one that were never delivered; null for queues and subscriptions. */
+  skippedOffsets: { total: number; byPartition: number[] } | null;
+  /** From a message's production to its first processing, over processed messages. */
+  endToEndLatency: LatencySummary;
+  lag: ConsumerLag;
+  verdict: DeliveryVerdict;
+}
+
+/** Lost messages by why, each counted under the first cause that applies, in this order. */
+export interface LostMessages {
+  total: number;
+  /** The broker never appended it (acknowledged all the same: acks=0 or a leader that crashed before writing). */
+  neverStored: number;
+  /** The broker appended it and then no longer held it: a truncated log suffix, a broker without a disk that crashed. */
+  removedByBroker: number;
+  /** A consumer got it and never applied its effect, and nothing will redeliver it (at-most-once). */
+  deliveredNotProcessed: number;
+  /** Held, never delivered, and not pending: passed over (a committed offset beyond it). */
+  skipped: number;
+}
+
+export interface DuplicateDeliveries {
+  /** Messages delivered more than once. */
+  deliveredMoreThanOnce: number;
+  /** Deliveries beyond each message's first. */
+  redeliveries: number;
+  /** Messages whose effect was applied more than once (repeated processing). */
+  processedMoreThanOnce: number;
+  /** Applications beyond each message's first. */
+  extraEffects: number;
+}
+
+/**
+ * The stream's backlog: at time t, the messages stored at or before t that
+ * by t had been neither processed, dead-lettered nor removed by the broker.
+ * A message the stream will never process (neither processed, dead-lettered,
+ * removed nor pending at the end: lost, or never acknowledged) leaves it at
+ * its first delivery, when the consumer took it, and never enters it when it
+ * was never delivered, so the backlog at the end is what is still pending.
+ */
+export interface ConsumerLag {
+  /** At the end of each window of `metrics.timeline` (after every event before the window's end; the last: the run's end), one entry a window. */
+  timeline: number[];
+  /** The most the backlog held at any moment (not only at window ends). */
+  max: number;
+  /** The first moment it held `max`; null when nothing was stored. */
+  maxAtUs: number | null;
+  /**
+   * Its usual level before the peak: the median (the lower middle value) of
+   * `timeline` over the windows that ended at or before `maxAtUs`, 0 when
+   * none did; null with `maxAtUs`.
+   */
+  drainLevel: number | null;
+  /** The first moment after `maxAtUs` at which the backlog was at or below `drainLevel`; null when it never was before the run ended. */
+  drainedUs: number | null;
+}
+
+/** The delivery guarantees this stream kept over the run. */
+export interface DeliveryVerdict {
+  /** No effect was applied twice: `duplicates.extraEffects` is 0. */
+  atMostOnce: boolean;
+  /** No acknowledged message was lost: `lost.total` is 0. */
+  atLeastOnce: boolean;
+  /** Both. */
+  effectivelyOnce: boolean;
 }

@@ -139,12 +139,20 @@ describe('faultline report on a damaged report.json', () => {
     expect(r.stderr).toContain(`${at('null.json')}: metrics.latency.p99Us: expected a number, got null\n`);
     writeFileSync(at('old.json'), JSON.stringify({ ...report, format: 1 }));
     expect((await faultline(['report', at('old.json')])).stderr).toContain(
-      `a faultline report of format 1, but this faultline reads format ${REPORT_FORMAT_VERSION}`,
+      `a faultline report of format 1, but this faultline reads formats 4 and ${REPORT_FORMAT_VERSION}`,
     );
     writeFileSync(at('string-format.json'), JSON.stringify({ ...report, format: '3' }));
     expect((await faultline(['report', at('string-format.json')])).stderr).toContain(
       `format: expected ${REPORT_FORMAT_VERSION}, got "3"`,
     );
+  });
+
+  it('reads a format 4 report (format 5 only added the optional delivery section) as format 5', async () => {
+    writeFileSync(at('format4.json'), JSON.stringify({ ...JSON.parse(reportText('mm1')), format: 4 }));
+    const r = await faultline(['report', at('format4.json'), '--out', at('format4-out')]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(readFileSync(at('format4-out', 'report.json'), 'utf8')).format).toBe(REPORT_FORMAT_VERSION);
   });
 
   // The long suite (test/long/report-fuzz.test.ts) tries more cases, on every kind of report.

@@ -141,6 +141,7 @@ export async function runLoaded(
     if (!options.quiet) for (const note of traceNotes) io.stderr.write(`${note}\n`);
   } else if (!options.quiet) {
     const { summaryTable, terminalColors, wrapText } = await import('../summary-table.js');
+    const { deliveryLines } = await import('../delivery-summary.js');
     const colors = terminalColors(io.stdout, io.env);
     const width = outputWidth(io);
     const description = report.scenario.description ? ` — ${printable(firstLine(report.scenario.description))}` : '';
@@ -149,6 +150,9 @@ export async function runLoaded(
         .map((line, i) => (i === 0 ? line.replace(report.scenario.name, colors.bold(report.scenario.name)) : line))
         .join('\n'),
       summaryTable(report, colors, width),
+      ...deliveryLines(report, colors).flatMap((line) =>
+        wrapText(line, width).map((part, i) => (i === 0 ? part : `  ${part}`)),
+      ),
       ...report.warnings.flatMap((w) =>
         wrapText(`warning: ${w}`, width).map((line, i) => colors.yellow(i === 0 ? line : `  ${line}`)),
       ),

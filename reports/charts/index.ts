@@ -3,6 +3,7 @@ import { availabilityOverTimeChart } from './availability-over-time.js';
 import type { Chart } from './common.js';
 import { comparisonCharts } from './comparison.js';
 import { consistencyCharts } from './consistency-charts.js';
+import { consumerLagCharts } from './consumer-lag.js';
 import { latencyCdfChart } from './latency-cdf.js';
 import { latencyOverTimeCharts } from './latency-over-time.js';
 import { replicaLagChart } from './replica-lag.js';
@@ -27,5 +28,5 @@ export function renderCharts(report: Report): Chart[] {
     replicaLagChart(report),
     tVisibilityChart(report),
   ].filter((chart): chart is Chart => chart !== null);
-  return [...single, ...consistencyCharts(report), ...comparisonCharts(report)];
+  return [...single, ...consistencyCharts(report), ...consumerLagCharts(report), ...comparisonCharts(report)];
 }

@@ -98,9 +98,41 @@ const finishedIn = (w: WindowCounts) => w.succeeded + ERROR_KINDS.reduce((sum, k
 /**
  * What the models reported, folded into the trace hash after the run so that
  * the hash also covers the measurements: request outcomes per window, each
- * component's counters and details, and every operation of the store history.
+ * component's counters and details, every operation of the store history,
+ * and, in runs with topics (only then, so other runs keep their hashes),
+ * every fact of the delivery log and what each stream still had pending.
  */
-function reportedResults({ requests, components, history }: BuiltScenario): unknown {
+function reportedResults({ requests, components, history, deliveries }: BuiltScenario): unknown {
+  const delivery =
+    deliveries.topics.length === 0
+      ? {}
+      : {
+          deliveries: deliveries.topics.map((t) => [
+            t.name,
+            t.kind,
+            t.producedUs,
+            t.producer,
+            t.key,
+            t.acknowledgedUs,
+            t.failedUs,
+            t.storedCopies,
+            t.storedUs,
+            t.removedUs,
+            t.removedReason,
+            t.streams.map((s) => [
+              s.subscription,
+              s.ordering,
+              s.deliveries,
+              s.firstDeliveredUs,
+              s.processings,
+              s.firstProcessedUs,
+              s.deadLetteredUs,
+              s.outOfOrder,
+              s.deliveredOffsets,
+              s.pendingAtEnd?.() ?? null,
+            ]),
+          ]),
+        };
   return {
     requests: [requests.sent, requests.retries, requests.hedges, requests.succeeded, requests.good, requests.errors],
     latency: requests.latency.summary(),
@@ -116,5 +148,6 @@ function reportedResults({ requests, components, history }: BuiltScenario): unkn
       m.details,
     ]),
     history: history.events,
+    ...delivery,
   };
 }
