@@ -24,6 +24,7 @@ type BrokerMessage = MetadataRequest | ProduceRequest | ReceiveRequest | DeleteR
 
 /** A long-polling receive waiting for a message. */
 interface Waiter {
+  readonly queue: number;
   readonly from: NodeId;
   readonly request: ReceiveRequest;
   timer: TimerHandle;
@@ -86,6 +87,8 @@ export const BLOCKED_PRODUCERS = 'blockedProducers';
 export class QueueBroker implements InspectableProcess<BrokerMessage> {
   readonly queues: MessageQueue[];
   private readonly waiters: Deque<Waiter>[];
+  /** Per queue, the long polls still waiting (its line also holds answered ones until they reach the front). */
+  private readonly waiting: Int32Array;
   private readonly blocked = new Deque<Blocked>();
   private readonly sequences: Map<number, number>;
   private readonly byName = new Map<string, number>();
@@ -124,6 +127,7 @@ export class QueueBroker implements InspectableProcess<BrokerMessage> {
       );
     });
     this.waiters = specs.map(() => new Deque<Waiter>());
+    this.waiting = new Int32Array(specs.length);
     // Topic-wide like the depth check: blocking when any subscription blocks.
     this.block = specs.some((q) => q.settings.whenFull === 'block');
     this.maxBlocked = specs.reduce((least, q) => Math.min(least, q.settings.maxBlocked), Infinity);
@@ -139,7 +143,7 @@ export class QueueBroker implements InspectableProcess<BrokerMessage> {
         inFlight: q.inFlight,
         delayed: q.delayed,
         deadLettered: q.deadLettered,
-        waitingReceives: this.liveWaiters(i),
+        waitingReceives: this.waiting[i],
       };
     });
     return { queues, blockedProduces: this.blocked.length };
@@ -191,6 +195,7 @@ export class QueueBroker implements InspectableProcess<BrokerMessage> {
       const waiter = data as Waiter;
       if (waiter.answered) return;
       waiter.answered = true;
+      this.waiting[waiter.queue]--;
       this.reply(waiter.from, waiter.request.id, NO_MESSAGES, 0);
       return;
     }
@@ -278,9 +283,10 @@ export class QueueBroker implements InspectableProcess<BrokerMessage> {
     const waiting = this.waiters[q];
     // Answered polls leave the line lazily; those at its front go now, so an idle queue does not collect them.
     while (waiting.length > 0 && waiting.front().answered) waiting.shift();
-    const waiter: Waiter = { from, request, timer: -1, answered: false };
+    const waiter: Waiter = { queue: q, from, request, timer: -1, answered: false };
     waiter.timer = this.ctx.setTimer(request.waitUs, WAIT_ENDED, waiter);
     waiting.push(waiter);
+    this.waiting[q]++;
   }
 
   /** Receives up to the request's maxMessages from queue `q` and replies with them. */
@@ -330,6 +336,7 @@ export class QueueBroker implements InspectableProcess<BrokerMessage> {
         const waiter = waiting.shift();
         if (waiter.answered) continue;
         waiter.answered = true;
+        this.waiting[q]--;
         this.ctx.cancelTimer(waiter.timer);
         this.answer(waiter.from, waiter.request, q);
       }
@@ -357,17 +364,6 @@ export class QueueBroker implements InspectableProcess<BrokerMessage> {
   private hasRoom(): boolean {
     for (const q of this.queues) if (!q.hasRoom()) return false;
     return true;
-  }
-
-  private liveWaiters(q: number): number {
-    let n = 0;
-    const waiting = this.waiters[q];
-    for (let i = 0; i < waiting.length; i++) {
-      const w = waiting.shift();
-      if (!w.answered) n++;
-      waiting.push(w);
-    }
-    return n;
   }
 }
 
@@ -439,7 +435,7 @@ const pubsubParams = z.strictObject({
     .record(z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only'), queueSettingsSchema)
     .refine((s) => Object.keys(s).length > 0, 'name at least one subscription')
     .describe(
-      "The subscriptions by name, each a queue with its own settings (the `queue` component's knobs, e.g. { email: {}, sms: { visibilityTimeout: 10s } }); every message produced is copied to each.",
+      "The subscriptions by name, each a queue with its own settings (the `queue` component's knobs, e.g. { email: {}, sms: { visibilityTimeout: 10s } }); every message produced is copied to each. The topic takes a message only when every subscription has room (maxDepth), and holds it back when any subscription's whenFull is block.",
     ),
 });
 

@@ -1371,6 +1371,60 @@ const CLAIMS: ScenarioClaims[] = [
     ],
   },
   {
+    scenario: 'pubsub-fanout',
+    claims: [
+      {
+        quote: 'are about 25% busy',
+        variant: 'base',
+        read: (r) => component(r, 'billing').utilization,
+        accept: about(0.25),
+      },
+      {
+        quote: 'every order is processed once by billing',
+        variant: 'base',
+        read: (r) => {
+          const stream = r.completed.built.deliveries.topics[0].streams.find((s) => s.subscription === 'billing')!;
+          const pending = new Set(stream.pendingAtEnd!());
+          let wrong = 0;
+          for (let id = 0; id < stream.topic.messages; id++)
+            if (!pending.has(id) && stream.processings[id] !== 1) wrong++;
+          return wrong + (pending.size > 20 ? 1 : 0);
+        },
+        accept: exactly(0),
+      },
+      {
+        quote: 'its backlog never passes a handful',
+        variant: 'base',
+        read: (r) => detail(r, 'orders', 'billing.visible'),
+        accept: atMost(10),
+      },
+      {
+        quote: 'to about 4,050 visible',
+        variant: 'base',
+        read: (r) => detail(r, 'orders', 'analytics.visible'),
+        accept: about(4050),
+      },
+      {
+        quote: 'analytics.expired 6,363',
+        variant: 'base',
+        read: (r) => detail(r, 'orders', 'analytics.expired'),
+        accept: quoted(6363, 1),
+      },
+      {
+        quote: 'analytics processed 11,277',
+        variant: 'base',
+        read: (r) => detail(r, 'analytics', 'processed'),
+        accept: quoted(11277, 1),
+      },
+      {
+        quote: 'the produce p99 stays under 1 ms',
+        variant: 'base',
+        read: (r) => latency(r).p99Us,
+        accept: below(1000),
+      },
+    ],
+  },
+  {
     scenario: 'priority-shedding',
     claims: [
       {
