@@ -190,6 +190,10 @@ describe('notification pipeline: provider and workers', () => {
     const stream = streamOf(withDedup, 'sms-queue');
     expect(detail(withDedup, 'sms-workers', 'dedupHits')).toBeGreaterThanOrEqual(twice);
     expect(ids(stream).every((id) => stream.processings[id] === 1)).toBe(true);
+
+    // Ids kept for less than the visibility timeout are forgotten before the redelivery comes.
+    const shortTtl = streamOf(await run(doc({ store: 'shared', ttl: '1s' })), 'sms-queue');
+    expect(shortTtl.processings.filter((n) => n > 1).length).toBe(twice);
   });
 
   it('a worker crash sends notifications twice when ids are recorded after the send, and loses some when they are claimed before it', async () => {
