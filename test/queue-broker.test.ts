@@ -122,6 +122,55 @@ describe('queue: visibility timeout, receive counts and the dead-letter queue', 
   });
 });
 
+describe('queue: change visibility', () => {
+  it('releases a message at once with a timeout of 0, or keeps it invisible longer', () => {
+    const rig = queueRig({ visibilityTimeout: '1s' });
+    rig.produce([{ atUs: 0 }, { atUs: 0 }]);
+    const seen: { message: number; atUs: number }[] = [];
+    rig.add('changer-1', (ctx) => ({
+      onStart() {
+        ctx.setTimer(10 * MS, 0);
+      },
+      onTimer() {
+        ctx.send(ctx.lookup('broker-1'), {
+          kind: 'receive',
+          id: 0,
+          subscription: 'q',
+          maxMessages: 10,
+          waitUs: 20 * S,
+        });
+      },
+      onMessage(_from: number, reply: ReceiveReply) {
+        for (const m of reply.messages) {
+          seen.push({ message: m.message, atUs: ctx.nowUs });
+          if (m.receiveCount > 1) continue;
+          // Message 0 back at once (a nack), message 1 hidden for 5 s instead of 1 s.
+          ctx.send(ctx.lookup('broker-1'), {
+            kind: 'change-visibility',
+            subscription: 'q',
+            message: m.message,
+            receipt: m.receipt,
+            timeoutUs: m.message === 0 ? 0 : 5 * S,
+          });
+        }
+        ctx.send(ctx.lookup('broker-1'), {
+          kind: 'receive',
+          id: 1,
+          subscription: 'q',
+          maxMessages: 10,
+          waitUs: 20 * S,
+        });
+      },
+    }));
+    rig.sim.run({ untilUs: 5.5 * S });
+    const at = (message: number) => seen.filter((s) => s.message === message).map((s) => Math.round(s.atUs / MS));
+    // Received at 12 ms; back 2 ms later (the nack's trip), then every 1 s (the queue's timeout: no more changes).
+    expect(at(0).slice(0, 3)).toEqual([12, 14, 1014]);
+    // Hidden from the change at 13 ms until 5.013 s, in the reply 1 ms later.
+    expect(at(1)).toEqual([12, 5014]);
+  });
+});
+
 describe('queue: order, delays, polling', () => {
   it('delivers the highest priority first, oldest first within a priority', () => {
     const rig = queueRig({});

@@ -91,6 +91,22 @@ describe('queue-consumer', () => {
     expect(rig.consumerMetrics.details.get('failed')).toBeGreaterThan(10);
   });
 
+  it('after a crash of a durable broker, consumers ask again and every message is processed', () => {
+    const rig = queueRig({ visibilityTimeout: '1s' });
+    rig.produce(steady(300, 10 * MS));
+    rig.addConsumers(1, { workers: 2, processing: '5ms', waitTime: '1s', receiveTimeout: '500ms' });
+    rig.sim.at(1 * S, () => rig.sim.crash(rig.broker));
+    rig.sim.at(2 * S, () => rig.sim.restart(rig.broker));
+    rig.sim.run({ untilUs: 10 * S });
+    const stream = rig.topic.streams[0];
+    const done = processings(stream, 300);
+    // Sent while the broker was down: never stored (the test producer does not retry).
+    const neverStored = rig.topic.storedCopies.filter((n) => n === 0).length;
+    expect(neverStored).toBeGreaterThan(90);
+    expect(done.filter((n, id) => n === 0 && rig.topic.storedCopies[id] > 0)).toEqual([]);
+    expect(stream.pendingAtEnd!()).toEqual([]);
+  });
+
   /**
    * Consumer crashes mid-processing, at random times: deleting on receive
    * loses messages and never repeats them; deleting after processing never
@@ -130,9 +146,9 @@ describe('queue-consumer', () => {
 });
 
 describe("Little's law", () => {
-  it('mean queue length = arrival rate × mean time in queue, within 2%, on a long steady run', () => {
+  it('mean queue length = arrival rate × mean time in queue, within 2%, on a steady 150 s run', () => {
     const rateHz = 200;
-    const durationUs = 300 * S;
+    const durationUs = 150 * S;
     const arrivals = new RandomStream('little-arrivals');
     const sends: Send[] = [];
     for (let t = arrivals.nextDouble(); t < durationUs; t += (-Math.log(1 - arrivals.nextDouble()) * S) / rateHz)
@@ -146,7 +162,7 @@ describe("Little's law", () => {
     const meanLength = m.queue.total() / durationUs;
     const arrivalRatePerUs = m.arrived / durationUs;
     const meanTimeInQueueUs = m.sojournSumUs / m.served;
-    expect(m.arrived).toBeGreaterThan(55_000);
+    expect(m.arrived).toBeGreaterThan(28_000);
     expect(meanLength).toBeGreaterThan(1);
     expect(Math.abs(meanLength / (arrivalRatePerUs * meanTimeInQueueUs) - 1)).toBeLessThan(0.02);
   });

@@ -99,4 +99,36 @@ workloads:
     expect(details(built, 'jobs').get('redeliveries')).toBeGreaterThan(50);
     expect(stream.processings.filter((n) => n === 1).length).toBeGreaterThan(5000);
   });
+
+  it('dead-lettered messages go on to the dead-letter queue named, where its own consumers process them', () => {
+    const built = run(`
+name: redrive
+seed: 1
+duration: 30s
+topology:
+  regions: [dc]
+  nodes: { broker: { count: 1 }, dlq-broker: { count: 1 }, shop: { count: 1 }, worker: { count: 1 }, fixer: { count: 1 } }
+components:
+  jobs: { type: queue, nodes: broker, visibilityTimeout: 500ms, maxReceiveCount: 2, deadLetterQueue: jobs-dlq }
+  jobs-dlq: { type: queue, nodes: dlq-broker }
+workloads:
+  senders: { type: producer, nodes: shop, target: jobs, rate: 100/s, acks: 1, keys: { count: 100000 } }
+  workers: { type: queue-consumer, nodes: worker, target: jobs, workers: 4, processing: 5ms, poison: 5% }
+  fixers: { type: queue-consumer, nodes: fixer, target: jobs-dlq, processing: 5ms }
+`);
+    const [jobs, dlq] = built.deliveries.topics;
+    expect(dlq.name).toBe('jobs-dlq');
+    const deadLettered = jobs.streams[0].deadLetteredUs.flatMap((at, id) =>
+      Number.isFinite(at) ? [jobs.key[id]] : [],
+    );
+    expect(deadLettered.length).toBeGreaterThan(50);
+    // The same messages (by key), each acknowledged, and processed once by the dead-letter queue's consumer.
+    const byKey = (a: number, b: number) => a - b;
+    expect([...dlq.key].sort(byKey)).toEqual(deadLettered.sort(byKey));
+    expect(dlq.acknowledgedUs.every((t) => t >= 0)).toBe(true);
+    const stream = dlq.streams[0];
+    const pending = new Set(stream.pendingAtEnd!());
+    expect(pending.size).toBeLessThan(5);
+    for (let id = 0; id < dlq.messages; id++) if (!pending.has(id)) expect(stream.processings[id]).toBe(1);
+  });
 });

@@ -62,6 +62,8 @@ export interface QueueRecorder {
   readonly node: number;
   /** Prefix of this queue's detail names: empty for a queue, `<subscription>.` for a pub-sub subscription. */
   readonly prefix: string;
+  /** Sends a dead-lettered message on to the dead-letter queue component, when the settings name one. */
+  readonly deadLetterTo: ((m: QueuedMessage, nowUs: number) => void) | null;
 }
 
 /** Detail names, each under the queue's prefix. */
@@ -292,6 +294,7 @@ export class MessageQueue {
       this.disk.deadLetters.push(m.message);
       this.recorder.stream.deadLettered(m.message, nowUs);
       this.recorder.metrics.countDetail(this.names.deadLettered, nowUs);
+      this.recorder.deadLetterTo?.(m, nowUs);
       return;
     }
     this.makeVisible(m, true);

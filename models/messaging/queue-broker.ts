@@ -17,10 +17,11 @@ import type {
   ReceiveReply,
   ReceiveRequest,
 } from './broker-messages.js';
-import { emptyQueueDisk, MessageQueue, type QueueDisk } from './message-queue.js';
+import { emptyQueueDisk, MessageQueue, type QueueDisk, type QueuedMessage } from './message-queue.js';
 import { queueSettingsSchema, type QueueSettings } from './queue-settings.js';
 
-type BrokerMessage = MetadataRequest | ProduceRequest | ReceiveRequest | DeleteRequest | ChangeVisibilityRequest;
+type BrokerMessage =
+  MetadataRequest | ProduceRequest | ProduceReply | ReceiveRequest | DeleteRequest | ChangeVisibilityRequest;
 
 /** A long-polling receive waiting for a message. */
 interface Waiter {
@@ -49,6 +50,8 @@ export interface QueueSpec {
   readonly name: string;
   readonly settings: QueueSettings;
   readonly stream: StreamRecord;
+  /** Where its dead-lettered messages go: the dead-letter queue's node and topic; null to keep them here. */
+  readonly deadLetterQueue: { readonly node: string; readonly topic: TopicRecord } | null;
 }
 
 /** What every node of a broker component shares: where it records, and its queues. */
@@ -94,6 +97,9 @@ export class QueueBroker implements InspectableProcess<BrokerMessage> {
   private readonly byName = new Map<string, number>();
   private readonly block: boolean;
   private readonly maxBlocked: number;
+  /** Dead-lettered messages sent on and not yet acknowledged, by wire id: the dead-letter topic and message id. */
+  private readonly forwarded = new Map<number, { topic: TopicRecord; message: number }>();
+  private nextWire = 0;
   private wake: TimerHandle | -1 = -1;
   private wakeAtLocalUs = Infinity;
 
@@ -117,6 +123,10 @@ export class QueueBroker implements InspectableProcess<BrokerMessage> {
         metrics: runtime.metrics,
         node,
         prefix: runtime.prefixed ? `${q.name}.` : '',
+        deadLetterTo:
+          q.deadLetterQueue === null
+            ? null
+            : (m: QueuedMessage, nowUs: number) => this.forward(q.deadLetterQueue!, m, nowUs),
       };
       return new MessageQueue(
         q.settings,
@@ -166,6 +176,9 @@ export class QueueBroker implements InspectableProcess<BrokerMessage> {
       case 'produce':
         this.onProduce(from, message);
         break;
+      case 'produce-reply':
+        this.onForwarded(message);
+        break;
       case 'receive':
         this.onReceive(from, message);
         break;
@@ -210,6 +223,39 @@ export class QueueBroker implements InspectableProcess<BrokerMessage> {
     this.queues.forEach((q) => {
       if (!q.settings.durable) q.dropAll(atUs);
     });
+  }
+
+  /**
+   * Sends a dead-lettered message to the dead-letter queue as a producer
+   * would, once, without retries: if the dead-letter queue is down, the
+   * message is lost (its topic shows it never acknowledged).
+   */
+  private forward(to: { node: string; topic: TopicRecord }, m: QueuedMessage, nowUs: number): void {
+    const message = to.topic.produced(this.ctx.id, m.key, nowUs);
+    const id = this.nextWire++;
+    this.forwarded.set(id, { topic: to.topic, message });
+    const request: ProduceRequest = {
+      kind: 'produce',
+      id,
+      message,
+      partition: 0,
+      key: m.key,
+      sizeBytes: m.sizeBytes,
+      acks: 1,
+      priority: m.priority,
+      delayUs: 0,
+      producerId: -1,
+      sequence: -1,
+    };
+    this.ctx.send(this.ctx.lookup(to.node), request, m.sizeBytes);
+  }
+
+  private onForwarded(reply: ProduceReply): void {
+    const sent = this.forwarded.get(reply.id);
+    if (sent === undefined) return;
+    this.forwarded.delete(reply.id);
+    if (reply.error === undefined) sent.topic.acknowledged(sent.message, this.ctx.nowUs);
+    else sent.topic.failed(sent.message, this.ctx.nowUs);
   }
 
   private onProduce(from: NodeId, request: ProduceRequest): void {
@@ -376,11 +422,15 @@ function brokerFactory(
 ): (node: number) => (nodeCtx: NodeContext<any>) => QueueBroker {
   const metrics = ctx.componentMetrics(0);
   const topic = ctx.deliveries.topic(ctx.name, kind);
-  const specs: QueueSpec[] = queues.map((q) => ({
-    name: q.name,
-    settings: q.settings,
-    stream: topic.stream(q.name, q.settings.fifo ? 'key' : 'none'),
-  }));
+  const specs: QueueSpec[] = queues.map((q) => {
+    const dlq = q.settings.deadLetterQueue;
+    return {
+      name: q.name,
+      settings: q.settings,
+      stream: topic.stream(q.name, q.settings.fifo ? 'key' : 'none'),
+      deadLetterQueue: dlq === undefined ? null : { node: ctx.nodesOf(dlq)[0], topic: ctx.deliveries.topic(dlq) },
+    };
+  });
   for (const q of specs) MessageQueue.initDetails(metrics, prefixed ? `${q.name}.` : '');
   metrics.noteDetail(REFUSED, 0);
   if (specs.some((q) => q.settings.whenFull === 'block')) {
@@ -425,6 +475,10 @@ export const queueModel: ModelDefinition<typeof queueParams> = {
     'A message queue (SQS, RabbitMQ) on one broker node: visibility timeout and redelivery, receive counts and a dead-letter queue, delays, priorities, long polling, retention, a bounded depth that refuses or blocks producers, optional FIFO message groups.',
   params: queueParams,
   check: oneNode,
+  references: (params) =>
+    params.deadLetterQueue === undefined
+      ? []
+      : [{ path: ['deadLetterQueue'], component: params.deadLetterQueue, type: 'queue' }],
   instantiate(params, ctx) {
     return brokerFactory(ctx, 'queue', [{ name: ctx.name, settings: params }], false);
   },
@@ -446,6 +500,12 @@ export const pubsubModel: ModelDefinition<typeof pubsubParams> = {
     'A pub-sub topic (SNS fanned out to SQS queues, a Google Pub/Sub topic) on one broker node: every message is copied to each named subscription, a queue with its own consumers and settings.',
   params: pubsubParams,
   check: oneNode,
+  references: (params) =>
+    Object.entries(params.subscriptions).flatMap(([name, q]) =>
+      q.deadLetterQueue === undefined
+        ? []
+        : [{ path: ['subscriptions', name, 'deadLetterQueue'], component: q.deadLetterQueue, type: 'queue' }],
+    ),
   instantiate(params, ctx) {
     const queues = Object.entries(params.subscriptions).map(([name, settings]) => ({ name, settings }));
     return brokerFactory(ctx, 'pubsub', queues, true);

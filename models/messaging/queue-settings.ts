@@ -23,6 +23,12 @@ export const queueKnobs = {
     .describe(
       'A message received this many times whose visibility times out once more goes to the dead-letter queue instead (SQS redrive policy). No dead-letter queue when absent: it is redelivered forever.',
     ),
+  deadLetterQueue: z
+    .string()
+    .optional()
+    .describe(
+      "A queue component that dead-lettered messages are sent to (SQS redrive policy target), as new messages of its own with the same key, size and priority, so consumers can read them there. Without it they stay in this queue's own dead-letter list, counted.",
+    ),
   delay: durationUs
     .default(0)
     .describe(
