@@ -59,6 +59,16 @@ function pipeline(channels: Record<string, Channel>, extra: Doc = {}): Doc {
   };
 }
 
+/** Adds a queue `sms-dlq` on a node of its own. */
+function withDeadLetterQueue(doc: Doc): Doc {
+  const topology = doc.topology as { nodes: Doc };
+  return {
+    ...doc,
+    topology: { ...topology, nodes: { ...topology.nodes, dlq: {} } },
+    components: { ...(doc.components as Doc), 'sms-dlq': { type: 'queue', nodes: 'dlq' } },
+  };
+}
+
 async function run(doc: Doc): Promise<CompletedRun> {
   return runScenario(parseScenarioText(JSON.stringify(doc), 'notification-test.yaml').scenario);
 }
@@ -140,20 +150,30 @@ describe('notification pipeline: provider and workers', () => {
 
   it('backs off exponentially between attempts and dead-letters a notification after the last one', async () => {
     const completed = await run(
-      pipeline({
-        sms: {
-          rate: '5/s',
-          stopAt: '2s',
-          provider: { failureRate: 1, latency: '10ms' },
-          worker: { retry: { attempts: 4, base: '100ms', multiplier: 2, jitter: 'none' } },
-        },
-      }),
+      withDeadLetterQueue(
+        pipeline({
+          sms: {
+            rate: '5/s',
+            stopAt: '2s',
+            provider: { failureRate: 1, latency: '10ms' },
+            worker: {
+              retry: { attempts: 4, base: '100ms', multiplier: 2, jitter: 'none' },
+              deadLetterQueue: 'sms-dlq',
+            },
+          },
+        }),
+      ),
     );
     const stream = streamOf(completed, 'sms-queue');
     const messages = ids(stream);
     expect(messages.length).toBeGreaterThan(3);
     const provider = completed.built.components.find((c) => c.metrics.name === 'sms-provider')!.metrics;
     expect(provider.arrived).toBe(4 * messages.length);
+    // Each one is produced to the dead-letter queue, where it waits, acknowledged, for whoever inspects it.
+    const dlq = streamOf(completed, 'sms-dlq');
+    expect(dlq.topic.messages).toBe(messages.length);
+    expect(dlq.topic.acknowledgedUs.every((t) => t >= 0)).toBe(true);
+    expect(dlq.pendingAtEnd!().length).toBe(messages.length);
     for (const id of messages) {
       expect(stream.processings[id]).toBe(0);
       // Four calls of 10ms with waits of 100, 200 and 400ms between them, plus the network's round trips.

@@ -8,7 +8,7 @@ import {
   type TimerHandle,
 } from '../../engine/index.js';
 import type { ComponentMetrics } from '../measure/component-metrics.js';
-import type { DeliveryLog, StreamRecord } from '../measure/delivery-log.js';
+import type { DeliveryLog, StreamRecord, TopicRecord } from '../measure/delivery-log.js';
 import type { ErrorKind } from '../measure/outcomes.js';
 import type { OperationMetrics, RequestMetrics } from '../measure/request-metrics.js';
 import { durationDistribution } from '../kit/distribution-schema.js';
@@ -25,6 +25,8 @@ import type {
   DeleteRequest,
   MetadataReply,
   MetadataRequest,
+  ProduceReply,
+  ProduceRequest,
   ReceivedMessage,
   ReceiveReply,
   ReceiveRequest,
@@ -54,6 +56,8 @@ export interface WorkerSettings {
   rateLimitPerSec: number;
   preferences: UserPreferences;
   dedup: { place: DedupPlace; ttlUs: number; write: DedupWrite } | null;
+  /** The node of the queue component given-up notifications are produced to; null to only record them. */
+  deadLetterQueue: string | null;
 }
 
 /**
@@ -74,6 +78,7 @@ class WorkerShared {
     readonly operation: OperationMetrics,
     readonly metrics: ComponentMetrics,
     readonly sharedDedup: DedupStore | null,
+    readonly deadLetterTopic: TopicRecord | null,
   ) {}
 
   stream(): StreamRecord {
@@ -167,9 +172,9 @@ interface Durable {
  *    backoff and jitter, no sooner than a 429's Retry-After, extending the
  *    message's visibility before each wait so no other worker takes it
  *    meanwhile. After `retry.attempts` calls it is dead-lettered: recorded
- *    as such and deleted (the worker moves it to the dead-letter queue; the
- *    queue's own maxReceiveCount remains the backstop for a worker that
- *    keeps crashing on it).
+ *    as such, produced to the `deadLetterQueue` component when there is
+ *    one, and deleted (the queue's own maxReceiveCount remains the backstop
+ *    for a worker that keeps crashing on it).
  * When a provider accepts, the message is deleted and its id goes into the
  * dedup store (or went in before the first call, as a claim: see
  * dedup-store.ts): at-least-once, so a crash between the provider's delivery
@@ -185,7 +190,7 @@ interface Durable {
  * the queue until it half-opens; or, with a fallback provider, calls go to
  * the fallback meanwhile.
  */
-export class NotificationWorker implements InspectableProcess<MetadataReply | ReceiveReply | Response> {
+export class NotificationWorker implements InspectableProcess<MetadataReply | ReceiveReply | Response | ProduceReply> {
   private readonly brokers: NodeId[];
   private readonly providers: NodeId[];
   private readonly fallbacks: NodeId[];
@@ -212,6 +217,9 @@ export class NotificationWorker implements InspectableProcess<MetadataReply | Re
   private located = false;
   private inHand = 0;
   private nextId = 0;
+  /** Where given-up notifications are produced, if anywhere, and those sent there not yet acknowledged (wire id to message id). */
+  private readonly deadLetterQueue: { node: NodeId; topic: TopicRecord } | null;
+  private readonly deadLettersOut = new Map<number, number>();
 
   constructor(
     private readonly ctx: NodeContext<Durable>,
@@ -240,6 +248,8 @@ export class NotificationWorker implements InspectableProcess<MetadataReply | Re
             ? (ctx.durable.dedup ??= new DedupStore(d.ttlUs))
             : new DedupStore(d.ttlUs);
     this.claims = d !== null && d.write === 'before-send';
+    const dlq = settings.deadLetterQueue;
+    this.deadLetterQueue = dlq === null ? null : { node: ctx.lookup(dlq), topic: shared.deadLetterTopic! };
     this.brokerCursor = ctx.random('brokers').int(this.brokers.length);
   }
 
@@ -267,8 +277,11 @@ export class NotificationWorker implements InspectableProcess<MetadataReply | Re
     this.locate();
   }
 
-  onMessage(_from: NodeId, message: MetadataReply | ReceiveReply | Response): void {
+  onMessage(_from: NodeId, message: MetadataReply | ReceiveReply | Response | ProduceReply): void {
     switch (message.kind) {
+      case 'produce-reply':
+        this.onDeadLetterStored(message);
+        return;
       case 'metadata-reply':
         this.onMetadata(message);
         return;
@@ -543,6 +556,7 @@ export class NotificationWorker implements InspectableProcess<MetadataReply | Re
       metrics.countDetail('deadLettered', now);
       this.shared.stream().deadLettered(job.message, now);
       this.shared.countGivenUp(job.message, error, now);
+      if (this.deadLetterQueue !== null) this.sendToDeadLetterQueue(job);
       this.remove(job.message, job.receipt);
       this.finish();
       return;
@@ -552,6 +566,42 @@ export class NotificationWorker implements InspectableProcess<MetadataReply | Re
     if (policy.honorRetryAfter && retryAfterUs > waitUs) waitUs = retryAfterUs;
     this.changeVisibility(job.message, job.receipt, waitUs + this.settings.visibilityTimeoutUs);
     this.ctx.setTimer(waitUs, RETRY, job);
+  }
+
+  /**
+   * Produces a given-up notification to the dead-letter queue as a new
+   * message with the same user, once and without retries (as the queue's own
+   * redrive does): if that queue does not answer, its topic shows the
+   * message never acknowledged.
+   */
+  private sendToDeadLetterQueue(job: Job): void {
+    const dlq = this.deadLetterQueue!;
+    const message = dlq.topic.produced(this.ctx.id, job.user, this.ctx.nowUs);
+    const id = this.nextId++;
+    this.deadLettersOut.set(id, message);
+    const request: ProduceRequest = {
+      kind: 'produce',
+      id,
+      message,
+      partition: 0,
+      key: job.user,
+      sizeBytes: 0,
+      acks: 1,
+      priority: 0,
+      delayUs: 0,
+      producerId: -1,
+      sequence: -1,
+    };
+    this.ctx.send(dlq.node, request, 0);
+  }
+
+  private onDeadLetterStored(reply: ProduceReply): void {
+    const message = this.deadLettersOut.get(reply.id);
+    if (message === undefined) return;
+    this.deadLettersOut.delete(reply.id);
+    const topic = this.deadLetterQueue!.topic;
+    if (reply.error === undefined) topic.acknowledged(message, this.ctx.nowUs);
+    else topic.failed(message, this.ctx.nowUs);
   }
 
   /** Gives the job back to the queue, visible again after `afterUs`. */
@@ -631,6 +681,12 @@ const workerParams = z.strictObject({
     .optional()
     .describe(
       'Another notification-provider (a second vendor) called while the circuit breaker keeps the provider closed to calls; needs `circuitBreaker`.',
+    ),
+  deadLetterQueue: z
+    .string()
+    .optional()
+    .describe(
+      'A queue component the notifications given up on (after the last attempt) are produced to, as new messages for the same user, for inspection or redrive. Without it they are only counted as dead-lettered.',
     ),
   workers: positiveInt.default(10).describe('Notifications handled at once on each worker node.'),
   batch: positiveInt.default(10).describe('Most notifications asked for in one receive.'),
@@ -742,6 +798,8 @@ export const notificationWorkerModel: ModelDefinition<typeof workerParams> = {
     ];
     if (params.fallback !== undefined)
       refs.push({ path: ['fallback'], component: params.fallback, type: 'notification-provider' });
+    if (params.deadLetterQueue !== undefined)
+      refs.push({ path: ['deadLetterQueue'], component: params.deadLetterQueue, type: 'queue' });
     return refs;
   },
   check(params) {
@@ -801,6 +859,7 @@ export const notificationWorkerModel: ModelDefinition<typeof workerParams> = {
         params.dedup === undefined
           ? null
           : { place: params.dedup.store, ttlUs: params.dedup.ttl, write: params.dedup.write },
+      deadLetterQueue: params.deadLetterQueue === undefined ? null : ctx.nodesOf(params.deadLetterQueue)[0],
     };
     const shared = new WorkerShared(
       ctx.deliveries,
@@ -809,6 +868,7 @@ export const notificationWorkerModel: ModelDefinition<typeof workerParams> = {
       ctx.requests.operation(params.channel),
       ctx.componentMetrics(params.workers),
       params.dedup?.store === 'shared' ? new DedupStore(params.dedup.ttl) : null,
+      params.deadLetterQueue === undefined ? null : ctx.deliveries.topic(params.deadLetterQueue),
     );
     return (nodeIndex) => (nodeCtx) => new NotificationWorker(nodeCtx, nodeIndex, settings, shared);
   },
