@@ -55,6 +55,20 @@ describe('queue-consumer', () => {
     expect(processings(stream, 200).filter((n) => n > 1)).toEqual([]);
   });
 
+  it('releasing a failed message redelivers it at once instead of after the visibility timeout', () => {
+    const rig = queueRig({ visibilityTimeout: '30s', maxReceiveCount: 3 });
+    rig.produce(steady(200, 5 * MS));
+    rig.addConsumers(1, { workers: 4, processing: '5ms', poison: 0.1, onFailure: 'release' });
+    rig.sim.run({ untilUs: 3 * S });
+    const stream = rig.topic.streams[0];
+    const deadLettered = stream.deadLetteredUs.flatMap((at, id) =>
+      Number.isFinite(at) ? [at - rig.topic.producedUs[id]] : [],
+    );
+    expect(deadLettered.length).toBeGreaterThan(5);
+    // Three receives and two nacks take milliseconds, not 2 × 30 s.
+    expect(deadLettered.every((us) => us < 200 * MS)).toBe(true);
+  });
+
   it('a visibility timeout shorter than processing delivers and processes every message again, till the dead-letter queue', () => {
     const rig = queueRig({ visibilityTimeout: '100ms', maxReceiveCount: 4 });
     rig.produce(steady(20, 50 * MS));

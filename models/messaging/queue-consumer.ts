@@ -14,7 +14,13 @@ import { durationDistribution } from '../kit/distribution-schema.js';
 import type { InspectableProcess, InspectedState } from '../kit/inspect-contract.js';
 import type { ModelDefinition } from '../kit/model-contract.js';
 import { durationUs, fraction, positiveDurationUs, positiveInt } from '../kit/units.js';
-import type { DeleteRequest, ReceivedMessage, ReceiveReply, ReceiveRequest } from './broker-messages.js';
+import type {
+  ChangeVisibilityRequest,
+  DeleteRequest,
+  ReceivedMessage,
+  ReceiveReply,
+  ReceiveRequest,
+} from './broker-messages.js';
 
 /** Figures in the consumer's component details. */
 export const CONSUMER_COUNTS = [
@@ -216,9 +222,12 @@ export class QueueConsumer implements InspectableProcess<ReceiveReply> {
     const { settings, metrics, dedup } = this.runtime;
     this.busy--;
     metrics.busyChanged(this.node, -1, now);
-    if (this.isPoison(m)) metrics.countDetail('poisoned', now);
-    else if (settings.failure > 0 && this.rng.bernoulli(settings.failure)) metrics.countDetail('failed', now);
-    else {
+    const poisoned = this.isPoison(m);
+    const failed = !poisoned && settings.failure > 0 && this.rng.bernoulli(settings.failure);
+    if (poisoned || failed) {
+      metrics.countDetail(poisoned ? 'poisoned' : 'failed', now);
+      if (settings.onFailure === 'release') this.release(m);
+    } else {
       if (dedup === null || dedup.apply(m.message)) {
         this.streamRecord().processed(m.message, now);
         metrics.countDetail('processed', now);
@@ -245,6 +254,21 @@ export class QueueConsumer implements InspectableProcess<ReceiveReply> {
   private isPoison(m: ReceivedMessage): boolean {
     const poison = this.runtime.settings.poison;
     return poison > 0 && hash32(m.key !== 0 ? m.key : m.message, 0x5eed) / TWO_TO_32 < poison;
+  }
+
+  /** Makes the message visible again at once (an AMQP nack with requeue). */
+  private release(m: ReceivedMessage): void {
+    this.ctx.send(
+      this.brokerId,
+      {
+        kind: 'change-visibility',
+        subscription: this.runtime.subscription,
+        message: m.message,
+        receipt: m.receipt,
+        timeoutUs: 0,
+      } satisfies ChangeVisibilityRequest,
+      0,
+    );
   }
 
   private delete(m: ReceivedMessage): void {
@@ -318,6 +342,12 @@ const queueConsumerParams = z.strictObject({
     .default(0)
     .describe(
       'Share of keys (of messages, for messages without a key) whose processing always fails: never deleted, they are redelivered at each visibility timeout until the dead-letter queue.',
+    ),
+  onFailure: z
+    .enum(['wait', 'release'])
+    .default('wait')
+    .describe(
+      'After a failed processing: leave the message until its visibility timeout ends (SQS), or release it at once to be delivered again (an AMQP nack with requeue, SQS ChangeMessageVisibility 0).',
     ),
   failure: fraction
     .default(0)
