@@ -110,6 +110,10 @@ export class Producer implements InspectableProcess<MetadataReply | ProduceReply
   private readonly ready: Outgoing[] = [];
   private readonly byWire = new Map<number, Outgoing>();
   private readonly sequences: number[] = [];
+  /** Idempotent only: per partition, the sequences of this epoch sent and not yet acknowledged, lowest first. */
+  private readonly outstanding: number[][] = [];
+  /** Idempotent only: per partition, messages refused for a gap that an earlier outstanding message will fill. */
+  private readonly parked: Outgoing[][] = [];
   private leaders: (NodeId | -1)[] = [];
   private metadataWire = -1;
   private metadataTimer: TimerHandle | -1 = -1;
@@ -139,7 +143,7 @@ export class Producer implements InspectableProcess<MetadataReply | ProduceReply
   /** Messages waiting in the buffer, awaiting an answer, and waiting out a backoff; partitions with a known leader. */
   inspect(): InspectedState {
     return {
-      buffered: this.buffer.length + this.ready.length,
+      buffered: this.buffer.length + this.ready.length + this.parked.reduce((sum, p) => sum + p.length, 0),
       inFlight: this.inFlight,
       backingOff: this.backingOff,
       partitionsKnown: this.leaders.filter((l) => l !== -1).length,
@@ -191,7 +195,11 @@ export class Producer implements InspectableProcess<MetadataReply | ProduceReply
       if (this.metadataTimer !== -1) this.ctx.cancelTimer(this.metadataTimer);
       this.metadataTimer = -1;
       this.leaders = reply.leaders.map((name) => (name === null ? -1 : this.ctx.lookup(name)));
-      while (this.sequences.length < this.leaders.length) this.sequences.push(0);
+      while (this.sequences.length < this.leaders.length) {
+        this.sequences.push(0);
+        this.outstanding.push([]);
+        this.parked.push([]);
+      }
       if (this.leaders.includes(-1)) this.refreshMetadataLater();
       this.pump();
       return;
@@ -205,6 +213,7 @@ export class Producer implements InspectableProcess<MetadataReply | ProduceReply
     if (reply.error === undefined) {
       this.topic.acknowledged(out.message, this.ctx.nowUs);
       this.requests.recordSuccess(this.operation, this.topic.producedUs[out.message], this.ctx.nowUs);
+      if (out.sequence !== -1 && out.epoch === this.epoch) this.settled(out);
     } else {
       if (reply.error === 'not-leader') this.noteLeader(out.partition, reply.leader);
       this.failedAttempt(out, reply.error);
@@ -289,6 +298,7 @@ export class Producer implements InspectableProcess<MetadataReply | ProduceReply
     if (s.idempotent && (out.sequence === -1 || out.epoch !== this.epoch)) {
       out.sequence = this.sequences[out.partition]++;
       out.epoch = this.epoch;
+      this.outstanding[out.partition].push(out.sequence);
     }
     const request: ProduceRequest = {
       kind: 'produce',
@@ -318,8 +328,10 @@ export class Producer implements InspectableProcess<MetadataReply | ProduceReply
   private failedAttempt(out: Outgoing, error: ProduceError | 'timeout'): void {
     const s = this.settings;
     const elapsedUs = this.ctx.nowUs - this.topic.producedUs[out.message];
-    // A sequence gap is another message's fault: its retries are bounded by the delivery timeout alone.
-    if (error === 'out-of-order-sequence') out.attempts--;
+    if (error === 'out-of-order-sequence') {
+      this.outOfOrder(out, elapsedUs);
+      return;
+    }
     if (out.attempts >= s.retry.maxAttempts || elapsedUs >= s.deliveryTimeoutUs) {
       this.giveUp(out, error);
       return;
@@ -336,6 +348,46 @@ export class Producer implements InspectableProcess<MetadataReply | ProduceReply
     this.ctx.setTimer(delayUs, RETRY, out);
   }
 
+  /**
+   * The leader refused a sequence past the next one it expects. While an
+   * earlier message of the partition is still outstanding (on its way, or
+   * waiting out a backoff), it will fill the gap: this one waits for it and is
+   * then resent in order, as Kafka's producer retries in sequence order. When
+   * nothing earlier is outstanding, the leader lost sequences it had
+   * acknowledged (a truncated log): a new epoch starts numbering afresh.
+   * Bounded by the delivery timeout alone, since the gap is another message's.
+   */
+  private outOfOrder(out: Outgoing, elapsedUs: number): void {
+    out.attempts--;
+    if (elapsedUs >= this.settings.deliveryTimeoutUs) {
+      this.giveUp(out, 'out-of-order-sequence');
+      return;
+    }
+    this.requests.recordRetry();
+    const current = out.epoch === this.epoch;
+    const lowest = this.outstanding[out.partition][0];
+    if (current && lowest !== undefined && lowest < out.sequence) {
+      this.parked[out.partition].push(out);
+      return;
+    }
+    if (current) this.bumpEpoch();
+    this.requeue(out);
+  }
+
+  /** An idempotent message of this epoch is acknowledged: those parked behind a gap may go again. */
+  private settled(out: Outgoing): void {
+    const line = this.outstanding[out.partition];
+    const at = line.indexOf(out.sequence);
+    if (at >= 0) line.splice(at, 1);
+    this.release(out.partition);
+  }
+
+  private release(partition: number): void {
+    const parked = this.parked[partition];
+    for (const out of parked) this.requeue(out);
+    parked.length = 0;
+  }
+
   private giveUp(out: Outgoing | number, why: ProduceError | 'timeout' | 'buffer-full'): void {
     const message = typeof out === 'number' ? out : out.message;
     if (typeof out !== 'number' && out.sequence !== -1 && out.epoch === this.epoch) this.bumpEpoch();
@@ -346,6 +398,10 @@ export class Producer implements InspectableProcess<MetadataReply | ProduceReply
   private bumpEpoch(): void {
     this.epoch++;
     this.sequences.fill(0);
+    for (let p = 0; p < this.outstanding.length; p++) {
+      this.outstanding[p].length = 0;
+      this.release(p);
+    }
   }
 
   private noteLeader(partition: number, hint: string | undefined): void {
