@@ -17,6 +17,8 @@ import { raftModel } from './replication/raft.js';
 import { stalenessProbeModel } from './replication/staleness-probe.js';
 import { pubsubModel, queueModel } from './messaging/queue-broker.js';
 import { queueConsumerModel } from './messaging/queue-consumer.js';
+import { notificationProviderModel } from './messaging/notification-provider.js';
+import { notificationWorkerModel } from './messaging/notification-worker.js';
 
 let registered = false;
 
@@ -43,4 +45,6 @@ export function registerBuiltinModels(): void {
   registerModel(queueModel);
   registerModel(pubsubModel);
   registerModel(queueConsumerModel);
+  registerModel(notificationProviderModel);
+  registerModel(notificationWorkerModel);
 }

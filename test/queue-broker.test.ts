@@ -77,6 +77,20 @@ describe('queue: visibility timeout, receive counts and the dead-letter queue', 
     );
   });
 
+  it('a deadline a fraction of a microsecond ahead, on a drifting clock, fires once and not forever', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -300, max: 300 }), fc.double({ min: 0.1, max: 2, noNaN: true }), (driftPpm, s) => {
+        const rig = queueRig({});
+        rig.sim.setClockDrift(rig.broker, driftPpm);
+        rig.produce([{ atUs: 0.5 * S }, { atUs: 0.7 * S }]);
+        rig.receive([0], { waitUs: 20 * S, repeat: true, visibilityTimeoutUs: s * S + 0.3 });
+        rig.sim.run({ untilUs: 20 * S, maxEvents: 100_000 });
+        expect(rig.sim.nowUs).toBe(20 * S);
+      }),
+      { numRuns: 30 },
+    );
+  });
+
   it('a forward jump of the broker clock ends visibility timeouts early in true time, as a wall clock would', () => {
     const rig = queueRig({ visibilityTimeout: '30s' });
     rig.produce([{ atUs: 0 }]);

@@ -2,7 +2,7 @@
  * An idempotent consumer's deduplication store: the ids of the messages
  * whose effect has been applied, checked and written in the same step as the
  * effect (a table with a unique key, updated in the effect's transaction).
- * One store serves a whole consumer group and survives its members' crashes,
+ * One store serves a whole consumer group (or a workload's queue consumers) and survives their crashes,
  * as the database holding the effects would: a partition that moves to
  * another member after a crash must find the ids its previous owner applied.
  * A bit per message id (ids are dense per topic), so memory grows with

@@ -402,7 +402,8 @@ export class QueueBroker implements InspectableProcess<BrokerMessage> {
     if (next === Infinity || next >= this.wakeAtLocalUs) return;
     if (this.wake !== -1) this.ctx.cancelTimer(this.wake);
     const local = this.ctx.localTimeUs();
-    const delay = Math.min(Math.max(next - local, 0), CLOCK_CHECK_US);
+    // Whole microseconds, at least one: a deadline a fraction of a microsecond ahead would otherwise fire at once, forever.
+    const delay = Math.min(Math.max(Math.ceil(next - local), 1), CLOCK_CHECK_US);
     this.wakeAtLocalUs = local + delay;
     this.wake = this.ctx.setTimer(delay, WAKE);
   }

@@ -10,6 +10,7 @@ import {
 import { hash32 } from '../parts/hash.js';
 import type { ComponentMetrics } from '../measure/component-metrics.js';
 import type { StreamRecord, TopicRecord } from '../measure/delivery-log.js';
+import { DedupStore } from './dedup-store.js';
 import { durationDistribution } from '../kit/distribution-schema.js';
 import type { InspectableProcess, InspectedState } from '../kit/inspect-contract.js';
 import type { ModelDefinition } from '../kit/model-contract.js';
@@ -31,28 +32,6 @@ export const CONSUMER_COUNTS = [
   'duplicatesSkipped',
   'emptyReceives',
 ] as const;
-
-/**
- * Which messages' effects were applied: the deduplication store of an
- * idempotent consumer, shared by the workload's nodes and outliving their
- * crashes (a table in a database, written in the same transaction as the
- * effect). Indexed by the delivery log's dense message ids.
- */
-export class DedupStore {
-  private applied = new Uint8Array(1024);
-
-  /** Records `message` as applied; false when it already was. */
-  apply(message: number): boolean {
-    if (message >= this.applied.length) {
-      const grown = new Uint8Array(Math.max(message + 1, this.applied.length * 2));
-      grown.set(this.applied);
-      this.applied = grown;
-    }
-    if (this.applied[message] === 1) return false;
-    this.applied[message] = 1;
-    return true;
-  }
-}
 
 /** The settings as the scenario gives them, durations in microseconds. */
 export type QueueConsumerSettings = z.output<typeof queueConsumerParams>;
@@ -228,7 +207,7 @@ export class QueueConsumer implements InspectableProcess<ReceiveReply> {
       metrics.countDetail(poisoned ? 'poisoned' : 'failed', now);
       if (settings.onFailure === 'release') this.release(m);
     } else {
-      if (dedup === null || dedup.apply(m.message)) {
+      if (dedup === null || dedup.firstTime(m.message)) {
         this.streamRecord().processed(m.message, now);
         metrics.countDetail('processed', now);
       } else metrics.countDetail('duplicatesSkipped', now);

@@ -164,6 +164,9 @@ const deliveryStream = (r: Run, topic: string, subscription: string) =>
   r.report.delivery!.topics.find((t) => t.name === topic)!.streams.find((s) => s.subscription === subscription)!;
 const verdictHeld = (v: boolean) => (v ? 1 : 0);
 
+/** The delivery section's figures for the one stream of the topic written by broker component `topic`. */
+const deliveryOf = (r: Run, topic: string) => r.report.delivery!.topics.find((t) => t.name === topic)!.streams[0];
+
 const CLAIMS: ScenarioClaims[] = [
   {
     scenario: 'autoscale-spike',
@@ -1279,6 +1282,212 @@ const CLAIMS: ScenarioClaims[] = [
         variant: 'base',
         read: (r) => latency(r).p99Us / 1000,
         accept: about(23),
+      },
+    ],
+  },
+  {
+    scenario: 'notification-pipeline',
+    claims: [
+      {
+        quote: 'push p50/p99 31 ms / 101 ms',
+        variant: ['retries', 'circuit-breaker', 'breaker-and-pacing', 'fallback-provider', 'claim-before-send'],
+        read: (r) => latency(r, 'push').p50Us / 1000,
+        accept: quoted(31, 1),
+      },
+      {
+        quote: 'push p50/p99 31 ms / 101 ms',
+        variant: ['retries', 'circuit-breaker', 'breaker-and-pacing', 'fallback-provider', 'claim-before-send'],
+        read: (r) => latency(r, 'push').p99Us / 1000,
+        accept: quoted(101, 1),
+      },
+      {
+        quote: 'email 101 ms / 320 ms in every variant',
+        variant: [
+          'retries',
+          'circuit-breaker',
+          'breaker-and-pacing',
+          'fallback-provider',
+          'claim-before-send',
+          'quiet-hours',
+        ],
+        read: (r) => latency(r, 'email').p50Us / 1000,
+        accept: quoted(101, 1),
+      },
+      {
+        quote: 'email 101 ms / 320 ms in every variant',
+        variant: [
+          'retries',
+          'circuit-breaker',
+          'breaker-and-pacing',
+          'fallback-provider',
+          'claim-before-send',
+          'quiet-hours',
+        ],
+        read: (r) => latency(r, 'email').p99Us / 1000,
+        accept: quoted(320, 1),
+      },
+      {
+        quote: 'SMS pile up to a backlog of about 680 at 60.6 s',
+        variant: 'retries',
+        read: (r) => deliveryOf(r, 'sms-queue').lag.max,
+        accept: about(680),
+      },
+      {
+        quote: 'SMS pile up to a backlog of about 680 at 60.6 s',
+        variant: 'retries',
+        read: (r) => deliveryOf(r, 'sms-queue').lag.maxAtUs! / 1e6,
+        accept: quoted(60.6, 0.1),
+      },
+      {
+        quote: 'and drain by 86.5 s, 26.5 s after the gateway is back',
+        variant: 'retries',
+        read: (r) => deliveryOf(r, 'sms-queue').lag.drainedUs! / 1e6,
+        accept: quoted(86.5, 0.1),
+      },
+      {
+        quote: 'SMS p99 27 s. 89 SMS are dead-lettered',
+        variant: 'retries',
+        read: (r) => latency(r, 'sms').p99Us / 1e6,
+        accept: quoted(27, 1),
+      },
+      {
+        quote: 'SMS p99 27 s. 89 SMS are dead-lettered',
+        variant: 'retries',
+        read: (r) => deliveryOf(r, 'sms-queue').deadLettered,
+        accept: exactly(89),
+      },
+      {
+        quote: 'they wait in the queue sms-dlq',
+        variant: 'retries',
+        read: (r) => deliveryOf(r, 'sms-dlq').pendingAtEnd,
+        accept: exactly(89),
+      },
+      {
+        quote: '569 calls are throttled (429) during the drain',
+        variant: 'retries',
+        read: (r) => detail(r, 'sms-provider', 'throttled'),
+        accept: exactly(569),
+      },
+      {
+        quote: 'Nothing is lost',
+        variant: [
+          'retries',
+          'circuit-breaker',
+          'breaker-and-pacing',
+          'fallback-provider',
+          'claim-before-send',
+          'quiet-hours',
+        ],
+        read: (r) => sum(['push-queue', 'sms-queue', 'email-queue'].map((q) => deliveryOf(r, q).lost.total)),
+        accept: exactly(0),
+      },
+      {
+        quote: 'Sent twice: 14 SMS',
+        variant: 'retries',
+        read: (r) => deliveryOf(r, 'sms-queue').duplicates.processedMoreThanOnce,
+        accept: exactly(14),
+      },
+      {
+        quote: 'and 2 push (calls out when the worker crashed',
+        variant: 'retries',
+        read: (r) => deliveryOf(r, 'push-queue').duplicates.processedMoreThanOnce,
+        accept: exactly(2),
+      },
+      {
+        quote: '8 SMS dead-lettered instead of 89',
+        variant: 'circuit-breaker',
+        read: (r) => deliveryOf(r, 'sms-queue').deadLettered,
+        accept: exactly(8),
+      },
+      {
+        quote: 'at about 835 at 63 s',
+        variant: 'circuit-breaker',
+        read: (r) => deliveryOf(r, 'sms-queue').lag.max,
+        accept: about(835),
+      },
+      {
+        quote: 'at about 835 at 63 s',
+        variant: 'circuit-breaker',
+        read: (r) => deliveryOf(r, 'sms-queue').lag.maxAtUs! / 1e6,
+        accept: quoted(63, 1),
+      },
+      {
+        quote: 'and drains by 92 s',
+        variant: 'circuit-breaker',
+        read: (r) => deliveryOf(r, 'sms-queue').lag.drainedUs! / 1e6,
+        accept: quoted(92, 1),
+      },
+      {
+        quote: '4 throttled calls instead of 698',
+        variant: 'breaker-and-pacing',
+        read: (r) => detail(r, 'sms-provider', 'throttled'),
+        accept: exactly(4),
+      },
+      {
+        quote: '4 throttled calls instead of 698',
+        variant: 'circuit-breaker',
+        read: (r) => detail(r, 'sms-provider', 'throttled'),
+        accept: exactly(698),
+      },
+      {
+        quote: 'nothing dead-lettered',
+        variant: 'breaker-and-pacing',
+        read: (r) => deliveryOf(r, 'sms-queue').deadLettered,
+        accept: exactly(0),
+      },
+      {
+        quote: 'peaks at about 110 and drains by 40 s, before the outage ends; SMS p99 3.8 s',
+        variant: 'fallback-provider',
+        read: (r) => deliveryOf(r, 'sms-queue').lag.max,
+        accept: about(110),
+      },
+      {
+        quote: 'peaks at about 110 and drains by 40 s, before the outage ends; SMS p99 3.8 s',
+        variant: 'fallback-provider',
+        read: (r) => deliveryOf(r, 'sms-queue').lag.drainedUs! / 1e6,
+        accept: quoted(40, 1),
+      },
+      {
+        quote: 'peaks at about 110 and drains by 40 s, before the outage ends; SMS p99 3.8 s',
+        variant: 'fallback-provider',
+        read: (r) => latency(r, 'sms').p99Us / 1e6,
+        accept: quoted(3.8, 0.1),
+      },
+      {
+        quote: 'SMS p99 3.8 s; nothing dead-lettered',
+        variant: 'fallback-provider',
+        read: (r) => deliveryOf(r, 'sms-queue').deadLettered,
+        accept: exactly(0),
+      },
+      {
+        quote: 'Sent twice rises to 26 SMS',
+        variant: 'fallback-provider',
+        read: (r) => deliveryOf(r, 'sms-queue').duplicates.processedMoreThanOnce,
+        accept: exactly(26),
+      },
+      {
+        quote: 'no push is sent twice',
+        variant: 'claim-before-send',
+        read: (r) => deliveryOf(r, 'push-queue').duplicates.processedMoreThanOnce,
+        accept: exactly(0),
+      },
+      {
+        quote: '1,948 push notifications are held',
+        variant: 'quiet-hours',
+        read: (r) => detail(r, 'push-workers', 'heldForQuietHours'),
+        accept: exactly(1948),
+      },
+      {
+        quote: 'push p50 35 ms, p99 9.4 s',
+        variant: 'quiet-hours',
+        read: (r) => latency(r, 'push').p50Us / 1000,
+        accept: quoted(35, 1),
+      },
+      {
+        quote: 'push p50 35 ms, p99 9.4 s',
+        variant: 'quiet-hours',
+        read: (r) => latency(r, 'push').p99Us / 1e6,
+        accept: quoted(9.4, 0.1),
       },
     ],
   },

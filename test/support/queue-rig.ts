@@ -89,6 +89,8 @@ export interface ReceiveOptions {
   maxMessages?: number;
   /** Receive again as soon as each reply comes. */
   repeat?: boolean;
+  /** Ask this visibility timeout instead of the queue's. */
+  visibilityTimeoutUs?: number;
 }
 
 /**
@@ -129,6 +131,9 @@ export class TestReceiver implements Process<ReceiveReply> {
       subscription: this.subscription,
       maxMessages: this.options.maxMessages ?? 10,
       waitUs: this.options.waitUs ?? 0,
+      ...(this.options.visibilityTimeoutUs === undefined
+        ? {}
+        : { visibilityTimeoutUs: this.options.visibilityTimeoutUs }),
     };
     this.ctx.send(this.ctx.lookup('broker-1'), request, 0);
   }
