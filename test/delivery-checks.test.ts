@@ -33,6 +33,21 @@ describe('the delivery checker', () => {
     expect(deliveryReport(new DeliveryLog(), windows(3))).toBeUndefined();
   });
 
+  it("a pub-sub subscription's copy expiring leaves the other subscriptions' copies held", () => {
+    const log = new DeliveryLog();
+    const topic = log.topic('orders', 'pubsub');
+    const slow = topic.stream('analytics', 'none');
+    const waiting = topic.stream('audit', 'none');
+    const id = message(topic, 0);
+    slow.removed(id, 'expired', 1.5 * S);
+    waiting.pendingAtEnd = () => [id];
+    const [analytics, audit] = deliveryReport(log, windows(3))!.topics[0].streams;
+    expect([analytics.expired, analytics.pendingAtEnd]).toEqual([1, 0]);
+    expect([audit.expired, audit.pendingAtEnd]).toEqual([0, 1]);
+    expect(analytics.lag.timeline).toEqual([1, 0, 0]);
+    expect(audit.lag.timeline).toEqual([1, 1, 1]);
+  });
+
   it('splits lost messages by cause, and counts neither pending nor expired nor dead-lettered ones as lost', () => {
     const { log, topic, stream } = queueLog();
     message(topic, 0, { store: false });

@@ -162,6 +162,13 @@ export class StreamRecord {
   readonly firstProcessedUs: number[] = [];
   /** When this stream moved it to its dead-letter queue; NaN when it did not. */
   readonly deadLetteredUs: number[] = [];
+  /**
+   * When and why this stream's own copy was removed (a pub-sub
+   * subscription's copy expiring); NaN while held. A removal of the topic's
+   * copy (`TopicRecord.removed`) counts for every stream: see `removedAtUs`.
+   */
+  readonly removedUs: number[] = [];
+  readonly removedReason: (RemovalReason | null)[] = [];
   /** Messages first delivered after a later message of the same producer and ordering unit. */
   outOfOrder = 0;
   /** Per partition, which offsets were delivered at least once (a log's streams). */
@@ -206,6 +213,34 @@ export class StreamRecord {
     if (Number.isNaN(this.deadLetteredUs[id])) this.deadLetteredUs[id] = nowUs;
   }
 
+  /** The broker removed this stream's copy of the message (a subscription's copy expired or was dropped). */
+  removed(id: number, reason: RemovalReason, nowUs: number): void {
+    this.grow(id);
+    if (Number.isNaN(this.removedUs[id])) {
+      this.removedUs[id] = nowUs;
+      this.removedReason[id] = reason;
+    }
+  }
+
+  /** The stream holds a copy again (a retry stored it anew); nothing when it was not removed. */
+  restored(id: number): void {
+    if (id >= this.removedUs.length) return;
+    this.removedUs[id] = NONE;
+    this.removedReason[id] = null;
+  }
+
+  /** When the broker stopped holding the message for this stream: its own copy's removal, else the topic's; NaN while held. */
+  removedAtUs(id: number): number {
+    const own = id < this.removedUs.length ? this.removedUs[id] : NONE;
+    return Number.isNaN(own) ? this.topic.removedUs[id] : own;
+  }
+
+  /** Why, as `removedAtUs`; null while held. */
+  removalReason(id: number): RemovalReason | null {
+    const own = id < this.removedReason.length ? this.removedReason[id] : null;
+    return own ?? this.topic.removedReason[id];
+  }
+
   private checkOrder(id: number, partition: number): void {
     if (this.ordering === 'none') return;
     const unit = this.ordering === 'partition' ? partition : this.topic.key[id];
@@ -238,6 +273,8 @@ export class StreamRecord {
       this.processings.push(0);
       this.firstProcessedUs.push(NONE);
       this.deadLetteredUs.push(NONE);
+      this.removedUs.push(NONE);
+      this.removedReason.push(null);
     }
   }
 }

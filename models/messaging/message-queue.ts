@@ -153,6 +153,7 @@ export class MessageQueue {
     nowUs: number,
   ): void {
     const disk = this.disk;
+    this.recorder.stream.restored(message);
     const delay = delayUs > 0 ? delayUs : this.settings.delay;
     const m: QueuedMessage = {
       seq: disk.nextSeq++,
@@ -245,7 +246,7 @@ export class MessageQueue {
       retained.shift();
       if (m.state === GONE) continue;
       this.leave(m, nowUs);
-      this.recorder.topic.removed(m.message, 'expired', nowUs);
+      this.recorder.stream.removed(m.message, 'expired', nowUs);
       this.recorder.metrics.countDetail(this.names.expired, nowUs);
     }
   }
@@ -265,7 +266,7 @@ export class MessageQueue {
   dropAll(nowUs: number): void {
     for (const m of this.disk.held.values()) {
       m.state = GONE;
-      this.recorder.topic.removed(m.message, 'dropped', nowUs);
+      this.recorder.stream.removed(m.message, 'dropped', nowUs);
       this.recorder.metrics.countDetail(this.names.dropped, nowUs);
     }
     this.disk.held.clear();

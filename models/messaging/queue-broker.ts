@@ -296,7 +296,6 @@ export class QueueBroker implements InspectableProcess<BrokerMessage> {
     const local = this.ctx.localTimeUs();
     const now = this.ctx.nowUs;
     const topic = this.runtime.topic;
-    if (!Number.isNaN(topic.removedUs[request.message])) topic.restored(request.message);
     topic.stored(request.message, now);
     for (const q of this.queues)
       q.store(request.message, request.key, request.sizeBytes, request.priority, request.delayUs, local, now);

@@ -24,7 +24,7 @@ export function consumerLag(stream: StreamRecord, codes: Uint8Array, windows: re
   for (let id = 0; id < topic.messages; id++) {
     const storedUs = topic.storedUs[id];
     if (Number.isNaN(storedUs)) continue;
-    let leftUs = earliest(topic.removedUs[id], id < seen ? stream.firstProcessedUs[id] : NaN);
+    let leftUs = earliest(stream.removedAtUs(id), id < seen ? stream.firstProcessedUs[id] : NaN);
     if (id < seen) leftUs = earliest(leftUs, stream.deadLetteredUs[id]);
     if (givenUp(codes[id])) {
       leftUs = earliest(leftUs, id < seen ? stream.firstDeliveredUs[id] : NaN);

@@ -70,7 +70,7 @@ function fateOf(stream: StreamRecord, id: number, seen: boolean, pending: boolea
   const topic = stream.topic;
   if (seen && stream.processings[id] > 0) return 'processed';
   if (seen && !Number.isNaN(stream.deadLetteredUs[id])) return 'dead-lettered';
-  const reason = topic.removedReason[id];
+  const reason = stream.removalReason(id);
   if (reason === 'expired') return 'expired';
   if (pending) return 'pending';
   if (Number.isNaN(topic.acknowledgedUs[id])) return 'unacknowledged-unprocessed';
