@@ -303,11 +303,11 @@ describe('queue: crashes', () => {
           [1, 1],
           [2, 1],
         ]);
-        expect(rig.topic.removedReason).toEqual([null, null, null]);
+        expect([0, 1, 2].map((id) => stream.removalReason(id))).toEqual([null, null, null]);
         expect(stream.pendingAtEnd!()).toEqual([0, 1, 2]);
       } else {
         expect(second.receipts).toEqual([]);
-        expect(rig.topic.removedReason).toEqual(['dropped', 'dropped', 'dropped']);
+        expect([0, 1, 2].map((id) => stream.removalReason(id))).toEqual(['dropped', 'dropped', 'dropped']);
         expect(stream.pendingAtEnd!()).toEqual([]);
         expect(rig.brokerMetrics.details.get('dropped')).toBe(3);
       }
@@ -318,7 +318,7 @@ describe('queue: crashes', () => {
     const rig = queueRig({ retention: '10s' });
     rig.produce([{ atUs: 0 }, { atUs: 5 * S }]);
     rig.sim.run({ untilUs: 12 * S });
-    expect(rig.topic.removedReason).toEqual(['expired', null]);
+    expect([0, 1].map((id) => rig.topic.streams[0].removalReason(id))).toEqual(['expired', null]);
     expect(rig.topic.streams[0].pendingAtEnd!()).toEqual([1]);
     expect(rig.brokerMetrics.details.get('expired')).toBe(1);
   });
