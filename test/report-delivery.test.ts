@@ -2,6 +2,7 @@ import pc from 'picocolors';
 import { describe, expect, it } from 'vitest';
 import { deliveryLines } from '../cli/delivery-summary.js';
 import { DeliveryLog } from '../models/measure/delivery-log.js';
+import { consumerLagCharts } from '../reports/charts/consumer-lag.js';
 import { renderCharts } from '../reports/charts/index.js';
 import { deliveryReport } from '../reports/delivery/delivery-report.js';
 import { renderHtmlReport } from '../reports/html-report.js';
@@ -72,6 +73,16 @@ describe('the delivery section', () => {
     expect(section).toContain('id="chart-delivery-lag-orders-billing"');
     // Drawn in its section only, not among the main charts.
     expect(html.split('id="chart-delivery-lag-orders-billing"')).toHaveLength(2);
+  });
+
+  it('draws variants with the same backlog as one line named after all of them, so none hides another', () => {
+    const report = withDelivery(sampleReport({ variants: true }));
+    const [first, second, third] = report.variants!;
+    second.delivery!.topics[0].streams[0].lag = structuredClone(first.delivery!.topics[0].streams[0].lag);
+    third.delivery!.topics[0].streams[0].lag.timeline[0] += 7;
+    const [chart] = consumerLagCharts(report);
+    expect(chart.svg).toContain(`${first.name} = ${second.name}`);
+    expect(chart.svg).toContain(`>${third.name}<`);
   });
 
   it('is left out of a report without topics', () => {

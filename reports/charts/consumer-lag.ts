@@ -39,26 +39,32 @@ export function consumerLagCharts(report: Report): Chart[] {
   const multi = hasVariants(report);
   const charts: Chart[] = [];
   for (const { topic, stream } of streams.values()) {
-    const lines = runs.flatMap((run, i) => {
+    // Variants with the very same backlog share one line (named after all of them), which would otherwise hide each other.
+    const groups = new Map<string, { names: string[]; index: number; timeline: number[]; rows: { endUs: number }[] }>();
+    runs.forEach((run, i) => {
       const of = run.delivery?.topics
         .find((t) => t.name === topic.name)
         ?.streams.find((s) => s.subscription === stream.subscription);
-      if (of === undefined) return [];
-      const rows = run.metrics.timeline;
-      return [
-        windowLine(
-          multi ? run.name : 'messages waiting',
-          // Each sample is taken at its window's end, and drawn there.
-          of.lag.timeline.map((lag, w) => [usToSeconds(rows[w].endUs), lag]),
-          seriesStyle(i),
-        ),
-      ];
+      if (of === undefined) return;
+      const key = of.lag.timeline.join(',');
+      const group = groups.get(key);
+      if (group === undefined)
+        groups.set(key, { names: [run.name], index: i, timeline: of.lag.timeline, rows: run.metrics.timeline });
+      else group.names.push(run.name);
     });
+    const lines = [...groups.values()].map((group) =>
+      windowLine(
+        multi ? group.names.join(' = ') : 'messages waiting',
+        // Each sample is taken at its window's end, and drawn there.
+        group.timeline.map((lag, w) => [usToSeconds(group.rows[w].endUs), lag]),
+        seriesStyle(group.index),
+      ),
+    );
     charts.push(
       timeChart({
         id: consumerLagChartId(topic.name, stream.subscription),
         title: `Consumer lag: ${streamLabel(topic, stream)}`,
-        subtitle: `messages stored, not yet processed, dead-lettered or removed, at the end of each window${multi ? '; one line per variant' : ''}${overlaySubtitle(report)}`,
+        subtitle: `messages stored, not yet processed, dead-lettered or removed, at the end of each window${multi ? '; one line per variant, variants with the same backlog named together' : ''}${overlaySubtitle(report)}`,
         durationUs: report.scenario.durationUs,
         yAxes: [valueAxis('messages waiting', 'y', { min: 0 })],
         panels: [{ series: lines, intervals: overlayIntervals(report) }],
