@@ -1,13 +1,5 @@
 import { z } from 'zod';
-import {
-  distribution,
-  type NodeContext,
-  type NodeId,
-  type RandomStream,
-  SECOND,
-  type TimerHandle,
-  type TimeUs,
-} from '../../engine/index.js';
+import { type NodeContext, type NodeId, type RandomStream, type TimerHandle, type TimeUs } from '../../engine/index.js';
 import type { InspectableProcess, InspectedState } from '../kit/inspect-contract.js';
 import type { ModelDefinition } from '../kit/model-contract.js';
 import type { ErrorKind } from '../measure/outcomes.js';
@@ -17,7 +9,8 @@ import { Deque } from '../parts/deque.js';
 import { hash32 } from '../parts/hash.js';
 import { durationUs, nonNegativeInt, positiveDurationUs, positiveInt, ratePerSec, sizeBytes } from '../kit/units.js';
 import { KeyPopularity, type KeyPopularitySpec } from '../workload/key-popularity.js';
-import { peakRate, rateAt, rateShapeOf, rateShapeParam, type RateShape } from '../workload/rate-shape.js';
+import { rateShapeOf, rateShapeParam, type RateShape } from '../workload/rate-shape.js';
+import { ShapedArrivals } from '../workload/shaped-arrivals.js';
 import { backoffUs, JITTER_KINDS, type RetryPolicy } from '../workload/retry-policy.js';
 import type { Acks, MetadataReply, ProduceError, ProduceReply, ProduceRequest } from './broker-messages.js';
 
@@ -99,13 +92,10 @@ const ERROR_KIND: Record<ProduceError | 'timeout' | 'buffer-full', ErrorKind> = 
  * metrics; with acks=0 it counts as done when sent.
  */
 export class Producer implements InspectableProcess<MetadataReply | ProduceReply> {
-  private readonly arrivals: RandomStream;
-  private readonly interarrival;
+  private readonly arrivals: ShapedArrivals;
   private readonly keys: KeyPopularity | null;
   private readonly backoffRng: RandomStream;
   private readonly routing: RandomStream;
-  private readonly shape: RateShape;
-  private readonly peakRatePerSec: number;
   private readonly operation: OperationMetrics;
   private readonly incarnation: number;
   /** Bumped when an idempotent producer gives a numbered message up: the gap it leaves would refuse every later one. */
@@ -142,10 +132,7 @@ export class Producer implements InspectableProcess<MetadataReply | ProduceReply
     private readonly topic: TopicRecord,
     private readonly requests: RequestMetrics,
   ) {
-    this.shape = settings.shape ?? { type: 'constant' };
-    this.peakRatePerSec = peakRate(this.shape, settings.ratePerSec);
-    this.interarrival = distribution({ type: 'exponential', mean: SECOND / this.peakRatePerSec });
-    this.arrivals = ctx.random('arrivals');
+    this.arrivals = new ShapedArrivals(ctx, settings.ratePerSec, settings.shape, settings.stopAtUs, ARRIVAL);
     this.keys = settings.keys === undefined ? null : new KeyPopularity(settings.keys, ctx.random('keys'));
     this.backoffRng = ctx.random('backoff');
     this.routing = ctx.random('routing');
@@ -169,20 +156,14 @@ export class Producer implements InspectableProcess<MetadataReply | ProduceReply
 
   onStart(): void {
     this.askMetadata();
-    this.scheduleArrival();
+    this.arrivals.scheduleNext();
   }
 
   onTimer(tag: number, data: unknown): void {
     switch (tag) {
       case ARRIVAL:
-        // Thinning: a candidate at the peak rate is kept with probability rate(t) / peak.
-        if (
-          this.shape.type === 'constant' ||
-          this.arrivals.nextDouble() * this.peakRatePerSec <
-            rateAt(this.shape, this.settings.ratePerSec, this.ctx.nowUs)
-        )
-          this.make();
-        this.scheduleArrival();
+        if (this.arrivals.keep()) this.make();
+        this.arrivals.scheduleNext();
         return;
       case TIMEOUT: {
         const out = data as Outgoing;
@@ -469,13 +450,6 @@ export class Producer implements InspectableProcess<MetadataReply | ProduceReply
   /** Asks (again) after the refresh interval: a guard for an answer that never comes, or a partition without a leader. */
   private refreshMetadataLater(): void {
     if (this.metadataTimer === -1) this.metadataTimer = this.ctx.setTimer(this.settings.metadataRefreshUs, METADATA);
-  }
-
-  private scheduleArrival(): void {
-    const next = this.interarrival.sample(this.arrivals);
-    const stop = this.settings.stopAtUs;
-    if (stop !== undefined && this.ctx.nowUs + next >= stop) return;
-    this.ctx.setTimer(next, ARRIVAL);
   }
 }
 
