@@ -160,6 +160,17 @@ describe('each kind of mistake, every instance reported', () => {
     ]);
   });
 
+  it('messaging: a queue dead-lettering into itself, a producer writing to a server, a bad acks, a subscription of a queue', () => {
+    expect(
+      problems('messaging-references.yaml').map((p) => p.slice(bad('messaging-references.yaml').length + 1)),
+    ).toEqual([
+      '6:56 components.jobs.deadLetterQueue: "jobs" is this component itself; name another one',
+      '9:54 workloads.orders.target: "web" is not a queue, pubsub or log component (it is a queue-server)',
+      '9:78 workloads.orders.acks: expected 0, 1 or all',
+      '10:81 workloads.workers.subscription: jobs is a queue, which has no subscriptions; remove subscription',
+    ]);
+  });
+
   it('node groups: one name for a region and a group, a group running nothing, a group running two', () => {
     lines('hosting.yaml', [
       '7:5 topology.nodes.client: "client" names both a region and a node group; rename one so selectors are unambiguous',

@@ -475,7 +475,7 @@ const producerParams = z.strictObject({
     .describe('key-hash: hash(key) mod partitions, so one key keeps its order; round-robin: spread, ignoring keys.'),
   messageSize: sizeBytes.default(1024).describe('Bytes per message (default 1KiB).'),
   acks: z
-    .union([z.literal(0), z.literal(1), z.literal('all')])
+    .union([z.literal(0), z.literal(1), z.literal('all')], { error: 'expected 0, 1 or all' })
     .default('all')
     .describe(
       "Replicas that must hold a message before it is acknowledged: 0 none (fire and forget), 1 the leader, all every in-sync replica (Kafka's default since 3.0). Queues treat 1 and all alike.",

@@ -92,7 +92,9 @@ export function checkReferences(document: Doc): Issue[] {
         }
       }
       for (const ref of modelReferences(instance)) {
-        if (!components.has(ref.component))
+        if (ref.component === name)
+          problem([section, name, ...ref.path], `"${name}" is this component itself; name another one`);
+        else if (!components.has(ref.component))
           problem(
             [section, name, ...ref.path],
             `no component "${ref.component}"; components defines ${listOf(components)}`,
