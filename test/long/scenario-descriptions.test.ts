@@ -2003,7 +2003,7 @@ const CLAIMS: ScenarioClaims[] = [
         quote: 'service is back at 34 s',
         variant: 'no-retries',
         read: (r) => recoveredAt(r, 30, 0.99),
-        accept: quoted(33, 1),
+        accept: quoted(34, 1),
       },
       {
         quote: 'availability never comes back',
