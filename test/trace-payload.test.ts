@@ -72,6 +72,13 @@ describe('the trace hash covers message contents', () => {
     expect(digestPayload(cyclic)).toBe(digestPayload(cyclic));
   });
 
+  it('digests a typed array as the array of its elements, so the typed fast path changes no hash', () => {
+    const values = [1.5, -2, 3e9, 0.1, 7];
+    expect(digestPayload(new Float64Array(values))).toBe(digestPayload(values));
+    expect(digestPayload(new Int32Array([1, -2, 3]))).toBe(digestPayload([1, -2, 3]));
+    expect(digestPayload(new BigInt64Array([1n, -2n]))).toBe(digestPayload([1n, -2n]));
+  });
+
   it('lww-clock-skew: last-write-wins and version vectors exchange the same messages but not the same contents', async () => {
     const loaded = loadScenario(resolveScenarioArgument('lww-clock-skew'), { overrides: ['duration=5s'] });
     const hash = async (name: string) =>
