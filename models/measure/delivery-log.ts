@@ -105,6 +105,11 @@ export class TopicRecord {
     return stream;
   }
 
+  /** The stream read as `subscription`, as its broker created it; undefined when it has none of that name. */
+  existingStream(subscription: string): StreamRecord | undefined {
+    return this.streamByName.get(subscription);
+  }
+
   /** A new message from producer node `producer`; returns its id. */
   produced(producer: number, key: number, nowUs: number): number {
     const id = this.producedUs.length;

@@ -31,6 +31,7 @@ import type {
 } from './log-messages.js';
 import { ASSIGNORS, type Assignor } from './partition-assignors.js';
 import { DedupStore } from './dedup-store.js';
+import { inHashedShare } from '../parts/hash.js';
 
 /**
  * When a consumer commits, and so what a crash does (Kafka's choices):
@@ -597,7 +598,7 @@ export class LogConsumer implements InspectableProcess {
 
   /** Whether processing a record of `key` always fails: the same keys for every consumer of the run. */
   private isPoison(key: number): boolean {
-    return this.options.poison > 0 && Math.imul(key, 0x9e3779b1) >>> 0 < this.options.poison * 2 ** 32;
+    return inHashedShare(key, 0x5eed, this.options.poison);
   }
 
   /** Applies a message's effect, once per group when the consumer is idempotent. */

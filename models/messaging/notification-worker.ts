@@ -91,8 +91,7 @@ class WorkerShared {
     if (this.streamRecord !== null) return this.streamRecord;
     const { topic: name, subscription } = this.settings;
     const topic = this.deliveries.topic(name);
-    this.streamRecord =
-      topic.streams.find((s) => s.subscription === subscription) ?? topic.stream(subscription, 'none');
+    this.streamRecord = topic.existingStream(subscription) ?? topic.stream(subscription, 'none');
     return this.streamRecord;
   }
 

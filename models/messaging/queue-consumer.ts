@@ -7,7 +7,7 @@ import {
   type RandomStream,
   type TimerHandle,
 } from '../../engine/index.js';
-import { hash32 } from '../parts/hash.js';
+import { inHashedShare } from '../parts/hash.js';
 import type { ComponentMetrics } from '../measure/component-metrics.js';
 import type { StreamRecord, TopicRecord } from '../measure/delivery-log.js';
 import { DedupStore } from './dedup-store.js';
@@ -51,7 +51,6 @@ export interface QueueConsumerRuntime {
 const DONE = 1;
 const POLL = 2;
 const RECEIVE_TIMEOUT = 3;
-const TWO_TO_32 = 2 ** 32;
 
 /**
  * A consumer node of a queue or subscription (an SQS poller, a RabbitMQ
@@ -231,8 +230,7 @@ export class QueueConsumer implements InspectableProcess<ReceiveReply> {
 
   /** A poison message's key always fails: a hash of the key (of the message id when it has none) below the share. */
   private isPoison(m: ReceivedMessage): boolean {
-    const poison = this.runtime.settings.poison;
-    return poison > 0 && hash32(m.key !== 0 ? m.key : m.message, 0x5eed) / TWO_TO_32 < poison;
+    return inHashedShare(m.key !== 0 ? m.key : m.message, 0x5eed, this.runtime.settings.poison);
   }
 
   /** Makes the message visible again at once (an AMQP nack with requeue). */
@@ -267,7 +265,7 @@ export class QueueConsumer implements InspectableProcess<ReceiveReply> {
   private streamRecord(): StreamRecord {
     if (this.stream !== null) return this.stream;
     const { topic, subscription } = this.runtime;
-    const stream = topic.streams.find((s) => s.subscription === subscription);
+    const stream = topic.existingStream(subscription);
     if (stream === undefined)
       throw new RangeError(`queue-consumer: ${topic.name} has no stream ${subscription}; is it a queue or pubsub?`);
     return (this.stream = stream);

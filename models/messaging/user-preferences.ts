@@ -1,4 +1,4 @@
-import { hash32 } from '../parts/hash.js';
+import { hash32, inHashedShare } from '../parts/hash.js';
 
 /**
  * Quiet hours (do not disturb) on a simulated day: each user is quiet from
@@ -27,23 +27,21 @@ const TIME_ZONE_SEED = 0x747a_6f6e;
  * of the worker asking.
  */
 export class UserPreferences {
-  private readonly optOutBelow: number;
-
   constructor(
-    optedOut: number,
+    private readonly optedOutShare: number,
     private readonly quiet: QuietHours | null,
     private readonly channelSeed: number,
   ) {
-    if (!(optedOut >= 0 && optedOut <= 1)) throw new RangeError(`optedOut must be a share in [0, 1], got ${optedOut}`);
+    if (!(optedOutShare >= 0 && optedOutShare <= 1))
+      throw new RangeError(`optedOut must be a share in [0, 1], got ${optedOutShare}`);
     if (quiet !== null && !(quiet.dayUs > 0 && quiet.lengthUs >= 0 && quiet.lengthUs < quiet.dayUs))
       throw new RangeError(
         `quiet hours must be shorter than the day (${quiet.lengthUs}µs of a ${quiet.dayUs}µs day): shorten them or lengthen the day`,
       );
-    this.optOutBelow = optedOut * 2 ** 32;
   }
 
   optedOut(user: number): boolean {
-    return hash32(user, OPT_OUT_SEED ^ this.channelSeed) < this.optOutBelow;
+    return inHashedShare(user, OPT_OUT_SEED ^ this.channelSeed, this.optedOutShare);
   }
 
   /** How long until `user`'s quiet hours end, at `clockUs` on the asking node's clock; 0 when they are not quiet. */
