@@ -1,3 +1,4 @@
+import { CacheLog } from '../models/measure/cache-log.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { NodeContext, NodeId, Process } from '../engine/node-context.js';
@@ -115,6 +116,8 @@ function runGateways(options: {
       history: new HistoryRecorder(sim),
       probes: new StalenessProbes(),
       deliveries: new DeliveryLog(),
+      caches: new CacheLog(1_000_000, 1),
+      paramsOf: () => ({}),
       metricsOf: () => undefined,
       componentMetrics: () => metrics,
     });

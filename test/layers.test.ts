@@ -13,7 +13,7 @@ const MODEL_TIERS = [
   ['parts'],
   ['measure'],
   ['kit'],
-  ['servers', 'balancers', 'rate-limits', 'dns', 'workload', 'replication', 'messaging'],
+  ['servers', 'balancers', 'rate-limits', 'dns', 'workload', 'replication', 'messaging', 'caches', 'cdn', 'sharding'],
   ['builtin-models.ts'],
 ];
 

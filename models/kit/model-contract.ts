@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { NodeId, TimeUs } from '../../engine/index.js';
 import type { ComponentMetrics } from '../measure/component-metrics.js';
+import type { CacheLog } from '../measure/cache-log.js';
 import type { DeliveryLog } from '../measure/delivery-log.js';
 import type { HistoryRecorder } from '../measure/history-recorder.js';
 import type { RequestMetrics } from '../measure/request-metrics.js';
@@ -76,6 +77,14 @@ export interface InstanceContext {
   probes: StalenessProbes;
   /** The run's record of every message producers made and brokers and consumers handled, for the delivery checker. */
   deliveries: DeliveryLog;
+  /** The run's record of what its caches and databases saw, for the report's cache section. */
+  caches: CacheLog;
+  /**
+   * Another component's parsed parameters (without `type` and `nodes`), for
+   * callers that must agree with it on something static, as a client library
+   * shares a cluster's configuration (how a sharded store places keys).
+   */
+  paramsOf(component: string): Readonly<Record<string, unknown>>;
   /** Another component's metrics (for control planes such as an autoscaler); read them when running, not when building. */
   metricsOf(component: string): ComponentMetrics | undefined;
   /** Registers this instance's utilization and queue metrics; `workersPerNode` is the utilization denominator (0: no workers, utilization not measured). */

@@ -8,6 +8,7 @@ import { HistoryRecorder } from '../../models/measure/history-recorder.js';
 import { RequestMetrics } from '../../models/measure/request-metrics.js';
 import { StalenessProbes } from '../../models/measure/staleness-probes.js';
 import { DeliveryLog } from '../../models/measure/delivery-log.js';
+import { CacheLog, type CacheTraceSink } from '../../models/measure/cache-log.js';
 import { registerBuiltinModels } from '../../models/builtin-models.js';
 import { modelDefinition } from '../../models/kit/registry.js';
 import { instanceContext } from './instance-context.js';
@@ -28,6 +29,8 @@ export interface BuiltScenario {
   probes: StalenessProbes;
   /** Every message of the run's brokers; no topics when the scenario has none. */
   deliveries: DeliveryLog;
+  /** What the run's caches and databases saw; empty when the scenario has none. */
+  caches: CacheLog;
   components: { metrics: ComponentMetrics; nodeIds: NodeId[] }[];
   /** Node ids of workload (client) nodes, whose requests are the "client operations". */
   workloadNodeIds: NodeId[];
@@ -56,6 +59,8 @@ export interface BuildOptions {
   queue?: 'typed' | 'heap';
   /** The most operations the store history keeps (default MAX_HISTORY_OPERATIONS). */
   maxHistoryOperations?: number;
+  /** Cache component name → where its request stream is copied (`--cache-trace`). */
+  cacheTraceSinks?: ReadonlyMap<string, CacheTraceSink>;
 }
 
 export function buildScenario(scenario: Scenario, options: BuildOptions = {}): BuiltScenario {
@@ -86,6 +91,7 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
   );
   const probes = new StalenessProbes();
   const deliveries = new DeliveryLog();
+  const caches = new CacheLog(windowUs, windows, options.cacheTraceSinks);
 
   const nodeNames = new Map<string, string[]>();
   const regionNodes = new Map<string, string[]>(topology.regions.map((r) => [r, []]));
@@ -135,6 +141,11 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
         history,
         probes,
         deliveries,
+        caches,
+        paramsOf: (component) => {
+          const { type: _type, nodes: _nodes, ...rest } = scenario.components[component] as Instance;
+          return rest;
+        },
         metricsOf: (component) => metricsByName.get(component),
         componentMetrics: (workersPerNode) =>
           (metrics ??= new ComponentMetrics(
@@ -197,7 +208,7 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
   );
   scenario.faults.random.forEach((p, i) => startFaultProcess(sim, faultProcess(p, i, expand)));
 
-  return { scenario, sim, requests, windowUs, history, probes, deliveries, components, workloadNodeIds };
+  return { scenario, sim, requests, windowUs, history, probes, deliveries, caches, components, workloadNodeIds };
 }
 
 function linkSpec(link: LinkFields): LinkSpec {

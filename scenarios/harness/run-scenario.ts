@@ -1,3 +1,4 @@
+import type { CacheLog } from '../../models/measure/cache-log.js';
 import { getHeapStatistics } from 'node:v8';
 import type { RunResult } from '../../engine/simulation.js';
 import { ERROR_KINDS, type WindowCounts } from '../../models/measure/request-metrics.js';
@@ -102,7 +103,7 @@ const finishedIn = (w: WindowCounts) => w.succeeded + ERROR_KINDS.reduce((sum, k
  * and, in runs with topics (only then, so other runs keep their hashes),
  * every fact of the delivery log and what each stream still had pending.
  */
-function reportedResults({ requests, components, history, deliveries }: BuiltScenario): unknown {
+function reportedResults({ requests, components, history, deliveries, caches }: BuiltScenario): unknown {
   const delivery =
     deliveries.topics.length === 0
       ? {}
@@ -149,5 +150,34 @@ function reportedResults({ requests, components, history, deliveries }: BuiltSce
     ]),
     history: history.events,
     ...delivery,
+    ...cacheResults(caches),
+  };
+}
+
+/** Every cache's and database's counts, only in runs that have one (so other runs keep their hashes). */
+function cacheResults(caches: CacheLog): Record<string, unknown> {
+  if (caches.caches.length === 0 && caches.databases.length === 0) return {};
+  return {
+    caches: caches.caches.map((c) => [
+      c.component,
+      c.role,
+      c.lookups,
+      c.hits,
+      c.bytesRequested,
+      c.bytesHit,
+      c.backendRequests,
+      c.backendBytes,
+      c.staleReadsPerWindow,
+      c.evictionsPerWindow,
+      c.expiriesPerWindow,
+      c.peakEntries,
+      c.peakBytes,
+      c.classLookups,
+      c.classHits,
+      c.writes,
+      c.lostWrites,
+      [...c.details],
+    ]),
+    databases: caches.databases.map((d) => [d.component, d.reads, d.writes]),
   };
 }

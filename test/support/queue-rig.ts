@@ -1,3 +1,4 @@
+import { CacheLog } from '../../models/measure/cache-log.js';
 import type { NodeContext, NodeId, Process } from '../../engine/node-context.js';
 import { Simulation } from '../../engine/simulation.js';
 import type {
@@ -188,6 +189,8 @@ export function queueRig(params: Record<string, unknown>, options: { seed?: numb
       history: new HistoryRecorder(sim),
       probes: new StalenessProbes(),
       deliveries,
+      caches: new CacheLog(1_000_000, 1),
+      paramsOf: () => ({}),
       metricsOf: () => undefined,
       componentMetrics: () => metrics,
     });
