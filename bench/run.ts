@@ -83,6 +83,8 @@ Targets:
   ${verdict(balanced, 3e6)} load-balanced request path >= 3M events/s
   ${verdict(regional, 3.5e6)} regional-partition >= 3.5M events/s
   ${verdict(messaging, 1e6)} producer -> broker -> consumer group >= 1M events/s`);
+const cached = whole.find((f) => f.name.startsWith('clients -> cache tier'));
+console.log(`  ${verdict(cached, 1e6)} cache-fronted request path (clients -> cache tier -> database) >= 1M events/s`);
 
 console.log('\nTracing on the load-balanced request path, side by side\n');
 const tracing = await tracingBenchmarks();
@@ -165,6 +167,7 @@ lower('campaign: merge 10,000 runs', store.mergeMs, 'ms');
 console.log(`
 Target:
   ${campaign.efficiency >= 0.9 ? 'met    ' : 'MISSED '} speed-up >= 1.8x on 2 threads (efficiency >= 0.9)`);
+(await import('./cache-theory.js')).cacheTheoryBenchmarks(lower);
 console.log(`\nNode ${process.version}, ${((performance.now() - started) / 1000).toFixed(0)} s in all`);
 
 const fingerprint = machineFingerprint();

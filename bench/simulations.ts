@@ -114,6 +114,23 @@ workloads:
   billing: { type: log-consumer, nodes: consumer, target: events, group: billing, batch: 100, workers: 4, processing: { type: exponential, mean: 1ms } }
 `;
 
+/**
+ * The cache-fronted request path: clients → a cache tier (4 nodes, each LRU
+ * over 2.5% of the keys, cache-aside; hit ratio about 42%) → a kv-store of 4
+ * shards; Zipf(0.9) keys, 5% writes, no faults.
+ */
+export const CACHE_PATH = `
+name: cache-path
+duration: 100h
+topology:
+  nodes: { client: { count: 8 }, cache-host: { count: 4 }, db-host: { count: 4 } }
+components:
+  app-cache: { type: cache, nodes: cache-host, backend: db, policy: lru, capacity: 2500, ttl: 60s }
+  db: { type: kv-store, nodes: db-host, keys: { count: 100000 }, read: 1ms, write: 2ms, workers: 8 }
+workloads:
+  users: { type: poisson, nodes: client, target: app-cache, rate: 1000/s, timeout: 1s, operations: { read: 0.95, write: 0.05 }, keys: { count: 100000, zipf: 0.9 } }
+`;
+
 /** Whole simulations in steady state: each iteration continues the same run for BATCH events. */
 export async function simulationBenchmarks(): Promise<SimulationFigure[]> {
   const ping = pingPong(10_000);
@@ -128,6 +145,7 @@ export async function simulationBenchmarks(): Promise<SimulationFigure[]> {
       'producers -> replicated log -> consumer group',
       buildScenario(parseScenarioText(MESSAGING_PATH, 'messaging-path.yaml').scenario),
     ],
+    ['clients -> cache tier -> database', buildScenario(parseScenarioText(CACHE_PATH, 'cache-path.yaml').scenario)],
   ]);
   const completed = (b: ReturnType<typeof bundled>) => b.requests.windows.reduce((sum, w) => sum + w.succeeded, 0);
   const atStart = new Map<string, { requests: number; events: number }>();

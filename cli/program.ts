@@ -174,6 +174,12 @@ function buildProgram(io: CliIo, done: (outcome: Outcome) => void): Command {
       (value: string) => parseCount(value, 'lines', '100000'),
       DEFAULT_TRACE_LINES,
     )
+    .option(
+      '--cache-trace <component=file>',
+      'write a cache\'s request stream in libCacheSim\'s oracleGeneral format (README, "Cache traces"); repeatable; one file per variant: <file>-<variant>.<ext>',
+      collect,
+      [],
+    )
     .addHelpText(
       'after',
       examples([

@@ -5,10 +5,14 @@ import { UsageError } from './exit-codes.js';
 
 /**
  * Older formats whose reports are also reports of the current one: format 5
- * only added the optional `delivery` section, and a format 4 run had no
- * topic, so its trace hashes are what this version computes.
+ * only added the optional `delivery` section and format 6 the optional
+ * `caches` one, and a format 4 run had no topic and a format 5 run no cache,
+ * so their trace hashes are what this version computes.
  */
-const READ_AS_CURRENT: readonly number[] = [4];
+const READ_AS_CURRENT: readonly number[] = [4, 5];
+
+/** "4, 5 and 6". */
+const READABLE_FORMATS = `${READ_AS_CURRENT.join(', ')} and ${REPORT_FORMAT_VERSION}`;
 
 /** A report.json that faultline run wrote, read and checked; anything else is a UsageError saying what it is instead. */
 export function readReportFile(file: string, purpose: string): Report {
@@ -31,7 +35,7 @@ export function readReportFile(file: string, purpose: string): Report {
   const format = (document as { format?: unknown } | null)?.format;
   if (typeof format === 'number' && format !== REPORT_FORMAT_VERSION && !READ_AS_CURRENT.includes(format)) {
     throw new UsageError(
-      `${file}: a faultline report of format ${format}, but this faultline reads formats ${[...READ_AS_CURRENT, REPORT_FORMAT_VERSION].join(' and ')}; run the scenario again with this version to get a report it can ${purpose}`,
+      `${file}: a faultline report of format ${format}, but this faultline reads formats ${READABLE_FORMATS}; run the scenario again with this version to get a report it can ${purpose}`,
     );
   }
   if (typeof format === 'number' && READ_AS_CURRENT.includes(format))

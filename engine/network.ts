@@ -148,6 +148,20 @@ export class Network {
     return this.nodeRegion[id];
   }
 
+  /**
+   * The mean round trip between two regions as the topology sets it (the RTT
+   * matrix, or the same- and cross-region defaults), leaving aside per-link
+   * overrides and degradations: the figure a latency-based router plans with.
+   * Draws nothing, so asking changes no run.
+   */
+  meanRttUs(regionA: string, regionB: string): number {
+    const a = this.regionIndex.get(regionA);
+    const b = this.regionIndex.get(regionB);
+    if (a === undefined || b === undefined)
+      throw new RangeError(`network: no region "${a === undefined ? regionA : regionB}"`);
+    return this.regionProfile(a, b).latency.mean;
+  }
+
   /** Overrides one direction of one link; fields left out keep the region pair's behaviour. */
   setLink(from: NodeId, to: NodeId, spec: LinkSpec): void {
     const base = this.regionProfile(this.nodeRegion[from], this.nodeRegion[to]);

@@ -9,6 +9,7 @@ import { rateLimiterModel } from './rate-limits/rate-limiter.js';
 import { storeClientModel } from './replication/store-client.js';
 import { queueServerModel } from './servers/queue-server.js';
 import { registerModel } from './kit/registry.js';
+import { cdnTierModel } from './cdn/cdn-tier.js';
 import { logConsumerModel } from './messaging/log-consumer.js';
 import { leaderFollowerModel } from './replication/leader-follower.js';
 import { logModel } from './messaging/log-broker.js';
@@ -19,6 +20,10 @@ import { pubsubModel, queueModel } from './messaging/queue-broker.js';
 import { queueConsumerModel } from './messaging/queue-consumer.js';
 import { notificationProviderModel } from './messaging/notification-provider.js';
 import { notificationWorkerModel } from './messaging/notification-worker.js';
+import { kvStoreModel } from './sharding/kv-store.js';
+import { cacheModel } from './caches/cache-node.js';
+import { idAllocatorModel } from './url-shortener/id-allocator.js';
+import { urlShortenerModel } from './url-shortener/url-shortener.js';
 
 let registered = false;
 
@@ -47,4 +52,9 @@ export function registerBuiltinModels(): void {
   registerModel(queueConsumerModel);
   registerModel(notificationProviderModel);
   registerModel(notificationWorkerModel);
+  registerModel(cdnTierModel);
+  registerModel(kvStoreModel);
+  registerModel(cacheModel);
+  registerModel(idAllocatorModel);
+  registerModel(urlShortenerModel);
 }

@@ -4,6 +4,10 @@ import type { Scenario } from '../scenarios/harness/scenario-schema.js';
 import { ERROR_KINDS } from '../models/measure/request-metrics.js';
 import { consistencyReport } from './consistency/consistency-report.js';
 import { stalenessCurvesReport } from './consistency/staleness-curves.js';
+import { cachesReport } from './caches/cache-report.js';
+import { cacheTheoryChecks } from './caches/cache-theory-checks.js';
+import { cdnTheoryReport } from './caches/cdn-theory.js';
+import { shardingReports } from './caches/sharding-report.js';
 import { deliveryReport } from './delivery/delivery-report.js';
 import { faultIntervals } from './fault-intervals.js';
 import { formatDurationUs } from './format.js';
@@ -13,6 +17,7 @@ import {
   type ConsistencyReport,
   type DeliveryReport,
   type DeliveryStreamReport,
+  type CachesReport,
   type Report,
   type RunMetrics,
   type VariantRun,
@@ -44,6 +49,7 @@ export function buildReport(input: ReportInput): Report {
     const consistency = consistencyReport(run.built, run.result, metrics);
     const stalenessCurves = stalenessCurvesReport(run.built, run.result);
     const delivery = deliveryReport(run.built.deliveries, metrics.timeline);
+    const caches = cachesSection(run.built, metrics.timeline);
     return {
       name,
       overrides,
@@ -59,6 +65,7 @@ export function buildReport(input: ReportInput): Report {
       ...(consistency === undefined ? {} : { consistency }),
       ...(stalenessCurves === undefined ? {} : { stalenessCurves }),
       ...(delivery === undefined ? {} : { delivery }),
+      ...(caches === undefined ? {} : { caches }),
     };
   });
   const warnings = runWarnings(
@@ -105,6 +112,7 @@ export function buildReport(input: ReportInput): Report {
     ...(first.consistency ? { consistency: first.consistency } : {}),
     ...(first.stalenessCurves ? { stalenessCurves: first.stalenessCurves } : {}),
     ...(first.delivery ? { delivery: first.delivery } : {}),
+    ...(first.caches ? { caches: first.caches } : {}),
   };
   if (scenario.variants.length > 0) {
     report.variants = runs;
@@ -115,6 +123,29 @@ export function buildReport(input: ReportInput): Report {
     eventsPerSecond: input.wallSeconds > 0 ? Math.round(events / input.wallSeconds) : 0,
   };
   return { ...report, wall };
+}
+
+/**
+ * The cache section (reports/caches/cache-report.ts) with, when they apply,
+ * the cache theory beside the simulated values (cache-theory-checks.ts), the
+ * CDN's theory tier by tier (cdn-theory.ts) and each kv-store's sharding
+ * figures (sharding-report.ts); undefined when the run had no cache and no
+ * database.
+ */
+function cachesSection(built: CompletedRun['built'], windows: RunMetrics['timeline']): CachesReport | undefined {
+  const warmupUs = built.scenario.warmup;
+  // Every kv-store is a database too, so a run with sharding figures has a section to put them in.
+  const section = cachesReport(built.caches, windows, warmupUs);
+  if (section === undefined) return undefined;
+  const theory = cacheTheoryChecks(built);
+  const sharding = shardingReports(built.shards, windows, warmupUs);
+  const cdnTheory = cdnTheoryReport(built, section);
+  return {
+    ...section,
+    ...(theory.length === 0 ? {} : { theory }),
+    ...(cdnTheory === undefined ? {} : { cdnTheory }),
+    ...(sharding === undefined ? {} : { sharding }),
+  };
 }
 
 /** The report without wall-clock figures: what must be byte-identical across runs of one seed. */
@@ -195,6 +226,7 @@ function compare(runs: VariantRun[]): Comparison {
       ),
       ...consistencyRows(runs),
       ...deliveryRows(runs),
+      ...cacheRows(runs),
     ],
   };
 }
@@ -276,4 +308,82 @@ function deliveryRows(runs: VariantRun[]): Comparison['rows'] {
       total((s) => s.deadLettered),
     ),
   ];
+}
+
+/**
+ * What the caches did side by side, when every run has a cache section: each
+ * cache's hit ratio and each database's mean and peak load (those every run
+ * has, named when there are several), stale reads and lost writes summed over
+ * the caches.
+ */
+function cacheRows(runs: VariantRun[]): Comparison['rows'] {
+  if (!runs.every((r) => r.caches !== undefined)) return [];
+  const sections = runs.map((r) => r.caches!);
+  const common = (names: (c: CachesReport) => string[]) =>
+    names(sections[0]).filter((name) => sections.every((c) => names(c).includes(name)));
+  const caches = common((c) => c.caches.map((x) => x.component));
+  const databases = common((c) => c.databases.map((x) => x.component));
+  const cacheOf = (c: CachesReport, name: string) => c.caches.find((x) => x.component === name)!;
+  const databaseOf = (c: CachesReport, name: string) => c.databases.find((x) => x.component === name)!;
+  const total = (pick: (c: CachesReport['caches'][number]) => number) => (c: CachesReport) =>
+    c.caches.reduce((sum, x) => sum + pick(x), 0);
+  const row = (
+    key: string,
+    label: string,
+    unit: Comparison['rows'][number]['unit'],
+    higherIsBetter: boolean,
+    value: (c: CachesReport) => number,
+  ) => ({ key, label, unit, higherIsBetter, values: sections.map(value) });
+  // Row keys are slugs: lower case, digits and dashes.
+  const slug = (name: string) => name.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+  const rows: Comparison['rows'] = [];
+  for (const name of caches) {
+    const of = caches.length > 1 ? ` (${name})` : '';
+    rows.push(
+      row(
+        `hit-ratio-${slug(name)}`,
+        `hit ratio${of}`,
+        'fraction',
+        true,
+        (c) => cacheOf(c, name).hitRatio ?? Number.NaN,
+      ),
+    );
+  }
+  for (const name of databases) {
+    const of = databases.length > 1 ? ` (${name})` : '';
+    rows.push(
+      row(
+        `database-load-${slug(name)}`,
+        `database load${of}`,
+        'perSec',
+        false,
+        (c) => databaseOf(c, name).perSec ?? Number.NaN,
+      ),
+      row(
+        `database-peak-${slug(name)}`,
+        `database peak load${of}`,
+        'perSec',
+        false,
+        (c) => databaseOf(c, name).peakPerSec ?? Number.NaN,
+      ),
+    );
+  }
+  if (caches.length > 0)
+    rows.push(
+      row(
+        'cache-stale-reads',
+        'stale reads from caches',
+        'count',
+        false,
+        total((x) => x.staleReads),
+      ),
+      row(
+        'cache-lost-writes',
+        'writes lost by caches',
+        'count',
+        false,
+        total((x) => x.lostWrites),
+      ),
+    );
+  return rows;
 }

@@ -1,8 +1,10 @@
+import { CACHE_CHART_PREFIX } from './charts/cache-hit-ratio.js';
 import { CONSISTENCY_CHART_PREFIX } from './charts/consistency-charts.js';
 import type { Chart } from './charts/index.js';
 import { consistencySection } from './html-consistency.js';
 import { DELIVERY_CHART_PREFIX } from './charts/consumer-lag.js';
 import { deliverySection } from './html-delivery.js';
+import { cachesSection } from './html-caches.js';
 import { STALENESS_CHART_PREFIX } from './charts/t-visibility.js';
 import { stalenessSection } from './html-staleness.js';
 import {
@@ -46,6 +48,7 @@ export function renderHtmlReport(report: Report, charts: Chart[]): string {
     consistencySection(report, charts),
     stalenessSection(report, charts),
     deliverySection(report, charts),
+    cachesSection(report, charts),
     faultsSection(report),
     componentsSection(report),
     theorySection(report),
@@ -177,7 +180,8 @@ function chartsSection(charts: Chart[]): string {
       !c.id.startsWith('comparison-') &&
       !c.id.startsWith(CONSISTENCY_CHART_PREFIX) &&
       !c.id.startsWith(STALENESS_CHART_PREFIX) &&
-      !c.id.startsWith(DELIVERY_CHART_PREFIX),
+      !c.id.startsWith(DELIVERY_CHART_PREFIX) &&
+      !c.id.startsWith(CACHE_CHART_PREFIX),
   );
   const comparison = charts.filter((c) => c.id.startsWith('comparison-'));
   const parts = [main.map(figure).join('\n')];

@@ -390,6 +390,155 @@ const deliveryReport = obj({
   ),
 });
 
+const cacheKeyClass = obj({
+  name: str,
+  lookups: num,
+  hits: num,
+  hitRatio: nullableNum,
+  bytesRequested: num,
+  byteHitRatio: nullableNum,
+});
+
+const cacheComponent = obj({
+  component: str,
+  role: z.enum(['cache', 'cdn-edge', 'cdn-regional', 'cdn-shield']),
+  lookups: num,
+  hits: num,
+  hitRatio: nullableNum,
+  bytesRequested: num,
+  bytesHit: num,
+  byteHitRatio: nullableNum,
+  backend: obj({ requests: num, bytes: num, perSec: nullableNum, peakPerSec: nullableNum }),
+  staleReads: num,
+  staleReadRate: nullableNum,
+  evictions: num,
+  expiries: num,
+  peakEntries: num,
+  peakBytes: num,
+  entriesAtEnd: num,
+  bytesAtEnd: num,
+  writes: num,
+  lostWrites: num,
+  keyClasses: z.array(cacheKeyClass),
+  details: z.record(str, num),
+  timeline: obj({
+    lookups: z.array(num),
+    hitRatio: z.array(nullableNum),
+    byteHitRatio: z.array(nullableNum),
+    backendRequests: z.array(num),
+    backendPerSec: z.array(num),
+    staleReads: z.array(num),
+    evictions: z.array(num),
+    expiries: z.array(num),
+    peakEntries: z.array(num),
+    peakBytes: z.array(num),
+  }),
+});
+
+const databaseLoad = obj({
+  component: str,
+  reads: num,
+  writes: num,
+  perSec: nullableNum,
+  peakPerSec: nullableNum,
+  peakAtUs: nullableNum,
+  timeline: obj({ reads: z.array(num), writes: z.array(num), perSec: z.array(num) }),
+});
+
+const theoryBeside = obj({ theory: num, simulated: nullableNum });
+
+const cdnTheory = obj({
+  note: str,
+  origin: str,
+  tiers: z.array(
+    obj({
+      component: str,
+      tier: z.enum(['edge', 'regional', 'shield']),
+      method: str,
+      approximate: z.boolean(),
+      requestRatePerSec: num,
+      hitRatio: theoryBeside,
+      byteHitRatio: theoryBeside,
+    }),
+  ),
+  originOffload: theoryBeside,
+  originByteOffload: theoryBeside,
+  originBytesPerSec: num,
+});
+
+const shardSpread = obj({
+  shardNodes: z.array(num),
+  keysPerShard: z.array(num),
+  shares: z.array(num),
+  keyShareCv: num,
+  expectedRingCv: nullableNum,
+});
+
+const shardingReport = obj({
+  component: str,
+  scheme: str,
+  nodes: num,
+  keys: num,
+  before: shardSpread,
+  after: shardSpread.nullable(),
+  reshard: obj({
+    atUs: num,
+    keysMoved: num,
+    movedFraction: num,
+    expectedMovedFraction: nullableNum,
+    keysCopied: num,
+    bytesCopied: num,
+    migrationStartUs: nullableNum,
+    migrationEndUs: nullableNum,
+    durationUs: nullableNum,
+    readsForwarded: num,
+    doubleReads: num,
+    writesForwarded: num,
+    requestsParked: num,
+  }).nullable(),
+  load: obj({
+    servedPerShard: z.array(num),
+    imbalanceBefore: nullableNum,
+    imbalanceAfter: nullableNum,
+    perSecBefore: nullableNum,
+    perSecDuringMigration: nullableNum,
+    timelinePerSec: z.array(z.array(num)),
+  }),
+});
+
+const cacheTheoryCheck = obj({
+  component: str,
+  policy: str,
+  ttlMode: z.enum(['fixed', 'reset-on-hit']).nullable(),
+  method: str.nullable(),
+  note: str.nullable(),
+  nodes: num,
+  keys: num,
+  zipf: nullableNum,
+  capacity: nullableNum,
+  ttlUs: nullableNum,
+  requestRatePerSec: num,
+  characteristicTimeUs: nullableNum,
+  rows: z.array(
+    obj({
+      key: z.enum(['hit-ratio', 'byte-hit-ratio']),
+      label: str,
+      simulated: nullableNum,
+      theory: nullableNum,
+      difference: nullableNum,
+    }),
+  ),
+});
+
+const cachesReport = obj({
+  measuredFromUs: num,
+  caches: z.array(cacheComponent),
+  databases: z.array(databaseLoad),
+  theory: z.array(cacheTheoryCheck).optional(),
+  cdnTheory: cdnTheory.optional(),
+  sharding: z.array(shardingReport).optional(),
+});
+
 const runOutcome = {
   traceHash: str,
   checkpoints: obj({ everyEvents: num, hashes: z.array(str) }),
@@ -403,6 +552,7 @@ const runOutcome = {
   consistency: consistencyReport.optional(),
   stalenessCurves: z.array(stalenessCurves).optional(),
   delivery: deliveryReport.optional(),
+  caches: cachesReport.optional(),
 };
 
 const namedComponent = { name: str, type: str, nodes: num };
@@ -443,7 +593,7 @@ export const reportSchema = obj({
   }).optional(),
   wall: obj({ seconds: num, eventsPerSecond: num }),
 }).check((ctx) => {
-  // The consistency and delivery timelines are drawn against metrics.timeline's windows: each must have one entry a window.
+  // The consistency, delivery and cache timelines are drawn against metrics.timeline's windows: each must have one entry a window.
   const runs = [
     { path: [] as (string | number)[], run: ctx.value },
     ...(ctx.value.variants ?? []).map((run, i) => ({ path: ['variants', i], run })),
@@ -466,6 +616,19 @@ export const reportSchema = obj({
           stream.lag.timeline,
           windows,
         ),
+      ),
+    );
+    run.caches?.caches.forEach((cache, c) => {
+      for (const [key, values] of Object.entries(cache.timeline))
+        oneEntryAWindow([...path, 'caches', 'caches', c, 'timeline', key], values, windows);
+    });
+    run.caches?.databases.forEach((database, d) => {
+      for (const [key, values] of Object.entries(database.timeline))
+        oneEntryAWindow([...path, 'caches', 'databases', d, 'timeline', key], values, windows);
+    });
+    run.caches?.sharding?.forEach((store, s) =>
+      store.load.timelinePerSec.forEach((values, node) =>
+        oneEntryAWindow([...path, 'caches', 'sharding', s, 'load', 'timelinePerSec', node], values, windows),
       ),
     );
     const timeline = run.consistency?.timeline;

@@ -8,10 +8,11 @@
  */
 
 import type { MessageStats } from '../engine/simulation.js';
+import type { CacheRole } from '../models/measure/cache-log.js';
 import type { OrderingUnit, TopicKind } from '../models/measure/delivery-log.js';
 import type { CdfPoint, ErrorCounts, ErrorKind, LatencySummary } from '../models/measure/outcomes.js';
 
-export type { CdfPoint, ErrorCounts, ErrorKind, LatencySummary, OrderingUnit, TopicKind };
+export type { CacheRole, CdfPoint, ErrorCounts, ErrorKind, LatencySummary, OrderingUnit, TopicKind };
 
 /**
  * Bumped whenever the shape changes. 2: `warnings`; availability `null` over
@@ -21,8 +22,10 @@ export type { CdfPoint, ErrorCounts, ErrorKind, LatencySummary, OrderingUnit, To
  * 4: `scenario.resolved` (the scenario as run, for `faultline replay`) and each run's trace-hash `checkpoints`.
  * 5: `delivery` (what a run's brokers delivered, per topic and stream), only in runs with topics; a format 4
  * report is read as a format 5 one without it.
+ * 6: `caches` (hit ratios, backend and database load, stale reads, memory per cache and database), only in runs
+ * with a cache or a database; a format 4 or 5 report is read as a format 6 one without it.
  */
-export const REPORT_FORMAT_VERSION = 5;
+export const REPORT_FORMAT_VERSION = 6;
 
 /** What one run produced; the report's top level repeats it for its first run. */
 export interface RunOutcome {
@@ -43,6 +46,8 @@ export interface RunOutcome {
   stalenessCurves?: StalenessCurvesReport[];
   /** What the run's brokers delivered, per topic and stream; present when the run had a topic (a queue, log or pub-sub). */
   delivery?: DeliveryReport;
+  /** What the run's caches and databases saw, per component; present when the run had a cache, a CDN tier or a database. */
+  caches?: CachesReport;
 }
 
 /**
@@ -754,4 +759,246 @@ export interface DeliveryVerdict {
   atLeastOnce: boolean;
   /** Both. */
   effectivelyOnce: boolean;
+}
+
+/**
+ * What a run's caches and databases saw, read off the cache log
+ * (models/measure/cache-log.ts). Totals, ratios and rates are over the
+ * measured windows: those of `metrics.timeline` that start at or after the
+ * warm-up's end (`measuredFromUs`), so a cache filling from cold does not
+ * pull its ratios down; the timelines cover every window, the warm-up
+ * included, so charts show the fill. Components are in the order the run
+ * first recorded them. The definitions are in reports/caches/cache-report.ts
+ * and the README ("Caches").
+ */
+export interface CachesReport {
+  /** The start of the first measured window: the warm-up's end, rounded up to a window. */
+  measuredFromUs: number;
+  caches: CacheComponentReport[];
+  databases: DatabaseLoadReport[];
+  /** Caches fed by independent requests with fixed popularity, against the closed-form theory; present when one is. */
+  theory?: CacheTheoryCheck[];
+  /** The CDN's tiers against Che's approximation tier by tier; present only for runs that theory describes. */
+  cdnTheory?: CdnTheoryReport;
+  /** Per kv-store: its key spread, resharding and per-shard load; present when the run had a kv-store. */
+  sharding?: ShardingReport[];
+}
+
+/** One cache-like component (a cache tier, a CDN tier), summed over its nodes. */
+export interface CacheComponentReport {
+  component: string;
+  role: CacheRole;
+  /** Reads looked up in the cache (hits and misses); writes are not lookups. */
+  lookups: number;
+  hits: number;
+  /** hits / lookups; null without a lookup. */
+  hitRatio: number | null;
+  bytesRequested: number;
+  bytesHit: number;
+  /** bytesHit / bytesRequested: the share of bytes served from the cache; null when no byte was requested. */
+  byteHitRatio: number | null;
+  /** Requests the cache sent to what is behind it (fills, write-throughs, flushes): its load on the next tier or the database. */
+  backend: { requests: number; bytes: number; perSec: number | null; peakPerSec: number | null };
+  /** Reads answered with a value older than the database's latest committed one; `staleReadRate` is per lookup. */
+  staleReads: number;
+  staleReadRate: number | null;
+  evictions: number;
+  expiries: number;
+  /** The most entries and bytes held at once over the measured windows, summed over the nodes. */
+  peakEntries: number;
+  peakBytes: number;
+  /** Entries and bytes held at the end of the run. */
+  entriesAtEnd: number;
+  bytesAtEnd: number;
+  /** Writes the cache accepted, and those a crash lost before they reached the database (write-behind); over the whole run. */
+  writes: number;
+  lostWrites: number;
+  /** Per key class (in the cache's order), the same ratios over the measured windows. */
+  keyClasses: CacheKeyClassReport[];
+  /** The model's own counters (coalesced, lockWaits, refreshes, purged…), over the whole run, in the order it added them. */
+  details: Record<string, number>;
+  timeline: CacheTimeline;
+}
+
+export interface CacheKeyClassReport {
+  name: string;
+  lookups: number;
+  hits: number;
+  hitRatio: number | null;
+  bytesRequested: number;
+  byteHitRatio: number | null;
+}
+
+/** Per window of `metrics.timeline`, one entry a window, the warm-up included. */
+export interface CacheTimeline {
+  lookups: number[];
+  /** null in windows without a lookup. */
+  hitRatio: (number | null)[];
+  byteHitRatio: (number | null)[];
+  backendRequests: number[];
+  backendPerSec: number[];
+  staleReads: number[];
+  evictions: number[];
+  expiries: number[];
+  /** The most held at any moment of the window. */
+  peakEntries: number[];
+  peakBytes: number[];
+}
+
+/** The load a database (or a CDN's origin) served, from every caller. */
+export interface DatabaseLoadReport {
+  component: string;
+  /** Over the measured windows. */
+  reads: number;
+  writes: number;
+  /** (reads + writes) per second over the measured windows; null without one. */
+  perSec: number | null;
+  /** The busiest measured window's (reads + writes) per second, and its start; null without a measured window. */
+  peakPerSec: number | null;
+  peakAtUs: number | null;
+  /** Per window of `metrics.timeline`, the warm-up included. */
+  timeline: { reads: number[]; writes: number[]; perSec: number[] };
+}
+
+/**
+ * One kv-store's sharding, read off the shard log (models/measure/shard-log.ts)
+ * by reports/caches/sharding-report.ts: how its key space spreads over the
+ * shards, the load each shard served, and what a reshard moved and cost.
+ */
+export interface ShardingReport {
+  component: string;
+  scheme: string;
+  /** Nodes in the group: the shards, plus one idle until a reshard adds it. */
+  nodes: number;
+  /** The key space the spreads count: keys 1..keys, each once (uniform keys). */
+  keys: number;
+  /** Under the initial shard map, and under the one after the reshard (null without one). */
+  before: ShardSpreadReport;
+  after: ShardSpreadReport | null;
+  reshard: ReshardReport | null;
+  load: ShardLoadReport;
+}
+
+export interface ShardSpreadReport {
+  /** The nodes (0-based) that are shards under this map. */
+  shardNodes: number[];
+  /** Keys of 1..keys per node (0 on a node that is not a shard), and each shard node's share of them. */
+  keysPerShard: number[];
+  shares: number[];
+  /** Standard deviation over mean of the shard nodes' key counts. */
+  keyShareCv: number;
+  /** ring: the expectation √((n−1)/(n·V+1)) (see models/sharding/key-spread.ts: when it holds); null for other schemes. */
+  expectedRingCv: number | null;
+}
+
+export interface ReshardReport {
+  /** When the new map took effect, on the nodes' clocks. */
+  atUs: number;
+  /** Keys of 1..keys whose shard changed, and their share of the key space. */
+  keysMoved: number;
+  movedFraction: number;
+  /** modulo: n/(n+1) adding a shard, (n−1)/n removing one; ring: 1/(n+1) adding, 1/n removing; null for range (it moves what the split gives away). */
+  expectedMovedFraction: number | null;
+  /** Copies sent between shards (written keys and deletions included) and their bytes. */
+  keysCopied: number;
+  bytesCopied: number;
+  /** True times the first shard started copying and the last copy was complete everywhere; null when it did not finish in the run. */
+  migrationStartUs: number | null;
+  migrationEndUs: number | null;
+  durationUs: number | null;
+  /** Reads of not-yet-copied keys forwarded to their old owner (forward) or read twice (double-read); writes applied at the old owner; requests that waited at a new owner for their copy. */
+  readsForwarded: number;
+  doubleReads: number;
+  writesForwarded: number;
+  requestsParked: number;
+}
+
+export interface ShardLoadReport {
+  /** Operations each node served over the measured windows. */
+  servedPerShard: number[];
+  /** Max over mean of the operations served per shard (as measured, no formula), over the measured windows before the reshard (all of them without one) among the initial shards, and over those after the migration ended among the new shards; null without such a window. */
+  imbalanceBefore: number | null;
+  imbalanceAfter: number | null;
+  /** Operations per second over all shards, in the measured windows before the reshard and in those the migration overlapped; null without such a window. */
+  perSecBefore: number | null;
+  perSecDuringMigration: number | null;
+  /** Per node, operations per second in each window of `metrics.timeline`, the warm-up included. */
+  timelinePerSec: number[][];
+}
+
+/**
+ * A CDN's tiers against Che's approximation applied tier by tier
+ * (reports/caches/cdn-theory.ts: cdnTheoryReport), beside the simulated
+ * values of the cache section; only for runs the theory describes (Poisson
+ * clients with fixed popularity, no TTL shorter than ten runs, no purges,
+ * no faults, LRU or FIFO/random stores).
+ */
+export interface CdnTheoryReport {
+  /** The method, and that it is an approximation for tiers above the first (a miss stream is not Poisson): print it with the table. */
+  note: string;
+  /** The origin component (a kv-store). */
+  origin: string;
+  tiers: CdnTierTheoryRow[];
+  /** Shares of client requests and of bytes that never reach the origin; simulated: 1 − origin-facing fills / client-facing lookups. */
+  originOffload: { theory: number; simulated: number | null };
+  originByteOffload: { theory: number; simulated: number | null };
+  /** Bytes per second the origin sends (its egress), in theory. */
+  originBytesPerSec: number;
+}
+
+export interface CdnTierTheoryRow {
+  component: string;
+  tier: 'edge' | 'regional' | 'shield';
+  /** "Che's approximation (LRU)" or "FIFO/random approximation". */
+  method: string;
+  /** True when the tier is fed by another tier's misses, so Poisson input is an approximation. */
+  approximate: boolean;
+  /** Requests per second arriving at the tier, summed over its PoPs, in theory. */
+  requestRatePerSec: number;
+  hitRatio: { theory: number; simulated: number | null };
+  byteHitRatio: { theory: number; simulated: number | null };
+}
+
+/**
+ * One cache against the closed-form theory of caches fed by independent
+ * requests with fixed popularity (reports/caches/cache-theory-checks.ts:
+ * cacheTheoryChecks): Che's approximation for LRU, the FIFO/random
+ * approximation, perfect LFU's static top-C, the exact TTL formulas. A cache
+ * fed that way whose store has no formula (lfu, s3-fifo, sieve, …) has
+ * `method` null, its simulated values, and a note saying why.
+ */
+export interface CacheTheoryCheck {
+  component: string;
+  /** The store's eviction policy, or `ttl` for a TTL with no capacity. */
+  policy: string;
+  /** With a TTL: fixed at insertion or reset on hit; null without one. */
+  ttlMode: 'fixed' | 'reset-on-hit' | null;
+  /** "Che's approximation (LRU)", "FIFO/random approximation", "static top-C (perfect LFU)", "TTL fixed at insertion (exact)", "TTL reset on hit (exact)"…; null when there is none. */
+  method: string | null;
+  /** "no closed form: <why>" when `method` is null; how requests split over several nodes; null otherwise. */
+  note: string | null;
+  nodes: number;
+  /** Keys 1..keys the workloads request, and their Zipf exponent (0: uniform; null when the workloads differ). */
+  keys: number;
+  zipf: number | null;
+  /** Entries each node holds at most, as the formula counts them (capacity, or capacityBytes over the one object size); null without a limit. */
+  capacity: number | null;
+  ttlUs: number | null;
+  /** Read requests per second reaching each node. */
+  requestRatePerSec: number;
+  /** T: LRU's time a key outlives its last request, FIFO/random's time an entry lives, the (mean) TTL; null for perfect LFU, without a formula, or when every key fits. */
+  characteristicTimeUs: number | null;
+  rows: CacheTheoryRow[];
+}
+
+export interface CacheTheoryRow {
+  /** byte-hit-ratio only when object sizes differ (with equal sizes it is the hit ratio). */
+  key: 'hit-ratio' | 'byte-hit-ratio';
+  label: string;
+  /** Over the windows after the warm-up; null without a lookup. */
+  simulated: number | null;
+  /** null without a formula. */
+  theory: number | null;
+  /** simulated − theory (absolute: both are fractions); null when either is missing. */
+  difference: number | null;
 }

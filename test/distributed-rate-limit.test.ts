@@ -1,4 +1,5 @@
 import { CacheLog } from '../models/measure/cache-log.js';
+import { ShardLog } from '../models/measure/shard-log.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { NodeContext, NodeId, Process } from '../engine/node-context.js';
@@ -117,6 +118,7 @@ function runGateways(options: {
       probes: new StalenessProbes(),
       deliveries: new DeliveryLog(),
       caches: new CacheLog(1_000_000, 1),
+      shards: new ShardLog(1_000_000, 1),
       paramsOf: () => ({}),
       metricsOf: () => undefined,
       componentMetrics: () => metrics,

@@ -13,7 +13,19 @@ const MODEL_TIERS = [
   ['parts'],
   ['measure'],
   ['kit'],
-  ['servers', 'balancers', 'rate-limits', 'dns', 'workload', 'replication', 'messaging', 'caches', 'cdn', 'sharding'],
+  [
+    'servers',
+    'balancers',
+    'rate-limits',
+    'dns',
+    'workload',
+    'replication',
+    'messaging',
+    'caches',
+    'cdn',
+    'sharding',
+    'url-shortener',
+  ],
   ['builtin-models.ts'],
 ];
 

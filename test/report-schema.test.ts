@@ -139,7 +139,7 @@ describe('faultline report on a damaged report.json', () => {
     expect(r.stderr).toContain(`${at('null.json')}: metrics.latency.p99Us: expected a number, got null\n`);
     writeFileSync(at('old.json'), JSON.stringify({ ...report, format: 1 }));
     expect((await faultline(['report', at('old.json')])).stderr).toContain(
-      `a faultline report of format 1, but this faultline reads formats 4 and ${REPORT_FORMAT_VERSION}`,
+      `a faultline report of format 1, but this faultline reads formats 4, 5 and ${REPORT_FORMAT_VERSION}`,
     );
     writeFileSync(at('string-format.json'), JSON.stringify({ ...report, format: '3' }));
     expect((await faultline(['report', at('string-format.json')])).stderr).toContain(
@@ -147,7 +147,7 @@ describe('faultline report on a damaged report.json', () => {
     );
   });
 
-  it('reads a format 4 report (format 5 only added the optional delivery section) as format 5', async () => {
+  it('reads a format 4 report (formats 5 and 6 only added the optional delivery and caches sections) as the current one', async () => {
     writeFileSync(at('format4.json'), JSON.stringify({ ...JSON.parse(reportText('mm1')), format: 4 }));
     const r = await faultline(['report', at('format4.json'), '--out', at('format4-out')]);
     expect(r.stderr).toBe('');

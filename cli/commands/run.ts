@@ -20,6 +20,7 @@ import { JsonlTrace, type TraceFilter } from '../../engine/trace.js';
 import { formatDurationUs } from '../../reports/format.js';
 import { DEFAULT_TRACE_LINES, TraceFile, traceFileFor } from '../trace-file.js';
 import { parseTraceFilter } from '../trace-filter.js';
+import { CacheTraces, parseCacheTraceOptions, type WrittenCacheTrace } from '../cache-traces.js';
 
 export interface RunOptions extends ScenarioOverrideOptions {
   variant?: string;
@@ -34,6 +35,8 @@ export interface RunOptions extends ScenarioOverrideOptions {
   traceFilter?: string;
   /** Lines a trace keeps at most (default DEFAULT_TRACE_LINES). */
   traceLimit?: number;
+  /** `<component>=<file>`: a cache's request stream in libCacheSim's oracleGeneral format, per run. */
+  cacheTrace?: string[];
 }
 
 /** What one run's trace file holds. */
@@ -94,6 +97,8 @@ export async function runLoaded(
           written: [] as WrittenTrace[],
         };
 
+  const cacheTraceRequests = parseCacheTraceOptions(options.cacheTrace ?? []);
+
   const defaultDir = `${loaded.scenario.name}-${loaded.scenario.seed}${options.variant ? `-${options.variant}` : ''}`;
   const writes = options.out !== undefined || !options.json;
   const output = writes
@@ -102,9 +107,12 @@ export async function runLoaded(
   const signal = io.signal ?? new AbortController().signal;
   let report: Report;
   let files: OutputFile[] = [];
+  let cacheTraces: CacheTraces | undefined;
   try {
+    cacheTraces = cacheTraceRequests.length > 0 ? CacheTraces.open(cacheTraceRequests, planned) : undefined;
     const started = performance.now();
-    const runs = await runAll(planned, options, signal, io, true, tracing);
+    const runs = await runAll(planned, options, signal, io, true, tracing, cacheTraces);
+    cacheTraces?.finish();
     const wallSeconds = (performance.now() - started) / 1000;
     await checkpoint(io, 'report');
     report = buildReport({
@@ -131,17 +139,19 @@ export async function runLoaded(
       await output.write(files, io);
     }
   } catch (error) {
+    cacheTraces?.abandon();
     output?.abandon();
     throw error;
   }
 
-  const traceNotes = (tracing?.written ?? []).map(traceNote);
+  const traceNotes = (tracing?.written ?? []).map(traceNote).concat((cacheTraces?.written ?? []).map(cacheTraceNote));
   if (options.json) {
     io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     if (!options.quiet) for (const note of traceNotes) io.stderr.write(`${note}\n`);
   } else if (!options.quiet) {
     const { summaryTable, terminalColors, wrapText } = await import('../summary-table.js');
     const { deliveryLines } = await import('../delivery-summary.js');
+    const { cacheLines } = await import('../cache-summary.js');
     const colors = terminalColors(io.stdout, io.env);
     const width = outputWidth(io);
     const description = report.scenario.description ? ` — ${printable(firstLine(report.scenario.description))}` : '';
@@ -150,7 +160,7 @@ export async function runLoaded(
         .map((line, i) => (i === 0 ? line.replace(report.scenario.name, colors.bold(report.scenario.name)) : line))
         .join('\n'),
       summaryTable(report, colors, width),
-      ...deliveryLines(report, colors).flatMap((line) =>
+      ...[...deliveryLines(report, colors), ...cacheLines(report, colors)].flatMap((line) =>
         wrapText(line, width).map((part, i) => (i === 0 ? part : `  ${part}`)),
       ),
       ...report.warnings.flatMap((w) =>
@@ -205,9 +215,10 @@ async function runAll(
   io: CliIo,
   showProgress = true,
   tracing?: { path: string; filter?: TraceFilter; maxLines: number; written: WrittenTrace[] },
+  cacheTraces?: CacheTraces,
 ): Promise<CompletedRun[]> {
   const runs: CompletedRun[] = [];
-  for (const p of planned) {
+  for (const [index, p] of planned.entries()) {
     const label = planned.length > 1 ? p.name : p.scenario.name;
     const progress = new Progress(label, io.stderr, showProgress && !options.quiet);
     const file = tracing && new TraceFile(traceFileFor(tracing.path, planned.length > 1 ? p.name : undefined));
@@ -218,6 +229,7 @@ async function runAll(
           signal,
           queue: options.queue,
           maxEvents: options.maxEvents,
+          cacheTraceSinks: cacheTraces?.sinksFor(index),
           onProgress: (t, d, e) => progress.update(t, d, e),
           onBuilt: ({ sim }) => {
             if (file !== undefined)
@@ -250,6 +262,12 @@ function traceNote(t: WrittenTrace): string {
     `warning: trace ${t.path} stopped at its limit of ${lines}, at ${formatDurationUs(t.truncatedAt.timeUs)} ` +
     `(event ${t.truncatedAt.index}); --trace-limit raises the limit, --trace-filter narrows what is kept`
   );
+}
+
+/** One line about a cache trace written: where, whose, how many requests. */
+function cacheTraceNote(t: WrittenCacheTrace): string {
+  const requests = `${t.requests.toLocaleString('en-US')} request${t.requests === 1 ? '' : 's'}`;
+  return `cache trace: ${t.path} (${requests} of ${t.component}, libCacheSim oracleGeneral)`;
 }
 
 /** Runs everything again; any difference outside `wall` is a determinism bug, pinned to its first event when the trace differs. */

@@ -7,7 +7,7 @@ import type { ComponentMetrics } from '../measure/component-metrics.js';
 import type { ModelDefinition } from '../kit/model-contract.js';
 import { durationUs, positiveDurationUs, positiveInt } from '../kit/units.js';
 
-export const DNS_POLICIES = ['all', 'round-robin', 'failover'] as const;
+export const DNS_POLICIES = ['all', 'round-robin', 'failover', 'nearest'] as const;
 export type DnsPolicy = (typeof DNS_POLICIES)[number];
 
 /** The settings as the scenario gives them, durations in microseconds. */
@@ -58,6 +58,8 @@ export class DnsServer implements InspectableProcess<DnsLookup | Pong | Response
     names: DnsRecords,
     /** Where lookups answered are counted (as requests served). */
     metrics?: ComponentMetrics,
+    /** The mean round trip between two nodes (the topology's RTTs), for the `nearest` policy. */
+    private readonly rttUs?: (a: NodeId, b: NodeId) => number,
   ) {
     const index = new Map<string, number>();
     for (const { name, components } of names) {
@@ -78,6 +80,8 @@ export class DnsServer implements InspectableProcess<DnsLookup | Pong | Response
     this.unhealthy = new Uint8Array(this.addresses.length);
     this.checkStreak = new Int32Array(this.addresses.length);
     this.metrics = metrics ?? null;
+    if (settings.policy === 'nearest' && rttUs === undefined)
+      throw new RangeError('a dns server with policy nearest needs the round trips between nodes (rttUs)');
   }
 
   /** The answer policy, the names it serves, the addresses health checks have taken out of answers, and checks awaiting a reply. */
@@ -110,7 +114,7 @@ export class DnsServer implements InspectableProcess<DnsLookup | Pong | Response
       const answer: DnsAnswer = {
         kind: 'dns-answer',
         id: message.id,
-        addresses: zone === undefined ? [] : this.answer(zone),
+        addresses: zone === undefined ? [] : this.answer(zone, from),
         ttlUs: this.settings.ttl,
       };
       this.metrics?.recordServed(now, now);
@@ -136,7 +140,7 @@ export class DnsServer implements InspectableProcess<DnsLookup | Pong | Response
     }
   }
 
-  private answer(zone: Zone): NodeId[] {
+  private answer(zone: Zone, asker: NodeId): NodeId[] {
     const healthy = (i: number) => this.unhealthy[i] === 0;
     switch (this.settings.policy) {
       case 'all': {
@@ -163,7 +167,32 @@ export class DnsServer implements InspectableProcess<DnsLookup | Pong | Response
         }
         return zone.records[0].map((i) => this.addresses[i]);
       }
+      case 'nearest':
+        return this.nearest(zone, asker);
     }
+  }
+
+  /**
+   * Latency-based routing, as a CDN's DNS maps clients to PoPs: the healthy
+   * addresses with the shortest mean round trip from the asker (all of them
+   * when several tie, as a PoP's nodes in one region do), by the topology's
+   * RTTs; with none healthy, the nearest ones anyway (fail open).
+   */
+  private nearest(zone: Zone, asker: NodeId): NodeId[] {
+    const rttUs = this.rttUs!;
+    let best = Infinity;
+    let bestAny = Infinity;
+    for (const i of zone.all) {
+      const rtt = rttUs(asker, this.addresses[i]);
+      if (rtt < bestAny) bestAny = rtt;
+      if (this.unhealthy[i] === 0 && rtt < best) best = rtt;
+    }
+    const anyHealthy = best !== Infinity;
+    const out: NodeId[] = [];
+    for (const i of zone.all)
+      if ((!anyHealthy || this.unhealthy[i] === 0) && rttUs(asker, this.addresses[i]) === (anyHealthy ? best : bestAny))
+        out.push(this.addresses[i]);
+    return out;
   }
 
   /** One round of checks: a probe to every address, each with its own timeout. */
@@ -204,7 +233,7 @@ const dnsParams = z.strictObject({
     .enum(DNS_POLICIES)
     .default('all')
     .describe(
-      'all: every healthy address; round-robin: one healthy address, the next in turn at each lookup; failover: the healthy nodes of the first component that has any (the primary unless it is down).',
+      'all: every healthy address; round-robin: one healthy address, the next in turn at each lookup; failover: the healthy nodes of the first component that has any (the primary unless it is down); nearest: the healthy addresses with the shortest mean round trip from the asker by the topology’s RTTs (latency-based routing, as a CDN maps clients to its nearest PoP), the next nearest when those are down.',
     ),
   ttl: durationUs
     .default(60_000_000)
@@ -232,7 +261,7 @@ export const dnsServerModel: ModelDefinition<typeof dnsParams> = {
   type: 'dns',
   role: 'component',
   description:
-    'An authoritative DNS server: names resolve to components’ nodes by policy (all, round robin, failover), with health checks and a TTL clients cache answers for.',
+    'An authoritative DNS server: names resolve to components’ nodes by policy (all, round robin, failover, nearest), with health checks and a TTL clients cache answers for.',
   params: dnsParams,
   references: (params) =>
     Object.entries(params.records).flatMap(([name, components]) =>
@@ -245,6 +274,6 @@ export const dnsServerModel: ModelDefinition<typeof dnsParams> = {
       name,
       components: components.map((c) => ctx.nodesOf(c)),
     }));
-    return () => (nodeCtx) => new DnsServer(nodeCtx, params, records, component);
+    return () => (nodeCtx) => new DnsServer(nodeCtx, params, records, component, ctx.rttUs);
   },
 };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { distribution, type DistributionSpec } from '../../engine/index.js';
-import { durationUs, formatDurationUnit, positiveDurationUs } from './units.js';
+import { durationUs, formatDurationUnit, positiveDurationUs, sizeBytes } from './units.js';
 
 /**
  * A distribution of durations, as scenario files write it: a plain duration
@@ -67,6 +67,47 @@ export const durationDistribution = z
   .meta({ id: 'DurationDistribution' })
   .transform((spec, ctx) => {
     // The engine has the last word; this catches what the checks above do not repeat.
+    try {
+      distribution(spec as DistributionSpec);
+    } catch (error) {
+      ctx.issues.push({ code: 'custom', input: spec, message: (error as Error).message });
+      return z.NEVER;
+    }
+    return spec as DistributionSpec;
+  });
+
+/**
+ * A distribution of sizes in bytes, for object sizes: a plain size (`4KB`, a
+ * constant) or `{ type: exponential, mean: 4KB }`, `uniform` (min, max),
+ * `lognormal` (median, sigma), `pareto` (scale, shape: the heavy tail web
+ * objects show) or `empirical` ([percentile, size] points). Values come out
+ * in bytes as the engine's `DistributionSpec`.
+ */
+const positiveSizeBytes = sizeBytes.refine((bytes) => bytes > 0, 'a size must be above zero');
+const sizePercentilePoint = z.tuple([z.number().min(0).max(100), sizeBytes]);
+const sizeForms = z.discriminatedUnion(
+  'type',
+  [
+    z.strictObject({ type: z.literal('constant'), value: sizeBytes }),
+    z
+      .strictObject({ type: z.literal('uniform'), min: sizeBytes, max: sizeBytes })
+      .refine((u) => u.max >= u.min, { path: ['max'], message: 'max must be at least min' }),
+    z.strictObject({ type: z.literal('exponential'), mean: positiveSizeBytes }),
+    z.strictObject({ type: z.literal('lognormal'), median: positiveSizeBytes, sigma: z.number().min(0) }),
+    z.strictObject({ type: z.literal('pareto'), scale: positiveSizeBytes, shape: z.number().positive() }),
+    z.strictObject({ type: z.literal('empirical'), points: z.array(sizePercentilePoint).min(2) }),
+  ],
+  {
+    error:
+      'expected a size like 4KB, or a distribution with type constant, uniform, exponential, lognormal, pareto or empirical',
+  },
+);
+
+export const sizeDistribution = z
+  .union([sizeBytes.transform((value): DistributionSpec => ({ type: 'constant', value })), sizeForms])
+  .meta({ id: 'SizeDistribution' })
+  .transform((spec, ctx) => {
+    // The engine checks what the forms above do not (empirical points in order, and so on).
     try {
       distribution(spec as DistributionSpec);
     } catch (error) {

@@ -5,6 +5,7 @@ import type { CacheLog } from '../measure/cache-log.js';
 import type { DeliveryLog } from '../measure/delivery-log.js';
 import type { HistoryRecorder } from '../measure/history-recorder.js';
 import type { RequestMetrics } from '../measure/request-metrics.js';
+import type { ShardLog } from '../measure/shard-log.js';
 import type { StalenessProbes } from '../measure/staleness-probes.js';
 import type { InspectableProcessFactory } from './inspect-contract.js';
 
@@ -79,6 +80,8 @@ export interface InstanceContext {
   deliveries: DeliveryLog;
   /** The run's record of what its caches and databases saw, for the report's cache section. */
   caches: CacheLog;
+  /** The run's record of its sharded stores: load per shard, key spread, migrations. */
+  shards: ShardLog;
   /**
    * Another component's parsed parameters (without `type` and `nodes`), for
    * callers that must agree with it on something static, as a client library
@@ -93,6 +96,8 @@ export interface InstanceContext {
   nodeId(name: string): NodeId;
   /** The region of a node by name; likewise only when running. */
   regionOf(name: string): string;
+  /** The mean round trip between two nodes' regions from the topology's RTTs (what a latency-based router plans with); likewise only when running. */
+  rttUs(a: NodeId, b: NodeId): number;
   /** Calls `listener` whenever any node crashes, after its process is discarded: for measuring what a crash interrupts. */
   onCrash(listener: (node: NodeId, atUs: TimeUs) => void): void;
   /** Starting and stopping other nodes, for control planes such as an autoscaler. */

@@ -4,8 +4,10 @@
  * with its key class and object size, each eviction and expiry, what it
  * fetched from behind (the load it put on the database or the next tier),
  * the stale values it served, the writes it lost, and its memory; databases
- * record the latest committed version of every key (the truth stale reads are
- * judged against) and the load they served.
+ * record the latest committed version of every key and the load they served,
+ * and writers record when each write was acknowledged (the truth stale reads
+ * are judged against: a read is stale when it returns a value older than a
+ * write completed before the read began).
  *
  * Counts are kept per reporting window in typed arrays, so memory grows with
  * windows and key classes, never with requests. Nothing here changes what a
@@ -97,11 +99,21 @@ export class CacheRecord {
   readonly classHits: Float64Array;
   readonly classBytesRequested: Float64Array;
   readonly classBytesHit: Float64Array;
+  /**
+   * The same per key class and window, at `window × keyClasses.length + class`,
+   * so the report can leave the warm-up out of each class's ratios.
+   */
+  readonly classLookupsPerWindow: Float64Array;
+  readonly classHitsPerWindow: Float64Array;
+  readonly classBytesRequestedPerWindow: Float64Array;
+  readonly classBytesHitPerWindow: Float64Array;
   /** Writes the component accepted, and those a crash lost before they reached the database (write-behind). */
   writes = 0;
   lostWrites = 0;
   entries = 0;
   bytes = 0;
+  /** The window of the last memory change, so the windows after it can be given the level they held. */
+  private memoryWindow = 0;
   /**
    * Free-form counters a model adds for what only it does (`coalesced`,
    * `lockWaits`, `refreshes`, `purged`, `staleServedAfterPurge`): reported as
@@ -133,6 +145,10 @@ export class CacheRecord {
     this.classHits = new Float64Array(keyClasses.length);
     this.classBytesRequested = new Float64Array(keyClasses.length);
     this.classBytesHit = new Float64Array(keyClasses.length);
+    this.classLookupsPerWindow = new Float64Array(windows * keyClasses.length);
+    this.classHitsPerWindow = new Float64Array(windows * keyClasses.length);
+    this.classBytesRequestedPerWindow = new Float64Array(windows * keyClasses.length);
+    this.classBytesHitPerWindow = new Float64Array(windows * keyClasses.length);
   }
 
   /** A read looked `key` up at true time `nowUs`: a hit or a miss, of an object of `sizeBytes`, in key class `keyClass`. */
@@ -142,11 +158,16 @@ export class CacheRecord {
     this.bytesRequested[w] += sizeBytes;
     this.classLookups[keyClass]++;
     this.classBytesRequested[keyClass] += sizeBytes;
+    const c = w * this.keyClasses.length + keyClass;
+    this.classLookupsPerWindow[c]++;
+    this.classBytesRequestedPerWindow[c] += sizeBytes;
     if (hit) {
       this.hits[w]++;
       this.bytesHit[w] += sizeBytes;
       this.classHits[keyClass]++;
       this.classBytesHit[keyClass] += sizeBytes;
+      this.classHitsPerWindow[c]++;
+      this.classBytesHitPerWindow[c] += sizeBytes;
     }
     this.trace?.request(nowUs, key, sizeBytes);
   }
@@ -171,11 +192,22 @@ export class CacheRecord {
     this.expiriesPerWindow[windowOf(nowUs, this.windowUs, this.windows)] += count;
   }
 
-  /** Entries and bytes held changed by these amounts on one of the component's nodes (negative when freed, or all of them at a crash). */
+  /**
+   * Entries and bytes held changed by these amounts on one of the component's
+   * nodes (negative when freed, or all of them at a crash). The windows since
+   * the previous change held the level before this one from their start, so
+   * it is their peak too; windows after the last change are the report's to
+   * fill with the final level (`entries`, `bytes`).
+   */
   memoryChanged(nowUs: number, entriesDelta: number, bytesDelta: number): void {
+    const w = windowOf(nowUs, this.windowUs, this.windows);
+    for (let v = this.memoryWindow + 1; v <= w; v++) {
+      if (this.entries > this.peakEntries[v]) this.peakEntries[v] = this.entries;
+      if (this.bytes > this.peakBytes[v]) this.peakBytes[v] = this.bytes;
+    }
+    if (w > this.memoryWindow) this.memoryWindow = w;
     this.entries += entriesDelta;
     this.bytes += bytesDelta;
-    const w = windowOf(nowUs, this.windowUs, this.windows);
     if (this.entries > this.peakEntries[w]) this.peakEntries[w] = this.entries;
     if (this.bytes > this.peakBytes[w]) this.peakBytes[w] = this.bytes;
   }
@@ -194,6 +226,8 @@ export class DatabaseRecord {
   readonly reads: Float64Array;
   readonly writes: Float64Array;
   private readonly versions = new Map<number, number>();
+  private readonly acknowledgedVersions = new Map<number, number>();
+  private readonly acknowledgedAtUs = new Map<number, number>();
 
   constructor(
     readonly component: string,
@@ -218,5 +252,32 @@ export class DatabaseRecord {
   /** The latest committed version of `key` (0 when never written). */
   latest(key: number): number {
     return this.versions.get(key) ?? 0;
+  }
+
+  /**
+   * The writer of `key` at `version` (a cache answering its caller, or
+   * flushing a write-behind entry) got the database's answer at true time
+   * `nowUs`: the write is complete, and reads that start later must see it.
+   */
+  acknowledged(key: number, version: number, nowUs: number): void {
+    if (version > (this.acknowledgedVersions.get(key) ?? 0)) {
+      this.acknowledgedVersions.set(key, version);
+      this.acknowledgedAtUs.set(key, nowUs);
+    }
+  }
+
+  /**
+   * Whether a read of `key` that arrived at true time `arrivedUs` and was
+   * answered with `version` is stale: older than a write acknowledged before
+   * the read arrived. A write still in flight, or acknowledged after the read
+   * arrived, is concurrent with it and either value is a correct answer
+   * (linearizability allows both). Only the newest acknowledged write is kept
+   * per key, so a read overlapping it is never counted, even when an older
+   * acknowledged write would make it stale: an undercount only when one key
+   * is written twice within a read's duration.
+   */
+  isStale(key: number, version: number, arrivedUs: number): boolean {
+    const acknowledged = this.acknowledgedVersions.get(key);
+    return acknowledged !== undefined && version < acknowledged && this.acknowledgedAtUs.get(key)! <= arrivedUs;
   }
 }

@@ -1,9 +1,11 @@
 import type { Report } from '../report-types.js';
 import { availabilityOverTimeChart } from './availability-over-time.js';
+import { cacheHitRatioCharts } from './cache-hit-ratio.js';
 import type { Chart } from './common.js';
 import { comparisonCharts } from './comparison.js';
 import { consistencyCharts } from './consistency-charts.js';
 import { consumerLagCharts } from './consumer-lag.js';
+import { databaseLoadCharts } from './database-load.js';
 import { latencyCdfChart } from './latency-cdf.js';
 import { latencyOverTimeCharts } from './latency-over-time.js';
 import { replicaLagChart } from './replica-lag.js';
@@ -28,5 +30,12 @@ export function renderCharts(report: Report): Chart[] {
     replicaLagChart(report),
     tVisibilityChart(report),
   ].filter((chart): chart is Chart => chart !== null);
-  return [...single, ...consistencyCharts(report), ...consumerLagCharts(report), ...comparisonCharts(report)];
+  return [
+    ...single,
+    ...consistencyCharts(report),
+    ...consumerLagCharts(report),
+    ...cacheHitRatioCharts(report),
+    ...databaseLoadCharts(report),
+    ...comparisonCharts(report),
+  ];
 }

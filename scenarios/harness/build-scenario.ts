@@ -9,6 +9,7 @@ import { RequestMetrics } from '../../models/measure/request-metrics.js';
 import { StalenessProbes } from '../../models/measure/staleness-probes.js';
 import { DeliveryLog } from '../../models/measure/delivery-log.js';
 import { CacheLog, type CacheTraceSink } from '../../models/measure/cache-log.js';
+import { ShardLog } from '../../models/measure/shard-log.js';
 import { registerBuiltinModels } from '../../models/builtin-models.js';
 import { modelDefinition } from '../../models/kit/registry.js';
 import { instanceContext } from './instance-context.js';
@@ -31,6 +32,8 @@ export interface BuiltScenario {
   deliveries: DeliveryLog;
   /** What the run's caches and databases saw; empty when the scenario has none. */
   caches: CacheLog;
+  /** What the run's sharded stores saw; empty when the scenario has none. */
+  shards: ShardLog;
   components: { metrics: ComponentMetrics; nodeIds: NodeId[] }[];
   /** Node ids of workload (client) nodes, whose requests are the "client operations". */
   workloadNodeIds: NodeId[];
@@ -92,6 +95,7 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
   const probes = new StalenessProbes();
   const deliveries = new DeliveryLog();
   const caches = new CacheLog(windowUs, windows, options.cacheTraceSinks);
+  const shards = new ShardLog(windowUs, windows);
 
   const nodeNames = new Map<string, string[]>();
   const regionNodes = new Map<string, string[]>(topology.regions.map((r) => [r, []]));
@@ -142,6 +146,7 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
         probes,
         deliveries,
         caches,
+        shards,
         paramsOf: (component) => {
           const { type: _type, nodes: _nodes, ...rest } = scenario.components[component] as Instance;
           return rest;
@@ -208,7 +213,19 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
   );
   scenario.faults.random.forEach((p, i) => startFaultProcess(sim, faultProcess(p, i, expand)));
 
-  return { scenario, sim, requests, windowUs, history, probes, deliveries, caches, components, workloadNodeIds };
+  return {
+    scenario,
+    sim,
+    requests,
+    windowUs,
+    history,
+    probes,
+    deliveries,
+    caches,
+    shards,
+    components,
+    workloadNodeIds,
+  };
 }
 
 function linkSpec(link: LinkFields): LinkSpec {

@@ -1,4 +1,5 @@
 import type { CacheLog } from '../../models/measure/cache-log.js';
+import type { ShardLog } from '../../models/measure/shard-log.js';
 import { getHeapStatistics } from 'node:v8';
 import type { RunResult } from '../../engine/simulation.js';
 import { ERROR_KINDS, type WindowCounts } from '../../models/measure/request-metrics.js';
@@ -103,7 +104,7 @@ const finishedIn = (w: WindowCounts) => w.succeeded + ERROR_KINDS.reduce((sum, k
  * and, in runs with topics (only then, so other runs keep their hashes),
  * every fact of the delivery log and what each stream still had pending.
  */
-function reportedResults({ requests, components, history, deliveries, caches }: BuiltScenario): unknown {
+function reportedResults({ requests, components, history, deliveries, caches, shards }: BuiltScenario): unknown {
   const delivery =
     deliveries.topics.length === 0
       ? {}
@@ -151,6 +152,7 @@ function reportedResults({ requests, components, history, deliveries, caches }: 
     history: history.events,
     ...delivery,
     ...cacheResults(caches),
+    ...shardResults(shards),
   };
 }
 
@@ -179,5 +181,25 @@ function cacheResults(caches: CacheLog): Record<string, unknown> {
       [...c.details],
     ]),
     databases: caches.databases.map((d) => [d.component, d.reads, d.writes]),
+  };
+}
+
+/** Every sharded store's load per shard and migration counts, only in runs that have one (so other runs keep their hashes). */
+function shardResults(shards: ShardLog): Record<string, unknown> {
+  if (shards.stores.length === 0) return {};
+  return {
+    shards: shards.stores.map((s) => [
+      s.component,
+      s.servedPerWindow,
+      s.keysMoved,
+      s.migrationStartUs,
+      s.migrationEndUs,
+      s.keysCopied,
+      s.bytesCopied,
+      s.readsForwarded,
+      s.doubleReads,
+      s.writesForwarded,
+      s.requestsParked,
+    ]),
   };
 }

@@ -3,6 +3,8 @@ import { listBundledScenarios, resolveScenarioArgument } from '../../scenarios/h
 import { loadScenario } from '../../scenarios/harness/load-scenario.js';
 import { runScenario, type CompletedRun } from '../../scenarios/harness/run-scenario.js';
 import { buildReport } from '../../reports/build-report.js';
+import { cacheTheoryChecks } from '../../reports/caches/cache-theory-checks.js';
+import { shardingReports } from '../../reports/caches/sharding-report.js';
 import { parseReport } from '../../reports/report-schema.js';
 import type { ComponentReport, RunOutcome, WindowRow } from '../../reports/report-types.js';
 
@@ -339,6 +341,77 @@ const CLAIMS: ScenarioClaims[] = [
     ],
   },
   {
+    scenario: 'cache-policies',
+    claims: (() => {
+      const cache = (r: Run) => r.report.caches!.caches[0];
+      const theory = (r: Run) => cacheTheoryChecks(r.completed.built)[0];
+      const hitRatio = (r: Run) => cache(r).hitRatio!;
+      const formula = (r: Run) => theory(r).rows[0].theory!;
+      const seconds = (r: Run) => theory(r).characteristicTimeUs! / 1e6;
+      const databasePerSec = (r: Run) => r.report.caches!.databases[0].perSec!;
+      return [
+        { quote: 'LRU hits 0.387 of reads', variant: 'lru', read: hitRatio, accept: quoted(0.387, 0.001) },
+        {
+          quote: "against 0.388 from Che's approximation",
+          variant: 'lru',
+          read: formula,
+          accept: quoted(0.388, 0.001),
+        },
+        {
+          quote: 'a key survives T = 0.21 s after its last',
+          variant: 'lru',
+          read: seconds,
+          accept: quoted(0.21, 0.01),
+        },
+        {
+          quote: 'FIFO and random both hit 0.343',
+          variant: ['fifo', 'random'],
+          read: hitRatio,
+          accept: quoted(0.343, 0.001),
+        },
+        {
+          quote: "against the FIFO/random approximation's 0.345",
+          variant: ['fifo', 'random'],
+          read: formula,
+          accept: quoted(0.345, 0.001),
+        },
+        { quote: 'once per entry lifetime (T = 0.23 s)', variant: 'fifo', read: seconds, accept: quoted(0.23, 0.01) },
+        {
+          quote: 'key 1 is fetched again 199 times under fifo',
+          variant: 'fifo',
+          read: (r) => cache(r).details.hotKeyFetches,
+          accept: exactly(199),
+        },
+        {
+          quote: 'and never under lru',
+          variant: 'lru',
+          read: (r) => cache(r).details.hotKeyFetches,
+          accept: exactly(0),
+        },
+        { quote: 'it hits 0.525', variant: 'lfu-perfect', read: hitRatio, accept: quoted(0.525, 0.001) },
+        { quote: "the static top 300's 0.527", variant: 'lfu-perfect', read: formula, accept: quoted(0.527, 0.001) },
+        {
+          quote: 'evicts only 311 times',
+          variant: 'lfu-perfect',
+          read: (r) => cache(r).evictions,
+          accept: exactly(311),
+        },
+        { quote: 's3-fifo 0.500', variant: 's3-fifo', read: hitRatio, accept: quoted(0.5, 0.001) },
+        { quote: 'sieve 0.494', variant: 'sieve', read: hitRatio, accept: quoted(0.494, 0.001) },
+        { quote: 'in-cache lfu 0.487', variant: 'lfu', read: hitRatio, accept: quoted(0.487, 0.001) },
+        {
+          quote: 'these three have no closed form, and the table shows them simulated only',
+          variant: ['lfu', 's3-fifo', 'sieve'],
+          read: (r) => (theory(r).method === null && theory(r).rows[0].theory === null ? 1 : 0),
+          accept: exactly(1),
+        },
+        { quote: '1,226 reads/s behind lru', variant: 'lru', read: databasePerSec, accept: quoted(1226, 1) },
+        { quote: '1,315 behind fifo', variant: 'fifo', read: databasePerSec, accept: quoted(1315, 1) },
+        { quote: '951 behind perfect LFU', variant: 'lfu-perfect', read: databasePerSec, accept: quoted(951, 1) },
+      ];
+    })(),
+  },
+  {
     scenario: 'cap-partition',
     claims: [
       {
@@ -430,6 +503,183 @@ const CLAIMS: ScenarioClaims[] = [
         accept: between(0.75, 1.25),
       },
     ],
+  },
+  {
+    scenario: 'cdn-tiers',
+    claims: (() => {
+      const tier = (r: Run, name: string) => r.report.caches!.caches.find((c) => c.component === name)!;
+      const lookups = (r: Run) => tier(r, 'edge').lookups;
+      // The share of client requests that get past a tier: its fills over the edges' lookups.
+      const past = (r: Run, name: string) => tier(r, name).backend.requests / lookups(r);
+      const classHit = (r: Run, name: string) => tier(r, 'edge').keyClasses.find((c) => c.name === name)!.hitRatio!;
+      const ms = (r: Run, op: string, p: 'p50Us' | 'p99Us') => latency(r, op)[p]! / 1000;
+      return [
+        {
+          quote: 'the edges hit 65.7% (68.1% of bytes)',
+          variant: 'pull',
+          read: (r) => tier(r, 'edge').hitRatio!,
+          accept: quoted(0.657, 0.001),
+        },
+        {
+          quote: 'the edges hit 65.7% (68.1% of bytes)',
+          variant: 'pull',
+          read: (r) => tier(r, 'edge').byteHitRatio!,
+          accept: quoted(0.681, 0.001),
+        },
+        {
+          quote: 'the regional tier 44.0% of what reaches it',
+          variant: 'pull',
+          read: (r) => tier(r, 'regional').hitRatio!,
+          accept: quoted(0.44, 0.001),
+        },
+        {
+          quote: 'and the shield 46.4%',
+          variant: 'pull',
+          read: (r) => tier(r, 'shield').hitRatio!,
+          accept: quoted(0.464, 0.001),
+        },
+        {
+          quote: 'so 34%, 19% and then 10.3% of requests get past',
+          variant: 'pull',
+          read: (r) => past(r, 'edge'),
+          accept: quoted(0.34, 0.01),
+        },
+        {
+          quote: 'so 34%, 19% and then 10.3% of requests get past',
+          variant: 'pull',
+          read: (r) => past(r, 'regional'),
+          accept: quoted(0.19, 0.01),
+        },
+        {
+          quote: 'so 34%, 19% and then 10.3% of requests get past',
+          variant: 'pull',
+          read: (r) => past(r, 'shield'),
+          accept: quoted(0.103, 0.001),
+        },
+        {
+          quote: 'the origin serves 81 reads/s',
+          variant: 'pull',
+          read: (r) => r.report.caches!.databases[0].perSec!,
+          accept: quoted(81, 1),
+        },
+        {
+          quote: 'an origin offload of 89.7%',
+          variant: 'pull',
+          read: (r) => 1 - past(r, 'shield'),
+          accept: quoted(0.897, 0.001),
+        },
+        {
+          quote: '(90.2% of bytes;',
+          variant: 'pull',
+          read: (r) => 1 - tier(r, 'shield').backend.bytes / tier(r, 'edge').bytesRequested,
+          accept: quoted(0.902, 0.001),
+        },
+        {
+          quote: 'origin egress 220 MB',
+          variant: 'pull',
+          read: (r) => tier(r, 'shield').backend.bytes / 1e6,
+          accept: quoted(220, 1),
+        },
+        {
+          quote: 'hits only 55.0% at the edge',
+          variant: 'pull',
+          read: (r) => classHit(r, 'html'),
+          accept: quoted(0.55, 0.001),
+        },
+        {
+          quote: 'against 69.4% for images',
+          variant: 'pull',
+          read: (r) => classHit(r, 'image'),
+          accept: quoted(0.694, 0.001),
+        },
+        {
+          quote: '1,401 stale serves',
+          variant: 'pull',
+          read: (r) => tier(r, 'edge').staleReads,
+          accept: exactly(1401),
+        },
+        {
+          quote: 'all between 30 s and 34 s',
+          variant: ['pull', 'push'],
+          read: (r) => sum(tier(r, 'edge').timeline.staleReads.filter((_, w) => w < 30 || w >= 34)),
+          accept: exactly(0),
+        },
+        {
+          quote: 'overall availability falls to 74%',
+          variant: 'pull',
+          read: (r) => Math.min(...windowAvailability(r, 10, 90)),
+          accept: quoted(0.74, 0.01),
+        },
+        {
+          quote: '1,201 timeouts',
+          variant: 'pull',
+          read: (r) => metrics(r).requests.errors.timeout,
+          accept: exactly(1201),
+        },
+        {
+          quote: 'eu availability 92.5%',
+          variant: 'pull',
+          read: (r) => opAvailability(r, 'get-eu'),
+          accept: quoted(0.925, 0.001),
+        },
+        {
+          quote: 'is back to 100% by 64 s',
+          variant: 'pull',
+          read: (r) => recoveredAt(r, 51, 1),
+          accept: between(60, 64),
+        },
+        {
+          quote: 'the median request is an edge hit (1 ms) everywhere but eu',
+          variant: 'pull',
+          read: (r) =>
+            Math.max(ms(r, 'get-us-east', 'p50Us'), ms(r, 'get-us-west', 'p50Us'), ms(r, 'get-asia', 'p50Us')),
+          accept: quoted(1, 0.1),
+        },
+        {
+          quote: 'whose median is 80 ms',
+          variant: 'pull',
+          read: (r) => ms(r, 'get-eu', 'p50Us'),
+          accept: quoted(80, 1),
+        },
+        {
+          quote: 'p99 5 ms in us-east',
+          variant: 'pull',
+          read: (r) => ms(r, 'get-us-east', 'p99Us'),
+          accept: quoted(5, 1),
+        },
+        {
+          quote: '74 ms in us-west',
+          variant: 'pull',
+          read: (r) => ms(r, 'get-us-west', 'p99Us'),
+          accept: quoted(74, 1),
+        },
+        { quote: '243 ms in asia', variant: 'pull', read: (r) => ms(r, 'get-asia', 'p99Us'), accept: quoted(243, 1) },
+        {
+          quote: 'the edges hit 74.9%',
+          variant: 'push',
+          read: (r) => tier(r, 'edge').hitRatio!,
+          accept: quoted(0.749, 0.001),
+        },
+        {
+          quote: 'origin serves 74 reads/s',
+          variant: 'push',
+          read: (r) => r.report.caches!.databases[0].perSec!,
+          accept: quoted(74, 1),
+        },
+        {
+          quote: 'a placement cost of 2,400 objects',
+          variant: 'push',
+          read: (r) => tier(r, 'edge').details.pushedObjects,
+          accept: exactly(2400),
+        },
+        {
+          quote: 'and 80 MB from the origin',
+          variant: 'push',
+          read: (r) => tier(r, 'edge').details.pushedBytes / 1e6,
+          accept: quoted(80, 1),
+        },
+      ] satisfies Claim[];
+    })(),
   },
   {
     scenario: 'consumer-lag',
@@ -2211,6 +2461,252 @@ const CLAIMS: ScenarioClaims[] = [
     ],
   },
   {
+    scenario: 'url-shortener',
+    claims: (() => {
+      // Mean over the 1 s windows [fromS, toS) of the cache tier's hit ratio and of the database's load.
+      const hit = (r: Run, fromS: number, toS: number) =>
+        mean(r.report.caches!.caches[0].timeline.hitRatio.slice(fromS, toS).map((x) => x ?? NaN));
+      const dbLoad = (r: Run, fromS: number, toS: number) =>
+        mean(r.report.caches!.databases[0].timeline.perSec.slice(fromS, toS));
+      const p99Ms = (r: Run, atS: number) => (metrics(r).timeline[atS].p99Us ?? NaN) / 1000;
+      const shortener = (r: Run, key: string) => detail(r, 'shortener', key) ?? 0;
+      const ring = ['counter-range', 'hash-7-chars', 'hash-3-chars'];
+      return [
+        {
+          quote: 'the cache hits about 78% of redirects',
+          variant: ring,
+          read: (r) => hit(r, 15, 25),
+          accept: about(0.78),
+        },
+        {
+          quote: 'the database serves about 270 operations/s instead of 1,200',
+          variant: ring,
+          read: (r) => dbLoad(r, 15, 25),
+          accept: about(270),
+        },
+        {
+          quote: 'the hit ratio falls to about 72% and the database load rises to about 350/s',
+          variant: ring,
+          read: (r) => hit(r, 25, 27),
+          accept: about(0.72),
+        },
+        {
+          quote: 'the hit ratio falls to about 72% and the database load rises to about 350/s',
+          variant: ring,
+          read: (r) => dbLoad(r, 25, 27),
+          accept: about(350),
+        },
+        {
+          quote: "so that second's p99 is about 54 ms",
+          variant: 'counter-range',
+          read: (r) => p99Ms(r, 25),
+          accept: about(54),
+        },
+        { quote: 'again at 35 s', variant: 'counter-range', read: (r) => p99Ms(r, 35), accept: about(54) },
+        {
+          quote: 'a database read: 4.6 ms over the run',
+          variant: ring,
+          read: (r) => latency(r, 'redirect').p99Us! / 1000,
+          accept: quoted(4.6, 0.1),
+        },
+        {
+          quote: 'with a median of 1.6 ms',
+          variant: ring,
+          read: (r) => latency(r, 'redirect').p50Us! / 1000,
+          accept: quoted(1.6, 0.1),
+        },
+        {
+          quote: 'the hit ratio dips to about 72% once more',
+          variant: 'counter-range',
+          read: (r) => hit(r, 45, 50),
+          accept: about(0.72),
+        },
+        {
+          quote: 'by 50-60 s it is back at about 78%',
+          variant: ring,
+          read: (r) => hit(r, 50, 60),
+          accept: about(0.78),
+        },
+        {
+          quote: '4 leases for 725 shortens',
+          variant: 'counter-range',
+          read: (r) => shortener(r, 'leases'),
+          accept: exactly(4),
+        },
+        {
+          quote: '4 leases for 725 shortens',
+          variant: 'counter-range',
+          read: (r) => shortener(r, 'created'),
+          accept: exactly(725),
+        },
+        {
+          quote: 'no collision possible',
+          variant: 'counter-range',
+          read: (r) => shortener(r, 'duplicateIds'),
+          accept: exactly(0),
+        },
+        {
+          quote: 'no collision in the run',
+          variant: 'hash-7-chars',
+          read: (r) => shortener(r, 'hashCollisions'),
+          accept: exactly(0),
+        },
+        {
+          quote: '67 of 792 attempts collide (8.5%',
+          variant: 'hash-3-chars',
+          read: (r) => shortener(r, 'hashCollisions'),
+          accept: exactly(67),
+        },
+        {
+          quote: '67 of 792 attempts collide (8.5%',
+          variant: 'hash-3-chars',
+          read: (r) => shortener(r, 'hashAttempts'),
+          accept: exactly(792),
+        },
+        {
+          quote: 'which puts the shorten p99 at 10.5 ms',
+          variant: 'hash-3-chars',
+          read: (r) => latency(r, 'shorten').p99Us! / 1000,
+          accept: quoted(10.5, 0.1),
+        },
+        {
+          quote: 'the first two seconds of the failure hit only about 59% and the database serves about 500/s',
+          variant: 'modulo-cache-routing',
+          read: (r) => hit(r, 25, 27),
+          accept: about(0.59),
+        },
+        {
+          quote: 'the first two seconds of the failure hit only about 59% and the database serves about 500/s',
+          variant: 'modulo-cache-routing',
+          read: (r) => dbLoad(r, 25, 27),
+          accept: about(500),
+        },
+        {
+          quote: 'about 65% at 45-50 s',
+          variant: 'modulo-cache-routing',
+          read: (r) => hit(r, 45, 50),
+          accept: about(0.65),
+        },
+      ] satisfies Claim[];
+    })(),
+  },
+  {
+    scenario: 'resharding',
+    claims: (() => {
+      const sharding = (r: Run) =>
+        shardingReports(r.completed.built.shards, metrics(r).timeline, r.completed.built.scenario.warmup)![0];
+      const reshard = (r: Run) => sharding(r).reshard!;
+      // The cache tier's hit ratio and the database's operations/s, meaned over the 1 s windows [fromS, toS).
+      const hit = (r: Run, fromS: number, toS: number) =>
+        mean(r.report.caches!.caches[0].timeline.hitRatio.slice(fromS, toS).map((x) => x ?? NaN));
+      const dbLoad = (r: Run, fromS: number, toS: number) =>
+        mean(r.report.caches!.databases[0].timeline.perSec.slice(fromS, toS));
+      const mb = (r: Run) => reshard(r).bytesCopied / 1e6;
+      const seconds = (r: Run) => reshard(r).durationUs! / 1e6;
+      return [
+        {
+          quote: 'moves 16,030 of the 20,000 keys, 80%',
+          variant: 'modulo',
+          read: (r) => reshard(r).keysMoved,
+          accept: exactly(16030),
+        },
+        {
+          quote: 'moves 16,030 of the 20,000 keys, 80%',
+          variant: 'modulo',
+          read: (r) => reshard(r).movedFraction,
+          accept: quoted(0.8, 0.01),
+        },
+        { quote: '16 MB cross the network in about 2.1 s', variant: 'modulo', read: mb, accept: quoted(16, 1) },
+        { quote: '16 MB cross the network in about 2.1 s', variant: 'modulo', read: seconds, accept: about(2.1) },
+        {
+          quote: 'falls from 69% to 45% in the second after 15 s',
+          variant: 'modulo',
+          read: (r) => hit(r, 5, 15),
+          accept: quoted(0.69, 0.01),
+        },
+        {
+          quote: 'falls from 69% to 45% in the second after 15 s',
+          variant: 'modulo',
+          read: (r) => hit(r, 15, 16),
+          accept: quoted(0.45, 0.01),
+        },
+        {
+          quote: 'the database serves about 1,040 operations/s',
+          variant: 'modulo',
+          read: (r) => dbLoad(r, 15, 16),
+          accept: about(1040),
+        },
+        {
+          quote: 'about 620/s before',
+          variant: ['modulo', 'ring', 'range'],
+          read: (r) => dbLoad(r, 5, 15),
+          accept: about(620),
+        },
+        {
+          quote: 'about 930/s on average over the migration',
+          variant: 'modulo',
+          read: (r) => sharding(r).load.perSecDuringMigration!,
+          accept: about(930),
+        },
+        { quote: 'moves 3,281 keys, 16%', variant: 'ring', read: (r) => reshard(r).keysMoved, accept: exactly(3281) },
+        {
+          quote: 'moves 3,281 keys, 16%',
+          variant: 'ring',
+          read: (r) => reshard(r).movedFraction,
+          accept: quoted(0.16, 0.01),
+        },
+        {
+          quote: 'variation is 0.16 where',
+          variant: 'ring',
+          read: (r) => sharding(r).after!.keyShareCv,
+          accept: quoted(0.16, 0.01),
+        },
+        {
+          quote: '√((n−1)/(n·V+1)) expects 0.09',
+          variant: 'ring',
+          read: (r) => sharding(r).after!.expectedRingCv!,
+          accept: quoted(0.09, 0.01),
+        },
+        { quote: '3.3 MB move in about 0.5 s', variant: 'ring', read: mb, accept: quoted(3.3, 0.1) },
+        { quote: '3.3 MB move in about 0.5 s', variant: 'ring', read: seconds, accept: about(0.5) },
+        {
+          quote: 'the hit ratio dips only to 64%',
+          variant: 'ring',
+          read: (r) => hit(r, 15, 16),
+          accept: quoted(0.64, 0.01),
+        },
+        {
+          quote: '2,500 keys (12.5%) move',
+          variant: 'range',
+          read: (r) => reshard(r).keysMoved,
+          accept: exactly(2500),
+        },
+        { quote: 'all from one shard, in about 1.25 s', variant: 'range', read: seconds, accept: about(1.25) },
+        {
+          quote: 'falls from 1.8 to 1.3',
+          variant: 'range',
+          read: (r) => sharding(r).load.imbalanceBefore!,
+          accept: quoted(1.8, 0.1),
+        },
+        {
+          quote: 'falls from 1.8 to 1.3',
+          variant: 'range',
+          read: (r) => sharding(r).load.imbalanceAfter!,
+          accept: quoted(1.3, 0.1),
+        },
+        {
+          quote: 'the first range is still the hottest',
+          variant: 'range',
+          read: (r) => {
+            const served = sharding(r).load.servedPerShard;
+            return served.indexOf(served.reduce((a, b) => Math.max(a, b)));
+          },
+          accept: exactly(0),
+        },
+      ];
+    })(),
+  },
+  {
     scenario: 'sticky-sessions',
     claims: [
       {
@@ -2293,7 +2789,254 @@ const CLAIMS: ScenarioClaims[] = [
       },
     ],
   },
+  {
+    scenario: 'write-patterns',
+    claims: [
+      {
+        quote: 'It serves 662 stale reads, 2.3% of all reads',
+        variant: 'cache-aside-invalidate',
+        read: (r) => r.report.caches!.caches[0].staleReads,
+        accept: exactly(662),
+      },
+      {
+        quote: 'It serves 662 stale reads, 2.3% of all reads',
+        variant: 'cache-aside-invalidate',
+        read: (r) => r.report.caches!.caches[0].staleReadRate!,
+        accept: quoted(0.023, 0.001),
+      },
+      {
+        quote: 'invalidation costs hits (76.3%)',
+        variant: 'cache-aside-invalidate',
+        read: (r) => r.report.caches!.caches[0].hitRatio!,
+        accept: quoted(0.763, 0.001),
+      },
+      {
+        quote: 'keeps hot keys cached (hit ratio 85.9%)',
+        variant: 'cache-aside-update',
+        read: (r) => r.report.caches!.caches[0].hitRatio!,
+        accept: quoted(0.859, 0.001),
+      },
+      {
+        quote: 'is rare: 25 stale reads',
+        variant: 'cache-aside-update',
+        read: (r) => r.report.caches!.caches[0].staleReads,
+        accept: exactly(25),
+      },
+      {
+        quote: 'write-through serve none',
+        variant: ['read-through', 'write-through'],
+        read: (r) => r.report.caches!.caches[0].staleReads,
+        accept: exactly(0),
+      },
+      {
+        quote: 'write p50 1.3 ms against 4.7 ms',
+        variant: 'write-behind',
+        read: (r) => latency(r, 'write').p50Us,
+        accept: quoted(1300, 100),
+      },
+      {
+        quote: 'write p50 1.3 ms against 4.7 ms',
+        variant: 'write-through',
+        read: (r) => latency(r, 'write').p50Us,
+        accept: quoted(4700, 100),
+      },
+      {
+        quote: 'the database takes 1,644 writes for the 3,315 the other patterns send',
+        variant: 'write-behind',
+        read: (r) => r.report.caches!.databases[0].writes,
+        accept: exactly(1644),
+      },
+      {
+        quote: 'the database takes 1,644 writes for the 3,315 the other patterns send',
+        variant: ['cache-aside-invalidate', 'cache-aside-update', 'read-through', 'write-through'],
+        read: (r) => r.report.caches!.databases[0].writes,
+        accept: quoted(3315, 1),
+      },
+      {
+        quote: 'it serves no stale read',
+        variant: 'write-behind',
+        read: (r) => r.report.caches!.caches[0].staleReads,
+        accept: exactly(0),
+      },
+      {
+        quote: 'the crash loses the 205 writes not yet flushed',
+        variant: 'write-behind',
+        read: (r) => r.report.caches!.caches[0].lostWrites,
+        accept: exactly(205),
+      },
+      {
+        quote: 'none of the others loses a write',
+        variant: ['cache-aside-invalidate', 'cache-aside-update', 'read-through', 'write-through'],
+        read: (r) => r.report.caches!.caches[0].lostWrites,
+        accept: exactly(0),
+      },
+      {
+        quote: 'its load peaks at 853 requests/s in cache-aside-invalidate, against 562/s on average',
+        variant: 'cache-aside-invalidate',
+        read: (r) => r.report.caches!.databases[0].peakPerSec!,
+        accept: exactly(853),
+      },
+      {
+        quote: 'its load peaks at 853 requests/s in cache-aside-invalidate, against 562/s on average',
+        variant: 'cache-aside-invalidate',
+        read: (r) => r.report.caches!.databases[0].perSec!,
+        accept: quoted(562, 1),
+      },
+      {
+        quote: 'its load peaks at 853 requests/s in cache-aside-invalidate, against 562/s on average',
+        variant: 'cache-aside-invalidate',
+        read: (r) => r.report.caches!.databases[0].peakAtUs!,
+        accept: exactly(12_000_000),
+      },
+      {
+        quote: 'about 11% of the requests fail in every variant',
+        variant: ['cache-aside-invalidate', 'cache-aside-update', 'read-through', 'write-through', 'write-behind'],
+        read: (r) => 1 - availability(r),
+        accept: about(0.11),
+      },
+    ],
+  },
+  {
+    scenario: 'write-patterns',
+    overrides: ['components.app-cache.fillDelay=0s'],
+    variants: ['cache-aside-invalidate'],
+    claims: [
+      {
+        quote: '`--set components.app-cache.fillDelay=0s` the window closes and stale reads fall to 1',
+        variant: 'cache-aside-invalidate',
+        read: (r) => r.report.caches!.caches[0].staleReads,
+        accept: exactly(1),
+      },
+    ],
+  },
+  {
+    scenario: 'write-patterns',
+    overrides: ['faults.timeline=[]'],
+    variants: ['write-behind'],
+    claims: [
+      {
+        quote: 'none without the crash',
+        variant: 'write-behind',
+        read: (r) => r.report.caches!.caches[0].lostWrites,
+        accept: exactly(0),
+      },
+    ],
+  },
 ];
+
+const cacheDetail = (r: Run, name: string) => r.report.caches!.caches[0].details[name];
+const fetchesPerHotExpiry = (r: Run) => cacheDetail(r, 'hotKeyFetches') / cacheDetail(r, 'hotKeyExpiries');
+
+CLAIMS.push({
+  scenario: 'cache-stampede',
+  claims: [
+    {
+      quote: 'misses and fetches on its own: 41 database fetches per',
+      variant: 'none',
+      read: fetchesPerHotExpiry,
+      accept: quoted(41, 1),
+    },
+    {
+      quote: 'utilization 58% against 49% with any protection',
+      variant: 'none',
+      read: (r) => component(r, 'db').utilization,
+      accept: quoted(0.58, 0.01),
+    },
+    {
+      quote: 'utilization 58% against 49% with any protection',
+      variant: ['coalesce', 'lock', 'stale-while-revalidate', 'early-expiry'],
+      read: (r) => component(r, 'db').utilization,
+      accept: quoted(0.49, 0.01),
+    },
+    {
+      quote: 'so hot p99 is 56 ms',
+      variant: 'none',
+      read: (r) => latency(r, 'hot').p99Us,
+      accept: quoted(56_000, 1000),
+    },
+    {
+      quote: 'reach a p99 of 115 ms',
+      variant: 'none',
+      read: (r) => latency(r, 'cold').p99Us,
+      accept: quoted(115_000, 1000),
+    },
+    { quote: '43 fetches per expiry', variant: 'ttl-jitter', read: fetchesPerHotExpiry, accept: quoted(43, 1) },
+    {
+      quote: 'hot p99 68 ms',
+      variant: 'ttl-jitter',
+      read: (r) => latency(r, 'hot').p99Us,
+      accept: quoted(68_000, 1000),
+    },
+    {
+      quote: '(19 expiries, 19 fetches)',
+      variant: 'coalesce',
+      read: (r) => cacheDetail(r, 'hotKeyExpiries'),
+      accept: exactly(19),
+    },
+    {
+      quote: '(19 expiries, 19 fetches)',
+      variant: 'coalesce',
+      read: (r) => cacheDetail(r, 'hotKeyFetches'),
+      accept: exactly(19),
+    },
+    {
+      quote: 'the other 819 misses wait',
+      variant: 'coalesce',
+      read: (r) => cacheDetail(r, 'coalesced'),
+      accept: exactly(819),
+    },
+    {
+      quote: 'wait for it: hot p99 13 ms',
+      variant: 'coalesce',
+      read: (r) => latency(r, 'hot').p99Us,
+      accept: quoted(13_000, 1000),
+    },
+    { quote: '`lock` fetches once', variant: 'lock', read: fetchesPerHotExpiry, accept: exactly(1) },
+    { quote: 'its 1,293 lock waits', variant: 'lock', read: (r) => cacheDetail(r, 'lockWaits'), accept: exactly(1293) },
+    {
+      quote: 'so hot p99 is 21 ms',
+      variant: 'lock',
+      read: (r) => latency(r, 'hot').p99Us,
+      accept: quoted(21_000, 1000),
+    },
+    {
+      quote: 'serves the expired value (1,315 times)',
+      variant: 'stale-while-revalidate',
+      read: (r) => cacheDetail(r, 'staleServed'),
+      accept: exactly(1315),
+    },
+    {
+      quote: 'one fetch per expiry and hot p99 1.0 ms',
+      variant: 'stale-while-revalidate',
+      read: fetchesPerHotExpiry,
+      accept: exactly(1),
+    },
+    {
+      quote: 'hot p99 1.0 ms, the network round trip',
+      variant: 'stale-while-revalidate',
+      read: (r) => latency(r, 'hot').p99Us,
+      accept: quoted(1000, 100),
+    },
+    {
+      quote: '(21 refreshes, 21 fetches)',
+      variant: 'early-expiry',
+      read: (r) => cacheDetail(r, 'hotKeyExpiries'),
+      accept: exactly(21),
+    },
+    {
+      quote: '(21 refreshes, 21 fetches)',
+      variant: 'early-expiry',
+      read: (r) => cacheDetail(r, 'hotKeyFetches'),
+      accept: exactly(21),
+    },
+    {
+      quote: 'refreshes, 21 fetches) and hot p99 1.0 ms',
+      variant: 'early-expiry',
+      read: (r) => latency(r, 'hot').p99Us,
+      accept: quoted(1000, 100),
+    },
+  ],
+});
 
 async function runAll(entry: ScenarioClaims): Promise<{ description: string; runs: Map<string, Run> }> {
   const loaded = loadScenario(resolveScenarioArgument(entry.scenario), { overrides: entry.overrides ?? [] });
@@ -2328,6 +3071,10 @@ async function runAll(entry: ScenarioClaims): Promise<{ description: string; run
  * `faultline run` exits 1 for these, and the README says so.
  */
 const FAILS_BY_DESIGN: Record<string, { quote: string; variants: string[] | 'all' }> = {
+  'cache-stampede': {
+    quote: 'By design none and ttl-jitter fail the 50 ms p99 objective',
+    variants: ['none', 'ttl-jitter'],
+  },
   'autoscale-spike': { quote: 'By design both variants fail the 99.5% availability objective', variants: 'all' },
   bulkheads: { quote: 'By design every variant fails the 99% availability objective', variants: 'all' },
   'cap-partition': {

@@ -1,4 +1,5 @@
 import { CacheLog } from '../../models/measure/cache-log.js';
+import { ShardLog } from '../../models/measure/shard-log.js';
 import type { NodeContext, NodeId, Process } from '../../engine/node-context.js';
 import { Simulation } from '../../engine/simulation.js';
 import type {
@@ -190,6 +191,7 @@ export function queueRig(params: Record<string, unknown>, options: { seed?: numb
       probes: new StalenessProbes(),
       deliveries,
       caches: new CacheLog(1_000_000, 1),
+      shards: new ShardLog(1_000_000, 1),
       paramsOf: () => ({}),
       metricsOf: () => undefined,
       componentMetrics: () => metrics,

@@ -1,0 +1,294 @@
+import type { DistributionSpec } from '../../engine/index.js';
+import type { CacheSettings } from '../../models/caches/cache-settings.js';
+import { ObjectSizes } from '../../models/caches/object-sizes.js';
+import { modelDefinition } from '../../models/kit/registry.js';
+import type { BuiltScenario } from '../../scenarios/harness/build-scenario.js';
+import type { CacheTheoryCheck, CacheTheoryRow } from '../report-types.js';
+import {
+  byteHitRatio,
+  fifoTheory,
+  lruTheory,
+  perfectLfuTheory,
+  ttlFixedTheory,
+  ttlResetOnHitTheory,
+  zipfPopularity,
+  type CacheTheory,
+} from './cache-theory.js';
+
+type Instance = { type: string; nodes: string } & Record<string, unknown>;
+type CacheInstance = Instance & CacheSettings;
+type Feeder = Instance & {
+  target: string;
+  rate: number;
+  operations: string | Record<string, number>;
+  keys?: { count: number; zipf?: number; shift?: unknown };
+  shape?: { type: string };
+  stopAt?: number;
+  retry?: unknown;
+  hedge?: unknown;
+  dns?: string;
+};
+
+/** The formula each policy has (cache-theory.ts); the others get simulated values and "no closed form". */
+const METHODS: Partial<Record<CacheSettings['policy'], string>> = {
+  lru: "Che's approximation (LRU)",
+  fifo: 'FIFO/random approximation',
+  random: 'FIFO/random approximation',
+  'lfu-perfect': 'static top-C (perfect LFU)',
+};
+
+const NO_CLOSED_FORM = 'no closed form';
+
+/** The most keys the checks solve for (a million take about 0.2 s; arrays of 8 bytes a key, a few of them). */
+const MAX_THEORY_KEYS = 10_000_000;
+
+/**
+ * Theory beside simulation for every `cache` component the cache formulas
+ * describe (reports/caches/cache-theory.ts): one fed only by open-loop
+ * Poisson workloads whose requests carry keys of fixed popularity (uniform
+ * or zipf, no shift; no retries, hedges, rate shapes or stop time), all of
+ * them reads, and by nothing else (no balancer, other cache or CDN tier names
+ * it), in a run without faults, over at most ten million keys. Requests
+ * pick one of the cache's nodes uniformly, so each node sees every key at
+ * 1/n of its rate (thinning keeps Poisson) and holds its own copy: the
+ * formula is per node, the same for all.
+ *
+ * Which formula: an LRU, FIFO, random or perfect-LFU store with a capacity
+ * in entries (or in bytes when every object has the same size) and no TTL;
+ * or a TTL with no capacity (fixed, with or without jitter: a renewal of a
+ * mean lifetime; reset on hit, without jitter). A cache fed that way whose
+ * store has no formula (in-cache LFU, S3-FIFO, SIEVE, a capacity and a TTL
+ * together, an unbounded store without TTL, refresh-ahead, negative caching
+ * of keys the database lacks) gets its simulated values and a note, so the
+ * table still compares every policy of a run.
+ *
+ * Simulated values are over the windows starting at or after the warm-up,
+ * as the cache section counts them; the formulas are steady-state values,
+ * so the warm-up must cover the fill (C distinct keys for LRU; perfect LFU's
+ * counts take longer to rank the keys near the boundary).
+ */
+export function cacheTheoryChecks(built: BuiltScenario): CacheTheoryCheck[] {
+  const { scenario } = built;
+  if (scenario.faults.timeline.length > 0 || scenario.faults.random.length > 0) return [];
+  const checks: CacheTheoryCheck[] = [];
+  for (const [name, raw] of Object.entries(scenario.components)) {
+    const cache = raw as Instance as CacheInstance;
+    if (cache.type !== 'cache') continue;
+    const feeders = Object.values(scenario.workloads)
+      .map((w) => w as Feeder)
+      .filter((w) => w.target === name);
+    if (feeders.length === 0 || !feeders.every((w) => independentReads(w, cache))) continue;
+    // Per-key arrays of more keys would cost the report more memory than the run: no theory for them.
+    if (feeders.some((w) => w.keys!.count > MAX_THEORY_KEYS)) continue;
+    if (namedByComponents(scenario.components, name)) continue;
+    const nodes = scenario.topology.nodes[cache.nodes].count;
+    if (cache.replicas !== undefined && nodes > 1) continue;
+    const record = built.caches.caches.find((c) => c.component === name);
+    if (record === undefined) continue;
+    const database = databaseBehind(scenario.components, cache.backend);
+    checks.push(
+      check(name, cache, feeders, nodes, database, scenario.topology.nodes, {
+        lookups: measured(record.lookups, built.windowUs, scenario.warmup),
+        hits: measured(record.hits, built.windowUs, scenario.warmup),
+        bytesRequested: measured(record.bytesRequested, built.windowUs, scenario.warmup),
+        bytesHit: measured(record.bytesHit, built.windowUs, scenario.warmup),
+      }),
+    );
+  }
+  return checks;
+}
+
+interface Measured {
+  lookups: number;
+  hits: number;
+  bytesRequested: number;
+  bytesHit: number;
+}
+
+function check(
+  name: string,
+  cache: CacheInstance,
+  feeders: readonly Feeder[],
+  nodes: number,
+  database: Instance | undefined,
+  groups: Record<string, { count: number }>,
+  sim: Measured,
+): CacheTheoryCheck {
+  const keys = feeders.reduce((most, w) => Math.max(most, w.keys!.count), 0);
+  // Per node: every key's read rate is split evenly over the cache's nodes.
+  const rates = new Float64Array(keys);
+  for (const w of feeders) {
+    const popularity = zipfPopularity(w.keys!.count, w.keys!.zipf ?? 0);
+    const perSec = (w.rate * groups[w.nodes].count) / nodes;
+    for (let i = 0; i < popularity.length; i++) rates[i] += popularity[i] * perSec;
+  }
+  const requestRatePerSec = rates.reduce((a, b) => a + b, 0);
+  const zipfs = new Set(feeders.map((w) => w.keys!.zipf ?? 0));
+  const sizes = objectSizes(database, keys);
+  const equalSizes = sizes.every((s) => s === sizes[0]);
+  const byteCapacity =
+    cache.capacityBytes === undefined || !equalSizes ? undefined : Math.floor(cache.capacityBytes / sizes[0]);
+  const capacity =
+    cache.capacity === undefined && byteCapacity === undefined
+      ? undefined
+      : Math.min(cache.capacity ?? Infinity, byteCapacity ?? Infinity);
+  // Keys the database lacks answer not-found, which is not cached without negative caching: requested, never held.
+  const databaseKeys = ((database?.keys as { count?: number } | undefined)?.count ?? Infinity) as number;
+  const cached = Float64Array.from(rates, (rate, i) => (i + 1 <= databaseKeys ? rate : 0));
+  const { method, theory, note } =
+    cache.negativeTtl !== undefined && keys > databaseKeys
+      ? { method: null, theory: null, note: `${NO_CLOSED_FORM}: negative caching of keys the database lacks` }
+      : formula(cache, cached, capacity);
+
+  const simulatedHitRatio = sim.lookups === 0 ? null : sim.hits / sim.lookups;
+  // The solver's hit ratio is over the keys it could hold; requests for the others all miss.
+  const cachedRate = sumOf(cached);
+  const hitRatioOfAll =
+    theory === null ? null : cachedRate === 0 ? 0 : (theory.hitRatio * cachedRate) / requestRatePerSec;
+  const rows: CacheTheoryRow[] = [row('hit-ratio', 'hit ratio (hits / lookups)', simulatedHitRatio, hitRatioOfAll)];
+  if (!equalSizes)
+    rows.push(
+      row(
+        'byte-hit-ratio',
+        'byte hit ratio (bytes hit / bytes requested)',
+        sim.bytesRequested === 0 ? null : sim.bytesHit / sim.bytesRequested,
+        theory === null ? null : byteHitRatio(rates, theory.hitProbabilities, sizes),
+      ),
+    );
+  const split =
+    nodes > 1
+      ? `requests split evenly over ${nodes} nodes: the formula is per node, each seeing 1/${nodes} of every key's rate`
+      : null;
+  const notes = [note, split].filter((n) => n !== null);
+  const t = theory?.characteristicTime;
+  return {
+    component: name,
+    policy:
+      cache.capacity === undefined && cache.capacityBytes === undefined && cache.ttl !== undefined
+        ? 'ttl'
+        : cache.policy,
+    ttlMode: cache.ttl === undefined ? null : cache.ttlMode,
+    method,
+    note: notes.length === 0 ? null : notes.join('; '),
+    nodes,
+    keys,
+    zipf: zipfs.size === 1 ? [...zipfs][0] : null,
+    capacity: capacity ?? null,
+    ttlUs: cache.ttl ?? null,
+    requestRatePerSec: round(requestRatePerSec),
+    characteristicTimeUs: t === undefined || t === null || !Number.isFinite(t) ? null : round(t * 1e6),
+    rows,
+  };
+}
+
+/** The formula for the cache's store, or why there is none. */
+function formula(
+  cache: CacheInstance,
+  rates: Float64Array,
+  capacity: number | undefined,
+): { method: string | null; theory: CacheTheory | null; note: string | null } {
+  const none = (why: string) => ({ method: null, theory: null, note: `${NO_CLOSED_FORM}: ${why}` });
+  if (cache.refreshAhead !== undefined) return none('refresh-ahead refetches keys before they expire');
+  const bounded = cache.capacity !== undefined || cache.capacityBytes !== undefined;
+  if (bounded && cache.ttl !== undefined) return none('a capacity and a TTL together');
+  if (bounded && capacity === undefined) return none('a capacity in bytes with objects of different sizes');
+  if (capacity !== undefined) {
+    const method = METHODS[cache.policy];
+    if (method === undefined) return none(`the ${cache.policy} policy`);
+    const theory =
+      cache.policy === 'lru'
+        ? lruTheory(rates, capacity)
+        : cache.policy === 'lfu-perfect'
+          ? perfectLfuTheory(rates, capacity)
+          : fifoTheory(rates, capacity);
+    return { method, theory, note: null };
+  }
+  if (cache.ttl === undefined)
+    return none('an unbounded store without TTL misses only first requests (no steady state)');
+  const protection = cache.stampede.protection;
+  if (protection === 'stale-while-revalidate' || protection === 'early-expiry')
+    return none(`${protection} serves or refreshes around expiries`);
+  const ttlSec = cache.ttl / 1e6;
+  if (cache.ttlMode === 'fixed')
+    // With jitter each entry lives ttl × U(1 − j, 1): the renewal argument holds with the mean lifetime.
+    return {
+      method:
+        cache.ttlJitter === 0
+          ? 'TTL fixed at insertion (exact)'
+          : 'TTL fixed at insertion, mean jittered lifetime (exact)',
+      theory: ttlFixedTheory(rates, ttlSec * (1 - cache.ttlJitter / 2)),
+      note: null,
+    };
+  if (cache.ttlJitter > 0) return none('a reset-on-hit TTL with jitter');
+  return { method: 'TTL reset on hit (exact)', theory: ttlResetOnHitTheory(rates, ttlSec), note: null };
+}
+
+/** An open-loop Poisson stream of reads with fixed key popularity: the formulas' input. */
+function independentReads(w: Feeder, cache: CacheInstance): boolean {
+  if (w.type !== 'poisson' || w.keys === undefined || w.keys.shift !== undefined) return false;
+  if (w.stopAt !== undefined || w.retry !== undefined || w.hedge !== undefined || w.dns !== undefined) return false;
+  if (w.shape !== undefined && w.shape.type !== 'constant') return false;
+  const operations = typeof w.operations === 'string' ? [w.operations] : Object.keys(w.operations);
+  return operations.every((op) => !cache.writeOperations.includes(op));
+}
+
+/** Whether another component names `name` (a balancer, a cache or CDN tier behind which it sits): its input is then not the workloads' alone. */
+function namedByComponents(components: Record<string, unknown>, name: string): boolean {
+  return Object.values(components).some((raw) => {
+    const { type, nodes: _nodes, ...params } = raw as Instance;
+    return (
+      modelDefinition(type)
+        ?.references?.(params)
+        .some((ref) => ref.component === name) ?? false
+    );
+  });
+}
+
+/** The component at the bottom of the chain of backends (the database), if the chain ends. */
+function databaseBehind(components: Record<string, unknown>, backend: string): Instance | undefined {
+  let component = components[backend] as Instance | undefined;
+  for (let hops = 0; hops < 16 && component !== undefined; hops++) {
+    const next = component.backend;
+    if (typeof next !== 'string') return component;
+    component = components[next] as Instance | undefined;
+  }
+  return undefined;
+}
+
+/** Every key's object size, as the database gives it (the cache records these sizes); 1 each without a size distribution. */
+function objectSizes(database: Instance | undefined, keys: number): Float64Array {
+  const spec = database?.objectSizes as DistributionSpec | undefined;
+  if (spec === undefined) return new Float64Array(keys).fill(1);
+  const sizes = new ObjectSizes(spec);
+  return Float64Array.from({ length: keys }, (_, i) => sizes.sizeOf(i + 1));
+}
+
+/** Sum of a per-window count over the windows starting at or after the warm-up. */
+function measured(perWindow: Float64Array, windowUs: number, warmupUs: number): number {
+  let total = 0;
+  for (let w = Math.ceil(warmupUs / windowUs); w < perWindow.length; w++) total += perWindow[w];
+  return total;
+}
+
+function row(
+  key: CacheTheoryRow['key'],
+  label: string,
+  simulated: number | null,
+  theory: number | null,
+): CacheTheoryRow {
+  return {
+    key,
+    label,
+    simulated: simulated === null ? null : round(simulated),
+    theory: theory === null ? null : round(theory),
+    difference: simulated === null || theory === null ? null : round(simulated - theory),
+  };
+}
+
+function sumOf(xs: Float64Array): number {
+  let total = 0;
+  for (let i = 0; i < xs.length; i++) total += xs[i];
+  return total;
+}
+
+const round = (x: number) => Number(x.toPrecision(6));
