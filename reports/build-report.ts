@@ -314,7 +314,7 @@ function deliveryRows(runs: VariantRun[]): Comparison['rows'] {
  * What the caches did side by side, when every run has a cache section: each
  * cache's hit ratio and each database's mean and peak load (those every run
  * has, named when there are several), stale reads and lost writes summed over
- * the caches.
+ * the caches (each when some run has a write or one of them).
  */
 function cacheRows(runs: VariantRun[]): Comparison['rows'] {
   if (!runs.every((r) => r.caches !== undefined)) return [];
@@ -368,7 +368,10 @@ function cacheRows(runs: VariantRun[]): Comparison['rows'] {
       ),
     );
   }
-  if (caches.length > 0)
+  // A cache that accepted no write loses none, and serves a stale read only after a purge: rows of zeros say nothing.
+  const some = (pick: (c: CachesReport['caches'][number]) => number) =>
+    sections.some((c) => c.caches.some((x) => pick(x) > 0));
+  if (caches.length > 0 && (some((x) => x.writes) || some((x) => x.staleReads)))
     rows.push(
       row(
         'cache-stale-reads',
@@ -377,6 +380,9 @@ function cacheRows(runs: VariantRun[]): Comparison['rows'] {
         false,
         total((x) => x.staleReads),
       ),
+    );
+  if (caches.length > 0 && (some((x) => x.writes) || some((x) => x.lostWrites)))
+    rows.push(
       row(
         'cache-lost-writes',
         'writes lost by caches',

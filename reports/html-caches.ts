@@ -2,6 +2,7 @@ import { cacheHitRatioChartId } from './charts/cache-hit-ratio.js';
 import { databaseLoadChartId } from './charts/database-load.js';
 import type { Chart } from './charts/index.js';
 import {
+  formatBytes,
   formatCount,
   formatDurationUs,
   formatNumber,
@@ -63,6 +64,8 @@ export function cachesSection(report: Report, charts: Chart[]): string {
   }
   for (const component of names(sections, (s) => (s.sharding ?? []).map((x) => x.component))) {
     const cells = sections.map((s) => s.sharding?.find((x) => x.component === component));
+    // A store of one shard that no run reshards has no spread, moves or imbalance to show.
+    if (cells.every((x) => x === undefined || (x.before.shardNodes.length <= 1 && x.reshard === null))) continue;
     parts.push(
       `<h3>${escapeHtml(component)} <span class="muted">(sharding)</span></h3>`,
       '<p class="note">Key spread: the keys 1..count each shard holds (uniform keys); CV, their standard deviation over their mean. Load imbalance: the most operations a shard served over the mean, as measured (Zipf keys have no formula for it).</p>',
@@ -149,7 +152,7 @@ function shardingRows(cells: (ShardingReport | undefined)[]): string[][] {
     spread.shardNodes.map((n) => formatPercent(spread.shares[n], 1)).join(', ');
   const spread = (spread: ShardSpreadReport) =>
     `${escapeHtml(`CV ${formatNumber(spread.keyShareCv)}`)}${detail(
-      `${spread.expectedRingCv === null ? '' : `ring's expected CV ${formatNumber(spread.expectedRingCv)}; `}${spread.shardNodes.length} shards: ${shares(spread)}`,
+      `${spread.expectedRingCv === null ? '' : `ring's expected CV ${formatNumber(spread.expectedRingCv)}; `}${spread.shardNodes.length} shard${spread.shardNodes.length === 1 ? '' : 's'}: ${shares(spread)}`,
     )}`;
   row('scheme', (x) => escapeHtml(`${x.scheme}, ${formatCount(x.keys)} keys`));
   row('key spread', (x) => spread(x.before));
@@ -174,7 +177,8 @@ function shardingRows(cells: (ShardingReport | undefined)[]): string[][] {
       const r = x.reshard;
       if (r === null) return MISSING;
       const took = r.durationUs === null ? 'not finished by the end' : `took ${formatDurationUs(r.durationUs)}`;
-      return `${escapeHtml(`${formatCount(r.keysCopied)} copies, ${formatBytes(r.bytesCopied)}`)}${detail(
+      const resent = r.copiesResent === 0 ? '' : ` (${formatCount(r.copiesResent)} resent)`;
+      return `${escapeHtml(`${formatCount(r.keysCopied)} copies${resent}, ${formatBytes(r.bytesCopied)}`)}${detail(
         `${took}; ${formatCount(r.readsForwarded)} reads forwarded, ${formatCount(r.doubleReads)} double reads, ${formatCount(r.writesForwarded)} writes forwarded, ${formatCount(r.requestsParked)} parked`,
       )}`;
     },
@@ -228,8 +232,10 @@ function cacheRows(cells: (CacheComponentReport | undefined)[]): string[][] {
     (c) =>
       `${escapeHtml(formatPercent(c.byteHitRatio))}${detail(`${formatBytes(c.bytesHit)} of ${formatBytes(c.bytesRequested)}`)}`,
   );
+  // Classes some run looked up (the catch-all `other` is often empty); one alone would repeat the hit ratio.
   const classes: string[] = [];
-  for (const c of present) for (const k of c.keyClasses) if (!classes.includes(k.name)) classes.push(k.name);
+  for (const c of present)
+    for (const k of c.keyClasses) if (k.lookups > 0 && !classes.includes(k.name)) classes.push(k.name);
   if (classes.length > 1)
     for (const name of classes)
       row(`hit ratio: ${name}`, (c) => {
@@ -265,14 +271,31 @@ function cacheRows(cells: (CacheComponentReport | undefined)[]): string[][] {
   );
   const details: string[] = [];
   for (const c of present) for (const key of Object.keys(c.details)) if (!details.includes(key)) details.push(key);
-  // The model's own counters, those that counted something in some run.
-  for (const key of details)
+  // The model's own counters, those that counted something in some run, in words; byte counts as bytes.
+  // Hot-key fetches measure the load per expiry: without an expiry (every cache watches key 1 by default) they say nothing.
+  const hotExpiries = any((c) => (c.details.hotKeyExpiries ?? 0) > 0);
+  for (const key of details) {
     row(
-      key,
-      (c) => escapeHtml(formatNumber(c.details[key] ?? 0)),
-      any((c) => (c.details[key] ?? 0) !== 0),
+      counterLabel(key),
+      (c) => escapeHtml(key.endsWith('Bytes') ? formatBytes(c.details[key] ?? 0) : formatNumber(c.details[key] ?? 0)),
+      any((c) => (c.details[key] ?? 0) !== 0) && (key !== 'hotKeyFetches' || hotExpiries),
     );
+    if (key === 'hotKeyFetches')
+      row(
+        'backend fetches per hot-key expiry',
+        (c) => {
+          const expiries = c.details.hotKeyExpiries ?? 0;
+          return expiries === 0 ? MISSING : escapeHtml(formatNumber((c.details.hotKeyFetches ?? 0) / expiries));
+        },
+        hotExpiries,
+      );
+  }
   return rows;
+}
+
+/** A model counter's name in words: "staleServedAfterPurge" → "stale served after purge". */
+export function counterLabel(key: string): string {
+  return key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
 }
 
 function databaseRows(cells: (DatabaseLoadReport | undefined)[]): string[][] {
@@ -288,19 +311,6 @@ function databaseRows(cells: (DatabaseLoadReport | undefined)[]): string[][] {
       : `${escapeHtml(formatRatePerSec(d.peakPerSec))}${detail(`in the window from ${formatTimestampUs(d.peakAtUs)}`)}`,
   );
   return rows;
-}
-
-const BYTE_UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];
-
-/** Bytes in powers of 1000: "512 B", "1.23 MB". */
-export function formatBytes(bytes: number): string {
-  let value = bytes;
-  let unit = 0;
-  while (Math.abs(value) >= 999.5 && unit < BYTE_UNITS.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return `${unit === 0 ? formatCount(value) : formatNumber(value)} ${BYTE_UNITS[unit]}`;
 }
 
 /** A figure's context on a line of its own, so the columns stay narrow. */

@@ -488,6 +488,7 @@ const shardingReport = obj({
     expectedMovedFraction: nullableNum,
     keysCopied: num,
     bytesCopied: num,
+    copiesResent: num,
     migrationStartUs: nullableNum,
     migrationEndUs: nullableNum,
     durationUs: nullableNum,

@@ -887,7 +887,7 @@ export interface ShardSpreadReport {
   shares: number[];
   /** Standard deviation over mean of the shard nodes' key counts. */
   keyShareCv: number;
-  /** ring: the expectation √((n−1)/(n·V+1)) (see models/sharding/key-spread.ts: when it holds); null for other schemes. */
+  /** ring with equal weights: the expectation √((n−1)/(n·V+1)) (see models/sharding/key-spread.ts: when it holds); null for other schemes and for unequal weights. */
   expectedRingCv: number | null;
 }
 
@@ -899,9 +899,11 @@ export interface ReshardReport {
   movedFraction: number;
   /** modulo: n/(n+1) adding a shard, (n−1)/n removing one; ring: 1/(n+1) adding, 1/n removing; null for range (it moves what the split gives away). */
   expectedMovedFraction: number | null;
-  /** Copies sent between shards (written keys and deletions included) and their bytes. */
+  /** Copies sent between shards (written keys and deletions included, resends too) and their bytes. */
   keysCopied: number;
   bytesCopied: number;
+  /** Copies sent again because the new owner had not acknowledged them within reshard.copyTimeout (lost on the way, or the owner was down). */
+  copiesResent: number;
   /** True times the first shard started copying and the last copy was complete everywhere; null when it did not finish in the run. */
   migrationStartUs: number | null;
   migrationEndUs: number | null;

@@ -89,14 +89,15 @@ class ReferenceStore {
 
   put(key: number, version: number, sizeBytes: number, nowUs: number, ttlUs: number): boolean {
     const old = this.held.find((x) => x.key === key);
+    const replaced = old && nowUs >= old.expiresAtUs ? 'expired' : 'replaced';
     if (old && (old.sizeBytes === sizeBytes || !Number.isFinite(this.capacityBytes))) {
       const oldSize = old.sizeBytes;
       Object.assign(old, { version, sizeBytes, expiresAtUs: nowUs + ttlUs, ttlUs });
       this.touch(old);
-      this.removals.push({ key, sizeBytes: oldSize, cause: 'replaced' });
+      this.removals.push({ key, sizeBytes: oldSize, cause: replaced });
       return true;
     }
-    if (old) this.remove(old, 'replaced');
+    if (old) this.remove(old, replaced);
     if (sizeBytes > this.capacityBytes) return false;
     const fits = () => this.held.length + 1 <= this.capacity && this.bytes + sizeBytes <= this.capacityBytes;
     if (this.policy === 'lfu-perfect' && !fits()) {
@@ -109,7 +110,11 @@ class ReferenceStore {
     while (!fits()) {
       const victim = this.victim();
       this.drop(victim);
-      this.removals.push({ key: victim.key, sizeBytes: victim.sizeBytes, cause: 'evicted' });
+      this.removals.push({
+        key: victim.key,
+        sizeBytes: victim.sizeBytes,
+        cause: nowUs >= victim.expiresAtUs ? 'expired' : 'evicted',
+      });
     }
     const e: Entry = {
       key,
@@ -448,6 +453,31 @@ describe('TTL', () => {
     expect(store.expiresAtUs(store.peek(1))).toBe(339);
     expect(store.get(1, 339)).toBe(-1);
     expect(removals).toEqual([{ key: 1, sizeBytes: 10, cause: 'expired' }]);
+  });
+
+  it('an entry past its TTL leaves as expired, not evicted or replaced, whichever way it goes', () => {
+    const { store, removals } = storeFor('lru', { capacity: 2 }, 'fixed');
+    store.put(1, 1, 10, 0, 100);
+    store.put(2, 1, 10, 0, 100);
+    store.put(3, 1, 10, 50, Infinity); // 1 is live: evicted
+    store.put(2, 2, 10, 150, 100); // 2 is past its TTL: the put replaces a dead entry
+    store.get(3, 160);
+    store.put(4, 1, 10, 300, Infinity); // 2 again past its TTL and the least recently used: dead, not evicted
+    expect(removals.map((r) => `${r.key} ${r.cause}`)).toEqual(['1 evicted', '2 expired', '2 expired']);
+  });
+
+  it('setVersion changes the version only: no access counted, the expiry kept', () => {
+    const { store, removals } = storeFor('lru', { capacity: 2 }, 'reset-on-hit');
+    store.put(1, 1, 10, 0, 100);
+    store.put(2, 1, 10, 10, 100);
+    store.setVersion(store.peek(1), 5);
+    expect(store.versionOf(store.peek(1))).toBe(5);
+    expect(store.expiresAtUs(store.peek(1))).toBe(100);
+    store.put(3, 1, 10, 20, 100); // 1 is still the least recently used
+    expect(removals).toEqual([{ key: 1, sizeBytes: 10, cause: 'evicted' }]);
+    store.setVersion(store.peek(2), 5);
+    expect(store.get(2, 50)).toBeGreaterThanOrEqual(0);
+    expect(store.expiresAtUs(store.peek(2))).toBe(150); // its TTL is still 100 for the reset
   });
 
   it('expiry is lazy: peek still finds an expired entry, without counting an access', () => {

@@ -122,6 +122,103 @@ describe('write-behind', () => {
   });
 });
 
+describe('write-behind flushes', () => {
+  const sum = (a: Float64Array) => a.reduce((x, y) => x + y, 0);
+
+  it("a flush's answer only gives the entry the database's version: it is no access, so the LRU order holds", () => {
+    const rig = cacheRig(RIG, { 'components.cache.pattern': 'write-behind', 'components.cache.capacity': 2 });
+    rig.script([
+      { atUs: 100 * MS, key: 1, operation: 'write' },
+      { atUs: 200 * MS, key: 2 },
+      // flushed at 1 s, acknowledged at 1,003 ms
+      { atUs: 1100 * MS, key: 3 }, // evicts key 1, the least recently used
+      { atUs: 1200 * MS, key: 1 },
+    ]);
+    rig.run(1500 * MS);
+    const record = rig.cache();
+    expect(sum(record.hits)).toBe(0);
+    expect(rig.database().latest(1)).toBe(2);
+  });
+
+  it("and it keeps the entry's TTL: reset-on-hit still gives a full ttl after a hit", () => {
+    const rig = cacheRig(RIG, {
+      'components.cache.pattern': 'write-behind',
+      'components.cache.ttl': '1s',
+      'components.cache.ttlMode': 'reset-on-hit',
+    });
+    rig.script([
+      { atUs: 100 * MS, key: 1, operation: 'write' },
+      // flushed at 1 s, acknowledged at 1,003 ms, 98 ms before the entry would expire
+      { atUs: 1050 * MS, key: 1 },
+      { atUs: 1300 * MS, key: 1 },
+    ]);
+    rig.run(1500 * MS);
+    expect(sum(rig.cache().hits)).toBe(2);
+  });
+
+  it('a flush the database did not take merges into a newer write of its key, and a crash loses both', () => {
+    const rig = cacheRig(RIG, {
+      'components.cache.pattern': 'write-behind',
+      'components.cache.backendTimeout': '50ms',
+      'faults.timeline': [
+        { at: '0s', action: 'crash', nodes: 'db-host-1', for: '5s' },
+        { at: '1500ms', action: 'crash', nodes: 'cache-host-1', for: '1s' },
+      ],
+    });
+    rig.script([
+      { atUs: 100 * MS, key: 1, operation: 'write' },
+      // flushed at 1 s into the dead database; times out at 1,050 ms
+      { atUs: 1020 * MS, key: 1, operation: 'write' },
+    ]);
+    rig.run(3000 * MS);
+    const record = rig.cache();
+    expect(record.writes).toBe(2);
+    expect(record.lostWrites).toBe(2);
+  });
+});
+
+describe('stale not-found answers', () => {
+  /** front → back (negative caching) → db, and a side cache writing to db directly. */
+  const CHAIN = `
+name: cache-chain
+description: two caches in a chain and one beside them
+seed: 1
+duration: 10s
+warmup: 0s
+topology:
+  regions: [dc]
+  rtt: { sameRegion: 2ms }
+  nodes:
+    front-host: { count: 1 }
+    back-host: { count: 1 }
+    side-host: { count: 1 }
+    db-host: { count: 1 }
+    client: { count: 1 }
+components:
+  front: { type: cache, nodes: front-host, backend: back, capacity: 100 }
+  back: { type: cache, nodes: back-host, backend: db, capacity: 100, negativeTtl: 10s }
+  side: { type: cache, nodes: side-host, backend: db, capacity: 100 }
+  db: { type: kv-store, nodes: db-host, keys: { count: 100 }, read: 1ms, write: 1ms, workers: 4 }
+workloads:
+  idle: { type: poisson, nodes: client, target: front, rate: 0.001/s, keys: { count: 100 } }
+`;
+
+  it("a not-found a cache behind answers after the key's creation was acknowledged is a stale read of both caches", () => {
+    const rig = cacheRig(CHAIN);
+    const answers = rig.script([
+      { atUs: 0, key: 500, to: 'front-host-1' }, // back caches the not-found
+      { atUs: 10 * MS, key: 500, operation: 'write', to: 'side-host-1' }, // creates key 500, acknowledged at ~15 ms
+      { atUs: 30 * MS, key: 500, to: 'front-host-1' }, // back's negative entry answers: stale
+    ]);
+    rig.run(100 * MS);
+    expect(answers.map((a) => a.error)).toEqual([null, null, null]);
+    expect(rig.database().latest(500)).toBe(1);
+    const stale = (name: string) => rig.cache(name).staleReadsPerWindow.reduce((a, b) => a + b, 0);
+    expect(stale('back')).toBe(1);
+    expect(stale('front')).toBe(1);
+  });
+});
+
 describe('negative caching', () => {
   const missing = [
     { atUs: 0, key: 500 },

@@ -96,6 +96,9 @@ describe('the cache section of a run', () => {
     const row = (key: string) => report.comparison!.rows.find((x) => x.key === key)?.values;
     expect(row('hit-ratio-front')).toEqual([lru, fifo].map((run) => run.caches!.caches[0].hitRatio));
     expect(row('database-load-db')).toEqual([lru, fifo].map((run) => run.caches!.databases[0].perSec));
+    // No write, so no stale read or lost write can happen: no rows of zeros.
+    expect(row('cache-stale-reads')).toBeUndefined();
+    expect(row('cache-lost-writes')).toBeUndefined();
 
     const html = readFileSync(at('cached', 'report.html'), 'utf8');
     expect(html).toContain('<section id="caches">');
@@ -105,6 +108,12 @@ describe('the cache section of a run', () => {
 
     expect(r.stdout).toMatch(/^lru: front: hit ratio [\d.]+% \(bytes [\d.]+%\), [\d.]+\/s behind it, 0 stale reads$/m);
     expect(r.stdout).toMatch(/^fifo: db: [\d.]+\/s reads \+ writes, peak [\d.]+\/s at [\d.]+s$/m);
+
+    // The caches' results are folded into the trace hash, and a replay reproduces them.
+    const replay = await faultline(['replay', at('cached', 'report.json')]);
+    expect(replay.code).toBe(0);
+    expect(replay.stdout).toContain(`lru: identical: trace hash ${lru.traceHash}`);
+    expect(replay.stdout).toContain(`fifo: identical: trace hash ${fifo.traceHash}`);
   }, 60_000);
 
   it('is absent from a run without a cache, whose report is read back as format 5 too', async () => {

@@ -4,6 +4,7 @@ import { cacheLines } from '../cli/cache-summary.js';
 import { CacheLog } from '../models/measure/cache-log.js';
 import { cachesReport } from '../reports/caches/cache-report.js';
 import { cacheHitRatioCharts } from '../reports/charts/cache-hit-ratio.js';
+import { databaseLoadCharts } from '../reports/charts/database-load.js';
 import { renderCharts } from '../reports/charts/index.js';
 import { renderHtmlReport } from '../reports/html-report.js';
 import { parseReport } from '../reports/report-schema.js';
@@ -168,6 +169,81 @@ describe('the cache section', () => {
     expect(chart.svg).toContain(`${first.name} = ${second.name}`);
     expect(chart.svg).toContain(`>${third.name}<`);
     expect(chart.svg).toContain('fault: crash');
+  });
+
+  it('draws variants whose lines would lie on each other as one line, and lines a pixel apart as two', () => {
+    const report = withCaches(sampleReport({ variants: true }));
+    const [first, second, third] = report.variants!;
+    // 0.02 points off on a 0–100% scale: no eye tells them apart. 3 points off: a visible line of its own.
+    second.caches!.caches[0].timeline.hitRatio[4] = 0.7002;
+    third.caches!.caches[0].timeline.hitRatio[4] = 0.73;
+    const [chart] = cacheHitRatioCharts(report);
+    expect(chart.svg).toContain(`${first.name} = ${second.name}`);
+    expect(chart.svg).toContain(`>${third.name}<`);
+    // The third lies on the first everywhere but one window: dashed, so the first shows through.
+    expect(chart.svg).toContain('stroke-dasharray');
+    third.caches!.caches[0].timeline.hitRatio = third.caches!.caches[0].timeline.hitRatio.map((r) => r! / 2);
+    expect(cacheHitRatioCharts(report)[0].svg).not.toContain('stroke-dasharray');
+    // The database load is scaled by its busiest window: 26/s, so 0.1/s is within a pixel and 1/s is not.
+    second.caches!.databases[0].timeline.perSec[3] += 0.1;
+    third.caches!.databases[0].timeline.perSec[3] += 1;
+    const [load] = databaseLoadCharts(report);
+    expect(load.svg).toContain(`${first.name} = ${second.name}`);
+    expect(load.svg).toContain(`>${third.name}<`);
+  });
+
+  it('leaves out what has nothing to show and writes model counters in words, bytes as bytes', () => {
+    const report = withCaches(sampleReport({ variants: true }));
+    for (const run of report.variants!) {
+      const cache = run.caches!.caches[0];
+      cache.keyClasses.push({
+        name: 'other',
+        lookups: 0,
+        hits: 0,
+        hitRatio: null,
+        bytesRequested: 0,
+        byteHitRatio: null,
+      });
+      Object.assign(cache.details, {
+        pushedBytes: 80_052_344,
+        staleServedAfterPurge: 3,
+        hotKeyExpiries: 4,
+        hotKeyFetches: 10,
+      });
+      run.caches!.sharding = [
+        {
+          component: 'db',
+          scheme: 'ring',
+          nodes: 1,
+          keys: 1000,
+          before: { shardNodes: [0], keysPerShard: [1000], shares: [1], keyShareCv: 0, expectedRingCv: 0 },
+          after: null,
+          reshard: null,
+          load: {
+            servedPerShard: [33],
+            imbalanceBefore: 1,
+            imbalanceAfter: null,
+            perSecBefore: 4,
+            perSecDuringMigration: null,
+            timelinePerSec: [run.caches!.databases[0].timeline.perSec],
+          },
+        },
+      ];
+    }
+    const html = renderHtmlReport(report, []);
+    expect(html).toContain('<td>hit ratio: cold</td>');
+    expect(html).not.toContain('hit ratio: other');
+    // One shard and no reshard: no spread, move or imbalance to show.
+    expect(html).not.toContain('(sharding)');
+    expect(html).toContain('<td>stale served after purge</td>');
+    expect(html).toContain('<td>pushed bytes</td><td class="num">80.1 MB</td>');
+    expect(html).toContain('<td>backend fetches per hot-key expiry</td><td class="num">2.50</td>');
+    expect(cacheLines(report, pc.createColors(false))[0]).toContain(', 2.50 fetches per hot-key expiry');
+    // Fetches of the hot key with no expiry of it (writes invalidated it) are no load per expiry.
+    for (const run of report.variants!) run.caches!.caches[0].details.hotKeyExpiries = 0;
+    const noExpiry = renderHtmlReport(report, []);
+    expect(noExpiry).not.toContain('hot key fetches');
+    expect(noExpiry).not.toContain('per hot-key expiry');
   });
 
   it('shows the sharding figures and the cache and CDN theory beside the simulated values when a run has them', () => {

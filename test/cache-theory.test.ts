@@ -249,7 +249,7 @@ describe('which caches the checks describe', () => {
   it('a policy without a formula is compared simulated only, with a note', async () => {
     const [check] = await checksOf('policy: sieve\n    capacity: 100');
     expect(check.method).toBeNull();
-    expect(check.note).toMatch(/^no closed form: the sieve policy/);
+    expect(check.note).toMatch(/^no closed form: SIEVE has no published/);
     expect(check.rows[0].simulated).toBeGreaterThan(0);
     expect(check.rows[0].theory).toBeNull();
   });
@@ -270,7 +270,25 @@ describe('which caches the checks describe', () => {
     expect(fixed).toMatchObject({ policy: 'ttl', ttlMode: 'fixed', method: 'TTL fixed at insertion (exact)' });
     expect(fixed.characteristicTimeUs).toBe(200_000);
     const [both] = await checksOf('capacity: 100\n    ttl: 200ms\n    ttlMode: reset-on-hit');
-    expect(both.note).toMatch(/a capacity and a TTL together/);
+    expect(both.note).toMatch(/a capacity that binds and a TTL together/);
+  });
+
+  it('a capacity that holds every key never binds: a TTL alongside it gets the TTL formula', async () => {
+    const [roomy] = await checksOf('capacity: 5000\n    ttl: 200ms');
+    expect(roomy).toMatchObject({
+      method: 'TTL fixed at insertion (exact)',
+      note: "requests split evenly over 2 nodes: the formula is per node, each seeing 1/2 of every key's rate",
+    });
+  });
+
+  it('slow fills are named with the share of requests they make miss, the gap to expect', async () => {
+    const slow = 'read: 50ms\n    workers: 64';
+    const [check] = await checksOf('ttl: 100ms', { db: slow });
+    const share = Number(/about ([0-9.]+)% of all/.exec(check.note ?? '')?.[1]);
+    expect(share).toBeGreaterThan(1);
+    expect(check.rows[0].theory! - check.rows[0].simulated!).toBeGreaterThan(0.005);
+    const [fast] = await checksOf('ttl: 100ms');
+    expect(fast.note ?? '').not.toMatch(/fills a miss at once/);
   });
 
   it('writes, a shifting hot set or faults leave a cache without a check', async () => {

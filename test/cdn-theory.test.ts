@@ -93,11 +93,27 @@ describe('CDN theory: Che tier by tier', () => {
     expect(Math.abs(cdn.originOffload.simulated! - cdn.originOffload.theory)).toBeLessThan(0.04);
   });
 
-  it('gives no theory where it does not apply: a purge, a fault, a short TTL', async () => {
+  it('gives no theory where it does not apply: a purge, a fault, a short TTL, requests it would not count', async () => {
     for (const change of [
       (y: string) => y.replace('capacity: 300 }', 'capacity: 300, purges: [{ at: 500ms, keys: [1, 10] }] }'),
       (y: string) => `${y}faults:\n  timeline:\n    - { at: 500ms, action: crash, nodes: edge-pop-1 }\n`,
       (y: string) => y.replace('capacity: 100 }', 'capacity: 100, ttl: 1s }'),
+      // Each client sticks to the one PoP its answer names: not an even split.
+      (y: string) => y.replace('policy: nearest', 'policy: round-robin'),
+      // Keys the origin lacks are never cached.
+      (y: string) => y.replace('keys: { count: 2000 }', 'keys: { count: 1000 }'),
+      // A balancer in front of the edges adds requests no workload of the theory makes.
+      (y: string) =>
+        y
+          .replace('  origin:', '  lb: { type: load-balancer, nodes: lb-host, backends: [edge] }\n  origin:')
+          .replace(
+            '    origin-host:',
+            '    lb-host: { count: 1, region: a }\n    lb-client: { count: 1, region: a }\n    origin-host:',
+          )
+          .replace(
+            'workloads:\n',
+            'workloads:\n  via-lb: { type: poisson, nodes: lb-client, target: lb, rate: 10/s, keys: { count: 2000 } }\n',
+          ),
     ]) {
       const completed = await runScenario(parseScenarioText(change(twoTier('1s', '0s')), 'cdn-two-tier.yaml').scenario);
       expect(cdnTheoryReport(completed.built, undefined)).toBeUndefined();

@@ -154,6 +154,9 @@ describe('cdn tiers', () => {
     expect(detail(r, 'edge', 'purgesApplied')).toBe(1);
     // Filled from the shield while it still held the old copy, the regional tier refused to keep it.
     expect(detail(r, 'regional', 'staleServedAfterPurge')).toBeGreaterThan(0);
+    // Those copies reached clients through the edge, which counted them: a stale read is counted once, where a client got it.
+    expect(total(record(r, 'regional').staleReadsPerWindow)).toBe(0);
+    expect(total(record(r, 'shield').staleReadsPerWindow)).toBe(0);
   });
 
   it("per-tier counters add up: a tier's misses are its parent's lookups from it, down to the origin", async () => {

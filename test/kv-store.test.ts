@@ -74,6 +74,7 @@ describe('kv-store', () => {
   it('rejects parameters that do not fit the group, naming the knob', () => {
     expect(() => kvRig({ sharding: { scheme: 'ring', weights: [1, 2] } }, 3)).toThrow(/one weight per node/);
     expect(() => kvRig({ sharding: { scheme: 'range', ranges: [50, 20] } }, 3)).toThrow(/must increase/);
+    expect(() => kvRig({ sharding: { scheme: 'modulo', weights: [1, 1, 2] } }, 3)).toThrow(/ring only/);
     expect(() => kvRig({ reshard: { at: '1s', action: 'add', migrationRate: '100/s' } }, 1)).toThrow(
       /at least 2 nodes/,
     );

@@ -147,6 +147,38 @@ describe('counter-range ids', () => {
   });
 });
 
+describe('shortens through a cache node that does not confirm in time', () => {
+  it('find their own put committed (no duplicate id, no orphan code): the store holds exactly the links created', async () => {
+    // The store's writes (15 ms on average) often outlast the 20 ms cache timeout, so the app retries the put at the
+    // store, which answers `exists` when the cache's put got there first: that code is this shorten's own.
+    const doc = shortensOnly({ scheme: 'counter-range', allocator: 'ids', rangeSize: 50 }, [], {
+      cache: 'link-cache',
+      shortenVia: 'cache',
+      cacheTimeout: '20ms',
+    });
+    (doc.topology as Doc).nodes = { ...((doc.topology as Doc).nodes as Doc), cache: { count: 2 } };
+    (doc.components as Doc)['link-cache'] = {
+      type: 'cache',
+      nodes: 'cache',
+      backend: 'links',
+      pattern: 'write-through',
+      capacity: 100,
+    };
+    (doc.components as Doc).links = {
+      ...((doc.components as Doc).links as Doc),
+      write: { type: 'exponential', mean: '15ms' },
+    };
+    const completed = await run(doc);
+    const app = details(completed, 'shortener');
+    expect(count(app, 'uncertainPuts')).toBeGreaterThan(0);
+    expect(count(app, 'duplicateIds')).toBe(0);
+    const db = completed.built.caches.existingDatabase('links')!;
+    let stored = 0;
+    for (let code = 1; code <= count(app, 'idsReceived'); code++) stored += db.latest(code);
+    expect(stored).toBe(count(app, 'created'));
+  });
+});
+
 describe('hashed ids', () => {
   it('detect collisions in a small key space, retry them, more as it fills, and never overwrite a code', async () => {
     const keySpace = 1000;

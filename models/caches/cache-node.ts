@@ -139,6 +139,8 @@ export class CacheNode
   private readonly hotKeys: ReadonlySet<number>;
   /** Hot keys this node has filled once: their fetches from then on are their expiries' doing, not a cold start's. */
   private readonly hotFilled = new Set<number>();
+  /** Hot keys whose entry's expiry was counted when a refresh of it started, so its leaving is not counted again. */
+  private readonly hotExpiryCounted = new Set<number>();
   private readonly rng: RandomStream;
   private readonly fillDelay: Distribution;
   private readonly ttlUs: number;
@@ -205,13 +207,17 @@ export class CacheNode
     this.reportedBytes = 0;
   }
 
-  /** The store's listener: counts evictions and expiries (memory is synced from the store's totals). */
+  /**
+   * The store's listener: counts evictions and expiries (memory is synced
+   * from the store's totals), and a hot key's expiry once per entry: when it
+   * leaves expired, unless a refresh of it already counted it.
+   */
   removed(key: number, _sizeBytes: number, cause: RemovalCause): void {
     if (cause === 'evicted') this.record.evicted(this.ctx.nowUs);
-    else if (cause === 'expired') {
-      this.record.expired(this.ctx.nowUs);
-      if (this.hotKeys.has(key)) this.record.count('hotKeyExpiries');
-    }
+    else if (cause === 'expired') this.record.expired(this.ctx.nowUs);
+    if (!this.hotKeys.has(key)) return;
+    if (cause === 'expired' && !this.hotExpiryCounted.has(key)) this.record.count('hotKeyExpiries');
+    this.hotExpiryCounted.delete(key);
   }
 
   onMessage(from: NodeId, message: Request | KvRequest | KvReply | Ping | CacheReplica): void {
@@ -381,10 +387,12 @@ export class CacheNode
     this.fetch(key, null, true);
   }
 
-  /** A refresh started before the entry was removed: for a hot key, this is its expiry (an early or stale one). */
+  /** A refresh started before the entry was removed: for a hot key, this is its entry's expiry (an early or stale one), counted once. */
   private countRefreshStart(key: number): void {
     this.record.count('refreshes');
-    if (this.hotKeys.has(key)) this.record.count('hotKeyExpiries');
+    if (!this.hotKeys.has(key) || this.hotExpiryCounted.has(key)) return;
+    this.record.count('hotKeyExpiries');
+    this.hotExpiryCounted.add(key);
   }
 
   /** A miss: fetch, or wait on a fetch in flight, as the stampede protection says. */
@@ -577,10 +585,12 @@ export class CacheNode
         this.syncMemory();
       }
       const found = reply.status === 'ok';
+      const version = found ? reply.version : 0;
       for (const caller of call.callers) {
-        // A caller that joined a fetch sent before a write completed can get the older value.
-        if (found) this.judgeStaleness(key, reply.version, caller.arrivedUs);
-        this.answerRead(caller.from, caller.message, found, reply.version, reply.sizeBytes, caller.arrivedUs);
+        // A caller that joined a fetch sent before a write completed can get the older value; a not-found (from a
+        // cache behind, a negative entry) is version 0, judged as a negative hit here is.
+        this.judgeStaleness(key, version, caller.arrivedUs);
+        this.answerRead(caller.from, caller.message, found, version, reply.sizeBytes, caller.arrivedUs);
       }
       return;
     }
@@ -596,7 +606,8 @@ export class CacheNode
       }
       this.syncMemory();
     }
-    if (reply.status === 'ok') this.databaseRecord()?.acknowledged(key, reply.version, this.ctx.nowUs);
+    if (reply.status === 'ok')
+      this.databaseRecord()?.acknowledged(key, reply.version, this.ctx.nowUs, call.op === 'delete');
     const caller = call.callers[0];
     if (reply.status === 'exists') this.answerKv(caller, 'exists', reply.version, reply.sizeBytes);
     else this.answerWrite(caller.from, caller.message, reply.version, call.sizeBytes, caller.arrivedUs);
@@ -615,14 +626,12 @@ export class CacheNode
       buffer.retry(call.flushed!);
       return;
     }
-    if (reply.status === 'ok') this.databaseRecord()?.acknowledged(call.key, reply.version, this.ctx.nowUs);
+    if (reply.status === 'ok')
+      this.databaseRecord()?.acknowledged(call.key, reply.version, this.ctx.nowUs, call.flushed!.deleted);
+    // The entry holds the value just committed: it takes the database's version, and nothing else changes (no access, same expiry).
     const held = this.store.peek(call.key);
-    if (held >= 0 && buffer.latest(call.key) === undefined && reply.status === 'ok') {
-      const now = this.ctx.localTimeUs();
-      const leftUs = this.store.expiresAtUs(held) - now;
-      if (leftUs > 0) this.store.put(call.key, reply.version, this.store.sizeOf(held), now, leftUs);
-      this.syncMemory();
-    }
+    if (held >= 0 && buffer.latest(call.key) === undefined && reply.status === 'ok')
+      this.store.setVersion(held, reply.version);
   }
 
   private onBackendTimeout(id: number): void {
@@ -745,7 +754,6 @@ export class CacheNode
     return from.length;
   }
 
-  /** Reports the store's change in entries and bytes since the last report (fills, deletes, evictions, expiries). */
   /** replicas: sets (or deletes) the key on its next node on the ring, the one a consistent-hash balancer fails over to. */
   private mirror(key: number, version: number, sizeBytes: number, deleted: boolean): void {
     const ring = this.runtime.replicaRing;
@@ -767,6 +775,7 @@ export class CacheNode
     this.syncMemory();
   }
 
+  /** Reports the store's change in entries and bytes since the last report (fills, deletes, evictions, expiries). */
   private syncMemory(): void {
     const entries = this.store.entries;
     const bytes = this.store.bytes;

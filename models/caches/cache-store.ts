@@ -28,8 +28,14 @@ export interface CacheStore {
    * policy that filters admissions (perfect LFU) turned it away.
    */
   put(key: number, version: number, sizeBytes: number, nowUs: number, ttlUs: number): boolean;
-  /** Removes `key` (reason `deleted`); false when it was absent. */
+  /** Removes `key` (reason `deleted`, expired or not: a delete takes no clock); false when it was absent. */
   delete(key: number): boolean;
+  /**
+   * Gives the entry in `slot` another version, nothing else: no access is
+   * counted and its expiry stays (a write-behind flush learning the version
+   * the database gave the value the cache already holds).
+   */
+  setVersion(slot: number, version: number): void;
   keyOf(slot: number): number;
   versionOf(slot: number): number;
   sizeOf(slot: number): number;
@@ -38,7 +44,12 @@ export interface CacheStore {
   expiresAtUs(slot: number): number;
 }
 
-/** Why an entry left: `evicted` to make room, `expired` found past its TTL, `deleted` by the caller, `replaced` by a put of the same key. */
+/**
+ * Why an entry left: `evicted` a live entry, to make room; `expired` past its
+ * TTL when it left (found by a get, or chosen for eviction or replaced by a
+ * put after its expiry: expiry is lazy); `deleted` by the caller; `replaced`
+ * by a put of the same key while live.
+ */
 export type RemovalCause = 'evicted' | 'expired' | 'deleted' | 'replaced';
 
 /** Told of every entry that leaves a store, so a cache can count evictions and memory (no allocation: plain arguments). */

@@ -25,6 +25,9 @@ export interface SlotCacheStoreLimits {
  * until both the entry count and the bytes fit. A put of a held key updates
  * the entry in place (the policy sees a hit) unless its size changed under a
  * byte capacity; then the old entry is removed and the new one inserted.
+ * Expiry is lazy, so an entry past its TTL is reported `expired` whenever it
+ * leaves (found by a get, evicted or replaced): `evicted` counts only live
+ * entries pushed out for room.
  */
 export class SlotCacheStore implements CacheStore, SlotView {
   entries = 0;
@@ -104,20 +107,23 @@ export class SlotCacheStore implements CacheStore, SlotView {
     if (held !== -1) {
       const oldSize = this.sizes[held];
       // In place only when the entry's weight is unchanged, so policies that sum weights (S3-FIFO) stay right.
+      const cause = nowUs >= this.expiresAt[held] ? 'expired' : 'replaced';
       if (sizeBytes === oldSize || !this.weighBytes) {
         this.bytes += sizeBytes - oldSize;
         this.fill(held, version, sizeBytes, nowUs, ttlUs);
         this.policy.accessed(held);
-        this.listener.removed(key, oldSize, 'replaced');
+        this.listener.removed(key, oldSize, cause);
         return true;
       }
-      this.remove(held, 'replaced');
+      this.remove(held, cause);
     }
     if (sizeBytes > capacityBytes) return false;
     const needsRoom = this.entries + 1 > capacity || this.bytes + sizeBytes > capacityBytes;
     if (!this.policy.admit(key, needsRoom)) return false;
     while (this.entries + 1 > capacity || this.bytes + sizeBytes > capacityBytes) {
-      this.release(this.policy.evict(), 'evicted');
+      const victim = this.policy.evict();
+      // A victim already past its TTL was dead, not evicted (memcached counts it as reclaimed, not in `evictions`).
+      this.release(victim, nowUs >= this.expiresAt[victim] ? 'expired' : 'evicted');
     }
     const slot = this.allocate();
     this.keys[slot] = key;
@@ -134,6 +140,10 @@ export class SlotCacheStore implements CacheStore, SlotView {
     if (slot === -1) return false;
     this.remove(slot, 'deleted');
     return true;
+  }
+
+  setVersion(slot: number, version: number): void {
+    this.versions[slot] = version;
   }
 
   keyOf(slot: number): number {

@@ -66,11 +66,17 @@ export class WriteBehindBuffer {
     return batch;
   }
 
-  /** A flushed write the database did not take (failed or timed out) waits for the next flush, unless a newer write of its key already does. */
+  /**
+   * A flushed write the database did not take (failed or timed out) waits for
+   * the next flush; when a newer write of its key already waits, it merges
+   * into that one (the newer value wins, and its writes are still unsent: a
+   * crash would lose them too).
+   */
   retry(write: PendingWrite): void {
-    if (this.unsent.has(write.key)) return;
-    this.unsent.set(write.key, write);
     this.unsentWrites += write.writes;
+    const newer = this.unsent.get(write.key);
+    if (newer === undefined) this.unsent.set(write.key, write);
+    else newer.writes += write.writes;
   }
 
   /** The database answered one put of `key` sent by a flush (committed or failed). */

@@ -63,8 +63,9 @@ const PURGE = 2;
  * re-pushed in their new version when a purge of them reaches the PoP, each
  * placement counted as bytes the origin sends. A purge deletes its
  * keys after this PoP's own delay; until then the PoP serves the old copy,
- * and a copy older than the key's current version is counted stale, served
- * or refused for storing once the PoP knows better. A parent that does not
+ * and a copy older than the key's current version is counted stale when
+ * served (a stale read when it reaches a client), and refused for storing
+ * once the PoP knows better. A parent that does not
  * answer within `parentTimeout` is skipped and the fill goes to the next
  * nearest. No request collapsing: every miss is its own fill, so a tier's
  * misses are exactly its parent's lookups from it.
@@ -282,7 +283,13 @@ export class CdnPop implements InspectableProcess<Request | KvRequest | KvReply 
     this.answer(fill.from, fill.client, fill.childId, fill.childSentUs, fill.key, 'failed', 0, 0, fill.arrivedUs);
   }
 
-  /** Answers the asker; a served copy older than the key's current version is a stale serve. */
+  /**
+   * Answers the asker. A copy older than the key's current version is counted
+   * under this tier's detail staleServedAfterPurge whoever asked, but as a
+   * stale read only when a client gets it: a stale copy a child PoP receives
+   * is counted again when the child serves it, so counting it here too would
+   * count one user's stale read once per tier it passed through.
+   */
   private answer(
     to: NodeId,
     client: Request | null,
@@ -297,7 +304,7 @@ export class CdnPop implements InspectableProcess<Request | KvRequest | KvReply 
     const now = this.ctx.nowUs;
     const { record, metrics, purges } = this.tier;
     if (status === 'ok' && version < purges.versionAt(key, now)) {
-      record.staleRead(now);
+      if (client !== null) record.staleRead(now);
       record.count('staleServedAfterPurge');
     }
     metrics.recordServed(arrivedUs, now);

@@ -257,27 +257,31 @@ export class DatabaseRecord {
   /**
    * The writer of `key` at `version` (a cache answering its caller, or
    * flushing a write-behind entry) got the database's answer at true time
-   * `nowUs`: the write is complete, and reads that start later must see it.
+   * `nowUs`: the write is complete, and reads that start later must see it
+   * (a `deleted` key must then read as not found).
    */
-  acknowledged(key: number, version: number, nowUs: number): void {
-    if (version > (this.acknowledgedVersions.get(key) ?? 0)) {
-      this.acknowledgedVersions.set(key, version);
+  acknowledged(key: number, version: number, nowUs: number, deleted = false): void {
+    if (version > Math.abs(this.acknowledgedVersions.get(key) ?? 0)) {
+      this.acknowledgedVersions.set(key, deleted ? -version : version);
       this.acknowledgedAtUs.set(key, nowUs);
     }
   }
 
   /**
    * Whether a read of `key` that arrived at true time `arrivedUs` and was
-   * answered with `version` is stale: older than a write acknowledged before
-   * the read arrived. A write still in flight, or acknowledged after the read
-   * arrived, is concurrent with it and either value is a correct answer
-   * (linearizability allows both). Only the newest acknowledged write is kept
-   * per key, so a read overlapping it is never counted, even when an older
-   * acknowledged write would make it stale: an undercount only when one key
-   * is written twice within a read's duration.
+   * answered with `version` (0: not found) is stale: older than a write
+   * acknowledged before the read arrived, or, after an acknowledged delete,
+   * anything but not found. A write still in flight, or acknowledged after
+   * the read arrived, is concurrent with it and either value is a correct
+   * answer (linearizability allows both). Only the newest acknowledged write
+   * is kept per key, so a read overlapping it is never counted, even when an
+   * older acknowledged write would make it stale: an undercount only when one
+   * key is written twice within a read's duration.
    */
   isStale(key: number, version: number, arrivedUs: number): boolean {
-    const acknowledged = this.acknowledgedVersions.get(key);
-    return acknowledged !== undefined && version < acknowledged && this.acknowledgedAtUs.get(key)! <= arrivedUs;
+    const signed = this.acknowledgedVersions.get(key);
+    if (signed === undefined || this.acknowledgedAtUs.get(key)! > arrivedUs) return false;
+    // A delete's version is stored negated: after it, only "not found" (version 0) is fresh.
+    return signed < 0 ? version !== 0 && version < -signed : version < signed;
   }
 }

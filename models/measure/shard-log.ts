@@ -46,7 +46,7 @@ export class ShardRecord {
   /** Keys 1..count per shard under the initial map, and under the map after the reshard (null without one). */
   before: KeySpread | null = null;
   after: KeySpread | null = null;
-  /** Ring sharding: virtual nodes per shard (for the expected spread); 0 otherwise. */
+  /** Ring sharding with equal weights: virtual nodes per shard (for the expected spread); 0 otherwise. */
   virtualNodes = 0;
   /** Keys of 1..count whose owner differs between the two maps. */
   keysMoved = 0;
@@ -56,9 +56,11 @@ export class ShardRecord {
   /** True time the first shard started copying, and the last shard's copy was complete at every new owner. */
   migrationStartUs = Number.NaN;
   migrationEndUs = Number.NaN;
-  /** Copies sent between shards (keys that existed, written keys and deletions included) and their bytes. */
+  /** Copies sent between shards (keys that existed, written keys and deletions included; resends too) and their bytes. */
   keysCopied = 0;
   bytesCopied = 0;
+  /** Copies sent again because their new owner had not acknowledged them within the copy timeout (lost, or it was down). */
+  copiesResent = 0;
   /** Reads of a not-yet-copied key the new owner forwarded to the old one (forward), or read and then asked the old one for (double-read). */
   readsForwarded = 0;
   doubleReads = 0;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { durationDistribution } from '../kit/distribution-schema.js';
-import { bitsPerSec, durationUs, nonNegativeInt, positiveInt, ratePerSec } from '../kit/units.js';
+import { bitsPerSec, durationUs, nonNegativeInt, positiveDurationUs, positiveInt, ratePerSec } from '../kit/units.js';
 import { objectSizesParam } from '../caches/object-sizes.js';
 
 /**
@@ -83,6 +83,11 @@ export const kvStoreParams = z.strictObject({
         .default('forward')
         .describe(
           'A read of a key not yet copied, arriving at its new owner: forward (handed to the old owner, which answers the caller) or double-read (the new owner reads, finds nothing, asks the old owner and relays its answer: two reads).',
+        ),
+      copyTimeout: positiveDurationUs
+        .default(500_000)
+        .describe(
+          "Resend a copy (or a shard's copy-done) its receiver has not acknowledged after this long, on the sender's clock (default 500ms): a copy lost on the link, or sent while its new owner was down, arrives later instead of being lost.",
         ),
       splitRange: nonNegativeInt
         .default(0)

@@ -1,4 +1,10 @@
-import { distribution, type Distribution, type NodeContext, type NodeId } from '../../engine/index.js';
+import {
+  distribution,
+  type Distribution,
+  type NodeContext,
+  type NodeId,
+  type TimerHandle,
+} from '../../engine/index.js';
 import type { InspectableProcess, InspectedState } from '../kit/inspect-contract.js';
 import type { ModelDefinition } from '../kit/model-contract.js';
 import type { ComponentMetrics } from '../measure/component-metrics.js';
@@ -9,7 +15,15 @@ import { ObjectSizes } from '../caches/object-sizes.js';
 import { keysPerShard, movedKeys } from './key-spread.js';
 import type { KvReply, KvRequest, KvStatus } from './kv-messages.js';
 import { kvStoreParams, type KvStoreParams } from './kv-store-params.js';
-import type { KvCopy, KvCopyDone, KvForward, KvRelayed, ShardMessage } from './migration-messages.js';
+import type {
+  KvCopy,
+  KvCopyAck,
+  KvCopyDone,
+  KvCopyDoneAck,
+  KvForward,
+  KvRelayed,
+  ShardMessage,
+} from './migration-messages.js';
 import { shardingProblems, shardPlan, type ShardPlan } from './shard-plan.js';
 import type { ShardMap } from './shard-map.js';
 
@@ -24,19 +38,27 @@ interface Entry {
  * What survives a crash (the shard's disk): its data and how far its part of
  * a migration has gone. Keys of 1..count leave in ascending order, so "sent"
  * for them is "below `scanNext`"; written keys outside that range leave from
- * `extras`, and `extraNext` is how many of them have gone.
+ * `extras` (`extraAt`: each one's position there), and `extraNext` is how
+ * many of them have gone.
  */
 interface ShardDisk {
   entries?: Map<number, Entry>;
   migrating?: boolean;
   scanNext?: number;
   extras?: number[];
+  extraAt?: Map<number, number>;
   extraNext?: number;
+  /** Copies sent and not yet acknowledged: key → local time sent, oldest first. */
+  unacked?: Map<number, number>;
+  /** Every leaving key copied and acknowledged; the copy-done is out. */
   copyDone?: boolean;
+  /** Shards (this one included) that acknowledged this one's copy-done. */
+  doneAcked?: Set<number>;
   /** Shards whose copy to this one is complete. */
   doneFrom?: Set<number>;
 }
 
+/** A request on this shard (in line, in service or parked); pooled, reused once it has left. */
 interface Job {
   request: KvRequest;
   replyTo: NodeId;
@@ -59,7 +81,10 @@ const RESHARD = 3;
  *
  * A reshard (one, at `reshard.at` on each node's clock) switches every node
  * and every caller (key-router.ts) to the new map at once, as a config push
- * would, and each shard then copies the keys leaving it to their new owners at
+ * would (a shard also switches when a peer's migration message reaches it
+ * first, so one whose clock runs ahead starts everyone's copying early;
+ * callers still on the old map are forwarded, and answers stay right), and
+ * each shard then copies the keys leaving it to their new owners at
  * `migrationRate`, one message per key, sized as the object, so links carry
  * the traffic. Until a key's copy lands, its old owner is its truth:
  * - a read reaching the new owner is forwarded to the old owner, which answers
@@ -71,10 +96,15 @@ const RESHARD = 3;
  *   lost and none is numbered twice);
  * - a request reaching the old owner after it copied the key away goes to the
  *   new owner, which holds it until the copy lands.
- * A copy never overwrites a newer version. When a shard has copied all its
- * leaving keys it tells every other shard, which stops forwarding to it.
- * Copies are not acknowledged or retried: a partition between shards during a
- * migration loses the keys copied across it. The copier takes no worker time.
+ * A copy never overwrites a newer version. The new owner acknowledges each
+ * copy, and the old owner resends the oldest unacknowledged one when
+ * `copyTimeout` has passed (taking its turn in the migration's pace), so a
+ * copy lost on the link or sent while its new owner was down lands later: a
+ * crash or a partition during a migration delays keys, never loses them (its
+ * progress is on disk; requests queued or parked on a crashed shard are lost
+ * with it, and their callers time out). When all its copies are acknowledged
+ * a shard tells every other shard, resending until each acknowledges, and
+ * they stop forwarding to it. The copier takes no worker time.
  */
 export class KvStore implements InspectableProcess<KvRequest | ShardMessage> {
   private readonly read: Distribution;
@@ -89,9 +119,13 @@ export class KvStore implements InspectableProcess<KvRequest | ShardMessage> {
   private readonly doubleRead: boolean;
   /** Requests waiting at this (new) owner for their key's copy, by key. */
   private readonly parked = new Map<number, Job[]>();
+  private readonly freeJobs: Job[] = [];
   private busy = 0;
   private served = 0;
   private keysSent = 0;
+  /** The copier's next turn; `pacing`: it is the migration rate's wait after a send (else a wait for acknowledgements). */
+  private copyTimer: TimerHandle | undefined = undefined;
+  private pacing = false;
   /** Set by `locate`: where a key's request goes when not here, and whether it waits for a copy at the old owner. */
   private target = 0;
   private pending = false;
@@ -130,7 +164,8 @@ export class KvStore implements InspectableProcess<KvRequest | ShardMessage> {
     const disk = this.disk;
     if (this.after === null) return;
     if (disk.migrating) {
-      if (!disk.copyDone) this.ctx.setTimer(0, COPY, null);
+      // Resumes where the disk says it was: unacknowledged copies are resent when due.
+      if (!this.copierFinished()) this.copyAfter(0, false);
       return;
     }
     this.ctx.setTimer(Math.max(0, this.plan.atUs - this.ctx.localTimeUs()), RESHARD, null);
@@ -151,6 +186,7 @@ export class KvStore implements InspectableProcess<KvRequest | ShardMessage> {
       migrating: disk.migrating === true && disk.copyDone !== true,
       migrated: disk.copyDone === true,
       keysSent: this.keysSent,
+      copiesUnacknowledged: disk.unacked?.size ?? 0,
       requestsParked: parked,
     };
   }
@@ -169,10 +205,16 @@ export class KvStore implements InspectableProcess<KvRequest | ShardMessage> {
         this.ctx.send(message.replyTo, message.reply, message.reply.sizeBytes);
         return;
       case 'kv-copy':
-        this.onCopy(message);
+        this.onCopy(from, message);
+        return;
+      case 'kv-copy-ack':
+        this.onCopyAck(message);
         return;
       case 'kv-copy-done':
-        this.onCopyDone(message);
+        this.onCopyDone(from, message);
+        return;
+      case 'kv-copy-done-ack':
+        this.onCopyDoneAck(message);
         return;
     }
   }
@@ -218,10 +260,8 @@ export class KvStore implements InspectableProcess<KvRequest | ShardMessage> {
     const disk = this.disk;
     if (disk.copyDone === true) return true;
     if (key >= 1 && key <= this.count) return key < (disk.scanNext ?? 1);
-    const extras = disk.extras;
-    if (extras === undefined) return false;
-    const at = extras.indexOf(key);
-    return at >= 0 && at < (disk.extraNext ?? 0);
+    const at = disk.extraAt?.get(key);
+    return at !== undefined && at < (disk.extraNext ?? 0);
   }
 
   private arrive(request: KvRequest, replyTo: NodeId, relayVia: NodeId, bounced: boolean): void {
@@ -229,13 +269,13 @@ export class KvStore implements InspectableProcess<KvRequest | ShardMessage> {
     if (!this.locate(key)) {
       if (this.pending) {
         if (bounced) {
-          this.park(key, { request, replyTo, relayVia, arrivedUs: this.ctx.nowUs });
+          this.park(key, this.job(request, replyTo, relayVia));
           return;
         }
         if (request.kind === 'kv-get') {
           // double-read: read here first; `finish` asks the old owner if the key is (still) not here.
           if (this.doubleRead && relayVia === -1) {
-            this.admit({ request, replyTo, relayVia, arrivedUs: this.ctx.nowUs });
+            this.admit(this.job(request, replyTo, relayVia));
             return;
           }
           this.record.readsForwarded++;
@@ -244,7 +284,22 @@ export class KvStore implements InspectableProcess<KvRequest | ShardMessage> {
       this.forward(request, replyTo, relayVia, this.target);
       return;
     }
-    this.admit({ request, replyTo, relayVia, arrivedUs: this.ctx.nowUs });
+    this.admit(this.job(request, replyTo, relayVia));
+  }
+
+  private job(request: KvRequest, replyTo: NodeId, relayVia: NodeId): Job {
+    const job = this.freeJobs.pop();
+    if (job === undefined) return { request, replyTo, relayVia, arrivedUs: this.ctx.nowUs };
+    job.request = request;
+    job.replyTo = replyTo;
+    job.relayVia = relayVia;
+    job.arrivedUs = this.ctx.nowUs;
+    return job;
+  }
+
+  private freeJob(job: Job): void {
+    job.request = undefined!;
+    this.freeJobs.push(job);
   }
 
   /** Hands a request to shard `to`; `bounced` when this node, the key's old owner, has copied it there already. */
@@ -272,7 +327,10 @@ export class KvStore implements InspectableProcess<KvRequest | ShardMessage> {
     const jobs = this.parked.get(key);
     if (jobs === undefined) return;
     this.parked.delete(key);
-    for (const job of jobs) this.arrive(job.request, job.replyTo, job.relayVia, false);
+    for (const job of jobs) {
+      this.arrive(job.request, job.replyTo, job.relayVia, false);
+      this.freeJob(job);
+    }
   }
 
   private admit(job: Job): void {
@@ -286,6 +344,7 @@ export class KvStore implements InspectableProcess<KvRequest | ShardMessage> {
       this.metrics.recordArrival(false, now);
       this.metrics.recordRejected(now);
       this.answer(job, 'failed', 0, 0, 'overloaded: the shard queue is full');
+      this.freeJob(job);
       return;
     }
     this.metrics.recordArrival(true, now);
@@ -311,6 +370,7 @@ export class KvStore implements InspectableProcess<KvRequest | ShardMessage> {
       this.record.doubleReads++;
       this.forward(request, job.replyTo, this.ctx.id, this.target);
     } else this.forward(request, job.replyTo, job.relayVia, this.target);
+    this.freeJob(job);
     this.busy--;
     this.metrics.busyChanged(this.me, -1, now);
     if (this.line.length > 0) {
@@ -368,7 +428,20 @@ export class KvStore implements InspectableProcess<KvRequest | ShardMessage> {
   private noteNewKey(key: number): void {
     const disk = this.disk;
     if (disk.migrating !== true || (key >= 1 && key <= this.count)) return;
-    if (this.after!.shardOf(key) !== this.me) (disk.extras ??= []).push(key);
+    if (this.after!.shardOf(key) === this.me) return;
+    this.addExtra(key);
+    // A copier only waiting for acknowledgements has a key to send again.
+    if (!this.pacing && this.copyTimer !== undefined) {
+      this.ctx.cancelTimer(this.copyTimer);
+      this.copyNext();
+    }
+  }
+
+  private addExtra(key: number): void {
+    const disk = this.disk;
+    const extras = (disk.extras ??= []);
+    (disk.extraAt ??= new Map()).set(key, extras.length);
+    extras.push(key);
   }
 
   private answer(job: Job, status: KvStatus, version: number, sizeBytes: number, reason?: string): void {
@@ -389,55 +462,106 @@ export class KvStore implements InspectableProcess<KvRequest | ShardMessage> {
     disk.migrating = true;
     disk.scanNext = 1;
     disk.extraNext = 0;
-    const extras: number[] = [];
+    disk.extras = [];
+    disk.extraAt = new Map();
+    disk.unacked = new Map();
     for (const key of this.entries.keys())
-      if ((key < 1 || key > this.count) && this.after.shardOf(key) !== this.me) extras.push(key);
-    disk.extras = extras;
+      if ((key < 1 || key > this.count) && this.after.shardOf(key) !== this.me) this.addExtra(key);
     this.record.migrationStarted(this.ctx.nowUs);
     this.copyNext();
   }
 
-  /** Sends the next leaving key's copy and waits as long as the migration rate allows before the next. */
-  private copyNext(): void {
+  /** Whether this shard's part of the migration is over: every copy and its copy-done acknowledged. */
+  private copierFinished(): boolean {
     const disk = this.disk;
+    return disk.copyDone === true && disk.doneAcked!.size === this.peers.length;
+  }
+
+  private copyAfter(delayUs: number, pacing: boolean): void {
+    this.pacing = pacing;
+    this.copyTimer = this.ctx.setTimer(delayUs, COPY, null);
+  }
+
+  /**
+   * The copier's turn: resend the oldest unacknowledged copy if its time is
+   * up, else send the next leaving key; then wait as long as the migration
+   * rate allows. With nothing left to send it waits for the acknowledgements,
+   * and with none outstanding it announces its copy done.
+   */
+  private copyNext(): void {
+    this.copyTimer = undefined;
+    const disk = this.disk;
+    const now = this.ctx.localTimeUs();
+    if (disk.copyDone === true) {
+      this.announceDone();
+      return;
+    }
+    const timeoutUs = this.params.reshard!.copyTimeout;
+    const unacked = disk.unacked!;
+    let oldestUs = Infinity;
+    for (const [key, sentUs] of unacked) {
+      if (sentUs + timeoutUs <= now) {
+        unacked.delete(key);
+        this.record.copiesResent++;
+        this.sendCopy(key, now);
+        return;
+      }
+      oldestUs = sentUs;
+      break;
+    }
     const after = this.after!;
     let key = disk.scanNext ?? 1;
     while (key <= this.count && (this.before.shardOf(key) !== this.me || after.shardOf(key) === this.me)) key++;
     disk.scanNext = key;
-    if (key > this.count) {
-      const extras = disk.extras ?? [];
-      const next = disk.extraNext ?? 0;
-      if (next >= extras.length) {
-        this.finishCopy();
-        return;
-      }
-      key = extras[next];
+    if (key <= this.count) {
+      // Marked sent before it leaves: from now on requests for it go to the new owner.
+      disk.scanNext = key + 1;
+      this.sendCopy(key, now);
+      return;
     }
+    const extras = disk.extras!;
+    const next = disk.extraNext ?? 0;
+    if (next < extras.length) {
+      disk.extraNext = next + 1;
+      this.sendCopy(extras[next], now);
+      return;
+    }
+    if (unacked.size > 0) {
+      this.copyAfter(oldestUs + timeoutUs - now, false);
+      return;
+    }
+    disk.copyDone = true;
+    disk.doneAcked = new Set([this.me]);
+    this.announceDone();
+  }
+
+  /** Sends `key`'s copy as it is now to its new owner, and waits as long as the migration rate allows. */
+  private sendCopy(key: number, nowLocalUs: number): void {
     const entry = this.entries.get(key);
     const message: KvCopy =
       entry === undefined
         ? { kind: 'kv-copy', key, version: 1, sizeBytes: this.sizes.sizeOf(key), deleted: false }
         : { kind: 'kv-copy', key, version: entry.version, sizeBytes: entry.sizeBytes, deleted: entry.deleted };
-    // Marked sent before it leaves: from now on requests for it go to the new owner.
-    if (key <= this.count && key >= 1 && disk.scanNext === key) disk.scanNext = key + 1;
-    else disk.extraNext = (disk.extraNext ?? 0) + 1;
+    this.disk.unacked!.set(key, nowLocalUs);
     this.keysSent++;
     this.record.copied(message.sizeBytes);
-    this.ctx.send(this.peer(after.shardOf(key)), message, message.sizeBytes);
+    this.ctx.send(this.peer(this.after!.shardOf(key)), message, message.sizeBytes);
     const rate = this.params.reshard!.migrationRate;
     const delayUs =
       rate.keysPerSec > 0 ? 1e6 / rate.keysPerSec : (Math.max(1, message.sizeBytes) * 1e6) / rate.bytesPerSec;
-    this.ctx.setTimer(delayUs, COPY, null);
+    this.copyAfter(delayUs, true);
   }
 
-  private finishCopy(): void {
-    const disk = this.disk;
-    disk.copyDone = true;
+  /** Tells every shard that has not acknowledged it yet that this one's copy is complete, again after `copyTimeout`. */
+  private announceDone(): void {
+    const acked = this.disk.doneAcked!;
+    if (acked.size === this.peers.length) return;
     const done: KvCopyDone = { kind: 'kv-copy-done', fromShard: this.me };
-    for (let node = 0; node < this.peers.length; node++) if (node !== this.me) this.ctx.send(this.peer(node), done, 0);
+    for (let node = 0; node < this.peers.length; node++) if (!acked.has(node)) this.ctx.send(this.peer(node), done, 16);
+    this.copyAfter(this.params.reshard!.copyTimeout, false);
   }
 
-  private onCopy(copy: KvCopy): void {
+  private onCopy(from: NodeId, copy: KvCopy): void {
     this.beginMigration();
     const entry = this.entries.get(copy.key);
     if (entry === undefined)
@@ -447,15 +571,37 @@ export class KvStore implements InspectableProcess<KvRequest | ShardMessage> {
       entry.sizeBytes = copy.sizeBytes;
       entry.deleted = copy.deleted;
     }
+    this.ctx.send(from, { kind: 'kv-copy-ack', key: copy.key } satisfies KvCopyAck, 16);
     this.release(copy.key);
   }
 
-  private onCopyDone(done: KvCopyDone): void {
+  private onCopyAck(ack: KvCopyAck): void {
+    const disk = this.disk;
+    if (disk.unacked?.delete(ack.key) !== true || disk.unacked.size > 0 || this.pacing) return;
+    // The last acknowledgement the copier was waiting for: nothing is left to send (else it would be pacing).
+    if (this.copyTimer !== undefined) this.ctx.cancelTimer(this.copyTimer);
+    this.copyNext();
+  }
+
+  private onCopyDone(from: NodeId, done: KvCopyDone): void {
     this.beginMigration();
-    (this.disk.doneFrom ??= new Set()).add(done.fromShard);
+    this.ctx.send(from, { kind: 'kv-copy-done-ack', shard: this.me } satisfies KvCopyDoneAck, 16);
+    const doneFrom = (this.disk.doneFrom ??= new Set());
+    if (doneFrom.has(done.fromShard)) return;
+    doneFrom.add(done.fromShard);
     this.record.copyComplete(done.fromShard, this.me, this.ctx.nowUs);
     if (this.parked.size === 0) return;
     for (const key of [...this.parked.keys()]) if (this.before.shardOf(key) === done.fromShard) this.release(key);
+  }
+
+  private onCopyDoneAck(ack: KvCopyDoneAck): void {
+    const acked = this.disk.doneAcked;
+    if (acked === undefined) return;
+    acked.add(ack.shard);
+    if (acked.size === this.peers.length && this.copyTimer !== undefined) {
+      this.ctx.cancelTimer(this.copyTimer);
+      this.copyTimer = undefined;
+    }
   }
 
   private peer(node: number): NodeId {
@@ -469,7 +615,10 @@ export class KvStore implements InspectableProcess<KvRequest | ShardMessage> {
 function describeSpread(record: ShardRecord, plan: ShardPlan, params: KvStoreParams): void {
   const count = params.keys.count;
   record.keysTotal = count;
-  record.virtualNodes = params.sharding.scheme === 'ring' ? params.sharding.virtualNodes : 0;
+  // The expected spread assumes equal weights: with unequal ones the shares differ on purpose.
+  const weights = params.sharding.weights ?? [];
+  const equalWeights = weights.every((w) => w === weights[0]);
+  record.virtualNodes = params.sharding.scheme === 'ring' && equalWeights ? params.sharding.virtualNodes : 0;
   const spread = (map: ShardMap) => ({ keysPerShard: keysPerShard(map, plan.nodes, count), shardNodes: map.members });
   record.before = spread(plan.before);
   if (plan.after !== null) {

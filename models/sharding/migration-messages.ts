@@ -37,10 +37,22 @@ export interface KvCopy {
   readonly deleted: boolean;
 }
 
-/** Shard `fromShard` has copied every key leaving it: what it still holds of them is no longer anyone's truth. */
+/** The new owner has stored the copy of `key` (or holds a newer version): its old owner stops resending it. */
+export interface KvCopyAck {
+  readonly kind: 'kv-copy-ack';
+  readonly key: number;
+}
+
+/** Shard `fromShard` has copied every key leaving it, each acknowledged: what it still holds of them is no longer anyone's truth. */
 export interface KvCopyDone {
   readonly kind: 'kv-copy-done';
   readonly fromShard: number;
 }
 
-export type ShardMessage = KvForward | KvRelayed | KvCopy | KvCopyDone;
+/** Shard `shard` has heard the copy-done: its sender stops resending it there. */
+export interface KvCopyDoneAck {
+  readonly kind: 'kv-copy-done-ack';
+  readonly shard: number;
+}
+
+export type ShardMessage = KvForward | KvRelayed | KvCopy | KvCopyAck | KvCopyDone | KvCopyDoneAck;

@@ -14,6 +14,13 @@ import { hash32 } from '../parts/hash.js';
  * - `range`: contiguous key ranges, each owned by one shard. Keys are ranked
  *   by popularity (key r is the r-th most popular under a Zipf workload), so
  *   the range holding the first keys is hot however evenly the key space is cut.
+ *
+ * Hashing reads a key's low 32 bits (hash32), so keys above 2^32 (codes of 6
+ * or more base62 characters) that differ only above them share a shard. That
+ * costs nothing for keys drawn uniformly from a larger space (hashed short
+ * codes: their low bits are as uniform as small keys, see sharding.test.ts)
+ * nor for counters below 2^32; only keys built to differ in their high bits
+ * alone would pile onto one shard.
  */
 export interface ShardMap {
   /** Shards holding keys under this map (nodes 0..shards-1 for hashing; any subset for ranges). */
@@ -106,7 +113,7 @@ export class RangeShardMap implements ShardMap {
     return this.owners[lo];
   }
 
-  /** This map with range `range` cut in half at `lastKey`+1..: the upper half goes to `newOwner` (a split of a hot range). */
+  /** This map with range `range` cut in half (`endKey`: the last key of the last range): the upper half goes to `newOwner` (a split of a hot range). */
   split(range: number, endKey: number, newOwner: number): RangeShardMap {
     const first = this.firstKeys[range];
     const end = range + 1 < this.firstKeys.length ? this.firstKeys[range + 1] - 1 : endKey;

@@ -65,7 +65,9 @@ export function shardingProblems(
   const { sharding, reshard } = params;
   if (reshard !== undefined && nodes < 2)
     problems.push({ path: ['reshard'], message: `a reshard needs at least 2 nodes in the group, it has ${nodes}` });
-  if (sharding.weights !== undefined && sharding.weights.length !== nodes)
+  if (sharding.weights !== undefined && sharding.scheme !== 'ring')
+    problems.push({ path: ['sharding', 'weights'], message: 'weights apply to scheme: ring only' });
+  else if (sharding.weights !== undefined && sharding.weights.length !== nodes)
     problems.push({
       path: ['sharding', 'weights'],
       message: `one weight per node: the group has ${nodes} nodes, ${sharding.weights.length} weights given`,

@@ -9,7 +9,7 @@ export interface CacheRoutingOptions {
   scheme: CacheRouting;
   /** consistent-hash: ring points per cache node. */
   virtualNodes: number;
-  /** Consecutive failed reads (timeouts, failed replies) after which a node is taken out of service. */
+  /** Consecutive requests with no answer (timeouts) after which a node is taken out of service. */
   ejectAfter: number;
   /** How long an ejected node stays out (on the app node's clock) before it is tried again. */
   ejectForUs: number;
@@ -18,8 +18,8 @@ export interface CacheRoutingOptions {
 /**
  * A cache client's view of a cache tier, as memcached clients keep it (ketama
  * with auto-ejection; twemproxy's server_failure_limit and
- * server_retry_timeout): each key has one cache node; a node that fails
- * `ejectAfter` reads in a row is taken out for `ejectFor`, and its keys go to
+ * server_retry_timeout): each key has one cache node; a node that leaves
+ * `ejectAfter` requests in a row unanswered is taken out for `ejectFor`, and its keys go to
  * others until it is tried again. With the ring, only the ejected node's keys
  * move (to the next points clockwise); with modulo, hash mod the nodes in
  * service changes for almost every key when one leaves or returns, so the
@@ -70,7 +70,7 @@ export class CacheTierRouter {
     this.failuresInRow[member] = 0;
   }
 
-  /** A read from `member` failed at local time `nowUs`; true when this took it out of service. */
+  /** A request to `member` got no answer by local time `nowUs`; true when this took it out of service. */
   failed(member: number, nowUs: number): boolean {
     if (this.ejectedUntilUs[member] > nowUs) return false;
     if (++this.failuresInRow[member] < this.options.ejectAfter) return false;

@@ -10,7 +10,9 @@ const FILL_BANDS = 10;
  *
  * With counter ranges: ids received in blocks, used, wasted (left in a block
  * when its node crashed, or a block granted twice to a retried lease), held
- * now; received = used + wasted + held. With hashing: attempts and
+ * now; received = used + wasted + held. A block whose grant never arrived
+ * (lost, or its node was down) is wasted too, but only the allocator knows
+ * it: its idsLeased exceeds idsReceived by it. With hashing: attempts and
  * collisions per fill band of the key space (the share of codes taken when
  * the attempt was made): a uniform hash collides with probability f at fill
  * f, so a shorten takes 1/(1 − f) attempts on average.

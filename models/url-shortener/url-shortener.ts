@@ -33,6 +33,8 @@ export interface ShortenerOptions {
   storeTimeoutUs: number;
   /** Shortens put through the code's cache node (which writes the store, and keeps the link with write-through or onWrite update). */
   shortenViaCache: boolean;
+  /** Codes 1..preloadedCodes exist when the run starts (the store's keys); leased ids above them are this app's alone. */
+  preloadedCodes: number;
 }
 
 /** Where a request is. */
@@ -52,6 +54,8 @@ class Pending {
   longUrl = 0;
   fillBand = 0;
   cacheMember = -1;
+  /** The put went to the store after its cache node failed to confirm it, so the cache may have committed it already. */
+  uncertain = false;
   timer: TimerHandle | undefined = undefined;
 }
 
@@ -77,8 +81,8 @@ const LEASE_TIMEOUT = 2;
  * (cache-tier-routing.ts; the cache fetches from the store on a miss), and
  * answers success when found, `rejected` (a 404) when not. A cache read that
  * fails or times out is read from the store instead (cache-aside's
- * "function, albeit slower, without cache"), and enough failures in a row
- * take that cache node out of service.
+ * "function, albeit slower, without cache"), and `ejectAfter` timeouts in a
+ * row take that cache node out of service.
  */
 export class UrlShortener implements InspectableProcess<Request | KvReply | IdLeaseGrant> {
   private readonly pending = new Map<number, Pending>();
@@ -188,6 +192,7 @@ export class UrlShortener implements InspectableProcess<Request | KvReply | IdLe
 
   private shorten(p: Pending): void {
     const ids = this.options.ids;
+    p.uncertain = false;
     if (ids.scheme === 'hash') {
       p.code = hashedCode(p.longUrl, ids.salt, p.attempt, ids.keySpace);
       p.fillBand = this.tally.hashAttempt(this.links.count / ids.keySpace);
@@ -299,15 +304,25 @@ export class UrlShortener implements InspectableProcess<Request | KvReply | IdLe
     this.finish(p, undefined);
   }
 
-  /** The store already holds this code: retry a hash at its next attempt; a counter id is a duplicate, so take the next id. */
+  /**
+   * The store already holds this code: retry a hash at its next attempt; a counter id is a duplicate, so take the
+   * next id. After an uncertain put the code may hold this very shorten's mapping, committed by the cache node that
+   * did not confirm it (a real app reads it back and compares URLs): a leased id above the preloaded codes is this
+   * app's alone, so it is; a hash is retried, not counted as a collision (the first code may stay, unused).
+   */
   private collided(p: Pending): void {
     const ids = this.options.ids;
+    if (p.uncertain) this.tally.add('uncertainPuts');
     if (ids.scheme === 'counter-range') {
+      if (p.uncertain && p.code > this.options.preloadedCodes) {
+        this.created(p);
+        return;
+      }
       this.tally.add('duplicateIds');
       this.shorten(p);
       return;
     }
-    this.tally.hashCollision(p.fillBand);
+    if (!p.uncertain) this.tally.hashCollision(p.fillBand);
     if (++p.attempt >= ids.maxAttempts) {
       this.tally.add('attemptsExhausted');
       this.finish(p, 'rejected');
@@ -329,8 +344,10 @@ export class UrlShortener implements InspectableProcess<Request | KvReply | IdLe
     }
     this.tally.add('cacheFallbacks');
     if (silent && this.cacheTier!.failed(p.cacheMember, this.ctx.localTimeUs())) this.tally.add('cacheEjections');
-    if (p.step === CACHE_PUT) this.putInStore(p);
-    else this.send(p, STORE_READ, this.storeIds[this.options.store.nodeFor(p.code, this.ctx.localTimeUs())], false);
+    if (p.step === CACHE_PUT) {
+      p.uncertain = true;
+      this.putInStore(p);
+    } else this.send(p, STORE_READ, this.storeIds[this.options.store.nodeFor(p.code, this.ctx.localTimeUs())], false);
   }
 
   private finish(p: Pending, error: ErrorKind | undefined): void {
@@ -393,7 +410,7 @@ const urlShortenerParams = z.strictObject({
       ejectAfter: positiveInt
         .default(3)
         .describe(
-          'Failed cache reads in a row (timeouts, failed replies) after which a cache node is taken out of service.',
+          'Cache requests in a row that got no answer within cacheTimeout after which a cache node is taken out of service (a failed reply is the store behind it failing, and does not count).',
         ),
       ejectFor: positiveDurationUs
         .default(10_000_000)
@@ -500,6 +517,7 @@ export const urlShortenerModel: ModelDefinition<typeof urlShortenerParams> = {
       cacheTimeoutUs: params.cacheTimeout,
       storeTimeoutUs: params.storeTimeout,
       shortenViaCache: params.shortenVia === 'cache',
+      preloadedCodes: preloadedKeys(storeParams),
     };
     const nodeIndexById = new Map<NodeId, number>();
     ctx.onCrash((node) => {

@@ -2,6 +2,7 @@ import type { BuiltScenario } from '../../scenarios/harness/build-scenario.js';
 import type { DistributionSpec } from '../../engine/index.js';
 import { ObjectSizes } from '../../models/caches/object-sizes.js';
 import { ParentSelection } from '../../models/cdn/parent-selection.js';
+import { modelDefinition } from '../../models/kit/registry.js';
 import type { CdnTierSettings } from '../../models/cdn/cdn-tier-params.js';
 import type { CachesReport, CdnTheoryReport, CdnTierTheoryRow } from '../report-types.js';
 import { fifoTheory, hitRatio, lruTheory, zipfPopularity, type CacheTheory } from './cache-theory.js';
@@ -20,9 +21,11 @@ import { fifoTheory, hitRatio, lruTheory, zipfPopularity, type CacheTheory } fro
  * Pushed keys always hit and take no cache room (they are stored beside the
  * cache). Applies under the cache theory's conditions: open-loop Poisson
  * clients with fixed popularity (keys with zipf or uniform, no shift, no
- * retries, hedges or rate shapes), no TTL (or one at least ten times the
- * run), no purges, no faults, LRU (Che) or FIFO/random stores with one kind
- * of capacity (entries or bytes).
+ * retries, hedges or rate shapes, none the origin lacks) reaching one tier
+ * directly or through a DNS name for it alone (policy nearest, all or
+ * failover), nothing else in front of a tier, no TTL (or one at least ten
+ * times the run), no purges, no faults, LRU (Che) or FIFO/random stores with
+ * one kind of capacity (entries or bytes).
  */
 
 /** One tier as the theory sees it: its store, and where its PoPs send each key. */
@@ -201,9 +204,13 @@ export function cdnTheoryReport(built: BuiltScenario, caches: CachesReport | und
   }
   if (origin === undefined) return undefined;
   const originParams = components[origin];
+  // A tier fed by something other than its child tiers and the clients (a balancer, a cache) sees requests the theory does not count.
+  if (namedByOthers(components, new Set(tierNames))) return undefined;
+  const originKeys = (originParams.keys as { count: number }).count;
   const rtt = (a: string, b: string) => sim.network.meanRttUs(sim.regionOf(sim.lookup(a)), sim.regionOf(sim.lookup(b)));
 
-  // Clients: every workload aimed at a tier directly or through a DNS name resolving to one tier.
+  // Clients: every workload aimed at a tier directly or through a DNS name resolving to one tier; any other way in (a
+  // name over several components, a round-robin DNS whose answers stick clients to single PoPs) has no theory here.
   const feeds: {
     tier: number;
     clientNodes: string[];
@@ -220,7 +227,8 @@ export function cdnTheoryReport(built: BuiltScenario, caches: CachesReport | und
     if (dns !== undefined) {
       const records = (components[dns]?.records ?? {}) as Record<string, string[]>;
       const named = records[target] ?? [];
-      if (named.length !== 1) continue;
+      if (!named.some((n) => tierOf.has(n))) continue;
+      if (named.length !== 1 || components[dns].policy === 'round-robin') return undefined;
       tierName = named[0];
       nearest = components[dns].policy === 'nearest';
     }
@@ -235,7 +243,9 @@ export function cdnTheoryReport(built: BuiltScenario, caches: CachesReport | und
       w.retry !== undefined ||
       w.hedge !== undefined ||
       w.stopAt !== undefined ||
-      (shape !== undefined && shape.type !== 'constant')
+      (shape !== undefined && shape.type !== 'constant') ||
+      // Keys the origin lacks are answered not found and never cached: each request for one goes all the way up.
+      keys.count > originKeys
     )
       return undefined;
     const group = w.nodes as string;
@@ -301,18 +311,44 @@ export function cdnTheoryReport(built: BuiltScenario, caches: CachesReport | und
     tier: tier.tier,
     method: tier.policy === 'lru' ? "Che's approximation (LRU)" : 'FIFO/random approximation',
     approximate: theory.tiers[t].approximate,
-    requestRatePerSec: theory.tiers[t].requestRatePerSec,
-    hitRatio: { theory: theory.tiers[t].hitRatio, simulated: simulated(tier.component)?.hitRatio ?? null },
-    byteHitRatio: { theory: theory.tiers[t].byteHitRatio, simulated: simulated(tier.component)?.byteHitRatio ?? null },
+    requestRatePerSec: round(theory.tiers[t].requestRatePerSec),
+    hitRatio: { theory: round(theory.tiers[t].hitRatio), simulated: simulated(tier.component)?.hitRatio ?? null },
+    byteHitRatio: {
+      theory: round(theory.tiers[t].byteHitRatio),
+      simulated: simulated(tier.component)?.byteHitRatio ?? null,
+    },
   }));
   return {
     note: CDN_THEORY_NOTE,
     origin,
     tiers: rows,
-    originOffload: { theory: theory.originOffload, simulated: simulatedOffload(tiers, caches, false) },
-    originByteOffload: { theory: theory.originByteOffload, simulated: simulatedOffload(tiers, caches, true) },
-    originBytesPerSec: theory.originBytesPerSec,
+    originOffload: {
+      theory: round(theory.originOffload),
+      simulated: roundOrNull(simulatedOffload(tiers, caches, false)),
+    },
+    originByteOffload: {
+      theory: round(theory.originByteOffload),
+      simulated: roundOrNull(simulatedOffload(tiers, caches, true)),
+    },
+    originBytesPerSec: round(theory.originBytesPerSec),
   };
+}
+
+/** Six significant digits: the formulas' precision, and stable bytes in report.json. */
+const round = (x: number) => Number(x.toPrecision(6));
+const roundOrNull = (x: number | null) => (x === null ? null : round(x));
+
+/** Whether a component other than a tier (its child tiers) or a DNS server (the workloads' way in, checked with them) names a tier. */
+function namedByOthers(components: Record<string, Instance>, tiers: ReadonlySet<string>): boolean {
+  return Object.entries(components).some(([name, raw]) => {
+    if (tiers.has(name) || raw.type === 'dns') return false;
+    const { type, nodes: _nodes, ...params } = raw;
+    return (
+      modelDefinition(type)
+        ?.references?.(params)
+        .some((ref) => tiers.has(ref.component)) ?? false
+    );
+  });
 }
 
 /** 1 − (what the origin-facing tiers sent to the origin) / (what the client-facing tiers were asked), over the measured windows. */

@@ -50,7 +50,7 @@ function spreadReport(spread: KeySpread, record: ShardRecord): ShardSpreadReport
     keysPerShard: [...spread.keysPerShard],
     shares: spread.keysPerShard.map((k) => (total === 0 ? 0 : round(k / total, 6))),
     keyShareCv: round(coefficientOfVariation(spread.keysPerShard, shardNodes), 6),
-    expectedRingCv: record.scheme === 'ring' ? round(expectedRingCv(shardNodes.length, record.virtualNodes), 6) : null,
+    expectedRingCv: record.virtualNodes > 0 ? round(expectedRingCv(shardNodes.length, record.virtualNodes), 6) : null,
   };
 }
 
@@ -72,6 +72,7 @@ function reshardReport(record: ShardRecord, shardsBefore: number, shardsAfter: n
     expectedMovedFraction: expected === null ? null : round(expected, 6),
     keysCopied: record.keysCopied,
     bytesCopied: record.bytesCopied,
+    copiesResent: record.copiesResent,
     migrationStartUs: start,
     migrationEndUs: end,
     durationUs: start === null || end === null ? null : end - start,

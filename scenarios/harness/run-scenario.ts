@@ -196,6 +196,7 @@ function shardResults(shards: ShardLog): Record<string, unknown> {
       s.migrationEndUs,
       s.keysCopied,
       s.bytesCopied,
+      s.copiesResent,
       s.readsForwarded,
       s.doubleReads,
       s.writesForwarded,

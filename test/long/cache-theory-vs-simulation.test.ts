@@ -30,7 +30,7 @@ const CAPACITY_POINTS: Point[] = [
   { keys: 5000, capacity: 500 },
 ];
 
-/** A TTL against per-key rates from 0.5/s to hundreds per second (Zipf), and against one rate (uniform: λ·TTL = 1). */
+/** A TTL against per-key rates from 0.06/s to 255/s (Zipf), and against one rate (uniform: λ·TTL = 1). */
 const TTL_POINTS: (Omit<Point, 'capacity'> & { ttl: string })[] = [
   { keys: 10_000, zipf: 0.9, ttl: '100ms' },
   { keys: 2000, ttl: '500ms' },

@@ -89,12 +89,13 @@ export interface KvRig {
 /**
  * A kv-store `db` on nodes db-1..db-`nodes`, built through its registered
  * model definition from raw parameters (as a scenario file gives them), with
- * 1 ms links (2 ms round trips) to everything.
+ * 1 ms links (2 ms round trips) to everything; `clockOffsetsUs`: each store
+ * node's clock offset (0 when absent).
  */
 export function kvRig(
   rawParams: Record<string, unknown>,
   nodes: number,
-  options: { seed?: number; durationUs?: number } = {},
+  options: { seed?: number; durationUs?: number; clockOffsetsUs?: readonly number[] } = {},
 ): KvRig {
   const sim = new Simulation({
     seed: options.seed ?? 1,
@@ -126,7 +127,9 @@ export function kvRig(
   const problems = kvStoreModel.check?.(params, { nodeCount: nodes }) ?? [];
   if (problems.length > 0) throw new Error(JSON.stringify(problems));
   const factory = kvStoreModel.instantiate(params, context('db', names));
-  names.forEach((name, i) => sim.addNode({ name, process: factory(i) }));
+  names.forEach((name, i) =>
+    sim.addNode({ name, clock: { offsetUs: options.clockOffsetsUs?.[i] ?? 0 }, process: factory(i) }),
+  );
   const router = kvRouter(context('client', ['client-1']), 'db');
   let clients = 0;
   return {
