@@ -15,6 +15,7 @@ import { escapeHtml, figure, range, section, table } from './html-elements.js';
 import type {
   CacheComponentReport,
   CachesReport,
+  CdnOffloadReport,
   DatabaseLoadReport,
   Report,
   RunOutcome,
@@ -37,7 +38,7 @@ export function cachesSection(report: Report, charts: Chart[]): string {
   const sections = runs.map((r) => r.caches!);
   const measuredFrom = sections[0].measuredFromUs;
   const parts = [
-    `<p>Over the windows from ${escapeHtml(formatTimestampUs(measuredFrom))} (the end of the warm-up, to a window) to the end of the run; the charts show every window. <strong>Hit ratio</strong>: lookups answered from the cache, of all lookups (reads; writes are not lookups). <strong>Byte hit ratio</strong>: the same share of the bytes requested. <strong>Behind the cache</strong>: requests it sent to the next tier or the database (fills, write-throughs, flushes). <strong>Stale reads</strong>: reads answered with a value older than the database's latest committed one. <strong>Lost writes</strong> (over the whole run): writes the cache accepted and a crash lost before they reached the database.</p>`,
+    `<p>Over the windows from ${escapeHtml(formatTimestampUs(measuredFrom))} (the end of the warm-up, to a window) to the end of the run; the charts show every window. <strong>Hit ratio</strong>: lookups answered from the cache, of all lookups (reads; writes are not lookups). <strong>Byte hit ratio</strong>: the same share of the bytes requested. <strong>Behind the cache</strong>: requests it sent to the next tier or the database (fills, write-throughs, flushes). <strong>Stale reads</strong>: reads answered with a value older than a write acknowledged before the read arrived (or a copy a purge had replaced). <strong>Lost writes</strong> (over the whole run): writes the cache accepted and a crash lost before they reached the database.</p>`,
   ];
   for (const component of names(sections, (s) => s.caches.map((c) => c.component))) {
     const cells = sections.map((s) => s.caches.find((c) => c.component === component));
@@ -74,6 +75,13 @@ export function cachesSection(report: Report, charts: Chart[]): string {
       }),
     );
   }
+  const cdn = sections.map((s) => s.cdn);
+  if (cdn.some((x) => x !== undefined))
+    parts.push(
+      '<h3>CDN: what reaches the origin</h3>',
+      "<p class=\"note\">Client requests are the edges' lookups; each tier's row is the share of them (and of their bytes) it sent on to the tier behind it. Origin offload: the share the origin never saw. Origin egress: the bytes it sent to fill the tier in front of it (pushed content is that tier's pushed bytes).</p>",
+      table(['', ...runs.map((r) => r.name)], cdnRows(cdn), range(1, runs.length + 1), { columnPerVariant: true }),
+    );
   if (runs.some((run) => run.caches!.theory !== undefined)) parts.push(cacheTheoryTable(runs));
   for (const run of runs) if (run.caches!.cdnTheory !== undefined) parts.push(cdnTheoryTable(run, runs.length > 1));
   return section('caches', 'Caches', parts.join('\n'));
@@ -131,7 +139,7 @@ function cdnTheoryTable(run: Run, named: boolean): string {
     ...pair(tier.byteHitRatio),
   ]);
   rows.push([
-    `origin ${escapeHtml(t.origin)} <span class="muted">(offload)</span>`,
+    `${escapeHtml(t.origin)} <span class="muted">(origin offload)</span>`,
     escapeHtml(`egress ${formatBytes(t.originBytesPerSec)}/s in theory`),
     MISSING,
     ...pair(t.originOffload),
@@ -143,6 +151,29 @@ function cdnTheoryTable(run: Run, named: boolean): string {
     rows,
     range(2, 7),
   )}`;
+}
+
+/** The CDN's pass-through per tier and the origin's offload and egress, the runs side by side. */
+function cdnRows(cells: (CdnOffloadReport | undefined)[]): string[][] {
+  const { rows, row, present } = rowsOf(cells);
+  const tiers: string[] = [];
+  for (const c of present) for (const t of c.tiers) if (!tiers.includes(t.component)) tiers.push(t.component);
+  row('client requests', (c) => `${escapeHtml(formatCount(c.clientRequests))}${detail(formatBytes(c.clientBytes))}`);
+  for (const component of tiers)
+    row(`past ${component}`, (c) => {
+      const t = c.tiers.find((x) => x.component === component);
+      return t === undefined
+        ? MISSING
+        : `${escapeHtml(formatPercent(t.pastShare))}${detail(`${formatPercent(t.pastByteShare)} of bytes`)}`;
+    });
+  row(
+    'origin offload',
+    (c) => `${escapeHtml(formatPercent(c.originOffload))}${detail(`${formatPercent(c.originByteOffload)} of bytes`)}`,
+  );
+  row('origin egress', (c) =>
+    c.originEgressBytesPerSec === null ? MISSING : escapeHtml(`${formatBytes(c.originEgressBytesPerSec)}/s`),
+  );
+  return rows;
 }
 
 /** Per kv-store, the runs side by side: key spread, a reshard's moves and migration, per-shard load. */

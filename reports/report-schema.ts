@@ -447,6 +447,22 @@ const databaseLoad = obj({
 
 const theoryBeside = obj({ theory: num, simulated: nullableNum });
 
+const cdnOffload = obj({
+  clientRequests: num,
+  clientBytes: num,
+  tiers: z.array(
+    obj({
+      component: z.string(),
+      role: z.enum(['cdn-edge', 'cdn-regional', 'cdn-shield']),
+      pastShare: nullableNum,
+      pastByteShare: nullableNum,
+    }),
+  ),
+  originOffload: nullableNum,
+  originByteOffload: nullableNum,
+  originEgressBytesPerSec: nullableNum,
+});
+
 const cdnTheory = obj({
   note: str,
   origin: str,
@@ -538,6 +554,7 @@ const cachesReport = obj({
   theory: z.array(cacheTheoryCheck).optional(),
   cdnTheory: cdnTheory.optional(),
   sharding: z.array(shardingReport).optional(),
+  cdn: cdnOffload.optional(),
 });
 
 const runOutcome = {

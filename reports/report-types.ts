@@ -782,6 +782,30 @@ export interface CachesReport {
   cdnTheory?: CdnTheoryReport;
   /** Per kv-store: its key spread, resharding and per-shard load; present when the run had a kv-store. */
   sharding?: ShardingReport[];
+  /** What a CDN's tiers took off the origin, over the measured windows; present when the run had CDN tiers. */
+  cdn?: CdnOffloadReport;
+}
+
+/**
+ * A CDN's tiers from the clients' side: client requests are the edges'
+ * lookups; a tier's pass-through is what it sent behind it (fills) as a share
+ * of them; the origin's offload is one minus the pass-through of the tier in
+ * front of it (the highest tier present: shield, else regional, else edge).
+ */
+export interface CdnOffloadReport {
+  clientRequests: number;
+  clientBytes: number;
+  /** Per tier component, edge first: the share of client requests and bytes that went past it. */
+  tiers: {
+    component: string;
+    role: Exclude<CacheRole, 'cache'>;
+    pastShare: number | null;
+    pastByteShare: number | null;
+  }[];
+  originOffload: number | null;
+  originByteOffload: number | null;
+  /** Bytes the origin sent to fill the tier in front of it, per second (pushed content is in that tier's pushedBytes detail). */
+  originEgressBytesPerSec: number | null;
 }
 
 /** One cache-like component (a cache tier, a CDN tier), summed over its nodes. */

@@ -262,5 +262,8 @@ describe('requests the cache cannot serve', () => {
     rig.run(100 * MS);
     expect(answers[0].error).toBe('timeout');
     expect(answers[0].answeredUs).toBe(1 * MS + 50 * MS + 2 * MS);
+    // Answered, if with an error: it left the cache, so the component's counts add up.
+    const metrics = rig.built.components.find((c) => c.metrics.name === 'cache')!.metrics;
+    expect([metrics.arrived, metrics.served, metrics.rejected]).toEqual([1, 1, 0]);
   });
 });

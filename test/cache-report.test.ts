@@ -121,6 +121,33 @@ describe('the cache section', () => {
     expect(cachesReport(new CacheLog(SECOND_US, 3), windowsOf(3), 0)).toBeUndefined();
   });
 
+  it("sums a CDN's tiers into what got past each and what the origin never saw", () => {
+    const log = new CacheLog(SECOND_US, 2);
+    const tiers = [
+      log.cache('edge-a', 'cdn-edge'),
+      log.cache('edge-b', 'cdn-edge'),
+      log.cache('mid', 'cdn-regional'),
+      log.cache('shield', 'cdn-shield'),
+    ];
+    // 100 client lookups of 1 kB on each edge; 60 fills of them in all to mid, 30 on to the shield, 10 to the origin.
+    for (const edge of tiers.slice(0, 2)) for (let i = 0; i < 100; i++) edge.lookup(at(1.5), i, 1000, i >= 30);
+    for (let i = 0; i < 60; i++) tiers[i < 30 ? 0 : 1].backendRequest(at(1.5), 1000);
+    for (let i = 0; i < 30; i++) tiers[2].backendRequest(at(1.5), 1000);
+    for (let i = 0; i < 10; i++) tiers[3].backendRequest(at(1.5), 2000);
+    const cdn = cachesReport(log, windowsOf(2), at(1))!.cdn!;
+    expect(cdn.clientRequests).toBe(200);
+    expect(cdn.tiers.map((t) => [t.component, t.pastShare])).toEqual([
+      ['edge-a', 0.15],
+      ['edge-b', 0.15],
+      ['mid', 0.15],
+      ['shield', 0.05],
+    ]);
+    expect(cdn.originOffload).toBe(0.95);
+    expect(cdn.originByteOffload).toBe(0.9);
+    expect(cdn.originEgressBytesPerSec).toBe(20_000);
+    expect(cachesReport(handLog(4), windowsOf(4), 0)!.cdn).toBeUndefined();
+  });
+
   it('round-trips through report.json, and a timeline without one entry a window is refused', () => {
     const report = withCaches(sampleReport({ variants: true }));
     const parsed = parseReport(JSON.parse(JSON.stringify(report)));

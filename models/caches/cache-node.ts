@@ -609,8 +609,10 @@ export class CacheNode
     if (reply.status === 'ok')
       this.databaseRecord()?.acknowledged(key, reply.version, this.ctx.nowUs, call.op === 'delete');
     const caller = call.callers[0];
-    if (reply.status === 'exists') this.answerKv(caller, 'exists', reply.version, reply.sizeBytes);
-    else this.answerWrite(caller.from, caller.message, reply.version, call.sizeBytes, caller.arrivedUs);
+    if (reply.status === 'exists') {
+      this.metrics.recordServed(caller.arrivedUs, this.ctx.nowUs);
+      this.answerKv(caller, 'exists', reply.version, reply.sizeBytes);
+    } else this.answerWrite(caller.from, caller.message, reply.version, call.sizeBytes, caller.arrivedUs);
   }
 
   private holdsNewer(key: number, version: number): boolean {
@@ -715,7 +717,9 @@ export class CacheNode
     );
   }
 
+  /** Answers a failure the backend caused: the request leaves the cache answered, so it counts as served (not refused at the door). */
   private answerError(caller: Caller, error: ErrorKind, reason: string): void {
+    this.metrics.recordServed(caller.arrivedUs, this.ctx.nowUs);
     const message = caller.message;
     if (message.kind === 'request') {
       this.ctx.send(caller.from, responseTo(message, error) satisfies Response, 0);

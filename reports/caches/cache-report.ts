@@ -1,6 +1,7 @@
 import type { CacheLog, CacheRecord, DatabaseRecord } from '../../models/measure/cache-log.js';
 import type {
   CacheComponentReport,
+  CdnOffloadReport,
   CacheKeyClassReport,
   CachesReport,
   CacheTimeline,
@@ -32,10 +33,41 @@ export function cachesReport(log: CacheLog, windows: readonly Window[], warmupUs
   if (log.caches.length === 0 && log.databases.length === 0) return undefined;
   const first = windows.findIndex((w) => w.startUs >= warmupUs);
   const measured = first === -1 ? windows.length : first;
+  const caches = log.caches.map((record) => cacheReport(record, windows, measured));
+  const cdn = cdnOffload(caches, measuredSeconds(windows, measured));
   return {
     measuredFromUs: measured < windows.length ? windows[measured].startUs : (windows.at(-1)?.endUs ?? 0),
-    caches: log.caches.map((record) => cacheReport(record, windows, measured)),
+    caches,
     databases: log.databases.map((record) => databaseReport(record, windows, measured)),
+    ...(cdn === undefined ? {} : { cdn }),
+  };
+}
+
+const CDN_TIERS = ['cdn-edge', 'cdn-regional', 'cdn-shield'] as const;
+
+/** What the CDN tiers let through to the origin (see CdnOffloadReport); undefined without an edge tier. */
+function cdnOffload(caches: readonly CacheComponentReport[], seconds: number): CdnOffloadReport | undefined {
+  const tiers = CDN_TIERS.flatMap((role) => caches.filter((c) => c.role === role).map((c) => ({ ...c, role })));
+  const edges = tiers.filter((c) => c.role === 'cdn-edge');
+  if (edges.length === 0) return undefined;
+  const clientRequests = edges.reduce((total, c) => total + c.lookups, 0);
+  const clientBytes = edges.reduce((total, c) => total + c.bytesRequested, 0);
+  const top = tiers.filter((c) => c.role === tiers.at(-1)!.role);
+  const originRequests = top.reduce((total, c) => total + c.backend.requests, 0);
+  const originBytes = top.reduce((total, c) => total + c.backend.bytes, 0);
+  const offload = (through: number, whole: number) => (whole === 0 ? null : round(1 - through / whole, 6));
+  return {
+    clientRequests,
+    clientBytes,
+    tiers: tiers.map((c) => ({
+      component: c.component,
+      role: c.role,
+      pastShare: ratio(c.backend.requests, clientRequests),
+      pastByteShare: ratio(c.backend.bytes, clientBytes),
+    })),
+    originOffload: offload(originRequests, clientRequests),
+    originByteOffload: offload(originBytes, clientBytes),
+    originEgressBytesPerSec: seconds === 0 ? null : round(originBytes / seconds, 3),
   };
 }
 

@@ -35,7 +35,7 @@ export function cacheHitRatioCharts(report: Report): Chart[] {
     timeChart({
       id: cacheHitRatioChartId(component),
       title: `Hit ratio over time: ${component}`,
-      subtitle: `hits / lookups per window, the warm-up included; gaps: no lookup${multi ? `; ${SHARED_LINE_NOTE}` : ''}${overlaySubtitle(report)}`,
+      subtitle: `hits / lookups per window, warm-up included${multi ? `; ${SHARED_LINE_NOTE}` : ''}${overlaySubtitle(report)}`,
       durationUs: report.scenario.durationUs,
       yAxes: [valueAxis('hit ratio (%)', 'y', { min: 0, max: 100 })],
       panels: [

@@ -64,7 +64,7 @@ export function consumerLagCharts(report: Report): Chart[] {
       timeChart({
         id: consumerLagChartId(topic.name, stream.subscription),
         title: `Consumer lag: ${streamLabel(topic, stream)}`,
-        subtitle: `messages stored, not yet processed, dead-lettered or removed, at the end of each window${multi ? '; one line per variant, variants with the same backlog named together' : ''}${overlaySubtitle(report)}`,
+        subtitle: `messages stored and not yet processed, dead-lettered or removed, per window${multi ? '; variants with the same backlog share a line' : ''}${overlaySubtitle(report)}`,
         durationUs: report.scenario.durationUs,
         yAxes: [valueAxis('messages waiting', 'y', { min: 0 })],
         panels: [{ series: lines, intervals: overlayIntervals(report) }],

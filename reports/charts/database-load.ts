@@ -32,7 +32,7 @@ export function databaseLoadCharts(report: Report): Chart[] {
     timeChart({
       id: databaseLoadChartId(component),
       title: `Database load over time: ${component}`,
-      subtitle: `reads + writes served per second in each window${multi ? `; ${SHARED_LINE_NOTE}` : ''}${overlaySubtitle(report)}`,
+      subtitle: `reads + writes per second in each window${multi ? `; ${SHARED_LINE_NOTE}` : ''}${overlaySubtitle(report)}`,
       durationUs: report.scenario.durationUs,
       yAxes: [valueAxis('requests/s', 'y', { min: 0 })],
       panels: [

@@ -11,7 +11,7 @@ import { hasVariants, runsOf, seriesStyle, windowLine, windowMidSeconds } from '
 export const SAME_LINE_SHARE = 0.005;
 
 /** The subtitle's words for how runs share a line. */
-export const SHARED_LINE_NOTE = 'one line per variant; variants whose lines would lie on each other share one';
+export const SHARED_LINE_NOTE = 'variants with matching lines share one';
 
 /**
  * One line per run of `report` over `metrics.timeline`'s windows, `values`
