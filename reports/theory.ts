@@ -1,11 +1,10 @@
 import { distribution, type DistributionSpec } from '../engine/distribution.js';
 import type { BuiltScenario } from '../scenarios/harness/build-scenario.js';
 import type { QueueServerSettings } from '../models/servers/queue-server.js';
-import { modelDefinition } from '../models/kit/registry.js';
+import { namedByComponents, sendsPoissonAttempts, type Instance } from './theory-inputs.js';
 import { erlangB, mg1, mmc, mmck, type StationTheory } from './queueing-theory.js';
 import type { RunMetrics, TheoryCheck, TheoryRow } from './report-types.js';
 
-type Instance = { type: string; nodes: string } & Record<string, unknown>;
 type QueueServerInstance = Instance & QueueServerSettings;
 type Feeder = Instance & {
   rate: number;
@@ -34,17 +33,9 @@ export function theoryChecks(built: BuiltScenario, metrics: RunMetrics): TheoryC
     const feeders = Object.values(scenario.workloads)
       .map((w) => w as Feeder)
       .filter((w) => w.target === name);
-    // Retries, hedges and rate shapes make arrivals something other than a homogeneous Poisson process; with DNS the target is a name, not this component.
-    const poissonOnly = feeders.every(
-      (w) =>
-        w.type === 'poisson' &&
-        w.stopAt === undefined &&
-        w.retry === undefined &&
-        w.hedge === undefined &&
-        w.dns === undefined &&
-        (w.shape === undefined || (w.shape as { type: string }).type === 'constant'),
-    );
-    if (feeders.length === 0 || !poissonOnly || namedByComponents(scenario.components, name)) continue;
+    // With DNS the target is a name, not this component.
+    const poissonOnly = feeders.every((w) => sendsPoissonAttempts(w) && w.dns === undefined);
+    if (feeders.length === 0 || !poissonOnly || namedByComponents(scenario.components, (n) => n === name)) continue;
     const nodes = scenario.topology.nodes[component.nodes].count;
     const feederRates = feeders.map((w) => w.rate * scenario.topology.nodes[w.nodes].count);
     const totalRatePerSec = feederRates.reduce((sum, r) => sum + r, 0);
@@ -192,18 +183,6 @@ function describedByTheory(component: QueueServerInstance, feeders: readonly Fee
   if (priorities.size > 1 && component.order === 'priority' && serviceParts > 1) return false;
   if (component.deadlines === 'drop' && feeders.some((w) => w.timeout !== undefined)) return false;
   return true;
-}
-
-/** Whether another component names `name`: a balancer or a caller sends it requests beside the workloads', an autoscaler changes its nodes. */
-function namedByComponents(components: Record<string, unknown>, name: string): boolean {
-  return Object.values(components).some((raw) => {
-    const { type, nodes: _nodes, ...params } = raw as Instance;
-    return (
-      modelDefinition(type)
-        ?.references?.(params)
-        .some((ref) => ref.component === name) ?? false
-    );
-  });
 }
 
 const round = (x: number) => Number(x.toPrecision(8));

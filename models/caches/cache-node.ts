@@ -14,7 +14,14 @@ import { responseTo, type Ping, type Pong, type Request, type Response } from '.
 import type { CacheRecord, DatabaseRecord } from '../measure/cache-log.js';
 import type { ComponentMetrics } from '../measure/component-metrics.js';
 import type { ErrorKind } from '../measure/outcomes.js';
-import type { KvDelete, KvGet, KvPut, KvReply, KvRequest } from '../sharding/kv-messages.js';
+import {
+  kvReplyTo,
+  type KvDelete,
+  type KvGet,
+  type KvPut,
+  type KvReply,
+  type KvRequest,
+} from '../sharding/kv-messages.js';
 import { backendRoute, databaseBehind, type BackendRoute } from './backend-route.js';
 import { cacheParams, type CacheSettings } from './cache-settings.js';
 import type { CacheStore, CacheStoreListener, RemovalCause } from './cache-store.js';
@@ -664,15 +671,7 @@ export class CacheNode
       this.ctx.send(to, responseTo(message), sizeBytes);
       return;
     }
-    const reply: KvReply = {
-      kind: 'kv-reply',
-      id: message.id,
-      key: message.key,
-      status: found ? 'ok' : 'not-found',
-      version: found ? version : 0,
-      sizeBytes: found ? sizeBytes : 0,
-      sentUs: message.sentUs,
-    };
+    const reply = found ? kvReplyTo(message, 'ok', version, sizeBytes) : kvReplyTo(message, 'not-found', 0, 0);
     this.ctx.send(to, reply, reply.sizeBytes);
   }
 
@@ -688,33 +687,11 @@ export class CacheNode
       this.ctx.send(to, responseTo(message), 0);
       return;
     }
-    const reply: KvReply = {
-      kind: 'kv-reply',
-      id: message.id,
-      key: message.key,
-      status: 'ok',
-      version,
-      sizeBytes: message.kind === 'kv-put' ? sizeBytes : 0,
-      sentUs: message.sentUs,
-    };
-    this.ctx.send(to, reply, 0);
+    this.ctx.send(to, kvReplyTo(message, 'ok', version, message.kind === 'kv-put' ? sizeBytes : 0), 0);
   }
 
   private answerKv(caller: Caller, status: KvReply['status'], version: number, sizeBytes: number): void {
-    const message = caller.message as KvRequest;
-    this.ctx.send(
-      caller.from,
-      {
-        kind: 'kv-reply',
-        id: message.id,
-        key: message.key,
-        status,
-        version,
-        sizeBytes,
-        sentUs: message.sentUs,
-      } satisfies KvReply,
-      0,
-    );
+    this.ctx.send(caller.from, kvReplyTo(caller.message as KvRequest, status, version, sizeBytes), 0);
   }
 
   /** Answers a failure the backend caused: the request leaves the cache answered, so it counts as served (not refused at the door). */
@@ -725,20 +702,7 @@ export class CacheNode
       this.ctx.send(caller.from, responseTo(message, error) satisfies Response, 0);
       return;
     }
-    this.ctx.send(
-      caller.from,
-      {
-        kind: 'kv-reply',
-        id: message.id,
-        key: message.key,
-        status: 'failed',
-        version: 0,
-        sizeBytes: 0,
-        sentUs: message.sentUs,
-        reason,
-      } satisfies KvReply,
-      0,
-    );
+    this.ctx.send(caller.from, kvReplyTo(message, 'failed', 0, 0, reason), 0);
   }
 
   /** An entry's time to live: ttl × U(1 − ttlJitter, 1). */

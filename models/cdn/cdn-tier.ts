@@ -10,7 +10,7 @@ import type { InstanceContext, ModelDefinition } from '../kit/model-contract.js'
 import { responseTo, type Ping, type Pong, type Request, type Response } from '../kit/request-messages.js';
 import type { CacheRecord, CacheRole } from '../measure/cache-log.js';
 import type { ComponentMetrics } from '../measure/component-metrics.js';
-import type { KvGet, KvReply, KvRequest } from '../sharding/kv-messages.js';
+import { kvReplyTo, type KvGet, type KvReply, type KvRequest } from '../sharding/kv-messages.js';
 import type { CacheStore, CacheStoreListener, RemovalCause } from '../caches/cache-store.js';
 import { createCacheStore } from '../caches/create-cache-store.js';
 import { cdnOriginOf, isCdnTierParams, type CdnOrigin } from './cdn-origin.js';
@@ -166,16 +166,7 @@ export class CdnPop implements InspectableProcess<Request | KvRequest | KvReply 
       case 'kv-delete':
         this.ctx.send(
           from,
-          {
-            kind: 'kv-reply',
-            id: message.id,
-            key: message.key,
-            status: 'failed',
-            version: 0,
-            sizeBytes: 0,
-            sentUs: message.sentUs,
-            reason: `cdn-tier ${this.ctx.name} serves reads only; write to the origin`,
-          } satisfies KvReply,
+          kvReplyTo(message, 'failed', 0, 0, `cdn-tier ${this.ctx.name} serves reads only; write to the origin`),
           0,
         );
         return;

@@ -61,3 +61,17 @@ export interface KvReply {
   readonly sentUs: TimeUs;
   readonly reason?: string;
 }
+
+/** The answer to `request`, carrying back its id, key and sentUs; `reason` only with a failure or refusal. */
+export function kvReplyTo(
+  request: Pick<KvRequest, 'id' | 'key' | 'sentUs'>,
+  status: KvStatus,
+  version: number,
+  sizeBytes: number,
+  reason?: string,
+): KvReply {
+  const { id, key, sentUs } = request;
+  return reason === undefined
+    ? { kind: 'kv-reply', id, key, status, version, sizeBytes, sentUs }
+    : { kind: 'kv-reply', id, key, status, version, sizeBytes, sentUs, reason };
+}

@@ -13,7 +13,7 @@ import type { ShardRecord } from '../measure/shard-log.js';
 import { Deque } from '../parts/deque.js';
 import { ObjectSizes } from '../caches/object-sizes.js';
 import { keysPerShard, movedKeys } from './key-spread.js';
-import type { KvReply, KvRequest, KvStatus } from './kv-messages.js';
+import { kvReplyTo, type KvRequest, type KvStatus } from './kv-messages.js';
 import { kvStoreParams, type KvStoreParams } from './kv-store-params.js';
 import type {
   KvCopy,
@@ -446,10 +446,7 @@ export class KvStore implements InspectableProcess<KvRequest | ShardMessage> {
 
   private answer(job: Job, status: KvStatus, version: number, sizeBytes: number, reason?: string): void {
     const r = job.request;
-    const reply: KvReply =
-      reason === undefined
-        ? { kind: 'kv-reply', id: r.id, key: r.key, status, version, sizeBytes, sentUs: r.sentUs }
-        : { kind: 'kv-reply', id: r.id, key: r.key, status, version, sizeBytes, sentUs: r.sentUs, reason };
+    const reply = kvReplyTo(r, status, version, sizeBytes, reason);
     if (job.relayVia === -1) this.ctx.send(job.replyTo, reply, sizeBytes);
     else
       this.ctx.send(job.relayVia, { kind: 'kv-relayed', reply, replyTo: job.replyTo } satisfies KvRelayed, sizeBytes);

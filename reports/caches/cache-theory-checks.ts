@@ -1,9 +1,9 @@
 import { distribution, type DistributionSpec } from '../../engine/index.js';
 import type { CacheSettings } from '../../models/caches/cache-settings.js';
 import { ObjectSizes } from '../../models/caches/object-sizes.js';
-import { modelDefinition } from '../../models/kit/registry.js';
 import type { BuiltScenario } from '../../scenarios/harness/build-scenario.js';
 import type { CacheTheoryCheck, CacheTheoryRow } from '../report-types.js';
+import { namedByComponents, sendsPoissonAttempts, type Instance } from '../theory-inputs.js';
 import {
   byteHitRatio,
   fifoTheory,
@@ -15,17 +15,12 @@ import {
   type CacheTheory,
 } from './cache-theory.js';
 
-type Instance = { type: string; nodes: string } & Record<string, unknown>;
 type CacheInstance = Instance & CacheSettings;
 type Feeder = Instance & {
   target: string;
   rate: number;
   operations: string | Record<string, number>;
   keys?: { count: number; zipf?: number; shift?: unknown };
-  shape?: { type: string };
-  stopAt?: number;
-  retry?: unknown;
-  hedge?: unknown;
   dns?: string;
 };
 
@@ -87,7 +82,7 @@ export function cacheTheoryChecks(built: BuiltScenario): CacheTheoryCheck[] {
     if (feeders.length === 0 || !feeders.every((w) => independentReads(w, cache))) continue;
     // Per-key arrays of more keys would cost the report more memory than the run: no theory for them.
     if (feeders.some((w) => w.keys!.count > MAX_THEORY_KEYS)) continue;
-    if (namedByComponents(scenario.components, name)) continue;
+    if (namedByComponents(scenario.components, (n) => n === name)) continue;
     const nodes = scenario.topology.nodes[cache.nodes].count;
     if (cache.replicas !== undefined && nodes > 1) continue;
     const record = built.caches.caches.find((c) => c.component === name);
@@ -278,23 +273,10 @@ function formula(
 
 /** An open-loop Poisson stream of reads with fixed key popularity: the formulas' input. */
 function independentReads(w: Feeder, cache: CacheInstance): boolean {
-  if (w.type !== 'poisson' || w.keys === undefined || w.keys.shift !== undefined) return false;
-  if (w.stopAt !== undefined || w.retry !== undefined || w.hedge !== undefined || w.dns !== undefined) return false;
-  if (w.shape !== undefined && w.shape.type !== 'constant') return false;
+  if (!sendsPoissonAttempts(w) || w.dns !== undefined || w.keys === undefined || w.keys.shift !== undefined)
+    return false;
   const operations = typeof w.operations === 'string' ? [w.operations] : Object.keys(w.operations);
   return operations.every((op) => !cache.writeOperations.includes(op));
-}
-
-/** Whether another component names `name` (a balancer, a cache or CDN tier behind which it sits): its input is then not the workloads' alone. */
-function namedByComponents(components: Record<string, unknown>, name: string): boolean {
-  return Object.values(components).some((raw) => {
-    const { type, nodes: _nodes, ...params } = raw as Instance;
-    return (
-      modelDefinition(type)
-        ?.references?.(params)
-        .some((ref) => ref.component === name) ?? false
-    );
-  });
 }
 
 /** The component at the bottom of the chain of backends (the database), if the chain ends. */

@@ -2,9 +2,9 @@ import type { BuiltScenario } from '../../scenarios/harness/build-scenario.js';
 import type { DistributionSpec } from '../../engine/index.js';
 import { ObjectSizes } from '../../models/caches/object-sizes.js';
 import { ParentSelection } from '../../models/cdn/parent-selection.js';
-import { modelDefinition } from '../../models/kit/registry.js';
 import type { CdnTierSettings } from '../../models/cdn/cdn-tier-params.js';
 import type { CachesReport, CdnTheoryReport, CdnTierTheoryRow } from '../report-types.js';
+import { namedByComponents, sendsPoissonAttempts, type Instance } from '../theory-inputs.js';
 import { fifoTheory, hitRatio, lruTheory, zipfPopularity, type CacheTheory } from './cache-theory.js';
 
 /**
@@ -165,7 +165,6 @@ function popHitProbabilities(tier: CdnTheoryTierInput, lambda: Float64Array, siz
   return h;
 }
 
-type Instance = { type: string; nodes: string } & Record<string, unknown>;
 type TierInstance = Instance & CdnTierSettings;
 
 /**
@@ -204,8 +203,17 @@ export function cdnTheoryReport(built: BuiltScenario, caches: CachesReport | und
   }
   if (origin === undefined) return undefined;
   const originParams = components[origin];
-  // A tier fed by something other than its child tiers and the clients (a balancer, a cache) sees requests the theory does not count.
-  if (namedByOthers(components, new Set(tierNames))) return undefined;
+  // A tier fed by something other than its child tiers and the clients (a balancer, a cache) sees requests the theory
+  // does not count; the tiers name each other, and a DNS server names them for the workloads (judged with them).
+  const tierSet = new Set(tierNames);
+  if (
+    namedByComponents(
+      components,
+      (n) => tierSet.has(n),
+      (n, type) => tierSet.has(n) || type === 'dns',
+    )
+  )
+    return undefined;
   const originKeys = (originParams.keys as { count: number }).count;
   const rtt = (a: string, b: string) => sim.network.meanRttUs(sim.regionOf(sim.lookup(a)), sim.regionOf(sim.lookup(b)));
 
@@ -235,15 +243,10 @@ export function cdnTheoryReport(built: BuiltScenario, caches: CachesReport | und
     const tier = tierOf.get(tierName);
     if (tier === undefined) continue;
     const keys = w.keys as { count: number; zipf?: number; shift?: unknown } | undefined;
-    const shape = w.shape as { type: string } | undefined;
     if (
-      w.type !== 'poisson' ||
+      !sendsPoissonAttempts(w) ||
       keys === undefined ||
       keys.shift !== undefined ||
-      w.retry !== undefined ||
-      w.hedge !== undefined ||
-      w.stopAt !== undefined ||
-      (shape !== undefined && shape.type !== 'constant') ||
       // Keys the origin lacks are answered not found and never cached: each request for one goes all the way up.
       keys.count > originKeys
     )
@@ -337,19 +340,6 @@ export function cdnTheoryReport(built: BuiltScenario, caches: CachesReport | und
 /** Six significant digits: the formulas' precision, and stable bytes in report.json. */
 const round = (x: number) => Number(x.toPrecision(6));
 const roundOrNull = (x: number | null) => (x === null ? null : round(x));
-
-/** Whether a component other than a tier (its child tiers) or a DNS server (the workloads' way in, checked with them) names a tier. */
-function namedByOthers(components: Record<string, Instance>, tiers: ReadonlySet<string>): boolean {
-  return Object.entries(components).some(([name, raw]) => {
-    if (tiers.has(name) || raw.type === 'dns') return false;
-    const { type, nodes: _nodes, ...params } = raw;
-    return (
-      modelDefinition(type)
-        ?.references?.(params)
-        .some((ref) => tiers.has(ref.component)) ?? false
-    );
-  });
-}
 
 /** 1 − (what the origin-facing tiers sent to the origin) / (what the client-facing tiers were asked), over the measured windows. */
 function simulatedOffload(

@@ -3,7 +3,7 @@ import { SlotList } from './slot-list.js';
 
 /** FIFO: one list in insertion order; hits change nothing, the oldest entry is evicted. */
 export class FifoPolicy implements EvictionPolicy {
-  private readonly order: SlotList;
+  protected readonly order: SlotList;
 
   constructor(slotCount: number) {
     this.order = new SlotList(slotCount);
@@ -21,7 +21,7 @@ export class FifoPolicy implements EvictionPolicy {
     this.order.pushHead(slot);
   }
 
-  accessed(): void {}
+  accessed(_slot: number): void {}
 
   requested(): void {}
 
