@@ -5,13 +5,14 @@ import { UsageError } from './exit-codes.js';
 
 /**
  * Older formats whose reports are also reports of the current one: format 5
- * only added the optional `delivery` section and format 6 the optional
- * `caches` one, and a format 4 run had no topic and a format 5 run no cache,
- * so their trace hashes are what this version computes.
+ * only added the optional `delivery` section, format 6 the optional `caches`
+ * one and format 7 the optional `feed` and `chat` ones, and a format 4 run had
+ * no topic, a format 5 run no cache and a format 6 run no feed or chat, so
+ * their trace hashes are what this version computes.
  */
-const READ_AS_CURRENT: readonly number[] = [4, 5];
+const READ_AS_CURRENT: readonly number[] = [4, 5, 6];
 
-/** "4, 5 and 6". */
+/** "4, 5, 6 and 7". */
 const READABLE_FORMATS = `${READ_AS_CURRENT.join(', ')} and ${REPORT_FORMAT_VERSION}`;
 
 /** A report.json that faultline run wrote, read and checked; anything else is a UsageError saying what it is instead. */

@@ -24,8 +24,12 @@ export type { CacheRole, CdfPoint, ErrorCounts, ErrorKind, LatencySummary, Order
  * report is read as a format 5 one without it.
  * 6: `caches` (hit ratios, backend and database load, stale reads, memory per cache and database), only in runs
  * with a cache or a database; a format 4 or 5 report is read as a format 6 one without it.
+ * 7: `feed` (fan-out writes, fetches, visibility delays and costs beside their analytic values, the follower
+ * graph's degree distribution) and `chat` (delivery latency, loss, duplicates and ordering, connections and
+ * reconnect storms, presence, protocol load), each only in runs with a feed service or chat clients; a format
+ * 4, 5 or 6 report is read as a format 7 one without them.
  */
-export const REPORT_FORMAT_VERSION = 6;
+export const REPORT_FORMAT_VERSION = 7;
 
 /** What one run produced; the report's top level repeats it for its first run. */
 export interface RunOutcome {

@@ -1,5 +1,7 @@
 import { CacheLog } from '../models/measure/cache-log.js';
 import { ShardLog } from '../models/measure/shard-log.js';
+import { FeedLog } from '../models/measure/feed-log.js';
+import { ChatLog } from '../models/measure/chat-log.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { NodeContext, NodeId, Process } from '../engine/node-context.js';
@@ -119,6 +121,9 @@ function runGateways(options: {
       deliveries: new DeliveryLog(),
       caches: new CacheLog(1_000_000, 1),
       shards: new ShardLog(1_000_000, 1),
+      feeds: new FeedLog(1_000_000, 1, 0),
+      chats: new ChatLog(1_000_000, 1, 0),
+      shared: (_key, build) => build(),
       paramsOf: () => ({}),
       metricsOf: () => undefined,
       componentMetrics: () => metrics,

@@ -25,6 +25,8 @@ const MODEL_TIERS = [
     'cdn',
     'sharding',
     'url-shortener',
+    'feed',
+    'chat',
   ],
   ['builtin-models.ts'],
 ];

@@ -166,7 +166,7 @@ describe('faultline replay', () => {
       [['replay', at('nope.json')], /nope\.json: cannot read it \(ENOENT\)/],
       [
         ['replay', edited('format3.json', (r) => ((r as { format: number }).format = 3))],
-        /format 3, but this faultline reads formats 4, 5 and 6; .* can replay/,
+        /format 3, but this faultline reads formats 4, 5, 6 and 7; .* can replay/,
       ],
       [['replay', edited('no-scenario.json', (r) => (r.scenario.resolved = null))], /holds no scenario to run again/],
       [

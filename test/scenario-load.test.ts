@@ -356,6 +356,8 @@ describe('units', () => {
     expect(parseRatePerSec('500/s')).toBe(500);
     expect(parseRatePerSec('2/min')).toBeCloseTo(2 / 60, 15);
     expect(parseRatePerSec('10/ms')).toBe(10_000);
+    expect(parseRatePerSec('2/day')).toBeCloseTo(2 / 86_400, 15);
+    expect(parseRatePerSec('20/d')).toBeCloseTo(20 / 86_400, 15);
     expect(parseRatePerSec('500')).toBeNull();
   });
 

@@ -1,8 +1,10 @@
 import type { z } from 'zod';
-import type { NodeId, TimeUs } from '../../engine/index.js';
+import type { NodeId, RandomStream, TimeUs } from '../../engine/index.js';
 import type { ComponentMetrics } from '../measure/component-metrics.js';
 import type { CacheLog } from '../measure/cache-log.js';
+import type { ChatLog } from '../measure/chat-log.js';
 import type { DeliveryLog } from '../measure/delivery-log.js';
+import type { FeedLog } from '../measure/feed-log.js';
 import type { HistoryRecorder } from '../measure/history-recorder.js';
 import type { RequestMetrics } from '../measure/request-metrics.js';
 import type { ShardLog } from '../measure/shard-log.js';
@@ -82,6 +84,19 @@ export interface InstanceContext {
   caches: CacheLog;
   /** The run's record of its sharded stores: load per shard, key spread, migrations. */
   shards: ShardLog;
+  /** The run's record of its feed services: fan-out writes, fetches, visibility delays, timelines. */
+  feeds: FeedLog;
+  /** The run's record of its chat system: deliveries, ordering, connections, presence, protocol load. */
+  chats: ChatLog;
+  /**
+   * A value built once per run and shared by every instance that asks for it
+   * under `key` (a social graph that a feed service and its workload both
+   * read): the first caller's `build` makes it. Build it only from the
+   * scenario's parameters and `stream`, so it is the same whoever asks first.
+   */
+  shared<T>(key: string, build: () => T): T;
+  /** The run's random stream for (component path, purpose), as nodes get theirs: for what is built before the run starts. */
+  stream(componentPath: string, purpose: string): RandomStream;
   /**
    * Another component's parsed parameters (without `type` and `nodes`), for
    * callers that must agree with it on something static, as a client library

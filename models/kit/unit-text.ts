@@ -23,6 +23,8 @@ const RATE_PER_UNITS: Record<string, number> = {
   m: 1 / 60,
   min: 1 / 60,
   h: 1 / 3600,
+  d: 1 / 86_400,
+  day: 1 / 86_400,
 };
 const SIZE_UNITS: Record<string, number> = {
   B: 1,
@@ -37,7 +39,7 @@ const BANDWIDTH_UNITS: Record<string, number> = { bps: 1, Kbps: 1e3, Mbps: 1e6, 
 
 const NUMBER = String.raw`(\d+(?:\.\d+)?|\.\d+)`;
 export const DURATION_RE = new RegExp(`^${NUMBER}\\s*(us|µs|ms|s|min|m|h|d)$`);
-export const RATE_RE = new RegExp(`^${NUMBER}\\s*/\\s*(us|µs|ms|sec|s|min|m|h)$`);
+export const RATE_RE = new RegExp(`^${NUMBER}\\s*/\\s*(us|µs|ms|sec|s|min|m|h|day|d)$`);
 export const SIZE_RE = new RegExp(`^${NUMBER}\\s*(B|KB|MB|GB|KiB|MiB|GiB)$`);
 export const BANDWIDTH_RE = new RegExp(`^${NUMBER}\\s*(bps|Kbps|Mbps|Gbps)$`);
 export const PERCENT_RE = new RegExp(`^${NUMBER}\\s*%$`);

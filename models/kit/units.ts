@@ -109,7 +109,7 @@ export const signedDurationUs = z
   });
 /** A duration above zero, for intervals and timeouts that would otherwise fire without end or never wait. */
 export const positiveDurationUs = durationUs.refine((us) => us > 0, 'must be above zero');
-/** Events per second, from `500/s`, `2/min`, `10/ms`. */
+/** Events per second, from `500/s`, `2/min`, `10/ms`, `2/day`. */
 export const ratePerSec = unitString({
   kind: 'rate',
   pattern: RATE_RE,

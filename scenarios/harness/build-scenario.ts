@@ -10,6 +10,8 @@ import { StalenessProbes } from '../../models/measure/staleness-probes.js';
 import { DeliveryLog } from '../../models/measure/delivery-log.js';
 import { CacheLog, type CacheTraceSink } from '../../models/measure/cache-log.js';
 import { ShardLog } from '../../models/measure/shard-log.js';
+import { FeedLog } from '../../models/measure/feed-log.js';
+import { ChatLog } from '../../models/measure/chat-log.js';
 import { registerBuiltinModels } from '../../models/builtin-models.js';
 import { modelDefinition } from '../../models/kit/registry.js';
 import { instanceContext } from './instance-context.js';
@@ -34,6 +36,10 @@ export interface BuiltScenario {
   caches: CacheLog;
   /** What the run's sharded stores saw; empty when the scenario has none. */
   shards: ShardLog;
+  /** What the run's feed services saw; empty when the scenario has none. */
+  feeds: FeedLog;
+  /** What the run's chat system saw; empty when the scenario has none. */
+  chats: ChatLog;
   components: { metrics: ComponentMetrics; nodeIds: NodeId[] }[];
   /** Node ids of workload (client) nodes, whose requests are the "client operations". */
   workloadNodeIds: NodeId[];
@@ -96,6 +102,9 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
   const deliveries = new DeliveryLog();
   const caches = new CacheLog(windowUs, windows, options.cacheTraceSinks);
   const shards = new ShardLog(windowUs, windows);
+  const feeds = new FeedLog(windowUs, windows, scenario.warmup);
+  const chats = new ChatLog(windowUs, windows, scenario.warmup);
+  const sharedValues = new Map<string, unknown>();
 
   const nodeNames = new Map<string, string[]>();
   const regionNodes = new Map<string, string[]>(topology.regions.map((r) => [r, []]));
@@ -147,6 +156,12 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
         deliveries,
         caches,
         shards,
+        feeds,
+        chats,
+        shared: <T>(key: string, build: () => T): T => {
+          if (!sharedValues.has(key)) sharedValues.set(key, build());
+          return sharedValues.get(key) as T;
+        },
         paramsOf: (component) => {
           const { type: _type, nodes: _nodes, ...rest } = scenario.components[component] as Instance;
           return rest;
@@ -223,6 +238,8 @@ export function buildScenario(scenario: Scenario, options: BuildOptions = {}): B
     deliveries,
     caches,
     shards,
+    feeds,
+    chats,
     components,
     workloadNodeIds,
   };

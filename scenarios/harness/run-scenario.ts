@@ -104,7 +104,16 @@ const finishedIn = (w: WindowCounts) => w.succeeded + ERROR_KINDS.reduce((sum, k
  * and, in runs with topics (only then, so other runs keep their hashes),
  * every fact of the delivery log and what each stream still had pending.
  */
-function reportedResults({ requests, components, history, deliveries, caches, shards }: BuiltScenario): unknown {
+function reportedResults({
+  requests,
+  components,
+  history,
+  deliveries,
+  caches,
+  shards,
+  feeds,
+  chats,
+}: BuiltScenario): unknown {
   const delivery =
     deliveries.topics.length === 0
       ? {}
@@ -153,6 +162,8 @@ function reportedResults({ requests, components, history, deliveries, caches, sh
     ...delivery,
     ...cacheResults(caches),
     ...shardResults(shards),
+    ...feeds.results(),
+    ...chats.results(),
   };
 }
 

@@ -6,6 +6,8 @@ import { DeliveryLog } from '../../models/measure/delivery-log.js';
 import { HistoryRecorder } from '../../models/measure/history-recorder.js';
 import { RequestMetrics } from '../../models/measure/request-metrics.js';
 import { ShardLog, type ShardRecord } from '../../models/measure/shard-log.js';
+import { FeedLog } from '../../models/measure/feed-log.js';
+import { ChatLog } from '../../models/measure/chat-log.js';
 import { StalenessProbes } from '../../models/measure/staleness-probes.js';
 import type { InstanceContext } from '../../models/kit/model-contract.js';
 import type { KvReply, KvRequest } from '../../models/sharding/kv-messages.js';
@@ -120,6 +122,9 @@ export function kvRig(
       deliveries: new DeliveryLog(),
       caches,
       shards,
+      feeds: new FeedLog(1_000_000, 1, 0),
+      chats: new ChatLog(1_000_000, 1, 0),
+      shared: (_key, build) => build(),
       paramsOf: () => params as unknown as Record<string, unknown>,
       metricsOf: () => undefined,
       componentMetrics: () => metrics,

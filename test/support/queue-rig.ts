@@ -1,5 +1,7 @@
 import { CacheLog } from '../../models/measure/cache-log.js';
 import { ShardLog } from '../../models/measure/shard-log.js';
+import { FeedLog } from '../../models/measure/feed-log.js';
+import { ChatLog } from '../../models/measure/chat-log.js';
 import type { NodeContext, NodeId, Process } from '../../engine/node-context.js';
 import { Simulation } from '../../engine/simulation.js';
 import type {
@@ -192,6 +194,9 @@ export function queueRig(params: Record<string, unknown>, options: { seed?: numb
       deliveries,
       caches: new CacheLog(1_000_000, 1),
       shards: new ShardLog(1_000_000, 1),
+      feeds: new FeedLog(1_000_000, 1, 0),
+      chats: new ChatLog(1_000_000, 1, 0),
+      shared: (_key, build) => build(),
       paramsOf: () => ({}),
       metricsOf: () => undefined,
       componentMetrics: () => metrics,
