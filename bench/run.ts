@@ -168,6 +168,8 @@ console.log(`
 Target:
   ${campaign.efficiency >= 0.9 ? 'met    ' : 'MISSED '} speed-up >= 1.8x on 2 threads (efficiency >= 0.9)`);
 (await import('./cache-theory.js')).cacheTheoryBenchmarks(lower);
+(await import('./social-graph.js')).socialGraphBenchmarks(higher, lower);
+(await import('./feed-path.js')).feedPathBenchmarks(higher, lower);
 console.log(`\nNode ${process.version}, ${((performance.now() - started) / 1000).toFixed(0)} s in all`);
 
 const fingerprint = machineFingerprint();

@@ -24,6 +24,12 @@ import { kvStoreModel } from './sharding/kv-store.js';
 import { cacheModel } from './caches/cache-node.js';
 import { idAllocatorModel } from './url-shortener/id-allocator.js';
 import { urlShortenerModel } from './url-shortener/url-shortener.js';
+import { feedServiceModel } from './feed/feed-service.js';
+import { feedUsersModel } from './feed/feed-users.js';
+import { chatClientsModel } from './chat/chat-clients.js';
+import { chatDirectoryModel } from './chat/chat-directory.js';
+import { chatServerModel } from './chat/chat-server.js';
+import { chatStoreModel } from './chat/chat-store.js';
 
 let registered = false;
 
@@ -57,4 +63,10 @@ export function registerBuiltinModels(): void {
   registerModel(cacheModel);
   registerModel(idAllocatorModel);
   registerModel(urlShortenerModel);
+  registerModel(feedServiceModel);
+  registerModel(feedUsersModel);
+  registerModel(chatClientsModel);
+  registerModel(chatDirectoryModel);
+  registerModel(chatServerModel);
+  registerModel(chatStoreModel);
 }

@@ -5,11 +5,15 @@ import { ERROR_KINDS } from '../models/measure/request-metrics.js';
 import { consistencyReport } from './consistency/consistency-report.js';
 import { stalenessCurvesReport } from './consistency/staleness-curves.js';
 import { cachesReport } from './caches/cache-report.js';
+import { chatComparisonRows } from './chat/chat-comparison.js';
+import { chatReport } from './chat/chat-report.js';
 import { cacheTheoryChecks } from './caches/cache-theory-checks.js';
 import { cdnTheoryReport } from './caches/cdn-theory.js';
 import { shardingReports } from './caches/sharding-report.js';
 import { deliveryReport } from './delivery/delivery-report.js';
 import { faultIntervals } from './fault-intervals.js';
+import { feedComparisonRows } from './feed/feed-comparison.js';
+import { feedReport } from './feed/feed-report.js';
 import { formatDurationUs } from './format.js';
 import {
   REPORT_FORMAT_VERSION,
@@ -50,6 +54,8 @@ export function buildReport(input: ReportInput): Report {
     const stalenessCurves = stalenessCurvesReport(run.built, run.result);
     const delivery = deliveryReport(run.built.deliveries, metrics.timeline);
     const caches = cachesSection(run.built, metrics.timeline);
+    const feed = feedReport(run.built.feeds, { windows: metrics.timeline, metrics, faults: run.result.faults });
+    const chat = chatReport(run, metrics);
     return {
       name,
       overrides,
@@ -66,6 +72,8 @@ export function buildReport(input: ReportInput): Report {
       ...(stalenessCurves === undefined ? {} : { stalenessCurves }),
       ...(delivery === undefined ? {} : { delivery }),
       ...(caches === undefined ? {} : { caches }),
+      ...(feed === undefined ? {} : { feed }),
+      ...(chat === undefined ? {} : { chat }),
     };
   });
   const warnings = runWarnings(
@@ -113,6 +121,8 @@ export function buildReport(input: ReportInput): Report {
     ...(first.stalenessCurves ? { stalenessCurves: first.stalenessCurves } : {}),
     ...(first.delivery ? { delivery: first.delivery } : {}),
     ...(first.caches ? { caches: first.caches } : {}),
+    ...(first.feed ? { feed: first.feed } : {}),
+    ...(first.chat ? { chat: first.chat } : {}),
   };
   if (scenario.variants.length > 0) {
     report.variants = runs;
@@ -227,6 +237,8 @@ function compare(runs: VariantRun[]): Comparison {
       ...consistencyRows(runs),
       ...deliveryRows(runs),
       ...cacheRows(runs),
+      ...feedComparisonRows(runs),
+      ...chatComparisonRows(runs),
     ],
   };
 }

@@ -5,6 +5,10 @@ import { consistencySection } from './html-consistency.js';
 import { DELIVERY_CHART_PREFIX } from './charts/consumer-lag.js';
 import { deliverySection } from './html-delivery.js';
 import { cachesSection } from './html-caches.js';
+import { FEED_CHART_PREFIX } from './charts/degree-distribution.js';
+import { feedSection } from './html-feed.js';
+import { CHAT_CHART_PREFIX } from './charts/chat-connected-devices.js';
+import { chatSection } from './html-chat.js';
 import { STALENESS_CHART_PREFIX } from './charts/t-visibility.js';
 import { stalenessSection } from './html-staleness.js';
 import {
@@ -49,6 +53,8 @@ export function renderHtmlReport(report: Report, charts: Chart[]): string {
     stalenessSection(report, charts),
     deliverySection(report, charts),
     cachesSection(report, charts),
+    feedSection(report, charts),
+    chatSection(report, charts),
     faultsSection(report),
     componentsSection(report),
     theorySection(report),
@@ -181,7 +187,9 @@ function chartsSection(charts: Chart[]): string {
       !c.id.startsWith(CONSISTENCY_CHART_PREFIX) &&
       !c.id.startsWith(STALENESS_CHART_PREFIX) &&
       !c.id.startsWith(DELIVERY_CHART_PREFIX) &&
-      !c.id.startsWith(CACHE_CHART_PREFIX),
+      !c.id.startsWith(CACHE_CHART_PREFIX) &&
+      !c.id.startsWith(FEED_CHART_PREFIX) &&
+      !c.id.startsWith(CHAT_CHART_PREFIX),
   );
   const comparison = charts.filter((c) => c.id.startsWith('comparison-'));
   const parts = [main.map(figure).join('\n')];

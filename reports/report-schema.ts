@@ -557,6 +557,193 @@ const cachesReport = obj({
   cdn: cdnOffload.optional(),
 });
 
+const feedStrategy = z.enum(['push', 'pull', 'hybrid', 'selective', 'active-push']);
+
+const feedService = obj({
+  component: str,
+  strategy: feedStrategy,
+  settings: obj({
+    celebrityThreshold: nullableNum,
+    activeWindowUs: num,
+    costPerWrite: num,
+    costPerFetch: num,
+    timelineLength: num,
+    timelineEntryBytes: num,
+  }),
+  posts: num,
+  postsPerSec: nullableNum,
+  timelineWrites: num,
+  timelineWritesPerSec: nullableNum,
+  writesPerPost: nullableNum,
+  writesToInactive: num,
+  inactiveWriteShare: nullableNum,
+  reads: num,
+  readsPerSec: nullableNum,
+  fetches: num,
+  fetchesPerSec: nullableNum,
+  fetchesPerRead: nullableNum,
+  itemsPerRead: nullableNum,
+  rebuilds: num,
+  partialReads: num,
+  readLatency: latencySummary.nullable(),
+  postLatency: latencySummary.nullable(),
+  visibility: latencySummary,
+  celebrityPosts: z.array(obj({ author: num, followers: num, postedUs: num, lastVisibleAfterUs: nullableNum })),
+  celebrityPostsLeftOut: num,
+  timelines: obj({ peakEntries: num, peakBytes: num, entriesAtEnd: num, bytesAtEnd: num }),
+  backlog: obj({ mean: nullableNum, peak: nullableNum, atEnd: num }),
+  costPerSec: nullableNum,
+  theory: obj({
+    note: str,
+    strategies: z.array(obj({ strategy: feedStrategy, writesPerSec: num, fetchesPerSec: num, costPerSec: num })),
+    rows: z.array(
+      obj({
+        key: z.enum(['posts', 'reads', 'writes', 'fetches', 'cost']),
+        label: str,
+        analytic: num,
+        simulated: num,
+        sigma: num,
+        z: nullableNum,
+        agrees: z.boolean(),
+      }),
+    ),
+    agrees: z.boolean(),
+    departures: z.array(str),
+  }),
+  graph: obj({
+    users: num,
+    edges: num,
+    meanFollows: num,
+    inactiveUsers: num,
+    requestedExponent: nullableNum,
+    fit: obj({
+      exponent: num,
+      standardError: num,
+      xMin: num,
+      tailUsers: num,
+      tailShare: num,
+      ksDistance: num,
+    }).nullable(),
+    maxFollowers: num,
+    celebrities: z.array(obj({ user: num, followers: num })),
+    followersCcdf: z.array(z.tuple([num, num])),
+  }),
+  timeline: obj({
+    postsPerSec: z.array(num),
+    timelineWritesPerSec: z.array(num),
+    readsPerSec: z.array(num),
+    fetchesPerSec: z.array(num),
+    costPerSec: z.array(num),
+    backlogMean: z.array(num),
+    backlogPeak: z.array(num),
+  }),
+});
+
+const feedReport = obj({ measuredFromUs: num, measuredSeconds: num, services: z.array(feedService) });
+
+const chatOutage = obj({
+  server: str,
+  atUs: num,
+  devicesDropped: num,
+  allReconnectedUs: nullableNum,
+  reconnectUs: nullableNum,
+  reconnected: num,
+  meanReconnectUs: nullableNum,
+  serverBackUs: nullableNum,
+  baselineAttemptsPerSec: nullableNum,
+  peakAttemptsPerSec: num,
+  stormStartUs: nullableNum,
+  stormEndUs: nullableNum,
+  stormUs: num,
+  stormAttempts: num,
+  stormRefused: num,
+  afterServerBackUs: nullableNum,
+  outlastedCause: z.boolean(),
+});
+
+const chatProtocolTheory = obj({
+  workload: str,
+  protocol: str,
+  pollIntervalUs: nullableNum,
+  pollTimeoutUs: nullableNum,
+  heartbeatIntervalUs: nullableNum,
+  setupRoundTrips: num,
+  clientOneWayUs: num,
+  serverOneWayUs: num,
+  rows: z.array(
+    obj({
+      key: z.enum(['idle-requests', 'delivery-delay', 'connect-setup']),
+      label: str,
+      unit: z.enum(['perSec', 'us']),
+      formula: str,
+      theory: num,
+      simulated: nullableNum,
+      relativeDifference: nullableNum,
+    }),
+  ),
+});
+
+const chatReport = obj({
+  measuredFromUs: num,
+  workloads: z.array(obj({ workload: str, protocol: str })),
+  devices: num,
+  delivery: obj({
+    latency: latencySummary,
+    targetUs: num,
+    withinTarget: nullableNum,
+    cdf: z.array(z.tuple([num, num])),
+  }),
+  messages: obj({
+    sent: num,
+    acknowledged: num,
+    deliveries: num,
+    lost: num,
+    duplicates: num,
+    outOfOrder: num,
+    undeliveredAtEnd: num,
+    pendingAtEnd: num,
+  }),
+  connections: obj({
+    attempts: num,
+    refused: num,
+    failed: num,
+    established: num,
+    disconnections: num,
+    meanConnected: nullableNum,
+    peakConnected: num,
+    setupLatency: latencySummary,
+  }),
+  outages: z.array(chatOutage),
+  presence: obj({ updates: num, perSec: nullableNum, falseOffline: num }),
+  pushNotifications: num,
+  load: obj({
+    serverOperations: num,
+    serverBusy: nullableNum,
+    perSec: nullableNum,
+    perConnectedDevicePerSec: nullableNum,
+    polls: num,
+    emptyPolls: num,
+    heartbeats: num,
+    idleRequestsPerDevicePerSec: nullableNum,
+    pollsPerDevicePerSec: nullableNum,
+    heartbeatsPerDevicePerSec: nullableNum,
+  }),
+  theory: z.array(chatProtocolTheory),
+  timeline: obj({
+    connectAttempts: z.array(num),
+    connectAttemptsPerSec: z.array(num),
+    connectsRefused: z.array(num),
+    connectsFailed: z.array(num),
+    disconnections: z.array(num),
+    connectedMean: z.array(num),
+    connectedPeak: z.array(num),
+    messagesSent: z.array(num),
+    deliveries: z.array(num),
+    serverOperationsPerSec: z.array(num),
+    presenceUpdatesPerSec: z.array(num),
+  }),
+});
+
 const runOutcome = {
   traceHash: str,
   checkpoints: obj({ everyEvents: num, hashes: z.array(str) }),
@@ -571,6 +758,8 @@ const runOutcome = {
   stalenessCurves: z.array(stalenessCurves).optional(),
   delivery: deliveryReport.optional(),
   caches: cachesReport.optional(),
+  feed: feedReport.optional(),
+  chat: chatReport.optional(),
 };
 
 const namedComponent = { name: str, type: str, nodes: num };
@@ -611,7 +800,7 @@ export const reportSchema = obj({
   }).optional(),
   wall: obj({ seconds: num, eventsPerSecond: num }),
 }).check((ctx) => {
-  // The consistency, delivery and cache timelines are drawn against metrics.timeline's windows: each must have one entry a window.
+  // The consistency, delivery, cache, feed and chat timelines are drawn against metrics.timeline's windows: each must have one entry a window.
   const runs = [
     { path: [] as (string | number)[], run: ctx.value },
     ...(ctx.value.variants ?? []).map((run, i) => ({ path: ['variants', i], run })),
@@ -649,6 +838,13 @@ export const reportSchema = obj({
         oneEntryAWindow([...path, 'caches', 'sharding', s, 'load', 'timelinePerSec', node], values, windows),
       ),
     );
+    run.feed?.services.forEach((service, f) => {
+      for (const [key, values] of Object.entries(service.timeline))
+        oneEntryAWindow([...path, 'feed', 'services', f, 'timeline', key], values, windows);
+    });
+    if (run.chat !== undefined)
+      for (const [key, values] of Object.entries(run.chat.timeline))
+        oneEntryAWindow([...path, 'chat', 'timeline', key], values, windows);
     const timeline = run.consistency?.timeline;
     if (timeline === undefined) continue;
     const series: [(string | number)[], unknown[]][] = [

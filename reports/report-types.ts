@@ -10,9 +10,10 @@
 import type { MessageStats } from '../engine/simulation.js';
 import type { CacheRole } from '../models/measure/cache-log.js';
 import type { OrderingUnit, TopicKind } from '../models/measure/delivery-log.js';
+import type { FeedStrategy } from '../models/measure/feed-log.js';
 import type { CdfPoint, ErrorCounts, ErrorKind, LatencySummary } from '../models/measure/outcomes.js';
 
-export type { CacheRole, CdfPoint, ErrorCounts, ErrorKind, LatencySummary, OrderingUnit, TopicKind };
+export type { CacheRole, CdfPoint, ErrorCounts, ErrorKind, FeedStrategy, LatencySummary, OrderingUnit, TopicKind };
 
 /**
  * Bumped whenever the shape changes. 2: `warnings`; availability `null` over
@@ -52,6 +53,10 @@ export interface RunOutcome {
   delivery?: DeliveryReport;
   /** What the run's caches and databases saw, per component; present when the run had a cache, a CDN tier or a database. */
   caches?: CachesReport;
+  /** What the run's feed services did: fan-out writes, fetches, visibility delays, costs beside their analytic values, the follower graph; present when the run had a feed service. */
+  feed?: FeedReport;
+  /** What the run's chat system saw: delivery, loss and ordering, connections and reconnect storms, presence, protocol load; present when the run had chat clients. */
+  chat?: ChatReport;
 }
 
 /**
@@ -1031,4 +1036,357 @@ export interface CacheTheoryRow {
   theory: number | null;
   /** simulated − theory (absolute: both are fractions); null when either is missing. */
   difference: number | null;
+}
+
+/**
+ * What a run's feed services did, read off the feed log
+ * (models/measure/feed-log.ts) by reports/feed/feed-report.ts. Counts,
+ * rates and delays are over the measured span: from the warm-up's end
+ * (`measuredFromUs`, true time) to the end of the run, rates per simulated
+ * second of it; the timelines cover every window of `metrics.timeline`, the
+ * warm-up included. Services are in the order the run first recorded them.
+ * The definitions are in the README ("Feeds").
+ */
+export interface FeedReport {
+  measuredFromUs: number;
+  /** The span every rate is over: from measuredFromUs to the end of the run. */
+  measuredSeconds: number;
+  services: FeedServiceReport[];
+}
+
+/** One feed-service component, summed over its nodes. */
+export interface FeedServiceReport {
+  component: string;
+  strategy: FeedStrategy;
+  /** The knobs its figures depend on, as the service ran. */
+  settings: FeedSettingsReport;
+  /** Posts stored, and per second. */
+  posts: number;
+  postsPerSec: number | null;
+  /** Timeline writes made by fan-out on write, per second, and per post (the write amplification; null without a post). */
+  timelineWrites: number;
+  timelineWritesPerSec: number | null;
+  writesPerPost: number | null;
+  /** Timeline writes into users who never read (the wasted fan-out), and their share of all writes. */
+  writesToInactive: number;
+  inactiveWriteShare: number | null;
+  /** Feed reads answered, per second; followee post lists fetched at read time (fan-out on read), per second and per read. */
+  reads: number;
+  readsPerSec: number | null;
+  fetches: number;
+  fetchesPerSec: number | null;
+  fetchesPerRead: number | null;
+  /** Posts on the pages reads returned, per read (at most the page size); null without a read. */
+  itemsPerRead: number | null;
+  /** Reads that rebuilt the reader's timeline by fetching every followee (active-push's inactive readers, timelines a crash lost), and reads answered before every fetch came back. */
+  rebuilds: number;
+  partialReads: number;
+  /** The run's requests of operation `read` and `post`, as clients saw them; null without any, or when the run has several feed services (the operations are not told apart by service). */
+  readLatency: LatencySummary | null;
+  postLatency: LatencySummary | null;
+  /** Post → visible in one follower's feed, one sample per (post, follower), for posts made after the warm-up. */
+  visibility: LatencySummary;
+  /** Celebrities' posts made after the warm-up, in time order, the first MAX_CELEBRITY_POSTS of them; `celebrityPostsLeftOut` more were made. */
+  celebrityPosts: FeedCelebrityPost[];
+  celebrityPostsLeftOut: number;
+  /** Entries held in all timelines (each capped at timelineLength), the most at once over the run and at its end; bytes are entries × timelineEntryBytes. */
+  timelines: { peakEntries: number; peakBytes: number; entriesAtEnd: number; bytesAtEnd: number };
+  /** Timeline writes waiting in the fan-out queues: the time-weighted mean and the peak over the windows from the warm-up's end (to a window), and at the end of the run. */
+  backlog: { mean: number | null; peak: number | null; atEnd: number };
+  /** timelineWrites × costPerWrite + fetches × costPerFetch, per second. */
+  costPerSec: number | null;
+  theory: FeedTheoryReport;
+  graph: FeedGraphReport;
+  timeline: FeedTimeline;
+}
+
+export interface FeedSettingsReport {
+  /** Hybrid: producers with at least this many followers are pulled; null when no count is enough (never pulled). */
+  celebrityThreshold: number | null;
+  /** Active-push: the window a reader must have read within to be pushed to. */
+  activeWindowUs: number;
+  costPerWrite: number;
+  costPerFetch: number;
+  timelineLength: number;
+  timelineEntryBytes: number;
+}
+
+export interface FeedCelebrityPost {
+  /** The author's user id and follower count. */
+  author: number;
+  followers: number;
+  postedUs: number;
+  /** From the post to when its last follower could see it; null when some follower could not by the end of the run. */
+  lastVisibleAfterUs: number | null;
+}
+
+/** Per window of `metrics.timeline`, one entry a window, the warm-up included. */
+export interface FeedTimeline {
+  postsPerSec: number[];
+  timelineWritesPerSec: number[];
+  readsPerSec: number[];
+  fetchesPerSec: number[];
+  costPerSec: number[];
+  /** Timeline writes queued for fan-out: time-weighted mean and peak in the window. */
+  backlogMean: number[];
+  backlogPeak: number[];
+}
+
+/**
+ * Every strategy's analytic load and cost per second on the run's graph and
+ * rates (reports/feed/feed-cost-theory.ts), and the run's own strategy's
+ * simulated figures beside its analytic ones, each with the standard
+ * deviation a run of this length has from Poisson noise.
+ */
+export interface FeedTheoryReport {
+  /** The method and its assumptions, for a person to read with the table. */
+  note: string;
+  strategies: FeedStrategyCost[];
+  /** The run's strategy: posts, reads, timeline writes, fetches and cost per second, analytic beside simulated. */
+  rows: FeedTheoryRow[];
+  /** Every row within ±3σ. */
+  agrees: boolean;
+  /** Ways the run departs from the theory's assumptions (faults, a warm-up shorter than the active window, a fan-out behind at the end); empty when none. */
+  departures: string[];
+}
+
+export interface FeedStrategyCost {
+  strategy: FeedStrategy;
+  writesPerSec: number;
+  fetchesPerSec: number;
+  costPerSec: number;
+}
+
+export interface FeedTheoryRow {
+  key: 'posts' | 'reads' | 'writes' | 'fetches' | 'cost';
+  label: string;
+  analytic: number;
+  simulated: number;
+  /** The standard deviation of the simulated per-second figure over the measured span (compound Poisson). */
+  sigma: number;
+  /** (simulated − analytic) / sigma; null when sigma is 0. */
+  z: number | null;
+  /** |z| ≤ 3 (equal, when sigma is 0). */
+  agrees: boolean;
+}
+
+/** The follower graph the service ran on. */
+export interface FeedGraphReport {
+  users: number;
+  /** Follows (edges), and per user (the mean out-degree). */
+  edges: number;
+  meanFollows: number;
+  /** Users who never post or read. */
+  inactiveUsers: number;
+  /** The exponent α the graph was generated with; null for a graph loaded from a file. */
+  requestedExponent: number | null;
+  /** The discrete power law fitted to the in-degrees by maximum likelihood above x_min (Clauset, Shalizi and Newman); null when too few users have followers. */
+  fit: FeedPowerLawFit | null;
+  /** The most followers any user has. */
+  maxFollowers: number;
+  /** The scenario's celebrities, in its order: user id and follower count. */
+  celebrities: { user: number; followers: number }[];
+  /** The in-degree's complementary CDF, log-binned: [k, share of users with at least k followers], k ≥ 1. */
+  followersCcdf: [followers: number, share: number][];
+}
+
+export interface FeedPowerLawFit {
+  exponent: number;
+  /** (α − 1) / √n: the maximum-likelihood estimate's standard error. */
+  standardError: number;
+  xMin: number;
+  /** Users with at least xMin followers, the fit's n, and their share of all users. */
+  tailUsers: number;
+  tailShare: number;
+  /** The Kolmogorov–Smirnov distance between the tail and the fitted law. */
+  ksDistance: number;
+}
+
+/**
+ * What a run's chat system saw, read off the chat log
+ * (models/measure/chat-log.ts) by reports/chat/chat-report.ts. Counts are
+ * from the warm-up's end (`measuredFromUs`) to the end of the run, rates per
+ * simulated second over that span; the timelines cover every window of
+ * `metrics.timeline`, the warm-up included, so charts show the first
+ * connects. The definitions are in the README ("Chat").
+ */
+export interface ChatReport {
+  measuredFromUs: number;
+  /** Each chat-clients workload and the protocol its devices speak, in the scenario's order. */
+  workloads: { workload: string; protocol: string }[];
+  /** Devices of every chat-clients workload together (users × devices per user). */
+  devices: number;
+  delivery: ChatDeliveryReport;
+  messages: ChatMessagesReport;
+  connections: ChatConnectionsReport;
+  /** One per server crash that dropped devices, in time order. */
+  outages: ChatOutageReport[];
+  presence: {
+    /** Presence changes delivered to contacts' devices, and per second. */
+    updates: number;
+    perSec: number | null;
+    /** Users declared offline while the log still saw one of their devices connected. */
+    falseOffline: number;
+  };
+  /** Push notifications for messages to users with no connected device. */
+  pushNotifications: number;
+  load: ChatServerLoadReport;
+  /** Each workload's protocol figures in closed form beside the simulated ones (reports/chat/chat-protocol-theory.ts). */
+  theory: ChatProtocolTheory[];
+  timeline: ChatTimeline;
+}
+
+export interface ChatDeliveryReport {
+  /** Send → hand-over in conversation order at each recipient device (held behind a gap until it fills), for messages sent after the warm-up. */
+  latency: LatencySummary;
+  /** The guide's target (100 ms), and the share of deliveries within it; null without a delivery. */
+  targetUs: number;
+  withinTarget: number | null;
+  /** The latency CDF, as `metrics.latencyCdf`. */
+  cdf: CdfPoint[];
+}
+
+export interface ChatMessagesReport {
+  /** First attempts of sends (resends are not counted again). */
+  sent: number;
+  /** Sends the service acknowledged to the sender. */
+  acknowledged: number;
+  /** Hand-overs of a message at a recipient device (one message reaches every member device but the sending one). */
+  deliveries: number;
+  /** Acknowledged to the sender, then gone from the service. */
+  lost: number;
+  /** Arrivals of a message a device already had. */
+  duplicates: number;
+  /** Arrivals ahead of an earlier message of the same conversation the device still lacked. */
+  outOfOrder: number;
+  /** Stored messages that some device connected at the end still lacked then. */
+  undeliveredAtEnd: number;
+  /** Sends clients still held unacknowledged at the end (queued, or lost on the way). */
+  pendingAtEnd: number;
+}
+
+export interface ChatConnectionsReport {
+  /** Connection attempts (first connects and reconnects), refused by a server (full, admission limit), failed (timeout, dead server). */
+  attempts: number;
+  refused: number;
+  failed: number;
+  /** Connections established, and lost (crash, heartbeat timeout) or closed. */
+  established: number;
+  disconnections: number;
+  /** Devices connected on average over the measured span, and at most at once; null without a measured window. */
+  meanConnected: number | null;
+  peakConnected: number;
+  /** From the start of an attempt (its locate) to the session opening, every successful attempt of the run, the warm-up's included. */
+  setupLatency: LatencySummary;
+}
+
+/**
+ * A server crash seen from the clients: how many devices it dropped, how long
+ * until the last of them was connected again, and the reconnect storm it
+ * caused. The baseline is the mean connect attempts per second over the
+ * measured windows before the crash's window; a window is calm when its
+ * attempts are at most baseline × its length + 3 × √(that) + 1 (Poisson
+ * noise around the baseline, and one stray attempt). The storm runs from the
+ * first window, at or after the crash's, that is not calm to the end of the
+ * last one that is not calm before the next crash (or the end of the run).
+ * Its cause is the crashed server's downtime, [crash, restart): the storm
+ * outlasted its cause when it went on after the server was back.
+ */
+export interface ChatOutageReport {
+  /** The crashed server's node. */
+  server: string;
+  atUs: number;
+  devicesDropped: number;
+  /** When the last dropped device was connected again, and how long after the crash; null: not by the end of the run. */
+  allReconnectedUs: number | null;
+  reconnectUs: number | null;
+  /** Dropped devices connected again by the end, and their mean time from the crash until they were; null when none was. */
+  reconnected: number;
+  meanReconnectUs: number | null;
+  /** When the crashed server was restarted; null: it stayed down. */
+  serverBackUs: number | null;
+  /** null without a measured window before the crash (the threshold then assumes 0). */
+  baselineAttemptsPerSec: number | null;
+  /** The busiest window's connect attempts per second from the crash's window on (before the next crash). */
+  peakAttemptsPerSec: number;
+  /** The storm's first and last windows (start of the first, end of the last); null: every window was calm. */
+  stormStartUs: number | null;
+  stormEndUs: number | null;
+  /** stormEndUs − atUs; 0 without a storm. */
+  stormUs: number;
+  /** Connect attempts during the storm, and refused ones. */
+  stormAttempts: number;
+  stormRefused: number;
+  /** How long the storm went on after the server was back (0 if it ended before); null when the server stayed down. */
+  afterServerBackUs: number | null;
+  /** Whether the storm went on after the crashed server was back; false when it stayed down or there was no storm. */
+  outlastedCause: boolean;
+}
+
+export interface ChatServerLoadReport {
+  /** Requests and frames the chat servers handled, of every kind (handshakes, sends, polls, heartbeats, pushes, acks). */
+  serverOperations: number;
+  /** The share of the chat servers' workers busy over the whole run (their CPU: a request costs more than a frame); null without a chat server. */
+  serverBusy: number | null;
+  perSec: number | null;
+  /** perSec over the mean connected devices: what one connected device costs the servers. */
+  perConnectedDevicePerSec: number | null;
+  /** Polls answered (short and long polling), those answered with nothing, and heartbeats received. */
+  polls: number;
+  emptyPolls: number;
+  heartbeats: number;
+  /** (emptyPolls + heartbeats) per connected device-second: the idle cost of the protocol. */
+  idleRequestsPerDevicePerSec: number | null;
+  /** polls per connected device-second; null without a poll. */
+  pollsPerDevicePerSec: number | null;
+  heartbeatsPerDevicePerSec: number | null;
+}
+
+/** Per window of `metrics.timeline`, one entry a window, the warm-up included. */
+export interface ChatTimeline {
+  connectAttempts: number[];
+  connectAttemptsPerSec: number[];
+  connectsRefused: number[];
+  connectsFailed: number[];
+  disconnections: number[];
+  /** Devices connected: mean over the window, and most at once. */
+  connectedMean: number[];
+  connectedPeak: number[];
+  messagesSent: number[];
+  deliveries: number[];
+  serverOperationsPerSec: number[];
+  presenceUpdatesPerSec: number[];
+}
+
+/**
+ * One chat-clients workload's protocol in closed form beside the simulation
+ * (reports/chat/chat-protocol-theory.ts): idle requests per device per
+ * second, the delay from a send to its delivery, and the round trips a
+ * connection costs before its first message.
+ */
+export interface ChatProtocolTheory {
+  workload: string;
+  protocol: string;
+  /** The settings the formulas read (µs); null where the protocol does not use one. */
+  pollIntervalUs: number | null;
+  pollTimeoutUs: number | null;
+  heartbeatIntervalUs: number | null;
+  setupRoundTrips: number;
+  /** Mean one-way transit client ↔ chat server and chat server ↔ store, from the topology's round trips. */
+  clientOneWayUs: number;
+  serverOneWayUs: number;
+  rows: ChatTheoryRow[];
+}
+
+export interface ChatTheoryRow {
+  key: 'idle-requests' | 'delivery-delay' | 'connect-setup';
+  label: string;
+  unit: 'perSec' | 'us';
+  /** The formula, in words and symbols, with its values. */
+  formula: string;
+  theory: number;
+  /** null where the run measured no such figure. */
+  simulated: number | null;
+  /** (simulated − theory) / theory; null when either is missing or theory is 0. */
+  relativeDifference: number | null;
 }

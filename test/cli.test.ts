@@ -463,7 +463,7 @@ describe('the other commands', () => {
     const old = await faultline(['report', at('old.json')]);
     expect(old.code).toBe(2);
     expect(old.stderr).toContain(
-      `a faultline report of format 1, but this faultline reads formats 4, 5 and ${REPORT_FORMAT_VERSION}; run the scenario again`,
+      `a faultline report of format 1, but this faultline reads formats 4, 5, 6 and ${REPORT_FORMAT_VERSION}; run the scenario again`,
     );
   });
 });

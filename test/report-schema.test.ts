@@ -139,7 +139,7 @@ describe('faultline report on a damaged report.json', () => {
     expect(r.stderr).toContain(`${at('null.json')}: metrics.latency.p99Us: expected a number, got null\n`);
     writeFileSync(at('old.json'), JSON.stringify({ ...report, format: 1 }));
     expect((await faultline(['report', at('old.json')])).stderr).toContain(
-      `a faultline report of format 1, but this faultline reads formats 4, 5 and ${REPORT_FORMAT_VERSION}`,
+      `a faultline report of format 1, but this faultline reads formats 4, 5, 6 and ${REPORT_FORMAT_VERSION}`,
     );
     writeFileSync(at('string-format.json'), JSON.stringify({ ...report, format: '3' }));
     expect((await faultline(['report', at('string-format.json')])).stderr).toContain(

@@ -152,6 +152,8 @@ export async function runLoaded(
     const { summaryTable, terminalColors, wrapText } = await import('../summary-table.js');
     const { deliveryLines } = await import('../delivery-summary.js');
     const { cacheLines } = await import('../cache-summary.js');
+    const { feedLines } = await import('../feed-summary.js');
+    const { chatLines } = await import('../chat-summary.js');
     const colors = terminalColors(io.stdout, io.env);
     const width = outputWidth(io);
     const description = report.scenario.description ? ` — ${printable(firstLine(report.scenario.description))}` : '';
@@ -160,9 +162,12 @@ export async function runLoaded(
         .map((line, i) => (i === 0 ? line.replace(report.scenario.name, colors.bold(report.scenario.name)) : line))
         .join('\n'),
       summaryTable(report, colors, width),
-      ...[...deliveryLines(report, colors), ...cacheLines(report, colors)].flatMap((line) =>
-        wrapText(line, width).map((part, i) => (i === 0 ? part : `  ${part}`)),
-      ),
+      ...[
+        ...deliveryLines(report, colors),
+        ...cacheLines(report, colors),
+        ...feedLines(report, colors),
+        ...chatLines(report, colors),
+      ].flatMap((line) => wrapText(line, width).map((part, i) => (i === 0 ? part : `  ${part}`))),
       ...report.warnings.flatMap((w) =>
         wrapText(`warning: ${w}`, width).map((line, i) => colors.yellow(i === 0 ? line : `  ${line}`)),
       ),

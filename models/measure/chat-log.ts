@@ -54,9 +54,16 @@ export const CHAT_COUNTERS = [
 
 export type ChatCounter = (typeof CHAT_COUNTERS)[number];
 
+/** The guide's delivery target ("ideally under 100ms"): the report gives the share of deliveries within it. */
+export const CHAT_DELIVERY_TARGET_US = 100_000;
+
 export class ChatLog {
   /** Send → first arrival at each recipient device, messages sent after the warm-up. */
   readonly deliveryLatency = new LatencyHistogram();
+  /** Of those, the ones that took at most CHAT_DELIVERY_TARGET_US. */
+  deliveriesWithinTarget = 0;
+  /** From the start of a connect attempt (the locate) to its session opening, every successful attempt of the run, the warm-up's included. */
+  readonly connectSetup = new LatencyHistogram();
   readonly totals: Record<ChatCounter, number>;
   readonly perWindow: Record<ChatCounter, Float64Array>;
   /** Devices connected, integrated per window (mean and peak). */
@@ -71,7 +78,21 @@ export class ChatLog {
   readonly outages: ChatOutage[] = [];
   /** Per device: the node of the server it is connected to, −1 when not connected. */
   private serverOf = new Int32Array(0);
-  private readonly openOutages: { outage: ChatOutage; waiting: Set<number> }[] = [];
+  /** Outages some dropped device is still away from, with when the latest of them came back. */
+  private readonly openOutages: { outage: ChatOutage; waiting: Set<number>; lastBackUs: number }[] = [];
+  /** Messages acknowledged on receipt and not stored yet, by messageKey, with the acknowledging server's node. */
+  private readonly unstored = new Map<number, number>();
+  /** Messages counted in `lost`, by messageKey. */
+  private readonly lostKeys = new Set<number>();
+  /** Per conversation: the highest sequence number a store assigned (0 before any); grown on demand. */
+  private storedSeqs = new Int32Array(0);
+  /** Messages clients still held unacknowledged at the end (sent, never acknowledged: queued, or lost on the way). */
+  pendingAtEnd = 0;
+  /** What `finish` runs: end-of-run figures that only the models can work out (see `onFinish`). */
+  private readonly finishHooks: (() => void)[] = [];
+  private finished = false;
+  /** Listeners to every in-order delivery (see `deliveredInOrder`): for checkers and tests, not models. */
+  private readonly deliveryListeners: ChatDeliveryListener[] = [];
 
   constructor(
     private readonly windowUs: number,
@@ -103,7 +124,9 @@ export class ChatLog {
   /** A message sent at `sentUs` first reached a recipient device at `nowUs`. */
   delivered(sentUs: number, nowUs: number): void {
     this.count('deliveries', nowUs);
-    if (sentUs >= this.measureFromUs) this.deliveryLatency.record(nowUs - sentUs);
+    if (sentUs < this.measureFromUs) return;
+    this.deliveryLatency.record(nowUs - sentUs);
+    if (nowUs - sentUs <= CHAT_DELIVERY_TARGET_US) this.deliveriesWithinTarget++;
   }
 
   /** Device `device` is connected to the server on node `server` from `nowUs`. */
@@ -113,8 +136,29 @@ export class ChatLog {
     this.count('connections', nowUs);
     for (let i = this.openOutages.length - 1; i >= 0; i--) {
       const open = this.openOutages[i];
-      if (open.waiting.delete(device) && open.waiting.size === 0) {
+      if (!open.waiting.delete(device)) continue;
+      open.lastBackUs = nowUs;
+      open.outage.reconnected++;
+      open.outage.waitedUs += nowUs - open.outage.atUs;
+      if (open.waiting.size === 0) {
         open.outage.allReconnectedUs = nowUs;
+        this.openOutages.splice(i, 1);
+      }
+    }
+  }
+
+  /**
+   * Device `device` went offline on purpose at `nowUs` (its user closed the
+   * app): a disconnection if it was connected, and an outage that dropped it
+   * no longer waits for it; one left waiting for nobody ends when the last
+   * device that did come back came back (at the crash when none did).
+   */
+  deviceWentOffline(device: number, nowUs: number): void {
+    this.deviceDisconnected(device, nowUs);
+    for (let i = this.openOutages.length - 1; i >= 0; i--) {
+      const open = this.openOutages[i];
+      if (open.waiting.delete(device) && open.waiting.size === 0) {
+        open.outage.allReconnectedUs = open.lastBackUs;
         this.openOutages.splice(i, 1);
       }
     }
@@ -126,6 +170,111 @@ export class ChatLog {
     this.serverOf[device] = -1;
     this.connected.add(-1, nowUs);
     this.count('disconnections', nowUs);
+  }
+
+  /** A device's connect attempt that started at `attemptStartUs` opened its session at `nowUs`. */
+  sessionSetUp(attemptStartUs: number, nowUs: number): void {
+    this.connectSetup.record(nowUs - attemptStartUs);
+  }
+
+  /** Devices in the table (every chat-clients workload's, together). */
+  get deviceCount(): number {
+    return this.serverOf.length;
+  }
+
+  /**
+   * A server closed `device`'s session (it went silent, or closed it): a
+   * disconnection only while ChatLog has the device on that server, so an
+   * old server's late close does not drop a device already connected to
+   * another one.
+   */
+  deviceClosed(device: number, server: number, nowUs: number): void {
+    if (this.serverOf[device] === server) this.deviceDisconnected(device, nowUs);
+  }
+
+  /**
+   * A server acknowledged a send on receipt (before any store had it), as
+   * (sender device, clientMessageId): it is lost if that server crashes
+   * before the message reaches a store (see `storedMessage`,
+   * `serverLostUnstored`).
+   */
+  acknowledgedUnstored(device: number, clientMessageId: number, server: number): void {
+    this.unstored.set(messageKey(device, clientMessageId), server);
+  }
+
+  /** A store stored (device, clientMessageId) for the first time: no longer at risk, and no longer lost if a crash had counted it. */
+  storedMessage(device: number, clientMessageId: number): void {
+    if (this.unstored.size === 0 && this.lostKeys.size === 0) return;
+    const key = messageKey(device, clientMessageId);
+    this.unstored.delete(key);
+    if (this.lostKeys.delete(key)) this.lost--;
+  }
+
+  /**
+   * The server on node `server` crashed: every message it acknowledged on
+   * receipt that no store has yet is lost (`lost`), unless a copy already on
+   * its way still reaches the store (then `storedMessage` takes it back).
+   */
+  serverLostUnstored(server: number): void {
+    for (const [key, holder] of this.unstored) {
+      if (holder !== server) continue;
+      this.unstored.delete(key);
+      this.lostKeys.add(key);
+      this.lost++;
+    }
+  }
+
+  /** A store assigned sequence number `seq` to a message of `conversation` (a store calls it once per stored message). */
+  stored(conversation: number, seq: number): void {
+    if (conversation >= this.storedSeqs.length) {
+      const grown = new Int32Array(Math.max(conversation + 1, 2 * this.storedSeqs.length));
+      grown.set(this.storedSeqs);
+      this.storedSeqs = grown;
+    }
+    if (seq > this.storedSeqs[conversation]) this.storedSeqs[conversation] = seq;
+  }
+
+  /** The highest sequence number stored in `conversation` so far (0 when none). */
+  storedSeq(conversation: number): number {
+    return conversation < this.storedSeqs.length ? this.storedSeqs[conversation] : 0;
+  }
+
+  /**
+   * Device `device` delivered message `seq` of `conversation` to its user,
+   * in sequence order (every earlier one already delivered): a recipient's
+   * delivery (`delivered`), and told to the delivery listeners.
+   */
+  deliveredInOrder(
+    device: number,
+    conversation: number,
+    seq: number,
+    senderDevice: number,
+    sentUs: number,
+    nowUs: number,
+  ): void {
+    this.delivered(sentUs, nowUs);
+    for (const listener of this.deliveryListeners) listener(device, conversation, seq, senderDevice, nowUs);
+  }
+
+  /** Calls `listener` at every in-order delivery from now on (a checker's or a test's view of each device's stream). */
+  onDelivery(listener: ChatDeliveryListener): void {
+    this.deliveryListeners.push(listener);
+  }
+
+  /** Registers an end-of-run computation (the client workload's undelivered and pending counts), run once by `finish`. */
+  onFinish(hook: () => void): void {
+    this.finishHooks.push(hook);
+  }
+
+  /**
+   * Works out the end-of-run figures (`undeliveredAtEnd`, `pendingAtEnd`)
+   * from the models' state as the run ends: call it once the run is over,
+   * before reading them. Runs once; `results` calls it.
+   */
+  finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    for (const hook of this.finishHooks) hook();
   }
 
   /** Whether `device` holds a connection now (to a server that has not crashed). */
@@ -142,25 +291,48 @@ export class ChatLog {
       this.deviceDisconnected(device, nowUs);
     }
     if (waiting.size === 0) return;
-    const outage: ChatOutage = { server, atUs: nowUs, devicesDropped: waiting.size, allReconnectedUs: Number.NaN };
+    const outage: ChatOutage = {
+      server,
+      atUs: nowUs,
+      devicesDropped: waiting.size,
+      allReconnectedUs: Number.NaN,
+      reconnected: 0,
+      waitedUs: 0,
+    };
     this.outages.push(outage);
-    this.openOutages.push({ outage, waiting });
+    this.openOutages.push({ outage, waiting, lastBackUs: nowUs });
   }
 
   /** Every count, for the trace hash; empty without a chat workload, so other runs keep their hashes. */
   results(): Record<string, unknown> {
     if (this.protocols.size === 0) return {};
+    this.finish();
     return {
       chat: [
         CHAT_COUNTERS.map((c) => [this.totals[c], Array.from(this.perWindow[c])]),
         this.deliveryLatency.summary(),
         this.lost,
         this.undeliveredAtEnd,
+        this.pendingAtEnd,
         this.outages.map((o) => [o.server, o.atUs, o.devicesDropped, o.allReconnectedUs]),
       ],
     };
   }
 }
+
+/** One number per sent message, (sender device, clientMessageId): exact while clientMessageId < 2^32 and device < 2^21. */
+function messageKey(device: number, clientMessageId: number): number {
+  return device * 0x1_0000_0000 + clientMessageId;
+}
+
+/** Told each in-order delivery: which device, which message (conversation, seq, the device that sent it), at what true time. */
+export type ChatDeliveryListener = (
+  device: number,
+  conversation: number,
+  seq: number,
+  senderDevice: number,
+  nowUs: number,
+) => void;
 
 export interface ChatOutage {
   /** The crashed server's node id. */
@@ -168,4 +340,7 @@ export interface ChatOutage {
   readonly atUs: number;
   readonly devicesDropped: number;
   allReconnectedUs: number;
+  /** Dropped devices connected again, and the sum of their times from the crash until they were. */
+  reconnected: number;
+  waitedUs: number;
 }

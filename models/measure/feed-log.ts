@@ -55,6 +55,9 @@ export class FeedLog {
         s.celebrityPosts.map((p) => [p.author, p.followers, p.postedUs, p.lastVisibleUs]),
         Array.from(s.timelineWritesPerWindow),
         Array.from(s.fetchesPerWindow),
+        s.itemsReturned,
+        s.rebuilds,
+        s.partialReads,
       ]),
     };
   }
@@ -98,6 +101,12 @@ export class FeedRecord {
   reads = 0;
   /** Followee post lists fetched at read time: one per pulled followee per read. */
   fetches = 0;
+  /** Posts on the pages the reads returned (at most the page size each). */
+  itemsReturned = 0;
+  /** Reads that rebuilt the reader's timeline by fetching every followee (a timeline not kept: active-push's inactive readers, or lost in a crash). */
+  rebuilds = 0;
+  /** Reads answered before every fetch came back (a node holding followees did not answer in time). */
+  partialReads = 0;
   /** Entries held in all timelines now, and the most held at once. */
   timelineEntries = 0;
   peakTimelineEntries = 0;
@@ -147,14 +156,27 @@ export class FeedRecord {
     if (postedUs >= this.measureFromUs) this.visibility.record(visibleUs - postedUs);
   }
 
-  /** A feed read was answered at `nowUs` after fetching `fetches` followees' post lists. */
-  read(nowUs: number, fetches: number): void {
+  /** A post made at `postedUs` became visible in `followers` followers' feeds at once at `visibleUs` (those pulling it). */
+  visibleToMany(postedUs: number, visibleUs: number, followers: number): void {
+    if (postedUs < this.measureFromUs) return;
+    const delayUs = visibleUs - postedUs;
+    for (let i = 0; i < followers; i++) this.visibility.record(delayUs);
+  }
+
+  /**
+   * A feed read was answered at `nowUs` after fetching `fetches` followees' post lists, with `items` posts on its
+   * page; `rebuilt` when it rebuilt the reader's timeline, `partial` when some fetches had not come back.
+   */
+  read(nowUs: number, fetches: number, items = 0, rebuilt = false, partial = false): void {
     const w = this.window(nowUs);
     this.readsPerWindow[w]++;
     this.fetchesPerWindow[w] += fetches;
     if (nowUs >= this.measureFromUs) {
       this.reads++;
       this.fetches += fetches;
+      this.itemsReturned += items;
+      if (rebuilt) this.rebuilds++;
+      if (partial) this.partialReads++;
     }
   }
 

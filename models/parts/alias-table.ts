@@ -5,7 +5,6 @@ import type { RandomStream } from '../../engine/index.js';
  * pick (Vose's alias method): column i is chosen uniformly, then kept with
  * probability `keep[i]` or swapped for `alias[i]`. Built in O(n) from any
  * non-negative weights, so a million users' rates cost two typed arrays.
- * Each pick draws two numbers from the stream.
  */
 export class AliasTable {
   readonly size: number;
@@ -52,8 +51,10 @@ export class AliasTable {
     while (smalls > 0) this.keep[small[--smalls]] = 1;
   }
 
+  /** One 53-bit draw gives both the column (its integer part) and the keep test (its fraction): two alea outputs, no rejection loop. */
   pick(rng: RandomStream): number {
-    const column = rng.int(this.size);
-    return rng.next() < this.keep[column] ? column : this.alias[column];
+    const u = rng.nextDouble() * this.size;
+    const column = Math.floor(u);
+    return u - column < this.keep[column] ? column : this.alias[column];
   }
 }

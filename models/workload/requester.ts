@@ -60,6 +60,8 @@ interface Logical {
   inFlight: number;
   attemptStartUs: TimeUs;
   firstCopyUs: TimeUs;
+  /** The target (an index into the options' targets) its first copies go to; -1: one picked per attempt. */
+  target: number;
   firstTo: NodeId;
   timer: TimerHandle | -1;
   hedgeTimer: TimerHandle | -1;
@@ -153,15 +155,30 @@ export class Requester {
   }
 
   issue(): void {
+    const op = this.mix.pick(this.picking);
+    this.start(op, this.keys === null ? undefined : this.keys.pick(this.ctx.nowUs), -1);
+  }
+
+  /**
+   * Starts one logical request of a given operation (an index into the mix),
+   * about `key`, sent to targets[target]: for workloads that decide these
+   * themselves (a user's request goes to the node holding the user).
+   */
+  issueTo(operation: number, key: number, target: number): void {
+    if (!(target >= 0 && target < this.targets.length))
+      throw new RangeError(`target ${target} is not one of the ${this.targets.length} targets`);
+    this.start(operation, key, target);
+  }
+
+  private start(op: number, key: number | undefined, target: number): void {
     this.active++;
     const now = this.ctx.nowUs;
-    const op = this.mix.pick(this.picking);
     this.options.metrics.recordSent(this.operations[op], now);
     const logical: Logical = {
       operation: this.operations[op],
       operationName: this.operationNames[op],
       session: this.ctx.id * SESSIONS_PER_NODE + (this.sessions === 1 ? 0 : this.sessionRng.int(this.sessions)),
-      key: this.keys === null ? undefined : this.keys.pick(now),
+      key,
       firstSentUs: now,
       attempt: 0,
       previousBackoffUs: 0,
@@ -171,6 +188,7 @@ export class Requester {
       inFlight: 0,
       attemptStartUs: now,
       firstCopyUs: now,
+      target,
       firstTo: -1,
       timer: -1,
       hedgeTimer: -1,
@@ -257,7 +275,12 @@ export class Requester {
     const now = this.ctx.nowUs;
     let to: NodeId;
     if (copy === 0) {
-      to = targets.length === 1 ? targets[0] : targets[this.routing.int(targets.length)];
+      to =
+        logical.target >= 0
+          ? this.targets[logical.target]
+          : targets.length === 1
+            ? targets[0]
+            : targets[this.routing.int(targets.length)];
       logical.firstTo = to;
       logical.firstCopyUs = now;
     } else {

@@ -1,11 +1,19 @@
 import type { Report } from '../report-types.js';
 import { availabilityOverTimeChart } from './availability-over-time.js';
 import { cacheHitRatioCharts } from './cache-hit-ratio.js';
+import { chatConnectAttemptsChart } from './chat-connect-attempts.js';
+import { chatConnectedDevicesChart } from './chat-connected-devices.js';
+import { chatDeliveryLatencyChart } from './chat-delivery-latency.js';
+import { chatServerLoadChart } from './chat-server-load.js';
 import type { Chart } from './common.js';
 import { comparisonCharts } from './comparison.js';
 import { consistencyCharts } from './consistency-charts.js';
 import { consumerLagCharts } from './consumer-lag.js';
 import { databaseLoadCharts } from './database-load.js';
+import { degreeDistributionCharts } from './degree-distribution.js';
+import { feedBacklogCharts } from './feed-backlog.js';
+import { feedTimelineWritesCharts } from './feed-timeline-writes.js';
+import { feedVisibilityCharts } from './feed-visibility-delay.js';
 import { latencyCdfChart } from './latency-cdf.js';
 import { latencyOverTimeCharts } from './latency-over-time.js';
 import { replicaLagChart } from './replica-lag.js';
@@ -36,6 +44,16 @@ export function renderCharts(report: Report): Chart[] {
     ...consumerLagCharts(report),
     ...cacheHitRatioCharts(report),
     ...databaseLoadCharts(report),
+    ...feedTimelineWritesCharts(report),
+    ...feedBacklogCharts(report),
+    ...feedVisibilityCharts(report),
+    ...degreeDistributionCharts(report),
+    ...[
+      chatConnectedDevicesChart(report),
+      chatConnectAttemptsChart(report),
+      chatDeliveryLatencyChart(report),
+      chatServerLoadChart(report),
+    ].filter((chart): chart is Chart => chart !== null),
     ...comparisonCharts(report),
   ];
 }

@@ -705,6 +705,223 @@ const CLAIMS: ScenarioClaims[] = [
     })(),
   },
   {
+    scenario: 'chat-protocols',
+    claims: (() => {
+      const chat = (r: Run) => r.report.chat!;
+      const theory = (r: Run, key: string) => chat(r).theory[0].rows.find((row) => row.key === key)!;
+      const push = ['websocket', 'sse', 'long-polling'];
+      return [
+        {
+          quote: 'all take 41 ms at the median',
+          variant: push,
+          read: (r) => chat(r).delivery.latency.p50Us / 1000,
+          accept: quoted(41, 1),
+        },
+        {
+          quote: 'deliver 100% within 100 ms',
+          variant: push,
+          read: (r) => chat(r).delivery.withinTarget!,
+          accept: exactly(1),
+        },
+        {
+          quote: "as the theory's 2c + 2s says",
+          variant: push,
+          read: (r) => theory(r, 'delivery-delay').relativeDifference!,
+          accept: between(-0.01, 0.01),
+        },
+        {
+          quote: 'a mean of 1.04 s',
+          variant: 'short-polling',
+          read: (r) => chat(r).delivery.latency.meanUs / 1e6,
+          accept: quoted(1.04, 0.01),
+        },
+        {
+          quote: 'pollInterval/2 + transit = 1.04 s in theory',
+          variant: 'short-polling',
+          read: (r) => theory(r, 'delivery-delay').theory / 1e6,
+          accept: quoted(1.04, 0.01),
+        },
+        {
+          quote: 'only 2.4% of deliveries within 100 ms',
+          variant: 'short-polling',
+          read: (r) => chat(r).delivery.withinTarget! * 100,
+          accept: quoted(2.4, 0.1),
+        },
+        {
+          quote: '0.10 heartbeats a second over WebSockets and SSE',
+          variant: ['websocket', 'sse'],
+          read: (r) => chat(r).load.heartbeatsPerDevicePerSec!,
+          accept: quoted(0.1, 0.01),
+        },
+        {
+          quote: '0.05 empty polls a second for long polling',
+          variant: 'long-polling',
+          read: (r) => chat(r).load.idleRequestsPerDevicePerSec!,
+          accept: quoted(0.05, 0.01),
+        },
+        {
+          quote: '0.50 polls a second for short polling',
+          variant: 'short-polling',
+          read: (r) => chat(r).load.pollsPerDevicePerSec!,
+          accept: quoted(0.5, 0.01),
+        },
+        {
+          quote: 'handle 276 operations/s',
+          variant: 'short-polling',
+          read: (r) => chat(r).load.perSec!,
+          accept: quoted(276, 1),
+        },
+        {
+          quote: 'against 165/s for WebSockets and SSE',
+          variant: ['websocket', 'sse'],
+          read: (r) => chat(r).load.perSec!,
+          accept: quoted(165, 1),
+        },
+        {
+          quote: 'and 147/s for long polling',
+          variant: 'long-polling',
+          read: (r) => chat(r).load.perSec!,
+          accept: quoted(147, 1),
+        },
+        {
+          quote: 'Opening a connection takes 162 ms over WebSockets and SSE',
+          variant: ['websocket', 'sse'],
+          read: (r) => chat(r).connections.setupLatency.meanUs / 1000,
+          accept: quoted(162, 1),
+        },
+        {
+          quote: '122 ms for polling (no upgrade), as in theory',
+          variant: ['long-polling', 'short-polling'],
+          read: (r) => chat(r).connections.setupLatency.meanUs / 1000,
+          accept: quoted(122, 1),
+        },
+        {
+          quote: 'as in theory',
+          variant: [...push, 'short-polling'],
+          read: (r) => theory(r, 'connect-setup').relativeDifference!,
+          accept: between(-0.01, 0.01),
+        },
+      ] satisfies Claim[];
+    })(),
+  },
+  {
+    scenario: 'chat-reconnect-storm',
+    claims: (() => {
+      const chat = (r: Run) => r.report.chat!;
+      const outage = (r: Run) => chat(r).outages[0];
+      const seconds = (us: number | null) => (us === null ? NaN : us / 1e6);
+      const all = ['immediate', 'backoff', 'jittered-backoff'];
+      return [
+        {
+          quote: 'A chat server holding about 200 WebSocket connections crashes',
+          variant: all,
+          read: (r) => outage(r).devicesDropped,
+          accept: about(200),
+        },
+        {
+          quote: 'the two survivors take 50 more each, and the rest must wait for chat-1',
+          variant: all,
+          // The most connected at once while chat-1 is down (21–25 s, after the drop): the survivors’ 2 × 250.
+          read: (r) =>
+            chat(r)
+              .timeline.connectedPeak.slice(21, 25)
+              .reduce((a, b) => Math.max(a, b)),
+          accept: exactly(500),
+        },
+        {
+          quote: '10.0 s after the crash (4.6 s on average)',
+          variant: 'immediate',
+          read: (r) => seconds(outage(r).reconnectUs),
+          accept: quoted(10, 0.1),
+        },
+        {
+          quote: '(4.6 s on average)',
+          variant: 'immediate',
+          read: (r) => seconds(outage(r).meanReconnectUs),
+          accept: quoted(4.6, 0.1),
+        },
+        {
+          quote: 'a storm of 2,153 connect attempts',
+          variant: 'immediate',
+          read: (r) => outage(r).stormAttempts,
+          accept: quoted(2153, 1),
+        },
+        {
+          quote: '1,480 of them refused',
+          variant: 'immediate',
+          read: (r) => outage(r).stormRefused,
+          accept: quoted(1480, 1),
+        },
+        {
+          quote: 'peaking at 359 a second',
+          variant: 'immediate',
+          read: (r) => outage(r).peakAttemptsPerSec,
+          accept: quoted(359, 1),
+        },
+        {
+          quote: 'the storm outlasts its cause',
+          variant: 'immediate',
+          read: (r) => (outage(r).outlastedCause ? 1 : 0),
+          accept: exactly(1),
+        },
+        {
+          quote: 'it goes on 5.0 s after chat-1 is back',
+          variant: 'immediate',
+          read: (r) => seconds(outage(r).afterServerBackUs),
+          accept: quoted(5, 0.1),
+        },
+        {
+          quote: 'the last phone is back only 33.6 s after the crash',
+          variant: 'backoff',
+          read: (r) => seconds(outage(r).reconnectUs),
+          accept: quoted(33.6, 0.1),
+        },
+        {
+          quote: '(8.5 s on average) after 603 attempts',
+          variant: 'backoff',
+          read: (r) => seconds(outage(r).meanReconnectUs),
+          accept: quoted(8.5, 0.1),
+        },
+        {
+          quote: 'after 603 attempts',
+          variant: 'backoff',
+          read: (r) => outage(r).stormAttempts,
+          accept: quoted(603, 1),
+        },
+        {
+          quote: 'the same retries out: 592 attempts',
+          variant: 'jittered-backoff',
+          read: (r) => outage(r).stormAttempts,
+          accept: quoted(592, 1),
+        },
+        {
+          quote: 'every phone back after 15.9 s (4.9 s on average)',
+          variant: 'jittered-backoff',
+          read: (r) => seconds(outage(r).reconnectUs),
+          accept: quoted(15.9, 0.1),
+        },
+        {
+          quote: '(4.9 s on average), the storm over',
+          variant: 'jittered-backoff',
+          read: (r) => seconds(outage(r).meanReconnectUs),
+          accept: quoted(4.9, 0.1),
+        },
+        {
+          quote: "the storm over 9.0 s after chat-1's return",
+          variant: 'jittered-backoff',
+          read: (r) => seconds(outage(r).afterServerBackUs),
+          accept: quoted(9, 0.1),
+        },
+        {
+          quote: 'no acknowledged message is lost in any variant and none is left undelivered at the end',
+          variant: all,
+          read: (r) => chat(r).messages.lost + chat(r).messages.undeliveredAtEnd,
+          accept: exactly(0),
+        },
+      ] satisfies Claim[];
+    })(),
+  },
+  {
     scenario: 'consumer-lag',
     claims: [
       {
@@ -1128,6 +1345,111 @@ const CLAIMS: ScenarioClaims[] = [
         accept: above(1),
       },
     ],
+  },
+  {
+    scenario: 'group-chat',
+    claims: (() => {
+      const chat = (r: Run) => r.report.chat!;
+      const percent = (x: number | null) => (x === null ? NaN : x * 100);
+      return [
+        {
+          quote: 'presence costs 230 updates a second',
+          variant: 'groups-of-10',
+          read: (r) => chat(r).presence.perSec!,
+          accept: quoted(230, 1),
+        },
+        {
+          quote: 'the servers are 10.7% busy',
+          variant: 'groups-of-10',
+          read: (r) => percent(chat(r).load.serverBusy),
+          accept: quoted(10.7, 0.1),
+        },
+        {
+          quote: '97.7% of deliveries arrive within 100 ms',
+          variant: 'groups-of-10',
+          read: (r) => percent(chat(r).delivery.withinTarget),
+          accept: quoted(97.7, 0.1),
+        },
+        {
+          quote: '(p50 42.5 ms',
+          variant: 'groups-of-10',
+          read: (r) => chat(r).delivery.latency.p50Us / 1000,
+          accept: quoted(42.5, 0.1),
+        },
+        {
+          quote: 'the same 1,160 messages',
+          variant: ['groups-of-10', 'groups-of-100', 'presence-limit'],
+          read: (r) => chat(r).messages.sent,
+          accept: exactly(1160),
+        },
+        {
+          quote: 'make 42,468 deliveries',
+          variant: 'groups-of-100',
+          read: (r) => chat(r).messages.deliveries,
+          accept: quoted(42468, 1),
+        },
+        {
+          quote: 'instead of 4,135',
+          variant: 'groups-of-10',
+          read: (r) => chat(r).messages.deliveries,
+          accept: quoted(4135, 1),
+        },
+        {
+          quote: 'presence jumps to 1,771 updates a second',
+          variant: 'groups-of-100',
+          read: (r) => chat(r).presence.perSec!,
+          accept: quoted(1771, 1),
+        },
+        {
+          quote: 'the servers are 70.6% busy',
+          variant: 'groups-of-100',
+          read: (r) => percent(chat(r).load.serverBusy),
+          accept: quoted(70.6, 0.1),
+        },
+        {
+          quote: '(p50 92.6 ms)',
+          variant: 'groups-of-100',
+          read: (r) => chat(r).delivery.latency.p50Us / 1000,
+          accept: quoted(92.6, 0.1),
+        },
+        {
+          quote: 'only 54.7% arrive within 100 ms',
+          variant: 'groups-of-100',
+          read: (r) => percent(chat(r).delivery.withinTarget),
+          accept: quoted(54.7, 0.1),
+        },
+        {
+          quote: 'brings presence down to 55 updates a second',
+          variant: 'presence-limit',
+          read: (r) => chat(r).presence.perSec!,
+          accept: quoted(55, 1),
+        },
+        {
+          quote: 'the servers to 35.1% busy',
+          variant: 'presence-limit',
+          read: (r) => percent(chat(r).load.serverBusy),
+          accept: quoted(35.1, 0.1),
+        },
+        {
+          quote: '94.7% within 100 ms again',
+          variant: 'presence-limit',
+          read: (r) => percent(chat(r).delivery.withinTarget),
+          accept: quoted(94.7, 0.1),
+        },
+        {
+          quote: 'p50 55.8 ms',
+          variant: 'presence-limit',
+          read: (r) => chat(r).delivery.latency.p50Us / 1000,
+          accept: quoted(55.8, 0.1),
+        },
+        {
+          quote: 'although every message still reaches a hundred phones',
+          variant: 'presence-limit',
+          read: (r, runs) => chat(r).messages.deliveries / chat(runs.get('groups-of-100')!).messages.deliveries,
+          accept: between(0.95, 1.05),
+        },
+      ] satisfies Claim[];
+    })(),
   },
   {
     scenario: 'hedged-requests',
@@ -3060,6 +3382,258 @@ CLAIMS.push({
     },
   ],
 });
+
+// Feed figures, read from the run's FeedLog (what the report's feed section shows), per second of measured time.
+const feedRecord = (r: Run) => r.completed.built.feeds.services[0];
+const feedSeconds = (r: Run) => (r.completed.built.scenario.duration - r.completed.built.scenario.warmup) / 1e6;
+const feedPerSec = (r: Run, count: number) => count / feedSeconds(r);
+const writesPerPost = (r: Run) => feedRecord(r).timelineWrites / feedRecord(r).posts;
+const fetchesPerRead = (r: Run) => feedRecord(r).fetches / feedRecord(r).reads;
+const feedCostPerSec = (r: Run) => {
+  const f = feedRecord(r);
+  return feedPerSec(r, f.timelineWrites * f.setup.costPerWrite + f.fetches * f.setup.costPerFetch);
+};
+const readP99Ms = (r: Run) => latency(r, 'read').p99Us / 1000;
+const visibleMs = (r: Run, percentile: number) => feedRecord(r).visibility.percentileUs(percentile) / 1000;
+/** The celebrity's measured posts' times until their last follower could see them (ms). */
+const lastFollowerMs = (r: Run) =>
+  feedRecord(r)
+    .celebrityPosts.filter((p) => p.postedUs >= r.completed.built.scenario.warmup)
+    .map((p) => (p.lastVisibleUs - p.postedUs) / 1000);
+const requestsSent = (r: Run) => r.completed.built.requests.sent;
+
+CLAIMS.push(
+  {
+    scenario: 'feed-fanout',
+    claims: (() => {
+      const all = ['push', 'pull', 'hybrid', 'selective', 'active-push'];
+      const per = (quote: string, variant: string, read: (r: Run) => number, value: number, unit: number): Claim => ({
+        quote,
+        variant,
+        read,
+        accept: quoted(value, unit),
+      });
+      return [
+        {
+          quote: 'making about 81 posts/s',
+          variant: all,
+          read: (r) => feedPerSec(r, feedRecord(r).posts),
+          accept: about(81),
+        },
+        {
+          quote: '800 feed reads/s, identical in every variant',
+          variant: all,
+          read: (r) => feedPerSec(r, feedRecord(r).reads),
+          accept: about(800),
+        },
+        {
+          quote: '800 feed reads/s, identical in every variant',
+          variant: all,
+          read: (r, runs) => requestsSent(r) - requestsSent(runs.get('push')!),
+          accept: exactly(0),
+        },
+        per('push writes 35.2 timelines per post', 'push', writesPerPost, 35.2, 0.1),
+        per('(2,864 writes/s)', 'push', (r) => feedPerSec(r, feedRecord(r).timelineWrites), 2864, 1),
+        { quote: 'its reads fetch nothing', variant: 'push', read: (r) => feedRecord(r).fetches, accept: exactly(0) },
+        per('its reads fetch nothing (read p99 1.97 ms)', 'push', readP99Ms, 1.97, 0.01),
+        {
+          quote: "celebrity's 6,000 writes take 150 ms",
+          variant: 'push',
+          read: (r) => lastFollowerMs(r).reduce((a, b) => Math.min(a, b), Infinity),
+          accept: quoted(150, 10),
+        },
+        per("reaches a follower's feed in 165 ms at p99", 'push', (r) => visibleMs(r, 99), 165, 1),
+        per('at p99; cost 2,864/s', 'push', feedCostPerSec, 2864, 1),
+        {
+          quote: 'Pull writes nothing',
+          variant: 'pull',
+          read: (r) => feedRecord(r).timelineWrites,
+          accept: exactly(0),
+        },
+        {
+          quote: 'a post is visible once stored',
+          variant: 'pull',
+          read: (r) => feedRecord(r).visibility.summary().maxUs,
+          accept: exactly(0),
+        },
+        per('each read fetches 19.9 followees', 'pull', fetchesPerRead, 19.9, 0.1),
+        per('(read p99 8.79 ms)', 'pull', readP99Ms, 8.79, 0.01),
+        per('(read p99 8.79 ms): cost 15,889/s', 'pull', feedCostPerSec, 15_889, 1),
+        per('2,000 followers or more: 17.5 writes per post', 'hybrid', writesPerPost, 17.5, 0.1),
+        per('1.96 fetches per read', 'hybrid', fetchesPerRead, 1.96, 0.01),
+        per('1.96 fetches per read, cost 2,989/s', 'hybrid', feedCostPerSec, 2989, 1),
+        per('11.6 writes per post', 'selective', writesPerPost, 11.6, 0.1),
+        per('0.39 fetches per read', 'selective', fetchesPerRead, 0.39, 0.01),
+        per('for the least cost, 1,255/s', 'selective', feedCostPerSec, 1255, 1),
+        {
+          quote: 'for the least cost',
+          variant: 'selective',
+          read: (r, runs) =>
+            all.filter((v) => v !== 'selective' && feedCostPerSec(runs.get(v)!) <= feedCostPerSec(r)).length,
+          accept: exactly(0),
+        },
+        per('(9.0 writes per post)', 'active-push', writesPerPost, 9.0, 0.1),
+        per('8.59 fetches per read', 'active-push', fetchesPerRead, 8.59, 0.01),
+        per('8.59 fetches per read, cost 7,582/s', 'active-push', feedCostPerSec, 7582, 1),
+        per('(visibility p99 28 s)', 'active-push', (r) => visibleMs(r, 99) / 1000, 28, 1),
+      ] satisfies Claim[];
+    })(),
+  },
+  {
+    scenario: 'feed-scale',
+    claims: (() => {
+      const graph = (r: Run) => feedRecord(r).setup.graph;
+      const mostFollowers = (r: Run) => {
+        const g = graph(r);
+        let most = 0;
+        for (let u = 0; u < g.users; u++) most = Math.max(most, g.followerStart[u + 1] - g.followerStart[u]);
+        return most;
+      };
+      const pulledAccounts = (r: Run) => {
+        const g = graph(r);
+        let n = 0;
+        for (let u = 0; u < g.users; u++)
+          if (g.followerStart[u + 1] - g.followerStart[u] >= feedRecord(r).setup.celebrityThreshold) n++;
+        return n;
+      };
+      return [
+        {
+          quote: 'hybrid fan-out: 56 posts/s',
+          variant: 'base',
+          read: (r) => feedPerSec(r, feedRecord(r).posts),
+          accept: quoted(56, 1),
+        },
+        {
+          quote: 'and 2,080 feed reads/s',
+          variant: 'base',
+          read: (r) => feedPerSec(r, feedRecord(r).reads),
+          accept: quoted(2080, 10),
+        },
+        {
+          quote: '24.9 million follows',
+          variant: 'base',
+          read: (r) => graph(r).followers.length / 1e6,
+          accept: quoted(24.9, 0.1),
+        },
+        { quote: 'to 226,413 followers', variant: 'base', read: mostFollowers, accept: exactly(226_413) },
+        { quote: 'The 3 accounts with 100,000', variant: 'base', read: pulledAccounts, accept: exactly(3) },
+        {
+          quote: '197,000 posts make 4.56 million timeline writes',
+          variant: 'base',
+          read: (r) => feedRecord(r).posts,
+          accept: quoted(197_000, 1000),
+        },
+        {
+          quote: '197,000 posts make 4.56 million timeline writes',
+          variant: 'base',
+          read: (r) => feedRecord(r).timelineWrites / 1e6,
+          accept: quoted(4.56, 0.01),
+        },
+        { quote: '(23.2 per post', variant: 'base', read: writesPerPost, accept: quoted(23.2, 0.1) },
+        {
+          quote: '20% of them into users who never read',
+          variant: 'base',
+          read: (r) => feedRecord(r).writesToInactive / feedRecord(r).timelineWrites,
+          accept: quoted(0.2, 0.01),
+        },
+        {
+          quote: '7.37 million reads fetch 0.54 followees each',
+          variant: 'base',
+          read: (r) => feedRecord(r).reads / 1e6,
+          accept: quoted(7.37, 0.01),
+        },
+        {
+          quote: '7.37 million reads fetch 0.54 followees each',
+          variant: 'base',
+          read: fetchesPerRead,
+          accept: quoted(0.54, 0.01),
+        },
+        { quote: '(read p99 3.13 ms)', variant: 'base', read: readP99Ms, accept: quoted(3.13, 0.01) },
+        { quote: 'in 3.4 ms at the median', variant: 'base', read: (r) => visibleMs(r, 50), accept: quoted(3.4, 0.1) },
+        { quote: 'and 250 ms at p99', variant: 'base', read: (r) => visibleMs(r, 99), accept: quoted(250, 1) },
+        {
+          quote: 'the timelines hold 4.6 million entries at the end',
+          variant: 'base',
+          read: (r) => feedRecord(r).timelineEntries / 1e6,
+          accept: quoted(4.6, 0.1),
+        },
+      ] satisfies Claim[];
+    })(),
+  },
+  {
+    scenario: 'celebrity-post',
+    claims: [
+      {
+        quote: 'about 160 posts/s and 800 feed reads/s',
+        variant: ['push', 'hybrid'],
+        read: (r) => feedPerSec(r, feedRecord(r).posts),
+        accept: about(160),
+      },
+      {
+        quote: 'about 160 posts/s and 800 feed reads/s',
+        variant: ['push', 'hybrid'],
+        read: (r) => feedPerSec(r, feedRecord(r).reads),
+        accept: about(800),
+      },
+      {
+        quote: 'the last follower can see it 1.25 s after it was made',
+        variant: 'push',
+        read: (r) => lastFollowerMs(r).reduce((a, b) => Math.min(a, b), Infinity) / 1000,
+        accept: quoted(1.25, 0.01),
+      },
+      {
+        quote: 'up to 2.9 s after when it queues behind the previous one',
+        variant: 'push',
+        read: (r) => lastFollowerMs(r).reduce((a, b) => Math.max(a, b), 0) / 1000,
+        accept: quoted(2.9, 0.1),
+      },
+      {
+        quote: "reaches a follower's feed in 961 ms at the median",
+        variant: 'push',
+        read: (r) => visibleMs(r, 50),
+        accept: quoted(961, 1),
+      },
+      {
+        quote: 'writes run at 17,147/s (108 per post)',
+        variant: 'push',
+        read: (r) => feedPerSec(r, feedRecord(r).timelineWrites),
+        accept: quoted(17_147, 1),
+      },
+      {
+        quote: 'writes run at 17,147/s (108 per post)',
+        variant: 'push',
+        read: writesPerPost,
+        accept: quoted(108, 1),
+      },
+      {
+        quote: 'every one of its posts is visible to all its followers as soon as it is stored',
+        variant: 'hybrid',
+        read: (r) => lastFollowerMs(r).filter((ms) => ms !== 0).length,
+        accept: exactly(0),
+      },
+      {
+        quote: 'writes drop to 1,347/s (8.5 per post)',
+        variant: 'hybrid',
+        read: (r) => feedPerSec(r, feedRecord(r).timelineWrites),
+        accept: quoted(1347, 1),
+      },
+      {
+        quote: 'writes drop to 1,347/s (8.5 per post)',
+        variant: 'hybrid',
+        read: writesPerPost,
+        accept: quoted(8.5, 0.1),
+      },
+      {
+        quote: 'with 0.93 fetches each',
+        variant: 'hybrid',
+        read: fetchesPerRead,
+        accept: quoted(0.93, 0.01),
+      },
+      { quote: 'read p99 3.23 ms instead of 1.97 ms', variant: 'hybrid', read: readP99Ms, accept: quoted(3.23, 0.01) },
+      { quote: 'read p99 3.23 ms instead of 1.97 ms', variant: 'push', read: readP99Ms, accept: quoted(1.97, 0.01) },
+    ],
+  },
+);
 
 async function runAll(entry: ScenarioClaims): Promise<{ description: string; runs: Map<string, Run> }> {
   const loaded = loadScenario(resolveScenarioArgument(entry.scenario), { overrides: entry.overrides ?? [] });

@@ -1,0 +1,107 @@
+import type { LineSeriesOption } from 'echarts';
+import { formatDurationUs } from '../format.js';
+import type { LatencySummary, Report } from '../report-types.js';
+import {
+  baseOption,
+  hasVariants,
+  legendBlock,
+  runsOf,
+  seriesStyle,
+  usToMs,
+  valueAxis,
+  WIDE,
+  type Chart,
+} from './common.js';
+import { CHAT_CHART_PREFIX } from './chat-connected-devices.js';
+import { renderSvg } from './render-svg.js';
+
+export const CHAT_DELIVERY_LATENCY_CHART_ID = `${CHAT_CHART_PREFIX}delivery-latency`;
+
+const TARGET_COLOR = '#b45309';
+const PLOT_TOP_PX = 72;
+const PLOT_HEIGHT_PX = 240;
+
+/** Runs whose delivery percentiles all lie within this share of each other draw one line, named after all of them. */
+const SAME_CURVE_SHARE = 0.03;
+
+/**
+ * The share of deliveries (send → hand-over at each recipient device)
+ * at or under each latency, on a log latency axis, one line per variant,
+ * with the guide's 100 ms target marked: where each curve crosses the marker
+ * is its share within the target. Variants whose curves would lie on each
+ * other (p50, p90, p99 and p99.9 within 3%) share one line, "a = b", so no
+ * line hides another.
+ */
+export function chatDeliveryLatencyChart(report: Report): Chart | null {
+  const runs = runsOf(report);
+  const lines: { names: string[]; run: number }[] = [];
+  runs.forEach((run, i) => {
+    const chat = run.chat;
+    if (chat === undefined || chat.delivery.latency.count === 0) return;
+    const line = lines.find((l) => sameCurve(runs[l.run].chat!.delivery.latency, chat.delivery.latency));
+    if (line === undefined) lines.push({ names: [run.name], run: i });
+    else line.names.push(run.name);
+  });
+  if (lines.length === 0) return null;
+  const single = !hasVariants(report);
+  const targetUs = runs[lines[0].run].chat!.delivery.targetUs;
+  const target = `target ${formatDurationUs(targetUs)}`;
+  const series: LineSeriesOption[] = lines.map(({ names, run }) => {
+    const style = seriesStyle(run);
+    return {
+      type: 'line',
+      name: single ? 'deliveries' : names.join(' = '),
+      // A log axis cannot place 0.
+      data: runs[run].chat!.delivery.cdf.filter(([us]) => us > 0).map(([us, fraction]) => [usToMs(us), fraction * 100]),
+      symbol: 'none',
+      color: style.color,
+      lineStyle: { width: 2, ...(style.dashed ? { type: 'dashed' as const } : {}) },
+    };
+  });
+  series.push({
+    type: 'line',
+    name: target,
+    data: [],
+    symbol: 'none',
+    color: TARGET_COLOR,
+    lineStyle: { width: 1, type: 'dashed', color: TARGET_COLOR },
+    markLine: {
+      silent: true,
+      symbol: 'none',
+      lineStyle: { type: 'dashed', color: TARGET_COLOR, width: 1.5 },
+      label: { show: false },
+      data: [{ name: target, xAxis: usToMs(targetUs) }],
+    },
+  });
+  const legendTopPx = PLOT_TOP_PX + PLOT_HEIGHT_PX + 56;
+  const { legend, heightPx } = legendBlock(
+    series.map((s) => ({ name: String(s.name) })),
+    WIDE.widthPx,
+    legendTopPx,
+  );
+  const title = 'Message delivery latency';
+  const option = {
+    ...baseOption(
+      title,
+      `send → hand-over at each recipient device${single ? '' : '; variants with matching curves share one'}`,
+    ),
+    grid: { left: 76, right: 28, top: PLOT_TOP_PX, height: PLOT_HEIGHT_PX },
+    legend,
+    xAxis: valueAxis('delivery latency (ms, log scale)', 'x', { type: 'log' }),
+    yAxis: valueAxis('deliveries at or under latency (%)', 'y', { min: 0, max: 100 }),
+    series,
+  };
+  return {
+    id: CHAT_DELIVERY_LATENCY_CHART_ID,
+    title,
+    svg: renderSvg(CHAT_DELIVERY_LATENCY_CHART_ID, option, {
+      widthPx: WIDE.widthPx,
+      heightPx: legendTopPx + heightPx + 12,
+    }),
+  };
+}
+
+function sameCurve(a: LatencySummary, b: LatencySummary): boolean {
+  const close = (x: number, y: number) => Math.abs(x - y) <= SAME_CURVE_SHARE * Math.max(x, y);
+  return close(a.p50Us, b.p50Us) && close(a.p90Us, b.p90Us) && close(a.p99Us, b.p99Us) && close(a.p999Us, b.p999Us);
+}
