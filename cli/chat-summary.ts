@@ -15,7 +15,8 @@ type Colors = ReturnType<typeof pc.createColors>;
  * idle, servers 12.00% busy"; then one line per server crash: "crash of
  * chat-1: 400 devices dropped, all back after 3.41s (mean 1.20s), storm
  * 4.00s (peak 300/s attempts), outlasted the downtime by 1.00s". Runs are
- * named when there are several.
+ * named when there are several (the first line not, when the run is named
+ * after its protocol).
  */
 export function chatLines(report: Report, colors: Colors): string[] {
   const runs = report.variants ?? [{ ...report, name: report.variant }];
@@ -23,7 +24,9 @@ export function chatLines(report: Report, colors: Colors): string[] {
   return runs.flatMap((run) => {
     const chat = run.chat;
     if (chat === undefined) return [];
-    const who = printable(`${named ? `${run.name}: ` : ''}chat (${protocols(chat)})`);
+    // A variant named after its protocol (chat-protocols') is not named twice.
+    const variant = named && run.name !== protocols(chat) ? `${run.name}: ` : '';
+    const who = printable(`${variant}chat (${protocols(chat)})`);
     const latency = chat.delivery.latency;
     const delivery =
       latency.count === 0

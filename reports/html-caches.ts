@@ -11,19 +11,26 @@ import {
   formatTimestampUs,
   MISSING,
 } from './format.js';
-import { escapeHtml, figure, range, section, table } from './html-elements.js';
+import {
+  badCount,
+  detail,
+  escapeHtml,
+  figure,
+  range,
+  runsWith,
+  section,
+  table,
+  type NamedRun,
+} from './html-elements.js';
 import type {
   CacheComponentReport,
   CachesReport,
   CdnOffloadReport,
   DatabaseLoadReport,
   Report,
-  RunOutcome,
   ShardingReport,
   ShardSpreadReport,
 } from './report-types.js';
-
-type Run = RunOutcome & { name: string };
 
 /**
  * The Caches section: per cache (a cache tier, a CDN tier) a table with the
@@ -33,7 +40,7 @@ type Run = RunOutcome & { name: string };
  * database its load and chart.
  */
 export function cachesSection(report: Report, charts: Chart[]): string {
-  const runs: Run[] = (report.variants ?? [{ ...report, name: report.variant }]).filter((r) => r.caches !== undefined);
+  const runs = runsWith(report, (r) => r.caches !== undefined);
   if (runs.length === 0) return '';
   const sections = runs.map((r) => r.caches!);
   const measuredFrom = sections[0].measuredFromUs;
@@ -93,7 +100,7 @@ export function cachesSection(report: Report, charts: Chart[]): string {
  * node, its characteristic time T), its value, the simulated one and the
  * difference; a policy without a formula says so instead.
  */
-function cacheTheoryTable(runs: Run[]): string {
+function cacheTheoryTable(runs: NamedRun[]): string {
   const named = runs.length > 1;
   const rows: string[][] = [];
   for (const run of runs)
@@ -125,7 +132,7 @@ ${table([...(named ? ['variant'] : []), 'cache', 'method', 'figure', 'theory', '
 }
 
 /** Theory beside the simulated values, tier by tier, for one run. */
-function cdnTheoryTable(run: Run, named: boolean): string {
+function cdnTheoryTable(run: NamedRun, named: boolean): string {
   const t = run.caches!.cdnTheory!;
   const pair = (x: { theory: number; simulated: number | null }) => [
     escapeHtml(formatPercent(x.theory)),
@@ -282,7 +289,7 @@ function cacheRows(cells: (CacheComponentReport | undefined)[]): string[][] {
   );
   row(
     'stale reads',
-    (c) => `${bad(c.staleReads)}${c.staleReads > 0 ? detail(`${formatPercent(c.staleReadRate)} of lookups`) : ''}`,
+    (c) => `${badCount(c.staleReads)}${c.staleReads > 0 ? detail(`${formatPercent(c.staleReadRate)} of lookups`) : ''}`,
   );
   row('evictions', (c) => escapeHtml(formatCount(c.evictions)));
   row(
@@ -297,7 +304,7 @@ function cacheRows(cells: (CacheComponentReport | undefined)[]): string[][] {
   );
   row(
     'writes, lost',
-    (c) => `${bad(c.lostWrites)}${detail(`of ${formatCount(c.writes)} writes accepted`)}`,
+    (c) => `${badCount(c.lostWrites)}${detail(`of ${formatCount(c.writes)} writes accepted`)}`,
     any((c) => c.writes > 0 || c.lostWrites > 0),
   );
   const details: string[] = [];
@@ -342,14 +349,4 @@ function databaseRows(cells: (DatabaseLoadReport | undefined)[]): string[][] {
       : `${escapeHtml(formatRatePerSec(d.peakPerSec))}${detail(`in the window from ${formatTimestampUs(d.peakAtUs)}`)}`,
   );
   return rows;
-}
-
-/** A figure's context on a line of its own, so the columns stay narrow. */
-function detail(text: string): string {
-  return `<br><span class="muted small">${escapeHtml(text)}</span>`;
-}
-
-/** A count that is an anomaly when not 0. */
-function bad(n: number): string {
-  return n === 0 ? escapeHtml(formatCount(n)) : `<strong class="bad">${escapeHtml(formatCount(n))}</strong>`;
 }

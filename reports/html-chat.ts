@@ -1,6 +1,7 @@
 import { CHAT_CONNECT_ATTEMPTS_CHART_ID } from './charts/chat-connect-attempts.js';
 import { CHAT_CONNECTED_CHART_ID } from './charts/chat-connected-devices.js';
 import { CHAT_DELIVERY_LATENCY_CHART_ID } from './charts/chat-delivery-latency.js';
+import { CHAT_PRESENCE_CHART_ID } from './charts/chat-presence-updates.js';
 import { CHAT_SERVER_LOAD_CHART_ID } from './charts/chat-server-load.js';
 import type { Chart } from './charts/index.js';
 import {
@@ -12,10 +13,18 @@ import {
   formatTimestampUs,
   MISSING,
 } from './format.js';
-import { escapeHtml, figure, range, section, table } from './html-elements.js';
-import type { ChatReport, ChatTheoryRow, Report, RunOutcome } from './report-types.js';
-
-type Run = RunOutcome & { name: string };
+import {
+  badCount,
+  detail,
+  escapeHtml,
+  figure,
+  type NamedRun,
+  range,
+  runsWith,
+  section,
+  table,
+} from './html-elements.js';
+import type { ChatReport, ChatTheoryRow, Report } from './report-types.js';
 
 /**
  * The Chat section: the runs side by side (protocols, reconnect policies) —
@@ -26,7 +35,7 @@ type Run = RunOutcome & { name: string };
  * charts.
  */
 export function chatSection(report: Report, charts: Chart[]): string {
-  const runs: Run[] = (report.variants ?? [{ ...report, name: report.variant }]).filter((r) => r.chat !== undefined);
+  const runs = runsWith(report, (r) => r.chat !== undefined);
   if (runs.length === 0) return '';
   const sections = runs.map((r) => r.chat!);
   const parts = [
@@ -47,7 +56,7 @@ export function chatSection(report: Report, charts: Chart[]): string {
     if (found !== undefined) parts.push(figure(found));
   }
   if (runs.some((r) => r.chat!.outages.length > 0)) parts.push(outagesTable(runs));
-  for (const id of [CHAT_CONNECTED_CHART_ID, CHAT_CONNECT_ATTEMPTS_CHART_ID]) {
+  for (const id of [CHAT_CONNECTED_CHART_ID, CHAT_CONNECT_ATTEMPTS_CHART_ID, CHAT_PRESENCE_CHART_ID]) {
     const found = chart(id);
     if (found !== undefined) parts.push(figure(found));
   }
@@ -89,10 +98,10 @@ function chatRows(cells: ChatReport[], names: string[]): string[][] {
     (c) =>
       `${escapeHtml(formatCount(c.messages.sent))}${detail(`${formatCount(c.messages.acknowledged)} acknowledged; ${formatCount(c.messages.deliveries)} deliveries`)}`,
   );
-  row('lost', (c) => bad(c.messages.lost));
-  row('duplicated', (c) => bad(c.messages.duplicates));
-  row('out of order', (c) => bad(c.messages.outOfOrder));
-  row('undelivered at the end', (c) => bad(c.messages.undeliveredAtEnd));
+  row('lost', (c) => badCount(c.messages.lost));
+  row('duplicated', (c) => badCount(c.messages.duplicates));
+  row('out of order', (c) => badCount(c.messages.outOfOrder));
+  row('undelivered at the end', (c) => badCount(c.messages.undeliveredAtEnd));
   row(
     'unacknowledged sends at the end',
     (c) => escapeHtml(formatCount(c.messages.pendingAtEnd)),
@@ -119,7 +128,7 @@ function chatRows(cells: ChatReport[], names: string[]): string[][] {
   );
   row(
     'false offline',
-    (c) => bad(c.presence.falseOffline),
+    (c) => badCount(c.presence.falseOffline),
     any((c) => c.presence.updates > 0 || c.presence.falseOffline > 0),
   );
   row(
@@ -158,7 +167,7 @@ function chatRows(cells: ChatReport[], names: string[]): string[][] {
 }
 
 /** One row per run and server crash: the devices it dropped, the reconnect storm, and whether it outlasted the downtime. */
-function outagesTable(runs: Run[]): string {
+function outagesTable(runs: NamedRun[]): string {
   const named = runs.length > 1;
   const rows: string[][] = [];
   for (const run of runs)
@@ -202,7 +211,7 @@ ${table(
 }
 
 /** Each run's protocol figures in closed form beside the simulated ones. */
-function theoryTable(runs: Run[]): string {
+function theoryTable(runs: NamedRun[]): string {
   const named = runs.length > 1;
   // Variants named after their protocols (chat-protocols) need no protocol column.
   const protocols = !named || runs.some((r) => r.chat!.theory.some((t) => t.protocol !== r.name));
@@ -235,14 +244,4 @@ function signedPercent(fraction: number): string {
 function value(row: ChatTheoryRow, v: number | null): string {
   if (v === null) return MISSING;
   return row.unit === 'us' ? formatDurationUs(v) : `${formatNumber(v)}/s`;
-}
-
-/** A figure's context on a line of its own, so the columns stay narrow. */
-function detail(text: string): string {
-  return `<br><span class="muted small">${escapeHtml(text)}</span>`;
-}
-
-/** A count that is an anomaly when not 0. */
-function bad(n: number): string {
-  return n === 0 ? escapeHtml(formatCount(n)) : `<strong class="bad">${escapeHtml(formatCount(n))}</strong>`;
 }

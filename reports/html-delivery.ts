@@ -2,7 +2,7 @@ import { consumerLagChartId } from './charts/consumer-lag.js';
 import type { Chart } from './charts/index.js';
 import { guaranteeKept, streamLabel } from './delivery/stream-label.js';
 import { formatCount, formatDurationUs, formatTimestampUs, MISSING } from './format.js';
-import { escapeHtml, figure, range, section, table } from './html-elements.js';
+import { badCount, detail, escapeHtml, figure, range, runsWith, section, table } from './html-elements.js';
 import type { DeliveryStreamReport, DeliveryTopicReport, Report } from './report-types.js';
 
 type Cell = { topic: DeliveryTopicReport; stream: DeliveryStreamReport } | undefined;
@@ -14,7 +14,7 @@ type Cell = { topic: DeliveryTopicReport; stream: DeliveryStreamReport } | undef
  * and the backlog's peak — then the consumer-lag charts.
  */
 export function deliverySection(report: Report, charts: Chart[]): string {
-  const runs = (report.variants ?? [{ ...report, name: report.variant }]).filter((r) => r.delivery !== undefined);
+  const runs = runsWith(report, (r) => r.delivery !== undefined);
   if (runs.length === 0) return '';
   const keys = new Map<string, { topic: DeliveryTopicReport; stream: DeliveryStreamReport }>();
   for (const run of runs)
@@ -77,7 +77,7 @@ function streamRows(cells: Cell[]): string[][] {
       [l.skipped, 'skipped'],
     ] as const;
     const why = causes.filter(([n]) => n > 0).map(([n, what]) => `${formatCount(n)} ${what}`);
-    return `${bad(l.total)}${why.length > 0 ? detail(why.join(', ')) : ''}`;
+    return `${badCount(l.total)}${why.length > 0 ? detail(why.join(', ')) : ''}`;
   });
   row('pending at the end', ({ stream }) => escapeHtml(formatCount(stream.pendingAtEnd)));
   row(
@@ -103,14 +103,14 @@ function streamRows(cells: Cell[]): string[][] {
   row(
     'processed more than once',
     ({ stream }) =>
-      `${bad(stream.duplicates.processedMoreThanOnce)}${detail(`${formatCount(stream.duplicates.extraEffects)} extra effects`)}`,
+      `${badCount(stream.duplicates.processedMoreThanOnce)}${detail(`${formatCount(stream.duplicates.extraEffects)} extra effects`)}`,
   );
   row(
     'out of order',
     ({ stream }) =>
       stream.outOfOrder === null
         ? MISSING
-        : `${bad(stream.outOfOrder.messages)}${detail(`within a ${stream.outOfOrder.unit}`)}`,
+        : `${badCount(stream.outOfOrder.messages)}${detail(`within a ${stream.outOfOrder.unit}`)}`,
     any(({ stream }) => stream.outOfOrder !== null),
   );
   row(
@@ -118,7 +118,7 @@ function streamRows(cells: Cell[]): string[][] {
     ({ stream }) =>
       stream.skippedOffsets === null
         ? MISSING
-        : `${bad(stream.skippedOffsets.total)}${stream.skippedOffsets.total > 0 ? detail(`per partition: ${stream.skippedOffsets.byPartition.join(', ')}`) : ''}`,
+        : `${badCount(stream.skippedOffsets.total)}${stream.skippedOffsets.total > 0 ? detail(`per partition: ${stream.skippedOffsets.byPartition.join(', ')}`) : ''}`,
     any(({ stream }) => stream.skippedOffsets !== null),
   );
   row('end-to-end p50 / p99 / max', ({ stream }) => {
@@ -147,14 +147,4 @@ function verdictBadge(stream: DeliveryStreamReport): string {
       ? 'unknown'
       : 'fail';
   return `<span class="badge ${cls}">${escapeHtml(kept)}</span>`;
-}
-
-/** A figure's context on a line of its own, so the columns stay narrow. */
-function detail(text: string): string {
-  return `<br><span class="muted small">${escapeHtml(text)}</span>`;
-}
-
-/** A count that is an anomaly when not 0. */
-function bad(n: number): string {
-  return n === 0 ? escapeHtml(formatCount(n)) : `<strong class="bad">${escapeHtml(formatCount(n))}</strong>`;
 }

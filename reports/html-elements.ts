@@ -1,5 +1,6 @@
 import type { Chart } from './charts/index.js';
-import type { SloOutcome } from './report-types.js';
+import { formatCount } from './format.js';
+import type { Report, RunOutcome, SloOutcome } from './report-types.js';
 
 /** The building blocks of the HTML report; every string from a report goes through escapeHtml. */
 
@@ -70,6 +71,24 @@ export function descriptionHtml(text: string): string {
   flushParagraph();
   flushList();
   return blocks.join('\n');
+}
+
+/** A run of a report with its name: a variant, or the one run named after its variant. */
+export type NamedRun = RunOutcome & { name: string };
+
+/** The runs of a report that have a section (`has`), the columns of its tables. */
+export function runsWith(report: Report, has: (run: RunOutcome) => boolean): NamedRun[] {
+  return (report.variants ?? [{ ...report, name: report.variant }]).filter(has);
+}
+
+/** A figure's context on a line of its own beneath it, so the columns stay narrow. */
+export function detail(text: string): string {
+  return `<br><span class="muted small">${escapeHtml(text)}</span>`;
+}
+
+/** A count that is an anomaly when not 0 (lost, duplicated), in bold red then. */
+export function badCount(n: number): string {
+  return n === 0 ? escapeHtml(formatCount(n)) : `<strong class="bad">${escapeHtml(formatCount(n))}</strong>`;
 }
 
 export const range = (from: number, to: number) => new Set(Array.from({ length: to - from }, (_, i) => from + i));

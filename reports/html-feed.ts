@@ -4,6 +4,7 @@ import { feedTimelineWritesChartId } from './charts/feed-timeline-writes.js';
 import { feedVisibilityChartId } from './charts/feed-visibility-delay.js';
 import type { Chart } from './charts/index.js';
 import { MAX_CELEBRITY_POSTS } from './feed/feed-report.js';
+import { exponentText } from './feed/power-law-fit.js';
 import {
   formatBytes,
   formatCount,
@@ -14,7 +15,17 @@ import {
   formatTimestampUs,
   MISSING,
 } from './format.js';
-import { escapeHtml, figure, passBadge, range, section, table } from './html-elements.js';
+import {
+  detail,
+  escapeHtml,
+  figure,
+  type NamedRun,
+  passBadge,
+  range,
+  runsWith,
+  section,
+  table,
+} from './html-elements.js';
 import type {
   FeedGraphReport,
   FeedServiceReport,
@@ -22,10 +33,7 @@ import type {
   FeedTheoryRow,
   LatencySummary,
   Report,
-  RunOutcome,
 } from './report-types.js';
-
-type Run = RunOutcome & { name: string };
 
 /**
  * The Feed section: per feed service a table with the runs side by side —
@@ -36,7 +44,7 @@ type Run = RunOutcome & { name: string };
  * and the follower graph with its fitted exponent and degree chart.
  */
 export function feedSection(report: Report, charts: Chart[]): string {
-  const runs: Run[] = (report.variants ?? [{ ...report, name: report.variant }]).filter((r) => r.feed !== undefined);
+  const runs = runsWith(report, (r) => r.feed !== undefined);
   if (runs.length === 0) return '';
   const { measuredFromUs } = runs[0].feed!;
   const parts = [
@@ -116,13 +124,15 @@ function serviceRows(cells: (FeedServiceReport | undefined)[]): string[][] {
     (s) => latencyCell(s.postLatency),
     any((s) => s.postLatency !== null),
   );
-  row('post visible to a follower', (s) =>
-    s.visibility.count === 0
-      ? MISSING
-      : `${escapeHtml(`p50 ${formatDurationUs(s.visibility.p50Us)}`)}${detail(
-          `p90 ${formatDurationUs(s.visibility.p90Us)}, p99 ${formatDurationUs(s.visibility.p99Us)}, max ${formatDurationUs(s.visibility.maxUs)}; ${formatCount(s.visibility.count)} (post, follower) pairs`,
-        )}`,
-  );
+  row('post visible to a follower', (s) => {
+    if (s.visibility.count === 0) return MISSING;
+    // Pull: every follower sees a post the moment it is stored; "p50 0µs" would read like a failure to measure.
+    if (s.visibility.maxUs === 0)
+      return `at once${detail(`pulled: visible once stored; ${formatCount(s.visibility.count)} (post, follower) pairs`)}`;
+    return `${escapeHtml(`p50 ${formatDurationUs(s.visibility.p50Us)}`)}${detail(
+      `p90 ${formatDurationUs(s.visibility.p90Us)}, p99 ${formatDurationUs(s.visibility.p99Us)}, max ${formatDurationUs(s.visibility.maxUs)}; ${formatCount(s.visibility.count)} (post, follower) pairs`,
+    )}`;
+  });
   row(
     'timelines (peak)',
     (s) =>
@@ -133,7 +143,9 @@ function serviceRows(cells: (FeedServiceReport | undefined)[]): string[][] {
   row(
     'fan-out backlog',
     (s) =>
-      `${escapeHtml(`mean ${formatNumber(s.backlog.mean)}`)}${detail(`peak ${formatNumber(s.backlog.peak)} queued writes; ${formatCount(s.backlog.atEnd)} at the end`)}`,
+      `${escapeHtml(`mean ${formatNumber(s.backlog.mean)}`)}${detail(
+        `peak ${formatNumber(s.backlog.peak)} ${s.strategy === 'active-push' ? 'queued followers (checked for activity when their turn comes; most get no write)' : 'queued writes'}; ${formatCount(s.backlog.atEnd)} at the end`,
+      )}`,
     any((s) => s.timeline.backlogPeak.some((n) => n > 0)),
   );
   row(
@@ -170,7 +182,7 @@ function latencyCell(latency: LatencySummary | null): string {
  * (the analytic figures are then the same), one per run otherwise. Then
  * each run's own figures against the theory, with σ and z.
  */
-function theoryTables(runs: Run[], services: FeedServiceReport[]): string {
+function theoryTables(runs: NamedRun[], services: FeedServiceReport[]): string {
   const sameTheory = services.every(
     (s) => JSON.stringify(s.theory.strategies) === JSON.stringify(services[0].theory.strategies),
   );
@@ -183,7 +195,9 @@ function theoryTables(runs: Run[], services: FeedServiceReport[]): string {
       const simulated = ran(s.strategy).map((i) => {
         const cost = services[i].theory.rows.find((r) => r.key === 'cost');
         if (cost === undefined) return MISSING;
-        return `${named ? `${escapeHtml(runs[i].name)}: ` : ''}${escapeHtml(formatNumber(cost.simulated))} ${passBadge(cost.agrees)}`;
+        // A run named after its strategy is named by the row already.
+        const name = named && runs[i].name !== s.strategy ? `${escapeHtml(runs[i].name)}: ` : '';
+        return `${name}${escapeHtml(formatNumber(cost.simulated))} ${passBadge(cost.agrees)}`;
       });
       return [
         escapeHtml(s.strategy),
@@ -204,7 +218,7 @@ function theoryTables(runs: Run[], services: FeedServiceReport[]): string {
  * Each run's posts, reads, writes, fetches and cost per second, the runs
  * side by side: simulated, then the analytic value, ±3σ and z beneath.
  */
-function runChecks(runs: Run[], services: FeedServiceReport[]): string {
+function runChecks(runs: NamedRun[], services: FeedServiceReport[]): string {
   const keys: FeedTheoryRow['key'][] = ['posts', 'reads', 'writes', 'fetches', 'cost'];
   const rows = keys.map((key) => {
     const label = services.flatMap((s) => s.theory.rows).find((r) => r.key === key)?.label ?? key;
@@ -250,7 +264,7 @@ function runChecks(runs: Run[], services: FeedServiceReport[]): string {
  * (median and longest over its posts), how many it made, and how many some
  * follower still could not see at the end.
  */
-function celebrityTable(runs: Run[], services: FeedServiceReport[]): string {
+function celebrityTable(runs: NamedRun[], services: FeedServiceReport[]): string {
   if (services.every((s) => s.celebrityPosts.length === 0)) return '';
   const authors: { user: number; followers: number }[] = [];
   for (const s of services)
@@ -267,12 +281,15 @@ function celebrityTable(runs: Run[], services: FeedServiceReport[]): string {
         .sort((a, b) => a - b);
       const unseen = posts.length - seen.length;
       const median = seen.length === 0 ? null : seen[Math.floor((seen.length - 1) / 2)];
+      // Pulled posts are there for every follower once stored: "at once", not "0µs".
+      const atOnce = seen.length > 0 && seen.at(-1) === 0;
       const facts = [
-        ...(seen.length === 0 ? [] : [`longest ${formatDurationUs(seen.at(-1)!)}`]),
+        ...(seen.length === 0 || atOnce ? [] : [`longest ${formatDurationUs(seen.at(-1)!)}`]),
         `${formatCount(posts.length)} post${posts.length === 1 ? '' : 's'}`,
         ...(unseen === 0 ? [] : [`${formatCount(unseen)} not seen by every follower by the end`]),
       ];
-      return `${median === null ? '<strong class="bad">not by the end</strong>' : escapeHtml(formatDurationUs(median))}${detail(facts.join('; '))}`;
+      const shown = atOnce ? 'at once' : median === null ? null : formatDurationUs(median);
+      return `${shown === null ? '<strong class="bad">not by the end</strong>' : escapeHtml(shown)}${detail(facts.join('; '))}`;
     }),
   ]);
   const leftOut = services.some((s) => s.celebrityPostsLeftOut > 0)
@@ -284,7 +301,7 @@ ${table(['', ...runs.map((r) => r.name)], rows, range(1, runs.length + 1), { col
 }
 
 /** The follower graph: one column when every run has the same, the runs side by side otherwise. */
-function graphTable(runs: Run[], services: FeedServiceReport[]): string {
+function graphTable(runs: NamedRun[], services: FeedServiceReport[]): string {
   const graphs = services.map((s) => s.graph);
   const same = graphs.every((g) => JSON.stringify(g) === JSON.stringify(graphs[0]));
   const columns = same ? [graphs[0]] : graphs;
@@ -300,7 +317,7 @@ function graphTable(runs: Run[], services: FeedServiceReport[]): string {
       const requested =
         g.requestedExponent === null ? 'loaded from a file' : `requested ${formatNumber(g.requestedExponent)}`;
       if (g.fit === null) return `${MISSING}${detail(`${requested}; too few users with followers to fit`)}`;
-      return `${escapeHtml(`${g.fit.exponent.toFixed(3)} ± ${g.fit.standardError.toFixed(3)}`)}${detail(
+      return `${escapeHtml(exponentText(g.fit))}${detail(
         `${requested}; fitted above ${formatCount(g.fit.xMin)} followers (${formatCount(g.fit.tailUsers)} users, ${formatPercent(g.fit.tailShare)}); KS distance ${g.fit.ksDistance.toFixed(3)}`,
       )}`;
     }),
@@ -314,9 +331,4 @@ function graphTable(runs: Run[], services: FeedServiceReport[]): string {
   return `<h4>Follower graph</h4>
 <p class="note">The exponent α of the follower counts, P(k) ∝ k^−α, fitted by maximum likelihood above the x_min that makes the tail closest to a power law (Clauset, Shalizi and Newman); ± its standard error (α − 1)/√n.</p>
 ${table(headers, rows, range(1, columns.length + 1), { columnPerVariant: !same })}`;
-}
-
-/** A figure's context on a line of its own, so the columns stay narrow. */
-function detail(text: string): string {
-  return `<br><span class="muted small">${escapeHtml(text)}</span>`;
 }

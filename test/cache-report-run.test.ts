@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseReport } from '../reports/report-schema.js';
 import { REPORT_FORMAT_VERSION, type Report } from '../reports/report-types.js';
+import { plainScenario } from './support/plain-scenario.js';
 import { faultline } from './support/run-cli.js';
 
 /**
@@ -34,18 +35,7 @@ variants:
   - { name: fifo, set: { components.front.policy: fifo } }
 `;
 
-const PLAIN = `
-name: no-cache
-seed: 3
-duration: 2s
-topology:
-  regions: [dc]
-  nodes: { server: { count: 1 }, client: { count: 1 } }
-components:
-  api: { type: queue-server, nodes: server, serviceTime: { type: constant, value: 1ms } }
-workloads:
-  users: { type: poisson, nodes: client, target: api, rate: 50/s }
-`;
+const PLAIN = plainScenario('no-cache');
 
 let work: string;
 const at = (...parts: string[]) => join(work, ...parts);

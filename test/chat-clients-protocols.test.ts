@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildScenario, type BuiltScenario } from '../scenarios/harness/build-scenario.js';
-import { parseScenarioText } from '../scenarios/harness/load-scenario.js';
+import type { BuiltScenario } from '../scenarios/harness/build-scenario.js';
+import { chatScenarioText, runChatScenario } from './support/chat-scenario.js';
 
 /**
  * The client protocols against their theory: a short-polled message waits
@@ -12,29 +12,18 @@ import { parseScenarioText } from '../scenarios/harness/load-scenario.js';
 
 /** 20 single-device users, 1 ms links, from 5s on; `messageRate: 1/day` leaves them idle. */
 function run(client: string): BuiltScenario {
-  const built = buildScenario(
-    parseScenarioText(
-      `
-name: protocols
-seed: 2
-duration: 65s
-warmup: 5s
-topology:
-  regions: [dc]
-  rtt: { sameRegion: 2ms }
-  nodes: { dir: { count: 1 }, srv: { count: 2 }, st: { count: 1 }, phone: { count: 20 } }
-components:
-  directory: { type: chat-directory, nodes: dir }
-  servers: { type: chat-server, nodes: srv, directory: directory, store: store }
-  store: { type: chat-store, nodes: st, directory: directory }
-workloads:
-  users: { type: chat-clients, nodes: phone, directory: directory, contactsPerUser: 3, ${client} }
-`,
-      'protocols.yaml',
-    ).scenario,
+  return runChatScenario(
+    chatScenarioText({
+      name: 'protocols',
+      seed: 2,
+      duration: '65s',
+      warmup: '5s',
+      rtt: '2ms',
+      phones: 20,
+      servers: 2,
+      clients: `contactsPerUser: 3, ${client}`,
+    }),
   );
-  built.sim.run({ untilUs: built.scenario.duration });
-  return built;
 }
 
 const perDeviceSecond = (built: BuiltScenario, count: number) => count / 20 / 60;

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { deriveStream } from '../engine/random-stream.js';
 import { ChatLog } from '../models/measure/chat-log.js';
 import { reconnectDelayUs, type ReconnectPolicy } from '../models/chat/reconnect-policy.js';
-import { buildScenario, type BuiltScenario } from '../scenarios/harness/build-scenario.js';
-import { parseScenarioText } from '../scenarios/harness/load-scenario.js';
+import type { BuiltScenario } from '../scenarios/harness/build-scenario.js';
+import { chatScenarioText, runChatScenario } from './support/chat-scenario.js';
 
 const policy = (name: ReconnectPolicy['policy']): ReconnectPolicy => ({
   policy: name,
@@ -41,45 +41,29 @@ describe('reconnect policies', () => {
 });
 
 /** 60 single-device users on 3 servers, all connected at once (so their heartbeats are in phase), srv-1 crashing at 5s. */
-const stormScenario = (reconnect: string, extra = '') => `
-name: storm
-seed: 4
-duration: 12s
-topology:
-  regions: [dc]
-  nodes: { dir: { count: 1 }, srv: { count: 3 }, st: { count: 1 }, phone: { count: 60 } }
-components:
-  directory: { type: chat-directory, nodes: dir, statusInterval: 200ms, statusTimeout: 500ms }
-  servers: { type: chat-server, nodes: srv, directory: directory, store: store, heartbeatTimeout: 5s }
-  store: { type: chat-store, nodes: st, directory: directory }
-workloads:
-  users:
-    type: chat-clients
-    nodes: phone
-    directory: directory
-    contactsPerUser: 2
-    messageRate: 1/s
-    connectSpread: 0
-    heartbeatInterval: 1s
-    heartbeatTimeout: 300ms
-    reconnect: { ${reconnect} }
-    ${extra}
-faults:
-  timeline:
-    - { at: 5s, action: crash, nodes: [srv-1] }
-`;
+const stormScenario = (reconnect: string, extra = '') =>
+  chatScenarioText({
+    name: 'storm',
+    seed: 4,
+    duration: '12s',
+    phones: 60,
+    servers: 3,
+    directory: 'statusInterval: 200ms, statusTimeout: 500ms',
+    server: 'heartbeatTimeout: 5s',
+    clients: `contactsPerUser: 2, messageRate: 1/s, connectSpread: 0, heartbeatInterval: 1s, heartbeatTimeout: 300ms, reconnect: { ${reconnect} }${extra}`,
+    faults: ['{ at: 5s, action: crash, nodes: [srv-1] }'],
+  });
 
 /** Runs a scenario, keeping the true times at which devices asked the directory for a server. */
 function runWithLocates(text: string): { built: BuiltScenario; locatesUs: number[] } {
-  const built = buildScenario(parseScenarioText(text, 'storm.yaml').scenario);
   const locatesUs: number[] = [];
-  built.sim.addMessageObserver({
-    onSend: (sentUs, _from, _to, _arrival, message) => {
-      if ((message as { kind?: string }).kind === 'chat-locate') locatesUs.push(sentUs);
-    },
-  });
-  built.sim.run({ untilUs: built.scenario.duration });
-  built.chats.finish();
+  const built = runChatScenario(text, (b) =>
+    b.sim.addMessageObserver({
+      onSend: (sentUs, _from, _to, _arrival, message) => {
+        if ((message as { kind?: string }).kind === 'chat-locate') locatesUs.push(sentUs);
+      },
+    }),
+  );
   return { built, locatesUs };
 }
 
@@ -115,7 +99,7 @@ describe('reconnect storms after a server crash', () => {
   it('the same seed gives the same run', () => {
     const text = stormScenario(
       'policy: jittered-backoff, base: 1s',
-      'devicesPerUser: 2\n    groups: [{ count: 2, size: 8 }]',
+      ', devicesPerUser: 2, groups: [{ count: 2, size: 8 }]',
     );
     const a = runWithLocates(text).built;
     const b = runWithLocates(text).built;
@@ -139,42 +123,27 @@ describe('devices with offline periods', () => {
   });
 
   it('each device keeps its own cursor: one offline for a while catches up on reconnect, in order, once', () => {
-    const text = `
-name: offline
-seed: 9
-duration: 50s
-topology:
-  regions: [dc]
-  nodes: { dir: { count: 1 }, srv: { count: 2 }, st: { count: 1 }, phone: { count: 20 } }
-components:
-  directory: { type: chat-directory, nodes: dir }
-  servers: { type: chat-server, nodes: srv, directory: directory, store: store }
-  store: { type: chat-store, nodes: st, directory: directory }
-workloads:
-  users:
-    type: chat-clients
-    nodes: phone
-    directory: directory
-    devicesPerUser: 2
-    contactsPerUser: 3
-    groups: [{ count: 2, size: 6 }]
-    messageRate: 1/s
-    offline: { every: 6s, for: 4s }
-    stopAt: 35s
-`;
-    const built = buildScenario(parseScenarioText(text, 'offline.yaml').scenario);
+    const text = chatScenarioText({
+      name: 'offline',
+      seed: 9,
+      duration: '50s',
+      phones: 20,
+      servers: 2,
+      clients:
+        'devicesPerUser: 2, contactsPerUser: 3, groups: [{ count: 2, size: 6 }], messageRate: 1/s, offline: { every: 6s, for: 4s }, stopAt: 35s',
+    });
     // Per (user, conversation, seq): the times each of the user's devices delivered it.
     const times = new Map<string, number[]>();
     const streams = new Map<string, number[]>();
-    built.chats.onDelivery((device, conversation, seq, _sender, nowUs) => {
-      const user = Math.floor(device / 2);
-      const k = `${user}/${conversation}/${seq}`;
-      times.set(k, [...(times.get(k) ?? []), nowUs]);
-      const s = `${device}/${conversation}`;
-      streams.set(s, [...(streams.get(s) ?? []), seq]);
-    });
-    built.sim.run({ untilUs: built.scenario.duration });
-    built.chats.finish();
+    const built = runChatScenario(text, (b) =>
+      b.chats.onDelivery((device, conversation, seq, _sender, nowUs) => {
+        const user = Math.floor(device / 2);
+        const k = `${user}/${conversation}/${seq}`;
+        times.set(k, [...(times.get(k) ?? []), nowUs]);
+        const s = `${device}/${conversation}`;
+        streams.set(s, [...(streams.get(s) ?? []), seq]);
+      }),
+    );
     const chats = built.chats;
     // Offline users got push notifications; messages waited for devices to come back.
     expect(chats.totals.pushNotifications).toBeGreaterThan(0);

@@ -277,17 +277,31 @@ describe('chat devices against a hand-played server', () => {
     expect(r.server.from(1, 'chat-ack').at(-1)!.message.seq).toBe(3);
   });
 
-  it('a gap still open after gapTimeout asks the server to sync that conversation, again until it fills', () => {
+  it('a gap still open after gapTimeout asks the server for the missing seqs only, again until it fills', () => {
     const r = rig({ gapTimeout: '100ms' });
     r.sim.run({ untilUs: 20 * MS });
-    r.server.deliver(r.phones[1], 1, [envelope(2)]);
+    r.server.deliver(r.phones[1], 1, [envelope(4), envelope(2)]);
     r.sim.run({ untilUs: 250 * MS });
-    const syncs = r.server.from(1, 'chat-sync').filter((s) => s.message.conversation === 0);
-    expect(syncs.map((s) => s.atUs)).toEqual([122 * MS, 222 * MS]);
+    const gapSyncs = () =>
+      r.server
+        .from(1, 'chat-sync')
+        .filter((s) => s.message.conversation === 0)
+        .map((s) => [s.atUs, s.message.fromSeq, s.message.beforeSeq]);
+    // Held 2 and 4: the gaps are [1, 2) and [3, 4), so what the device holds does not come again.
+    expect(gapSyncs()).toEqual([
+      [122 * MS, 1, 2],
+      [122 * MS, 3, 4],
+      [222 * MS, 1, 2],
+      [222 * MS, 3, 4],
+    ]);
     r.server.deliver(r.phones[1], 1, [envelope(1)]);
+    r.sim.run({ untilUs: 350 * MS });
+    expect(gapSyncs().slice(4)).toEqual([[322 * MS, 3, 4]]);
+    r.server.deliver(r.phones[1], 1, [envelope(3)]);
     r.sim.run({ untilUs: 600 * MS });
-    expect(r.deliveries.map((d) => d[2])).toEqual([1, 2]);
-    expect(r.server.from(1, 'chat-sync').filter((s) => s.message.conversation === 0).length).toBe(2);
+    expect(r.deliveries.map((d) => d[2])).toEqual([1, 2, 3, 4]);
+    expect(gapSyncs().length).toBe(5);
+    expect(r.chats.totals.duplicates).toBe(0);
   });
 
   it('declares a silent server dead after heartbeatTimeout, then reconnects with doubling backoff', () => {
@@ -308,6 +322,9 @@ describe('chat devices against a hand-played server', () => {
     // Attempt n waits 100 ms · 2^(n−1) after the previous one's 200 ms timeout (the first after the loss itself).
     const locates = r.server.from(0, 'chat-locate').map((l) => l.atUs);
     expect(locates.slice(1)).toEqual([1_409 * MS, 1_809 * MS, 2_409 * MS, 3_409 * MS]);
+    // Each asks the directory to avoid the server the device lost, which is up for the directory but cut off from it.
+    const srv = r.sim.nodeId('srv-1');
+    expect(r.server.from(0, 'chat-locate').map((l) => l.message.avoid)).toEqual([-1, srv, srv, srv, srv]);
     r.server.mute = false;
     r.sim.run({ untilUs: 10_000 * MS });
     expect(r.chats.isConnected(0)).toBe(true);

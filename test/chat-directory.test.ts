@@ -47,11 +47,28 @@ describe('chat-directory', () => {
   it('answers no server before any has reported, with a retry after one status interval', () => {
     // The server's first report takes 50 ms to cross from us; the device asks after 1 ms.
     const rig = chatRig({ users: 1, serverRegions: ['us'], homeRegion: 'eu' });
-    rig.at(0, 0, (client) => client.send('dir-1', { kind: 'chat-locate', id: 0, device: 0 }));
+    rig.at(0, 0, (client) => client.send('dir-1', { kind: 'chat-locate', id: 0, device: 0, avoid: -1 }));
     rig.sim.run({ untilUs: 100_000 });
     const reply = rig.clientOf(0).of('chat-locate-reply')[0];
     expect(reply.server).toBe(-1);
     expect(reply.retryAfterUs).toBe(1_000_000);
+  });
+
+  it('sends a device elsewhere than the server it says it could not reach, unless that is the only one', () => {
+    // Both devices are in eu, near srv-1; srv-2 is in us. srv-1 is up for the directory, cut off from device 1.
+    const rig = chatRig({ users: 2, serverRegions: ['eu', 'us'] });
+    const srv1 = rig.node('srv-1');
+    rig.at(2_000_000, 0, (c) => c.send('dir-1', { kind: 'chat-locate', id: 0, device: 0, avoid: -1 }));
+    rig.at(2_100_000, 1, (c) => c.send('dir-1', { kind: 'chat-locate', id: 0, device: 1, avoid: srv1 }));
+    rig.sim.run({ untilUs: 2_500_000 });
+    expect(locatedServers(rig, 2)).toEqual(['srv-1', 'srv-2']);
+
+    const alone = chatRig({ users: 1, serverRegions: ['eu'] });
+    alone.at(2_000_000, 0, (c) =>
+      c.send('dir-1', { kind: 'chat-locate', id: 0, device: 0, avoid: alone.node('srv-1') }),
+    );
+    alone.sim.run({ untilUs: 2_500_000 });
+    expect(locatedServers(alone, 1)).toEqual(['srv-1']);
   });
 
   it('sends no device to a server declared down, nor to a full one', () => {
@@ -59,7 +76,7 @@ describe('chat-directory', () => {
     rig.connect(2_000_000, 0);
     rig.sim.at(3_000_000, () => rig.sim.crash(rig.node('srv-2')));
     // srv-1 reports itself full; srv-2 is declared down 3–4 s after its last report.
-    rig.at(8_000_000, 1, (c) => c.send('dir-1', { kind: 'chat-locate', id: 0, device: 1 }));
+    rig.at(8_000_000, 1, (c) => c.send('dir-1', { kind: 'chat-locate', id: 0, device: 1, avoid: -1 }));
     rig.sim.run({ untilUs: 9_000_000 });
     expect(rig.clientOf(1).of('chat-locate-reply')[0].server).toBe(-1);
   });
@@ -177,17 +194,7 @@ describe('chat-directory', () => {
       rig.chats.deviceDisconnected(0, rig.sim.nowUs);
       client.send(client.of('chat-locate-reply')[0].server, { kind: 'chat-close', device: 0 });
     });
-    rig.at(13_000_000, 1, (client) =>
-      client.send(client.of('chat-locate-reply')[0].server, {
-        kind: 'chat-send',
-        id: 9,
-        device: 1,
-        conversation: 0,
-        clientMessageId: 0,
-        sentUs: rig.sim.nowUs,
-        sizeBytes: 100,
-      }),
-    );
+    rig.at(13_000_000, 1, (client) => client.write('chat-send', client.of('chat-locate-reply')[0].server, 1, 0, 0));
     rig.sim.run({ untilUs: 15_000_000 });
     const seenBy1 = rig
       .clientOf(1)

@@ -10,6 +10,7 @@ import {
 } from '../models/chat/chat-population.js';
 import { parseScenarioText } from '../scenarios/harness/load-scenario.js';
 import { ScenarioError } from '../scenarios/harness/scenario-error.js';
+import { chatScenarioText } from './support/chat-scenario.js';
 
 const row = (start: Int32Array, values: Int32Array, i: number) => Array.from(values.subarray(start[i], start[i + 1]));
 const ascendingUnique = (xs: number[]) => xs.every((x, i) => i === 0 || xs[i - 1] < x);
@@ -91,21 +92,9 @@ describe('chat population', () => {
     expect(arrays(generate({ ...spec, seed: 1 }))).not.toEqual(arrays(generate({ ...spec, seed: 2 })));
   });
 
-  it('a scenario with a group above maxGroupSize, or more partners than users, is refused where it says so', () => {
-    const text = (workload: string) => `
-name: refused
-seed: 1
-duration: 1s
-topology:
-  regions: [dc]
-  nodes: { dir: { count: 1 }, srv: { count: 1 }, st: { count: 1 }, phone: { count: 20 } }
-components:
-  directory: { type: chat-directory, nodes: dir }
-  servers: { type: chat-server, nodes: srv, directory: directory, store: store }
-  store: { type: chat-store, nodes: st, directory: directory }
-workloads:
-  users: { type: chat-clients, nodes: phone, directory: directory, ${workload} }
-`;
+  it('a scenario with a group above maxGroupSize, more partners than users, an absurd rate or size is refused where it says so', () => {
+    const text = (workload: string) =>
+      chatScenarioText({ name: 'refused', seed: 1, duration: '1s', phones: 20, servers: 1, clients: workload });
     const problems = (workload: string) => {
       try {
         parseScenarioText(text(workload), 'refused.yaml');
@@ -122,5 +111,37 @@ workloads:
       /a group of 30 members needs at least 30 users, but the workload has 20 nodes/,
     );
     expect(problems('contactsPerUser: 20')).toMatch(/contactsPerUser.*is 20, but with 20 users/);
+    expect(problems('messageRate: 1000000/s')).toMatch(/messageRate: a chat user writes at most 100\/s/);
+    // Sizes that would exhaust the memory before the run starts.
+    expect(problems('devicesPerUser: 100000')).toMatch(/devicesPerUser: must be at most 64/);
+    expect(problems('groups: [{ count: 2000000, size: 20 }]')).toMatch(
+      /workloads\.users\.groups: the conversations have 40000100 members in all/,
+    );
+    // A chat server whose store keeps its sessions with another directory.
+    const twoDirectories = text('contactsPerUser: 2')
+      .replace('st: { count: 1 },', 'st: { count: 1 }, dir2: { count: 1 },')
+      .replace(
+        '  store: { type: chat-store, nodes: st, directory: directory }',
+        '  other: { type: chat-directory, nodes: dir2 }\n  store: { type: chat-store, nodes: st, directory: other }',
+      );
+    expect(() => parseScenarioText(twoDirectories, 'refused.yaml')).toThrow(
+      /components\.servers\.store: "store" keeps its sessions with directory "other", these servers with "directory"/,
+    );
+  });
+
+  it('a second chat-clients workload, or a chat directory that no workload uses, is refused at validation, not at build', () => {
+    const base = chatScenarioText({ name: 'refused', seed: 1, duration: '1s', phones: 4, servers: 1, clients: '' });
+    const second = base
+      .replace('phone: { count: 4 }', 'phone: { count: 4 }, tablet: { count: 4 }')
+      .concat('  more: { type: chat-clients, nodes: tablet, directory: directory }\n');
+    expect(() => parseScenarioText(second, 'refused.yaml')).toThrow(
+      /workloads\.more\.type: a run holds one chat-clients workload .* and "users" is one already/,
+    );
+    const unused = base
+      .replace('phone: { count: 4 }', 'phone: { count: 4 }, dir2: { count: 1 }')
+      .replace('workloads:', '  spare: { type: chat-directory, nodes: dir2 }\nworkloads:');
+    expect(() => parseScenarioText(unused, 'refused.yaml')).toThrow(
+      /components\.spare\.type: no chat-clients workload names "spare" as its directory/,
+    );
   });
 });

@@ -4,14 +4,15 @@ import { chatLines } from '../cli/chat-summary.js';
 import { ChatLog } from '../models/measure/chat-log.js';
 import { chatComparisonRows } from '../reports/chat/chat-comparison.js';
 import { chatLogReport } from '../reports/chat/chat-report.js';
+import { chatDeliveryLatencyChart } from '../reports/charts/chat-delivery-latency.js';
+import { PALETTE } from '../reports/charts/common.js';
 import { renderCharts } from '../reports/charts/index.js';
-import { buildReport } from '../reports/build-report.js';
 import { renderHtmlReport } from '../reports/html-report.js';
 import { parseReport } from '../reports/report-schema.js';
 import type { ChatReport, FaultEvent, Report, RunOutcome } from '../reports/report-types.js';
-import { runScenario } from '../scenarios/harness/run-scenario.js';
-import { parseScenarioText } from '../scenarios/harness/load-scenario.js';
 import { sampleReport } from './fixtures/sample-report.js';
+import { scenarioTextReport } from './support/bundled-report.js';
+import { plainScenario } from './support/plain-scenario.js';
 
 const SECOND_US = 1_000_000;
 const at = (seconds: number) => Math.round(seconds * SECOND_US);
@@ -172,32 +173,12 @@ describe('the chat section', () => {
   });
 
   it('is absent without chat clients, so other reports keep their bytes', async () => {
-    expect(chatLogReport(new ChatLog(SECOND_US, 5, 0), windowsOf(5), [], nodeName)).toBeUndefined();
-    const { scenario } = parseScenarioText(
-      `
-name: no-chat
-seed: 3
-duration: 1s
-topology:
-  regions: [dc]
-  nodes: { server: { count: 1 }, client: { count: 1 } }
-components:
-  api: { type: queue-server, nodes: server, serviceTime: { type: constant, value: 1ms } }
-workloads:
-  users: { type: poisson, nodes: client, target: api, rate: 50/s }
-`,
-      'no-chat.yaml',
-    );
-    const run = await runScenario(scenario);
-    const report = buildReport({
-      faultlineVersion: 'test',
-      file: null,
-      scenario,
-      runs: [{ name: 'base', overrides: {}, run }],
-      wallSeconds: 1,
-    });
+    // The chat log of a run without chat clients: no section, and nothing folded into the trace hash.
+    const empty = new ChatLog(SECOND_US, 5, 0);
+    expect(chatLogReport(empty, windowsOf(5), [], nodeName)).toBeUndefined();
+    expect(empty.results()).toEqual({});
+    const report = await scenarioTextReport(plainScenario('no-chat', { duration: '1s' }), 'no-chat.yaml');
     expect(JSON.stringify(report)).not.toContain('"chat"');
-    expect(run.built.chats.results()).toEqual({});
   });
 
   it('round-trips through report.json, and a timeline without one entry a window is refused', () => {
@@ -240,6 +221,12 @@ workloads:
       },
     ];
     for (const run of report.variants!) run.chat!.theory = theory;
+    // No presence pushed: no presence chart.
+    expect(renderHtmlReport(report, renderCharts(report))).not.toContain('chart-chat-presence-updates');
+    for (const run of report.variants!) {
+      run.chat!.presence.updates = 40;
+      run.chat!.timeline.presenceUpdatesPerSec[10] = 40;
+    }
     const html = renderHtmlReport(report, renderCharts(report));
     const start = html.indexOf('<section id="chat">');
     expect(start).toBeGreaterThan(-1);
@@ -252,9 +239,33 @@ workloads:
     expect(section).toContain('<strong class="bad">yes, by 1.50s</strong>');
     expect(section).toContain('<h3>Theory: chat protocols</h3>');
     expect(section).toContain('1/heartbeatInterval = 1/30s');
-    for (const id of ['connected-devices', 'connect-attempts', 'delivery-latency', 'server-load'])
+    for (const id of ['connected-devices', 'connect-attempts', 'delivery-latency', 'server-load', 'presence-updates'])
       expect(html.split(`id="chart-chat-${id}"`), id).toHaveLength(2);
     expect(section).toContain('id="chart-chat-connect-attempts"');
+  });
+
+  it('dashes a delivery curve that runs along an earlier one for part of its course, and merges one that matches', () => {
+    const report = withChat(sampleReport({ variants: true }));
+    const [first, second, third] = report.variants!;
+    const latency = (run: RunOutcome) => run.chat!.delivery.latency;
+    // The second matches the first up to p90 and parts at p99; the third parts at p50.
+    latency(second).p99Us *= 4;
+    latency(second).p999Us *= 4;
+    latency(third).p50Us *= 2;
+    latency(third).p90Us *= 2;
+    latency(third).p99Us *= 2;
+    latency(third).p999Us *= 2;
+    const dashed = (svg: string, color: string) =>
+      new RegExp(`<path [^>]*stroke="${color}"[^>]*stroke-dasharray`).test(svg);
+    const apart = chatDeliveryLatencyChart(report)!.svg;
+    expect(dashed(apart, PALETTE[0])).toBe(false);
+    expect(dashed(apart, PALETTE[1])).toBe(true);
+    expect(dashed(apart, PALETTE[2])).toBe(false);
+    latency(second).p99Us = latency(first).p99Us;
+    latency(second).p999Us = latency(first).p999Us;
+    const merged = chatDeliveryLatencyChart(report)!.svg;
+    expect(merged).toContain(`${first.name} = ${second.name}`);
+    expect(dashed(merged, PALETTE[1])).toBe(false);
   });
 
   it('puts the chat figures side by side in the comparison, rows of zeros left out', () => {
@@ -290,5 +301,8 @@ workloads:
     expect(lines[3]).toBe(
       `${name}: crash of chat-1: 10 devices dropped, all back after 2.70s (mean 2.34s), storm 2.80s (peak 50/s attempts), outlasted the downtime by 1.50s`,
     );
+    // A variant named after its protocol (chat-protocols) is named once.
+    report.variants![1].name = 'websocket';
+    expect(chatLines(report, pc.createColors(false))[2]).toMatch(/^chat \(websocket\): delivery p50/);
   });
 });

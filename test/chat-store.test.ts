@@ -3,25 +3,6 @@ import { describe, expect, it } from 'vitest';
 import type { ChatAppendReply } from '../models/chat/chat-messages.js';
 import { chatRig, type ChatRig, type ScriptedClient } from './support/chat-server-rig.js';
 
-/** The client node sends a `chat-append` straight to the store node, as a server would. */
-function append(
-  client: ScriptedClient,
-  store: string,
-  device: number,
-  conversation: number,
-  clientMessageId: number,
-): void {
-  client.send(store, {
-    kind: 'chat-append',
-    id: client.wireId(),
-    device,
-    conversation,
-    clientMessageId,
-    sentUs: client.ctx.nowUs,
-    sizeBytes: 100,
-  });
-}
-
 const appendReplies = (client: ScriptedClient) =>
   client.inbox
     .map((r) => r.message as { kind: string })
@@ -40,12 +21,12 @@ describe('chat-store', () => {
     for (let round = 0; round < 3; round++)
       for (const conversation of [0, 1, 2, 3])
         rig.at(1_000_000 + round * 1_000, 0, (c) =>
-          append(c, `store-${(conversation % 2) + 1}`, 0, conversation, id++),
+          c.write('chat-append', `store-${(conversation % 2) + 1}`, 0, conversation, id++),
         );
     rig.sim.at(2_000_000, () => rig.sim.crash(rig.node('store-1')));
     rig.sim.at(3_000_000, () => rig.sim.restart(rig.node('store-1')));
     for (const conversation of [0, 1, 2, 3])
-      rig.at(4_000_000, 0, (c) => append(c, `store-${(conversation % 2) + 1}`, 0, conversation, id++));
+      rig.at(4_000_000, 0, (c) => c.write('chat-append', `store-${(conversation % 2) + 1}`, 0, conversation, id++));
     rig.sim.run({ untilUs: 5_000_000 });
     const c = rig.clients[0];
     const seqs = new Map<number, number[]>();
@@ -62,7 +43,7 @@ describe('chat-store', () => {
         [1_100_000, 1],
         [1_200_000, 0],
       ])
-        rig.at(atUs, 0, (c) => append(c, 'store-1', 0, 0, clientMessageId));
+        rig.at(atUs, 0, (c) => c.write('chat-append', 'store-1', 0, 0, clientMessageId));
       rig.sim.run({ untilUs: 2_000_000 });
       return appendReplies(rig.clients[0]).map((r) => [r.seq, r.duplicate]);
     };
@@ -84,15 +65,7 @@ describe('chat-store', () => {
     connectAll(rig, 6, 1_500_000);
     rig.at(3_000_000, 0, (c) => {
       const server = c.of('chat-locate-reply').find((r) => r.device === 0)!.server;
-      c.send(server, {
-        kind: 'chat-send',
-        id: 0,
-        device: 0,
-        conversation: 0,
-        clientMessageId: 0,
-        sentUs: c.ctx.nowUs,
-        sizeBytes: 100,
-      });
+      c.write('chat-send', server, 0, 0, 0);
     });
     rig.sim.run({ untilUs: 4_000_000 });
     const receivers: number[] = [];
@@ -104,7 +77,7 @@ describe('chat-store', () => {
 
   it("answers a reconnecting device's sync with every message after its acknowledged cursor", () => {
     const rig = chatRig({ users: 2, contactsPerUser: 1, serverRegions: ['eu'] });
-    for (let i = 0; i < 5; i++) rig.at(1_000_000 + i * 1_000, 0, (c) => append(c, 'store-1', 0, 0, i));
+    for (let i = 0; i < 5; i++) rig.at(1_000_000 + i * 1_000, 0, (c) => c.write('chat-append', 'store-1', 0, 0, i));
     // Device 1 has acknowledged up to 2 (its cursor), then connects and syncs.
     rig.at(1_500_000, 1, (c) => c.send('store-1', { kind: 'chat-cursor', device: 1, conversation: 0, seq: 2 }));
     rig.connect(2_000_000, 1);
@@ -116,9 +89,24 @@ describe('chat-store', () => {
     expect(synced).toEqual([3, 4, 5]);
   });
 
+  it("answers a gap's sync with the missing seqs only", () => {
+    const rig = chatRig({ users: 2, contactsPerUser: 1, serverRegions: ['eu'] });
+    for (let i = 0; i < 5; i++) rig.at(1_000_000 + i * 1_000, 0, (c) => c.write('chat-append', 'store-1', 0, 0, i));
+    rig.connect(2_000_000, 1);
+    rig.sim.run({ untilUs: 3_000_000 });
+    const before = rig.clientOf(1).of('chat-deliver').length;
+    // Device 1 holds 1 and 4 (say): it asks for [2, 4).
+    rig.at(3_000_000, 1, (c) =>
+      c.send('srv-1', { kind: 'chat-sync', id: c.wireId(), device: 1, conversation: 0, fromSeq: 2, beforeSeq: 4 }),
+    );
+    rig.sim.run({ untilUs: 4_000_000 });
+    const gap = rig.clientOf(1).of('chat-deliver').slice(before);
+    expect(gap.flatMap((d) => d.messages.map((m) => m.seq))).toEqual([2, 3]);
+  });
+
   it('gets a device what it missed even when the store was down as it synced: the server asks again', () => {
     const rig = chatRig({ users: 2, contactsPerUser: 1, serverRegions: ['eu'] });
-    for (let i = 0; i < 3; i++) rig.at(1_000_000 + i * 1_000, 0, (c) => append(c, 'store-1', 0, 0, i));
+    for (let i = 0; i < 3; i++) rig.at(1_000_000 + i * 1_000, 0, (c) => c.write('chat-append', 'store-1', 0, 0, i));
     rig.sim.at(1_500_000, () => rig.sim.crash(rig.node('store-1')));
     rig.connect(2_000_000, 1);
     rig.sim.at(3_000_000, () => rig.sim.restart(rig.node('store-1')));
@@ -139,26 +127,11 @@ describe('chat-store', () => {
       store: { fanoutTime: '1s' },
     });
     connectAll(rig, 3, 1_500_000);
-    rig.at(3_000_000, 0, (c) => {
-      c.send('srv-1', {
-        kind: 'chat-send',
-        id: 0,
-        device: 0,
-        conversation: 0,
-        clientMessageId: 0,
-        sentUs: c.ctx.nowUs,
-        sizeBytes: 100,
-      });
-    });
+    rig.at(3_000_000, 0, (c) => c.write('chat-send', 'srv-1', 0, 0, 0));
     rig.sim.at(4_000_000, () => rig.sim.crash(rig.node('store-1')));
     rig.sim.at(6_000_000, () => rig.sim.restart(rig.node('store-1')));
     rig.sim.run({ untilUs: 12_000_000 });
-    expect(
-      rig
-        .clientOf(0)
-        .of('chat-send-ack')
-        .map((a) => a.seq),
-    ).toEqual([1]);
+    expect(rig.clientOf(0).ackedSeqs()).toEqual([1]);
     for (const device of [1, 2]) {
       const delivered = rig.clientOf(device).of('chat-deliver');
       expect(delivered.flatMap((d) => d.messages.map((m) => m.seq))).toEqual([1]);
@@ -174,14 +147,15 @@ describe('chat-store', () => {
         fc.integer({ min: 0, max: 1_000_000 }),
         (crashUs, downUs) => {
           const rig = chatRig({ users: 4, contactsPerUser: 1, serverRegions: ['eu'] });
-          for (let i = 0; i < 40; i++) rig.at(1_000_000 + i * 2_000, 0, (c) => append(c, 'store-1', 0, i % 2, i));
+          for (let i = 0; i < 40; i++)
+            rig.at(1_000_000 + i * 2_000, 0, (c) => c.write('chat-append', 'store-1', 0, i % 2, i));
           // The resends of whatever went unanswered, after the store is back.
           rig.sim.at(crashUs, () => rig.sim.crash(rig.node('store-1')));
           rig.sim.at(crashUs + downUs + 1, () => rig.sim.restart(rig.node('store-1')));
           const resendUs = crashUs + downUs + 100_000;
           rig.at(resendUs, 0, (c) => {
             const answered = new Set(appendReplies(c).map((r) => r.clientMessageId));
-            for (let i = 0; i < 40; i++) if (!answered.has(i)) append(c, 'store-1', 0, i % 2, i);
+            for (let i = 0; i < 40; i++) if (!answered.has(i)) c.write('chat-append', 'store-1', 0, i % 2, i);
           });
           rig.sim.run({ untilUs: resendUs + 1_000_000 });
           const replies = appendReplies(rig.clients[0]);

@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FanoutPolicy } from '../models/feed/fanout-policy.js';
 import { mergeNewest } from '../models/feed/newest-merge.js';
-import { PostStore } from '../models/feed/post-store.js';
-import { TimelineStore } from '../models/feed/timeline-store.js';
+import { PostStore, postTimeUs } from '../models/feed/post-store.js';
+import { DUPLICATE, TimelineStore } from '../models/feed/timeline-store.js';
 import { userShare } from '../models/feed/feed-users.js';
 import type { SocialGraph } from '../models/parts/social-graph.js';
 import { RandomStream } from '../engine/index.js';
@@ -49,7 +49,14 @@ describe('timeline store', () => {
         (ids, length) => {
           const t = new TimelineStore(3, length);
           let held = 0;
-          for (const id of ids) held += t.write(1, id);
+          for (const id of ids) {
+            // A write of an id the timeline holds is said to be a duplicate, and changes nothing.
+            const before = newestOf(t, 1, length);
+            const change = t.write(1, id);
+            expect(change === DUPLICATE).toBe(before.includes(id));
+            if (change !== DUPLICATE) held += change;
+            else expect(newestOf(t, 1, length)).toEqual(before);
+          }
           const expected = [...new Set(ids)].sort((a, b) => b - a).slice(0, length);
           // A write older than a full timeline's oldest is dropped, so what it holds is the newest of what it kept.
           const kept = newestOf(t, 1, length);
@@ -109,7 +116,12 @@ describe('post store', () => {
     const z = b.idOf(b.add(1, 1001.5, 0));
     expect(y).toBeGreaterThan(x);
     expect(z).toBeGreaterThan(x);
-    expect(z % 1024).toBe(1);
+    expect(z % 2).toBe(1);
+    expect(postTimeUs(z, 2)).toBe(1001);
+    // Ids stay exact for 2^53 / nodes µs: decades on a few nodes.
+    const late = new PostStore(3, 4, 1, 16);
+    const seventyYearsUs = 70 * 365 * 86_400e6;
+    expect(postTimeUs(late.idOf(late.add(3, seventyYearsUs, 0)), 4)).toBe(seventyYearsUs);
   });
 });
 
@@ -178,6 +190,25 @@ describe('fan-out policy', () => {
     policy.lastReadUs[1] = 4000;
     expect(policy.pushes(0, 1, 5000)).toBe(true);
     expect(policy.pushes(0, 1, 5001)).toBe(false);
+  });
+
+  it('active-push starts in steady state: a follower read within the window with probability 1 − e^{−μW}', () => {
+    const users = 20_000;
+    // Half read 0.1/s, a quarter 0.02/s, a quarter never.
+    const read = Array.from({ length: users }, (_, u) => [0.1, 0.1, 0.02, 0][u % 4]);
+    const many = graphOf(users, [], new Array(users).fill(0), read);
+    const windowUs = 10_000_000;
+    const policy = new FanoutPolicy(many, 'active-push', 0, windowUs, costs);
+    policy.startActivity(new RandomStream('activity'));
+    const activeShare = (rate: number) => {
+      const readers = read.map((r, u) => (r === rate ? u : -1)).filter((u) => u >= 0);
+      return readers.filter((u) => policy.pushes(0, u, 0)).length / readers.length;
+    };
+    // 1 − e^{−1} and 1 − e^{−0.2}, within about 3 standard errors.
+    expect(Math.abs(activeShare(0.1) - (1 - Math.exp(-1)))).toBeLessThan(0.015);
+    expect(Math.abs(activeShare(0.02) - (1 - Math.exp(-0.2)))).toBeLessThan(0.015);
+    expect(activeShare(0)).toBe(0);
+    expect(policy.lastReadUs.every((t) => t < 0)).toBe(true);
   });
 });
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseReport } from '../reports/report-schema.js';
 import type { Report } from '../reports/report-types.js';
+import { plainScenario } from './support/plain-scenario.js';
 import { faultline } from './support/run-cli.js';
 
 /**
@@ -42,18 +43,7 @@ variants:
   - { name: active-push, set: { components.feed.strategy: active-push } }
 `;
 
-const PLAIN = `
-name: no-feed
-seed: 3
-duration: 2s
-topology:
-  regions: [dc]
-  nodes: { server: { count: 1 }, client: { count: 1 } }
-components:
-  api: { type: queue-server, nodes: server, serviceTime: { type: constant, value: 1ms } }
-workloads:
-  users: { type: poisson, nodes: client, target: api, rate: 50/s }
-`;
+const PLAIN = plainScenario('no-feed');
 
 let work: string;
 const at = (...parts: string[]) => join(work, ...parts);
@@ -114,9 +104,11 @@ describe('the feed section of a run', () => {
     // Long lines wrap at the terminal's width, continued two spaces in.
     const stdout = r.stdout.replaceAll('\n  ', ' ');
     expect(stdout).toMatch(
-      /^push: feed \(push\): [\d.]+ posts\/s, [\d,]+ timeline writes\/s \([\d.]+ per post\), [\d.]+ reads\/s, 0 fetches per read, visible p99 [\d.]+m?s, cost [\d,.]+\/s \(theory [\d,.]+ ± [\d,.]+\)$/m,
+      /^feed \(push\): [\d.]+ posts\/s, [\d,]+ timeline writes\/s \([\d.]+ per post\), [\d.]+ reads\/s, 0 fetches per read, visible p99 [\d.]+m?s, cost [\d,.]+\/s \(theory [\d,.]+ ± [\d,.]+\)$/m,
     );
-    expect(stdout).toMatch(/^pull: feed \(pull\): .* cost [\d,.]+\/s \(theory [\d,.]+ ± [\d,.]+\)$/m);
+    // Pull shows a post to every follower the moment it is stored: "at once", not "0µs".
+    expect(stdout).toMatch(/^feed \(pull\): .* visible at once, cost [\d,.]+\/s \(theory [\d,.]+ ± [\d,.]+\)$/m);
+    expect(html).toContain('at once<br><span class="muted small">pulled: visible once stored;');
   }, 60_000);
 
   it('is absent from a run without a feed service', async () => {

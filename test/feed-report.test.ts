@@ -8,9 +8,11 @@ import { FeedLog, type FeedSetup, type FeedStrategy } from '../models/measure/fe
 import type { SocialGraph } from '../models/parts/social-graph.js';
 import { degreeDistributionCharts } from '../reports/charts/degree-distribution.js';
 import { feedTimelineWritesCharts } from '../reports/charts/feed-timeline-writes.js';
+import { feedVisibilityCharts } from '../reports/charts/feed-visibility-delay.js';
 import { renderCharts } from '../reports/charts/index.js';
 import { feedCostTheory, feedCostVariance, type FeedCostInputs } from '../reports/feed/feed-cost-theory.js';
 import { feedReport } from '../reports/feed/feed-report.js';
+import { exponentText } from '../reports/feed/power-law-fit.js';
 import { renderHtmlReport } from '../reports/html-report.js';
 import { parseReport } from '../reports/report-schema.js';
 import type { Report, RunMetrics, RunOutcome } from '../reports/report-types.js';
@@ -446,7 +448,7 @@ describe('the feed section', () => {
     expect(feed.theory.departures).toEqual([]);
   });
 
-  it('names what the theory does not assume: faults, failed requests, a short warm-up, writes still queued', () => {
+  it('names what the theory does not assume: faults, failed requests, fan-out still queued', () => {
     const log = handLog(4, 'feed', { ...SETUP, strategy: 'active-push', activeWindowUs: at(3) });
     log.services[0].backlogChanged(500, at(3.9));
     const byOperation = {
@@ -465,8 +467,7 @@ describe('the feed section', () => {
     expect(feed.backlog.atEnd).toBe(500);
     expect(feed.theory.departures).toEqual([
       '1 fault in the run: posts, reads and fan-out a crash or partition lost or delayed are counted by the theory, not the run',
-      'the active window (3.00s) is longer than the warm-up: early in the measured span fewer readers count as active than in steady state',
-      '500 timeline writes were still queued for fan-out at the end: posts made in the run whose writes the run did not make',
+      '500 followers were still queued for the activity check at the end: posts made in the run whose writes the run did not make',
       '2 read requests failed: the theory counts every one the users made',
     ]);
   });
@@ -558,6 +559,50 @@ describe('the feed section', () => {
     expect(chart.svg).toContain(`${first.name} = ${second.name}`);
     expect(chart.svg).toContain(`>${third.name}<`);
     expect(chart.svg).toContain('fault: crash');
+  });
+
+  it('gives the fitted exponent to the digit its standard error reaches, in the table and the chart alike', () => {
+    expect(exponentText({ exponent: 2.30123, standardError: 0.0104 })).toBe('2.30 ± 0.01');
+    expect(exponentText({ exponent: 2.30123, standardError: 0.0043 })).toBe('2.301 ± 0.004');
+    // A million users: not "2.30 ± 0.00".
+    expect(exponentText({ exponent: 2.30012, standardError: 0.0006 })).toBe('2.3001 ± 0.0006');
+    const report = withFeed(sampleReport({ variants: true }));
+    for (const run of report.variants!)
+      run.feed!.services[0].graph.fit = {
+        exponent: 2.30012,
+        standardError: 0.0006,
+        xMin: 2,
+        tailUsers: 3,
+        tailShare: 0.6,
+        ksDistance: 0.01,
+      };
+    const html = renderHtmlReport(report, renderCharts(report));
+    expect(html).toContain('<td class="num">2.3001 ± 0.0006<br>');
+    expect(degreeDistributionCharts(report)[0].svg).toContain('fit: α = 2.3001 ± 0.0006 above 2 followers');
+  });
+
+  it('says a pulled post is visible at once, not after 0µs, in the table, the chart and the terminal', () => {
+    const report = withFeed(sampleReport({ variants: true }));
+    const pull = report.variants![1].feed!.services[0];
+    pull.visibility = { ...pull.visibility, meanUs: 0, p50Us: 0, p90Us: 0, p95Us: 0, p99Us: 0, p999Us: 0, maxUs: 0 };
+    const html = renderHtmlReport(report, renderCharts(report));
+    expect(html).toContain('<td class="num">at once<br><span class="muted small">pulled: visible once stored; ');
+    const [chart] = feedVisibilityCharts(report);
+    expect(chart.svg).toContain('>at once<');
+    expect(chart.svg).not.toContain('>0µs<');
+    expect(feedLines(report, pc.createColors(false))[1]).toContain(', visible at once, cost ');
+  });
+
+  it('does not name a run twice where the variant is named after its strategy', () => {
+    const report = withFeed(sampleReport({ variants: true }));
+    report.variants!.forEach((run, i) => (run.name = (['push', 'pull', 'hybrid'] as const)[i]));
+    const lines = feedLines(report, pc.createColors(false));
+    expect(lines[0]).toMatch(/^feed \(push\): 2 posts\/s/);
+    expect(lines[1]).toMatch(/^feed \(pull\): /);
+    const html = renderHtmlReport(report, renderCharts(report));
+    // The analytic table's row of push: its simulated cost, not "push: 8.75".
+    expect(html).toMatch(/<td>push<\/td>(?:(?!<\/tr>).)*<td>8\.75 <span class="badge/);
+    expect(html).not.toContain('push: 8.75');
   });
 
   it('is left out of a report without a feed service', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { FeedServiceNode } from '../models/feed/feed-service.js';
+import { feedServiceModel, type FeedServiceNode } from '../models/feed/feed-service.js';
 import { feedDoc, followers, runFeed, type FeedRun } from './support/feed-rig.js';
 
 /** A small graph where every strategy has work: 3,000 users following 12 each, a heavy tail, a few heavy readers. */
@@ -17,6 +17,22 @@ function tally(run: FeedRun, reached: (r: FeedRun['sent'][number]) => boolean = 
 const weighted = (counts: Int32Array, f: (u: number) => number) => counts.reduce((sum, n, u) => sum + n * f(u), 0);
 
 describe('feed service', () => {
+  it('refuses sizes that would ask for gigabytes of buffers', () => {
+    const limits = (input: Record<string, unknown>) => {
+      const parsed = feedServiceModel.params.safeParse(input);
+      return parsed.success
+        ? []
+        : parsed.error.issues.map((i) => [i.path.join('.'), i.code, (i as { maximum?: unknown }).maximum]);
+    };
+    expect(limits({ fanout: { workers: 1e9, batchSize: 1e9 }, timelineLength: 1e9, pageSize: 1e9 })).toEqual([
+      ['timelineLength', 'too_big', 100_000],
+      ['fanout.workers', 'too_big', 10_000],
+      ['fanout.batchSize', 'too_big', 1_000_000],
+      ['pageSize', 'too_big', 100_000],
+    ]);
+    expect(limits({ timelineLength: 800, pageSize: 50, fanout: { workers: 64, batchSize: 5000 } })).toEqual([]);
+  });
+
   it('all-push: timeline writes = Σ over the posts made of their author’s followers, exactly', async () => {
     const run = await runFeed(
       feedDoc({ strategy: 'push', graph: { ...GRAPH, celebrities: [{ followers: '40%' }] }, users: { stopAt: '8s' } }),
@@ -65,6 +81,8 @@ describe('feed service', () => {
         return n;
       };
       expect(run.record.timelineWrites, strategy).toBe(weighted(posts, pushed));
+      // Every (post, follower) pair became visible once: the pulled ones when stored, the pushed ones when written.
+      expect(run.record.visibility.count, strategy).toBe(weighted(posts, (p) => followers(g, p)));
       expect(run.record.rebuilds, strategy).toBe(0);
       expect(run.record.itemsReturned, strategy).toBeGreaterThan(0);
     }
@@ -100,6 +118,29 @@ describe('feed service', () => {
     [50, 200, 800].forEach((ms, i) => expect(push[i]).toBeCloseTo(ms, -1));
   });
 
+  it('active-push rebuilds the timelines of readers back after the window, at the steady-state rate from the start', async () => {
+    const windowSeconds = 5;
+    const run = await runFeed(
+      feedDoc({
+        strategy: 'active-push',
+        graph: GRAPH,
+        service: { activeWindow: `${windowSeconds}s` },
+        duration: '5s',
+      }),
+    );
+    const g = run.graph;
+    // A Poisson reader of rate μ last read more than W ago with probability e^{−μW}, at any time (no warm-up needed).
+    let reads = 0;
+    let rebuilding = 0;
+    for (let c = 0; c < g.users; c++) {
+      reads += g.readRatePerSec[c];
+      rebuilding += g.readRatePerSec[c] * Math.exp(-g.readRatePerSec[c] * windowSeconds);
+    }
+    expect(run.record.reads).toBeGreaterThan(1500);
+    // About 4 standard errors (starting with no read known, it was 0.47 against 0.25).
+    expect(Math.abs(run.record.rebuilds / run.record.reads - rebuilding / reads)).toBeLessThan(0.035);
+  });
+
   it('gives the same trace for the same seed, and the same posts and reads whatever the strategy', async () => {
     const doc = (strategy: string, seed = 7) =>
       feedDoc({ strategy, graph: GRAPH, duration: '3s', seed, service: { celebrityThreshold: 20 } });
@@ -112,6 +153,65 @@ describe('feed service', () => {
     const stream = (r: FeedRun) => r.sent.map((s) => `${s.user}${s.post ? 'p' : 'r'}`).join(' ');
     expect(stream(d)).toBe(stream(a));
     expect(d.completed.result.traceHash).not.toBe(a.completed.result.traceHash);
+  });
+
+  it('delays timeline writes across a partition or lossy links instead of losing them, and counts each once', async () => {
+    const faultsOf = {
+      partition: [
+        {
+          at: '2s',
+          action: 'partition',
+          sides: [
+            ['feed-1', 'feed-2'],
+            ['feed-3', 'feed-4'],
+          ],
+          for: '2s',
+        },
+      ],
+      loss: [{ at: '1s', action: 'degrade', from: 'feed', to: 'feed', loss: '30%', for: '3s' }],
+    };
+    for (const [fault, faults] of Object.entries(faultsOf)) {
+      const run = await runFeed(
+        feedDoc({
+          strategy: 'push',
+          graph: { ...GRAPH, celebrities: [{ followers: '50%', postRate: '2/s' }] },
+          users: { stopAt: '5s' },
+          duration: '8s',
+          faults,
+        }),
+      );
+      const { posts } = tally(run);
+      // Every write was made once and landed once: what was cut off was sent again until acknowledged.
+      expect(run.record.timelineWrites, fault).toBe(weighted(posts, (u) => followers(run.graph, u)));
+      expect(run.record.visibility.count, fault).toBe(run.record.timelineWrites);
+      const resent = run.completed.built.components[0].metrics.details.get('timelineWriteBatchesResent');
+      expect(resent, fault).toBeGreaterThan(0);
+      // The celebrity's posts all reached their last follower, those cut off a resend later.
+      const delaysMs = run.record.celebrityPosts.map((p) => (p.lastVisibleUs - p.postedUs) / 1000);
+      expect(delaysMs.length, fault).toBeGreaterThan(4);
+      expect(delaysMs.every((ms) => ms > 0 && ms < 3000)).toBe(true);
+      expect(Math.max(...delaysMs), fault).toBeGreaterThan(1000);
+    }
+  });
+
+  it('rejects what is not a post or a read by a user the node holds', async () => {
+    const doc = feedDoc({ strategy: 'push', graph: GRAPH, duration: '2s' });
+    (doc.topology as { nodes: Record<string, unknown> }).nodes.others = {};
+    (doc.workloads as Record<string, unknown>).other = {
+      type: 'poisson',
+      nodes: 'others',
+      target: 'timelines',
+      rate: '200/s',
+      operations: { write: 1, read: 1 },
+      keys: { count: 3000 },
+    };
+    const run = await runFeed(doc);
+    const requests = run.completed.built.requests;
+    // A write is no operation of the feed; a read of a user another node holds goes to the wrong node 3 times in 4.
+    expect(requests.operation('write').errors.rejected).toBe(requests.operation('write').sent);
+    const otherReads = requests.operation('read');
+    expect(otherReads.errors.rejected).toBeGreaterThan(0);
+    expect(run.record.posts).toBeGreaterThan(0);
   });
 
   it('survives a crash: posts stay, the fan-out resumes, lost timelines are rebuilt at their first read', async () => {

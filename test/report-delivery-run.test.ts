@@ -3,6 +3,7 @@ import type { DeliveryLog } from '../models/measure/delivery-log.js';
 import { buildReport } from '../reports/build-report.js';
 import { parseScenarioText } from '../scenarios/harness/load-scenario.js';
 import { runScenario } from '../scenarios/harness/run-scenario.js';
+import { plainScenario } from './support/plain-scenario.js';
 
 /**
  * The delivery section through a real run: a small queue-server scenario
@@ -10,21 +11,12 @@ import { runScenario } from '../scenarios/harness/run-scenario.js';
  * its consumers would fill it), so the report's wiring, the comparison rows
  * and the trace hash are tested before any broker exists.
  */
-const SCENARIO = `
-name: delivery-wiring
-seed: 5
-duration: 3s
-topology:
-  regions: [dc]
-  nodes: { server: { count: 1 }, client: { count: 1 } }
-components:
-  api: { type: queue-server, nodes: server, serviceTime: { type: constant, value: 1ms } }
-workloads:
-  users: { type: poisson, nodes: client, target: api, rate: 20/s }
-variants:
-  - { name: safe }
-  - { name: lossy }
-`;
+const SCENARIO = plainScenario('delivery-wiring', {
+  seed: 5,
+  duration: '3s',
+  rate: '20/s',
+  variants: 'variants: [{ name: safe }, { name: lossy }]',
+});
 
 /** 100 messages on queue "orders", one a 20 ms, processed 5 ms later; `lose` of them delivered and never processed. */
 function fill(log: DeliveryLog, lose: number): void {

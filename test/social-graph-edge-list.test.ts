@@ -111,6 +111,14 @@ describe('checkSocialGraphParams with a file', () => {
     expect(check('1 2\n2\n')).toEqual([
       { path: ['file'], message: expect.stringMatching(/:2: one id where a follow needs two/) },
     ]);
+    // Self-follows are dropped: a file of nothing else leaves no graph.
+    expect(check('# loops\n4 4\n7 7\n')).toEqual([
+      {
+        path: ['file'],
+        message: expect.stringMatching(/every follow in the file is a user following itself \(like "4 4"\)/),
+      },
+    ]);
+    expect(check('4 4\n4 7\n')).toEqual([]);
   });
 });
 

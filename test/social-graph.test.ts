@@ -189,9 +189,18 @@ describe('socialGraphParams', () => {
     expect(problems({ users: 100, meanFollows: 60 })).toEqual([
       { path: ['meanFollows'], message: expect.stringMatching(/more than half of the 99 others/) },
     ]);
+    // Sizes that would not fit in memory are refused with what they would take.
     expect(problems({ users: 50_000_000, meanFollows: 50 })).toEqual([
-      { path: ['meanFollows'], message: expect.stringMatching(/2500000000 follows, more than the 2000000000/) },
+      {
+        path: ['meanFollows'],
+        message: expect.stringMatching(/2500000000 follows: the graph alone would take 18.6 GiB/),
+      },
     ]);
+    expect(problems({ users: 1e9 })[0].message).toMatch(/at most 50 million: every user takes memory/);
+    expect(problems({ inactiveShare: 1 })).toEqual([
+      { path: ['inactiveShare'], message: expect.stringMatching(/nobody posts or reads/) },
+    ]);
+    expect(problems({ inactiveShare: 1, celebrities: [{ followers: 10 }] })).toEqual([]);
     expect(problems({ users: 100, meanFollows: 1, celebrities: [{ followers: 60 }, { followers: '50%' }] })).toEqual([
       { path: ['celebrities'], message: expect.stringMatching(/add up to 109, more than the 100 follows/) },
     ]);

@@ -31,6 +31,26 @@ const ARRIVAL = 1;
 const FIRST_CONNECT = 9;
 const APP_TOGGLE = 10;
 
+/**
+ * The most messages a second one user may write. Rates past it are typing
+ * errors (1e6/s), and a run would spend minutes on them before its memory
+ * guard stopped it.
+ */
+const MAX_MESSAGE_RATE_PER_SEC = 100;
+
+/** Devices one user may have: a phone and linked devices, with room to spare. */
+const MAX_DEVICES_PER_USER = 64;
+
+/**
+ * The most (conversation member × device) pairs a run may hold: each is a
+ * cursor on every store node and a slot in the devices' state, so a typo in
+ * a group count would otherwise exhaust the memory before the run starts.
+ */
+const MAX_MEMBER_DEVICES = 2 ** 25;
+
+/** Devices in a run at most: ChatLog keys a message by sender device × 2^32 + its number, exact below 2^53. */
+const MAX_DEVICES = 2 ** 21;
+
 /** Offline periods of each device: online for Exp(mean onlineUs), then offline for Exp(mean offlineUs), and again. */
 interface OfflinePeriods {
   onlineUs: number;
@@ -297,7 +317,10 @@ const chatClientsParams = z.strictObject({
     .describe(
       'A gap in a conversation (a later message held, an earlier one missing) still open this long asks the server to sync that conversation (default 2s).',
     ),
-  devicesPerUser: positiveInt.default(1).describe('Devices per user, each with its own connection and cursors.'),
+  devicesPerUser: positiveInt
+    .max(MAX_DEVICES_PER_USER)
+    .default(1)
+    .describe(`Devices per user, each with its own connection and cursors (at most ${MAX_DEVICES_PER_USER}).`),
   contactsPerUser: z
     .int()
     .min(0)
@@ -313,8 +336,13 @@ const chatClientsParams = z.strictObject({
       'The largest group allowed (default 100, as the guide sets); a bigger group is refused when the scenario is checked.',
     ),
   messageRate: ratePerSec
+    .refine((rate) => rate <= MAX_MESSAGE_RATE_PER_SEC, {
+      message: `a chat user writes at most ${MAX_MESSAGE_RATE_PER_SEC}/s (a faster sender is a feed, not a person): add users for more traffic`,
+    })
     .default(1 / 60)
-    .describe('Messages each user writes while in the app, Poisson (default 1/min).'),
+    .describe(
+      `Messages each user writes while in the app, Poisson (default 1/min, at most ${MAX_MESSAGE_RATE_PER_SEC}/s).`,
+    ),
   shape: rateShapeParam
     .optional()
     .describe('How the message rate changes over time (ramp, spike, diurnal); constant when absent.'),
@@ -404,6 +432,18 @@ export const chatClientsModel: ModelDefinition<typeof chatClientsParams> = {
         path: ['contactsPerUser'],
         message: `is ${params.contactsPerUser}, but with ${users} users (one per node) each has at most ${users - 1} partners: lower it or add nodes`,
       });
+    if (users * params.devicesPerUser > MAX_DEVICES)
+      problems.push({
+        path: ['devicesPerUser'],
+        message: `${users} users with ${params.devicesPerUser} devices each make ${users * params.devicesPerUser} devices, above the ${MAX_DEVICES} a run can tell apart: fewer users or devices`,
+      });
+    let memberships = users * Math.min(params.contactsPerUser, users - 1);
+    for (const g of params.groups) memberships += g.count * g.size;
+    if (memberships * params.devicesPerUser > MAX_MEMBER_DEVICES)
+      problems.push({
+        path: ['groups'],
+        message: `the conversations have ${memberships} members in all, × ${params.devicesPerUser} devices each = ${memberships * params.devicesPerUser} cursors, above the ${MAX_MEMBER_DEVICES} a run holds: fewer or smaller groups, fewer contacts or devices`,
+      });
     params.groups.forEach((g, i) => {
       if (g.size > params.maxGroupSize)
         problems.push({
@@ -417,6 +457,17 @@ export const chatClientsModel: ModelDefinition<typeof chatClientsParams> = {
         });
     });
     return problems;
+  },
+  checkAmong(_params, self, instances) {
+    const first = instances.find((i) => i.type === 'chat-clients');
+    return first === undefined || first.name === self
+      ? []
+      : [
+          {
+            path: ['type'],
+            message: `a run holds one chat-clients workload (its device numbers are the run's chat record), and "${first.name}" is one already; compare protocols or settings with variants`,
+          },
+        ];
   },
   instantiate(params, ctx) {
     const chats = ctx.chats;

@@ -125,6 +125,12 @@ class RecentSet {
   }
 }
 
+const NO_CURSORS: readonly ChatCursor[] = [];
+
+/** Scratch for a conversation's held seqs, in order, while its gaps are asked for. */
+const heldSeqs: number[] = [];
+const ascending = (a: number, b: number) => a - b;
+
 /** Marks, in a conversation's held messages, a seq the device sent itself (known from its ack): nothing to deliver. */
 const OWN = null;
 
@@ -161,6 +167,8 @@ export class ChatDevice {
   private state = OFFLINE;
   /** The server of the attempt or session (node id), −1 when none. */
   private server: NodeId = -1;
+  /** The server the device last lost or failed to reach, −1 for none: its next locates ask the directory to avoid it. */
+  private unreachable: NodeId = -1;
   /** The wire id of the connect step awaited. */
   private awaitedId = -1;
   private helloStep = 0;
@@ -283,7 +291,10 @@ export class ChatDevice {
       case DEVICE_TIMERS.step:
         this.stepTimer = -1;
         if (this.state === WAITING) this.startAttempt();
-        else this.attemptFailed('timeout', 0, true);
+        else {
+          if (this.state !== LOCATING) this.unreachable = this.server;
+          this.attemptFailed('timeout', 0, true);
+        }
         break;
       case DEVICE_TIMERS.heartbeat:
         this.heartbeatTimer = -1;
@@ -323,6 +334,7 @@ export class ChatDevice {
       kind: 'chat-locate',
       id: (this.awaitedId = this.host.nextWireId()),
       device: this.device,
+      avoid: this.unreachable,
     };
     ctx.send(this.host.directory, locate, 0);
     this.stepTimer = ctx.setTimer(settings.connectTimeoutUs, DEVICE_TIMERS.step, this.index);
@@ -413,6 +425,7 @@ export class ChatDevice {
     this.state = ONLINE;
     this.awaitedId = -1;
     this.retries = 0;
+    this.unreachable = -1;
     this.sessions++;
     this.host.requests.recordSuccess(this.host.connectOperation, this.attemptStartUs, ctx.nowUs);
     this.host.chats.sessionSetUp(this.attemptStartUs, ctx.nowUs);
@@ -423,8 +436,7 @@ export class ChatDevice {
       if (cursor > this.cursorAtSession[i]) this.sendAck(i);
       this.cursorAtSession[i] = cursor;
     }
-    const sync: ChatSync = { kind: 'chat-sync', id: this.host.nextWireId(), device: this.device, conversation: -1 };
-    ctx.send(this.server, sync, 0);
+    this.sync(-1, 0, 0);
     for (const entry of this.disk.outbox.values()) this.transmit(entry);
     this.armResend();
     const b = settings.behaviour;
@@ -443,6 +455,7 @@ export class ChatDevice {
   private connectionLost(): void {
     this.host.chats.deviceDisconnected(this.device, this.host.ctx.nowUs);
     this.losses++;
+    this.unreachable = this.server;
     this.stopSessionTimers();
     this.retries = 0;
     this.waitThenConnect(0);
@@ -513,17 +526,17 @@ export class ChatDevice {
     this.pollDeadline = ctx.setTimer(waitUs + settings.requestTimeoutUs, DEVICE_TIMERS.pollDeadline, this.index);
   }
 
-  /** The cursors that moved since they were last sent, marked sent. */
-  private movedCursors(): ChatCursor[] {
-    const moved: ChatCursor[] = [];
+  /** The cursors that moved since they were last sent, marked sent (one shared empty list when none did: an idle poll allocates nothing). */
+  private movedCursors(): readonly ChatCursor[] {
+    let moved: ChatCursor[] | null = null;
     const expected = this.disk.expected;
     for (let i = 0; i < this.conversations.length; i++) {
       const cursor = expected[i] - 1;
       if (cursor <= this.ackedSeq[i]) continue;
       this.ackedSeq[i] = cursor;
-      moved.push({ conversation: this.conversations[i], seq: cursor });
+      (moved ??= []).push({ conversation: this.conversations[i], seq: cursor });
     }
-    return moved;
+    return moved ?? NO_CURSORS;
   }
 
   onPollReply(from: NodeId, reply: ChatPollReply): void {
@@ -688,20 +701,39 @@ export class ChatDevice {
     this.host.ctx.send(this.server, ack, 0);
   }
 
-  /** Asks the server to sync every conversation whose gap is still open; again after gapTimeout while gaps stay. */
+  /**
+   * Asks the server for the missing seqs of every gap still open (between
+   * the cursor and the first held message, and between held ones), so what
+   * the device holds does not come again; again after gapTimeout while gaps
+   * stay.
+   */
   private syncGaps(): void {
     if (this.heldCount === 0 || this.state !== ONLINE) return;
-    const ctx = this.host.ctx;
     for (let i = 0; i < this.conversations.length; i++) {
-      if (this.held[i] === null) continue;
-      const sync: ChatSync = {
-        kind: 'chat-sync',
-        id: this.host.nextWireId(),
-        device: this.device,
-        conversation: this.conversations[i],
-      };
-      ctx.send(this.server, sync, 0);
+      const held = this.held[i];
+      if (held === null) continue;
+      heldSeqs.length = 0;
+      for (const seq of held.keys()) heldSeqs.push(seq);
+      heldSeqs.sort(ascending);
+      let from = this.disk.expected[i];
+      for (const seq of heldSeqs) {
+        if (seq > from) this.sync(this.conversations[i], from, seq);
+        from = seq + 1;
+      }
     }
-    this.gapTimer = ctx.setTimer(this.host.settings.gapTimeoutUs, DEVICE_TIMERS.gap, this.index);
+    this.gapTimer = this.host.ctx.setTimer(this.host.settings.gapTimeoutUs, DEVICE_TIMERS.gap, this.index);
+  }
+
+  /** Asks the server for a conversation's seqs [fromSeq, beforeSeq), or (−1, 0, 0) for everything after the cursors. */
+  private sync(conversation: number, fromSeq: number, beforeSeq: number): void {
+    const sync: ChatSync = {
+      kind: 'chat-sync',
+      id: this.host.nextWireId(),
+      device: this.device,
+      conversation,
+      fromSeq,
+      beforeSeq,
+    };
+    this.host.ctx.send(this.server, sync, 0);
   }
 }

@@ -62,7 +62,11 @@ export interface ChatDirectoryRuntime {
  * from the asking device's node (ctx.rttUs, by regions); of those, the
  * least loaded by (reported sessions + devices sent there since the report)
  * over capacity, then the nearer, then the first to have reported. A server
- * that fills up between reports refuses connects itself (`full`).
+ * that fills up between reports refuses connects itself (`full`). The
+ * server the device says it just lost or could not reach is left out
+ * unless it is the only one: up for the directory is not reachable from
+ * every device (a partition between a client region and one server, or a
+ * crash inside the stale-routing window).
  *
  * Sessions and presence: servers register sessions (device → server) open
  * and closed; every change goes to each store node (its routing table for
@@ -160,13 +164,38 @@ export class ChatDirectory implements InspectableProcess<DirectoryMessage> {
     const now = this.ctx.nowUs;
     const metrics = this.runtime.metrics;
     metrics.recordArrival(false, now);
+    let best = this.pick(from, request.avoid);
+    if (best < 0 && request.avoid >= 0) best = this.pick(from, -1);
+    let server = -1;
+    if (best >= 0) {
+      this.slots[best].assigned++;
+      server = this.slots[best].node;
+    } else {
+      metrics.countDetail('noServer', now);
+    }
+    metrics.recordServed(now, now);
+    this.ctx.send(
+      from,
+      {
+        kind: 'chat-locate-reply',
+        id: request.id,
+        device: request.device,
+        server,
+        retryAfterUs: server < 0 ? this.runtime.params.statusInterval : 0,
+      } satisfies ChatLocateReply,
+      0,
+    );
+  }
+
+  /** The slot of the server to send a device on node `from` to (see the class comment), leaving out the server on node `avoid`; −1 for none. */
+  private pick(from: NodeId, avoid: NodeId): number {
     const slots = this.slots;
     if (this.rtts.length < slots.length) this.rtts = new Float64Array(slots.length * 2);
     let nearest = Infinity;
     for (let i = 0; i < slots.length; i++) {
       const s = slots[i];
       // Full by its own report only: locates answered since (devices refused by admission ask again) rank it, they do not fill it.
-      if (s.down || s.reported >= s.capacity) {
+      if (s.down || s.reported >= s.capacity || s.node === avoid) {
         this.rtts[i] = Infinity;
         continue;
       }
@@ -187,25 +216,7 @@ export class ChatDirectory implements InspectableProcess<DirectoryMessage> {
         bestLoad = load;
       }
     }
-    let server = -1;
-    if (best >= 0) {
-      slots[best].assigned++;
-      server = slots[best].node;
-    } else {
-      metrics.countDetail('noServer', now);
-    }
-    metrics.recordServed(now, now);
-    this.ctx.send(
-      from,
-      {
-        kind: 'chat-locate-reply',
-        id: request.id,
-        device: request.device,
-        server,
-        retryAfterUs: server < 0 ? this.runtime.params.statusInterval : 0,
-      } satisfies ChatLocateReply,
-      0,
-    );
+    return best;
   }
 
   private slotFor(node: NodeId): number {
@@ -224,7 +235,7 @@ export class ChatDirectory implements InspectableProcess<DirectoryMessage> {
     this.batches.push(null);
     this.slotOf.set(node, i);
     // Whatever it holds from before this directory started (a directory restart) is registered again.
-    this.ctx.send(node, { kind: 'chat-sessions-request' } satisfies ChatSessionsRequest, 0);
+    this.ctx.send(node, { kind: 'chat-sessions-request', dropped: false } satisfies ChatSessionsRequest, 0);
     return i;
   }
 
@@ -235,7 +246,7 @@ export class ChatDirectory implements InspectableProcess<DirectoryMessage> {
     if (status.incarnation > s.incarnation) this.restarted(i, status.incarnation);
     if (s.down) {
       s.down = false;
-      this.ctx.send(s.node, { kind: 'chat-sessions-request' } satisfies ChatSessionsRequest, 0);
+      this.ctx.send(s.node, { kind: 'chat-sessions-request', dropped: true } satisfies ChatSessionsRequest, 0);
     }
     s.lastStatusLocalUs = this.ctx.localTimeUs();
     s.reported = status.connections;
@@ -453,6 +464,15 @@ export const chatDirectoryModel: ModelDefinition<typeof chatDirectoryParams> = {
           },
         ]),
   ],
+  checkAmong: (_params, self, instances) =>
+    instances.some((i) => i.type === 'chat-clients' && i.params.directory === self)
+      ? []
+      : [
+          {
+            path: ['type'],
+            message: `no chat-clients workload names "${self}" as its directory, so it has no users; add one with directory: ${self}`,
+          },
+        ],
   instantiate(params, ctx) {
     const metrics = ctx.componentMetrics(0);
     metrics.noteDetail('noServer', 0);

@@ -72,6 +72,12 @@ export interface ChatLocate {
   readonly kind: 'chat-locate';
   readonly id: number;
   readonly device: number;
+  /**
+   * The server (node id) the device just lost or could not reach, −1 for
+   * none: the directory sends it elsewhere when it can, since the server may
+   * be up for the directory and still cut off from this device.
+   */
+  readonly avoid: number;
 }
 
 export interface ChatLocateReply {
@@ -152,21 +158,25 @@ export interface ChatPong {
 
 /**
  * Asks for every stored message the device has not acknowledged: all its
- * conversations (conversation −1, after a connect), or one conversation (to
- * fill a gap the device sees). The messages come as `chat-deliver` frames
- * (websocket, sse) or in the next poll replies (polling). No reply of its own.
+ * conversations (conversation −1, after a connect), or the seqs
+ * [fromSeq, beforeSeq) of one conversation (a gap the device sees: it holds
+ * beforeSeq already, so only what is missing comes). The messages come as
+ * `chat-deliver` frames (websocket, sse) or in the next poll replies
+ * (polling). No reply of its own.
  */
 export interface ChatSync {
   readonly kind: 'chat-sync';
   readonly id: number;
   readonly device: number;
   readonly conversation: number;
+  /** A gap's bounds; both 0 for everything after the device's acknowledged cursor. */
+  readonly fromSeq: number;
+  readonly beforeSeq: number;
 }
 
-export interface ChatSend {
-  readonly kind: 'chat-send';
-  /** Wire id, echoed by the ack; a resend gets a new one. */
-  readonly id: number;
+/** A message as its sender wrote it, before the store numbers it: what a send carries to the server and the server to the store. */
+export interface ChatWritten {
+  /** The sending device. */
   readonly device: number;
   readonly conversation: number;
   /** The sender device's own number for the message, 0, 1, 2 …: the same on every resend (the store's dedupe key with the device). */
@@ -174,6 +184,12 @@ export interface ChatSend {
   /** True time of the first attempt, for measurement only. */
   readonly sentUs: TimeUs;
   readonly sizeBytes: number;
+}
+
+export interface ChatSend extends ChatWritten {
+  readonly kind: 'chat-send';
+  /** Wire id, echoed by the ack; a resend gets a new one. */
+  readonly id: number;
 }
 
 export interface ChatSendAck {
@@ -265,13 +281,16 @@ export interface ChatSession {
 }
 
 /**
- * The directory had declared this server down (silent past statusTimeout:
- * a partition, not a crash, if it reports again with the same incarnation)
- * and closed its sessions: the server registers every session it still
- * holds again (`chat-session` open).
+ * The directory asks the server to register every session it holds
+ * (`chat-session` open): the directory started again and lost its table, or
+ * it had declared this server down (silent past statusTimeout: a partition,
+ * not a crash, if it reports again with the same incarnation) and closed its
+ * sessions (`dropped`). Dropped sessions were missing from the stores'
+ * routes meanwhile, so fan-outs skipped them: the server syncs each one.
  */
 export interface ChatSessionsRequest {
   readonly kind: 'chat-sessions-request';
+  readonly dropped: boolean;
 }
 
 /** The directory's presence fan-out to one server: tell these devices (held there) that `user` came online or went offline. */
@@ -318,15 +337,10 @@ export interface ChatRoutesSnapshot {
 // ---- server ↔ store ----
 
 /** A device's send, relayed to the store shard of its conversation. */
-export interface ChatAppend {
+export interface ChatAppend extends ChatWritten {
   readonly kind: 'chat-append';
   /** The server's wire id, echoed by the reply. */
   readonly id: number;
-  readonly device: number;
-  readonly conversation: number;
-  readonly clientMessageId: number;
-  readonly sentUs: TimeUs;
-  readonly sizeBytes: number;
 }
 
 export interface ChatAppendReply {
@@ -340,13 +354,15 @@ export interface ChatAppendReply {
   readonly duplicate: boolean;
 }
 
-/** A device's sync relayed to a store node (conversation −1: every conversation of the device's user that this shard holds). */
+/** A device's sync relayed to a store node (conversation −1: every conversation of the device's user that this shard holds; a gap's bounds as in ChatSync). */
 export interface ChatStoreSync {
   readonly kind: 'chat-store-sync';
   /** The server's wire id, echoed by the reply (the server asks again when none comes within its storeTimeout). */
   readonly id: number;
   readonly device: number;
   readonly conversation: number;
+  readonly fromSeq: number;
+  readonly beforeSeq: number;
   /** The asking server's incarnation: the store routes the device to it from now on. */
   readonly incarnation: number;
 }

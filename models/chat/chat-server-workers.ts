@@ -14,6 +14,15 @@ export interface ChatJob {
   readonly from: number;
 }
 
+/** A job as the workers hold it: reused once its owner has finished it (a big group's fan-out is a job per device). */
+interface PooledJob {
+  op: number;
+  costUs: number;
+  arrivedUs: number;
+  data: unknown;
+  from: number;
+}
+
 /**
  * A node's CPU as `workers` identical workers fed first come first served
  * (M/G/c): a job waits for a free worker, holds it for its cost, then the
@@ -28,6 +37,7 @@ export interface ChatJob {
 export class ChatWorkers {
   private readonly waiting = new Deque<ChatJob>();
   private readonly later = new Deque<ChatJob>();
+  private readonly free: PooledJob[] = [];
   private busy = 0;
 
   constructor(
@@ -51,7 +61,15 @@ export class ChatWorkers {
 
   submit(op: number, costUs: number, data: unknown, from: number): void {
     const now = this.ctx.nowUs;
-    const job: ChatJob = { op, costUs, arrivedUs: now, data, from };
+    let job = this.free.pop();
+    if (job === undefined) job = { op, costUs, arrivedUs: now, data, from };
+    else {
+      job.op = op;
+      job.costUs = costUs;
+      job.arrivedUs = now;
+      job.data = data;
+      job.from = from;
+    }
     const queued = this.busy >= this.workers;
     this.metrics.recordArrival(queued, now);
     if (queued) {
@@ -62,7 +80,14 @@ export class ChatWorkers {
     this.start(job);
   }
 
-  /** The owner's onTimer for `tag`: the job is served; the worker takes the next one. Returns the job to finish. */
+  /** The owner has finished `job` (from `done`) and keeps nothing of it but its data: it is reused. */
+  release(job: ChatJob): void {
+    const pooled = job as PooledJob;
+    pooled.data = null;
+    this.free.push(pooled);
+  }
+
+  /** The owner's onTimer for `tag`: the job is served; the worker takes the next one. Returns the job to finish, then to `release`. */
   done(job: ChatJob): ChatJob {
     const now = this.ctx.nowUs;
     this.busy--;

@@ -71,6 +71,8 @@ interface PendingSync {
   readonly store: NodeId;
   readonly device: number;
   readonly conversation: number;
+  readonly fromSeq: number;
+  readonly beforeSeq: number;
   sentLocalUs: number;
 }
 
@@ -90,9 +92,9 @@ const POLL_END = 4;
 // Job kinds.
 const OP_HANDSHAKE = 1;
 const OP_DEVICE = 2;
-const OP_PUSH = 3;
-const OP_SYNCED = 4;
-const OP_PRESENCE = 5;
+/** Stored messages for a device (a fan-out's one, or a sync answer's): data is the envelopes, a frame each. */
+const OP_MESSAGES = 3;
+const OP_PRESENCE = 4;
 
 const NOTHING_QUEUED: readonly never[] = [];
 
@@ -147,7 +149,10 @@ export interface ChatServerRuntime {
  *
  * Sessions are registered with the directory as they open and close, and
  * the server reports its sessions and capacity every statusInterval (the
- * directory's). Everything is volatile: a crash drops every connection
+ * directory's). When the directory asks for them again after declaring the
+ * server down (a partition between the two), the server also syncs every
+ * session from the stores: fan-outs skipped them while they were out of the
+ * stores' routes. Everything is volatile: a crash drops every connection
  * (ChatLog.serverCrashed) and every job; the restart is a new incarnation.
  */
 export class ChatServer implements InspectableProcess<ServerMessage> {
@@ -159,6 +164,8 @@ export class ChatServer implements InspectableProcess<ServerMessage> {
   private readonly workers: ChatWorkers;
   private readonly pending = new Map<number, PendingAppend>();
   private readonly pendingSyncs = new Map<number, PendingSync>();
+  /** Per (user, online): the item polling devices get, made at first use. */
+  private presenceItems: (ChatPresence | undefined)[] = [];
   private nextWire = 0;
   private incarnation = 0;
   private directory: NodeId = -1;
@@ -192,6 +199,7 @@ export class ChatServer implements InspectableProcess<ServerMessage> {
     this.incarnation = disk.incarnation = (disk.incarnation ?? 0) + 1;
     const population = this.runtime.population();
     this.sessions = new Array<Session | undefined>(population.users * population.devicesPerUser);
+    this.presenceItems = new Array<ChatPresence | undefined>(2 * population.users);
     this.directory = this.ctx.lookup(this.runtime.directoryNode);
     this.stores = this.runtime.storeNodes.map((name) => this.ctx.lookup(name));
     this.tokensAtLocalUs = this.ctx.localTimeUs();
@@ -220,19 +228,26 @@ export class ChatServer implements InspectableProcess<ServerMessage> {
       case 'chat-append-reply':
         this.appended(message);
         return;
-      case 'chat-fanout':
-        for (const device of message.devices) this.toDevice(OP_PUSH, device, message.message, 1);
+      case 'chat-fanout': {
+        // One list for every device of the fan-out: the frames written share it.
+        const messages = [message.message];
+        for (const device of message.devices) this.toDevice(OP_MESSAGES, device, messages, 1);
         return;
+      }
       case 'chat-store-sync-reply':
         if (!this.pendingSyncs.delete(message.id)) return;
         if (message.messages.length > 0)
-          this.toDevice(OP_SYNCED, message.device, message.messages, message.messages.length);
+          this.toDevice(OP_MESSAGES, message.device, message.messages, message.messages.length);
         return;
       case 'chat-presence-fanout':
         for (const device of message.devices) this.toDevice(OP_PRESENCE, device, message, 1);
         return;
       case 'chat-sessions-request':
-        for (const s of this.live) this.register(s.device, true);
+        for (const s of this.live) {
+          this.register(s.device, true);
+          // Declared down, the sessions were out of the stores' routes: fan-outs meanwhile skipped them.
+          if (message.dropped) for (const store of this.stores) this.relaySync(store, s.device, -1, 0, 0);
+        }
         return;
       default:
         this.fromDevice(from, message);
@@ -241,9 +256,12 @@ export class ChatServer implements InspectableProcess<ServerMessage> {
 
   onTimer(tag: number, data: unknown): void {
     switch (tag) {
-      case JOB_DONE:
-        this.finish(this.workers.done(data as ChatJob));
+      case JOB_DONE: {
+        const job = this.workers.done(data as ChatJob);
+        this.finish(job);
+        this.workers.release(job);
         return;
+      }
       case STATUS:
         this.reportStatus();
         return;
@@ -347,7 +365,7 @@ export class ChatServer implements InspectableProcess<ServerMessage> {
 
   private finish(job: ChatJob): void {
     const now = this.ctx.nowUs;
-    this.runtime.chats.count('serverOperations', now, job.op === OP_SYNCED ? (job.data as unknown[]).length : 1);
+    this.runtime.chats.count('serverOperations', now, job.op === OP_MESSAGES ? (job.data as unknown[]).length : 1);
     switch (job.op) {
       case OP_HANDSHAKE:
         this.handshaken(job.from, job.data as ChatConnect);
@@ -363,7 +381,7 @@ export class ChatServer implements InspectableProcess<ServerMessage> {
     if (job.op === OP_PRESENCE) {
       const update = job.data as ChatPresenceFanout;
       this.runtime.chats.count('presenceUpdates', now);
-      if (polling) session.presence.push({ user: update.user, online: update.online });
+      if (polling) session.presence.push(this.presenceItem(update.user, update.online));
       else
         this.ctx.send(
           session.client,
@@ -374,15 +392,6 @@ export class ChatServer implements InspectableProcess<ServerMessage> {
             online: update.online,
           } satisfies ChatPresenceUpdate,
           0,
-        );
-    } else if (job.op === OP_PUSH) {
-      const message = job.data as ChatEnvelope;
-      if (polling) session.messages.push(message);
-      else
-        this.ctx.send(
-          session.client,
-          { kind: 'chat-deliver', device: session.device, messages: [message] } satisfies ChatDeliver,
-          message.sizeBytes,
         );
     } else {
       const messages = job.data as readonly ChatEnvelope[];
@@ -440,11 +449,12 @@ export class ChatServer implements InspectableProcess<ServerMessage> {
       case 'chat-ack':
         this.relayCursor(message.device, message.conversation, message.seq);
         return;
-      case 'chat-sync':
-        if (message.conversation < 0)
-          for (const store of this.stores) this.relaySync(store, message.device, message.conversation);
-        else this.relaySync(this.shardOf(message.conversation), message.device, message.conversation);
+      case 'chat-sync': {
+        const { device, conversation, fromSeq, beforeSeq } = message;
+        if (conversation < 0) for (const store of this.stores) this.relaySync(store, device, -1, 0, 0);
+        else this.relaySync(this.shardOf(conversation), device, conversation, fromSeq, beforeSeq);
         return;
+      }
       case 'chat-poll':
         this.poll(client, session, message);
         return;
@@ -523,14 +533,27 @@ export class ChatServer implements InspectableProcess<ServerMessage> {
     this.ctx.send(this.shardOf(send.conversation), append, send.sizeBytes);
   }
 
-  private relaySync(store: NodeId, device: number, conversation: number): void {
+  private relaySync(store: NodeId, device: number, conversation: number, fromSeq: number, beforeSeq: number): void {
     const id = this.nextWire++;
-    this.pendingSyncs.set(id, { store, device, conversation, sentLocalUs: this.ctx.localTimeUs() });
-    this.ctx.send(
+    const pending: PendingSync = {
       store,
-      { kind: 'chat-store-sync', id, device, conversation, incarnation: this.incarnation } satisfies ChatStoreSync,
-      0,
-    );
+      device,
+      conversation,
+      fromSeq,
+      beforeSeq,
+      sentLocalUs: this.ctx.localTimeUs(),
+    };
+    this.pendingSyncs.set(id, pending);
+    const sync: ChatStoreSync = {
+      kind: 'chat-store-sync',
+      id,
+      device,
+      conversation,
+      fromSeq,
+      beforeSeq,
+      incarnation: this.incarnation,
+    };
+    this.ctx.send(store, sync, 0);
   }
 
   private appended(reply: ChatAppendReply): void {
@@ -597,7 +620,8 @@ export class ChatServer implements InspectableProcess<ServerMessage> {
     for (const [wire, p] of this.pendingSyncs) {
       if (local - p.sentLocalUs <= params.storeTimeout) break;
       this.pendingSyncs.delete(wire);
-      if (this.sessions[p.device] !== undefined) this.relaySync(p.store, p.device, p.conversation);
+      if (this.sessions[p.device] !== undefined)
+        this.relaySync(p.store, p.device, p.conversation, p.fromSeq, p.beforeSeq);
     }
   }
 
@@ -619,6 +643,12 @@ export class ChatServer implements InspectableProcess<ServerMessage> {
       this.live[session.index] = last;
       last.index = session.index;
     }
+  }
+
+  /** The presence item for a poll answer. */
+  private presenceItem(user: number, online: boolean): ChatPresence {
+    const slot = 2 * user + (online ? 1 : 0);
+    return (this.presenceItems[slot] ??= { user, online });
   }
 
   private register(device: number, open: boolean): void {
@@ -704,10 +734,27 @@ export const chatServerModel: ModelDefinition<typeof chatServerParams> = {
   params: chatServerParams,
   references: (params) => [
     { path: ['directory'], component: params.directory, type: 'chat-directory' },
-    { path: ['store'], component: params.store, type: 'chat-store' },
+    {
+      path: ['store'],
+      component: params.store,
+      type: 'chat-store',
+      // The store routes fan-outs by its directory's session table: the one these servers register with.
+      fits: (store) => {
+        const directory = (store as { directory?: unknown }).directory;
+        return directory === params.directory || typeof directory !== 'string'
+          ? []
+          : [
+              {
+                path: ['store'],
+                message: `"${params.store}" keeps its sessions with directory "${directory}", these servers with "${params.directory}": name the same directory in both`,
+              },
+            ];
+      },
+    },
   ],
   instantiate(params, ctx) {
     const metrics = ctx.componentMetrics(params.workers);
+    if (params.ackMode === 'on-receipt') ctx.chats.tracksAcksOnReceipt();
     metrics.noteDetail('notHeldHere', 0);
     metrics.noteDetail('heartbeatTimeouts', 0);
     const directoryParams = ctx.paramsOf(params.directory) as unknown as ChatDirectoryParams;

@@ -94,7 +94,9 @@ export class ChatStore implements InspectableProcess<StoreMessage> {
   private routeIncarnations = new Int32Array(0);
   private routed = false;
   private readonly workers: ChatWorkers;
-  private readonly batches = new Map<NodeId, number[]>();
+  /** Per server node id: the recipient devices of the message being fanned out, and the servers with some, in order. */
+  private batches: (number[] | undefined)[] = [];
+  private readonly batched: NodeId[] = [];
   private directory: NodeId = -1;
   private stored = 0;
   /** Messages stored and not fanned out yet. */
@@ -189,14 +191,15 @@ export class ChatStore implements InspectableProcess<StoreMessage> {
     switch (job.op) {
       case OP_APPEND:
         this.append(job.from, job.data as ChatAppend);
-        return;
+        break;
       case OP_FANOUT:
         this.fanOut(job.from, job.data as number);
-        return;
+        break;
       case OP_SYNC:
         this.sync(job.from, job.data as ChatStoreSync);
-        return;
+        break;
     }
+    this.workers.release(job);
   }
 
   private append(server: NodeId, append: ChatAppend): void {
@@ -273,21 +276,26 @@ export class ChatStore implements InspectableProcess<StoreMessage> {
         if (server < 0) continue;
         reached = true;
         if (d === sender) continue;
-        let batch = this.batches.get(server);
-        if (batch === undefined) this.batches.set(server, (batch = []));
+        let batch = this.batches[server];
+        if (batch === undefined) {
+          this.batches[server] = batch = [];
+          this.batched.push(server);
+        }
         batch.push(d);
       }
       if (!reached && user !== senderUser) chats.count('pushNotifications', now);
     }
-    for (const [server, devices] of this.batches) {
-      if (devices.length === 0) continue;
+    // Each batch leaves in its message: the next fan-out starts new ones.
+    for (const server of this.batched) {
+      const devices = this.batches[server]!;
+      this.batches[server] = undefined;
       this.ctx.send(
         server,
         { kind: 'chat-fanout', message, devices } satisfies ChatFanout,
         message.sizeBytes + 4 * devices.length,
       );
-      this.batches.set(server, []);
     }
+    this.batched.length = 0;
   }
 
   /** After a restart, once routes are known: fan out what the crash interrupted. */
@@ -317,9 +325,13 @@ export class ChatStore implements InspectableProcess<StoreMessage> {
       if (request.conversation >= 0 ? c !== request.conversation : c % this.runtime.nodes !== this.node) continue;
       const log = this.logs[this.localIndex(c)];
       if (log === undefined) continue;
-      const cursor = this.cursors[i * this.devicesPerUser + (device % this.devicesPerUser)];
-      // Only what has been fanned out or is being: a message still queued for fan-out comes with it, in order.
-      for (let s = cursor + 1; s <= log.length; s++) (messages ??= []).push(log[s - 1]);
+      // A gap's bounds when given, else everything after the device's cursor; a message still queued for fan-out comes too, in order.
+      const from =
+        request.fromSeq > 0
+          ? request.fromSeq
+          : this.cursors[i * this.devicesPerUser + (device % this.devicesPerUser)] + 1;
+      const last = request.beforeSeq > 0 ? Math.min(log.length, request.beforeSeq - 1) : log.length;
+      for (let s = from; s <= last; s++) (messages ??= []).push(log[s - 1]);
     }
     const reply: ChatStoreSyncReply = {
       kind: 'chat-store-sync-reply',

@@ -2,7 +2,7 @@ import type { RandomStream } from '../../engine/index.js';
 import type { SocialGraph } from '../parts/social-graph.js';
 import type { SocialGraphParams } from './social-graph-params.js';
 import { drawUserRates } from './social-graph-rates.js';
-import { rowStarts, sortRows, transposeRows } from './social-graph-rows.js';
+import { graphRows, rowStarts, sortRows, transposeRows } from './social-graph-rows.js';
 import { readEdgeList } from './edge-list-read.js';
 
 /**
@@ -79,10 +79,7 @@ export function loadSocialGraph(
   const followers = transposeRows(users, unique);
   return {
     users,
-    followerStart: followers.start,
-    followers: followers.items,
-    followeeStart: unique.start,
-    followees: unique.items,
+    ...graphRows(followers, unique),
     ...drawUserRates(users, { ...params, celebrities: [] }, rng),
     celebrities: new Int32Array(0),
     requestedExponent: NaN,

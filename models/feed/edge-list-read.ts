@@ -37,10 +37,14 @@ export function readEdgeList(path: string): { resolvedPath: string; ids: Float64
       `cannot read the social graph file "${path}" (${resolvedPath}): ${why}; give an edge-list file's path, absolute or relative to the directory faultline runs in`,
     );
   }
-  const { ids, count } = parseEdgeList(bytes, path);
+  const { ids, count, selfFollows } = parseEdgeList(bytes, path);
   if (count === 0)
     throw new EdgeListError(
       `${path}: no follows found (only blank or comment lines); write one follow per line, "follower followee", like "17 42"`,
+    );
+  if (selfFollows === count)
+    throw new EdgeListError(
+      `${path}: every follow in the file is a user following itself (like "${ids[0]} ${ids[1]}"), and self-follows are dropped, which leaves no follows; write "follower followee" with two different users`,
     );
   return { resolvedPath, ids, count };
 }
@@ -60,11 +64,13 @@ const LARGEST_ID = Number.MAX_SAFE_INTEGER;
 
 /**
  * The ids on every follow line, follower then followee, in a growing
- * Float64Array (ids may exceed 32 bits). Errors carry `file:line`.
+ * Float64Array (ids may exceed 32 bits), and how many lines are
+ * self-follows. Errors carry `file:line`.
  */
-function parseEdgeList(bytes: Uint8Array, path: string): { ids: Float64Array; count: number } {
+function parseEdgeList(bytes: Uint8Array, path: string): { ids: Float64Array; count: number; selfFollows: number } {
   let ids = new Float64Array(1024);
   let count = 0;
+  let selfFollows = 0;
   let line = 1;
   let at = 0;
   const fail = (message: string): never => {
@@ -117,10 +123,11 @@ function parseEdgeList(bytes: Uint8Array, path: string): { ids: Float64Array; co
       ids[2 * count] = follower;
       ids[2 * count + 1] = followee;
       count++;
+      if (follower === followee) selfFollows++;
     }
     line++;
   }
-  return { ids, count };
+  return { ids, count, selfFollows };
 }
 
 const SPACE = 0x20;

@@ -1,3 +1,4 @@
+import { SECOND, type RandomStream } from '../../engine/index.js';
 import { followerCount, type SocialGraph } from '../parts/social-graph.js';
 import type { FeedStrategy } from '../measure/feed-log.js';
 
@@ -28,7 +29,10 @@ export interface FeedCosts {
  * each user last read, which the service's nodes note in `lastReadUs`: one
  * table for the whole service, as a replicated activity store would be (its
  * replication is not modelled), so a node fanning out a post knows whether
- * followers held by other nodes are active. It is not lost in a crash.
+ * followers held by other nodes are active. It is not lost in a crash. It
+ * starts as if the service had run for ever (startActivity): otherwise every
+ * user's first read would rebuild, and a run shorter than the window (a day
+ * by default) would never see active-push's steady state.
  */
 export class FanoutPolicy {
   /** Each user's last feed read (on the reading node's clock, µs); -Infinity before the first. */
@@ -65,9 +69,17 @@ export class FanoutPolicy {
     }
   }
 
-  /** Whether `author`'s posts go to the fan-out queue at all. */
-  fansOut(author: number): boolean {
-    return this.queuedWrites(author) > 0;
+  /**
+   * Draws each user's last read before the run from its steady-state law:
+   * for a Poisson reader of rate μ the time since its last read is
+   * exponential with rate μ (never, for a user who does not read). So from
+   * the first post on, a follower is active with probability 1 − e^{−μW},
+   * as the analytic cost assumes.
+   */
+  startActivity(rng: RandomStream): void {
+    const read = this.graph.readRatePerSec;
+    for (let u = 0; u < this.lastReadUs.length; u++)
+      this.lastReadUs[u] = read[u] > 0 ? (Math.log(1 - rng.next()) / read[u]) * SECOND : -Infinity;
   }
 
   /**

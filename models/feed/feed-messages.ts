@@ -3,18 +3,34 @@ import type { Request, Response } from '../kit/request-messages.js';
 
 /**
  * What a feed-service node sends another: one batch's timeline writes for the
- * followers the other node holds, a read's fetch of followees' newest posts,
- * and its answer. Users are global ids; post ids sort by time (post-store.ts).
+ * followers the other node holds and their acknowledgement, a read's fetch
+ * of followees' newest posts, and its answer. Users are global ids; post ids
+ * sort by time (post-store.ts).
  */
 
-/** A fan-out batch's writes of one post into the timelines of `followers`, all held by the receiving node. */
+/**
+ * A fan-out batch's writes of one post into the timelines of `followers`,
+ * all held by the receiving node. The sender keeps them until they are
+ * acknowledged and sends them again after a while (a lost message, a
+ * partition, a crashed node), so they may arrive twice.
+ */
 export interface TimelineWrites {
   readonly kind: 'timeline-writes';
+  /** The sending node's number for these writes (counting up across its restarts), echoed by the acknowledgement. */
+  readonly batch: number;
+  /** Sent again: the receiver may hold these writes already. */
+  readonly resent: boolean;
   readonly postId: number;
   readonly author: number;
   /** True time the post was stored: measurement only (visibility delay). */
   readonly postedUs: number;
   readonly followers: readonly number[];
+}
+
+/** The receiving node applied timeline writes `batch`: the sender stops resending them. */
+export interface TimelineWritesAck {
+  readonly kind: 'timeline-writes-ack';
+  readonly batch: number;
 }
 
 /** A feed read's request for the newest posts of `authors` (all held by the receiving node), at most `limit` in all. */
@@ -35,7 +51,7 @@ export interface FeedFetchReply {
   readonly postIds: readonly number[];
 }
 
-export type FeedPeerMessage = TimelineWrites | FeedFetch | FeedFetchReply;
+export type FeedPeerMessage = TimelineWrites | TimelineWritesAck | FeedFetch | FeedFetchReply;
 
 /**
  * The digest of a message a feed-service node receives: for its peers'
@@ -58,7 +74,9 @@ export function digestFeedMessage(message: unknown): number {
         m.deadlineUs ?? -1,
       );
     case 'timeline-writes':
-      return mixEnds(digestNumbers(1, m.postId, m.author, m.postedUs, 0, 0, 0), m.followers);
+      return mixEnds(digestNumbers(1, m.postId, m.author, m.postedUs, m.batch, m.resent ? 1 : 0, 0), m.followers);
+    case 'timeline-writes-ack':
+      return digestNumbers(4, m.batch, 0, 0, 0, 0, 0);
     case 'feed-fetch':
       return mixEnds(digestNumbers(2, m.readId, m.incarnation, m.limit, 0, 0, 0), m.authors);
     case 'feed-fetch-reply':

@@ -15,13 +15,14 @@ import {
   type FeedFetchReply,
   type FeedPeerMessage,
   type TimelineWrites,
+  type TimelineWritesAck,
 } from './feed-messages.js';
 import { FeedTally } from './feed-tally.js';
 import { mergeNewest } from './newest-merge.js';
-import { MAX_NODES, PostStore, postTimeUs } from './post-store.js';
+import { PostStore, postTimeUs } from './post-store.js';
 import { socialGraphOf } from './shared-social-graph.js';
 import { checkSocialGraphParams, socialGraphParams } from './social-graph-params.js';
-import { TimelineStore } from './timeline-store.js';
+import { DUPLICATE, TimelineStore } from './timeline-store.js';
 
 /** The operations the service answers: a request's `key` is the user posting or reading. */
 export const POST = 'post';
@@ -50,14 +51,29 @@ export interface FeedServiceOptions {
   readTimeUs: number;
   fetchTimeUs: number;
   fetchTimeoutUs: number;
+  resendAfterUs: number;
   storedPosts: number;
+}
+
+/** Timeline writes sent to another node and not yet acknowledged. */
+class SentWrites {
+  constructor(
+    public message: TimelineWrites,
+    /** The receiving node (an index into the service's nodes). */
+    readonly to: number,
+    /** When they were last sent, on the sending node's clock. */
+    public sentLocalUs: number,
+  ) {}
 }
 
 /**
  * The fan-out queue of one node, kept durably (a log, as a real fan-out
  * queue is): the posts whose fan-out is not over, oldest first, with where
- * the head post's fan-out has got to, and the batches the workers had
- * taken, so that a restarted node does those again instead of losing them.
+ * the head post's fan-out has got to, the batches the workers had taken, so
+ * that a restarted node does those again instead of losing them, and the
+ * writes sent to other nodes that they have not acknowledged, sent again
+ * until they are: a partition or a crashed node delays timeline writes, it
+ * does not lose them.
  */
 class FanoutQueue {
   /** Posts waiting for fan-out, by sequence number (post-store.ts), and their authors; the head is being handed out. */
@@ -73,6 +89,10 @@ class FanoutQueue {
   readonly slotFrom: Int32Array;
   readonly slotTo: Int32Array;
   readonly slotQueued: Float64Array;
+  /** The next batch number for writes sent to another node. */
+  nextBatch = 0;
+  /** Writes sent and not acknowledged, by batch number, in the order they were (last) sent. */
+  readonly unacked = new Map<number, SentWrites>();
 
   constructor(workers: number) {
     this.slotPost = new Int32Array(workers).fill(-1);
@@ -115,10 +135,13 @@ class PendingRead {
   }
 }
 
+const EMPTY_BATCH = new Int32Array(0);
+
 /** Timer tags. */
 const BATCH_DONE = 1;
 const READ_DONE = 2;
 const FETCH_SWEEP = 3;
+const RESEND = 4;
 
 /** Read ids count up to this and start again (small integers: cheap Map keys). */
 const READ_ID_WRAP = 2 ** 30;
@@ -136,8 +159,10 @@ const READ_ID_WRAP = 2 ** 30;
  * worker busy for writeTime per write. The i-th write of a batch lands at
  * start + i × writeTime for followers held here; the writes for followers
  * held by other nodes go out when the batch ends, one message per node, and
- * land when it arrives. So fan-out takes time, and falls behind (a backlog)
- * when posts need more writes per second than the workers make.
+ * land when it arrives; until that node acknowledges them they are sent
+ * again every resendAfter (a partition or a crash delays them, it does not
+ * lose them). So fan-out takes time, and falls behind (a backlog) when posts
+ * need more writes per second than the workers make.
  *
  * A read merges the reader's timeline with the newest posts of the
  * followees it pulls, fetched in parallel from the nodes holding them (one
@@ -165,7 +190,8 @@ export class FeedServiceNode implements InspectableProcess<Request | FeedPeerMes
   private readonly awaiting = new Map<number, PendingRead>();
   private readonly freeReads: PendingRead[] = [];
   private sweepArmed = false;
-  /** Each worker's batch: the followers written, in order, and when it started (true µs). */
+  private resendArmed = false;
+  /** Each worker's batch: the followers written, in order (grown to the biggest batch it took), and when it started (true µs). */
   private readonly slotFollowers: Int32Array[] = [];
   private readonly slotWrites: Int32Array;
   private readonly slotStartUs: Float64Array;
@@ -197,11 +223,9 @@ export class FeedServiceNode implements InspectableProcess<Request | FeedPeerMes
     this.fanout = disk.fanout ??= new FanoutQueue(options.workers);
     const pulling = this.policy.strategy === 'pull';
     this.timelines = pulling ? null : new TimelineStore(localUsers, options.timelineLength);
-    // A first start has every (empty) timeline complete, except active-push's readers, who have not read yet.
-    this.kept = new Uint8Array(localUsers).fill(
-      this.incarnation === 1 && this.policy.strategy !== 'active-push' ? 1 : 0,
-    );
-    for (let w = 0; w < options.workers; w++) this.slotFollowers.push(new Int32Array(options.batchSize));
+    // A first start has every (empty) timeline complete; after a crash every one is lost.
+    this.kept = new Uint8Array(localUsers).fill(this.incarnation === 1 ? 1 : 0);
+    for (let w = 0; w < options.workers; w++) this.slotFollowers.push(EMPTY_BATCH);
     this.slotWrites = new Int32Array(options.workers);
     this.slotStartUs = new Float64Array(options.workers);
     this.perNode = new Int32Array(this.nodes);
@@ -222,6 +246,7 @@ export class FeedServiceNode implements InspectableProcess<Request | FeedPeerMes
       timelineSlots: this.timelines === null ? 0 : this.timelines.slots,
       fanoutQueuePosts: this.fanout.posts.length,
       fanoutRedoBatches: this.fanout.redo.length / 4,
+      unacknowledgedWriteBatches: this.fanout.unacked.size,
       busyWorkers: this.busy,
       readsAwaitingFetches: this.awaiting.size,
     };
@@ -242,6 +267,8 @@ export class FeedServiceNode implements InspectableProcess<Request | FeedPeerMes
       f.slotPost[w] = -1;
     }
     if (f.posts.length > 0) this.options.metrics.queueChanged(this.node, f.posts.length, now);
+    // Writes the other nodes had not acknowledged before the crash go again now.
+    if (f.unacked.size > 0) this.armResend(0);
     this.pump();
   }
 
@@ -251,7 +278,10 @@ export class FeedServiceNode implements InspectableProcess<Request | FeedPeerMes
         this.request(from, message);
         return;
       case 'timeline-writes':
-        this.writesArrived(message);
+        this.writesArrived(from, message);
+        return;
+      case 'timeline-writes-ack':
+        this.fanout.unacked.delete(message.batch);
         return;
       case 'feed-fetch':
         this.fetchAsked(from, message);
@@ -265,20 +295,23 @@ export class FeedServiceNode implements InspectableProcess<Request | FeedPeerMes
   onTimer(tag: number, data: unknown): void {
     if (tag === BATCH_DONE) this.batchDone(data as number);
     else if (tag === READ_DONE) this.answer(data as PendingRead);
-    else this.sweep();
+    else if (tag === FETCH_SWEEP) this.sweep();
+    else this.resend();
   }
 
   private request(client: NodeId, request: Request): void {
     const now = this.ctx.nowUs;
     this.options.metrics.recordArrival(false, now);
     const user = request.key;
-    if (user === undefined || !(user >= 0 && user < this.graph.users) || user % this.nodes !== this.node) {
+    // Only a post or a read by a user this node holds (another workload aimed here may send anything).
+    const operation = request.operation;
+    const held = user !== undefined && user >= 0 && user < this.graph.users && user % this.nodes === this.node;
+    if (held && operation === POST) this.post(client, request, user);
+    else if (held && operation === READ) this.read(client, request, user);
+    else {
       this.ctx.send(client, responseTo(request, 'rejected'), 0);
       this.options.metrics.recordRejected(now);
-      return;
     }
-    if (request.operation === POST) this.post(client, request, user);
-    else this.read(client, request, user);
   }
 
   private post(client: NodeId, request: Request, author: number): void {
@@ -347,8 +380,12 @@ export class FeedServiceNode implements InspectableProcess<Request | FeedPeerMes
       return true;
     }
     const followers = this.graph.followers;
-    const batch = this.slotFollowers[slot];
     const limit = this.options.batchSize;
+    let batch = this.slotFollowers[slot];
+    if (batch.length < limit && batch.length < end - from) {
+      batch = new Int32Array(Math.min(limit, Math.max(end - from, 2 * batch.length)));
+      this.slotFollowers[slot] = batch;
+    }
     const localUs = this.ctx.localTimeUs();
     let i = from;
     let writes = 0;
@@ -438,7 +475,8 @@ export class FeedServiceNode implements InspectableProcess<Request | FeedPeerMes
         perNode[at]++;
         continue;
       }
-      added += this.timelines!.write((follower - at) / nodes, postId);
+      const change = this.timelines!.write((follower - at) / nodes, postId);
+      if (change !== DUPLICATE) added += change;
       lastLocalUs = startUs + (j + 1) * writeTimeUs;
       record.visible(postedUs, lastLocalUs);
       local++;
@@ -470,31 +508,83 @@ export class FeedServiceNode implements InspectableProcess<Request | FeedPeerMes
       const at = follower % nodes;
       if (at !== this.node) lists[at]![fillAt[at]++] = follower;
     }
+    const f = this.fanout;
+    const localUs = this.ctx.localTimeUs();
     for (let n = 0; n < nodes; n++) {
       const followers = lists[n];
       if (followers === null) continue;
       lists[n] = null;
-      const message: TimelineWrites = { kind: 'timeline-writes', postId, author, postedUs, followers };
+      const batch = f.nextBatch++;
+      const message: TimelineWrites = {
+        kind: 'timeline-writes',
+        batch,
+        resent: false,
+        postId,
+        author,
+        postedUs,
+        followers,
+      };
+      f.unacked.set(batch, new SentWrites(message, n, localUs));
       this.ctx.send(this.peers[n], message, followers.length * entryBytes);
+    }
+    if (!this.resendArmed) this.armResend(this.options.resendAfterUs);
+  }
+
+  private armResend(delayUs: number): void {
+    this.resendArmed = true;
+    this.ctx.setTimer(delayUs, RESEND);
+  }
+
+  /** Sends again the writes not acknowledged within resendAfter, oldest first (each goes to the back of the line). */
+  private resend(): void {
+    this.resendArmed = false;
+    const unacked = this.fanout.unacked;
+    const localUs = this.ctx.localTimeUs();
+    const afterUs = this.options.resendAfterUs;
+    const now = this.ctx.nowUs;
+    for (const [batch, sent] of unacked) {
+      const waitedUs = localUs - sent.sentLocalUs;
+      if (waitedUs < afterUs) {
+        this.armResend(afterUs - waitedUs);
+        return;
+      }
+      unacked.delete(batch);
+      sent.sentLocalUs = localUs;
+      unacked.set(batch, sent);
+      if (!sent.message.resent) sent.message = { ...sent.message, resent: true };
+      const message = sent.message;
+      this.ctx.send(this.peers[sent.to], message, message.followers.length * this.options.timelineEntryBytes);
+      this.options.metrics.countDetail('timelineWriteBatchesResent', now);
     }
   }
 
-  /** Another node's fan-out batch: its writes into timelines held here land now. */
-  private writesArrived(message: TimelineWrites): void {
+  /**
+   * Another node's fan-out batch: its writes into timelines held here land
+   * now, and are acknowledged. In writes sent again, those the timeline
+   * already holds landed the first time (only the acknowledgement was lost)
+   * and count no second time.
+   */
+  private writesArrived(from: NodeId, message: TimelineWrites): void {
+    const ack: TimelineWritesAck = { kind: 'timeline-writes-ack', batch: message.batch };
+    this.ctx.send(from, ack, 0);
+    const timelines = this.timelines;
+    if (timelines === null) return;
     const now = this.ctx.nowUs;
     const { tally } = this.options;
     const record = tally.record;
-    const timelines = this.timelines;
-    if (timelines === null) return;
     const nodes = this.nodes;
     const followers = message.followers;
     let added = 0;
+    let landed = 0;
     for (let j = 0; j < followers.length; j++) {
-      added += timelines.write((followers[j] - this.node) / nodes, message.postId);
+      const change = timelines.write((followers[j] - this.node) / nodes, message.postId);
+      if (change !== DUPLICATE) added += change;
+      else if (message.resent) continue;
+      landed++;
       record.visible(message.postedUs, now);
     }
     tally.entriesChanged(this.node, added);
-    if (tally.isCelebrity(message.author)) tally.landed(message.postId, followers.length, now);
+    if (landed > 0 && tally.isCelebrity(message.author)) tally.landed(message.postId, landed, now);
   }
 
   private read(client: NodeId, request: Request, reader: number): void {
@@ -677,7 +767,7 @@ export class FeedServiceNode implements InspectableProcess<Request | FeedPeerMes
     const record = this.options.tally.record;
     const now = this.ctx.nowUs;
     for (let i = 0; i < p.count; i++) {
-      const postedUs = postTimeUs(p.newest[i]);
+      const postedUs = postTimeUs(p.newest[i], this.nodes);
       if (postedUs <= skippedAfterUs) break;
       record.visible(postedUs, now);
     }
@@ -692,6 +782,16 @@ export class FeedServiceNode implements InspectableProcess<Request | FeedPeerMes
     this.freeReads.push(p);
   }
 }
+
+/**
+ * Bounds on the knobs that size per-node buffers (a read's merge lists hold
+ * max(pageSize, timelineLength) posts, each worker a batch): far above any
+ * real timeline (Twitter kept 800 entries) or fan-out pool, low enough that
+ * a typo cannot ask for gigabytes.
+ */
+const MAX_PAGE = 100_000;
+const MAX_WORKERS = 10_000;
+const MAX_BATCH = 1_000_000;
 
 const feedServiceParams = z.strictObject({
   graph: socialGraphParams
@@ -712,6 +812,7 @@ const feedServiceParams = z.strictObject({
       'active-push: a follower gets a post’s write only if it read its feed within this long (default 1d); a reader outside it has its timeline rebuilt.',
     ),
   timelineLength: positiveInt
+    .max(MAX_PAGE)
     .default(200)
     .describe('Posts each user’s timeline keeps, newest first (the guide’s 200–500); older entries drop out.'),
   timelineEntrySize: sizeBytes
@@ -720,17 +821,26 @@ const feedServiceParams = z.strictObject({
   fanout: z
     .strictObject({
       workers: positiveInt
+        .max(MAX_WORKERS)
         .default(4)
         .describe('Fan-out workers per node, taking batches from the node’s fan-out queue.'),
       writeTime: positiveDurationUs
         .default(100)
         .describe('Worker time per timeline write (default 100µs): a batch of n writes keeps its worker n × this.'),
       batchSize: positiveInt
+        .max(MAX_BATCH)
         .default(100)
         .describe('Followers written per batch; other nodes’ followers in a batch get one message per node.'),
+      resendAfter: positiveDurationUs
+        .default(1_000_000)
+        .describe(
+          'Send a batch’s writes to another node again when it has not acknowledged them after this long (default 1s): the fan-out queue keeps them until it does, so a partition, a lost message or a crashed node delays timeline writes instead of losing them.',
+        ),
     })
     .prefault({})
-    .describe('The fan-out workers: how many, how fast, and in what batches.'),
+    .describe(
+      'The fan-out workers: how many, how fast, in what batches, and when writes to another node are sent again.',
+    ),
   readTime: durationUs
     .default(1000)
     .describe('Work per feed read at the reader’s node, beside its fetches (default 1ms).'),
@@ -745,6 +855,7 @@ const feedServiceParams = z.strictObject({
       'A read answers with what it has when a node holding followees has not answered its fetch after this long (default 1s).',
     ),
   pageSize: positiveInt
+    .max(MAX_PAGE)
     .default(20)
     .describe('Posts a feed read returns: the newest of the timeline and the pulled posts.'),
   costs: z
@@ -773,19 +884,12 @@ export const feedServiceModel: ModelDefinition<typeof feedServiceParams> = {
   description:
     'A news-feed service over a follower graph: posts fanned out to bounded timelines by queued workers (push, pull, hybrid, selective per edge, or push to active users), reads merging the timeline with pulled followees’ posts.',
   params: feedServiceParams,
-  check(params, { nodeCount }) {
-    const problems = checkSocialGraphParams(params.graph).map((p) => ({ ...p, path: ['graph', ...p.path] }));
-    if (nodeCount > MAX_NODES)
-      problems.push({
-        path: [],
-        message: `a feed service runs on at most ${MAX_NODES} nodes (post ids name the node in 10 bits), not ${nodeCount}`,
-      });
-    return problems;
-  },
+  check: (params) => checkSocialGraphParams(params.graph).map((p) => ({ ...p, path: ['graph', ...p.path] })),
   instantiate(params, ctx) {
     const graph = socialGraphOf(ctx, ctx.name, params.graph);
     const costs = { write: params.costs.write, fetch: params.costs.fetch };
     const policy = new FanoutPolicy(graph, params.strategy, params.celebrityThreshold, params.activeWindow, costs);
+    if (params.strategy === 'active-push') policy.startActivity(ctx.stream(ctx.name, 'activity'));
     const setup: FeedSetup = {
       graph,
       strategy: params.strategy,
@@ -812,6 +916,7 @@ export const feedServiceModel: ModelDefinition<typeof feedServiceParams> = {
       readTimeUs: params.readTime,
       fetchTimeUs: params.fetchTime,
       fetchTimeoutUs: params.fetchTimeout,
+      resendAfterUs: params.fanout.resendAfter,
       storedPosts: params.storedPosts,
     };
     const nodeIndexById = new Map<NodeId, number>();

@@ -3,10 +3,11 @@ import { type NodeContext, type NodeId, type RandomStream, type TimeUs, SECOND }
 import type { InspectableProcess, InspectedState } from '../kit/inspect-contract.js';
 import type { ModelDefinition } from '../kit/model-contract.js';
 import type { Response } from '../kit/request-messages.js';
-import { durationUs, sizeBytes } from '../kit/units.js';
+import { durationUs } from '../kit/units.js';
 import { AliasTable } from '../parts/alias-table.js';
 import type { SocialGraph } from '../parts/social-graph.js';
 import { Requester } from '../workload/requester.js';
+import { requestParams } from '../workload/request-schema.js';
 import { digestFeedResponse } from './feed-messages.js';
 import { POST, READ } from './feed-service.js';
 import { socialGraphOf } from './shared-social-graph.js';
@@ -119,11 +120,13 @@ export class FeedUsers implements InspectableProcess<Response> {
 const feedUsersParams = z.strictObject({
   target: z
     .string()
-    .describe('The feed-service the users post to and read from; its graph gives the users and their rates.'),
+    .describe(
+      'The feed-service the users post to and read from; its graph gives the users and their rates. This workload plays every one of them (split over its nodes by user id): a second one aimed at the same service doubles every rate.',
+    ),
   timeout: durationUs
     .optional()
     .describe('Give up on a request after this long (a timeout error). No timeout when absent.'),
-  requestSize: sizeBytes.default(0).describe('Bytes per request, for links with a bandwidth.'),
+  requestSize: requestParams.requestSize,
   stopAt: durationUs.optional().describe('Make no new posts or reads from this simulated time on.'),
 });
 

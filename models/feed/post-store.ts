@@ -9,17 +9,17 @@
  * `capacity` newer posts are stored it is gone (archived, not modelled).
  *
  * Post ids sort by time across nodes, as Twitter's Snowflake ids do: an id
- * is (tick × 1024 + node) where tick is the node's clock in µs when the post
+ * is (tick × nodes + node) where tick is the node's clock in µs when the post
  * was stored, bumped past the node's previous tick so ids from one node
  * always grow; two posts from different nodes compare by their clocks. The
- * ids stay exact doubles for 2^43 µs (about 100 days) of simulated time.
+ * ids stay exact doubles for 2^53 / nodes µs of simulated time: 71 years on
+ * 4 nodes, 100 days on 1,024.
  */
 export class PostStore {
   /** Posts stored so far: the next post's sequence number. */
   total = 0;
   private size = 0;
   private ids = new Float64Array(0);
-  private authors = new Int32Array(0);
   /** The sequence number of the same author's previous post (-1: none). */
   private previous = new Int32Array(0);
   /** True time the post was stored: measurement only (visibility delays). */
@@ -27,6 +27,7 @@ export class PostStore {
   /** Each local author's newest post (-1: none yet), by local index u div nodes. */
   private readonly newestOf: Int32Array;
   private lastTick = 0;
+  private readonly maxTick: number;
 
   constructor(
     readonly node: number,
@@ -34,22 +35,23 @@ export class PostStore {
     localUsers: number,
     readonly capacity: number,
   ) {
-    if (node >= MAX_NODES) throw new RangeError(`post ids name at most ${MAX_NODES} nodes; node ${node} is beyond`);
     this.newestOf = new Int32Array(localUsers).fill(-1);
+    this.maxTick = Math.floor(Number.MAX_SAFE_INTEGER / nodes);
   }
 
   /** Stores a post by `author` (a user this node holds) at local time `localUs`; returns its sequence number. */
   add(author: number, localUs: number, nowUs: number): number {
     const tick = Math.max(this.lastTick + 1, Math.floor(localUs));
-    if (tick >= MAX_TICK)
-      throw new RangeError(`post ids run out after ${MAX_TICK} µs of simulated time; run for less than 100 days`);
+    if (tick >= this.maxTick)
+      throw new RangeError(
+        `post ids on ${this.nodes} nodes run out after ${this.maxTick} µs of simulated time; run for less, or on fewer nodes`,
+      );
     this.lastTick = tick;
     const seq = this.total++;
     if (seq >= this.size && this.size < this.capacity) this.grow();
     const at = seq % this.capacity;
     const local = (author - this.node) / this.nodes;
-    this.ids[at] = tick * MAX_NODES + this.node;
-    this.authors[at] = author;
+    this.ids[at] = tick * this.nodes + this.node;
     this.previous[at] = this.newestOf[local];
     this.storedAtUs[at] = nowUs;
     this.newestOf[local] = seq;
@@ -63,10 +65,6 @@ export class PostStore {
 
   idOf(seq: number): number {
     return this.ids[seq % this.capacity];
-  }
-
-  authorOf(seq: number): number {
-    return this.authors[seq % this.capacity];
   }
 
   storedAtUsOf(seq: number): number {
@@ -99,9 +97,6 @@ export class PostStore {
     const ids = new Float64Array(size);
     ids.set(this.ids);
     this.ids = ids;
-    const authors = new Int32Array(size);
-    authors.set(this.authors);
-    this.authors = authors;
     const previous = new Int32Array(size);
     previous.set(this.previous);
     this.previous = previous;
@@ -112,12 +107,7 @@ export class PostStore {
   }
 }
 
-/** When post `id` was stored, on its node's clock (µs): its tick. */
-export function postTimeUs(id: number): number {
-  return Math.floor(id / MAX_NODES);
+/** When post `id` of a service on `nodes` nodes was stored, on its node's clock (µs): its tick. */
+export function postTimeUs(id: number, nodes: number): number {
+  return Math.floor(id / nodes);
 }
-
-/** Nodes a post id can name (its low 10 bits). */
-export const MAX_NODES = 1024;
-/** Ticks (µs) before ids stop being exact doubles: 2^53 / MAX_NODES. */
-const MAX_TICK = 2 ** 43;

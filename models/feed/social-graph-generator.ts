@@ -3,7 +3,7 @@ import type { SocialGraph } from '../parts/social-graph.js';
 import { celebrityFollowerCount, totalFollows, type SocialGraphParams } from './social-graph-params.js';
 import { drawUserRates } from './social-graph-rates.js';
 import { FollowerCountLaw } from './social-graph-follower-law.js';
-import { rowStarts, sortRows, transposeRows, type Rows } from './social-graph-rows.js';
+import { graphRows, rowStarts, sortRows, transposeRows, type Rows } from './social-graph-rows.js';
 
 /**
  * A follower graph with a power-law in-degree. Each ordinary user's follower
@@ -58,10 +58,7 @@ export function generateSocialGraph(params: SocialGraphParams, rng: RandomStream
 
   return {
     users,
-    followerStart: followerRows.start,
-    followers: followerRows.items,
-    followeeStart: followeeRows.start,
-    followees: followeeRows.items,
+    ...graphRows(followerRows, followeeRows),
     postRatePerSec,
     readRatePerSec,
     celebrities: Int32Array.from({ length: celebrityCount }, (_, c) => c),

@@ -54,11 +54,16 @@ export const celebrityParams = z.strictObject({
     .describe("This account's posting rate, like 10/day; drawn like any active user's when absent."),
 });
 
+/** The most users a graph may have: each costs memory in the graph, the service's timelines and the workload's picks. */
+export const MAX_USERS = 50_000_000;
+
 export const socialGraphParams = z.strictObject({
   users: z
     .int()
     .min(2)
-    .max(50_000_000)
+    .max(MAX_USERS, {
+      error: `must be at most ${MAX_USERS / 1e6} million: every user takes memory (its rates and rows in the graph, its timeline, the workload's picks) beside its follows, so a bigger graph would not fit; feed-scale runs a million`,
+    })
     .default(10_000)
     .describe('Users in the graph, numbered 0..users−1. Ignored when `file` is given (its ids make the users).'),
   meanFollows: z
@@ -125,12 +130,25 @@ export function celebrityFollowerCount(celebrity: CelebrityParams, users: number
   return 'count' in followers ? followers.count : Math.max(1, Math.floor(followers.share * (users - 1)));
 }
 
-/** The most follows a generated graph may be asked for. */
-export const MAX_FOLLOWS = 2_000_000_000;
+/**
+ * The most follows a generated graph may be asked for. A follow takes 8
+ * bytes in the graph (4 each way) and about as much again while a run uses
+ * it (pulled rows, the analytic costs): at 500 million, 4 GiB for the graph
+ * alone. Row offsets are 32-bit, so 2^31 would be the hard limit anyway.
+ */
+export const MAX_FOLLOWS = 500_000_000;
+
+/** Bytes a follow takes in the graph's two edge arrays. */
+const BYTES_PER_FOLLOW = 8;
 
 /** The follows the graph holds in all: users × meanFollows, rounded. */
 export function totalFollows(params: SocialGraphParams): number {
   return Math.round(params.users * params.meanFollows);
+}
+
+/** Bytes as GiB, one decimal. */
+function gib(bytes: number): string {
+  return `${(bytes / 2 ** 30).toFixed(1)} GiB`;
 }
 
 /**
@@ -177,11 +195,17 @@ export function checkSocialGraphParams(params: SocialGraphParams): { path: (stri
       });
   });
   const follows = totalFollows(params);
-  // Row offsets are 32-bit; the margin covers a heavy tail's sum running over its mean.
   if (follows > MAX_FOLLOWS)
     problems.push({
       path: ['meanFollows'],
-      message: `users × meanFollows is ${follows} follows, more than the ${MAX_FOLLOWS} a graph can hold; lower users or meanFollows`,
+      message: `users × meanFollows is ${follows} follows: the graph alone would take ${gib(follows * BYTES_PER_FOLLOW)} of memory (${BYTES_PER_FOLLOW} bytes a follow, and about as much again in a run); at most ${MAX_FOLLOWS / 1e6} million follows (${gib(MAX_FOLLOWS * BYTES_PER_FOLLOW)}), so lower users or meanFollows`,
+    });
+  // Celebrities are always active; without any, nobody would post or read.
+  if (params.inactiveShare === 1 && celebrities.length === 0)
+    problems.push({
+      path: ['inactiveShare'],
+      message:
+        'with every user inactive (100%) and no celebrities nobody posts or reads: the run would have no requests; lower inactiveShare',
     });
   if (celebrityFollows > follows)
     problems.push({

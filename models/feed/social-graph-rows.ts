@@ -1,3 +1,5 @@
+import type { SocialGraph } from '../parts/social-graph.js';
+
 /**
  * Compressed sparse rows for follower graphs: `items[start[u] .. start[u+1])`
  * is row u. Built by counting sort, so tens of millions of edges cost a few
@@ -52,4 +54,17 @@ export function rowStarts(lengths: Int32Array): Int32Array {
   const start = new Int32Array(lengths.length + 1);
   for (let u = 0; u < lengths.length; u++) start[u + 1] = start[u] + lengths[u];
   return start;
+}
+
+/** A graph's row arrays from its follower rows (row u: who follows u) and its followee rows (row u: whom u follows). */
+export function graphRows(
+  followers: Rows,
+  followees: Rows,
+): Pick<SocialGraph, 'followerStart' | 'followers' | 'followeeStart' | 'followees'> {
+  return {
+    followerStart: followers.start,
+    followers: followers.items,
+    followeeStart: followees.start,
+    followees: followees.items,
+  };
 }

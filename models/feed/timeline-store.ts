@@ -14,6 +14,9 @@
  * order; one that arrives late is slid into place from the newest end, and
  * an id the timeline already holds is not stored twice.
  */
+/** What TimelineStore.write returns for an id the timeline already holds. */
+export const DUPLICATE = -1;
+
 export class TimelineStore {
   /** Entries held in all timelines. */
   entries = 0;
@@ -51,7 +54,11 @@ export class TimelineStore {
     return this.count[u];
   }
 
-  /** Writes post `id` into user `u`'s timeline; returns the change in entries held (1, or 0 when full or a duplicate). */
+  /**
+   * Writes post `id` into user `u`'s timeline; returns the change in entries
+   * held (1, or 0 when it was full), or DUPLICATE when the timeline already
+   * held the id (a write sent again, or a post a rebuild brought in).
+   */
   write(u: number, id: number): number {
     let n = this.count[u];
     if (this.start[u] < 0) this.allocate(u, 0);
@@ -64,7 +71,7 @@ export class TimelineStore {
     let k = n;
     while (k > 0) {
       const v = slab[base + ((head + k - 1) % capacity)];
-      if (v === id) return 0;
+      if (v === id) return DUPLICATE;
       if (v < id) break;
       k--;
     }

@@ -11,6 +11,14 @@ import type { ShardLog } from '../measure/shard-log.js';
 import type { StalenessProbes } from '../measure/staleness-probes.js';
 import type { InspectableProcessFactory } from './inspect-contract.js';
 
+/** One component or workload of a scenario as written, for `ModelDefinition.checkAmong`. */
+export interface ScenarioInstance {
+  name: string;
+  section: 'components' | 'workloads';
+  type: unknown;
+  params: Readonly<Record<string, unknown>>;
+}
+
 /** A component named by a model's parameters (see `ModelDefinition.references`). */
 export interface ComponentReference {
   path: (string | number)[];
@@ -55,6 +63,17 @@ export interface ModelDefinition<S extends z.ZodObject = z.ZodObject> {
   ): { name: string; holder: string }[];
   /** Problems the schema cannot see because they depend on the topology, such as how many nodes run the instance. */
   check?(params: z.output<S>, instance: { nodeCount: number }): { path: (string | number)[]; message: string }[];
+  /**
+   * Problems with this instance given the scenario's other ones, for rules
+   * that span instances (a chat directory that no chat workload uses), with
+   * paths in this instance. `instances` is every component and workload in
+   * file order, this one included, with its parameters as written.
+   */
+  checkAmong?(
+    params: z.output<S>,
+    self: string,
+    instances: readonly ScenarioInstance[],
+  ): { path: (string | number)[]; message: string }[];
   /** One process factory per node; every process describes its state through `inspect()` (see inspect-contract.ts). */
   instantiate(params: z.output<S>, ctx: InstanceContext): (nodeIndex: number) => InspectableProcessFactory;
   /**

@@ -84,6 +84,8 @@ export class ChatLog {
   private readonly unstored = new Map<number, number>();
   /** Messages counted in `lost`, by messageKey. */
   private readonly lostKeys = new Set<number>();
+  /** Every message a store has, by messageKey, while some server acknowledges on receipt (see `tracksAcksOnReceipt`); null otherwise. */
+  private storedKeys: Set<number> | null = null;
   /** Per conversation: the highest sequence number a store assigned (0 before any); grown on demand. */
   private storedSeqs = new Int32Array(0);
   /** Messages clients still held unacknowledged at the end (sent, never acknowledged: queued, or lost on the way). */
@@ -199,13 +201,27 @@ export class ChatLog {
    * `serverLostUnstored`).
    */
   acknowledgedUnstored(device: number, clientMessageId: number, server: number): void {
-    this.unstored.set(messageKey(device, clientMessageId), server);
+    const key = messageKey(device, clientMessageId);
+    // A resend of a message a store has already (its first ack was lost): nothing a crash could lose.
+    if (this.storedKeys?.has(key)) return;
+    this.unstored.set(key, server);
+  }
+
+  /**
+   * Some server acknowledges sends on receipt: from now on ChatLog keeps
+   * which messages the stores have, so the resend of a stored message, acked
+   * on receipt again, is not counted lost when that server crashes. A chat
+   * server calls it when built, before any message is stored.
+   */
+  tracksAcksOnReceipt(): void {
+    this.storedKeys ??= new Set();
   }
 
   /** A store stored (device, clientMessageId) for the first time: no longer at risk, and no longer lost if a crash had counted it. */
   storedMessage(device: number, clientMessageId: number): void {
-    if (this.unstored.size === 0 && this.lostKeys.size === 0) return;
+    if (this.storedKeys === null && this.unstored.size === 0 && this.lostKeys.size === 0) return;
     const key = messageKey(device, clientMessageId);
+    this.storedKeys?.add(key);
     this.unstored.delete(key);
     if (this.lostKeys.delete(key)) this.lost--;
   }

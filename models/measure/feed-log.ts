@@ -83,7 +83,12 @@ export interface FeedSetup {
   readonly timelineEntryBytes: number;
 }
 
-/** A celebrity's post: posted at `postedUs` (true time) to `followers` followers; the last of them could see it at `lastVisibleUs` (NaN until then). */
+/**
+ * A celebrity's post: posted at `postedUs` (true time) to `followers`
+ * followers; the last of them could see it at `lastVisibleUs` (NaN until
+ * then). Under active-push, the last of those it was written to: the
+ * followers it skipped see it at their next read, if any.
+ */
 export interface CelebrityPost {
   readonly author: number;
   readonly followers: number;
@@ -114,7 +119,12 @@ export class FeedRecord {
   readonly timelineWritesPerWindow: Float64Array;
   readonly readsPerWindow: Float64Array;
   readonly fetchesPerWindow: Float64Array;
-  /** Timeline writes waiting in the fan-out queues, integrated per window (mean and peak backlog). */
+  /**
+   * Timeline writes waiting in the fan-out queues, integrated per window
+   * (mean and peak backlog). Active-push queues every follower and decides at
+   * write time whether the follower is active, so its backlog counts followers
+   * waiting for that check, most of which get no write.
+   */
   readonly backlog: WindowIntegral;
   readonly celebrityPosts: CelebrityPost[] = [];
 
@@ -186,7 +196,7 @@ export class FeedRecord {
     if (this.timelineEntries > this.peakTimelineEntries) this.peakTimelineEntries = this.timelineEntries;
   }
 
-  /** The fan-out backlog (timeline writes queued, not yet made) changed by `delta` at `nowUs`. */
+  /** The fan-out backlog (timeline writes queued, not yet made; active-push: followers queued for the activity check) changed by `delta` at `nowUs`. */
   backlogChanged(delta: number, nowUs: number): void {
     this.backlog.add(delta, nowUs);
   }

@@ -1,15 +1,6 @@
 import type { Report } from '../report-types.js';
-import {
-  hasVariants,
-  overlayIntervals,
-  overlaySubtitle,
-  runsOf,
-  slug,
-  timeChart,
-  valueAxis,
-  type Chart,
-} from './common.js';
-import { SHARED_LINE_NOTE, variantLines } from './variant-lines.js';
+import { slug, type Chart } from './common.js';
+import { componentsOf, variantLineChart } from './variant-lines.js';
 
 /** Chart ids of the cache section start with this, so the HTML report can place them there. */
 export const CACHE_CHART_PREFIX = 'caches-';
@@ -25,32 +16,21 @@ export const cacheHitRatioChartId = (component: string) => `${CACHE_CHART_PREFIX
  * sharing one (charts/variant-lines.ts).
  */
 export function cacheHitRatioCharts(report: Report): Chart[] {
-  const components: string[] = [];
-  for (const run of runsOf(report))
-    for (const cache of run.caches?.caches ?? [])
-      if (!components.includes(cache.component) && cache.timeline.lookups.some((n) => n > 0))
-        components.push(cache.component);
-  const multi = hasVariants(report);
-  return components.map((component) =>
-    timeChart({
+  const looked = componentsOf(report, (run) =>
+    (run.caches?.caches ?? []).filter((c) => c.timeline.lookups.some((n) => n > 0)).map((c) => c.component),
+  );
+  return looked.map((component) =>
+    variantLineChart(report, {
       id: cacheHitRatioChartId(component),
       title: `Hit ratio over time: ${component}`,
-      subtitle: `hits / lookups per window, warm-up included${multi ? `; ${SHARED_LINE_NOTE}` : ''}${overlaySubtitle(report)}`,
-      durationUs: report.scenario.durationUs,
-      yAxes: [valueAxis('hit ratio (%)', 'y', { min: 0, max: 100 })],
-      panels: [
-        {
-          series: variantLines(
-            report,
-            (run) =>
-              run.caches?.caches
-                .find((c) => c.component === component)
-                ?.timeline.hitRatio.map((r) => (r === null ? null : r * 100)),
-            'hit ratio',
-          ),
-          intervals: overlayIntervals(report),
-        },
-      ],
+      subtitle: 'hits / lookups per window, warm-up included',
+      axis: 'hit ratio (%)',
+      axisOptions: { min: 0, max: 100 },
+      values: (run) =>
+        run.caches?.caches
+          .find((c) => c.component === component)
+          ?.timeline.hitRatio.map((r) => (r === null ? null : r * 100)),
+      single: 'hit ratio',
     }),
   );
 }

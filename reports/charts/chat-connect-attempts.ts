@@ -1,7 +1,7 @@
 import type { Report } from '../report-types.js';
-import { hasVariants, overlayIntervals, overlaySubtitle, runsOf, timeChart, valueAxis, type Chart } from './common.js';
+import { runsOf, type Chart } from './common.js';
 import { CHAT_CHART_PREFIX } from './chat-connected-devices.js';
-import { SHARED_LINE_NOTE, variantLines } from './variant-lines.js';
+import { variantLineChart } from './variant-lines.js';
 
 export const CHAT_CONNECT_ATTEMPTS_CHART_ID = `${CHAT_CHART_PREFIX}connect-attempts`;
 
@@ -13,18 +13,13 @@ export const CHAT_CONNECT_ATTEMPTS_CHART_ID = `${CHAT_CHART_PREFIX}connect-attem
  */
 export function chatConnectAttemptsChart(report: Report): Chart | null {
   if (!runsOf(report).some((run) => run.chat !== undefined)) return null;
-  const multi = hasVariants(report);
-  return timeChart({
+  return variantLineChart(report, {
     id: CHAT_CONNECT_ATTEMPTS_CHART_ID,
     title: 'Connect attempts over time',
-    subtitle: `attempts per second in each window, refused included${multi ? `; ${SHARED_LINE_NOTE}` : ''}${overlaySubtitle(report)}`,
-    durationUs: report.scenario.durationUs,
-    yAxes: [valueAxis('attempts/s', 'y', { min: 0 })],
-    panels: [
-      {
-        series: variantLines(report, (run) => run.chat?.timeline.connectAttemptsPerSec, 'connect attempts'),
-        intervals: overlayIntervals(report),
-      },
-    ],
+    subtitle: 'attempts per second in each window, refused included',
+    axis: 'attempts/s',
+    axisOptions: { min: 0 },
+    values: (run) => run.chat?.timeline.connectAttemptsPerSec,
+    single: 'connect attempts',
   });
 }

@@ -1,6 +1,6 @@
 import type { Report } from '../report-types.js';
-import { hasVariants, overlayIntervals, overlaySubtitle, runsOf, timeChart, valueAxis, type Chart } from './common.js';
-import { SHARED_LINE_NOTE, variantLines } from './variant-lines.js';
+import { runsOf, type Chart } from './common.js';
+import { variantLineChart } from './variant-lines.js';
 
 /** Chart ids of the chat section start with this, so the HTML report can place them there. */
 export const CHAT_CHART_PREFIX = 'chat-';
@@ -15,18 +15,13 @@ export const CHAT_CONNECTED_CHART_ID = `${CHAT_CHART_PREFIX}connected-devices`;
  */
 export function chatConnectedDevicesChart(report: Report): Chart | null {
   if (!runsOf(report).some((run) => run.chat !== undefined)) return null;
-  const multi = hasVariants(report);
-  return timeChart({
+  return variantLineChart(report, {
     id: CHAT_CONNECTED_CHART_ID,
     title: 'Connected devices over time',
-    subtitle: `mean devices holding a connection in each window${multi ? `; ${SHARED_LINE_NOTE}` : ''}${overlaySubtitle(report)}`,
-    durationUs: report.scenario.durationUs,
-    yAxes: [valueAxis('devices', 'y', { min: 0 })],
-    panels: [
-      {
-        series: variantLines(report, (run) => run.chat?.timeline.connectedMean, 'connected devices'),
-        intervals: overlayIntervals(report),
-      },
-    ],
+    subtitle: 'mean devices holding a connection in each window',
+    axis: 'devices',
+    axisOptions: { min: 0 },
+    values: (run) => run.chat?.timeline.connectedMean,
+    single: 'connected devices',
   });
 }

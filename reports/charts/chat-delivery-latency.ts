@@ -4,12 +4,15 @@ import type { LatencySummary, Report } from '../report-types.js';
 import {
   baseOption,
   hasVariants,
+  latencyCdfPoints,
   legendBlock,
   runsOf,
   seriesStyle,
   usToMs,
   valueAxis,
+  verticalMarker,
   WIDE,
+  windowLine,
   type Chart,
 } from './common.js';
 import { CHAT_CHART_PREFIX } from './chat-connected-devices.js';
@@ -29,8 +32,9 @@ const SAME_CURVE_SHARE = 0.03;
  * at or under each latency, on a log latency axis, one line per variant,
  * with the guide's 100 ms target marked: where each curve crosses the marker
  * is its share within the target. Variants whose curves would lie on each
- * other (p50, p90, p99 and p99.9 within 3%) share one line, "a = b", so no
- * line hides another.
+ * other (p50, p90, p99 and p99.9 within 3%) share one line, "a = b", and
+ * one that runs along an earlier line for part of its course (two of the
+ * four) is dashed, so no line hides another.
  */
 export function chatDeliveryLatencyChart(report: Report): Chart | null {
   const runs = runsOf(report);
@@ -38,7 +42,7 @@ export function chatDeliveryLatencyChart(report: Report): Chart | null {
   runs.forEach((run, i) => {
     const chat = run.chat;
     if (chat === undefined || chat.delivery.latency.count === 0) return;
-    const line = lines.find((l) => sameCurve(runs[l.run].chat!.delivery.latency, chat.delivery.latency));
+    const line = lines.find((l) => closePercentiles(runs[l.run].chat!.delivery.latency, chat.delivery.latency) === 4);
     if (line === undefined) lines.push({ names: [run.name], run: i });
     else line.names.push(run.name);
   });
@@ -46,33 +50,18 @@ export function chatDeliveryLatencyChart(report: Report): Chart | null {
   const single = !hasVariants(report);
   const targetUs = runs[lines[0].run].chat!.delivery.targetUs;
   const target = `target ${formatDurationUs(targetUs)}`;
-  const series: LineSeriesOption[] = lines.map(({ names, run }) => {
-    const style = seriesStyle(run);
-    return {
-      type: 'line',
-      name: single ? 'deliveries' : names.join(' = '),
-      // A log axis cannot place 0.
-      data: runs[run].chat!.delivery.cdf.filter(([us]) => us > 0).map(([us, fraction]) => [usToMs(us), fraction * 100]),
-      symbol: 'none',
-      color: style.color,
-      lineStyle: { width: 2, ...(style.dashed ? { type: 'dashed' as const } : {}) },
-    };
+  const latency = (line: { run: number }) => runs[line.run].chat!.delivery.latency;
+  const series: LineSeriesOption[] = lines.map((line, i) => {
+    const style = seriesStyle(line.run);
+    // A curve that runs along an earlier one for half its percentiles is dashed, so the one below shows through.
+    const overlaps = lines.slice(0, i).some((earlier) => closePercentiles(latency(earlier), latency(line)) >= 2);
+    return windowLine(
+      single ? 'deliveries' : line.names.join(' = '),
+      latencyCdfPoints(runs[line.run].chat!.delivery.cdf),
+      { ...style, dashed: style.dashed || overlaps },
+    );
   });
-  series.push({
-    type: 'line',
-    name: target,
-    data: [],
-    symbol: 'none',
-    color: TARGET_COLOR,
-    lineStyle: { width: 1, type: 'dashed', color: TARGET_COLOR },
-    markLine: {
-      silent: true,
-      symbol: 'none',
-      lineStyle: { type: 'dashed', color: TARGET_COLOR, width: 1.5 },
-      label: { show: false },
-      data: [{ name: target, xAxis: usToMs(targetUs) }],
-    },
-  });
+  series.push(verticalMarker(target, usToMs(targetUs), TARGET_COLOR, 'dashed'));
   const legendTopPx = PLOT_TOP_PX + PLOT_HEIGHT_PX + 56;
   const { legend, heightPx } = legendBlock(
     series.map((s) => ({ name: String(s.name) })),
@@ -101,7 +90,10 @@ export function chatDeliveryLatencyChart(report: Report): Chart | null {
   };
 }
 
-function sameCurve(a: LatencySummary, b: LatencySummary): boolean {
+/** How many of p50, p90, p99 and p99.9 lie within SAME_CURVE_SHARE of each other: 4, one curve to the eye. */
+function closePercentiles(a: LatencySummary, b: LatencySummary): number {
   const close = (x: number, y: number) => Math.abs(x - y) <= SAME_CURVE_SHARE * Math.max(x, y);
-  return close(a.p50Us, b.p50Us) && close(a.p90Us, b.p90Us) && close(a.p99Us, b.p99Us) && close(a.p999Us, b.p999Us);
+  return [close(a.p50Us, b.p50Us), close(a.p90Us, b.p90Us), close(a.p99Us, b.p99Us), close(a.p999Us, b.p999Us)].filter(
+    Boolean,
+  ).length;
 }

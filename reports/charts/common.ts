@@ -1,5 +1,5 @@
 import type { EChartsOption, LineSeriesOption } from 'echarts';
-import type { FaultInterval, Report } from '../report-types.js';
+import type { CdfPoint, FaultInterval, Report } from '../report-types.js';
 import { shortFaultLabel } from '../fault-intervals.js';
 import { renderSvg } from './render-svg.js';
 
@@ -315,7 +315,7 @@ export function timeChart(spec: TimeChartSpec): Chart {
   };
 }
 
-/** A per-window line: no point markers (60+ windows), gaps where the value is null. */
+/** A line without point markers (60+ windows, a CDF's hundreds of points), gaps where the value is null. */
 export function windowLine(
   name: string,
   data: [seconds: number, value: number | null][],
@@ -328,6 +328,36 @@ export function windowLine(
     symbol: 'none',
     ...(style.color ? { color: style.color } : {}),
     lineStyle: { width: 2, ...(style.dashed ? { type: 'dashed' as const } : {}) },
+  };
+}
+
+/**
+ * A latency CDF's points for a log latency axis in ms against percent. A log
+ * axis cannot place 0; nothing the simulator times takes 0µs anyway.
+ */
+export const latencyCdfPoints = (cdf: readonly CdfPoint[]): [ms: number, percent: number][] =>
+  cdf.filter(([us]) => us > 0).map(([us, fraction]) => [usToMs(us), fraction * 100]);
+
+/**
+ * A vertical line at `x` across the plot, named in the legend (an empty line
+ * series carrying the mark, so the legend shows its colour and dash): a
+ * percentile or a target on a CDF.
+ */
+export function verticalMarker(label: string, x: number, color: string, type: 'dotted' | 'dashed'): LineSeriesOption {
+  return {
+    type: 'line',
+    name: label,
+    data: [],
+    symbol: 'none',
+    color,
+    lineStyle: { width: 1, type, color },
+    markLine: {
+      silent: true,
+      symbol: 'none',
+      lineStyle: { type, color, width: 1.5 },
+      label: { show: false },
+      data: [{ name: label, xAxis: x }],
+    },
   };
 }
 

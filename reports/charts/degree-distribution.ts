@@ -1,6 +1,6 @@
 import type { LineSeriesOption } from 'echarts';
 import type { FeedGraphReport, Report } from '../report-types.js';
-import { fittedComplementaryCdf } from '../feed/power-law-fit.js';
+import { exponentText, fittedComplementaryCdf } from '../feed/power-law-fit.js';
 import { baseOption, legendBlock, runsOf, seriesStyle, slug, valueAxis, WIDE, type Chart } from './common.js';
 import { decadeAbove, decadeBelow, logAxisLabel } from './feed-log-axis.js';
 import { renderSvg } from './render-svg.js';
@@ -68,7 +68,7 @@ function degreeChart(report: Report, component: string): Chart {
     const line = (exponent: number) => ks.map((k) => [k, fittedComplementaryCdf({ ...fit, exponent }, k)]);
     series.push({
       type: 'line',
-      name: `fit: α = ${fit.exponent.toFixed(2)} ± ${fit.standardError.toFixed(2)} above ${fit.xMin} followers${of}`,
+      name: `fit: α = ${exponentText(fit)} above ${fit.xMin} followers${of}`,
       data: line(fit.exponent),
       color: multi ? style.color : FIT_COLOR,
       symbol: 'none',

@@ -1,16 +1,7 @@
 import type { Report } from '../report-types.js';
+import { slug, type Chart } from './common.js';
 import { FEED_CHART_PREFIX } from './degree-distribution.js';
-import {
-  hasVariants,
-  overlayIntervals,
-  overlaySubtitle,
-  runsOf,
-  slug,
-  timeChart,
-  valueAxis,
-  type Chart,
-} from './common.js';
-import { SHARED_LINE_NOTE, variantLines } from './variant-lines.js';
+import { componentsOf, variantLineChart } from './variant-lines.js';
 
 /** The fan-out backlog chart's id for a feed-service component. */
 export const feedBacklogChartId = (component: string) => `${FEED_CHART_PREFIX}backlog-${slug(component)}`;
@@ -24,29 +15,19 @@ export const feedBacklogChartId = (component: string) => `${FEED_CHART_PREFIX}ba
  * other sharing one.
  */
 export function feedBacklogCharts(report: Report): Chart[] {
-  const components: string[] = [];
-  for (const run of runsOf(report))
-    for (const service of run.feed?.services ?? [])
-      if (!components.includes(service.component) && service.timeline.backlogPeak.some((n) => n > 0))
-        components.push(service.component);
-  const multi = hasVariants(report);
-  return components.map((component) =>
-    timeChart({
+  const queued = componentsOf(report, (run) =>
+    (run.feed?.services ?? []).filter((s) => s.timeline.backlogPeak.some((n) => n > 0)).map((s) => s.component),
+  );
+  return queued.map((component) =>
+    variantLineChart(report, {
       id: feedBacklogChartId(component),
       title: `Fan-out backlog over time: ${component}`,
-      subtitle: `most timeline writes queued at once in each window${multi ? `; ${SHARED_LINE_NOTE}` : ''}${overlaySubtitle(report)}`,
-      durationUs: report.scenario.durationUs,
-      yAxes: [valueAxis('queued writes (peak)', 'y', { min: 0 })],
-      panels: [
-        {
-          series: variantLines(
-            report,
-            (run) => run.feed?.services.find((s) => s.component === component)?.timeline.backlogPeak,
-            'queued writes',
-          ),
-          intervals: overlayIntervals(report),
-        },
-      ],
+      subtitle:
+        'most timeline writes queued at once in each window (active-push: followers queued for its activity check)',
+      axis: 'queued writes (peak)',
+      axisOptions: { min: 0 },
+      values: (run) => run.feed?.services.find((s) => s.component === component)?.timeline.backlogPeak,
+      single: 'queued writes',
     }),
   );
 }

@@ -1,16 +1,7 @@
 import type { Report } from '../report-types.js';
+import { slug, type Chart } from './common.js';
 import { FEED_CHART_PREFIX } from './degree-distribution.js';
-import {
-  hasVariants,
-  overlayIntervals,
-  overlaySubtitle,
-  runsOf,
-  slug,
-  timeChart,
-  valueAxis,
-  type Chart,
-} from './common.js';
-import { SHARED_LINE_NOTE, variantLines } from './variant-lines.js';
+import { componentsOf, variantLineChart } from './variant-lines.js';
 
 /** The timeline-writes chart's id for a feed-service component. */
 export const feedTimelineWritesChartId = (component: string) =>
@@ -24,28 +15,16 @@ export const feedTimelineWritesChartId = (component: string) =>
  * that would lie on each other sharing one (charts/variant-lines.ts).
  */
 export function feedTimelineWritesCharts(report: Report): Chart[] {
-  const components: string[] = [];
-  for (const run of runsOf(report))
-    for (const service of run.feed?.services ?? [])
-      if (!components.includes(service.component)) components.push(service.component);
-  const multi = hasVariants(report);
-  return components.map((component) =>
-    timeChart({
+  const services = componentsOf(report, (run) => (run.feed?.services ?? []).map((s) => s.component));
+  return services.map((component) =>
+    variantLineChart(report, {
       id: feedTimelineWritesChartId(component),
       title: `Timeline writes over time: ${component}`,
-      subtitle: `fan-out writes per second in each window${multi ? `; ${SHARED_LINE_NOTE}` : ''}${overlaySubtitle(report)}`,
-      durationUs: report.scenario.durationUs,
-      yAxes: [valueAxis('timeline writes/s', 'y', { min: 0 })],
-      panels: [
-        {
-          series: variantLines(
-            report,
-            (run) => run.feed?.services.find((s) => s.component === component)?.timeline.timelineWritesPerSec,
-            'timeline writes',
-          ),
-          intervals: overlayIntervals(report),
-        },
-      ],
+      subtitle: 'fan-out writes per second in each window',
+      axis: 'timeline writes/s',
+      axisOptions: { min: 0 },
+      values: (run) => run.feed?.services.find((s) => s.component === component)?.timeline.timelineWritesPerSec,
+      single: 'timeline writes',
     }),
   );
 }

@@ -56,9 +56,12 @@ export function feedVisibilityCharts(report: Report): Chart[] {
         summary: run.feed?.services.find((s) => s.component === component)?.visibility,
       }))
       .filter((l) => l.summary !== undefined && l.summary.count > 0);
-    const labels = lines.map((l) => PERCENTILES.map((p) => formatDurationUs(p.pick(l.summary!))));
+    // A pulled post is visible once stored: "at once" says so where "0µs" would look unmeasured.
+    const labels = lines.map((l) =>
+      PERCENTILES.map((p) => (p.pick(l.summary!) === 0 ? 'at once' : formatDurationUs(p.pick(l.summary!)))),
+    );
     // Delays spanning decades (a pushed write in ms, a returning reader's rebuild in s) go on a log axis, where 0
-    // (pulled: visible once stored) is a bar of no length at the axis's start, its label still saying 0.
+    // (pulled: visible once stored) is a bar of no length at the axis's start, labelled "at once".
     const valuesMs = lines.flatMap((l) => PERCENTILES.map((p) => usToMs(p.pick(l.summary!))));
     const positive = valuesMs.filter((v) => v > 0);
     const lowest = positive.reduce((low, v) => Math.min(low, v), Infinity);
@@ -93,7 +96,7 @@ export function feedVisibilityCharts(report: Report): Chart[] {
     const option = {
       ...baseOption(
         title,
-        'per (post, follower), posts after the warm-up; a pulled post is visible once stored (0: no bar)',
+        'per (post, follower), posts after the warm-up; a pulled post is visible once stored (at once: no bar)',
       ),
       grid: { left: 64, right: rightPx, top: TOP_PX, height: plotHeightPx },
       legend,

@@ -4,6 +4,7 @@ import { cacheHitRatioCharts } from './cache-hit-ratio.js';
 import { chatConnectAttemptsChart } from './chat-connect-attempts.js';
 import { chatConnectedDevicesChart } from './chat-connected-devices.js';
 import { chatDeliveryLatencyChart } from './chat-delivery-latency.js';
+import { chatPresenceUpdatesChart } from './chat-presence-updates.js';
 import { chatServerLoadChart } from './chat-server-load.js';
 import type { Chart } from './common.js';
 import { comparisonCharts } from './comparison.js';
@@ -53,6 +54,7 @@ export function renderCharts(report: Report): Chart[] {
       chatConnectAttemptsChart(report),
       chatDeliveryLatencyChart(report),
       chatServerLoadChart(report),
+      chatPresenceUpdatesChart(report),
     ].filter((chart): chart is Chart => chart !== null),
     ...comparisonCharts(report),
   ];

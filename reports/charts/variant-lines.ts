@@ -1,6 +1,17 @@
 import type { LineSeriesOption } from 'echarts';
 import type { Report } from '../report-types.js';
-import { hasVariants, runsOf, seriesStyle, windowLine, windowMidSeconds } from './common.js';
+import {
+  hasVariants,
+  overlayIntervals,
+  overlaySubtitle,
+  runsOf,
+  seriesStyle,
+  timeChart,
+  valueAxis,
+  windowLine,
+  windowMidSeconds,
+  type Chart,
+} from './common.js';
 
 /**
  * Lines closer than this share of the plot's scale (the largest value any run
@@ -12,6 +23,9 @@ export const SAME_LINE_SHARE = 0.005;
 
 /** The subtitle's words for how runs share a line. */
 export const SHARED_LINE_NOTE = 'variants with matching lines share one';
+
+/** A run of a report: a variant, or the one run. */
+type Run = ReturnType<typeof runsOf>[number];
 
 /**
  * One line per run of `report` over `metrics.timeline`'s windows, `values`
@@ -25,7 +39,7 @@ export const SHARED_LINE_NOTE = 'variants with matching lines share one';
  */
 export function variantLines(
   report: Report,
-  values: (run: ReturnType<typeof runsOf>[number]) => readonly (number | null)[] | undefined,
+  values: (run: Run) => readonly (number | null)[] | undefined,
   single: string,
 ): LineSeriesOption[] {
   const runs = runsOf(report);
@@ -52,6 +66,44 @@ export function variantLines(
       { ...style, dashed: style.dashed || overlaps },
     );
   });
+}
+
+/** One metric over time for the chart of variantLineChart: where its values come from and how it is labelled. */
+export interface VariantLineSpec {
+  id: string;
+  title: string;
+  /** What a point is; the note on shared lines and the fault shading's are added. */
+  subtitle: string;
+  /** The y axis: its name, and options such as min and max. */
+  axis: string;
+  axisOptions?: Record<string, unknown>;
+  /** A run's value per window (undefined: nothing to plot), and the line's name without variants. */
+  values: (run: Run) => readonly (number | null)[] | undefined;
+  single: string;
+}
+
+/**
+ * One metric over time on one plot, a line per variant (those that would lie
+ * on each other sharing one, variantLines), every variant's faults shaded.
+ */
+export function variantLineChart(report: Report, spec: VariantLineSpec): Chart {
+  const shared = hasVariants(report) ? `; ${SHARED_LINE_NOTE}` : '';
+  return timeChart({
+    id: spec.id,
+    title: spec.title,
+    subtitle: `${spec.subtitle}${shared}${overlaySubtitle(report)}`,
+    durationUs: report.scenario.durationUs,
+    yAxes: [valueAxis(spec.axis, 'y', spec.axisOptions)],
+    panels: [{ series: variantLines(report, spec.values, spec.single), intervals: overlayIntervals(report) }],
+  });
+}
+
+/** The components some run lists (`of`), each once, in the order the runs first list them: one chart each. */
+export function componentsOf(report: Report, of: (run: Run) => readonly string[]): string[] {
+  const components: string[] = [];
+  for (const run of runsOf(report))
+    for (const component of of(run)) if (!components.includes(component)) components.push(component);
+  return components;
 }
 
 /** Same gaps and every window within `tolerance`. */

@@ -38,9 +38,9 @@ export interface FeedCostTheory {
  * Active-push writes a post into c's timeline only if c read within the
  * window W before it, and a read made when c had not read within W rebuilds
  * the timeline by pulling every followee. With Poisson reads the time since
- * c's last read is exponential, so both probabilities hold at any moment at
- * least W after the service started keeping read times (stationarity: a
- * warm-up of at least W, no crash wiping the record).
+ * c's last read is exponential, so both probabilities hold at every moment
+ * (the service starts each user's last read from that same distribution;
+ * no crash wipes the record).
  *
  * One pass over the edges, reader by reader (its μ_c and e^{−μ_c·W} once,
  * each followee's λ_p read at random), all strategies at once. The push,

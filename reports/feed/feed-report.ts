@@ -1,6 +1,5 @@
 import type { FeedLog, FeedRecord } from '../../models/measure/feed-log.js';
 import { ERROR_KINDS } from '../../models/measure/request-metrics.js';
-import { formatDurationUs } from '../format.js';
 import type {
   FaultEvent,
   FeedCelebrityPost,
@@ -118,7 +117,7 @@ function serviceReport(
     },
     backlog: { ...backlog, atEnd: record.backlog.current },
     costPerSec: perSec(cost, seconds),
-    theory: theoryReport(record, theory, seconds, facts, single, measureFromUs),
+    theory: theoryReport(record, theory, seconds, facts, single),
     graph: feedGraphReport(setup.graph),
     timeline,
   };
@@ -177,7 +176,7 @@ function measuredBacklog(record: FeedRecord, windows: readonly Window[], measure
 }
 
 const THEORY_NOTE =
-  'Analytic load per second from the graph and each user’s post rate λ and read rate μ, summed over the follows p → c (c follows p): push writes Σλ_p; pull fetches Σμ_c; hybrid pushes producers with fewer followers than the threshold and pulls the rest; selective takes per follow the cheaper of costPerWrite·λ_p and costPerFetch·μ_c (ties push); active-push writes Σλ_p(1 − e^{−μ_c·W}) and fetches Σμ_c·e^{−μ_c·W} (a read after none within W pulls every followee; steady state, W at most the warm-up). Cost = writes × costPerWrite + fetches × costPerFetch. σ: the standard deviation of a per-second figure over the measured span (compound Poisson; active-push’s from the renewal–reward theorem); simulated agrees within ±3σ.';
+  'Analytic load per second from the graph and each user’s post rate λ and read rate μ, summed over the follows p → c (c follows p): push writes Σλ_p; pull fetches Σμ_c; hybrid pushes producers with fewer followers than the threshold and pulls the rest; selective takes per follow the cheaper of costPerWrite·λ_p and costPerFetch·μ_c (ties push); active-push writes Σλ_p(1 − e^{−μ_c·W}) and fetches Σμ_c·e^{−μ_c·W} (a read after none within W pulls every followee; steady state, which the service starts in). Cost = writes × costPerWrite + fetches × costPerFetch. σ: the standard deviation of a per-second figure over the measured span (compound Poisson; active-push’s from the renewal–reward theorem); simulated agrees within ±3σ.';
 
 function theoryReport(
   record: FeedRecord,
@@ -185,7 +184,6 @@ function theoryReport(
   seconds: number,
   facts: FeedRunFacts,
   single: boolean,
-  measureFromUs: number,
 ): FeedTheoryReport {
   const { setup } = record;
   const own = theory.strategies.find((s) => s.strategy === setup.strategy)!;
@@ -196,7 +194,7 @@ function theoryReport(
     fetchesPerSec: sig(s.fetchesPerSec),
     costPerSec: sig(s.costPerSec),
   }));
-  const departures = theoryDepartures(record, variance.writesVarianceRate, seconds, facts, single, measureFromUs);
+  const departures = theoryDepartures(record, variance.writesVarianceRate, seconds, facts, single);
   if (!(seconds > 0))
     return {
       note: THEORY_NOTE,
@@ -241,7 +239,6 @@ function theoryDepartures(
   seconds: number,
   facts: FeedRunFacts,
   single: boolean,
-  measureFromUs: number,
 ): string[] {
   const departures: string[] = [];
   const faults = facts.faults.filter((f) => f.kind !== 'heal' && f.kind !== 'restart');
@@ -249,16 +246,11 @@ function theoryDepartures(
     departures.push(
       `${faults.length} fault${faults.length === 1 ? '' : 's'} in the run: posts, reads and fan-out a crash or partition lost or delayed are counted by the theory, not the run`,
     );
-  const { strategy, activeWindowUs } = record.setup;
-  if (strategy === 'active-push' && activeWindowUs > measureFromUs)
-    departures.push(
-      `the active window (${formatDurationUs(activeWindowUs)}) is longer than the warm-up: early in the measured span fewer readers count as active than in steady state`,
-    );
   // Writes still queued are the measured posts' cost not yet paid; beyond one σ of the write count they show.
   const backlogAtEnd = record.backlog.current;
   if (backlogAtEnd > Math.sqrt(writesVarianceRate * seconds))
     departures.push(
-      `${backlogAtEnd} timeline writes were still queued for fan-out at the end: posts made in the run whose writes the run did not make`,
+      `${backlogAtEnd} ${record.setup.strategy === 'active-push' ? 'followers were still queued for the activity check' : 'timeline writes were still queued for fan-out'} at the end: posts made in the run whose writes the run did not make`,
     );
   if (single) {
     const byOperation = facts.metrics.requests.byOperation;

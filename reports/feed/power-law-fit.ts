@@ -1,4 +1,5 @@
 import { hurwitzZeta } from '../../models/feed/social-graph-zeta.js';
+import type { FeedPowerLawFit } from '../report-types.js';
 import type { DegreeCounts } from './degree-distribution.js';
 
 /**
@@ -14,18 +15,20 @@ import type { DegreeCounts } from './degree-distribution.js';
  * α ≈ 1 + n / Σ ln(k / (x_min − ½)): that one is biased by a few hundredths
  * when x_min is below about 6, where a follower-count tail usually starts,
  * and the tests hold the generator to ±0.05.
+ *
+ * The fit is the report's FeedPowerLawFit (its fields are described there,
+ * for follower counts; any other degree reads the same).
  */
-export interface PowerLawFit {
-  /** α of P(k) ∝ k^−α above xMin. */
-  exponent: number;
-  /** (α − 1) / √n with n = tailUsers: the estimate's standard error (CSN eq. 3.2). */
-  standardError: number;
-  xMin: number;
-  /** Users with a value of at least xMin (the fit's n), and their share of all users. */
-  tailUsers: number;
-  tailShare: number;
-  /** The largest gap between the tail's empirical CDF and the fitted one. */
-  ksDistance: number;
+export type PowerLawFit = FeedPowerLawFit;
+
+/**
+ * "α ± its standard error", rounded where the error's first digit falls (two
+ * to four decimals): "2.30 ± 0.01" for a small graph, "2.3000 ± 0.0006" for
+ * a million users, never "± 0.00".
+ */
+export function exponentText(fit: Pick<PowerLawFit, 'exponent' | 'standardError'>): string {
+  const decimals = Math.min(4, Math.max(2, Math.ceil(-Math.log10(fit.standardError))));
+  return `${fit.exponent.toFixed(decimals)} ± ${fit.standardError.toFixed(decimals)}`;
 }
 
 /** Candidate x_min values leave at least this many users above them, unless told otherwise: smaller tails fit noise. */

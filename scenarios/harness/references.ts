@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { modelDefinition } from '../../models/kit/registry.js';
-import type { ComponentReference } from '../../models/kit/model-contract.js';
+import type { ComponentReference, ScenarioInstance } from '../../models/kit/model-contract.js';
 import { didYouMean } from './did-you-mean.js';
 import { groupNodeNames } from './node-names.js';
 import type { Issue } from './schema-issues.js';
@@ -71,6 +71,7 @@ export function checkReferences(document: Doc): Issue[] {
 
   const hostedBy = new Map<string, string>();
   const components = new Set(Object.keys(mapping(document.components) ?? {}));
+  const instances = scenarioInstances(document);
   const componentType = (component: string) => mapping(mapping(document.components)![component])?.type;
   for (const section of ['components', 'workloads'] as const) {
     for (const [name, value] of Object.entries(mapping(document[section]) ?? {})) {
@@ -125,6 +126,7 @@ export function checkReferences(document: Doc): Issue[] {
       if (nodeCount !== undefined && nodeCount !== null) {
         for (const p of modelChecks(instance, nodeCount)) problem([section, name, ...p.path], p.message);
       }
+      for (const p of checksAmong(instance, name, instances)) problem([section, name, ...p.path], p.message);
     }
   }
   // When a section is not a mapping (the schema says so), which groups it meant to use is unknown.
@@ -330,6 +332,31 @@ function modelChecks(instance: Doc, nodeCount: number): { path: (string | number
   if (model?.check === undefined) return [];
   const parsed = model.params.safeParse(params);
   return parsed.success ? model.check(parsed.data, { nodeCount }) : [];
+}
+
+/** Every component and workload as written, in file order, for the models' checks across instances. */
+function scenarioInstances(document: Doc): ScenarioInstance[] {
+  return (['components', 'workloads'] as const).flatMap((section) =>
+    Object.entries(mapping(document[section]) ?? {}).flatMap(([name, value]) => {
+      const instance = mapping(value);
+      if (instance === undefined) return [];
+      const { type, nodes: _nodes, ...params } = instance;
+      return [{ name, section, type, params }];
+    }),
+  );
+}
+
+/** The model's checks across instances, once its parameters are valid. */
+function checksAmong(
+  instance: Doc,
+  name: string,
+  instances: readonly ScenarioInstance[],
+): { path: (string | number)[]; message: string }[] {
+  const { type, nodes: _nodes, ...params } = instance;
+  const model = typeof type === 'string' ? modelDefinition(type) : undefined;
+  if (model?.checkAmong === undefined) return [];
+  const parsed = model.params.safeParse(params);
+  return parsed.success ? model.checkAmong(parsed.data, name, instances) : [];
 }
 
 /** When `name` looks like a node of a known group but is past its count: the nodes it does have. */

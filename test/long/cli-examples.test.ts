@@ -99,7 +99,7 @@ describe('documented examples', () => {
 
   it(
     'every one runs as written, with the exit code its comment gives (0 otherwise)',
-    { timeout: 300_000 },
+    { timeout: 600_000 },
     async () => {
       if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run npm run build (npm test does)`);
       const sources = [

@@ -67,6 +67,23 @@ export class ScriptedClient implements Process<ChatToDevice> {
     return this.nextId++;
   }
 
+  /** The seqs of the send acks received, in order (−1: acknowledged on receipt). */
+  ackedSeqs(): number[] {
+    return this.of('chat-send-ack').map((a) => a.seq);
+  }
+
+  /** Device `device` wrote a message: a `chat-send` to a server, or the `chat-append` a server relays to a store. */
+  write(
+    kind: 'chat-send' | 'chat-append',
+    to: string | NodeId,
+    device: number,
+    conversation: number,
+    clientMessageId: number,
+  ): void {
+    const sentUs = this.ctx.nowUs;
+    this.send(to, { kind, id: this.wireId(), device, conversation, clientMessageId, sentUs, sizeBytes: 100 });
+  }
+
   of<K extends ChatToDevice['kind']>(kind: K): (Extract<ChatToDevice, { kind: K }> & { atUs: number })[] {
     return this.inbox.filter((r) => r.message.kind === kind).map((r) => ({ ...r.message, atUs: r.atUs })) as never;
   }
@@ -177,7 +194,7 @@ export function chatRig(options: ChatRigOptions): ChatRig {
       const protocol = connectOptions.protocol ?? 'websocket';
       rig.at(atUs, device, (client) => {
         const id = client.wireId();
-        client.send('dir-1', { kind: 'chat-locate', id, device });
+        client.send('dir-1', { kind: 'chat-locate', id, device, avoid: -1 });
         const wait = () => {
           const reply = client.of('chat-locate-reply').find((r) => r.id === id);
           if (reply === undefined) return void sim.at(sim.nowUs + 1_000, wait);
@@ -187,7 +204,8 @@ export function chatRig(options: ChatRigOptions): ChatRig {
             const answer = client.of('chat-connect-reply').find((r) => r.id === connectId);
             if (answer === undefined) return void sim.at(sim.nowUs + 1_000, opened);
             if (answer.error !== undefined) return;
-            client.send(reply.server, { kind: 'chat-sync', id: client.wireId(), device, conversation: -1 });
+            const sync = { kind: 'chat-sync', id: client.wireId(), device, conversation: -1, fromSeq: 0, beforeSeq: 0 };
+            client.send(reply.server, sync);
             const beat = connectOptions.heartbeatUs;
             if (beat === undefined) return;
             const heartbeat = () => {
