@@ -99,9 +99,20 @@ function chatRows(cells: ChatReport[], names: string[]): string[][] {
       `${escapeHtml(formatCount(c.messages.sent))}${detail(`${formatCount(c.messages.acknowledged)} acknowledged; ${formatCount(c.messages.deliveries)} deliveries`)}`,
   );
   row('lost', (c) => badCount(c.messages.lost));
-  row('duplicated', (c) => badCount(c.messages.duplicates));
-  row('out of order', (c) => badCount(c.messages.outOfOrder));
-  row('undelivered at the end', (c) => badCount(c.messages.undeliveredAtEnd));
+  const inConversations = (n: number, c: ChatReport) =>
+    n === 0 ? '' : detail(`in ${formatCount(n)} of ${formatCount(c.messages.conversations.total)} conversations`);
+  row(
+    'duplicated',
+    (c) => badCount(c.messages.duplicates) + inConversations(c.messages.conversations.withDuplicates, c),
+  );
+  row(
+    'out of order',
+    (c) => badCount(c.messages.outOfOrder) + inConversations(c.messages.conversations.withOutOfOrder, c),
+  );
+  row(
+    'undelivered at the end',
+    (c) => badCount(c.messages.undeliveredAtEnd) + inConversations(c.messages.conversations.withUndelivered, c),
+  );
   row(
     'unacknowledged sends at the end',
     (c) => escapeHtml(formatCount(c.messages.pendingAtEnd)),

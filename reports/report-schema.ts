@@ -702,6 +702,7 @@ const chatReport = obj({
     outOfOrder: num,
     undeliveredAtEnd: num,
     pendingAtEnd: num,
+    conversations: obj({ total: num, withDuplicates: num, withOutOfOrder: num, withUndelivered: num }),
   }),
   connections: obj({
     attempts: num,

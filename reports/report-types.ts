@@ -1263,6 +1263,16 @@ export interface ChatMessagesReport {
   undeliveredAtEnd: number;
   /** Sends clients still held unacknowledged at the end (queued, or lost on the way). */
   pendingAtEnd: number;
+  /** Conversations in the run, and how many had a duplicate, an out-of-order arrival, or messages undelivered at the end. */
+  conversations: ChatConversationsReport;
+}
+
+/** Ordering is per conversation (its sequence numbers), so what went wrong is also counted by conversation. */
+export interface ChatConversationsReport {
+  total: number;
+  withDuplicates: number;
+  withOutOfOrder: number;
+  withUndelivered: number;
 }
 
 export interface ChatConnectionsReport {

@@ -64,8 +64,14 @@ function handLog(windows: number): ChatLog {
     log.delivered(at(sentS), at(sentS + latencyS));
   }
   log.lost = 1;
-  log.count('duplicates', at(13), 2);
-  log.count('outOfOrder', at(13));
+  log.conversations(6);
+  log.countIn(4, 'duplicates', at(13));
+  log.countIn(4, 'duplicates', at(13.5));
+  // Before the warm-up's end: neither counted nor marking its conversation.
+  log.countIn(5, 'duplicates', at(1));
+  log.countIn(1, 'outOfOrder', at(13));
+  log.undelivered(2, 3);
+  log.undelivered(3, 0);
   return log;
 }
 
@@ -109,8 +115,9 @@ describe('the chat section', () => {
       lost: 1,
       duplicates: 2,
       outOfOrder: 1,
-      undeliveredAtEnd: 0,
+      undeliveredAtEnd: 3,
       pendingAtEnd: 0,
+      conversations: { total: 6, withDuplicates: 1, withOutOfOrder: 1, withUndelivered: 1 },
     });
     // 2 a window in the 15 calm windows from 2 s, 150 in the storm; the first connects were in the warm-up.
     expect(r.connections).toMatchObject({

@@ -478,6 +478,7 @@ export const chatClientsModel: ModelDefinition<typeof chatClientsParams> = {
     const population = publishPopulation(params, ctx);
     chats.protocols.set(ctx.name, params.protocol);
     chats.devices(population.users * population.devicesPerUser);
+    chats.conversations(population.conversations);
     const shared: ChatClientsShared = {
       settings: chatDeviceSettings(params),
       population,
@@ -535,6 +536,5 @@ function finishCounts(
     });
   }
   for (let c = 0; c < population.conversations; c++)
-    if (lowestCursor[c] !== Number.POSITIVE_INFINITY)
-      chats.undeliveredAtEnd += Math.max(0, chats.storedSeq(c) - lowestCursor[c]);
+    if (lowestCursor[c] !== Number.POSITIVE_INFINITY) chats.undelivered(c, chats.storedSeq(c) - lowestCursor[c]);
 }

@@ -632,19 +632,19 @@ export class ChatDevice {
     const expected = this.disk.expected;
     const next = expected[i];
     if (seq < next) {
-      if (envelope !== OWN) chats.count('duplicates', ctx.nowUs);
+      if (envelope !== OWN) chats.countIn(this.conversations[i], 'duplicates', ctx.nowUs);
       return false;
     }
     if (seq > next) {
       let held = this.held[i];
       if (held === null) held = this.held[i] = new Map();
       if (held.has(seq)) {
-        if (envelope !== OWN) chats.count('duplicates', ctx.nowUs);
+        if (envelope !== OWN) chats.countIn(this.conversations[i], 'duplicates', ctx.nowUs);
         return false;
       }
       held.set(seq, envelope);
       this.heldCount++;
-      if (envelope !== OWN) chats.count('outOfOrder', ctx.nowUs);
+      if (envelope !== OWN) chats.countIn(this.conversations[i], 'outOfOrder', ctx.nowUs);
       if (this.gapTimer === -1) this.gapTimer = ctx.setTimer(settings.gapTimeoutUs, DEVICE_TIMERS.gap, this.index);
       return false;
     }
@@ -676,7 +676,7 @@ export class ChatDevice {
     const identity = envelope.senderDevice * 0x1_0000_0000 + envelope.clientMessageId;
     const recent = (this.recent ??= new RecentSet(RECENT_MESSAGES));
     if (!recent.add(identity)) {
-      this.host.chats.count('duplicates', this.host.ctx.nowUs);
+      this.host.chats.countIn(this.conversations[i], 'duplicates', this.host.ctx.nowUs);
       return;
     }
     this.host.chats.deliveredInOrder(

@@ -54,6 +54,9 @@ export const CHAT_COUNTERS = [
 
 export type ChatCounter = (typeof CHAT_COUNTERS)[number];
 
+/** The bits of a conversation's marks: what went wrong in it at least once. */
+const MARKS = { duplicates: 1, outOfOrder: 2, undelivered: 4 } as const;
+
 /** The guide's delivery target ("ideally under 100ms"): the report gives the share of deliveries within it. */
 export const CHAT_DELIVERY_TARGET_US = 100_000;
 
@@ -76,6 +79,8 @@ export class ChatLog {
   undeliveredAtEnd = 0;
   /** Each server crash that dropped devices: when, how many, and when the last of them was connected again (NaN if never). */
   readonly outages: ChatOutage[] = [];
+  /** Per conversation, the MARKS of what went wrong in it. */
+  private conversationMarks = new Uint8Array(0);
   /** Per device: the node of the server it is connected to, −1 when not connected. */
   private serverOf = new Int32Array(0);
   /** Outages some dropped device is still away from, with when the latest of them came back. */
@@ -116,6 +121,39 @@ export class ChatLog {
       grown.set(this.serverOf);
       this.serverOf = grown;
     }
+  }
+
+  /** Sizes the per-conversation marks; the client workload calls it once when built. */
+  conversations(count: number): void {
+    if (count > this.conversationMarks.length) {
+      const grown = new Uint8Array(count);
+      grown.set(this.conversationMarks);
+      this.conversationMarks = grown;
+    }
+  }
+
+  /** A duplicate or out-of-order arrival in `conversation`: counted, and the conversation marked as having had one (after the warm-up). */
+  countIn(conversation: number, counter: 'duplicates' | 'outOfOrder', nowUs: number): void {
+    this.count(counter, nowUs);
+    if (nowUs >= this.measureFromUs) this.conversationMarks[conversation] |= MARKS[counter];
+  }
+
+  /** `messages` stored messages of `conversation` that some device connected at the end still lacked. */
+  undelivered(conversation: number, messages: number): void {
+    if (messages <= 0) return;
+    this.undeliveredAtEnd += messages;
+    this.conversationMarks[conversation] |= MARKS.undelivered;
+  }
+
+  /** The conversations that had a duplicate, an out-of-order arrival, or messages undelivered at the end, of all of them. */
+  conversationsWith(kind: keyof typeof MARKS): number {
+    let n = 0;
+    for (const marks of this.conversationMarks) if ((marks & MARKS[kind]) !== 0) n++;
+    return n;
+  }
+
+  get conversationCount(): number {
+    return this.conversationMarks.length;
   }
 
   count(counter: ChatCounter, nowUs: number, n = 1): void {
@@ -330,6 +368,7 @@ export class ChatLog {
         this.lost,
         this.undeliveredAtEnd,
         this.pendingAtEnd,
+        Array.from(this.conversationMarks),
         this.outages.map((o) => [o.server, o.atUs, o.devicesDropped, o.allReconnectedUs]),
       ],
     };

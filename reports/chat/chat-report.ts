@@ -78,6 +78,12 @@ export function chatLogReport(
       outOfOrder: t.outOfOrder,
       undeliveredAtEnd: log.undeliveredAtEnd,
       pendingAtEnd: log.pendingAtEnd,
+      conversations: {
+        total: log.conversationCount,
+        withDuplicates: log.conversationsWith('duplicates'),
+        withOutOfOrder: log.conversationsWith('outOfOrder'),
+        withUndelivered: log.conversationsWith('undelivered'),
+      },
     },
     connections: {
       attempts: t.connectAttempts,
