@@ -1,10 +1,9 @@
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { Bench } from 'tinybench';
 import { Simulation, type NodeContext, type NodeId, type Process } from '../engine/index.js';
 import { buildScenario } from '../scenarios/harness/build-scenario.js';
 import { resolveScenarioArgument } from '../scenarios/harness/bundled-scenarios.js';
 import { loadScenario, parseScenarioText } from '../scenarios/harness/load-scenario.js';
+import { heldMemory } from './held-memory.js';
 
 export interface SimulationFigure {
   name: string;
@@ -212,12 +211,8 @@ export interface MillionNodeFigures {
  * in under 512 MiB, at least 0.8M events/s with a million pending events).
  */
 export function millionNodeBenchmark(nodes = 1_000_000): MillionNodeFigures {
-  setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as () => void;
   const held = () => {
-    gc();
-    gc();
-    const m = process.memoryUsage();
+    const m = heldMemory();
     return m.heapUsed + m.arrayBuffers;
   };
   const before = held();

@@ -5,14 +5,13 @@
  * the report does with it (in-degree counts and the Clauset–Shalizi–Newman
  * fit). Run alone: npx tsx -e "import('./bench/social-graph.ts').then((m) => m.socialGraphBenchmarks(() => {}, () => {}))"
  */
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { deriveStream } from '../engine/index.js';
 import { generateSocialGraph } from '../models/feed/social-graph-generator.js';
 import { socialGraphParams } from '../models/feed/social-graph-params.js';
 import { edgeCount } from '../models/parts/social-graph.js';
 import { inDegreeCounts } from '../reports/feed/degree-distribution.js';
 import { fitPowerLaw } from '../reports/feed/power-law-fit.js';
+import { heldMemory } from './held-memory.js';
 
 type RecordFigure = (name: string, value: number, unit: string) => void;
 
@@ -22,19 +21,11 @@ export function socialGraphBenchmarks(
   users = 1_000_000,
   meanFollows = 25,
 ): void {
-  setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as () => void;
-  const held = () => {
-    gc();
-    gc();
-    const m = process.memoryUsage();
-    return { heap: m.heapUsed, arrayBuffers: m.arrayBuffers };
-  };
   const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
   const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
   console.log(`\nSocial graph: ${fmt(users)} users, ${meanFollows} follows each on average, α = 2.3\n`);
   const params = socialGraphParams.parse({ users, meanFollows, exponent: 2.3 });
-  const before = held();
+  const before = heldMemory();
   let started = performance.now();
   const cpuBefore = process.cpuUsage();
   const graph = generateSocialGraph(params, deriveStream(1, 'feed', 'social-graph'));
@@ -42,7 +33,7 @@ export function socialGraphBenchmarks(
   const cpu = process.cpuUsage(cpuBefore);
   // On a shared machine the wall time includes waiting for a core; the CPU time does not.
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  const after = held();
+  const after = heldMemory();
   const edges = edgeCount(graph);
   started = performance.now();
   const fit = fitPowerLaw(inDegreeCounts(graph));
@@ -53,7 +44,7 @@ export function socialGraphBenchmarks(
   );
   console.log(`  rate                      ${fmt(edges / seconds)} edges/s`);
   console.log(
-    `  held after a GC           ${mib(heldArrays)} in typed arrays (${(heldArrays / edges).toFixed(1)} bytes a follow), heap ${mib(after.heap - before.heap)}`,
+    `  held after a GC           ${mib(heldArrays)} in typed arrays (${(heldArrays / edges).toFixed(1)} bytes a follow), heap ${mib(after.heapUsed - before.heapUsed)}`,
   );
   console.log(`  peak RSS of the process   ${mib(process.resourceUsage().maxRSS * 1024)}`);
   console.log(

@@ -28,7 +28,7 @@ const specs = fc.integer({ min: 2, max: 60 }).chain((users) =>
 );
 
 const generate = (spec: ChatPopulationSpec & { seed: number }) =>
-  generateChatPopulation(spec, deriveStream(spec.seed, 'users', 'chat-population'), 'users');
+  generateChatPopulation(spec, deriveStream(spec.seed, 'users', 'chat-population'));
 
 describe('chat population', () => {
   it('membership rows agree both ways, pairs are distinct partners, groups have their sizes, contacts are the union', () => {

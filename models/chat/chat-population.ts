@@ -34,8 +34,6 @@ export interface ChatPopulation {
   /** `contacts[contactStart[u] .. contactStart[u + 1])`: the users sharing a conversation with u (length users + 1). */
   readonly contactStart: Int32Array;
   readonly contacts: Int32Array;
-  /** The chat-clients workload that built it (one workload per directory). */
-  readonly owner: string;
 }
 
 export interface ChatPopulationSpec {
@@ -81,7 +79,7 @@ export function conversationIndex(population: ChatPopulation, user: number, conv
  * fewer when no one with room is left). Groups draw their members uniformly
  * without replacement (a partial Fisher–Yates shuffle).
  */
-export function generateChatPopulation(spec: ChatPopulationSpec, rng: RandomStream, owner: string): ChatPopulation {
+export function generateChatPopulation(spec: ChatPopulationSpec, rng: RandomStream): ChatPopulation {
   const { users, devicesPerUser, contactsPerUser: k } = spec;
   if (!(Number.isInteger(users) && users >= 1))
     throw new RangeError(`a chat population needs users >= 1, got ${users}`);
@@ -205,7 +203,6 @@ export function generateChatPopulation(spec: ChatPopulationSpec, rng: RandomStre
     groupFrom,
     contactStart,
     contacts,
-    owner,
   };
 }
 

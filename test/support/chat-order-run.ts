@@ -112,7 +112,6 @@ function populationOf(built: BuiltScenario): ChatPopulation {
       groups: params.groups,
     },
     built.sim.stream('users', 'chat-population'),
-    'users',
   );
 }
 

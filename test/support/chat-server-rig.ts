@@ -129,7 +129,6 @@ export function chatRig(options: ChatRigOptions): ChatRig {
       groups: options.groups ?? [],
     },
     sim.stream('rig', 'population'),
-    'rig',
   );
   chats.devices(options.users * dpu);
   const shared = new Map<string, unknown>([[chatPopulationKey('chat'), population]]);
