@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import {
   checkFigures,
+  measureDropsAgain,
   machineFingerprint,
   readFiguresFile,
   recordFigures,
@@ -16,12 +17,14 @@ import {
 import { campaignBenchmarks, storeBenchmarks } from './campaigns.js';
 import { formatHoldTable, holdBenchmarks } from './hold.js';
 import { checkerBenchmarks } from './linearizability.js';
-import { mm1Comparison } from './mm1-comparison.js';
-import { millionNodeBenchmark, simulationBenchmarks } from './simulations.js';
+import { inFreshProcess } from './in-fresh-process.js';
+import { MM1_WAYS, type Mm1Figure } from './mm1-comparison.js';
+import { SIMULATIONS, type MillionNodeFigures, type SimulationFigure } from './simulations.js';
 import { formatStartup, startupBenchmarks } from './startup.js';
-import { tracingBenchmarks } from './tracing.js';
+import type { TracingFigure } from './tracing.js';
 
 const FIGURES_FILE = join(import.meta.dirname, 'figures.json');
+const SIMULATIONS_MODULE = new URL('./simulations.ts', import.meta.url);
 const args = process.argv.slice(2);
 const unknown = args.filter((a) => a !== '--check' && a !== '--record');
 if (unknown.length > 0) {
@@ -34,12 +37,23 @@ const started = performance.now();
 const figures: Figure[] = [];
 const higher = (name: string, value: number, unit: string) => figures.push({ name, value, unit, better: 'higher' });
 const lower = (name: string, value: number, unit: string) => figures.push({ name, value, unit, better: 'lower' });
+/** Figures that can be measured again on their own, by name: `--check` measures a dropped one again before failing. */
+const measureAgain = new Map<string, () => Promise<number>>();
+/** The same measurement for several figures is made again once. */
+const once = <T>(measure: () => Promise<T>) => {
+  let made: Promise<T> | undefined;
+  return () => (made ??= measure());
+};
 
 console.log('Start-up of the built CLI, spawned, median of 9 (run: of 5)\n');
 const startup = startupBenchmarks();
 console.log(formatStartup(startup));
 // node's own start is the yardstick, not a figure of faultline's.
-for (const f of startup.slice(1)) lower(`start-up: ${f.name}`, f.medianMs, 'ms');
+const startupAgain = once(async () => startupBenchmarks());
+for (const f of startup.slice(1)) {
+  lower(`start-up: ${f.name}`, f.medianMs, 'ms');
+  measureAgain.set(`start-up: ${f.name}`, async () => (await startupAgain()).find((g) => g.name === f.name)!.medianMs);
+}
 console.log();
 
 console.log('Hold model: pop one event, push one at t + Exp(1 ms), at a steady number of pending events\n');
@@ -57,9 +71,15 @@ console.log('\nTargets:');
 for (const [name, met] of targets)
   console.log(`  ${met === undefined ? 'not measured' : met ? 'met    ' : 'MISSED '} ${name}`);
 
-console.log('\nWhole simulations (steady state)\n');
-const whole = await simulationBenchmarks();
-for (const f of whole) {
+console.log("\nWhole simulations (steady state), each in a process of its own as a user's run is\n");
+const whole: SimulationFigure[] = [];
+for (const name of SIMULATIONS) {
+  const measure = () => inFreshProcess<SimulationFigure>(SIMULATIONS_MODULE, 'simulationBenchmark', name);
+  const f = await measure();
+  whole.push(f);
+  const again = once(measure);
+  measureAgain.set(f.name, async () => (await again()).eventsPerSec);
+  if (f.extra) measureAgain.set(`${f.name}: ${f.extra.label}`, async () => (await again()).extra!.perSec);
   const extra = f.extra ? `   ${fmt(f.extra.perSec)} ${f.extra.label}` : '';
   console.log(`  ${f.name.padEnd(48)} ${fmt(f.eventsPerSec).padStart(11)} events/s${extra}`);
   higher(f.name, f.eventsPerSec, 'events/s');
@@ -87,7 +107,7 @@ const cached = whole.find((f) => f.name.startsWith('clients -> cache tier'));
 console.log(`  ${verdict(cached, 1e6)} cache-fronted request path (clients -> cache tier -> database) >= 1M events/s`);
 
 console.log('\nTracing on the load-balanced request path, side by side\n');
-const tracing = await tracingBenchmarks();
+const tracing = await inFreshProcess<TracingFigure[]>(new URL('./tracing.ts', import.meta.url), 'tracingBenchmarks');
 const traceOff = tracing[0].eventsPerSec;
 for (const f of tracing) {
   const lines = f.linesPerSec === undefined ? '' : `   ${fmt(f.linesPerSec)} lines/s`;
@@ -97,7 +117,12 @@ for (const f of tracing) {
 }
 
 console.log('\nA million nodes (ping-pong, one message in flight each)\n');
-const million = millionNodeBenchmark();
+const measureMillion = () => inFreshProcess<MillionNodeFigures>(SIMULATIONS_MODULE, 'millionNodeBenchmark');
+const million = await measureMillion();
+const millionAgain = once(measureMillion);
+measureAgain.set('million nodes: build', async () => (await millionAgain()).buildSeconds);
+measureAgain.set('million nodes: held', async () => (await millionAgain()).heldBytes / 2 ** 20);
+measureAgain.set('million nodes: steady state', async () => (await millionAgain()).eventsPerSec);
 const mib = million.heldBytes / 2 ** 20;
 console.log(`  built (nodes added)       ${million.buildSeconds.toFixed(2)} s`);
 console.log(`  started (first pings)     ${million.startSeconds.toFixed(2)} s`);
@@ -115,8 +140,12 @@ Targets:
   ${million.eventsPerSec >= 0.8e6 ? 'met    ' : 'MISSED '} >= 0.8M events/s with a million pending`);
 
 console.log('\nM/M/1 at rho 0.8 three ways, in completed customers per second\n');
-const mm1 = await mm1Comparison();
-for (const f of mm1) {
+const mm1: Mm1Figure[] = [];
+for (const name of MM1_WAYS) {
+  const measure = () => inFreshProcess<Mm1Figure>(new URL('./mm1-comparison.ts', import.meta.url), 'mm1Way', name);
+  const f = await measure();
+  mm1.push(f);
+  measureAgain.set(`M/M/1: ${f.name}`, async () => (await measure()).customersPerSec);
   const sojourn = f.meanSojournMs === undefined ? '' : `   mean time in system ${f.meanSojournMs.toFixed(3)} ms`;
   console.log(`  ${f.name.padEnd(48)} ${fmt(f.customersPerSec).padStart(11)} customers/s${sojourn}`);
   higher(`M/M/1: ${f.name}`, f.customersPerSec, 'customers/s');
@@ -174,8 +203,10 @@ console.log(`\nNode ${process.version}, ${((performance.now() - started) / 1000)
 
 const fingerprint = machineFingerprint();
 if (args.includes('--check')) {
-  const result = checkFigures(readFiguresFile(FIGURES_FILE), fingerprint, figures);
-  console.log(`\n${result.lines.join('\n')}`);
+  const file = readFiguresFile(FIGURES_FILE);
+  const second = await measureDropsAgain(file, fingerprint, figures, measureAgain);
+  const result = checkFigures(file, fingerprint, second.figures);
+  console.log(`\n${[...second.lines, ...result.lines].join('\n')}`);
   process.exitCode = result.code;
 }
 if (args.includes('--record')) {

@@ -130,67 +130,62 @@ workloads:
   users: { type: poisson, nodes: client, target: app-cache, rate: 1000/s, timeout: 1s, operations: { read: 0.95, write: 0.05 }, keys: { count: 100000, zipf: 0.9 } }
 `;
 
-/** Whole simulations in steady state: each iteration continues the same run for BATCH events. */
-export async function simulationBenchmarks(): Promise<SimulationFigure[]> {
-  const ping = pingPong(10_000);
-  const scenarios = new Map([
-    ['mm1 scenario (M/M/1 at rho 0.8), with metrics', bundled('mm1')],
-    ['regional-partition scenario, with metrics', bundled('regional-partition')],
-    [
-      'clients -> balancer -> 10 servers, with metrics',
-      buildScenario(parseScenarioText(BALANCED_PATH, 'balanced-path.yaml').scenario),
-    ],
-    [
-      'producers -> replicated log -> consumer group',
-      buildScenario(parseScenarioText(MESSAGING_PATH, 'messaging-path.yaml').scenario),
-    ],
-    ['clients -> cache tier -> database', buildScenario(parseScenarioText(CACHE_PATH, 'cache-path.yaml').scenario)],
-  ]);
-  const completed = (b: ReturnType<typeof bundled>) => b.requests.windows.reduce((sum, w) => sum + w.succeeded, 0);
-  const atStart = new Map<string, { requests: number; events: number }>();
+/** The whole simulations `simulationBenchmark` measures, by name. */
+export const SIMULATIONS = [
+  'ping-pong, 10,000 nodes over the network',
+  'ping-pong with object payloads, digested',
+  'ping-pong with object payloads, digest off',
+  'mm1 scenario (M/M/1 at rho 0.8), with metrics',
+  'regional-partition scenario, with metrics',
+  'clients -> balancer -> 10 servers, with metrics',
+  'producers -> replicated log -> consumer group',
+  'clients -> cache tier -> database',
+] as const;
+
+function simulationNamed(name: (typeof SIMULATIONS)[number]): Simulation | ReturnType<typeof bundled> {
+  switch (name) {
+    case 'ping-pong, 10,000 nodes over the network':
+      return pingPong(10_000);
+    case 'ping-pong with object payloads, digested':
+      return pingPong(10_000, 'object');
+    case 'ping-pong with object payloads, digest off':
+      return pingPong(10_000, 'object', () => 0);
+    case 'mm1 scenario (M/M/1 at rho 0.8), with metrics':
+      return bundled('mm1');
+    case 'regional-partition scenario, with metrics':
+      return bundled('regional-partition');
+    case 'clients -> balancer -> 10 servers, with metrics':
+      return buildScenario(parseScenarioText(BALANCED_PATH, 'balanced-path.yaml').scenario);
+    case 'producers -> replicated log -> consumer group':
+      return buildScenario(parseScenarioText(MESSAGING_PATH, 'messaging-path.yaml').scenario);
+    case 'clients -> cache tier -> database':
+      return buildScenario(parseScenarioText(CACHE_PATH, 'cache-path.yaml').scenario);
+  }
+}
+
+/**
+ * One whole simulation in steady state, each iteration continuing the same run
+ * for BATCH events; call it through `inFreshProcess`, one simulation a process.
+ */
+export async function simulationBenchmark(name: (typeof SIMULATIONS)[number]): Promise<SimulationFigure> {
+  const built = simulationNamed(name);
+  const scenario = built instanceof Simulation ? undefined : built;
+  const sim = scenario === undefined ? (built as Simulation) : scenario.sim;
+  const completed = () => scenario!.requests.windows.reduce((sum, w) => sum + w.succeeded, 0);
+  let atStart = { requests: 0, events: 0 };
   const bench = new Bench({ time: 3_000, warmupTime: 500, iterations: 5 });
-  bench.add('ping-pong, 10,000 nodes over the network', () => {
-    ping.run({ maxEvents: BATCH });
+  bench.add(name, () => void sim.run({ maxEvents: BATCH }), {
+    beforeAll() {
+      atStart = { requests: scenario === undefined ? 0 : completed(), events: sim.events };
+    },
   });
-  const objects = pingPong(10_000, 'object');
-  const objectsUndigested = pingPong(10_000, 'object', () => 0);
-  bench.add('ping-pong with object payloads, digested', () => {
-    objects.run({ maxEvents: BATCH });
-  });
-  bench.add('ping-pong with object payloads, digest off', () => {
-    objectsUndigested.run({ maxEvents: BATCH });
-  });
-  for (const [name, b] of scenarios) {
-    bench.add(
-      name,
-      () => {
-        b.sim.run({ maxEvents: BATCH });
-      },
-      {
-        beforeAll() {
-          atStart.set(name, { requests: completed(b), events: b.sim.events });
-        },
-      },
-    );
-  }
   await bench.run();
-  const figures: SimulationFigure[] = [];
-  for (const task of bench.tasks) {
-    const r = task.result;
-    if (!('period' in r)) throw new Error(`benchmark "${task.name}" did not complete: ${r.state}`);
-    const eventsPerSec = BATCH / (r.period / 1000);
-    const figure: SimulationFigure = { name: task.name, eventsPerSec };
-    const b = scenarios.get(task.name);
-    if (b !== undefined) {
-      const start = atStart.get(task.name)!;
-      figure.extra = {
-        label: 'completed requests/s',
-        perSec: eventsPerSec * ((completed(b) - start.requests) / (b.sim.events - start.events)),
-      };
-    }
-    figures.push(figure);
-  }
-  return figures;
+  const r = bench.tasks[0].result;
+  if (!('period' in r)) throw new Error(`benchmark "${name}" did not complete: ${r.state}`);
+  const eventsPerSec = BATCH / (r.period / 1000);
+  if (scenario === undefined) return { name, eventsPerSec };
+  const perEvent = (completed() - atStart.requests) / (sim.events - atStart.events);
+  return { name, eventsPerSec, extra: { label: 'completed requests/s', perSec: eventsPerSec * perEvent } };
 }
 
 export interface MillionNodeFigures {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IntMap } from '../parts/int-map.js';
 import { distribution, type NodeContext, type NodeId, type TimerHandle, type TimeUs } from '../../engine/index.js';
 import type { InspectableProcess, InspectedState } from '../kit/inspect-contract.js';
 import { BALANCING_ALGORITHMS, Backends, type BalancingAlgorithm } from './balancing-policies.js';
@@ -77,7 +78,7 @@ export class LoadBalancer implements InspectableProcess<Request | Response | Pin
   private readonly backendNames: readonly string[];
   private readonly processing;
   private readonly processingRng;
-  private readonly pending = new Map<number, Pending>();
+  private readonly pending = new IntMap<Pending>();
   private readonly errorsInARow: Int32Array;
   private readonly probes = new Map<number, Probe>();
   private readonly checkStreak: Int32Array;

@@ -30,6 +30,7 @@ import { ConsistentHashRing } from '../parts/consistent-hash-ring.js';
 import { ObjectSizes } from './object-sizes.js';
 import { KeyFlights, refreshesEarly, type KeyFlight } from './stampede-guard.js';
 import { WriteBehindBuffer, type PendingWrite } from './write-behind-buffer.js';
+import { IntMap } from '../parts/int-map.js';
 
 /** A value (or a delete) a cache node sets on its replica, the key's next node on the ring. */
 export interface CacheReplica {
@@ -137,7 +138,7 @@ export class CacheNode
 {
   private readonly store: CacheStore;
   private readonly flights = new KeyFlights();
-  private readonly calls = new Map<number, BackendCall>();
+  private readonly calls = new IntMap<BackendCall>();
   private readonly buffer: WriteBehindBuffer | null;
   /** early-expiry: each key's last fetch time δ, in µs. */
   private readonly recomputeUs = new Map<number, number>();

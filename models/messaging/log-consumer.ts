@@ -32,6 +32,7 @@ import type {
 import { ASSIGNORS, type Assignor } from './partition-assignors.js';
 import { DedupStore } from './dedup-store.js';
 import { inHashedShare } from '../parts/hash.js';
+import { IntMap } from '../parts/int-map.js';
 
 /**
  * When a consumer commits, and so what a crash does (Kafka's choices):
@@ -155,7 +156,7 @@ export class LogConsumer implements InspectableProcess {
   private leaders: NodeId[] = [];
   private metadataPending = false;
   private owned: Owned[] = [];
-  private readonly pending = new Map<number, Pending>();
+  private readonly pending = new IntMap<Pending>();
   private brokerCursor: number;
   private readonly processingTimes: RandomStream;
   private busy = 0;

@@ -40,6 +40,7 @@ import {
 } from './notification-dedup.js';
 import type { NotifyRequest } from './notification-messages.js';
 import { channelSeed, UserPreferences, type QuietHours } from './user-preferences.js';
+import { IntMap } from '../parts/int-map.js';
 
 export interface WorkerSettings {
   channel: string;
@@ -211,7 +212,7 @@ export class NotificationWorker implements InspectableProcess<MetadataReply | Re
   /** Jobs waiting for a token of the node's own rate limit, oldest first, and whether a timer is set for the next token. */
   private readonly pacing = new Deque<Job>();
   private tokenTimerSet = false;
-  private readonly calls = new Map<number, Job>();
+  private readonly calls = new IntMap<Job>();
   private asking = IDLE;
   private askingId = -1;
   private askTimer: TimerHandle | -1 = -1;

@@ -13,6 +13,7 @@ import { rateShapeOf, rateShapeParam, type RateShape } from '../workload/rate-sh
 import { ShapedArrivals } from '../workload/shaped-arrivals.js';
 import { backoffUs, JITTER_KINDS, type RetryPolicy } from '../workload/retry-policy.js';
 import type { Acks, MetadataReply, ProduceError, ProduceReply, ProduceRequest } from './broker-messages.js';
+import { IntMap } from '../parts/int-map.js';
 
 /** The broker models a producer can write to. */
 export const BROKER_TYPES = ['queue', 'pubsub', 'log'] as const;
@@ -112,7 +113,7 @@ export class Producer implements InspectableProcess<MetadataReply | ProduceReply
   private readonly inFlightTo = new Map<NodeId, number>();
   /** The partition the next pump starts from, so no partition always goes last. */
   private firstPartition = 0;
-  private readonly byWire = new Map<number, Outgoing>();
+  private readonly byWire = new IntMap<Outgoing>();
   private readonly sequences: number[] = [];
   /** Idempotent only: per partition, the sequences of this epoch sent and not yet acknowledged, lowest first. */
   private readonly outstanding: number[][] = [];

@@ -17,6 +17,7 @@ import { STORE_OPS, type StoreOp, type StoreRequest, type StoreResponse } from '
 import { WeightedChoice } from '../parts/weighted-choice.js';
 import { durationDistribution } from '../kit/distribution-schema.js';
 import { durationUs, positiveInt } from '../kit/units.js';
+import { IntMap } from '../parts/int-map.js';
 
 /** The settings as the scenario gives them, durations in microseconds. */
 export type StoreClientSettings = z.output<typeof storeClientParams>;
@@ -83,7 +84,7 @@ export class StoreClient implements InspectableProcess<StoreResponse> {
   private readonly picking: RandomStream;
   private readonly zipf: Zipf | null;
   private readonly users: User[] = [];
-  private readonly byRequest = new Map<number, User>();
+  private readonly byRequest = new IntMap<User>();
   private readonly mix: WeightedChoice;
   private replicaIds: NodeId[] = [];
   private readonly replicaNames = new Map<NodeId, string>();

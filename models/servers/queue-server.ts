@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IntMap } from '../parts/int-map.js';
 import {
   distribution,
   type Distribution,
@@ -111,7 +112,7 @@ export class QueueServer implements InspectableProcess<Request | Response | Ping
   private readonly breakers: CircuitBreaker[];
   private readonly bulkheads: (Bulkhead<Call> | undefined)[];
   private readonly bulkheadDetails: string[];
-  private readonly pendingCalls = new Map<number, Call>();
+  private readonly pendingCalls = new IntMap<Call>();
   private readonly responseSize: number;
   private readonly errorRate: number;
   private readonly failing;

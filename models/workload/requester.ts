@@ -7,6 +7,7 @@ import { DnsResolver, type DnsResolution } from '../dns/dns-resolver.js';
 import { HedgeDelay, type HedgePolicy } from './hedging.js';
 import { KeyPopularity, type KeyPopularitySpec } from './key-popularity.js';
 import { WeightedChoice } from '../parts/weighted-choice.js';
+import { IntMap } from '../parts/int-map.js';
 import { backoffUs, type RetryPolicy } from './retry-policy.js';
 
 export interface RequestOptions {
@@ -99,7 +100,7 @@ export class Requester {
   private readonly sessions: number;
   private readonly mix: WeightedChoice;
   private readonly keys: KeyPopularity | null;
-  private readonly byWire = new Map<number, Logical>();
+  private readonly byWire = new IntMap<Logical>();
   private nextWireId = 0;
   /** Logical requests issued and not yet finished, and those of them waiting out a retry backoff. */
   private active = 0;
