@@ -1,16 +1,25 @@
-import * as hdr from 'hdr-histogram-js';
+import { createRequire } from 'node:module';
+import type { Histogram } from 'hdr-histogram-js';
 import type { CdfPoint, LatencySummary } from './outcomes.js';
 
 /**
- * The HDR histogram's settings: three significant digits (quantile error
- * under 0.1%) in memory that depends on the range of values, not their count.
+ * The HDR histogram's settings, as hdr-histogram-js's `build` would be asked for them (`bitBucketSize: 32`
+ * is its Int32Histogram): three significant digits (quantile error under 0.1%) in memory that depends on
+ * the range of values, not their count, resized as values come.
  */
-const HDR_SETTINGS = {
-  bitBucketSize: 32,
-  numberOfSignificantValueDigits: 3,
-  lowestDiscernibleValue: 1,
-  autoResize: true,
-} as const;
+const LOWEST_DISCERNIBLE_VALUE = 1;
+/** The library's default; with autoResize it only sets the starting size. */
+const HIGHEST_TRACKABLE_VALUE = 2;
+const SIGNIFICANT_DIGITS = 3;
+
+/**
+ * The one histogram class those settings build, required without the package's index, which loads the
+ * WebAssembly build, the log codecs and pako as well: 35-50 ms of every command's start. Required, not
+ * imported: it is CommonJS, and Node and bundlers disagree on what a default import of it is.
+ */
+const { default: Int32Histogram } = createRequire(import.meta.url)('hdr-histogram-js/dist/Int32Histogram.js') as {
+  default: new (lowestDiscernibleValue: number, highestTrackableValue: number, significantDigits: number) => Histogram;
+};
 
 /**
  * Its layout, for those settings: 2^11 sub-buckets of unit width in bucket 0,
@@ -76,7 +85,7 @@ export class LatencyHistogram {
   private total = 0;
   private max = 0;
   /** The library's histogram of the same counts: null until a query needs it, and again after the next change. */
-  private queried: hdr.Histogram | null = null;
+  private queried: Histogram | null = null;
 
   record(latencyUs: number): void {
     const index = countsIndex(latencyUs);
@@ -164,9 +173,10 @@ export class LatencyHistogram {
     return sum / this.total;
   }
 
-  private histogram(): hdr.Histogram {
+  private histogram(): Histogram {
     if (this.queried !== null) return this.queried;
-    const h = hdr.build(HDR_SETTINGS);
+    const h = new Int32Histogram(LOWEST_DISCERNIBLE_VALUE, HIGHEST_TRACKABLE_VALUE, SIGNIFICANT_DIGITS);
+    h.autoResize = true;
     const counts = this.counts;
     const maxIndex = countsIndex(this.max);
     for (let i = 0; i <= maxIndex; i++) {
