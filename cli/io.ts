@@ -15,6 +15,11 @@ export interface CliIo {
   signal?: AbortSignal;
   /** Restores the signals' default action, for commands that run to the end in one step. */
   releaseSignals?(): void;
+  /**
+   * `run` and `validate` load only the models their scenarios name, for a fast start: for the program's own
+   * process. Tests leave it out: their files share loaded modules, and other callers there expect every model.
+   */
+  modelsOnDemand?: boolean;
 }
 
 /** Width to fit the summary to: the terminal's, else COLUMNS, else 100. */

@@ -28,6 +28,7 @@ process.exitCode = await main(process.argv.slice(2), {
   env: process.env,
   signal: signals.signal,
   releaseSignals: signals.release,
+  modelsOnDemand: true,
 });
 // The command is done; a signal while stdout drains ends the process at once, with the signal's code.
 signals.signal.addEventListener('abort', () => {

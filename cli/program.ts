@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { StoreError } from '../campaigns/store-error.js';
 import { FleetRunFailed, RedisUnreachable } from '../campaigns/fleet-errors.js';
 import { DeterminismError } from '../engine/determinism.js';
+import { loadModelsOnDemand } from '../models/kit/registry.js';
 import { HISTORY_FORMATS, MAX_NESTING, type HistoryFormat } from '../reports/consistency/history-formats.js';
 import { SEQUENTIAL_SPECS, type SpecName } from '../reports/consistency/sequential-specs.js';
 import { bundledScenariosDir, listBundledScenarios } from '../scenarios/harness/bundled-scenarios.js';
@@ -193,6 +194,7 @@ function buildProgram(io: CliIo, done: (outcome: Outcome) => void): Command {
       ]),
     )
     .action(async (scenario: string, opts: RunOptions) => {
+      if (io.modelsOnDemand) loadModelsOnDemand();
       const { runCommand } = await import('./commands/run.js');
       done(await runCommand(scenario, opts, version, io));
     });
@@ -376,9 +378,10 @@ function buildProgram(io: CliIo, done: (outcome: Outcome) => void): Command {
       examples(['faultline validate scenarios/*.yaml', 'faultline validate scenarios/cap-partition.yaml']),
     )
     .action(async (files: string[]) => {
+      if (io.modelsOnDemand) loadModelsOnDemand();
       const { validateCommand } = await import('./commands/validate.js');
       uninterruptible();
-      const result = validateCommand(files);
+      const result = await validateCommand(files);
       for (const line of result.lines) out(line);
       for (const warning of result.warnings) io.stderr.write(`${printable(warning)}\n`);
       for (const problem of result.problems) io.stderr.write(`${problem}\n`);

@@ -1,72 +1,68 @@
-import { autoscalerModel } from './servers/autoscaler.js';
-import { closedLoopWorkloadModel } from './workload/closed-loop-client.js';
-import { counterStoreModel } from './rate-limits/counter-store.js';
-import { dnsServerModel } from './dns/dns-server.js';
-import { loadBalancerModel } from './balancers/load-balancer.js';
-import { poissonWorkloadModel } from './workload/poisson-client.js';
-import { producerModel } from './messaging/producer.js';
-import { rateLimiterModel } from './rate-limits/rate-limiter.js';
-import { storeClientModel } from './replication/store-client.js';
-import { queueServerModel } from './servers/queue-server.js';
-import { registerModel } from './kit/registry.js';
-import { cdnTierModel } from './cdn/cdn-tier.js';
-import { logConsumerModel } from './messaging/log-consumer.js';
-import { leaderFollowerModel } from './replication/leader-follower.js';
-import { logModel } from './messaging/log-broker.js';
-import { quorumStoreModel } from './replication/quorum-store.js';
-import { raftModel } from './replication/raft.js';
-import { stalenessProbeModel } from './replication/staleness-probe.js';
-import { pubsubModel, queueModel } from './messaging/queue-broker.js';
-import { queueConsumerModel } from './messaging/queue-consumer.js';
-import { notificationProviderModel } from './messaging/notification-provider.js';
-import { notificationWorkerModel } from './messaging/notification-worker.js';
-import { kvStoreModel } from './sharding/kv-store.js';
-import { cacheModel } from './caches/cache-node.js';
-import { idAllocatorModel } from './url-shortener/id-allocator.js';
-import { urlShortenerModel } from './url-shortener/url-shortener.js';
-import { feedServiceModel } from './feed/feed-service.js';
-import { feedUsersModel } from './feed/feed-users.js';
-import { chatClientsModel } from './chat/chat-clients.js';
-import { chatDirectoryModel } from './chat/chat-directory.js';
-import { chatServerModel } from './chat/chat-server.js';
-import { chatStoreModel } from './chat/chat-store.js';
+import type { ModelDefinition } from './kit/model-contract.js';
+import { announceModel, modelsLoadOnDemand, modelsNotLoaded, registerModel } from './kit/registry.js';
 
-let registered = false;
+/**
+ * The bundled models: each type with its role, known without loading it, and
+ * the module that defines it, in the order the scenario format lists them. A
+ * model's code is loaded when it is needed: all of them as this module is
+ * imported, or, for a program that loads models on demand (the CLI), those a
+ * scenario names (see `loadBuiltinModels`).
+ */
+const BUILTIN_MODELS: [type: string, role: ModelDefinition['role'], load: () => Promise<ModelDefinition<any>>][] = [
+  ['queue-server', 'component', async () => (await import('./servers/queue-server.js')).queueServerModel],
+  ['load-balancer', 'component', async () => (await import('./balancers/load-balancer.js')).loadBalancerModel],
+  ['rate-limiter', 'component', async () => (await import('./rate-limits/rate-limiter.js')).rateLimiterModel],
+  ['counter-store', 'component', async () => (await import('./rate-limits/counter-store.js')).counterStoreModel],
+  ['autoscaler', 'component', async () => (await import('./servers/autoscaler.js')).autoscalerModel],
+  ['dns', 'component', async () => (await import('./dns/dns-server.js')).dnsServerModel],
+  ['leader-follower', 'component', async () => (await import('./replication/leader-follower.js')).leaderFollowerModel],
+  ['quorum-store', 'component', async () => (await import('./replication/quorum-store.js')).quorumStoreModel],
+  ['raft', 'component', async () => (await import('./replication/raft.js')).raftModel],
+  ['log', 'component', async () => (await import('./messaging/log-broker.js')).logModel],
+  ['poisson', 'workload', async () => (await import('./workload/poisson-client.js')).poissonWorkloadModel],
+  ['closed-loop', 'workload', async () => (await import('./workload/closed-loop-client.js')).closedLoopWorkloadModel],
+  ['store-client', 'workload', async () => (await import('./replication/store-client.js')).storeClientModel],
+  ['staleness-probe', 'workload', async () => (await import('./replication/staleness-probe.js')).stalenessProbeModel],
+  ['producer', 'workload', async () => (await import('./messaging/producer.js')).producerModel],
+  ['log-consumer', 'workload', async () => (await import('./messaging/log-consumer.js')).logConsumerModel],
+  ['queue', 'component', async () => (await import('./messaging/queue-broker.js')).queueModel],
+  ['pubsub', 'component', async () => (await import('./messaging/queue-broker.js')).pubsubModel],
+  ['queue-consumer', 'workload', async () => (await import('./messaging/queue-consumer.js')).queueConsumerModel],
+  [
+    'notification-provider',
+    'component',
+    async () => (await import('./messaging/notification-provider.js')).notificationProviderModel,
+  ],
+  [
+    'notification-worker',
+    'workload',
+    async () => (await import('./messaging/notification-worker.js')).notificationWorkerModel,
+  ],
+  ['cdn-tier', 'component', async () => (await import('./cdn/cdn-tier.js')).cdnTierModel],
+  ['kv-store', 'component', async () => (await import('./sharding/kv-store.js')).kvStoreModel],
+  ['cache', 'component', async () => (await import('./caches/cache-node.js')).cacheModel],
+  ['id-allocator', 'component', async () => (await import('./url-shortener/id-allocator.js')).idAllocatorModel],
+  ['url-shortener', 'component', async () => (await import('./url-shortener/url-shortener.js')).urlShortenerModel],
+  ['feed-service', 'component', async () => (await import('./feed/feed-service.js')).feedServiceModel],
+  ['feed-users', 'workload', async () => (await import('./feed/feed-users.js')).feedUsersModel],
+  ['chat-clients', 'workload', async () => (await import('./chat/chat-clients.js')).chatClientsModel],
+  ['chat-directory', 'component', async () => (await import('./chat/chat-directory.js')).chatDirectoryModel],
+  ['chat-server', 'component', async () => (await import('./chat/chat-server.js')).chatServerModel],
+  ['chat-store', 'component', async () => (await import('./chat/chat-store.js')).chatStoreModel],
+];
 
-/** Registers the bundled models once; the scenario format calls this before building its schema. */
+/** Announces every bundled model type to the registry (once): the scenario format then lists them all. */
 export function registerBuiltinModels(): void {
-  if (registered) return;
-  registered = true;
-  registerModel(queueServerModel);
-  registerModel(loadBalancerModel);
-  registerModel(rateLimiterModel);
-  registerModel(counterStoreModel);
-  registerModel(autoscalerModel);
-  registerModel(dnsServerModel);
-  registerModel(leaderFollowerModel);
-  registerModel(quorumStoreModel);
-  registerModel(raftModel);
-  registerModel(logModel);
-  registerModel(poissonWorkloadModel);
-  registerModel(closedLoopWorkloadModel);
-  registerModel(storeClientModel);
-  registerModel(stalenessProbeModel);
-  registerModel(producerModel);
-  registerModel(logConsumerModel);
-  registerModel(queueModel);
-  registerModel(pubsubModel);
-  registerModel(queueConsumerModel);
-  registerModel(notificationProviderModel);
-  registerModel(notificationWorkerModel);
-  registerModel(cdnTierModel);
-  registerModel(kvStoreModel);
-  registerModel(cacheModel);
-  registerModel(idAllocatorModel);
-  registerModel(urlShortenerModel);
-  registerModel(feedServiceModel);
-  registerModel(feedUsersModel);
-  registerModel(chatClientsModel);
-  registerModel(chatDirectoryModel);
-  registerModel(chatServerModel);
-  registerModel(chatStoreModel);
+  for (const [type, role] of BUILTIN_MODELS) announceModel(type, role);
 }
+
+/** Loads and registers the bundled models of these types not loaded yet, or every one; unknown types are left to the scenario check. */
+export async function loadBuiltinModels(types?: Iterable<unknown>): Promise<void> {
+  registerBuiltinModels();
+  const wanted = new Set(modelsNotLoaded(types ?? BUILTIN_MODELS.map(([type]) => type)));
+  const models = BUILTIN_MODELS.filter(([type]) => wanted.has(type));
+  // Loaded together, registered in the listed order.
+  for (const definition of await Promise.all(models.map(([, , load]) => load()))) registerModel(definition);
+}
+
+if (!modelsLoadOnDemand()) await loadBuiltinModels();

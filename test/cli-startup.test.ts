@@ -48,6 +48,12 @@ function modulesLoadedBy(args: string[]): string[] {
 }
 
 const CHARTS_AND_REPORTS = ['echarts', 'reports/charts/', 'reports/html-report.js', 'reports/build-report.js'];
+/** The modules that define the bundled models, as listed in models/builtin-models.ts. */
+const modelModules = () =>
+  [...readFileSync(join(ROOT, 'models', 'builtin-models.ts'), 'utf8').matchAll(/import\('\.\/([^']+)'\)/g)]
+    .map((m) => `models/${m[1]}`)
+    .filter((m, i, all) => all.indexOf(m) === i)
+    .sort();
 const loadsAny = (modules: string[], names: string[]) =>
   modules.filter((m) => names.some((name) => m === name || m.startsWith(name)));
 
@@ -71,5 +77,19 @@ describe('what each command loads', () => {
   it('run --json without --out loads no chart or HTML code', () => {
     const modules = modulesLoadedBy(['run', 'mm1', '--duration', '12s', '--json', '--exit-zero']);
     expect(loadsAny(modules, ['echarts', 'reports/charts/', 'reports/html-report.js'])).toEqual([]);
+  });
+
+  it('validate and run load, of the model definitions, only those the scenario names', () => {
+    // mm1: a poisson workload and a queue-server (the report's theory reads a constant of the feed service).
+    for (const [args, also] of [
+      [['validate', 'scenarios/mm1.yaml'], []],
+      [['run', 'mm1', '--duration', '12s', '--json', '--exit-zero'], ['models/feed/feed-service.js']],
+    ]) {
+      const modules = modulesLoadedBy(args);
+      const loaded = modelModules().filter((m) => modules.includes(m));
+      expect(loaded, args[0]).toEqual(
+        ['models/servers/queue-server.js', 'models/workload/poisson-client.js', ...also].sort(),
+      );
+    }
   });
 });

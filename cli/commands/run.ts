@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { checkDeterminism } from '../../engine/determinism.js';
 import { buildScenario } from '../../scenarios/harness/build-scenario.js';
 import { resolveScenarioArgument } from '../../scenarios/harness/bundled-scenarios.js';
-import { loadScenario, type LoadedScenario } from '../../scenarios/harness/load-scenario.js';
+import { loadScenarioWithModels, type LoadedScenario } from '../../scenarios/harness/load-scenario.js';
 import { runScenario, type CompletedRun } from '../../scenarios/harness/run-scenario.js';
 import { printable } from '../../scenarios/harness/scenario-error.js';
 import type { Scenario } from '../../scenarios/harness/scenario-schema.js';
@@ -59,7 +59,7 @@ interface PlannedRun {
 export async function runCommand(argument: string, options: RunOptions, version: string, io: CliIo): Promise<Outcome> {
   const file = resolveScenarioArgument(argument);
   const overrides = commandLineOverrides(options);
-  const loaded = selectVariant(loadScenario(file, { overrides }), options.variant);
+  const loaded = selectVariant(await loadScenarioWithModels(file, { overrides }), options.variant);
   const given = overrides.map((o) => (typeof o === 'string' ? o : o.set));
   return runLoaded(loaded, { argument, file, overrides: given }, options, version, io);
 }

@@ -1,4 +1,4 @@
-import { loadScenario } from '../../scenarios/harness/load-scenario.js';
+import { loadScenarioWithModels } from '../../scenarios/harness/load-scenario.js';
 import { DEFAULT_MAX_EVENTS, eventBudgetOverrun } from '../../scenarios/harness/run-limits.js';
 import { ScenarioError } from '../../scenarios/harness/scenario-error.js';
 import { MAX_SWEEP_RUNS } from '../../scenarios/harness/sweep-section.js';
@@ -9,13 +9,13 @@ import { MAX_SWEEP_RUNS } from '../../scenarios/harness/sweep-section.js';
  * at the default event budget gets a warning, not a problem: `--max-events`
  * can allow it.
  */
-export function validateCommand(files: string[]): {
+export async function validateCommand(files: string[]): Promise<{
   ok: boolean;
   lines: string[];
   problems: string[];
   warnings: string[];
   count: number;
-} {
+}> {
   const lines: string[] = [];
   const problems: string[] = [];
   const warnings: string[] = [];
@@ -23,7 +23,7 @@ export function validateCommand(files: string[]): {
   for (const file of files) {
     try {
       // Every configuration of a sweep is checked too, however many: `sweep` asks for --yes, not validate.
-      const loaded = loadScenario(file, { sweep: { yes: true } });
+      const loaded = await loadScenarioWithModels(file, { sweep: { yes: true } });
       const variants = loaded.variants.length;
       const sweep = loaded.scenario.sweep === undefined ? undefined : loaded.sweep;
       const sweepRuns = sweep === undefined ? 0 : sweep.configurations.length * sweep.seeds;

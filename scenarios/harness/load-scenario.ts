@@ -2,6 +2,8 @@ import { freeze, produce } from 'immer';
 import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Node } from 'yaml';
+import { loadBuiltinModels } from '../../models/builtin-models.js';
+import { modelsNotLoaded } from '../../models/kit/registry.js';
 import { applyOverrides, parseOverridePath, parseSetArgument, RESERVED_KEYS, type Override } from './overrides.js';
 import { checkReferences } from './references.js';
 import { timingIssues } from './run-timing.js';
@@ -85,6 +87,45 @@ export function loadScenario(file: string, options: LoadOptions = {}): LoadedSce
 /** The same, from text in hand; `extends` still resolves against `file`'s directory. */
 export function parseScenarioText(text: string, file: string, options: LoadOptions = {}): LoadedScenario {
   return load(file, text, options);
+}
+
+/**
+ * `loadScenario` (or, with `text`, `parseScenarioText`) for a program that
+ * loads models on demand: each time a document (the file, a variant, a sweep
+ * configuration) names a model not loaded yet, that model is loaded and the
+ * scenario read again, so it is checked with every model it names.
+ */
+export async function loadScenarioWithModels(
+  file: string,
+  options: LoadOptions = {},
+  text?: string,
+): Promise<LoadedScenario> {
+  for (;;) {
+    try {
+      return load(file, text, options);
+    } catch (error) {
+      if (!(error instanceof ModelsNotLoaded)) throw error;
+      await loadBuiltinModels(error.types);
+    }
+  }
+}
+
+/** A document names models announced but not loaded yet (see loadScenarioWithModels). */
+class ModelsNotLoaded extends Error {
+  constructor(readonly types: string[]) {
+    super(`load the models ${types.join(', ')} first (loadScenarioWithModels does)`);
+  }
+}
+
+/** The model types a document's components and workloads name. */
+function typesNamedIn(document: Record<string, unknown>): unknown[] {
+  return [document.components, document.workloads].flatMap((section) =>
+    section !== null && typeof section === 'object'
+      ? Object.values(section).map((instance) =>
+          instance !== null && typeof instance === 'object' ? (instance as Record<string, unknown>).type : undefined,
+        )
+      : [],
+  );
 }
 
 interface Source {
@@ -327,6 +368,8 @@ function validate(
     return null;
   }
   const document = applied.document as Record<string, unknown>;
+  const notLoaded = modelsNotLoaded(typesNamedIn(document));
+  if (notLoaded.length > 0) throw new ModelsNotLoaded(notLoaded);
   const result = schema.safeParse(document);
   const schemaIssues = result.success ? [] : describeIssues(result.error.issues, document, schema);
   // A name the schema already rejects (or whose field it rejects) is not reported again as a dangling reference.

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { sweepSection } from './sweep-section.js';
 import { registerBuiltinModels } from '../../models/builtin-models.js';
 import type { ModelDefinition } from '../../models/kit/model-contract.js';
-import { modelDefinitions } from '../../models/kit/registry.js';
+import { modelTypes } from '../../models/kit/registry.js';
 import { durationDistribution } from '../../models/kit/distribution-schema.js';
 import {
   bitsPerSec,
@@ -228,13 +228,20 @@ const variant = z.strictObject({
     .describe('Overrides of the base scenario, by path: { "components.api.workers": 8 }.'),
 });
 
-function instanceSchema(models: ModelDefinition[], role: string) {
-  const options = models.map((m) =>
-    m.params.extend({
-      type: z.literal(m.type).describe(m.description),
-      nodes: name('node group').describe('The node group it runs on.'),
-    }),
-  );
+/**
+ * The instances of one role, discriminated by `type` over every known model. A
+ * model not loaded yet (the CLI loads only those its scenario names, see
+ * load-scenario.ts) stands in by its type alone: no document that reaches the
+ * schema names it, and the type list in messages stays complete.
+ */
+function instanceSchema(role: ModelDefinition['role']) {
+  const models = modelTypes(role);
+  const nodes = () => name('node group').describe('The node group it runs on.');
+  const options = models.map(({ type, definition }) => {
+    const params: z.ZodObject = definition?.params ?? z.strictObject({});
+    const literal = z.literal(type);
+    return params.extend({ type: definition ? literal.describe(definition.description) : literal, nodes: nodes() });
+  });
   if (options.length === 0) return z.never();
   const types = models.map((m) => m.type).join(', ');
   return z.discriminatedUnion('type', options as [(typeof options)[0], ...(typeof options)[number][]], {
@@ -258,8 +265,8 @@ export function scenarioSchema() {
       })
       .optional(),
     topology,
-    components: z.record(name('component'), instanceSchema(modelDefinitions('component'), 'component')).default({}),
-    workloads: z.record(name('workload'), instanceSchema(modelDefinitions('workload'), 'workload')).default({}),
+    components: z.record(name('component'), instanceSchema('component')).default({}),
+    workloads: z.record(name('workload'), instanceSchema('workload')).default({}),
     faults: z
       .strictObject({ timeline: z.array(timelineFault).default([]), random: z.array(faultProcess).default([]) })
       .default({ timeline: [], random: [] }),
