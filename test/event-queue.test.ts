@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { EventHandle, EventQueue } from '../engine/event-queue.js';
 import { HeapEventQueue } from '../engine/heap-event-queue.js';
-import { TypedEventQueue } from '../engine/typed-event-queue.js';
+import { TypedEventQueue, type TypedEventQueueOptions } from '../engine/typed-event-queue.js';
 
 type Op =
   | { op: 'push'; delay: number; kind: number; target: number; a: number }
@@ -31,7 +31,25 @@ function snapshot(q: EventQueue) {
   return [q.currentTimeUs, q.currentSeq, q.currentKind, q.currentTarget, q.currentA, q.currentB, q.currentRef];
 }
 
+/** The default queue, and bucketed ones from a few events on, with tiny buckets so that windows and overflows turn over often. */
+const configurations: [string, TypedEventQueueOptions][] = [
+  ['one heap', {}],
+  ['bucketed above 8 events, 2 a bucket', { bucketsAbove: 8, eventsPerBucket: 2 }],
+  ['bucketed above 40 events, 8 a bucket', { bucketsAbove: 40, eventsPerBucket: 8 }],
+];
+
 describe('event queues', () => {
+  for (const [configuration, options] of configurations) {
+    describe(`typed, ${configuration}`, () => {
+      sameAsReference(options);
+    });
+  }
+
+  bucketedMatchesReference();
+  behaviours();
+});
+
+function sameAsReference(options: TypedEventQueueOptions): void {
   it('pops the same as the reference while timeouts, almost all cancelled, pile up and are compacted away', () => {
     fc.assert(
       fc.property(
@@ -41,7 +59,7 @@ describe('event queues', () => {
         }),
         (steps) => {
           const ref = new HeapEventQueue();
-          const fast = new TypedEventQueue();
+          const fast = new TypedEventQueue(1024, options);
           // Each request pushes a reply and a far timeout; the reply cancels the timeout, between a pop and the next push.
           const timeouts: [EventHandle, EventHandle][] = [];
           for (const [delay, keep] of steps) {
@@ -75,7 +93,7 @@ describe('event queues', () => {
     fc.assert(
       fc.property(fc.array(opArb, { maxLength: 400 }), fc.integer({ min: 1, max: 8 }), (ops, capacity) => {
         const ref = new HeapEventQueue();
-        const fast = new TypedEventQueue(capacity);
+        const fast = new TypedEventQueue(capacity, options);
         // Handles issued so far, live or not: cancels also hit popped and cancelled ones.
         const handles: [EventHandle, EventHandle][] = [];
         let now = 0;
@@ -115,6 +133,7 @@ describe('event queues', () => {
           expect(fast.peekTimeUs()).toBe(ref.peekTimeUs());
           expect(fast.nextSeq).toBe(ref.nextSeq);
         }
+        expect(fast.pending()).toEqual(ref.pending());
         // Drain: the rest comes out identically too.
         while (ref.pop()) {
           expect(fast.pop()).toBe(true);
@@ -125,7 +144,108 @@ describe('event queues', () => {
       { numRuns: 300 },
     );
   });
+}
 
+type Step =
+  | { op: 'push'; delay: number }
+  | { op: 'burst'; count: number; delay: number }
+  | { op: 'request'; delay: number; answered: boolean }
+  | { op: 'pop'; count: number }
+  | { op: 'cancel'; pick: number };
+
+// Delays as a simulation's: mostly near, many equal, some far timers and a rare one never due.
+const delayArb = fc.oneof(
+  { arbitrary: fc.constant(0), weight: 2 },
+  { arbitrary: fc.integer({ min: 0, max: 5 }), weight: 2 },
+  { arbitrary: fc.integer({ min: 0, max: 3_000 }), weight: 6 },
+  { arbitrary: fc.integer({ min: 0, max: 1e9 }), weight: 1 },
+  { arbitrary: fc.constant(Infinity), weight: 1 },
+);
+
+const stepArb: fc.Arbitrary<Step> = fc.oneof(
+  { arbitrary: fc.record({ op: fc.constant('push' as const), delay: delayArb }), weight: 8 },
+  // Thousands at one time: a bucket wider than the heap's smallest size, which grows and shrinks it.
+  {
+    arbitrary: fc.record({
+      op: fc.constant('burst' as const),
+      count: fc.integer({ min: 1, max: 6_000 }),
+      delay: delayArb,
+    }),
+    weight: 1,
+  },
+  // A reply and a far timeout, the timeout cancelled (or not) once the reply is in: cancelled entries in buckets and overflow.
+  {
+    arbitrary: fc.record({ op: fc.constant('request' as const), delay: delayArb, answered: fc.boolean() }),
+    weight: 4,
+  },
+  { arbitrary: fc.record({ op: fc.constant('pop' as const), count: fc.integer({ min: 1, max: 400 }) }), weight: 6 },
+  { arbitrary: fc.record({ op: fc.constant('cancel' as const), pick: fc.nat() }), weight: 2 },
+);
+
+function bucketedMatchesReference(): void {
+  it('a bucketed queue pops what the reference pops through bursts, far and endless timers, cancelled timeouts and draining', () => {
+    fc.assert(
+      fc.property(
+        fc.array(stepArb, { minLength: 50, maxLength: 400 }),
+        fc.integer({ min: 8, max: 300 }),
+        fc.integer({ min: 1, max: 32 }),
+        (steps, bucketsAbove, eventsPerBucket) => {
+          const ref = new HeapEventQueue();
+          const fast = new TypedEventQueue(4, { bucketsAbove, eventsPerBucket });
+          const handles: [EventHandle, EventHandle][] = [];
+          let now = 0;
+          const push = (delay: number) => {
+            const payload = { n: handles.length };
+            const t = now + delay;
+            handles.push([
+              ref.push(t, 0, handles.length, 0, 0, payload),
+              fast.push(t, 0, handles.length, 0, 0, payload),
+            ]);
+          };
+          // Plain comparisons first (thousands of pops a run); expect only to report a difference.
+          const pop = () => {
+            const popped = ref.pop();
+            const fastPopped = fast.pop();
+            if (fastPopped !== popped) expect(fastPopped).toBe(popped);
+            if (!popped) return false;
+            if (
+              fast.currentSeq !== ref.currentSeq ||
+              fast.currentTimeUs !== ref.currentTimeUs ||
+              fast.currentRef !== ref.currentRef ||
+              fast.currentHandle !== handles[ref.currentTarget][1]
+            )
+              expect(snapshot(fast)).toEqual(snapshot(ref));
+            if (ref.currentTimeUs !== Infinity) now = ref.currentTimeUs;
+            return true;
+          };
+          for (const s of steps) {
+            if (s.op === 'push') push(s.delay);
+            else if (s.op === 'burst') for (let i = 0; i < s.count; i++) push(s.delay);
+            else if (s.op === 'request') {
+              push(1_000_000);
+              const timeout = handles[handles.length - 1];
+              push(s.delay);
+              if (s.answered) expect(fast.cancel(timeout[1])).toBe(ref.cancel(timeout[0]));
+            } else if (s.op === 'pop') {
+              for (let i = 0; i < s.count && pop(); i++);
+            } else if (handles.length > 0) {
+              const [hr, hf] = handles[s.pick % handles.length];
+              expect(fast.cancel(hf)).toBe(ref.cancel(hr));
+            }
+            expect(fast.size).toBe(ref.size);
+            expect(fast.peekTimeUs()).toBe(ref.peekTimeUs());
+          }
+          expect(fast.pending()).toEqual(ref.pending());
+          while (pop());
+          expect(fast.size).toBe(0);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+}
+
+function behaviours(): void {
   for (const [name, make] of [
     ['typed', () => new TypedEventQueue(2)],
     ['heap', () => new HeapEventQueue()],
@@ -190,4 +310,4 @@ describe('event queues', () => {
       });
     });
   }
-});
+}
