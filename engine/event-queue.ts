@@ -30,8 +30,11 @@ export interface EventQueue {
   push(timeUs: number, kind: number, target: number, a: number, b: number, ref: unknown): EventHandle;
   /** Cancels a pending event; false if it already popped or was cancelled. O(1). */
   cancel(handle: EventHandle): boolean;
-  /** Moves the earliest live event into the `current*` fields; false when empty. */
-  pop(): boolean;
+  /**
+   * Moves the earliest live event into the `current*` fields, if it is due by `untilUs` (any time by default);
+   * false when there is none: the run loop's peek and pop in one call.
+   */
+  pop(untilUs?: number): boolean;
   /** Time of the earliest live event, or Infinity when empty. */
   peekTimeUs(): number;
   clear(): void;

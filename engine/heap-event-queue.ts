@@ -67,10 +67,11 @@ export class HeapEventQueue implements EventQueue {
     return true;
   }
 
-  pop(): boolean {
+  pop(untilUs = Infinity): boolean {
     let entry: Entry | undefined;
-    while ((entry = this.heap.poll()) !== undefined && entry.cancelled);
-    if (entry === undefined) return false;
+    while ((entry = this.heap.peek()) !== undefined && entry.cancelled) this.heap.poll();
+    if (entry === undefined || !(entry.time <= untilUs)) return false;
+    this.heap.poll();
     this.byHandle.delete(entry.handle);
     this.live--;
     this.currentHandle = entry.handle;

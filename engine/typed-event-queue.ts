@@ -189,7 +189,7 @@ export class TypedEventQueue implements EventQueue {
     return true;
   }
 
-  pop(): boolean {
+  pop(untilUs = Infinity): boolean {
     const f = this.fields;
     if (this.vacantRoot) {
       this.vacantRoot = false;
@@ -200,6 +200,7 @@ export class TypedEventQueue implements EventQueue {
         const slot = this.heap[2] | 0;
         const at = FIELDS * slot;
         if (f[at + STATE] === LIVE) {
+          if (!(this.heap[0] <= untilUs)) return false;
           this.currentHandle = slot + SLOT_SPAN * f[at + GEN];
           this.currentTimeUs = this.heap[0];
           this.currentSeq = this.heap[1];

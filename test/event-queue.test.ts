@@ -260,6 +260,25 @@ function behaviours(): void {
         expect(order).toEqual([999, ...Array.from({ length: 50 }, (_, i) => i)]);
       });
 
+      it('pop(untilUs) pops only an event due by then, skipping cancelled ones, and leaves the rest', () => {
+        const q = make();
+        const cancelled = q.push(3, 0, 1, 0, 0, null);
+        q.push(5, 0, 2, 0, 0, null);
+        q.push(10, 0, 3, 0, 0, null);
+        q.push(Infinity, 0, 4, 0, 0, null);
+        q.cancel(cancelled);
+        expect(q.pop(7)).toBe(true);
+        expect(q.currentTarget).toBe(2);
+        expect(q.pop(7)).toBe(false);
+        expect(q.pop(Number.NaN)).toBe(false);
+        expect(q.size).toBe(2);
+        expect(q.pop(10)).toBe(true);
+        expect(q.currentTarget).toBe(3);
+        expect(q.pop()).toBe(true);
+        expect(q.currentTimeUs).toBe(Infinity);
+        expect(q.pop()).toBe(false);
+      });
+
       it('cancel works once, and never on a popped event or on a stale handle to a reused slot', () => {
         const q = make();
         const h1 = q.push(10, 0, 1, 0, 0, null);
