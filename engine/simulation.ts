@@ -138,9 +138,9 @@ const INC = 1;
 const SENT = 2;
 const FLAGS = 3;
 const NET = 4;
-/** FLAGS bits: the network stream is seeded; the node has a digester of its own. */
+/** FLAGS: bit 0, the network stream is seeded; the bits above, the node's digester in `digesters` (0: the default). */
 const SEEDED = 1;
-const OWN_DIGEST = 2;
+const DIGESTER_SHIFT = 1;
 
 const UP = 0;
 const DOWN = 1;
@@ -167,8 +167,10 @@ export class Simulation {
   private readonly messageObserverList: MessageObserver[] = [];
 
   private readonly names: string[] = [];
-  private readonly digesters: (((message: unknown) => number) | undefined)[] = [];
-  private readonly groups: (string | undefined)[] = [];
+  /** The distinct digesters nodes supply of their own (a model's, shared by its nodes); a node's record says which. */
+  private readonly digesters: ((message: unknown) => number)[] = [digestPayload];
+  /** Few nodes have a group: kept apart, not in an array a million long. */
+  private readonly groups = new Map<NodeId, string>();
   private readonly ids = new NameIndex(this.names);
   private readonly groupMembers = new Map<string, NodeId[]>();
   /**
@@ -222,9 +224,9 @@ export class Simulation {
     this.network.addNode(id, this.network.region(region));
     this.clocks.add(id, spec.clock?.offsetUs ?? 0, spec.clock?.driftPpm ?? 0);
     this.names.push(spec.name);
-    this.groups.push(spec.group);
     this.ids.add(id);
     if (spec.group !== undefined) {
+      this.groups.set(id, spec.group);
       let members = this.groupMembers.get(spec.group);
       if (members === undefined) this.groupMembers.set(spec.group, (members = []));
       members.push(id);
@@ -233,9 +235,11 @@ export class Simulation {
     this.nodeState[NODE_FIELDS * id + ST] = UP;
     this.processes.push(null);
     this.factories.push(spec.process);
-    // Read only for nodes with their own: the run loop reads the node's record anyway, not a function per node.
-    this.digesters.push(spec.digestMessage);
-    if (spec.digestMessage !== undefined) this.nodeState[NODE_FIELDS * id + FLAGS] = OWN_DIGEST;
+    if (spec.digestMessage !== undefined && spec.digestMessage !== digestPayload) {
+      let digester = this.digesters.indexOf(spec.digestMessage);
+      if (digester < 0) digester = this.digesters.push(spec.digestMessage) - 1;
+      this.nodeState[NODE_FIELDS * id + FLAGS] = digester << DIGESTER_SHIFT;
+    }
     this.contexts.push(spec.durable === undefined ? undefined : new NodeContext<D>(this, id, spec.durable()));
     this.queue.push(this.nowUs, EV_START, id, 0, 0, null);
     return id;
@@ -348,7 +352,7 @@ export class Simulation {
   }
 
   groupOf(id: NodeId): string | undefined {
-    return this.groups[id];
+    return this.groups.get(id);
   }
 
   /** The running process of a node (null while it is down): for inspecting model state. */
@@ -594,12 +598,11 @@ export class Simulation {
       const b = q.currentB;
       this.nowUs = t;
       hash.mixEvent(t, kind, target, a, b);
-      if (kind === EV_DELIVER)
-        hash.mix(
-          (nodeState[NODE_FIELDS * target + FLAGS] & OWN_DIGEST) === 0
-            ? digestPayload(q.currentRef)
-            : this.digesters[target]!(q.currentRef),
-        );
+      if (kind === EV_DELIVER) {
+        // The default digester is called directly, so the call can be inlined.
+        const digester = nodeState[NODE_FIELDS * target + FLAGS] >>> DIGESTER_SHIFT;
+        hash.mix(digester === 0 ? digestPayload(q.currentRef) : this.digesters[digester](q.currentRef));
+      }
       const index = this.eventCount++;
       if (this.observer !== null) this.observer.onEvent(index, t, kind, target, a, b, hash.low, q.currentRef);
 
