@@ -130,45 +130,29 @@ workloads:
   users: { type: poisson, nodes: client, target: app-cache, rate: 1000/s, timeout: 1s, operations: { read: 0.95, write: 0.05 }, keys: { count: 100000, zipf: 0.9 } }
 `;
 
-/** The whole simulations `simulationBenchmark` measures, by name. */
-export const SIMULATIONS = [
-  'ping-pong, 10,000 nodes over the network',
-  'ping-pong with object payloads, digested',
-  'ping-pong with object payloads, digest off',
-  'mm1 scenario (M/M/1 at rho 0.8), with metrics',
-  'regional-partition scenario, with metrics',
-  'clients -> balancer -> 10 servers, with metrics',
-  'producers -> replicated log -> consumer group',
-  'clients -> cache tier -> database',
-] as const;
+/** The whole simulations `simulationBenchmark` measures: each name with how to build it. */
+const BUILDERS = {
+  'ping-pong, 10,000 nodes over the network': () => pingPong(10_000),
+  'ping-pong with object payloads, digested': () => pingPong(10_000, 'object'),
+  'ping-pong with object payloads, digest off': () => pingPong(10_000, 'object', () => 0),
+  'mm1 scenario (M/M/1 at rho 0.8), with metrics': () => bundled('mm1'),
+  'regional-partition scenario, with metrics': () => bundled('regional-partition'),
+  'clients -> balancer -> 10 servers, with metrics': () =>
+    buildScenario(parseScenarioText(BALANCED_PATH, 'balanced-path.yaml').scenario),
+  'producers -> replicated log -> consumer group': () =>
+    buildScenario(parseScenarioText(MESSAGING_PATH, 'messaging-path.yaml').scenario),
+  'clients -> cache tier -> database': () => buildScenario(parseScenarioText(CACHE_PATH, 'cache-path.yaml').scenario),
+} satisfies Record<string, () => Simulation | ReturnType<typeof bundled>>;
 
-function simulationNamed(name: (typeof SIMULATIONS)[number]): Simulation | ReturnType<typeof bundled> {
-  switch (name) {
-    case 'ping-pong, 10,000 nodes over the network':
-      return pingPong(10_000);
-    case 'ping-pong with object payloads, digested':
-      return pingPong(10_000, 'object');
-    case 'ping-pong with object payloads, digest off':
-      return pingPong(10_000, 'object', () => 0);
-    case 'mm1 scenario (M/M/1 at rho 0.8), with metrics':
-      return bundled('mm1');
-    case 'regional-partition scenario, with metrics':
-      return bundled('regional-partition');
-    case 'clients -> balancer -> 10 servers, with metrics':
-      return buildScenario(parseScenarioText(BALANCED_PATH, 'balanced-path.yaml').scenario);
-    case 'producers -> replicated log -> consumer group':
-      return buildScenario(parseScenarioText(MESSAGING_PATH, 'messaging-path.yaml').scenario);
-    case 'clients -> cache tier -> database':
-      return buildScenario(parseScenarioText(CACHE_PATH, 'cache-path.yaml').scenario);
-  }
-}
+export type SimulationName = keyof typeof BUILDERS;
+export const SIMULATIONS = Object.keys(BUILDERS) as SimulationName[];
 
 /**
  * One whole simulation in steady state, each iteration continuing the same run
  * for BATCH events; call it through `inFreshProcess`, one simulation a process.
  */
-export async function simulationBenchmark(name: (typeof SIMULATIONS)[number]): Promise<SimulationFigure> {
-  const built = simulationNamed(name);
+export async function simulationBenchmark(name: SimulationName): Promise<SimulationFigure> {
+  const built = BUILDERS[name]();
   const scenario = built instanceof Simulation ? undefined : built;
   const sim = scenario === undefined ? (built as Simulation) : scenario.sim;
   const completed = () => scenario!.requests.windows.reduce((sum, w) => sum + w.succeeded, 0);

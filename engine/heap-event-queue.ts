@@ -68,10 +68,9 @@ export class HeapEventQueue implements EventQueue {
   }
 
   pop(untilUs = Infinity): boolean {
-    let entry: Entry | undefined;
-    while ((entry = this.heap.peek()) !== undefined && entry.cancelled) this.heap.poll();
-    if (entry === undefined || !(entry.time <= untilUs)) return false;
-    this.heap.poll();
+    // With a live event pending, peekTimeUs leaves the earliest one on top.
+    if (this.live === 0 || !(this.peekTimeUs() <= untilUs)) return false;
+    const entry = this.heap.poll()!;
     this.byHandle.delete(entry.handle);
     this.live--;
     this.currentHandle = entry.handle;

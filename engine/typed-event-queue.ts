@@ -190,37 +190,24 @@ export class TypedEventQueue implements EventQueue {
   }
 
   pop(untilUs = Infinity): boolean {
+    // With a live event pending, peekTimeUs leaves the earliest one at the heap's top.
+    if (this.live === 0 || !(this.peekTimeUs() <= untilUs)) return false;
     const f = this.fields;
-    if (this.vacantRoot) {
-      this.vacantRoot = false;
-      this.removeTop();
-    }
-    for (;;) {
-      while (this.heapSize > 0) {
-        const slot = this.heap[2] | 0;
-        const at = FIELDS * slot;
-        if (f[at + STATE] === LIVE) {
-          if (!(this.heap[0] <= untilUs)) return false;
-          this.currentHandle = slot + SLOT_SPAN * f[at + GEN];
-          this.currentTimeUs = this.heap[0];
-          this.currentSeq = this.heap[1];
-          // `| 0`: int32 for V8 (a typed array read is a double), as the run loop indexes arrays with them.
-          this.currentKind = f[at + KIND] | 0;
-          this.currentTarget = f[at + TARGET] | 0;
-          this.currentA = f[at + A];
-          this.currentB = f[at + B];
-          this.currentRef = this.ref[slot];
-          this.vacantRoot = true;
-          this.release(slot);
-          this.live--;
-          return true;
-        }
-        this.removeTop();
-        this.release(slot);
-        this.cancelled--;
-      }
-      if (!this.bucketed || !this.refill()) return false;
-    }
+    const slot = this.heap[2] | 0;
+    const at = FIELDS * slot;
+    this.currentHandle = slot + SLOT_SPAN * f[at + GEN];
+    this.currentTimeUs = this.heap[0];
+    this.currentSeq = this.heap[1];
+    // `| 0`: int32 for V8 (a typed array read is a double), as the run loop indexes arrays with them.
+    this.currentKind = f[at + KIND] | 0;
+    this.currentTarget = f[at + TARGET] | 0;
+    this.currentA = f[at + A];
+    this.currentB = f[at + B];
+    this.currentRef = this.ref[slot];
+    this.vacantRoot = true;
+    this.release(slot);
+    this.live--;
+    return true;
   }
 
   peekTimeUs(): number {
