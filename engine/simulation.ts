@@ -585,9 +585,9 @@ export class Simulation {
     const maxEvents = options.maxEvents ?? Infinity;
     const q = this.queue;
     const hash = this.hash;
-    const nodeState = this.nodeState;
     const processes = this.processes;
     let processed = 0;
+    // The node records are read through `this`, not kept in a local: a call (`at`) may add nodes, which replaces them.
 
     while (processed < maxEvents && q.pop(until)) {
       processed++;
@@ -600,14 +600,14 @@ export class Simulation {
       hash.mixEvent(t, kind, target, a, b);
       if (kind === EV_DELIVER) {
         // The default digester is called directly, so the call can be inlined.
-        const digester = nodeState[NODE_FIELDS * target + FLAGS] >>> DIGESTER_SHIFT;
+        const digester = this.nodeState[NODE_FIELDS * target + FLAGS] >>> DIGESTER_SHIFT;
         hash.mix(digester === 0 ? digestPayload(q.currentRef) : this.digesters[digester](q.currentRef));
       }
       const index = this.eventCount++;
       if (this.observer !== null) this.observer.onEvent(index, t, kind, target, a, b, hash.low, q.currentRef);
 
       if (kind === EV_DELIVER) {
-        const s = nodeState[NODE_FIELDS * target + ST];
+        const s = this.nodeState[NODE_FIELDS * target + ST];
         if (s === UP) {
           this.messages.delivered++;
           processes[target]!.onMessage(a, q.currentRef, b);
@@ -618,13 +618,13 @@ export class Simulation {
         }
       } else if (kind === EV_TIMER) {
         if (b !== this.nodeState[NODE_FIELDS * target + INC]) continue;
-        const s = nodeState[NODE_FIELDS * target + ST];
+        const s = this.nodeState[NODE_FIELDS * target + ST];
         if (s === UP) processes[target]!.onTimer?.(a, q.currentRef);
         else if (s === PAUSED) this.hold(target, kind, a, b, q.currentRef, q.currentHandle);
       } else if (kind === EV_CALL) {
         (q.currentRef as () => void)();
       } else if (kind === EV_START) {
-        const s = nodeState[NODE_FIELDS * target + ST];
+        const s = this.nodeState[NODE_FIELDS * target + ST];
         if (s === UP && processes[target] === null) this.startProcess(target);
         else if (s === PAUSED) this.hold(target, kind, a, b, null, -1);
       }

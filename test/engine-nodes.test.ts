@@ -330,3 +330,32 @@ describe('pause and resume', () => {
     expect(r.messages.droppedAtDownNode).toBe(2);
   });
 });
+
+describe('nodes added while the run goes on', () => {
+  it('get their messages and timers, however many are added (the per-node records grow under the run loop)', () => {
+    const sim = new Simulation({ seed: 1 });
+    const received: string[] = [];
+    const sender = sim.addNode({ name: 'sender', process: () => ({ onMessage() {} }) });
+    const added: NodeId[] = [];
+    sim.at(1 * MILLISECOND, () => {
+      for (let i = 0; i < 40; i++)
+        added.push(
+          sim.addNode({
+            name: `late-${i}`,
+            process: (ctx: NodeContext) => ({
+              onStart: () => void ctx.setTimer(MILLISECOND, 1),
+              onTimer: () => void received.push(`timer ${ctx.name}`),
+              onMessage: (_from: NodeId, message: unknown) => void received.push(`${String(message)} ${ctx.name}`),
+            }),
+          }),
+        );
+    });
+    sim.at(2 * MILLISECOND, () => {
+      for (const id of added) sim.send(sender, id, 'hello', 0);
+    });
+    sim.run({ untilUs: 100 * MILLISECOND });
+    expect(sim.messages.droppedAtDownNode).toBe(0);
+    expect(received.filter((r) => r.startsWith('hello'))).toHaveLength(40);
+    expect(received.filter((r) => r.startsWith('timer'))).toHaveLength(40);
+  });
+});
