@@ -15,7 +15,7 @@ import { faultline } from './support/run-cli.js';
 
 /** Memory grows with nodes, keys and in-flight work, never with simulated time; what cannot fit is refused clearly. */
 
-const BIN = join(import.meta.dirname, '..', 'dist', 'cli', 'main.js');
+const BIN = join(import.meta.dirname, '..', 'dist', 'bin', 'faultline.js');
 const SCENARIOS = join(import.meta.dirname, '..', 'scenarios');
 let work: string;
 

@@ -11,7 +11,7 @@ import { faultline } from './support/run-cli.js';
  * The commands in-process, through `main` with captured output; the built binary (`npm test` builds first) where
  * it is the point: signals, a closed pipe, exit codes and --help as a user meets them.
  */
-const BIN = join(import.meta.dirname, '..', 'dist', 'cli', 'main.js');
+const BIN = join(import.meta.dirname, '..', 'dist', 'bin', 'faultline.js');
 let work: string;
 /** A path in the test's folder: the commands run in-process, from the repository's root. */
 const at = (...parts: string[]) => join(work, ...parts);

@@ -12,7 +12,7 @@ import { modelDefinitions, modelTypes } from '../models/kit/registry.js';
  * has every model loaded as the registry is imported. Both must say the same about every scenario, good or bad.
  */
 const ROOT = join(import.meta.dirname, '..');
-const BIN = join(ROOT, 'dist', 'cli', 'main.js');
+const BIN = join(ROOT, 'dist', 'bin', 'faultline.js');
 let work: string;
 
 beforeAll(() => {

@@ -5,7 +5,7 @@ import { scenarioJsonSchema } from '../scenarios/harness/scenario-schema.js';
 
 /** The JSON Schema editors read is generated from the zod schema; this keeps the checked-in copy current. */
 const SCENARIOS = join(import.meta.dirname, '..', 'scenarios');
-const REGENERATE = 'npm run build && node dist/cli/main.js schema > scenarios/scenario.schema.json';
+const REGENERATE = 'npm run build && node dist/bin/faultline.js schema > scenarios/scenario.schema.json';
 
 describe('scenarios/scenario.schema.json', () => {
   it('is what `faultline schema` prints for the current schema', () => {

@@ -16,6 +16,7 @@ import { OutputFolder } from '../atomic-write.js';
 import { checkpoint } from '../checkpoint.js';
 import { commandLineOverrides, type ScenarioOverrideOptions } from '../scenario-overrides.js';
 import type { OutputFile } from '../write-report.js';
+import { ReportRenderer } from '../report-renderer.js';
 import { JsonlTrace, type TraceFilter } from '../../engine/trace.js';
 import { formatDurationUs } from '../../reports/format.js';
 import { DEFAULT_TRACE_LINES, TraceFile, traceFileFor } from '../trace-file.js';
@@ -108,6 +109,8 @@ export async function runLoaded(
   let report: Report;
   let files: OutputFile[] = [];
   let cacheTraces: CacheTraces | undefined;
+  const { outputs } = loaded.scenario;
+  const renderer = output !== undefined && (outputs.charts || outputs.html) ? ReportRenderer.start() : undefined;
   try {
     cacheTraces = cacheTraceRequests.length > 0 ? CacheTraces.open(cacheTraceRequests, planned) : undefined;
     const started = performance.now();
@@ -127,8 +130,10 @@ export async function runLoaded(
     if (output !== undefined) {
       await checkpoint(io, 'render');
       // Charts and HTML are loaded only when a report is written.
-      const { reportFiles } = await import('../write-report.js');
-      files = reportFiles(report, output.dir, loaded.scenario.outputs);
+      files =
+        renderer === undefined
+          ? (await import('../write-report.js')).reportFiles(report, output.dir, outputs)
+          : await renderer.render({ report, dir: output.dir, outputs });
       // Store operations in Jepsen's shape, one file per run, for `faultline check` and other tools.
       runs.forEach((run, i) => {
         if (run.built.history.events.length === 0) return;
@@ -139,6 +144,7 @@ export async function runLoaded(
       await output.write(files, io);
     }
   } catch (error) {
+    renderer?.close();
     cacheTraces?.abandon();
     output?.abandon();
     throw error;

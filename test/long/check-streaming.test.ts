@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * `faultline check` streams the history: a file larger than a JavaScript string can hold (about 512 MB) is checked
  * with a heap far smaller than the file. It used to be read whole, and refused.
  */
-const BIN = join(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js');
+const BIN = join(import.meta.dirname, '..', '..', 'dist', 'bin', 'faultline.js');
 const HEAP_MB = 128;
 let work: string;
 

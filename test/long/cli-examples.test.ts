@@ -20,7 +20,7 @@ import { main } from '../../cli/program.js';
  * unless its comment ends in ": exit N".
  */
 const ROOT = join(import.meta.dirname, '..', '..');
-const BIN = join(ROOT, 'dist', 'cli', 'main.js');
+const BIN = join(ROOT, 'dist', 'bin', 'faultline.js');
 const COMMANDS = ['run', 'sweep', 'replay', 'search', 'merge', 'validate', 'list', 'schema', 'report', 'check'];
 const folders: string[] = [];
 

@@ -25,7 +25,7 @@ import { faultline } from '../support/run-cli.js';
  * before simulating and replaced whole, and stdout closed or full for every command that writes to it.
  */
 const ROOT = join(import.meta.dirname, '..', '..');
-const BIN = join(ROOT, 'dist', 'cli', 'main.js');
+const BIN = join(ROOT, 'dist', 'bin', 'faultline.js');
 /** A run of about a second: mm1's warm-up is 10 s. */
 const RUN = ['run', 'mm1', '--duration', '12s', '--exit-zero', '--quiet'];
 /** A run that would take minutes: a refusal that comes back at once came before the simulation. */

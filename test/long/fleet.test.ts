@@ -26,7 +26,7 @@ import { redisMissing, startRedisServer, type RedisServer } from '../support/red
  */
 
 const ROOT = join(import.meta.dirname, '..', '..');
-const BIN = join(ROOT, 'dist', 'cli', 'main.js');
+const BIN = join(ROOT, 'dist', 'bin', 'faultline.js');
 const VERSION = '0.1.0';
 
 /** mm1 runs of a few hundred milliseconds: long enough to be caught mid-run, short enough for the suite. */
