@@ -378,6 +378,26 @@ describe('signals, a closed pipe, and the binary', () => {
     expect(reason(stderr)).toBe('faultline: exit 141: stdout was closed before everything was written to it');
   });
 
+  it('a reader that stalls still gets all of stdout: the binary exits only once its output has drained', async () => {
+    const child = spawn(process.execPath, [BIN, 'run', 'lb-shootout', '--duration', '20s', '--json', '--exit-zero'], {
+      cwd: work,
+    });
+    let stdout = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (piece: string) => (stdout += piece));
+    // Read nothing until the binary has exited, or 4 s: the report outgrows the pipe, so a binary that exited
+    // without waiting for it to drain would have lost the rest.
+    child.stdout.pause();
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 4000))]);
+    child.stdout.resume();
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(0);
+    expect(stdout.length).toBeGreaterThan(2 ** 18);
+    expect(stdout.endsWith('}\n')).toBe(true);
+    expect(JSON.parse(stdout).variants).toHaveLength(10);
+  });
+
   it('--version, --help and the exit codes of the binary', () => {
     const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8'));
     expect(binary(['--version']).stdout.trim()).toBe(pkg.version);
