@@ -21,17 +21,22 @@ export class ReportRenderer {
   /** After `render`: whether the worker rendered the files (false: they were rendered in-process). */
   renderedInWorker = false;
 
-  private constructor(private readonly worker: Worker | undefined) {}
+  private constructor(
+    private readonly worker: Worker | undefined,
+    /** Settles when the worker's thread has ended, whenever that was (it may fail while loading, long before `render`). */
+    private readonly ended: Promise<undefined>,
+  ) {}
 
-  static start(): ReportRenderer {
+  /** Starts the worker; `file` is its module (tests give others). */
+  static start(file = workerFile()): ReportRenderer {
     try {
-      const worker = new Worker(workerFile());
-      // An error before `render` is asked for (the worker could not load) is met again there, by its exit.
+      const worker = new Worker(file);
+      // An error before `render` is asked for (the worker could not load) is met there, by its end.
       worker.on('error', () => {});
       worker.unref();
-      return new ReportRenderer(worker);
+      return new ReportRenderer(worker, new Promise((resolve) => worker.once('exit', () => resolve(undefined))));
     } catch {
-      return new ReportRenderer(undefined);
+      return new ReportRenderer(undefined, Promise.resolve(undefined));
     }
   }
 
@@ -40,7 +45,7 @@ export class ReportRenderer {
     const files = await this.ask(request);
     this.renderedInWorker = files !== undefined;
     if (files !== undefined) return files;
-    // A worker that failed or exited: render here, where an error in the report code throws with its own stack.
+    // A worker that failed or ended: render here, where an error in the report code throws with its own stack.
     const { reportFiles } = await import('./write-report.js');
     return reportFiles(request.report, request.dir, request.outputs);
   }
@@ -52,21 +57,15 @@ export class ReportRenderer {
 
   private ask(request: RenderRequest): Promise<OutputFile[] | undefined> {
     const worker = this.worker;
-    if (worker === undefined) return Promise.resolve(undefined);
-    return new Promise((resolve) => {
-      worker.once('message', (files: OutputFile[]) => {
-        void worker.terminate();
-        resolve(files);
-      });
-      worker.once('exit', () => resolve(undefined));
-      try {
-        worker.ref();
-        worker.postMessage(request);
-      } catch {
-        void worker.terminate();
-        resolve(undefined);
-      }
-    });
+    if (worker === undefined) return this.ended;
+    const answered = new Promise<OutputFile[]>((resolve) => worker.once('message', resolve));
+    try {
+      worker.ref();
+      worker.postMessage(request);
+    } catch {
+      void worker.terminate();
+    }
+    return Promise.race([answered, this.ended]).finally(() => void worker.terminate());
   }
 }
 

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ReportRenderer } from '../cli/report-renderer.js';
 import { reportFiles } from '../cli/write-report.js';
@@ -56,5 +57,18 @@ describe('rendering a report in a worker thread (faultline run --out)', () => {
       (thrown as Error).message,
     );
     expect(renderer.renderedInWorker).toBe(false);
+  });
+
+  it('renders in-process when the worker failed to load or ended before the report was ready', async () => {
+    const report = sampleReport();
+    for (const name of ['fails-to-load.mjs', 'ends-at-once.mjs']) {
+      const renderer = ReportRenderer.start(join(import.meta.dirname, 'fixtures', 'render-workers', name));
+      // The worker is gone by the time the simulation would have ended.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await renderer.render({ report, dir: 'out', outputs: ALL }), name).toEqual(
+        reportFiles(report, 'out', ALL),
+      );
+      expect(renderer.renderedInWorker, name).toBe(false);
+    }
   });
 });
