@@ -118,7 +118,7 @@ export class TypedEventQueue implements EventQueue {
   private blocks: Float64Array = new Float64Array(0);
   private blockNext: Int32Array = new Int32Array(0);
   private blocksUsed = 0;
-  private freeBlock = -1;
+  private firstFreeBlock = -1;
 
   currentHandle: EventHandle = -1;
   currentTimeUs = 0;
@@ -211,10 +211,7 @@ export class TypedEventQueue implements EventQueue {
   }
 
   peekTimeUs(): number {
-    if (this.vacantRoot) {
-      this.vacantRoot = false;
-      this.removeTop();
-    }
+    this.dropVacantRoot();
     for (;;) {
       while (this.heapSize > 0) {
         const slot = this.heap[2] | 0;
@@ -245,7 +242,7 @@ export class TypedEventQueue implements EventQueue {
     this.restoreHeap();
     this.bucketsAbove = this.baseBucketsAbove;
     this.blocksUsed = 0;
-    this.freeBlock = -1;
+    this.firstFreeBlock = -1;
     this.currentHandle = -1;
     this.currentTimeUs = 0;
     this.currentSeq = -1;
@@ -342,10 +339,7 @@ export class TypedEventQueue implements EventQueue {
    * entries have the same (time, seq).
    */
   private compact(): void {
-    if (this.vacantRoot) {
-      this.vacantRoot = false;
-      this.removeTop();
-    }
+    this.dropVacantRoot();
     if (this.bucketed) {
       // Gathering drops the cancelled entries; the rebuild spreads the rest again.
       this.gatherIntoOverflow();
@@ -395,10 +389,7 @@ export class TypedEventQueue implements EventQueue {
 
   /** Moves the heap's entries into the overflow list and spreads them over buckets. */
   private enterBuckets(): void {
-    if (this.vacantRoot) {
-      this.vacantRoot = false;
-      this.removeTop();
-    }
+    this.dropVacantRoot();
     this.bucketed = true;
     this.windowBuckets = 0;
     this.ensureLists(1);
@@ -409,10 +400,7 @@ export class TypedEventQueue implements EventQueue {
 
   /** Moves every entry back into one heap (few events left, or none of them at a finite time). */
   private leaveBuckets(): void {
-    if (this.vacantRoot) {
-      this.vacantRoot = false;
-      this.removeTop();
-    }
+    this.dropVacantRoot();
     this.restoreHeap();
     for (let list = 0; list <= this.windowBuckets; list++) this.drainList(list, -1);
     this.bucketed = false;
@@ -515,7 +503,7 @@ export class TypedEventQueue implements EventQueue {
         this.pushToBucket(this.blocks[e], this.blocks[e + 1], this.blocks[e + 2]);
       }
       // Freed once read, so the spreading reuses it at once.
-      this.freeBlocks(block, block);
+      this.freeBlock(block);
       block = next;
     }
   }
@@ -546,7 +534,7 @@ export class TypedEventQueue implements EventQueue {
         to += ENTRY;
       }
       const next = this.blockNext[block];
-      this.freeBlocks(block, block);
+      this.freeBlock(block);
       block = next;
     }
     this.heapSize = to / ENTRY;
@@ -585,7 +573,7 @@ export class TypedEventQueue implements EventQueue {
         const e = ENTRY * (BLOCK * block + k);
         this.keepOrDrop(blocks[e], blocks[e + 1], blocks[e + 2], into);
       }
-      this.freeBlocks(block, block);
+      this.freeBlock(block);
       block = next;
     }
   }
@@ -626,8 +614,8 @@ export class TypedEventQueue implements EventQueue {
   }
 
   private takeBlock(): number {
-    let block = this.freeBlock;
-    if (block >= 0) this.freeBlock = this.blockNext[block];
+    let block = this.firstFreeBlock;
+    if (block >= 0) this.firstFreeBlock = this.blockNext[block];
     else {
       if (this.blocksUsed === this.blockNext.length) {
         const capacity = Math.max(64, 2 * this.blockNext.length);
@@ -642,10 +630,9 @@ export class TypedEventQueue implements EventQueue {
     return block;
   }
 
-  /** Puts the chain first..last (linked by blockNext) on the free list. */
-  private freeBlocks(first: number, last: number): void {
-    this.blockNext[last] = this.freeBlock;
-    this.freeBlock = first;
+  private freeBlock(block: number): void {
+    this.blockNext[block] = this.firstFreeBlock;
+    this.firstFreeBlock = block;
   }
 
   /** Makes room for `lists` lists, all empty. */
@@ -659,6 +646,14 @@ export class TypedEventQueue implements EventQueue {
     this.listHead.fill(-1, 0, lists);
     this.listTail.fill(-1, 0, lists);
     this.listFill.fill(0, 0, lists);
+  }
+
+  /** Removes the root a pop left in place (see `vacantRoot`), when no push has filled it. */
+  private dropVacantRoot(): void {
+    if (this.vacantRoot) {
+      this.vacantRoot = false;
+      this.removeTop();
+    }
   }
 
   private removeTop(): void {

@@ -48,7 +48,7 @@ export function modelTypes(role?: ModelDefinition['role']): { type: string; defi
 export function modelsNotLoaded(types: Iterable<unknown>): string[] {
   return [...new Set(types)].filter(
     (type): type is string =>
-      typeof type === 'string' && models.get(type)?.definition === undefined && models.has(type),
+      typeof type === 'string' && models.has(type) && models.get(type)!.definition === undefined,
   );
 }
 

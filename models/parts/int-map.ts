@@ -31,19 +31,12 @@ export class IntMap<V> {
   }
 
   get(key: number): V | undefined {
-    const keys = this.keys;
-    const used = this.used;
-    const mask = this.mask;
-    for (let i = slotOf(key, mask); used[i] === 1; i = (i + 1) & mask) if (keys[i] === key) return this.values[i];
-    return undefined;
+    const i = this.indexOf(key);
+    return i < 0 ? undefined : this.values[i];
   }
 
   has(key: number): boolean {
-    const keys = this.keys;
-    const used = this.used;
-    const mask = this.mask;
-    for (let i = slotOf(key, mask); used[i] === 1; i = (i + 1) & mask) if (keys[i] === key) return true;
-    return false;
+    return this.indexOf(key) >= 0;
   }
 
   set(key: number, value: V): this {
@@ -72,12 +65,8 @@ export class IntMap<V> {
     const used = this.used;
     const values = this.values;
     const mask = this.mask;
-    let i = slotOf(key, mask);
-    while (true) {
-      if (used[i] === 0) return false;
-      if (keys[i] === key) break;
-      i = (i + 1) & mask;
-    }
+    const i = this.indexOf(key);
+    if (i < 0) return false;
     // Backward shift: move each later entry of the run into the hole unless its home slot lies after the hole.
     let hole = i;
     for (let j = (i + 1) & mask; used[j] === 1; j = (j + 1) & mask) {
@@ -98,6 +87,15 @@ export class IntMap<V> {
     this.used.fill(0);
     this.values.fill(undefined);
     this.count = 0;
+  }
+
+  /** The key's slot, or -1 when it is absent. */
+  private indexOf(key: number): number {
+    const keys = this.keys;
+    const used = this.used;
+    const mask = this.mask;
+    for (let i = slotOf(key, mask); used[i] === 1; i = (i + 1) & mask) if (keys[i] === key) return i;
+    return -1;
   }
 
   private rehash(capacity: number): void {
